@@ -1,0 +1,98 @@
+/*
+ * alloc.h - one allocator instance and its malloc/free fast paths.
+ *
+ * An hk_alloc holds all state of one allocator: parameters, the ownership
+ * registry, the shared pool, the large-object cache.  libhakmem.so has one;
+ * the simulator and the unit tests make and discard as many as they like.
+ * A heap (heap.h) belongs to one thread of one allocator.
+ *
+ * The fast paths are here, inline, so that the real malloc and the
+ * simulator run the very same instructions; everything else is out of line
+ * in alloc.c.
+ */
+#ifndef HK_ALLOC_H
+#define HK_ALLOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heap.h"
+#include "large.h"
+#include "params.h"
+#include "pool.h"
+#include "registry.h"
+#include "sizeclass.h"
+#include "stats.h"
+
+typedef struct hk_class_info {
+    uint32_t size;      /* block bytes */
+    uint32_t units;     /* slab span, in SuperSlab units */
+    uint32_t front_cap; /* front cache bound for this class */
+    uint32_t refill;    /* blocks per refill */
+} hk_class_info;
+
+typedef struct hk_alloc {
+    uint8_t class_of_small[HK_FAST_MAX / 16 + 1]; /* by (n + 15) / 16 */
+    unsigned unit_shift;
+    unsigned units;            /* units per SuperSlab */
+    size_t ss_size;
+    hk_registry registry;
+    hk_params params;
+    hk_class_info cls[HK_CLASSES];
+    hk_pool pool;
+    hk_large large;
+} hk_alloc;
+
+/* Set up an allocator; nothing is mapped until first use.  Returns -1 if
+ * the parameters are inconsistent. */
+int hk_alloc_init(hk_alloc *a, const hk_params *p);
+
+/* Unmap everything the allocator ever mapped. */
+void hk_alloc_destroy(hk_alloc *a);
+
+void *hk_alloc_malloc_slow(hk_alloc *a, hk_heap *h, size_t n);
+void hk_alloc_free_slow(hk_alloc *a, hk_heap *h, void *p);
+void *hk_alloc_calloc(hk_alloc *a, hk_heap *h, size_t count, size_t size);
+void *hk_alloc_realloc(hk_alloc *a, hk_heap *h, void *p, size_t n);
+/* align: a power of two; NULL when out of memory. */
+void *hk_alloc_aligned(hk_alloc *a, hk_heap *h, size_t align, size_t n);
+size_t hk_alloc_usable_size(hk_alloc *a, const void *p);
+/* Return the calling heap's cached blocks and all unused memory now. */
+void hk_alloc_trim(hk_alloc *a, hk_heap *h);
+/* Counters of the pool, the large cache and every heap, live or dead. */
+void hk_alloc_snapshot(hk_alloc *a, hk_stats_snapshot *out);
+
+static inline void *hk_malloc_fast(hk_alloc *a, hk_heap *h, size_t n)
+{
+    if (__builtin_expect(n <= HK_FAST_MAX, 1)) {
+        hk_front *f = &h->front[a->class_of_small[(n + 15) >> 4]];
+        if (__builtin_expect(f->count != 0, 1)) {
+            f->hits++;
+            hk_os_touch(&f->slots[f->count - 1], sizeof(void *));
+            return f->slots[--f->count];
+        }
+    }
+    return hk_alloc_malloc_slow(a, h, n);
+}
+
+/* h may be NULL (a thread without a heap, e.g. while it exits). */
+static inline void hk_free_fast(hk_alloc *a, hk_heap *h, void *p)
+{
+    uintptr_t e = hk_registry_get(&a->registry, (uintptr_t)p);
+    if (__builtin_expect(h && e && !(e & HK_REG_LARGE), 1)) {
+        const hk_ss *ss = (const hk_ss *)e;
+        hk_os_touch(ss, sizeof ss->unit_cls);
+        hk_front *f = &h->front[ss->unit_cls[((uintptr_t)p - e) >>
+                                             a->unit_shift]];
+        if (__builtin_expect(f->count < f->cap &&
+                                 f->slots[(int64_t)f->count - 1] != p,
+                             1)) {
+            hk_os_touch(&f->slots[f->count], sizeof(void *));
+            f->slots[f->count++] = p;
+            return;
+        }
+    }
+    hk_alloc_free_slow(a, h, p);
+}
+
+#endif

@@ -1,0 +1,254 @@
+/*
+ * heap.c - a thread's heap: refilling and flushing its front cache,
+ * tracking the slabs it owns, and handing them over when it exits.
+ *
+ * A heap's slabs of class c are on avail[c] (something left to allocate
+ * locally; the head is the one refills use) or full[c].  A slab is given
+ * back to the pool as soon as it is empty, unless it is the head of
+ * avail[c]: keeping one slab per class stops a program that allocates and
+ * frees around a slab boundary from cycling slabs through the pool.
+ */
+#include "heap.h"
+
+#include <string.h>
+
+#include "alloc.h"
+
+static void slab_link(hk_slab **head, hk_slab *s, int where)
+{
+    s->where = (uint8_t)where;
+    s->prev = NULL;
+    s->next = *head;
+    if (*head)
+        (*head)->prev = s;
+    *head = s;
+}
+
+/* Link s second, so that the head keeps serving refills. */
+static void slab_link_second(hk_slab **head, hk_slab *s, int where)
+{
+    if (!*head) {
+        slab_link(head, s, where);
+        return;
+    }
+    s->where = (uint8_t)where;
+    s->prev = *head;
+    s->next = (*head)->next;
+    if (s->next)
+        s->next->prev = s;
+    (*head)->next = s;
+}
+
+static void slab_unlink(hk_slab **head, hk_slab *s)
+{
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        *head = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+}
+
+static size_t heap_bytes(const hk_alloc *a)
+{
+    size_t slots = 0;
+    for (unsigned c = 0; c < HK_CLASSES; c++)
+        slots += a->cls[c].front_cap + 1;
+    size_t bytes = sizeof(hk_heap) + (slots + 2) * sizeof(void *);
+    return (bytes + HK_OS_PAGE - 1) & ~(size_t)(HK_OS_PAGE - 1);
+}
+
+static void heap_setup(hk_alloc *a, hk_heap *h)
+{
+    void **cell = (void **)(h + 1);
+    for (unsigned c = 0; c <= HK_CLASSES; c++) {
+        hk_front *f = &h->front[c];
+        *cell = NULL; /* the sentinel below slots[0] */
+        f->slots = cell + 1;
+        f->count = 0;
+        f->hits = 0;
+        f->cap = c < HK_CLASSES ? a->cls[c].front_cap : 0;
+        cell += f->cap + 1;
+    }
+    memset(h->stats, 0, sizeof h->stats);
+    h->alloc = a;
+    h->live = 1;
+}
+
+hk_heap *hk_heap_create(hk_alloc *a)
+{
+    hk_pool *pool = &a->pool;
+    hk_lock_acquire(&pool->lock);
+    hk_heap *h = pool->heaps;
+    while (h && h->live)
+        h = h->next;
+    if (h) {
+        pool->stats.heaps_reused++;
+        heap_setup(a, h);
+        hk_lock_release(&pool->lock);
+        return h;
+    }
+    hk_lock_release(&pool->lock);
+
+    size_t bytes = heap_bytes(a);
+    h = hk_os_map(bytes, HK_OS_PAGE);
+    if (!h)
+        return NULL;
+    h->map_bytes = bytes;
+    heap_setup(a, h);
+    hk_lock_acquire(&pool->lock);
+    pool->stats.heaps_created++;
+    h->next = pool->heaps;
+    pool->heaps = h;
+    hk_lock_release(&pool->lock);
+    return h;
+}
+
+/* A block goes home: to its slab's local list when h owns the slab. */
+static void give_back(hk_heap *h, void *p)
+{
+    hk_alloc *a = h->alloc;
+    hk_ss *ss = (hk_ss *)hk_registry_get(&a->registry, (uintptr_t)p);
+    hk_os_touch(ss, sizeof ss->unit_head);
+    hk_slab *s = hk_ss_slab_of(ss, (uintptr_t)p, a->unit_shift);
+    hk_os_touch(s, sizeof *s);
+    if (a->params.ptr_check != HK_PTR_CHECK_NEVER &&
+        !hk_slab_is_block(s, (uintptr_t)p))
+        hk_os_fatal("free(): invalid pointer (not the start of a block)", p);
+    if (atomic_load_explicit(&s->owner, memory_order_relaxed) != h) {
+        h->stats[s->cls].remote_frees++;
+        hk_slab_put_remote(s, p);
+        return;
+    }
+    unsigned c = s->cls;
+    hk_slab_put_local(s, p);
+    if (s->where == HK_SLAB_FULL) {
+        slab_unlink(&h->full[c], s);
+        slab_link_second(&h->avail[c], s, HK_SLAB_AVAIL);
+    }
+    if (s->used == 0 && h->avail[c] != s) {
+        slab_unlink(&h->avail[c], s);
+        h->stats[c].slabs_released++;
+        hk_pool_release_slab(a, s);
+    }
+}
+
+void hk_heap_flush(hk_heap *h, unsigned c, uint32_t n)
+{
+    hk_front *f = &h->front[c];
+    if (n > f->count)
+        n = f->count;
+    for (uint32_t i = 0; i < n; i++)
+        give_back(h, f->slots[i]);
+    memmove(f->slots, f->slots + n, (f->count - n) * sizeof(void *));
+    f->count -= n;
+    h->stats[c].flushes++;
+    h->stats[c].flushed += n;
+}
+
+/* Slabs on full[c] that other threads freed into become available. */
+static void collect_remote(hk_heap *h, unsigned c)
+{
+    uint64_t hint =
+        atomic_load_explicit(&h->remote_hint[c], memory_order_relaxed);
+    if (hint == h->remote_seen[c])
+        return;
+    h->remote_seen[c] = hint;
+    for (hk_slab *s = h->full[c], *next; s; s = next) {
+        next = s->next;
+        if (!hk_slab_drain_remote(s))
+            continue;
+        slab_unlink(&h->full[c], s);
+        if (s->used == 0 && h->avail[c]) {
+            h->stats[c].slabs_released++;
+            hk_pool_release_slab(h->alloc, s);
+        } else {
+            slab_link_second(&h->avail[c], s, HK_SLAB_AVAIL);
+        }
+    }
+}
+
+static hk_slab *next_slab(hk_heap *h, unsigned c)
+{
+    collect_remote(h, c);
+    if (h->avail[c])
+        return h->avail[c];
+    hk_slab *s = hk_pool_acquire_slab(h->alloc, h, c);
+    if (s)
+        slab_link(&h->avail[c], s, HK_SLAB_AVAIL);
+    return s;
+}
+
+void *hk_heap_refill(hk_heap *h, unsigned c)
+{
+    hk_front *f = &h->front[c];
+    uint32_t want = h->alloc->cls[c].refill;
+    if (want > f->cap - f->count)
+        want = f->cap - f->count;
+    void **out = f->slots + f->count;
+    uint32_t got = 0;
+    h->stats[c].front_misses++;
+    while (got < want) {
+        hk_slab *s = h->avail[c];
+        if (!s && (got || !(s = next_slab(h, c))))
+            break;
+        got += hk_slab_take(s, out + got, want - got);
+        if (hk_slab_exhausted(s) && !hk_slab_drain_remote(s)) {
+            slab_unlink(&h->avail[c], s);
+            slab_link(&h->full[c], s, HK_SLAB_FULL);
+        }
+    }
+    if (!got)
+        return NULL;
+    h->stats[c].refilled += got;
+    /* Reverse, so blocks leave the stack in address order. */
+    for (uint32_t i = 0, j = got - 1; i < j; i++, j--) {
+        void *t = out[i];
+        out[i] = out[j];
+        out[j] = t;
+    }
+    hk_os_touch(out, got * sizeof(void *));
+    f->count += got - 1;
+    return out[got - 1];
+}
+
+static void hand_over(hk_heap *h, hk_slab **list)
+{
+    while (*list) {
+        hk_slab *s = *list;
+        slab_unlink(list, s);
+        hk_slab_drain_remote(s);
+        if (s->used == 0) {
+            h->stats[s->cls].slabs_released++;
+            hk_pool_release_slab(h->alloc, s);
+        } else {
+            hk_pool_abandon_slab(h->alloc, s);
+        }
+    }
+}
+
+void hk_heap_destroy(hk_heap *h)
+{
+    hk_alloc *a = h->alloc;
+    for (unsigned c = 0; c < HK_CLASSES; c++) {
+        if (h->front[c].count)
+            hk_heap_flush(h, c, h->front[c].count);
+        hand_over(h, &h->avail[c]);
+        hand_over(h, &h->full[c]);
+    }
+    hk_lock_acquire(&a->pool.lock);
+    for (unsigned c = 0; c < HK_CLASSES; c++) {
+        h->stats[c].front_hits += h->front[c].hits;
+        hk_class_stats_add(&a->pool.class_stats[c], &h->stats[c]);
+    }
+    h->live = 0;
+    hk_lock_release(&a->pool.lock);
+}
+
+void hk_heap_stats(const hk_heap *h, hk_class_stats *into)
+{
+    for (unsigned c = 0; c < HK_CLASSES; c++) {
+        hk_class_stats_add(&into[c], &h->stats[c]);
+        into[c].front_hits += h->front[c].hits;
+    }
+}

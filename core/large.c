@@ -1,0 +1,169 @@
+/*
+ * large.c - large blocks and the cache of their mappings.
+ *
+ * Invariants: every live large block is on `live` and registered under
+ * the granule of its user pointer with HK_REG_LARGE set; a cached mapping
+ * is registered nowhere, so freeing it again is caught as an invalid
+ * pointer.  The cache is ordered by the time of free, oldest first.
+ */
+#include "large.h"
+
+#include <string.h>
+
+#include "alloc.h"
+#include "os.h"
+
+void hk_large_init(hk_large *l)
+{
+    memset(l, 0, sizeof *l);
+}
+
+/* Round a mapping size to one of eight steps per power of two. */
+static size_t large_round(size_t bytes)
+{
+    size_t step = HK_OS_PAGE;
+    unsigned top = 63u - (unsigned)__builtin_clzl(bytes);
+    if (top > 15)
+        step = (size_t)1 << (top - 3);
+    return (bytes + step - 1) & ~(step - 1);
+}
+
+static void cache_remove(hk_large *l, unsigned i)
+{
+    l->cached_bytes -= l->cache[i].bytes;
+    memmove(&l->cache[i], &l->cache[i + 1],
+            (l->cached - i - 1) * sizeof l->cache[0]);
+    l->cached--;
+}
+
+static void cache_evict_oldest(hk_alloc *a)
+{
+    hk_large *l = &a->large;
+    hk_os_unmap(l->cache[0].base, l->cache[0].bytes);
+    l->stats.unmapped++;
+    cache_remove(l, 0);
+}
+
+void *hk_large_alloc(hk_alloc *a, size_t n, size_t align, int zero)
+{
+    hk_large *l = &a->large;
+    size_t offset = align > HK_LARGE_HEADER ? align : HK_LARGE_HEADER;
+    if (n > SIZE_MAX / 2 - offset)
+        return NULL;
+    size_t bytes = large_round(offset + n);
+    size_t map_align = align > a->ss_size ? align : a->ss_size;
+    char *base = NULL;
+    int fresh = 1;
+
+    hk_lock_acquire(&l->lock);
+    l->stats.allocs++;
+    if (align <= a->ss_size)
+        for (unsigned i = l->cached; i-- > 0;)
+            if (l->cache[i].bytes == bytes) {
+                base = l->cache[i].base;
+                fresh = l->cache[i].purged;
+                cache_remove(l, i);
+                l->stats.cache_hits++;
+                break;
+            }
+    hk_lock_release(&l->lock);
+
+    if (!base) {
+        base = hk_os_map(bytes, map_align);
+        if (!base)
+            return NULL;
+        hk_lock_acquire(&l->lock);
+        l->stats.cache_misses++;
+        l->stats.mapped++;
+        hk_lock_release(&l->lock);
+    }
+    hk_large_hdr *h = (hk_large_hdr *)base;
+    char *user = base + offset;
+    if (zero && !fresh)
+        memset(user, 0, n);
+    hk_os_touch(h, sizeof *h);
+    h->map_bytes = bytes;
+    h->offset = offset;
+
+    hk_lock_acquire(&l->lock);
+    if (hk_registry_set(&a->registry, user,
+                        (uintptr_t)h | HK_REG_LARGE) != 0) {
+        hk_lock_release(&l->lock);
+        hk_os_unmap(base, bytes);
+        return NULL;
+    }
+    h->prev = NULL;
+    h->next = l->live;
+    if (l->live)
+        l->live->prev = h;
+    l->live = h;
+    l->stats.live_bytes += bytes;
+    if (l->stats.live_bytes > l->stats.peak_bytes)
+        l->stats.peak_bytes = l->stats.live_bytes;
+    hk_lock_release(&l->lock);
+    return user;
+}
+
+void hk_large_free(hk_alloc *a, hk_large_hdr *h)
+{
+    hk_large *l = &a->large;
+    size_t bytes = h->map_bytes;
+    uint64_t now = hk_os_now_ns();
+
+    hk_lock_acquire(&l->lock);
+    hk_registry_set(&a->registry, (char *)h + h->offset, 0);
+    if (h->prev)
+        h->prev->next = h->next;
+    else
+        l->live = h->next;
+    if (h->next)
+        h->next->prev = h->prev;
+    l->stats.frees++;
+    l->stats.live_bytes -= bytes;
+
+    if (bytes > a->params.large_cache) {
+        hk_lock_release(&l->lock);
+        hk_os_unmap(h, bytes);
+        hk_lock_acquire(&l->lock);
+        l->stats.unmapped++;
+        hk_lock_release(&l->lock);
+        return;
+    }
+    while (l->cached == HK_LARGE_CACHE_SLOTS ||
+           l->cached_bytes + bytes > a->params.large_cache)
+        cache_evict_oldest(a);
+    l->cache[l->cached++] = (hk_large_slot){h, bytes, now, 0};
+    l->cached_bytes += bytes;
+    hk_lock_release(&l->lock);
+    hk_large_purge(a, 0);
+}
+
+void hk_large_purge(hk_alloc *a, int force)
+{
+    hk_large *l = &a->large;
+    uint64_t now = hk_os_now_ns();
+    uint64_t delay = a->params.purge_delay * 1000000ull;
+    hk_lock_acquire(&l->lock);
+    for (unsigned i = 0; i < l->cached; i++) {
+        hk_large_slot *s = &l->cache[i];
+        if (s->purged || (!force && now - s->freed_at < delay))
+            continue;
+        hk_os_purge(s->base, s->bytes);
+        s->purged = 1;
+        l->stats.purged++;
+        l->stats.purged_bytes += s->bytes;
+    }
+    hk_lock_release(&l->lock);
+}
+
+void hk_large_destroy(hk_alloc *a)
+{
+    hk_large *l = &a->large;
+    while (l->cached)
+        cache_evict_oldest(a);
+    for (hk_large_hdr *h = l->live, *next; h; h = next) {
+        next = h->next;
+        hk_os_unmap(h, h->map_bytes);
+    }
+    l->live = NULL;
+}

@@ -1,0 +1,64 @@
+/*
+ * os.h - the seam between the allocator core and the world.
+ *
+ * Everything the core needs from outside itself goes through these few
+ * functions.  There are two implementations: real/os_real.c (mmap and
+ * friends, for libhakmem.so) and sim/os_sim.c (a deterministic simulated
+ * address space that counts every call).  The core never calls the kernel
+ * or libc's allocator directly, so a simulated run and a real run of the
+ * same single-threaded trace take the same decisions and issue the same
+ * calls.
+ */
+#ifndef HK_OS_H
+#define HK_OS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HK_OS_PAGE 4096u
+
+/*
+ * Map `size` bytes (a multiple of HK_OS_PAGE) of zeroed read-write memory
+ * whose address is a multiple of `align` (a power of two >= HK_OS_PAGE).
+ * Exactly one mapping call on success.  Returns NULL when the world is out
+ * of memory.
+ */
+void *hk_os_map(size_t size, size_t align);
+
+/* Unmap [p, p+size), a page-aligned range inside earlier mappings. */
+void hk_os_unmap(void *p, size_t size);
+
+/*
+ * Tell the world [p, p+size) is unused: its pages stop counting as resident
+ * and read back as zero afterwards, but the range stays mapped.
+ */
+void hk_os_purge(void *p, size_t size);
+
+/* Ask whether the page holding p is mapped (mincore); one call each time. */
+bool hk_os_is_mapped(const void *p);
+
+/* Monotonic time in nanoseconds: the machine's clock, or the trace's. */
+uint64_t hk_os_now_ns(void);
+
+/* Let another thread run; the core calls it while spinning on a lock. */
+void hk_os_yield(void);
+
+/*
+ * The program broke the allocator's contract (freed a pointer it does not
+ * own, freed twice): say so on stderr, naming what and where, and stop.
+ */
+__attribute__((noreturn)) void hk_os_fatal(const char *what, const void *p);
+
+/* Report that the core read or wrote [p, p+size); feeds the TLB model. */
+#ifdef HK_OS_SIM
+void hk_os_touch(const void *p, size_t size);
+#else
+static inline void hk_os_touch(const void *p, size_t size)
+{
+    (void)p;
+    (void)size;
+}
+#endif
+
+#endif

@@ -1,0 +1,142 @@
+/*
+ * params.c - the parameter table: names, defaults, ranges, parsing.
+ *
+ * The table is the single source of truth; the README's table of
+ * settings, the JSON a simulation prints and the HAKMEM_* variables all
+ * come from it.
+ */
+#include "params.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const ptr_check_words[] = {"never", "cached", "always",
+                                              NULL};
+
+#define FIELD(f) offsetof(hk_params, f)
+#define KIB 1024ull
+#define MIB (1024ull * 1024)
+#define GIB (1024ull * 1024 * 1024)
+
+const hk_param_info hk_param_table[] = {
+    {"lru_cap", "empty SuperSlabs kept mapped for reuse", FIELD(lru_cap), 0,
+     4096, 8, NULL},
+    {"prewarm", "extra SuperSlabs mapped ahead in the same call",
+     FIELD(prewarm), 0, 64, 1, NULL},
+    {"front_cap", "per-thread cached blocks per size class", FIELD(front_cap),
+     1, 4096, 128, NULL},
+    {"refill", "blocks moved from slabs to the front cache at once",
+     FIELD(refill), 1, 4096, 32, NULL},
+    {"ss_size", "SuperSlab bytes (power of two)", FIELD(ss_size), 1 * MIB,
+     64 * MIB, 2 * MIB, NULL},
+    {"shared_pool", "1: any SuperSlab serves any size class",
+     FIELD(shared_pool), 0, 1, 1, NULL},
+    {"ptr_check", "how free validates a pointer: never, cached, always",
+     FIELD(ptr_check), 0, 2, HK_PTR_CHECK_CACHED, ptr_check_words},
+    {"purge_delay", "ms before unused memory is returned with madvise",
+     FIELD(purge_delay), 0, 3600000, 100, NULL},
+    {"large_cache", "bytes of freed large mappings kept for reuse",
+     FIELD(large_cache), 0, 64 * GIB, 64 * MIB, NULL},
+};
+const size_t hk_param_count = sizeof hk_param_table / sizeof hk_param_table[0];
+
+static uint64_t *param_slot(hk_params *p, const hk_param_info *info)
+{
+    return (uint64_t *)((char *)p + info->offset);
+}
+
+uint64_t hk_param_get(const hk_params *p, const hk_param_info *info)
+{
+    return *(const uint64_t *)((const char *)p + info->offset);
+}
+
+void hk_params_default(hk_params *p)
+{
+    for (size_t i = 0; i < hk_param_count; i++)
+        *param_slot(p, &hk_param_table[i]) = hk_param_table[i].def;
+}
+
+const hk_param_info *hk_param_find(const char *name)
+{
+    for (size_t i = 0; i < hk_param_count; i++)
+        if (strcmp(hk_param_table[i].name, name) == 0)
+            return &hk_param_table[i];
+    return NULL;
+}
+
+/* Decimal with an optional K/M/G suffix (powers of 1024); no sign. */
+static int parse_number(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    const char *d = s;
+    for (; *d >= '0' && *d <= '9'; d++) {
+        if (v > (UINT64_MAX - (uint64_t)(*d - '0')) / 10)
+            return -1;
+        v = v * 10 + (uint64_t)(*d - '0');
+    }
+    if (d == s)
+        return -1;
+    uint64_t scale = 1;
+    switch (*d) {
+    case '\0': break;
+    case 'k': case 'K': scale = KIB; d++; break;
+    case 'm': case 'M': scale = MIB; d++; break;
+    case 'g': case 'G': scale = GIB; d++; break;
+    default: return -1;
+    }
+    if (*d != '\0' || v > UINT64_MAX / scale)
+        return -1;
+    *out = v * scale;
+    return 0;
+}
+
+static int parse_word(const hk_param_info *info, const char *s, uint64_t *out)
+{
+    for (uint64_t i = 0; info->words[i]; i++)
+        if (strcmp(info->words[i], s) == 0) {
+            *out = i;
+            return 0;
+        }
+    return parse_number(s, out);
+}
+
+int hk_params_set(hk_params *p, const char *name, const char *text,
+                  char *err, size_t errlen)
+{
+    const hk_param_info *info = hk_param_find(name);
+    if (!info) {
+        snprintf(err, errlen, "unknown parameter '%s'", name);
+        return -1;
+    }
+    uint64_t v;
+    int rc = info->words ? parse_word(info, text, &v) : parse_number(text, &v);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: '%s' is not %s", name, text,
+                 info->words ? "one of never, cached, always"
+                             : "a non-negative integer (K/M/G suffix allowed)");
+        return -1;
+    }
+    if (v < info->min || v > info->max) {
+        snprintf(err, errlen, "%s: %llu is outside [%llu, %llu]", name,
+                 (unsigned long long)v, (unsigned long long)info->min,
+                 (unsigned long long)info->max);
+        return -1;
+    }
+    if (info->offset == offsetof(hk_params, ss_size) && (v & (v - 1)) != 0) {
+        snprintf(err, errlen, "ss_size: %llu is not a power of two",
+                 (unsigned long long)v);
+        return -1;
+    }
+    *param_slot(p, info) = v;
+    return 0;
+}
+
+void hk_param_format(const hk_params *p, const hk_param_info *info, char *buf,
+                     size_t len)
+{
+    uint64_t v = hk_param_get(p, info);
+    if (info->words)
+        snprintf(buf, len, "%s", info->words[v]);
+    else
+        snprintf(buf, len, "%llu", (unsigned long long)v);
+}

@@ -1,0 +1,62 @@
+/*
+ * params.h - every tunable of the allocator, in one struct.
+ *
+ * Each parameter has one name used everywhere: `name=value` on command
+ * lines and in JSON, HAKMEM_NAME in the environment.  hk_params_set()
+ * parses a value and rejects anything out of range with a message naming
+ * the parameter, so callers can warn and keep the default.
+ */
+#ifndef HK_PARAMS_H
+#define HK_PARAMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum hk_ptr_check {
+    HK_PTR_CHECK_NEVER,  /* trust the ownership map; no extra checks */
+    HK_PTR_CHECK_CACHED, /* ownership map plus cheap block checks */
+    HK_PTR_CHECK_ALWAYS, /* also probe the page with mincore() */
+};
+
+typedef struct hk_params {
+    uint64_t lru_cap;     /* empty SuperSlabs kept mapped for reuse */
+    uint64_t prewarm;     /* extra SuperSlabs mapped with each new one */
+    uint64_t front_cap;   /* per-thread cached blocks per size class */
+    uint64_t refill;      /* blocks moved into the front per refill */
+    uint64_t ss_size;     /* SuperSlab bytes: power of two, aligned */
+    uint64_t shared_pool; /* 1: any SuperSlab serves any class */
+    uint64_t ptr_check;   /* enum hk_ptr_check */
+    uint64_t purge_delay; /* ms before unused memory is madvised away */
+    uint64_t large_cache; /* bytes of freed large mappings kept */
+} hk_params;
+
+typedef struct hk_param_info {
+    const char *name;
+    const char *doc;
+    size_t offset;
+    uint64_t min, max, def;
+    const char *const *words; /* symbolic values, index = value; or NULL */
+} hk_param_info;
+
+extern const hk_param_info hk_param_table[];
+extern const size_t hk_param_count;
+
+void hk_params_default(hk_params *p);
+
+/* The parameter called `name`, or NULL. */
+const hk_param_info *hk_param_find(const char *name);
+
+/*
+ * Parse `text` into parameter `name`.  Returns 0, or -1 after writing a
+ * one-line reason into err (which names the parameter and the bad value).
+ */
+int hk_params_set(hk_params *p, const char *name, const char *text,
+                  char *err, size_t errlen);
+
+uint64_t hk_param_get(const hk_params *p, const hk_param_info *info);
+
+/* The value as text: a word for symbolic parameters, else decimal. */
+void hk_param_format(const hk_params *p, const hk_param_info *info,
+                     char *buf, size_t len);
+
+#endif

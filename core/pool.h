@@ -1,0 +1,63 @@
+/*
+ * pool.h - the shared pool: every SuperSlab, which of them have free
+ * units, the LRU cache of empty ones, slabs abandoned by exited threads,
+ * and every heap.  One lock guards it all; it is taken only on slow paths
+ * (a heap needs a new slab or gives an empty one back), never per block.
+ *
+ * With shared_pool=1 every SuperSlab with a free span can serve any size
+ * class (list 0); with shared_pool=0 each SuperSlab serves one class until
+ * it is empty again (list = class), as before the shared pool existed.
+ */
+#ifndef HK_POOL_H
+#define HK_POOL_H
+
+#include <stdint.h>
+
+#include "lock.h"
+#include "sizeclass.h"
+#include "stats.h"
+#include "superslab.h"
+
+struct hk_alloc;
+struct hk_heap;
+
+enum hk_ss_where { HK_SS_PARTIAL, HK_SS_FULL, HK_SS_LRU };
+
+typedef struct hk_pool {
+    hk_lock lock;
+    hk_ss *partial[HK_CLASSES];
+    hk_ss *all;                  /* every mapped SuperSlab */
+    hk_ss *lru_head, *lru_tail;  /* empty SuperSlabs, most recent first */
+    uint64_t lru_count;
+    hk_slab *abandoned[HK_CLASSES];
+    struct hk_heap *heaps;
+    uint64_t next_purge;         /* earliest time a purge is due */
+    hk_pool_stats stats;
+    hk_class_stats class_stats[HK_CLASSES]; /* dead heaps and pool work */
+} hk_pool;
+
+void hk_pool_init(hk_pool *pool);
+
+/* Unmap every SuperSlab (the allocator is being thrown away). */
+void hk_pool_destroy(struct hk_alloc *a);
+
+/* A slab of class c owned by h: adopted, carved from a SuperSlab with a
+ * free span, or from a new SuperSlab.  NULL when out of memory. */
+hk_slab *hk_pool_acquire_slab(struct hk_alloc *a, struct hk_heap *h,
+                              unsigned c);
+
+/* An empty slab goes back to its SuperSlab. */
+void hk_pool_release_slab(struct hk_alloc *a, hk_slab *s);
+
+/* A non-empty slab whose owner is exiting waits for adoption. */
+void hk_pool_abandon_slab(struct hk_alloc *a, hk_slab *s);
+
+/* Return memory unused for purge_delay (all of it when force). */
+void hk_pool_purge(struct hk_alloc *a, int force);
+
+/* Internal to the pool and lru.c (caller holds the lock). */
+void hk_lru_push(struct hk_alloc *a, hk_ss *ss);
+hk_ss *hk_lru_pop(struct hk_alloc *a);
+void hk_ss_unmap(struct hk_alloc *a, hk_ss *ss);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * stats.h - what the allocator counts.
+ *
+ * Per-class counters live in each heap (written only by its thread, so
+ * they cost no atomics) and are folded into the allocator's totals when a
+ * heap dies.  Pool and large-object counters are written under their
+ * locks.  System calls are counted by the backend, not here.
+ */
+#ifndef HK_STATS_H
+#define HK_STATS_H
+
+#include <stdint.h>
+
+#include "sizeclass.h"
+
+typedef struct hk_class_stats {
+    uint64_t front_hits;     /* mallocs served by the front cache */
+    uint64_t front_misses;   /* mallocs that had to refill */
+    uint64_t refilled;       /* blocks moved slab -> front */
+    uint64_t flushes;        /* times the front overflowed */
+    uint64_t flushed;        /* blocks moved front -> slab */
+    uint64_t remote_frees;   /* blocks returned to another thread's slab */
+    uint64_t slabs_acquired; /* slabs this class took from the pool */
+    uint64_t slabs_released; /* empty slabs given back */
+    uint64_t slabs_adopted;  /* slabs taken over from exited threads */
+    uint64_t ss_mapped;      /* SuperSlabs mapped to serve this class */
+    uint64_t lru_hits;       /* SuperSlabs reused from the LRU */
+    uint64_t lru_misses;     /* the LRU was empty when one was needed */
+} hk_class_stats;
+
+typedef struct hk_pool_stats {
+    uint64_t ss_mapped, ss_unmapped, ss_live, ss_peak;
+    uint64_t ss_cached;   /* SuperSlabs put into the LRU */
+    uint64_t ss_evicted;  /* unmapped because the LRU was full */
+    uint64_t ss_purged;   /* purge calls on SuperSlab memory */
+    uint64_t purged_bytes;
+    uint64_t heaps_created, heaps_reused;
+} hk_pool_stats;
+
+typedef struct hk_large_stats {
+    uint64_t allocs, frees, cache_hits, cache_misses;
+    uint64_t mapped, unmapped, purged, purged_bytes;
+    uint64_t live_bytes, peak_bytes;
+} hk_large_stats;
+
+/* A flat, read-only view for printing: name, per-class array or total. */
+typedef struct hk_stats_snapshot {
+    hk_class_stats cls[HK_CLASSES];
+    hk_class_stats total;
+    hk_pool_stats pool;
+    hk_large_stats large;
+} hk_stats_snapshot;
+
+void hk_class_stats_add(hk_class_stats *into, const hk_class_stats *from);
+
+/* Visit each counter of a class-stats record by name. */
+void hk_class_stats_visit(const hk_class_stats *s,
+                          void (*fn)(void *ctx, const char *name, uint64_t v),
+                          void *ctx);
+void hk_pool_stats_visit(const hk_pool_stats *s,
+                         void (*fn)(void *ctx, const char *name, uint64_t v),
+                         void *ctx);
+void hk_large_stats_visit(const hk_large_stats *s,
+                          void (*fn)(void *ctx, const char *name, uint64_t v),
+                          void *ctx);
+
+#endif

@@ -1,0 +1,233 @@
+/*
+ * malloc.c - the malloc family on one process-wide allocator, with a heap
+ * per thread found through an initial-exec TLS slot.
+ *
+ * Life cycle: the allocator is set up by the first call into it, which
+ * may come from the dynamic loader before any constructor has run; a
+ * thread gets its heap on its first allocation and gives it back through
+ * a pthread key destructor when it exits; around fork the parent holds the
+ * allocator's locks so the child starts with them consistent.
+ *
+ * Built with HK_LIBC_NAMES, the functions are also exported under the
+ * standard names, which is what makes libhakmem.so a drop-in malloc.
+ */
+#define _GNU_SOURCE
+#include "hakmem.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/alloc.h"
+#include "env.h"
+#include "stats_print.h"
+
+#define likely(x) __builtin_expect(!!(x), 1)
+
+static hk_alloc g_alloc;
+static enum hk_stats_mode g_stats;
+static pthread_key_t g_heap_key;
+static atomic_int g_ready; /* 0: untouched, 1: being set up, 2: ready */
+static __thread hk_heap *tls_heap __attribute__((tls_model("initial-exec")));
+
+static void thread_exit(void *heap)
+{
+    tls_heap = NULL;
+    hk_heap_destroy(heap);
+}
+
+static void fork_prepare(void)
+{
+    hk_lock_acquire(&g_alloc.large.lock);
+    hk_lock_acquire(&g_alloc.pool.lock);
+}
+
+static void fork_parent(void)
+{
+    hk_lock_release(&g_alloc.pool.lock);
+    hk_lock_release(&g_alloc.large.lock);
+}
+
+static void report_at_exit(void)
+{
+    if (g_stats != HK_STATS_OFF)
+        hk_stats_print(&g_alloc, g_stats == HK_STATS_JSON);
+}
+
+static void setup(void)
+{
+    int expect = 0;
+    if (!atomic_compare_exchange_strong(&g_ready, &expect, 1)) {
+        while (atomic_load(&g_ready) != 2)
+            hk_os_yield();
+        return;
+    }
+    hk_params p;
+    hk_env_params(&p, &g_stats);
+    if (hk_alloc_init(&g_alloc, &p) != 0) {
+        hk_params_default(&p);
+        hk_alloc_init(&g_alloc, &p);
+    }
+    atomic_store(&g_ready, 2);
+    pthread_key_create(&g_heap_key, thread_exit);
+    pthread_atfork(fork_prepare, fork_parent, fork_parent);
+    atexit(report_at_exit);
+}
+
+/* The calling thread's heap, made on first use; NULL only without memory. */
+static __attribute__((noinline)) hk_heap *heap_slow(void)
+{
+    if (atomic_load_explicit(&g_ready, memory_order_acquire) != 2) {
+        setup();
+        if (tls_heap) /* setup's own registrations may have allocated */
+            return tls_heap;
+    }
+    hk_heap *h = hk_heap_create(&g_alloc);
+    if (h) {
+        tls_heap = h;
+        pthread_setspecific(g_heap_key, h);
+    }
+    return h;
+}
+
+static inline hk_heap *heap(void)
+{
+    hk_heap *h = tls_heap;
+    return likely(h) ? h : heap_slow();
+}
+
+static void *no_heap(void)
+{
+    errno = ENOMEM;
+    return NULL;
+}
+
+void *hk_malloc(size_t size)
+{
+    hk_heap *h = tls_heap;
+    if (likely(h))
+        return hk_malloc_fast(&g_alloc, h, size);
+    h = heap_slow();
+    return h ? hk_malloc_fast(&g_alloc, h, size) : no_heap();
+}
+
+void hk_free(void *ptr)
+{
+    hk_free_fast(&g_alloc, tls_heap, ptr);
+}
+
+void *hk_calloc(size_t count, size_t size)
+{
+    hk_heap *h = heap();
+    return h ? hk_alloc_calloc(&g_alloc, h, count, size) : no_heap();
+}
+
+void *hk_realloc(void *ptr, size_t size)
+{
+    hk_heap *h = heap();
+    return h ? hk_alloc_realloc(&g_alloc, h, ptr, size) : no_heap();
+}
+
+void *hk_reallocarray(void *ptr, size_t count, size_t size)
+{
+    size_t n;
+    if (__builtin_mul_overflow(count, size, &n))
+        return no_heap();
+    return hk_realloc(ptr, n);
+}
+
+static int power_of_two(size_t v)
+{
+    return v && !(v & (v - 1));
+}
+
+static void *aligned(size_t alignment, size_t size)
+{
+    hk_heap *h = heap();
+    return h ? hk_alloc_aligned(&g_alloc, h, alignment, size) : no_heap();
+}
+
+int hk_posix_memalign(void **out, size_t alignment, size_t size)
+{
+    if (!power_of_two(alignment) || alignment % sizeof(void *))
+        return EINVAL;
+    int saved = errno;
+    void *p = aligned(alignment, size);
+    if (!p) {
+        errno = saved;
+        return ENOMEM;
+    }
+    *out = p;
+    return 0;
+}
+
+void *hk_aligned_alloc(size_t alignment, size_t size)
+{
+    if (!power_of_two(alignment)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return aligned(alignment, size);
+}
+
+void *hk_memalign(size_t alignment, size_t size)
+{
+    if (alignment > ((size_t)1 << 62)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    size_t a = 1;
+    while (a < alignment) /* as glibc: round up to a power of two */
+        a <<= 1;
+    return aligned(a, size);
+}
+
+void *hk_valloc(size_t size)
+{
+    return aligned(HK_OS_PAGE, size);
+}
+
+void *hk_pvalloc(size_t size)
+{
+    size_t n;
+    if (__builtin_add_overflow(size, HK_OS_PAGE - 1, &n))
+        return no_heap();
+    n &= ~(size_t)(HK_OS_PAGE - 1);
+    return aligned(HK_OS_PAGE, n ? n : HK_OS_PAGE);
+}
+
+size_t hk_malloc_usable_size(void *ptr)
+{
+    return hk_alloc_usable_size(&g_alloc, ptr);
+}
+
+int hk_malloc_trim(size_t pad)
+{
+    (void)pad;
+    hk_stats_snapshot before, after;
+    hk_alloc_snapshot(&g_alloc, &before);
+    hk_alloc_trim(&g_alloc, tls_heap);
+    hk_alloc_snapshot(&g_alloc, &after);
+    return after.pool.purged_bytes + after.large.purged_bytes >
+           before.pool.purged_bytes + before.large.purged_bytes;
+}
+
+#ifdef HK_LIBC_NAMES
+#define EXPORT(name, target)                                                 \
+    __typeof__(target) name __attribute__((alias(#target),                   \
+                                           visibility("default")))
+EXPORT(malloc, hk_malloc);
+EXPORT(free, hk_free);
+EXPORT(calloc, hk_calloc);
+EXPORT(realloc, hk_realloc);
+EXPORT(reallocarray, hk_reallocarray);
+EXPORT(posix_memalign, hk_posix_memalign);
+EXPORT(aligned_alloc, hk_aligned_alloc);
+EXPORT(memalign, hk_memalign);
+EXPORT(valloc, hk_valloc);
+EXPORT(pvalloc, hk_pvalloc);
+EXPORT(malloc_usable_size, hk_malloc_usable_size);
+EXPORT(malloc_trim, hk_malloc_trim);
+#endif

@@ -1,0 +1,191 @@
+/*
+ * os_real.c - core/os.h on Linux.
+ *
+ * Aligned regions are placed by hint: the backend keeps a cursor in a
+ * part of the address space the kernel does not use on its own (from
+ * 16 TiB up) and asks for the next aligned address there with
+ * MAP_FIXED_NOREPLACE.  One mmap per region in the normal case, never a
+ * trim, so the number of calls is what the allocator asked for, which is
+ * what the simulator predicts.  If the hint is taken, the cursor moves on;
+ * after a few misses the backend over-maps and trims instead.
+ */
+#define _GNU_SOURCE
+#include "os_real.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../core/os.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+#define HINT_BASE ((uintptr_t)16 << 40)
+#define HINT_END ((uintptr_t)96 << 40)
+#define HINT_TRIES 4
+
+const char *const hk_syscall_names[HK_SYS_KINDS] = {"mmap", "munmap",
+                                                     "madvise", "mincore"};
+
+static _Atomic uint64_t sys_calls[HK_SYS_KINDS], sys_bytes[HK_SYS_KINDS];
+static _Atomic uintptr_t hint_cursor = HINT_BASE;
+
+static void count(enum hk_syscall k, size_t bytes)
+{
+    atomic_fetch_add_explicit(&sys_calls[k], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&sys_bytes[k], bytes, memory_order_relaxed);
+}
+
+void hk_os_real_counts(hk_syscall_counts *out)
+{
+    for (int k = 0; k < HK_SYS_KINDS; k++) {
+        out->calls[k] = atomic_load_explicit(&sys_calls[k],
+                                             memory_order_relaxed);
+        out->bytes[k] = atomic_load_explicit(&sys_bytes[k],
+                                             memory_order_relaxed);
+    }
+}
+
+void hk_os_real_reset_counts(void)
+{
+    for (int k = 0; k < HK_SYS_KINDS; k++) {
+        atomic_store_explicit(&sys_calls[k], 0, memory_order_relaxed);
+        atomic_store_explicit(&sys_bytes[k], 0, memory_order_relaxed);
+    }
+}
+
+static void *sys_mmap(void *hint, size_t size, int flags)
+{
+    count(HK_SYS_MMAP, size);
+    void *p = mmap(hint, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void sys_munmap(void *p, size_t size)
+{
+    count(HK_SYS_MUNMAP, size);
+    munmap(p, size);
+}
+
+/* Reserve [hint, hint + size) of the cursor's range, aligned. */
+static uintptr_t next_hint(size_t size, size_t align)
+{
+    uintptr_t cur = atomic_load_explicit(&hint_cursor, memory_order_relaxed);
+    uintptr_t at, end;
+    do {
+        at = (cur + align - 1) & ~(uintptr_t)(align - 1);
+        end = at + size;
+        if (end > HINT_END || end < at) {
+            at = HINT_BASE;
+            end = at + size;
+        }
+    } while (!atomic_compare_exchange_weak_explicit(
+        &hint_cursor, &cur, end, memory_order_relaxed, memory_order_relaxed));
+    return at;
+}
+
+static void *map_trimmed(size_t size, size_t align)
+{
+    char *raw = sys_mmap(NULL, size + align, 0);
+    if (!raw)
+        return NULL;
+    char *p = (char *)(((uintptr_t)raw + align - 1) & ~(uintptr_t)(align - 1));
+    if (p > raw)
+        sys_munmap(raw, (size_t)(p - raw));
+    if (p + size < raw + size + align)
+        sys_munmap(p + size, (size_t)(raw + size + align - (p + size)));
+    return p;
+}
+
+void *hk_os_map(size_t size, size_t align)
+{
+    if (align <= HK_OS_PAGE)
+        return sys_mmap(NULL, size, 0);
+    if (size > HINT_END - HINT_BASE)
+        return NULL;
+    for (int i = 0; i < HINT_TRIES; i++) {
+        void *want = (void *)next_hint(size, align);
+        void *p = sys_mmap(want, size, MAP_FIXED_NOREPLACE);
+        if (p == want)
+            return p;
+        if (p) { /* a kernel that ignores MAP_FIXED_NOREPLACE */
+            sys_munmap(p, size);
+            break;
+        }
+        if (errno != EEXIST)
+            return NULL;
+    }
+    return map_trimmed(size, align);
+}
+
+void hk_os_unmap(void *p, size_t size)
+{
+    sys_munmap(p, size);
+}
+
+void hk_os_purge(void *p, size_t size)
+{
+    count(HK_SYS_MADVISE, size);
+    madvise(p, size, MADV_DONTNEED);
+}
+
+bool hk_os_is_mapped(const void *p)
+{
+    unsigned char vec;
+    void *page = (void *)((uintptr_t)p & ~(uintptr_t)(HK_OS_PAGE - 1));
+    count(HK_SYS_MINCORE, HK_OS_PAGE);
+    return mincore(page, HK_OS_PAGE, &vec) == 0;
+}
+
+uint64_t hk_os_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void hk_os_yield(void)
+{
+    sched_yield();
+}
+
+static size_t hex(char *out, uintptr_t v)
+{
+    char tmp[2 * sizeof v];
+    size_t n = 0;
+    do {
+        tmp[n++] = "0123456789abcdef"[v & 15];
+        v >>= 4;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    return n;
+}
+
+void hk_os_fatal(const char *what, const void *p)
+{
+    char buf[256];
+    size_t n = 0, w = strlen(what);
+    if (w > sizeof buf - 40)
+        w = sizeof buf - 40;
+    memcpy(buf, "hakmem: ", 8);
+    n = 8;
+    memcpy(buf + n, what, w);
+    n += w;
+    memcpy(buf + n, ": 0x", 4);
+    n += 4;
+    n += hex(buf + n, (uintptr_t)p);
+    buf[n++] = '\n';
+    if (write(2, buf, n) < 0) {
+        /* Nothing more can be said; abort either way. */
+    }
+    abort();
+}

@@ -1,0 +1,13 @@
+/*
+ * stats_print.h - the allocator's counters and the backend's system calls
+ * as text (HAKMEM_STATS=1) or one JSON object (HAKMEM_STATS=json), on
+ * stderr.
+ */
+#ifndef HK_STATS_PRINT_H
+#define HK_STATS_PRINT_H
+
+#include "../core/alloc.h"
+
+void hk_stats_print(hk_alloc *a, int json);
+
+#endif
