@@ -1,0 +1,162 @@
+/*
+ * heap.c - blocks move between fronts, slabs and threads without loss:
+ * every block handed out is distinct, writable over its whole class size,
+ * and comes back after frees by its own heap, by another heap (the remote
+ * path), and after its heap dies (abandonment and adoption).
+ */
+#include "unit.h"
+
+#include "os_real.h"
+
+#define N 20000
+
+static void fill(void *p, size_t n, unsigned seed)
+{
+    unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        b[i] = (unsigned char)(seed * 31 + i);
+}
+
+static int intact(const void *p, size_t n, unsigned seed)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        if (b[i] != (unsigned char)(seed * 31 + i))
+            return 0;
+    return 1;
+}
+
+static size_t size_of(unsigned i)
+{
+    return 1 + (i * 2654435761u) % 3000;
+}
+
+static void own_blocks_round_trip(void)
+{
+    hk_alloc *a = unit_alloc(NULL);
+    hk_heap *h = hk_heap_create(a);
+    static void *p[N];
+    for (unsigned i = 0; i < N; i++) {
+        p[i] = hk_malloc_fast(a, h, size_of(i));
+        CHECK(p[i] && (uintptr_t)p[i] % 16 == 0, "block %u at %p", i, p[i]);
+        fill(p[i], hk_alloc_usable_size(a, p[i]), i);
+    }
+    for (unsigned i = 0; i < N; i++) {
+        CHECK(intact(p[i], hk_alloc_usable_size(a, p[i]), i), "block %u", i);
+        hk_free_fast(a, h, p[i]);
+    }
+    /* Everything freed: the next round reuses the same memory. */
+    hk_stats_snapshot s0, s1;
+    hk_alloc_snapshot(a, &s0);
+    for (unsigned i = 0; i < N; i++)
+        p[i] = hk_malloc_fast(a, h, size_of(i));
+    hk_alloc_snapshot(a, &s1);
+    CHECK_EQ(s1.pool.ss_mapped, s0.pool.ss_mapped);
+    for (unsigned i = 0; i < N; i++)
+        hk_free_fast(a, h, p[i]);
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+}
+
+static void front_serves_repeats_without_refill(void)
+{
+    hk_alloc *a = unit_alloc(NULL);
+    hk_heap *h = hk_heap_create(a);
+    for (int i = 0; i < 1000; i++)
+        hk_free_fast(a, h, hk_malloc_fast(a, h, 100));
+    hk_stats_snapshot s;
+    hk_alloc_snapshot(a, &s);
+    unsigned c = hk_class_of(100);
+    CHECK_EQ(s.cls[c].front_misses, 1);
+    CHECK_EQ(s.cls[c].front_hits, 999);
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+}
+
+static void remote_frees_return_to_owner(void)
+{
+    hk_alloc *a = unit_alloc(NULL);
+    hk_heap *owner = hk_heap_create(a), *other = hk_heap_create(a);
+    static void *p[N];
+    for (unsigned i = 0; i < N; i++) {
+        p[i] = hk_malloc_fast(a, owner, 64);
+        fill(p[i], 64, i);
+    }
+    for (unsigned i = 0; i < N; i++) {
+        CHECK(intact(p[i], 64, i), "block %u", i);
+        hk_free_fast(a, other, p[i]);
+    }
+    hk_alloc_trim(a, other); /* push the other heap's front home */
+    hk_stats_snapshot s0, s1;
+    hk_alloc_snapshot(a, &s0);
+    CHECK(s0.cls[hk_class_of(64)].remote_frees > N / 2, "remote %llu",
+          (unsigned long long)s0.cls[hk_class_of(64)].remote_frees);
+    for (unsigned i = 0; i < N; i++)
+        p[i] = hk_malloc_fast(a, owner, 64);
+    hk_alloc_snapshot(a, &s1);
+    CHECK_EQ(s1.pool.ss_mapped, s0.pool.ss_mapped);
+    for (unsigned i = 0; i < N; i++)
+        hk_free_fast(a, owner, p[i]);
+    hk_heap_destroy(other);
+    hk_heap_destroy(owner);
+    hk_alloc_destroy(a);
+}
+
+static void dead_heap_slabs_are_adopted(void)
+{
+    hk_alloc *a = unit_alloc(NULL);
+    hk_heap *h1 = hk_heap_create(a);
+    static void *p[N];
+    for (unsigned i = 0; i < N; i++) {
+        p[i] = hk_malloc_fast(a, h1, 48);
+        fill(p[i], 48, i);
+    }
+    hk_heap_destroy(h1);
+    hk_heap *h2 = hk_heap_create(a);
+    CHECK(h2 == h1, "dead heap memory is reused");
+    for (unsigned i = 0; i < N; i += 2) {
+        CHECK(intact(p[i], 48, i), "block %u", i);
+        hk_free_fast(a, h2, p[i]);
+    }
+    hk_stats_snapshot s0, s1;
+    hk_alloc_snapshot(a, &s0);
+    for (unsigned i = 0; i < N; i += 2)
+        p[i] = hk_malloc_fast(a, h2, 48);
+    hk_alloc_snapshot(a, &s1);
+    CHECK(s1.total.slabs_adopted > 0, "no slab adopted");
+    CHECK_EQ(s1.pool.ss_mapped, s0.pool.ss_mapped);
+    for (unsigned i = 0; i < N; i++)
+        hk_free_fast(a, h2, p[i]);
+    hk_heap_destroy(h2);
+    /* With every block free, all slabs went home and the SuperSlabs are
+     * empty: they sit in the LRU. */
+    hk_pool_purge(a, 1);
+    hk_stats_snapshot s2;
+    hk_alloc_snapshot(a, &s2);
+    CHECK_EQ(a->pool.lru_count, s2.pool.ss_live);
+    hk_alloc_destroy(a);
+}
+
+static void aligned_blocks_are_aligned(void)
+{
+    hk_alloc *a = unit_alloc(NULL);
+    hk_heap *h = hk_heap_create(a);
+    for (size_t align = 32; align <= (1u << 22); align *= 2)
+        for (size_t n = 1; n < 300000; n = n * 3 + 7) {
+            char *p = hk_alloc_aligned(a, h, align, n);
+            CHECK(p && (uintptr_t)p % align == 0, "align %zu n %zu: %p",
+                  align, n, (void *)p);
+            CHECK(hk_alloc_usable_size(a, p) >= n, "usable %zu < %zu",
+                  hk_alloc_usable_size(a, p), n);
+            memset(p, 0x5a, n);
+            hk_free_fast(a, h, p);
+        }
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+}
+
+UNIT_MAIN(TEST(own_blocks_round_trip),
+          TEST(front_serves_repeats_without_refill),
+          TEST(remote_frees_return_to_owner),
+          TEST(dead_heap_slabs_are_adopted),
+          TEST(aligned_blocks_are_aligned))

@@ -1,0 +1,62 @@
+/*
+ * params.c - parameter parsing: defaults, suffixes, symbolic values, and
+ * errors that name the parameter and the bad value.
+ */
+#include "unit.h"
+
+static void defaults_match_table(void)
+{
+    hk_params p;
+    hk_params_default(&p);
+    CHECK_EQ(p.lru_cap, 8);
+    CHECK_EQ(p.ss_size, 2u << 20);
+    CHECK_EQ(p.ptr_check, HK_PTR_CHECK_CACHED);
+    CHECK_EQ(p.shared_pool, 1);
+    for (size_t i = 0; i < hk_param_count; i++)
+        CHECK(hk_param_find(hk_param_table[i].name) == &hk_param_table[i],
+              "%s", hk_param_table[i].name);
+}
+
+static void accepts_good_values(void)
+{
+    hk_params p;
+    char err[160];
+    hk_params_default(&p);
+    CHECK_EQ(hk_params_set(&p, "ss_size", "4M", err, sizeof err), 0);
+    CHECK_EQ(p.ss_size, 4u << 20);
+    CHECK_EQ(hk_params_set(&p, "large_cache", "1g", err, sizeof err), 0);
+    CHECK_EQ(p.large_cache, 1ull << 30);
+    CHECK_EQ(hk_params_set(&p, "ptr_check", "always", err, sizeof err), 0);
+    CHECK_EQ(p.ptr_check, HK_PTR_CHECK_ALWAYS);
+    CHECK_EQ(hk_params_set(&p, "ptr_check", "0", err, sizeof err), 0);
+    CHECK_EQ(p.ptr_check, HK_PTR_CHECK_NEVER);
+    CHECK_EQ(hk_params_set(&p, "lru_cap", "0", err, sizeof err), 0);
+    CHECK_EQ(p.lru_cap, 0);
+    char buf[32];
+    hk_param_format(&p, hk_param_find("ptr_check"), buf, sizeof buf);
+    CHECK(strcmp(buf, "never") == 0, "formatted as %s", buf);
+}
+
+static void rejects_bad_values_and_keeps_old(void)
+{
+    static const char *const bad[][2] = {
+        {"lru_cap", "abc"},    {"lru_cap", "-1"},     {"lru_cap", "5000"},
+        {"ss_size", "3M"},     {"ss_size", "512K"},   {"front_cap", "0"},
+        {"ptr_check", "some"}, {"prewarm", "1x"},     {"refill", ""},
+        {"purge_delay", "99999999999999999999999"},  {"no_such", "1"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        hk_params p, before;
+        char err[160] = "";
+        hk_params_default(&p);
+        before = p;
+        CHECK(hk_params_set(&p, bad[i][0], bad[i][1], err, sizeof err) != 0,
+              "%s=%s accepted", bad[i][0], bad[i][1]);
+        CHECK(memcmp(&p, &before, sizeof p) == 0, "%s changed", bad[i][0]);
+        CHECK(strstr(err, bad[i][0]) != NULL, "error '%s' lacks the name",
+              err);
+    }
+}
+
+UNIT_MAIN(TEST(defaults_match_table), TEST(accepts_good_values),
+          TEST(rejects_bad_values_and_keeps_old))

@@ -1,0 +1,151 @@
+/*
+ * pool.c - SuperSlab life cycle, checked against the backend's own count
+ * of system calls: the shared pool packs classes together, the LRU keeps
+ * empty SuperSlabs up to lru_cap, prewarm maps ahead in one call, and the
+ * purge policy madvises free memory only once purge_delay has passed.
+ */
+#include "unit.h"
+
+#include "os_real.h"
+
+static hk_syscall_counts counts(void)
+{
+    hk_syscall_counts c;
+    hk_os_real_counts(&c);
+    return c;
+}
+
+/* One block of every class; returns SuperSlabs mapped for them. */
+static uint64_t one_of_each_class(const char *const *settings)
+{
+    hk_alloc *a = unit_alloc(settings);
+    hk_heap *h = hk_heap_create(a);
+    void *p[HK_CLASSES];
+    for (unsigned c = 0; c < HK_CLASSES; c++)
+        p[c] = hk_malloc_fast(a, h, hk_class_size(c));
+    hk_stats_snapshot s;
+    hk_alloc_snapshot(a, &s);
+    for (unsigned c = 0; c < HK_CLASSES; c++)
+        hk_free_fast(a, h, p[c]);
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+    return s.pool.ss_mapped;
+}
+
+static void shared_pool_packs_classes(void)
+{
+    static const char *const shared[] = {"prewarm=0", NULL};
+    static const char *const split[] = {"prewarm=0", "shared_pool=0", NULL};
+    uint64_t with = one_of_each_class(shared);
+    uint64_t without = one_of_each_class(split);
+    CHECK_EQ(without, HK_CLASSES);
+    CHECK(with <= 8, "shared pool mapped %llu SuperSlabs",
+          (unsigned long long)with);
+}
+
+/* Fill `n` SuperSlabs with 64-byte blocks, free everything, and report
+ * how many munmap calls the backend made while doing so. */
+static uint64_t grow_and_shrink(hk_alloc *a, unsigned n)
+{
+    hk_syscall_counts before = counts();
+    hk_heap *h = hk_heap_create(a);
+    size_t per_ss = a->ss_size / 64;
+    size_t total = per_ss * n;
+    void **p = hk_large_alloc(a, total * sizeof *p, 16, 0);
+    for (size_t i = 0; i < total; i++)
+        p[i] = hk_malloc_fast(a, h, 64);
+    for (size_t i = 0; i < total; i++)
+        hk_free_fast(a, h, p[i]);
+    hk_heap_destroy(h);
+    hk_free_fast(a, NULL, p);
+    return counts().calls[HK_SYS_MUNMAP] - before.calls[HK_SYS_MUNMAP];
+}
+
+static void lru_keeps_up_to_cap(void)
+{
+    static const char *const cap2[] = {"prewarm=0", "lru_cap=2",
+                                       "large_cache=0", NULL};
+    hk_alloc *a = unit_alloc(cap2);
+    uint64_t munmaps = grow_and_shrink(a, 6);
+    hk_stats_snapshot s;
+    hk_alloc_snapshot(a, &s);
+    CHECK(s.pool.ss_mapped >= 6, "mapped %llu",
+          (unsigned long long)s.pool.ss_mapped);
+    CHECK_EQ(a->pool.lru_count, 2);
+    CHECK_EQ(s.pool.ss_live, 2);
+    CHECK_EQ(s.pool.ss_unmapped, s.pool.ss_mapped - 2);
+    /* munmaps: the evicted SuperSlabs plus the scratch large block. */
+    CHECK_EQ(munmaps, s.pool.ss_unmapped + 1);
+    /* Growing again reuses the cached pair first. */
+    hk_heap *h = hk_heap_create(a);
+    void *q = hk_malloc_fast(a, h, 64);
+    hk_stats_snapshot t;
+    hk_alloc_snapshot(a, &t);
+    CHECK_EQ(t.pool.ss_mapped, s.pool.ss_mapped);
+    CHECK_EQ(t.total.lru_hits, s.total.lru_hits + 1);
+    hk_free_fast(a, h, q);
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+}
+
+static void lru_cap_zero_unmaps_at_once(void)
+{
+    static const char *const none[] = {"prewarm=0", "lru_cap=0",
+                                       "large_cache=0", NULL};
+    hk_alloc *a = unit_alloc(none);
+    grow_and_shrink(a, 3);
+    hk_stats_snapshot s;
+    hk_alloc_snapshot(a, &s);
+    CHECK_EQ(s.pool.ss_live, 0);
+    CHECK_EQ(s.pool.ss_unmapped, s.pool.ss_mapped);
+    hk_alloc_destroy(a);
+}
+
+static void prewarm_maps_ahead_in_one_call(void)
+{
+    static const char *const warm[] = {"prewarm=3", NULL};
+    hk_alloc *a = unit_alloc(warm);
+    hk_heap *h = hk_heap_create(a);
+    hk_syscall_counts before = counts();
+    void *p = hk_malloc_fast(a, h, 32);
+    hk_syscall_counts after = counts();
+    /* The registry's first leaf and one mapping of four SuperSlabs. */
+    CHECK_EQ(after.calls[HK_SYS_MMAP] - before.calls[HK_SYS_MMAP], 2);
+    CHECK_EQ(after.bytes[HK_SYS_MMAP] - before.bytes[HK_SYS_MMAP],
+             4 * a->ss_size + a->registry.leaf_bytes);
+    CHECK_EQ(a->pool.lru_count, 3);
+    hk_free_fast(a, h, p);
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+}
+
+static uint64_t madvise_calls(void)
+{
+    return counts().calls[HK_SYS_MADVISE];
+}
+
+static void purge_waits_for_delay(void)
+{
+    static const char *const slow[] = {"purge_delay=3600000", NULL};
+    static const char *const now[] = {"purge_delay=0", NULL};
+    hk_alloc *a = unit_alloc(slow);
+    uint64_t m0 = madvise_calls();
+    grow_and_shrink(a, 2);
+    CHECK_EQ(madvise_calls(), m0);
+    hk_pool_purge(a, 1);
+    hk_stats_snapshot s;
+    hk_alloc_snapshot(a, &s);
+    CHECK(madvise_calls() > m0, "forced purge made no madvise");
+    CHECK_EQ(madvise_calls() - m0, s.pool.ss_purged);
+    hk_alloc_destroy(a);
+
+    a = unit_alloc(now);
+    m0 = madvise_calls();
+    grow_and_shrink(a, 2);
+    CHECK(madvise_calls() > m0, "purge_delay=0 made no madvise");
+    hk_alloc_destroy(a);
+}
+
+UNIT_MAIN(TEST(shared_pool_packs_classes), TEST(lru_keeps_up_to_cap),
+          TEST(lru_cap_zero_unmaps_at_once),
+          TEST(prewarm_maps_ahead_in_one_call), TEST(purge_waits_for_delay))
