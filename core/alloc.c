@@ -42,7 +42,10 @@ int hk_alloc_init(hk_alloc *a, const hk_params *p)
         ci->size = (uint32_t)size;
         ci->units = (uint32_t)(span < max_span ? span : max_span);
         uint64_t by_bytes = FRONT_BYTES / size > 2 ? FRONT_BYTES / size : 2;
-        ci->front_cap = min_u32(p->front_cap, by_bytes);
+        /* Before the shared pool there was no front cache worth the name:
+         * a SuperSlab went back as soon as the program freed its last
+         * block, which a cache holding blocks would prevent. */
+        ci->front_cap = p->shared_pool ? min_u32(p->front_cap, by_bytes) : 0;
         ci->refill = min_u32(p->refill, ci->front_cap);
     }
     for (size_t i = 0; i <= HK_FAST_MAX / 16; i++)
@@ -161,6 +164,10 @@ void hk_alloc_free_slow(hk_alloc *a, hk_heap *h, void *p)
         return;
     }
     hk_front *f = &h->front[o.cls];
+    if (!f->cap) {
+        hk_heap_give_back(h, p);
+        return;
+    }
     if (f->count && f->slots[f->count - 1] == p)
         hk_os_fatal("free(): double free detected", p);
     if (f->count == f->cap)

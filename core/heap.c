@@ -104,8 +104,7 @@ hk_heap *hk_heap_create(hk_alloc *a)
     return h;
 }
 
-/* A block goes home: to its slab's local list when h owns the slab. */
-static void give_back(hk_heap *h, void *p)
+void hk_heap_give_back(hk_heap *h, void *p)
 {
     hk_alloc *a = h->alloc;
     hk_ss *ss = (hk_ss *)hk_registry_get(&a->registry, (uintptr_t)p);
@@ -126,7 +125,9 @@ static void give_back(hk_heap *h, void *p)
         slab_unlink(&h->full[c], s);
         slab_link_second(&h->avail[c], s, HK_SLAB_AVAIL);
     }
-    if (s->used == 0 && h->avail[c] != s) {
+    /* Without a front cache nothing pins an empty slab, not even the one
+     * refills use: it goes back at once, as before the shared pool. */
+    if (s->used == 0 && (h->avail[c] != s || !h->front[c].cap)) {
         slab_unlink(&h->avail[c], s);
         h->stats[c].slabs_released++;
         hk_pool_release_slab(a, s);
@@ -139,7 +140,7 @@ void hk_heap_flush(hk_heap *h, unsigned c, uint32_t n)
     if (n > f->count)
         n = f->count;
     for (uint32_t i = 0; i < n; i++)
-        give_back(h, f->slots[i]);
+        hk_heap_give_back(h, f->slots[i]);
     memmove(f->slots, f->slots + n, (f->count - n) * sizeof(void *));
     f->count -= n;
     h->stats[c].flushes++;
@@ -179,15 +180,10 @@ static hk_slab *next_slab(hk_heap *h, unsigned c)
     return s;
 }
 
-void *hk_heap_refill(hk_heap *h, unsigned c)
+/* Move up to `want` blocks of class c from the heap's slabs into out[]. */
+static uint32_t take(hk_heap *h, unsigned c, void **out, uint32_t want)
 {
-    hk_front *f = &h->front[c];
-    uint32_t want = h->alloc->cls[c].refill;
-    if (want > f->cap - f->count)
-        want = f->cap - f->count;
-    void **out = f->slots + f->count;
     uint32_t got = 0;
-    h->stats[c].front_misses++;
     while (got < want) {
         hk_slab *s = h->avail[c];
         if (!s && (got || !(s = next_slab(h, c))))
@@ -198,9 +194,25 @@ void *hk_heap_refill(hk_heap *h, unsigned c)
             slab_link(&h->full[c], s, HK_SLAB_FULL);
         }
     }
+    h->stats[c].front_misses++;
+    h->stats[c].refilled += got;
+    return got;
+}
+
+void *hk_heap_refill(hk_heap *h, unsigned c)
+{
+    hk_front *f = &h->front[c];
+    if (!f->cap) { /* no front cache: one block straight from a slab */
+        void *b;
+        return take(h, c, &b, 1) ? b : NULL;
+    }
+    uint32_t want = h->alloc->cls[c].refill;
+    if (want > f->cap - f->count)
+        want = f->cap - f->count;
+    void **out = f->slots + f->count;
+    uint32_t got = take(h, c, out, want);
     if (!got)
         return NULL;
-    h->stats[c].refilled += got;
     /* Reverse, so blocks leave the stack in address order. */
     for (uint32_t i = 0, j = got - 1; i < j; i++, j--) {
         void *t = out[i];

@@ -54,6 +54,10 @@ void *hk_heap_refill(hk_heap *h, unsigned c);
 /* The front of class c is full: return its oldest blocks to their slabs. */
 void hk_heap_flush(hk_heap *h, unsigned c, uint32_t n);
 
+/* A block goes home: to its slab's local list when h owns the slab, else
+ * through the slab's remote list. */
+void hk_heap_give_back(hk_heap *h, void *p);
+
 /* Fold a heap's counters (front hits included) into *into. */
 void hk_heap_stats(const hk_heap *h, hk_class_stats *into);
 

@@ -21,12 +21,15 @@
 /*
  * Map `size` bytes (a multiple of HK_OS_PAGE) of zeroed read-write memory
  * whose address is a multiple of `align` (a power of two >= HK_OS_PAGE).
- * Exactly one mapping call on success.  Returns NULL when the world is out
- * of memory.
+ * One mapping call on success, except that page-aligned requests may be
+ * served from a small fixed reserve, without a call, until it runs out
+ * (memory from the reserve is never unmapped).  Returns NULL when the
+ * world is out of memory.
  */
 void *hk_os_map(size_t size, size_t align);
 
-/* Unmap [p, p+size), a page-aligned range inside earlier mappings. */
+/* Unmap [p, p+size), a page-aligned range inside earlier mappings; a
+ * no-op, without a call, for reserve memory. */
 void hk_os_unmap(void *p, size_t size);
 
 /*

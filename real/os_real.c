@@ -8,6 +8,11 @@
  * trim, so the number of calls is what the allocator asked for, which is
  * what the simulator predicts.  If the hint is taken, the cursor moves on;
  * after a few misses the backend over-maps and trims instead.
+ *
+ * The allocator's first page-aligned metadata (the registry's first leaf,
+ * the first heaps) comes from a reserve in the library's own zero-filled
+ * data, which the loader maps anyway: a process that needs no more than
+ * that makes no system call for it.  Reserve memory is never returned.
  */
 #define _GNU_SOURCE
 #include "os_real.h"
@@ -30,12 +35,15 @@
 #define HINT_BASE ((uintptr_t)16 << 40)
 #define HINT_END ((uintptr_t)96 << 40)
 #define HINT_TRIES 4
+#define RESERVE_BYTES ((size_t)512 * 1024)
 
 const char *const hk_syscall_names[HK_SYS_KINDS] = {"mmap", "munmap",
                                                      "madvise", "mincore"};
 
 static _Atomic uint64_t sys_calls[HK_SYS_KINDS], sys_bytes[HK_SYS_KINDS];
 static _Atomic uintptr_t hint_cursor = HINT_BASE;
+static char reserve[RESERVE_BYTES] __attribute__((aligned(HK_OS_PAGE)));
+static _Atomic size_t reserve_used;
 
 static void count(enum hk_syscall k, size_t bytes)
 {
@@ -105,10 +113,38 @@ static void *map_trimmed(size_t size, size_t align)
     return p;
 }
 
+static void *reserve_take(size_t size)
+{
+    size_t used = atomic_load_explicit(&reserve_used, memory_order_relaxed);
+    do {
+        if (size > RESERVE_BYTES - used)
+            return NULL;
+    } while (!atomic_compare_exchange_weak_explicit(
+        &reserve_used, &used, used + size, memory_order_relaxed,
+        memory_order_relaxed));
+    return reserve + used;
+}
+
+static int in_reserve(const void *p)
+{
+    return (const char *)p >= reserve && (const char *)p < reserve + RESERVE_BYTES;
+}
+
+/* ThreadSanitizer keeps its shadow memory where the hints would go. */
+#ifdef __SANITIZE_THREAD__
+#define HINTS_USABLE 0
+#else
+#define HINTS_USABLE 1
+#endif
+
 void *hk_os_map(size_t size, size_t align)
 {
-    if (align <= HK_OS_PAGE)
-        return sys_mmap(NULL, size, 0);
+    if (align <= HK_OS_PAGE) {
+        void *p = reserve_take(size);
+        return p ? p : sys_mmap(NULL, size, 0);
+    }
+    if (!HINTS_USABLE)
+        return map_trimmed(size, align);
     if (size > HINT_END - HINT_BASE)
         return NULL;
     for (int i = 0; i < HINT_TRIES; i++) {
@@ -128,7 +164,8 @@ void *hk_os_map(size_t size, size_t align)
 
 void hk_os_unmap(void *p, size_t size)
 {
-    sys_munmap(p, size);
+    if (!in_reserve(p))
+        sys_munmap(p, size);
 }
 
 void hk_os_purge(void *p, size_t size)
