@@ -53,6 +53,36 @@ void hk_os_yield(void);
  */
 __attribute__((noreturn)) void hk_os_fatal(const char *what, const void *p);
 
+/*
+ * Both backends count every call they make to the world's memory
+ * management, by kind, with bytes: the real one at each system call, the
+ * simulated one where it would have made it.
+ */
+enum hk_os_call {
+    HK_OS_MMAP,
+    HK_OS_MUNMAP,
+    HK_OS_MADVISE,
+    HK_OS_MINCORE,
+    HK_OS_MPROTECT,
+    HK_OS_CALLS
+};
+
+extern const char *const hk_os_call_names[HK_OS_CALLS];
+
+typedef struct hk_os_counts {
+    uint64_t calls[HK_OS_CALLS];
+    uint64_t bytes[HK_OS_CALLS];
+} hk_os_counts;
+
+void hk_os_counts_get(hk_os_counts *out);
+
+/*
+ * Replays drive time from the trace: from this call on, hk_os_now_ns()
+ * returns ns, so time-based policies decide as they did when the trace
+ * was recorded, in the real backend and the simulated one alike.
+ */
+void hk_os_follow_clock(uint64_t ns);
+
 /* Report that the core read or wrote [p, p+size); feeds the TLB model. */
 #ifdef HK_OS_SIM
 void hk_os_touch(const void *p, size_t size);

@@ -4,6 +4,11 @@
  */
 #include "stats.h"
 
+#include "os.h"
+
+const char *const hk_os_call_names[HK_OS_CALLS] = {
+    "mmap", "munmap", "madvise", "mincore", "mprotect"};
+
 #define CLASS_FIELDS(X)                                                      \
     X(front_hits) X(front_misses) X(refilled) X(flushes) X(flushed)          \
     X(remote_frees) X(slabs_acquired) X(slabs_released) X(slabs_adopted)     \

@@ -15,8 +15,6 @@
  * that makes no system call for it.  Reserve memory is never returned.
  */
 #define _GNU_SOURCE
-#include "os_real.h"
-
 #include <errno.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -37,23 +35,22 @@
 #define HINT_TRIES 4
 #define RESERVE_BYTES ((size_t)512 * 1024)
 
-const char *const hk_syscall_names[HK_SYS_KINDS] = {"mmap", "munmap",
-                                                     "madvise", "mincore"};
-
-static _Atomic uint64_t sys_calls[HK_SYS_KINDS], sys_bytes[HK_SYS_KINDS];
+static _Atomic uint64_t sys_calls[HK_OS_CALLS], sys_bytes[HK_OS_CALLS];
+static _Atomic uint64_t trace_clock;
+static atomic_bool following_trace;
 static _Atomic uintptr_t hint_cursor = HINT_BASE;
 static char reserve[RESERVE_BYTES] __attribute__((aligned(HK_OS_PAGE)));
 static _Atomic size_t reserve_used;
 
-static void count(enum hk_syscall k, size_t bytes)
+static void count(enum hk_os_call k, size_t bytes)
 {
     atomic_fetch_add_explicit(&sys_calls[k], 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&sys_bytes[k], bytes, memory_order_relaxed);
 }
 
-void hk_os_real_counts(hk_syscall_counts *out)
+void hk_os_counts_get(hk_os_counts *out)
 {
-    for (int k = 0; k < HK_SYS_KINDS; k++) {
+    for (int k = 0; k < HK_OS_CALLS; k++) {
         out->calls[k] = atomic_load_explicit(&sys_calls[k],
                                              memory_order_relaxed);
         out->bytes[k] = atomic_load_explicit(&sys_bytes[k],
@@ -61,17 +58,9 @@ void hk_os_real_counts(hk_syscall_counts *out)
     }
 }
 
-void hk_os_real_reset_counts(void)
-{
-    for (int k = 0; k < HK_SYS_KINDS; k++) {
-        atomic_store_explicit(&sys_calls[k], 0, memory_order_relaxed);
-        atomic_store_explicit(&sys_bytes[k], 0, memory_order_relaxed);
-    }
-}
-
 static void *sys_mmap(void *hint, size_t size, int flags)
 {
-    count(HK_SYS_MMAP, size);
+    count(HK_OS_MMAP, size);
     void *p = mmap(hint, size, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
     return p == MAP_FAILED ? NULL : p;
@@ -79,7 +68,7 @@ static void *sys_mmap(void *hint, size_t size, int flags)
 
 static void sys_munmap(void *p, size_t size)
 {
-    count(HK_SYS_MUNMAP, size);
+    count(HK_OS_MUNMAP, size);
     munmap(p, size);
 }
 
@@ -170,7 +159,7 @@ void hk_os_unmap(void *p, size_t size)
 
 void hk_os_purge(void *p, size_t size)
 {
-    count(HK_SYS_MADVISE, size);
+    count(HK_OS_MADVISE, size);
     madvise(p, size, MADV_DONTNEED);
 }
 
@@ -178,12 +167,20 @@ bool hk_os_is_mapped(const void *p)
 {
     unsigned char vec;
     void *page = (void *)((uintptr_t)p & ~(uintptr_t)(HK_OS_PAGE - 1));
-    count(HK_SYS_MINCORE, HK_OS_PAGE);
+    count(HK_OS_MINCORE, HK_OS_PAGE);
     return mincore(page, HK_OS_PAGE, &vec) == 0;
+}
+
+void hk_os_follow_clock(uint64_t ns)
+{
+    atomic_store_explicit(&trace_clock, ns, memory_order_relaxed);
+    atomic_store_explicit(&following_trace, true, memory_order_relaxed);
 }
 
 uint64_t hk_os_now_ns(void)
 {
+    if (atomic_load_explicit(&following_trace, memory_order_relaxed))
+        return atomic_load_explicit(&trace_clock, memory_order_relaxed);
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;

@@ -6,7 +6,6 @@
 
 #include <stdio.h>
 
-#include "os_real.h"
 
 typedef struct printer {
     FILE *out;
@@ -56,17 +55,17 @@ static void print_params(printer *p, const hk_params *params)
 
 static void print_syscalls(printer *p)
 {
-    hk_syscall_counts sc;
-    hk_os_real_counts(&sc);
+    hk_os_counts sc;
+    hk_os_counts_get(&sc);
     open_object(p, "syscalls");
-    for (int k = 0; k < HK_SYS_KINDS; k++) {
+    for (int k = 0; k < HK_OS_CALLS; k++) {
         if (p->json)
             fprintf(p->out, "%s\"%s\":{\"calls\":%llu,\"bytes\":%llu}",
-                    k ? "," : "", hk_syscall_names[k],
+                    k ? "," : "", hk_os_call_names[k],
                     (unsigned long long)sc.calls[k],
                     (unsigned long long)sc.bytes[k]);
         else
-            fprintf(p->out, " %s=%llu (%llu bytes)", hk_syscall_names[k],
+            fprintf(p->out, " %s=%llu (%llu bytes)", hk_os_call_names[k],
                     (unsigned long long)sc.calls[k],
                     (unsigned long long)sc.bytes[k]);
     }

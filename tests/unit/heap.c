@@ -6,8 +6,6 @@
  */
 #include "unit.h"
 
-#include "os_real.h"
-
 #define N 20000
 
 static void fill(void *p, size_t n, unsigned seed)

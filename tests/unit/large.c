@@ -5,13 +5,11 @@
  */
 #include "unit.h"
 
-#include "os_real.h"
-
 static uint64_t mmaps(void)
 {
-    hk_syscall_counts c;
-    hk_os_real_counts(&c);
-    return c.calls[HK_SYS_MMAP];
+    hk_os_counts c;
+    hk_os_counts_get(&c);
+    return c.calls[HK_OS_MMAP];
 }
 
 static void loop_maps_once(void)

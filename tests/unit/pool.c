@@ -6,12 +6,10 @@
  */
 #include "unit.h"
 
-#include "os_real.h"
-
-static hk_syscall_counts counts(void)
+static hk_os_counts counts(void)
 {
-    hk_syscall_counts c;
-    hk_os_real_counts(&c);
+    hk_os_counts c;
+    hk_os_counts_get(&c);
     return c;
 }
 
@@ -47,7 +45,7 @@ static void shared_pool_packs_classes(void)
  * how many munmap calls the backend made while doing so. */
 static uint64_t grow_and_shrink(hk_alloc *a, unsigned n)
 {
-    hk_syscall_counts before = counts();
+    hk_os_counts before = counts();
     hk_heap *h = hk_heap_create(a);
     size_t per_ss = a->ss_size / 64;
     size_t total = per_ss * n;
@@ -58,7 +56,7 @@ static uint64_t grow_and_shrink(hk_alloc *a, unsigned n)
         hk_free_fast(a, h, p[i]);
     hk_heap_destroy(h);
     hk_free_fast(a, NULL, p);
-    return counts().calls[HK_SYS_MUNMAP] - before.calls[HK_SYS_MUNMAP];
+    return counts().calls[HK_OS_MUNMAP] - before.calls[HK_OS_MUNMAP];
 }
 
 static void lru_keeps_up_to_cap(void)
@@ -106,14 +104,14 @@ static void prewarm_maps_ahead_in_one_call(void)
     static const char *const warm[] = {"prewarm=3", NULL};
     hk_alloc *a = unit_alloc(warm);
     hk_heap *h = hk_heap_create(a);
-    hk_syscall_counts before = counts();
+    hk_os_counts before = counts();
     void *p = hk_malloc_fast(a, h, 32);
-    hk_syscall_counts after = counts();
+    hk_os_counts after = counts();
     /* One mapping of four SuperSlabs, and the registry's first leaf
      * unless that came from the backend's reserve. */
-    uint64_t bytes = after.bytes[HK_SYS_MMAP] - before.bytes[HK_SYS_MMAP];
+    uint64_t bytes = after.bytes[HK_OS_MMAP] - before.bytes[HK_OS_MMAP];
     int leaf = bytes > 4 * a->ss_size;
-    CHECK_EQ(after.calls[HK_SYS_MMAP] - before.calls[HK_SYS_MMAP], 1 + leaf);
+    CHECK_EQ(after.calls[HK_OS_MMAP] - before.calls[HK_OS_MMAP], 1 + leaf);
     CHECK_EQ(bytes, 4 * a->ss_size + (leaf ? a->registry.leaf_bytes : 0));
     CHECK_EQ(a->pool.lru_count, 3);
     hk_free_fast(a, h, p);
@@ -123,7 +121,7 @@ static void prewarm_maps_ahead_in_one_call(void)
 
 static uint64_t madvise_calls(void)
 {
-    return counts().calls[HK_SYS_MADVISE];
+    return counts().calls[HK_OS_MADVISE];
 }
 
 static void purge_waits_for_delay(void)
