@@ -1,0 +1,74 @@
+/*
+ * tlb_lru.h - LRU replacement within one set of a TLB array.
+ *
+ * A set is `ways` slots of keys kept in recency order rather than beside
+ * age stamps, so no clock can overflow and the victim needs no search.
+ *
+ * Invariants of a set:
+ *  - the valid keys form a prefix, most recently used first, least
+ *    recently used last;
+ *  - every slot after that prefix holds HK_TLB_LRU_EMPTY;
+ *  - no key appears twice, and no valid key equals HK_TLB_LRU_EMPTY.
+ *
+ * A hit moves its key to the front; a fill shifts everything back one slot
+ * and drops whatever was in the last, which is the least recently used
+ * key or, while the set has room, an empty slot.  Hot keys sit in the
+ * first slots, so a lookup that hits usually stops after one or two.
+ */
+#ifndef HK_TLB_LRU_H
+#define HK_TLB_LRU_H
+
+#include <stdint.h>
+
+#define HK_TLB_LRU_EMPTY UINT64_MAX
+
+/* Empty n slots: one set, or every set of an array at once. */
+static inline void hk_tlb_lru_clear(uint64_t *slots, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        slots[i] = HK_TLB_LRU_EMPTY;
+}
+
+/* The slot holding key, or -1. */
+static inline int64_t hk_tlb_lru_find(const uint64_t *set, uint32_t ways,
+                                      uint64_t key)
+{
+    for (uint32_t i = 0; i < ways; i++)
+        if (set[i] == key)
+            return i;
+    return -1;
+}
+
+/* Make the key in slot i the most recently used. */
+static inline void hk_tlb_lru_promote(uint64_t *set, uint32_t i)
+{
+    uint64_t key = set[i];
+    for (; i > 0; i--)
+        set[i] = set[i - 1];
+    set[0] = key;
+}
+
+/*
+ * Insert key, which is not in the set, as the most recently used.  Returns
+ * the key pushed out of the last slot: the evicted one, or
+ * HK_TLB_LRU_EMPTY when the set had room.
+ */
+static inline uint64_t hk_tlb_lru_insert(uint64_t *set, uint32_t ways,
+                                         uint64_t key)
+{
+    uint64_t out = set[ways - 1];
+    for (uint32_t i = ways - 1; i > 0; i--)
+        set[i] = set[i - 1];
+    set[0] = key;
+    return out;
+}
+
+/* Drop the key in slot i, keeping the others in their order. */
+static inline void hk_tlb_lru_remove(uint64_t *set, uint32_t ways, uint32_t i)
+{
+    for (; i + 1 < ways; i++)
+        set[i] = set[i + 1];
+    set[ways - 1] = HK_TLB_LRU_EMPTY;
+}
+
+#endif
