@@ -2,6 +2,8 @@
 # `make bench` prints the side-by-side benchmark table; `make demo` does
 # the whole job on a fresh machine.
 
+.DEFAULT_GOAL := all
+
 CC      ?= cc
 OPT     ?= -O2
 WARN    := -Wall -Wextra -Werror
@@ -11,7 +13,7 @@ B       := build
 CORE_SRC := $(wildcard core/*.c)
 REAL_SRC := $(wildcard real/*.c)
 LIB_SRC  := $(CORE_SRC) $(REAL_SRC)
-HEADERS  := $(wildcard core/*.h real/*.h)
+HEADERS  := $(wildcard core/*.h real/*.h sim/*.h traces/*.h)
 
 # Object sets: the preload library (exports the libc names), the same code
 # under its own hk_ names for direct linking, and sanitizer builds of it.
@@ -30,8 +32,21 @@ TEST_BIN   := $(B)/tests/api_conformance $(B)/tests/stress \
               $(B)/tests/stress_tsan $(B)/tests/fork_threads
 BENCH_BIN  := $(B)/bench/random_mixed $(B)/bench/larson
 
+include traces/build.mk sim/tlb.mk
+
+# The simulator: the same core compiled against the simulated backend.
+# Replay, settings and reports are shared with the real replay, so they
+# are compiled for both backends.
+SIM_WORLD  := sim/os_sim.c sim/addrspace.c sim/cmd_sim.c
+SIM_SHARED := sim/replay.c sim/config.c sim/cost.c sim/report.c $(TLB_SRC)
+SIM_OBJ    := $(CORE_SRC:%.c=$(B)/sim/%.o) $(SIM_WORLD:%.c=$(B)/sim/%.o) \
+              $(SIM_SHARED:%.c=$(B)/sim/%.o)
+REPLAY_OBJ := $(B)/direct/experiments/cmd_replay.o $(DIRECT_OBJ) \
+              $(SIM_SHARED:%.c=$(B)/direct/%.o)
+TOOLS      := $(B)/hakmem $(B)/libexec/hakmem-sim $(B)/libexec/hakmem-replay
+
 all: $(B)/libhakmem.so $(B)/libhakmem_direct.a $(UNIT_BIN) $(UNIT_UBSAN) \
-     $(TEST_BIN) $(BENCH_BIN)
+     $(TEST_BIN) $(BENCH_BIN) $(TOOLS) $(TEST_EXTRA)
 
 $(B)/so/%.o: %.c $(HEADERS)
 	@mkdir -p $(@D)
@@ -40,6 +55,10 @@ $(B)/so/%.o: %.c $(HEADERS)
 $(B)/direct/%.o: %.c $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/sim/%.o: %.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DHK_OS_SIM -c $< -o $@
 
 $(B)/ubsan/%.o: %.c $(HEADERS)
 	@mkdir -p $(@D)
@@ -54,6 +73,17 @@ $(B)/libhakmem.so: $(SO_OBJ)
 
 $(B)/libhakmem_direct.a: $(DIRECT_OBJ)
 	rm -f $@ && ar rcs $@ $^
+
+$(B)/hakmem: $(B)/direct/experiments/hakmem.o $(TRACE_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^
+
+$(B)/libexec/hakmem-sim: experiments/libexec_main.c $(SIM_OBJ) $(TRACE_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DHK_COMMAND=hk_cmd_sim -o $@ $^ -lcjson
+
+$(B)/libexec/hakmem-replay: experiments/libexec_main.c $(REPLAY_OBJ) $(TRACE_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DHK_COMMAND=hk_cmd_replay -o $@ $^ -lcjson
 
 $(B)/tests/unit_%: tests/unit/%.c tests/unit/unit.h $(DIRECT_OBJ)
 	@mkdir -p $(@D)

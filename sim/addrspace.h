@@ -1,0 +1,63 @@
+/*
+ * addrspace.h - the simulated address space: which ranges are mapped and
+ * which of their pages are resident.
+ *
+ * Residency follows the kernel's rules for private anonymous memory: a
+ * page becomes resident on its first touch (one page fault), stops being
+ * resident when purged (MADV_DONTNEED) or unmapped, and faults again on
+ * the next touch.  With transparent huge pages on, a touch inside a 2 MiB
+ * aligned chunk that lies wholly in one mapping makes the whole chunk
+ * resident with one fault, and the chunk is translated by one 2 MiB TLB
+ * entry until part of it is purged (which splits it, as the kernel does).
+ */
+#ifndef HK_ADDRSPACE_H
+#define HK_ADDRSPACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HK_AS_PAGE 4096u
+#define HK_AS_HUGE (2u << 20)
+
+typedef struct hk_as_mapping {
+    uint64_t start, size;
+    uint64_t *resident; /* bit per 4 KiB page */
+    uint64_t *huge;     /* bit per 2 MiB chunk backed by a huge page */
+    int counted;        /* 0: reserve memory, mapped without a call */
+} hk_as_mapping;
+
+typedef struct hk_addrspace {
+    hk_as_mapping *maps; /* sorted by start, disjoint */
+    size_t count, cap;
+    size_t last;         /* index of the mapping touched last */
+    int thp;
+    uint64_t mapped_bytes, peak_mapped_bytes;
+    uint64_t peak_maps;
+    uint64_t resident_pages, peak_resident_pages;
+    uint64_t faults;
+    uint64_t unmapped_pages; /* resident pages dropped by unmap */
+    uint64_t purged_pages;   /* resident pages dropped by purge */
+} hk_addrspace;
+
+void hk_as_init(hk_addrspace *as, int thp);
+void hk_as_destroy(hk_addrspace *as);
+/* Add [start, start+size); returns -1 if it overlaps a mapping. */
+int hk_as_map(hk_addrspace *as, uint64_t start, uint64_t size, int counted);
+/* Remove [start, start+size), splitting mappings as needed. */
+void hk_as_unmap(hk_addrspace *as, uint64_t start, uint64_t size);
+/* Make [start, start+size) non-resident. */
+void hk_as_purge(hk_addrspace *as, uint64_t start, uint64_t size);
+int hk_as_is_mapped(hk_addrspace *as, uint64_t addr);
+/* Lowest free gap at or above `from`, aligned, of `size` bytes, below
+ * `limit`; 0 if none. */
+uint64_t hk_as_find_gap(const hk_addrspace *as, uint64_t from, uint64_t limit,
+                        uint64_t size, uint64_t align);
+
+/*
+ * Touch one page: fault it in if needed.  Returns the page size that
+ * translates addr (HK_AS_PAGE or HK_AS_HUGE), or 0 if addr is not in a
+ * simulated mapping (memory the simulator does not model).
+ */
+uint64_t hk_as_touch_page(hk_addrspace *as, uint64_t addr);
+
+#endif

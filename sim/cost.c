@@ -1,0 +1,102 @@
+/*
+ * cost.c - the calibration table and the weighted sum.
+ */
+#include "cost.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const hk_cost_names[HK_COST_TERMS] = {
+    "malloc",       "free",          "realloc",   "refill",
+    "flush",        "slab",          "remote_free", "mmap",
+    "munmap",       "madvise",       "mincore",   "mprotect",
+    "munmap_page",  "madvise_page",  "page_fault", "tlb_l2_hit",
+    "tlb_walk",
+};
+
+/* Measured on the development machine with `hakmem calibrate`; the same
+ * numbers are in experiments/calibration/default.json. */
+static const hk_cost default_cost = {{
+    [HK_COST_MALLOC] = 2.5,       [HK_COST_FREE] = 2.5,
+    [HK_COST_REALLOC] = 20.0,     [HK_COST_REFILL] = 60.0,
+    [HK_COST_FLUSH] = 60.0,       [HK_COST_SLAB] = 150.0,
+    [HK_COST_REMOTE_FREE] = 15.0, [HK_COST_MMAP] = 1500.0,
+    [HK_COST_MUNMAP] = 2500.0,    [HK_COST_MADVISE] = 1200.0,
+    [HK_COST_MINCORE] = 400.0,    [HK_COST_MPROTECT] = 1000.0,
+    [HK_COST_MUNMAP_PAGE] = 60.0, [HK_COST_MADVISE_PAGE] = 60.0,
+    [HK_COST_PAGE_FAULT] = 250.0, [HK_COST_TLB_L2_HIT] = 5.0,
+    [HK_COST_TLB_WALK] = 30.0,
+}};
+
+void hk_cost_default(hk_cost *c)
+{
+    *c = default_cost;
+}
+
+int hk_cost_load(hk_cost *c, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char text[16384];
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    int too_big = !feof(f);
+    fclose(f);
+    if (too_big) {
+        snprintf(err, errlen, "%s: larger than a calibration file can be",
+                 path);
+        return -1;
+    }
+    text[len] = '\0';
+    cJSON *root = cJSON_Parse(text);
+    if (!root || !cJSON_IsObject(root)) {
+        const char *at = cJSON_GetErrorPtr();
+        snprintf(err, errlen, "%s: byte %ld: not a JSON object", path,
+                 !root && at ? (long)(at - text) : 0L);
+        cJSON_Delete(root);
+        return -1;
+    }
+    int rc = 0;
+    hk_cost next = *c;
+    for (cJSON *it = root->child; it && rc == 0; it = it->next) {
+        int term = -1;
+        for (int t = 0; t < HK_COST_TERMS; t++)
+            if (!strcmp(hk_cost_names[t], it->string))
+                term = t;
+        if (term < 0 && it->string[0] == '_')
+            continue; /* "_comment", "_measured": notes, not costs */
+        if (term < 0) {
+            snprintf(err, errlen, "%s: key \"%s\": not a cost term", path,
+                     it->string);
+            rc = -1;
+        } else if (!cJSON_IsNumber(it) || it->valuedouble < 0) {
+            snprintf(err, errlen, "%s: key \"%s\": expected ns >= 0", path,
+                     it->string);
+            rc = -1;
+        } else {
+            next.ns[term] = it->valuedouble;
+        }
+    }
+    cJSON_Delete(root);
+    if (rc == 0)
+        *c = next;
+    return rc;
+}
+
+double hk_cost_predict(const hk_cost *c, const uint64_t counts[HK_COST_TERMS],
+                       double by_term[HK_COST_TERMS])
+{
+    double total = 0;
+    for (int t = 0; t < HK_COST_TERMS; t++) {
+        double v = c->ns[t] * (double)counts[t];
+        if (by_term)
+            by_term[t] = v;
+        total += v;
+    }
+    return total;
+}

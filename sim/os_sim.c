@@ -1,0 +1,210 @@
+/*
+ * os_sim.c - core/os.h in the simulated world.
+ *
+ * Every call the real backend would make is counted here exactly where it
+ * would have been made, with the same bytes, and applied to the simulated
+ * address space; the TLB sees every touch the core reports.  The real
+ * system calls this file makes to back simulated memory are invisible to
+ * the model.
+ */
+#define _GNU_SOURCE
+#include "sim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "../core/os.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+/* The real backend's placement, mirrored. */
+#define ALIGNED_BASE ((uint64_t)16 << 40)
+#define ALIGNED_END ((uint64_t)96 << 40)
+#define RESERVE_AT ((uint64_t)0x5f0000000000)
+#define RESERVE_BYTES ((uint64_t)512 * 1024)
+#define PAGE_TOP ((uint64_t)0x5e0000000000)
+
+static struct sim_world {
+    hk_addrspace as;
+    hk_tlb *tlb;
+    hk_os_counts counts;
+    uint64_t now;
+    uint64_t aligned_cursor;
+    uint64_t page_cursor;
+    uint64_t reserve_used;
+    int started;
+} W;
+
+static _Noreturn void die(const char *what, uint64_t addr)
+{
+    fprintf(stderr, "hakmem sim: %s at 0x%llx\n", what,
+            (unsigned long long)addr);
+    exit(3);
+}
+
+/* Back [at, at+size) with real zeroed memory at the same address. */
+static void back(uint64_t at, uint64_t size)
+{
+    void *p = mmap((void *)at, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+                       MAP_FIXED_NOREPLACE,
+                   -1, 0);
+    if (p != (void *)at) {
+        if (p != MAP_FAILED)
+            munmap(p, size);
+        die("cannot back a simulated mapping with real memory", at);
+    }
+}
+
+int hk_sim_start(const hk_sim_config *c, char *err, size_t errlen)
+{
+    if (W.started)
+        hk_sim_stop();
+    memset(&W, 0, sizeof W);
+    if (c->tlb && !(W.tlb = hk_tlb_create(&c->tlb_config, err, errlen)))
+        return -1;
+    hk_as_init(&W.as, c->thp);
+    W.aligned_cursor = ALIGNED_BASE;
+    W.page_cursor = PAGE_TOP;
+    back(RESERVE_AT, RESERVE_BYTES);
+    hk_as_map(&W.as, RESERVE_AT, RESERVE_BYTES, 0);
+    W.started = 1;
+    return 0;
+}
+
+void hk_sim_stop(void)
+{
+    if (!W.started)
+        return;
+    for (size_t i = 0; i < W.as.count; i++)
+        munmap((void *)W.as.maps[i].start, W.as.maps[i].size);
+    hk_as_destroy(&W.as);
+    if (W.tlb)
+        hk_tlb_destroy(W.tlb);
+    memset(&W, 0, sizeof W);
+}
+
+const hk_addrspace *hk_sim_addrspace(void)
+{
+    return &W.as;
+}
+
+const hk_tlb_stats *hk_sim_tlb_stats(void)
+{
+    return W.tlb ? hk_tlb_stats_get(W.tlb) : NULL;
+}
+
+static void count(enum hk_os_call k, uint64_t bytes)
+{
+    W.counts.calls[k]++;
+    W.counts.bytes[k] += bytes;
+}
+
+void hk_os_counts_get(hk_os_counts *out)
+{
+    *out = W.counts;
+}
+
+static uint64_t place_aligned(uint64_t size, uint64_t align)
+{
+    uint64_t at = (W.aligned_cursor + align - 1) & ~(align - 1);
+    if (at + size > ALIGNED_END || at + size < at)
+        at = ALIGNED_BASE;
+    W.aligned_cursor = at + size;
+    if (hk_as_find_gap(&W.as, at, at + size, size, align) == at)
+        return at;
+    /* Only after a wrap can the cursor meet the simulation's own
+     * mappings; the real backend then tries its next hint. */
+    at = hk_as_find_gap(&W.as, W.aligned_cursor, ALIGNED_END, size, align);
+    if (at)
+        W.aligned_cursor = at + size;
+    return at;
+}
+
+void *hk_os_map(size_t size, size_t align)
+{
+    if (align <= HK_OS_PAGE && size <= RESERVE_BYTES - W.reserve_used) {
+        uint64_t at = RESERVE_AT + W.reserve_used;
+        W.reserve_used += size;
+        return (void *)at;
+    }
+    count(HK_OS_MMAP, size);
+    uint64_t at;
+    if (align <= HK_OS_PAGE) {
+        if (size > W.page_cursor - ALIGNED_END)
+            return NULL;
+        at = W.page_cursor - size;
+        W.page_cursor = at;
+    } else {
+        if (size > ALIGNED_END - ALIGNED_BASE ||
+            !(at = place_aligned(size, align)))
+            return NULL;
+    }
+    back(at, size);
+    hk_as_map(&W.as, at, size, 1);
+    return (void *)at;
+}
+
+static int in_reserve(const void *p)
+{
+    return (uint64_t)p - RESERVE_AT < RESERVE_BYTES;
+}
+
+void hk_os_unmap(void *p, size_t size)
+{
+    if (in_reserve(p))
+        return;
+    count(HK_OS_MUNMAP, size);
+    hk_as_unmap(&W.as, (uint64_t)p, size);
+    if (W.tlb)
+        hk_tlb_invalidate(W.tlb, (uint64_t)p, size);
+    munmap(p, size);
+}
+
+void hk_os_purge(void *p, size_t size)
+{
+    count(HK_OS_MADVISE, size);
+    hk_as_purge(&W.as, (uint64_t)p, size);
+    if (W.tlb)
+        hk_tlb_invalidate(W.tlb, (uint64_t)p, size);
+    madvise(p, size, MADV_DONTNEED);
+}
+
+bool hk_os_is_mapped(const void *p)
+{
+    count(HK_OS_MINCORE, HK_OS_PAGE);
+    return hk_as_is_mapped(&W.as, (uint64_t)p);
+}
+
+uint64_t hk_os_now_ns(void)
+{
+    return W.now;
+}
+
+void hk_os_follow_clock(uint64_t ns)
+{
+    W.now = ns;
+}
+
+void hk_os_yield(void)
+{
+}
+
+void hk_os_fatal(const char *what, const void *p)
+{
+    die(what, (uint64_t)p);
+}
+
+void hk_os_touch(const void *p, size_t size)
+{
+    uint64_t a = (uint64_t)p, end = a + (size ? size : 1);
+    for (a &= ~(uint64_t)(HK_AS_PAGE - 1); a < end; a += HK_AS_PAGE) {
+        uint64_t page = hk_as_touch_page(&W.as, a);
+        if (page && W.tlb)
+            hk_tlb_access(W.tlb, a, page == HK_AS_HUGE);
+    }
+}

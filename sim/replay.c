@@ -1,0 +1,210 @@
+/*
+ * replay.c - the replay engine.
+ *
+ * Two passes over the trace: the first validates its framing and learns
+ * each thread's last event (so threads can exit on time), the second
+ * replays.  Nothing is allocated by the replayed allocator until the
+ * whole file has proven readable.
+ */
+#include "replay.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const hk_touch_names[] = {"none", "first", "pages", "all", NULL};
+
+typedef struct live_obj {
+    void *p;
+    uint64_t size;
+} live_obj;
+
+typedef struct engine {
+    hk_alloc *a;
+    enum hk_touch touch;
+    hk_heap **heaps;
+    uint64_t *last; /* index of each thread's last event */
+    uint64_t threads;
+    hk_idmap *live;
+    hk_replay_stats *st;
+} engine;
+
+static int scan(engine *e, const char *path, char *err, size_t errlen)
+{
+    hk_trace_reader *r = hk_trace_open(path, err, errlen);
+    if (!r)
+        return -1;
+    hk_event ev;
+    uint64_t n = 0;
+    int rc;
+    while ((rc = hk_trace_read(r, &ev)) == 1) {
+        if (ev.thread >= e->threads) {
+            uint64_t grown = (uint64_t)ev.thread + 1;
+            if (grown < 2 * e->threads)
+                grown = 2 * e->threads;
+            uint64_t *last = realloc(e->last, grown * sizeof *last);
+            if (!last) {
+                snprintf(err, errlen, "%s: out of memory", path);
+                hk_trace_close_reader(r);
+                return -1;
+            }
+            memset(last + e->threads, 0xff,
+                   (grown - e->threads) * sizeof *last);
+            e->last = last;
+            e->threads = grown;
+        }
+        e->last[ev.thread] = n++;
+    }
+    if (rc < 0)
+        snprintf(err, errlen, "%s", hk_trace_error(r));
+    hk_trace_close_reader(r);
+    return rc;
+}
+
+/* What the program does with a new block, as the touch mode says. */
+static void use_block(enum hk_touch touch, void *p, uint64_t size)
+{
+    unsigned char *b = p;
+    if (!p || !size || touch == HK_TOUCH_NONE)
+        return;
+    if (touch == HK_TOUCH_ALL) {
+        memset(b, 0xa5, size);
+        hk_os_touch(b, size);
+        return;
+    }
+    uint64_t step = touch == HK_TOUCH_FIRST ? size : HK_OS_PAGE;
+    for (uint64_t off = 0; off < size; off += step) {
+        b[off] = 0xa5;
+        hk_os_touch(b + off, 1);
+    }
+}
+
+static hk_heap *heap_of(engine *e, uint32_t thread)
+{
+    if (!e->heaps[thread]) {
+        e->heaps[thread] = hk_heap_create(e->a);
+        e->st->threads++;
+    }
+    return e->heaps[thread];
+}
+
+static int fail(char *err, size_t errlen, const char *path, uint64_t offset,
+                const char *what, uint64_t id)
+{
+    snprintf(err, errlen, "%s: byte %llu: %s id %llu", path,
+             (unsigned long long)offset, what, (unsigned long long)id);
+    return -1;
+}
+
+static int step(engine *e, const char *path, const hk_event *ev, char *err,
+                size_t errlen)
+{
+    hk_alloc *a = e->a;
+    hk_heap *h = heap_of(e, ev->thread);
+    int found;
+    if (!h)
+        return fail(err, errlen, path, ev->offset, "no memory for the heap of",
+                    ev->thread);
+    live_obj *o;
+    void *p = NULL;
+
+    switch (ev->kind) {
+    case HK_EV_MALLOC:
+    case HK_EV_CALLOC:
+    case HK_EV_ALIGNED:
+        hk_idmap_get(e->live, ev->id, &found);
+        if (found)
+            return fail(err, errlen, path, ev->offset,
+                        "allocation of live", ev->id);
+        if (ev->kind == HK_EV_MALLOC)
+            p = hk_malloc_fast(a, h, ev->size);
+        else if (ev->kind == HK_EV_CALLOC)
+            p = hk_alloc_calloc(a, h, 1, ev->size);
+        else
+            p = hk_alloc_aligned(a, h, ev->align, ev->size);
+        if (!p)
+            e->st->failed++;
+        use_block(e->touch, p, ev->size);
+        if (!(o = malloc(sizeof *o)))
+            return fail(err, errlen, path, ev->offset, "out of memory at",
+                        ev->id);
+        *o = (live_obj){p, ev->size};
+        hk_idmap_insert(e->live, ev->id, o);
+        e->st->live_bytes_end += ev->size;
+        break;
+    case HK_EV_REALLOC:
+        if (!(o = hk_idmap_get(e->live, ev->id, &found)))
+            return fail(err, errlen, path, ev->offset,
+                        "realloc of unknown", ev->id);
+        p = hk_alloc_realloc(a, h, o->p, ev->size);
+        if (!p && ev->size) {
+            e->st->failed++;
+            break;
+        }
+        if (ev->size > o->size)
+            use_block(e->touch, (char *)p + o->size, ev->size - o->size);
+        e->st->live_bytes_end += ev->size - o->size;
+        *o = (live_obj){p, ev->size};
+        break;
+    case HK_EV_FREE:
+        if (!(o = hk_idmap_remove(e->live, ev->id, &found)))
+            return fail(err, errlen, path, ev->offset, "free of unknown",
+                        ev->id);
+        hk_free_fast(a, h, o->p);
+        e->st->live_bytes_end -= o->size;
+        free(o);
+        break;
+    }
+    return 0;
+}
+
+static void drop_live(void *ctx, uint64_t id, void *value)
+{
+    (void)ctx;
+    (void)id;
+    free(value);
+}
+
+int hk_replay(hk_alloc *a, const char *path, enum hk_touch touch,
+              hk_replay_stats *out, char *err, size_t errlen)
+{
+    engine e = {a, touch, NULL, NULL, 0, NULL, out};
+    memset(out, 0, sizeof *out);
+    if (scan(&e, path, err, errlen) < 0) {
+        free(e.last);
+        return -1;
+    }
+    hk_trace_reader *r = hk_trace_open(path, err, errlen);
+    e.heaps = calloc(e.threads ? e.threads : 1, sizeof *e.heaps);
+    e.live = hk_idmap_create();
+    int rc = r && e.heaps && e.live ? 1 : -2;
+    hk_event ev;
+    for (uint64_t n = 0; rc == 1 && (rc = hk_trace_read(r, &ev)) == 1; n++) {
+        hk_os_follow_clock(ev.time_ns);
+        if (step(&e, path, &ev, err, errlen) < 0) {
+            rc = -2;
+            break;
+        }
+        out->events++;
+        out->by_kind[ev.kind]++;
+        out->duration_ns = ev.time_ns;
+        if (ev.thread && e.last[ev.thread] == n) {
+            hk_heap_destroy(e.heaps[ev.thread]);
+            e.heaps[ev.thread] = NULL;
+        }
+    }
+    if (rc == -1)
+        snprintf(err, errlen, "%s", hk_trace_error(r));
+    if (rc == 0)
+        out->checksum = hk_trace_checksum(r);
+    if (e.live) {
+        out->live_end = hk_idmap_count(e.live);
+        hk_idmap_each(e.live, drop_live, NULL);
+        hk_idmap_destroy(e.live);
+    }
+    if (r)
+        hk_trace_close_reader(r);
+    free(e.heaps);
+    free(e.last);
+    return rc == 0 ? 0 : -1;
+}

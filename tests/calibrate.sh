@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# `hakmem calibrate --quick` writes a calibration file: a JSON object with
+# every cost term of sim/cost.c, none negative, each system call dearer
+# than a malloc, which `hakmem sim --calibration` loads.  The shipped
+# calibration, experiments/calibration/default.json, has exactly the cost
+# terms as keys (besides "_" notes) and predicts what the simulator's
+# built-in defaults predict.
+set -euo pipefail
+HAKMEM=${HAKMEM:-build/hakmem}
+default=experiments/calibration/default.json
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# The cost terms: hk_cost_names in sim/cost.c.
+terms=$(sed -n '/hk_cost_names\[HK_COST_TERMS\] = {/,/};/p' sim/cost.c |
+    grep -o '"[a-z0-9_]*"' | tr -d '"' | sort)
+
+# keys FILE: the object's keys, sorted, without the "_" notes.
+keys() {
+    grep -o '"[A-Za-z0-9_]*"[[:space:]]*:' "$1" | sed 's/"\([^"]*\)".*/\1/' |
+        grep -v '^_' | sort || true
+}
+
+# value FILE TERM: the number TERM has in FILE, or nothing.
+value() {
+    grep -o "\"$2\"[[:space:]]*:[[:space:]]*[-+0-9.eE]*" "$1" |
+        sed 's/.*:[[:space:]]*//' || true
+}
+
+# sim OUT [ARGS...]: simulates the test trace with ARGS into OUT.
+# shellcheck disable=SC2317  # called through check
+sim() {
+    local out=$1
+    shift
+    "$HAKMEM" sim "$@" "$tmp/t.trace" > "$out" && grep -q '"predicted"' "$out"
+}
+
+# shellcheck disable=SC2317  # called through check
+same_as_builtin() {
+    sim "$tmp/builtin.json" &&
+        sim "$tmp/shipped.json" --calibration "$default" &&
+        cmp -s "$tmp/builtin.json" "$tmp/shipped.json"
+}
+
+# check DESCRIPTION COMMAND...: runs COMMAND and reports; any failure
+# fails the test.
+fail=0
+check() {
+    local what=$1
+    shift
+    if "$@"; then
+        echo "ok    $what"
+    else
+        echo "FAIL  $what"
+        fail=1
+    fi
+}
+
+cal=$tmp/quick.json
+if ! "$HAKMEM" calibrate --quick -o "$cal" 2> "$tmp/progress"; then
+    cat "$tmp/progress"
+    echo "FAIL  $HAKMEM calibrate --quick"
+    exit 1
+fi
+"$HAKMEM" trace gen random_mixed 10000 256 1 -o "$tmp/t.trace"
+
+body=$(tr -d '[:space:]' < "$cal")
+check "the output is a JSON object" test "${body:0:1}${body: -1}" = "{}"
+
+missing=$(comm -23 <(echo "$terms") <(keys "$cal") | tr '\n' ' ')
+check "every cost term present${missing:+, missing: $missing}" \
+    test -z "$missing"
+
+bad=""
+for t in $terms; do
+    v=$(value "$cal" "$t")
+    awk -v v="$v" 'BEGIN { exit !(v != "" && v + 0 >= 0) }' || bad+=" $t=$v"
+done
+check "every term a number >= 0${bad:+, not:$bad}" test -z "$bad"
+
+malloc=$(value "$cal" malloc)
+cheap=""
+for t in mmap munmap madvise mincore mprotect; do
+    awk -v s="$(value "$cal" $t)" -v m="$malloc" 'BEGIN { exit !(s > m) }' ||
+        cheap+=" $t"
+done
+check "system calls dearer than malloc ($malloc ns)${cheap:+, not:$cheap}" \
+    test -z "$cheap"
+
+check "hakmem sim --calibration loads it" \
+    sim "$tmp/quick-sim.json" --calibration "$cal"
+
+differ=$(comm -3 <(echo "$terms") <(keys "$default") | tr -d '\t' |
+    tr '\n' ' ')
+check "$default has exactly the cost terms${differ:+, differs: $differ}" \
+    test -z "$differ"
+
+check "$default predicts as the built-in defaults of sim/cost.c" \
+    same_as_builtin
+
+exit $fail
