@@ -36,6 +36,7 @@ static struct sim_world {
     uint64_t aligned_cursor;
     uint64_t page_cursor;
     uint64_t reserve_used;
+    uint64_t last_page, last_page_size; /* the page touched last, if any */
     int started;
 } W;
 
@@ -160,6 +161,7 @@ void hk_os_unmap(void *p, size_t size)
         return;
     count(HK_OS_MUNMAP, size);
     hk_as_unmap(&W.as, (uint64_t)p, size);
+    W.last_page_size = 0;
     if (W.tlb)
         hk_tlb_invalidate(W.tlb, (uint64_t)p, size);
     munmap(p, size);
@@ -169,6 +171,7 @@ void hk_os_purge(void *p, size_t size)
 {
     count(HK_OS_MADVISE, size);
     hk_as_purge(&W.as, (uint64_t)p, size);
+    W.last_page_size = 0;
     if (W.tlb)
         hk_tlb_invalidate(W.tlb, (uint64_t)p, size);
     madvise(p, size, MADV_DONTNEED);
@@ -203,8 +206,14 @@ void hk_os_touch(const void *p, size_t size)
 {
     uint64_t a = (uint64_t)p, end = a + (size ? size : 1);
     for (a &= ~(uint64_t)(HK_AS_PAGE - 1); a < end; a += HK_AS_PAGE) {
-        uint64_t page = hk_as_touch_page(&W.as, a);
-        if (page && W.tlb)
-            hk_tlb_access(W.tlb, a, page == HK_AS_HUGE);
+        /* A page touched just before is resident still: nothing to model
+         * but the TLB access. */
+        uint64_t page_size = W.last_page_size && a == W.last_page
+                                 ? W.last_page_size
+                                 : hk_as_touch_page(&W.as, a);
+        W.last_page = a;
+        W.last_page_size = page_size;
+        if (page_size && W.tlb)
+            hk_tlb_access(W.tlb, a, page_size == HK_AS_HUGE);
     }
 }

@@ -19,6 +19,10 @@ struct hk_tlb {
     hk_tlb_cache l2[2];
     unsigned l2_split; /* 1: l2[1] holds 2 MiB; 0: l2[0] holds both */
     hk_tlb_stats stats;
+    /* The translation used last, page number << 1 | huge, or ~0: a repeat
+     * is an L1 hit on the set's most recent way and changes no state, so
+     * it is counted without a lookup. */
+    uint64_t last;
 };
 
 static const unsigned page_shift[2] = {12, 21};
@@ -38,6 +42,7 @@ hk_tlb *hk_tlb_create(const hk_tlb_config *c, char *err, size_t errlen)
         return NULL;
     }
     t->l2_split = !c->l2_shared;
+    t->last = ~0ull;
     hk_tlb_level_config l2_2m = c->l2_shared ? (hk_tlb_level_config){0, 0}
                                              : c->l2_2m;
     if (hk_tlb_cache_init(&t->l1[0], c->l1_4k.entries, c->l1_4k.ways) != 0 ||
@@ -67,6 +72,12 @@ static void access_page(hk_tlb *t, uint64_t page, unsigned huge)
     hk_tlb_stats *st = &t->stats;
     st->accesses++;
     st->accesses_2m += huge;
+    if ((page << 1 | huge) == t->last) {
+        st->l1_hits++;
+        return;
+    }
+    if (t->l1[huge].ways) /* an absent L1 array never hits */
+        t->last = page << 1 | huge;
     if (hk_tlb_cache_lookup(&t->l1[huge], page, huge)) {
         st->l1_hits++;
         return;
@@ -113,6 +124,7 @@ void hk_tlb_invalidate(hk_tlb *t, uint64_t vaddr, uint64_t bytes)
     if (bytes == 0)
         return;
     uint64_t last = last_byte(vaddr, bytes);
+    t->last = ~0ull;
     for (unsigned s = 0; s < 2; s++) {
         uint64_t first_page = vaddr >> page_shift[s];
         uint64_t last_page = last >> page_shift[s];
