@@ -43,7 +43,13 @@ SIM_OBJ    := $(CORE_SRC:%.c=$(B)/sim/%.o) $(SIM_WORLD:%.c=$(B)/sim/%.o) \
               $(SIM_SHARED:%.c=$(B)/sim/%.o)
 REPLAY_OBJ := $(B)/direct/experiments/cmd_replay.o $(DIRECT_OBJ) \
               $(SIM_SHARED:%.c=$(B)/direct/%.o)
-TOOLS      := $(B)/hakmem $(B)/libexec/hakmem-sim $(B)/libexec/hakmem-replay
+# `hakmem calibrate`: the core on the real backend, timed.  It names its
+# results by the cost model's terms and sizes its TLB tests by the model's.
+CALIBRATE_OBJ := $(B)/direct/experiments/calibrate.o \
+                 $(CORE_SRC:%.c=$(B)/direct/%.o) $(B)/direct/real/os_real.o \
+                 $(B)/direct/sim/cost.o $(B)/direct/sim/tlb_config.o
+TOOLS      := $(B)/hakmem $(B)/libexec/hakmem-sim $(B)/libexec/hakmem-replay \
+              $(B)/libexec/hakmem-calibrate
 
 all: $(B)/libhakmem.so $(B)/libhakmem_direct.a $(UNIT_BIN) $(UNIT_UBSAN) \
      $(TEST_BIN) $(BENCH_BIN) $(TOOLS) $(TEST_EXTRA)
@@ -84,6 +90,10 @@ $(B)/libexec/hakmem-sim: experiments/libexec_main.c $(SIM_OBJ) $(TRACE_OBJ)
 $(B)/libexec/hakmem-replay: experiments/libexec_main.c $(REPLAY_OBJ) $(TRACE_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DHK_COMMAND=hk_cmd_replay -o $@ $^ -lcjson
+
+$(B)/libexec/hakmem-calibrate: experiments/libexec_main.c $(CALIBRATE_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DHK_COMMAND=hk_cmd_calibrate -o $@ $^ -lcjson
 
 $(B)/tests/unit_%: tests/unit/%.c tests/unit/unit.h $(DIRECT_OBJ)
 	@mkdir -p $(@D)

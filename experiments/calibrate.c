@@ -767,7 +767,7 @@ static cJSON *calibration_json(const calib *k, int quick, int passes)
     for (int t = 0; t < HK_COST_TERMS; t++)
         cJSON_AddNumberToObject(o, hk_cost_names[t], to_hundredths(k->ns[t]));
 
-    char host[256] = "", cpu[200], text[1536];
+    char host[256] = "", cpu[200], how[80], text[1536];
     struct utsname un;
     gethostname(host, sizeof host - 1);
     if (uname(&un) == 0)
@@ -784,10 +784,14 @@ static cJSON *calibration_json(const calib *k, int quick, int passes)
     cJSON_AddStringToObject(o, "_date", text);
 
     cpu_model(cpu, sizeof cpu);
+    if (passes > 1)
+        snprintf(how, sizeof how, "%d passes, each the median of %d",
+                 passes, k->reps);
+    else
+        snprintf(how, sizeof how, "%d", k->reps);
     snprintf(text, sizeof text,
              "`hakmem calibrate%s` on %s, %ld CPUs: each term is the "
-             "median of %d passes, each the median of %d repetitions "
-             "timed with CLOCK_MONOTONIC.  "
+             "median of %s repetitions timed with CLOCK_MONOTONIC.  "
              "malloc, free, realloc: front-cache hits on a warm heap; "
              "refill, flush: 16-byte churn within one slab less its "
              "fast-path cost, per event counted; slab: pool take/give; "
@@ -799,7 +803,7 @@ static cJSON *calibration_json(const calib *k, int quick, int passes)
              "pointer chase, one line per page over %zu and %zu pages, "
              "less as many lines on huge pages",
              quick ? " --quick" : "", cpu, sysconf(_SC_NPROCESSORS_ONLN),
-             passes, k->reps, k->tlb_near, k->tlb_far);
+             how, k->tlb_near, k->tlb_far);
     cJSON_AddStringToObject(o, "_method", text);
     if (k->notes[0])
         cJSON_AddStringToObject(o, "_notes", k->notes);

@@ -20,15 +20,15 @@ const char *const hk_cost_names[HK_COST_TERMS] = {
 /* Measured on the development machine with `hakmem calibrate`; the same
  * numbers are in experiments/calibration/default.json. */
 static const hk_cost default_cost = {{
-    [HK_COST_MALLOC] = 2.5,       [HK_COST_FREE] = 2.5,
-    [HK_COST_REALLOC] = 20.0,     [HK_COST_REFILL] = 60.0,
-    [HK_COST_FLUSH] = 60.0,       [HK_COST_SLAB] = 150.0,
-    [HK_COST_REMOTE_FREE] = 15.0, [HK_COST_MMAP] = 1500.0,
-    [HK_COST_MUNMAP] = 2500.0,    [HK_COST_MADVISE] = 1200.0,
-    [HK_COST_MINCORE] = 400.0,    [HK_COST_MPROTECT] = 1000.0,
-    [HK_COST_MUNMAP_PAGE] = 60.0, [HK_COST_MADVISE_PAGE] = 60.0,
-    [HK_COST_PAGE_FAULT] = 250.0, [HK_COST_TLB_L2_HIT] = 5.0,
-    [HK_COST_TLB_WALK] = 30.0,
+    [HK_COST_MALLOC] = 0.86,       [HK_COST_FREE] = 1.85,
+    [HK_COST_REALLOC] = 4.15,      [HK_COST_REFILL] = 28.71,
+    [HK_COST_FLUSH] = 217.86,      [HK_COST_SLAB] = 33.07,
+    [HK_COST_REMOTE_FREE] = 8.19,  [HK_COST_MMAP] = 1006.77,
+    [HK_COST_MUNMAP] = 1606.74,    [HK_COST_MADVISE] = 331.72,
+    [HK_COST_MINCORE] = 611.83,    [HK_COST_MPROTECT] = 551.43,
+    [HK_COST_MUNMAP_PAGE] = 247.33, [HK_COST_MADVISE_PAGE] = 244.66,
+    [HK_COST_PAGE_FAULT] = 1229.11, [HK_COST_TLB_L2_HIT] = 1.78,
+    [HK_COST_TLB_WALK] = 28.84,
 }};
 
 void hk_cost_default(hk_cost *c)
