@@ -50,7 +50,7 @@ int hk_alloc_init(hk_alloc *a, const hk_params *p)
     }
     for (size_t i = 0; i <= HK_FAST_MAX / 16; i++)
         a->class_of_small[i] = (uint8_t)hk_class_of(i * 16);
-    hk_registry_init(&a->registry, ss_shift);
+    hk_registry_init(&a->registry);
     hk_pool_init(&a->pool);
     hk_large_init(&a->large);
     return 0;

@@ -65,11 +65,13 @@ void hk_alloc_snapshot(hk_alloc *a, hk_stats_snapshot *out);
 static inline void *hk_malloc_fast(hk_alloc *a, hk_heap *h, size_t n)
 {
     if (__builtin_expect(n <= HK_FAST_MAX, 1)) {
-        hk_front *f = &h->front[a->class_of_small[(n + 15) >> 4]];
-        if (__builtin_expect(f->count != 0, 1)) {
+        hk_front *f = &h->front[(size_t)a->class_of_small[(n + 15) >> 4]];
+        uint32_t count = f->count;
+        if (__builtin_expect(count != 0, 1)) {
+            f->count = count - 1;
             f->hits++;
-            hk_os_touch(&f->slots[f->count - 1], sizeof(void *));
-            return f->slots[--f->count];
+            hk_os_touch(&f->slots[count - 1], sizeof(void *));
+            return f->slots[count - 1];
         }
     }
     return hk_alloc_malloc_slow(a, h, n);
@@ -84,11 +86,13 @@ static inline void hk_free_fast(hk_alloc *a, hk_heap *h, void *p)
         hk_os_touch(ss, sizeof ss->unit_cls);
         hk_front *f = &h->front[ss->unit_cls[((uintptr_t)p - e) >>
                                              a->unit_shift]];
-        if (__builtin_expect(f->count < f->cap &&
-                                 f->slots[(int64_t)f->count - 1] != p,
+        uint32_t count = f->count;
+        if (__builtin_expect(count < f->cap &&
+                                 f->slots[(int64_t)count - 1] != p,
                              1)) {
-            hk_os_touch(&f->slots[f->count], sizeof(void *));
-            f->slots[f->count++] = p;
+            hk_os_touch(&f->slots[count], sizeof(void *));
+            f->slots[count] = p;
+            f->count = count + 1;
             return;
         }
     }

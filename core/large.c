@@ -86,7 +86,7 @@ void *hk_large_alloc(hk_alloc *a, size_t n, size_t align, int zero)
     h->offset = offset;
 
     hk_lock_acquire(&l->lock);
-    if (hk_registry_set(&a->registry, user,
+    if (hk_registry_set(&a->registry, user, 1,
                         (uintptr_t)h | HK_REG_LARGE) != 0) {
         hk_lock_release(&l->lock);
         hk_os_unmap(base, bytes);
@@ -111,7 +111,7 @@ void hk_large_free(hk_alloc *a, hk_large_hdr *h)
     uint64_t now = hk_os_now_ns();
 
     hk_lock_acquire(&l->lock);
-    hk_registry_set(&a->registry, (char *)h + h->offset, 0);
+    hk_registry_set(&a->registry, (char *)h + h->offset, 1, 0);
     if (h->prev)
         h->prev->next = h->next;
     else

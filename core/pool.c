@@ -79,7 +79,7 @@ static hk_ss *ss_map(hk_alloc *a, unsigned c)
         return NULL;
     for (uint64_t i = 0; i < n; i++) {
         hk_ss *ss = (hk_ss *)(base + i * a->ss_size);
-        if (hk_registry_set(&a->registry, ss, (uintptr_t)ss) != 0) {
+        if (hk_registry_set(&a->registry, ss, a->ss_size, (uintptr_t)ss) != 0) {
             hk_os_unmap(base + i * a->ss_size, (n - i) * a->ss_size);
             if (i == 0)
                 return NULL;
@@ -113,7 +113,7 @@ void hk_ss_unmap(hk_alloc *a, hk_ss *ss)
         pool->all = ss->all_next;
     if (ss->all_next)
         ss->all_next->all_prev = ss->all_prev;
-    hk_registry_set(&a->registry, ss, 0);
+    hk_registry_set(&a->registry, ss, a->ss_size, 0);
     hk_os_unmap(ss, a->ss_size);
     pool->stats.ss_unmapped++;
     pool->stats.ss_live--;

@@ -6,12 +6,8 @@
 
 #include "os.h"
 
-void hk_registry_init(hk_registry *r, unsigned shift)
+void hk_registry_init(hk_registry *r)
 {
-    r->shift = shift;
-    r->leaf_mask = ((uintptr_t)1 << (HK_REG_TOP_SHIFT - shift)) - 1;
-    r->leaf_bytes = ((size_t)1 << (HK_REG_TOP_SHIFT - shift)) *
-                    sizeof(uintptr_t);
     for (unsigned i = 0; i < HK_REG_TOP; i++)
         atomic_init(&r->top[i], NULL);
 }
@@ -22,12 +18,13 @@ void hk_registry_destroy(hk_registry *r)
         _Atomic uintptr_t *leaf =
             atomic_load_explicit(&r->top[i], memory_order_relaxed);
         if (leaf)
-            hk_os_unmap((void *)leaf, r->leaf_bytes);
+            hk_os_unmap((void *)leaf, HK_REG_LEAF_BYTES);
         atomic_store_explicit(&r->top[i], NULL, memory_order_relaxed);
     }
 }
 
-int hk_registry_set(hk_registry *r, const void *p, uintptr_t entry)
+int hk_registry_set(hk_registry *r, const void *p, size_t bytes,
+                    uintptr_t entry)
 {
     uintptr_t a = (uintptr_t)p, top = a >> HK_REG_TOP_SHIFT;
     if (top >= HK_REG_TOP)
@@ -37,7 +34,7 @@ int hk_registry_set(hk_registry *r, const void *p, uintptr_t entry)
     if (!leaf) {
         if (!entry)
             return 0;
-        _Atomic uintptr_t *fresh = hk_os_map(r->leaf_bytes, HK_OS_PAGE);
+        _Atomic uintptr_t *fresh = hk_os_map(HK_REG_LEAF_BYTES, HK_OS_PAGE);
         if (!fresh)
             return -1;
         /* The pool and the large-object cache set entries under different
@@ -47,11 +44,12 @@ int hk_registry_set(hk_registry *r, const void *p, uintptr_t entry)
                 memory_order_acquire))
             leaf = fresh;
         else
-            hk_os_unmap((void *)fresh, r->leaf_bytes);
+            hk_os_unmap((void *)fresh, HK_REG_LEAF_BYTES);
     }
-    hk_os_touch((const void *)&leaf[(a >> r->shift) & r->leaf_mask],
-                sizeof *leaf);
-    atomic_store_explicit(&leaf[(a >> r->shift) & r->leaf_mask], entry,
-                          memory_order_relaxed);
+    uintptr_t first = (a >> HK_REG_SHIFT) & HK_REG_LEAF_MASK;
+    uintptr_t n = (bytes + ((uintptr_t)1 << HK_REG_SHIFT) - 1) >> HK_REG_SHIFT;
+    hk_os_touch((const void *)&leaf[first], n * sizeof *leaf);
+    for (uintptr_t i = 0; i < n; i++)
+        atomic_store_explicit(&leaf[first + i], entry, memory_order_relaxed);
     return 0;
 }

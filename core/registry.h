@@ -1,10 +1,12 @@
 /*
- * registry.h - which memory is ours: a two-level map from address
- * granules (one per SuperSlab-sized, SuperSlab-aligned piece of address
- * space) to the owner of that granule.
+ * registry.h - which memory is ours: a two-level map from 1 MiB address
+ * granules to the owner of each granule.
  *
- * An entry is the SuperSlab's address, or a large object's header address
- * with bit 0 set, or 0 when hakmem owns nothing there.  Lookups take no
+ * An entry is the address of the SuperSlab covering the granule, or a
+ * large object's header address with bit 0 set, or 0 when hakmem owns
+ * nothing there.  The granule is fixed (SuperSlabs are at least 1 MiB and
+ * aligned to their size, so each covers whole granules) so that a lookup
+ * shifts and masks by constants.  Lookups take no
  * lock and make no system call, so free() identifies any pointer in O(1),
  * including pointers hakmem never handed out.  Entries change only under
  * the pool or large-object lock; leaves are never freed before the
@@ -17,22 +19,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define HK_REG_SHIFT 20     /* 1 MiB granules */
 #define HK_REG_TOP_SHIFT 36 /* each leaf covers 64 GiB */
 #define HK_REG_TOP 4096     /* 48-bit user address space */
+#define HK_REG_LEAF_MASK (((uintptr_t)1 << (HK_REG_TOP_SHIFT - HK_REG_SHIFT)) - 1)
+#define HK_REG_LEAF_BYTES ((HK_REG_LEAF_MASK + 1) * sizeof(uintptr_t))
 #define HK_REG_LARGE 1u
 
 typedef struct hk_registry {
-    unsigned shift;     /* log2 of the granule (= SuperSlab size) */
-    uintptr_t leaf_mask;
-    size_t leaf_bytes;
     _Atomic(_Atomic uintptr_t *) top[HK_REG_TOP];
 } hk_registry;
 
-void hk_registry_init(hk_registry *r, unsigned shift);
+void hk_registry_init(hk_registry *r);
 /* Unmap every leaf. */
 void hk_registry_destroy(hk_registry *r);
-/* Set the entry of p's granule; returns -1 if a leaf could not be mapped. */
-int hk_registry_set(hk_registry *r, const void *p, uintptr_t entry);
+/* Set the entries of the granules of [p, p + bytes), which lies within
+ * one 64 GiB window; returns -1 if a leaf could not be mapped. */
+int hk_registry_set(hk_registry *r, const void *p, size_t bytes,
+                    uintptr_t entry);
 
 static inline uintptr_t hk_registry_get(const hk_registry *r, uintptr_t p)
 {
@@ -44,7 +48,7 @@ static inline uintptr_t hk_registry_get(const hk_registry *r, uintptr_t p)
                              memory_order_acquire);
     if (__builtin_expect(!leaf, 0))
         return 0;
-    return atomic_load_explicit(&leaf[(p >> r->shift) & r->leaf_mask],
+    return atomic_load_explicit(&leaf[(p >> HK_REG_SHIFT) & HK_REG_LEAF_MASK],
                                 memory_order_relaxed);
 }
 

@@ -104,13 +104,19 @@ static void *no_heap(void)
     return NULL;
 }
 
+/* Kept out of line so that malloc's fast path needs no stack frame. */
+static __attribute__((noinline)) void *malloc_first(size_t size)
+{
+    hk_heap *h = heap_slow();
+    return h ? hk_malloc_fast(&g_alloc, h, size) : no_heap();
+}
+
 void *hk_malloc(size_t size)
 {
     hk_heap *h = tls_heap;
     if (likely(h))
         return hk_malloc_fast(&g_alloc, h, size);
-    h = heap_slow();
-    return h ? hk_malloc_fast(&g_alloc, h, size) : no_heap();
+    return malloc_first(size);
 }
 
 void hk_free(void *ptr)

@@ -33,7 +33,7 @@
 #define HINT_BASE ((uintptr_t)16 << 40)
 #define HINT_END ((uintptr_t)96 << 40)
 #define HINT_TRIES 4
-#define RESERVE_BYTES ((size_t)512 * 1024)
+#define RESERVE_BYTES ((size_t)1024 * 1024)
 
 static _Atomic uint64_t sys_calls[HK_OS_CALLS], sys_bytes[HK_OS_CALLS];
 static _Atomic uint64_t trace_clock;

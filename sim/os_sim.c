@@ -25,7 +25,7 @@
 #define ALIGNED_BASE ((uint64_t)16 << 40)
 #define ALIGNED_END ((uint64_t)96 << 40)
 #define RESERVE_AT ((uint64_t)0x5f0000000000)
-#define RESERVE_BYTES ((uint64_t)512 * 1024)
+#define RESERVE_BYTES ((uint64_t)1024 * 1024)
 #define PAGE_TOP ((uint64_t)0x5e0000000000)
 
 static struct sim_world {

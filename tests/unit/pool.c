@@ -112,7 +112,7 @@ static void prewarm_maps_ahead_in_one_call(void)
     uint64_t bytes = after.bytes[HK_OS_MMAP] - before.bytes[HK_OS_MMAP];
     int leaf = bytes > 4 * a->ss_size;
     CHECK_EQ(after.calls[HK_OS_MMAP] - before.calls[HK_OS_MMAP], 1 + leaf);
-    CHECK_EQ(bytes, 4 * a->ss_size + (leaf ? a->registry.leaf_bytes : 0));
+    CHECK_EQ(bytes, 4 * a->ss_size + (leaf ? HK_REG_LEAF_BYTES : 0));
     CHECK_EQ(a->pool.lru_count, 3);
     hk_free_fast(a, h, p);
     hk_heap_destroy(h);
