@@ -80,7 +80,7 @@ static inline void *hk_malloc_fast(hk_alloc *a, hk_heap *h, size_t n)
 /* h may be NULL (a thread without a heap, e.g. while it exits). */
 static inline void hk_free_fast(hk_alloc *a, hk_heap *h, void *p)
 {
-    uintptr_t e = hk_registry_get(&a->registry, (uintptr_t)p);
+    uintptr_t e = hk_registry_get_hot(&a->registry, (uintptr_t)p);
     if (__builtin_expect(h && e && !(e & HK_REG_LARGE), 1)) {
         const hk_ss *ss = (const hk_ss *)e;
         hk_os_touch(ss, sizeof ss->unit_cls);

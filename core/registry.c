@@ -8,6 +8,8 @@
 
 void hk_registry_init(hk_registry *r)
 {
+    atomic_init(&r->hot_top, HK_REG_TOP); /* no window yet */
+    atomic_init(&r->hot_leaf, NULL);
     for (unsigned i = 0; i < HK_REG_TOP; i++)
         atomic_init(&r->top[i], NULL);
 }
@@ -21,6 +23,21 @@ void hk_registry_destroy(hk_registry *r)
             hk_os_unmap((void *)leaf, HK_REG_LEAF_BYTES);
         atomic_store_explicit(&r->top[i], NULL, memory_order_relaxed);
     }
+    atomic_store_explicit(&r->hot_top, HK_REG_TOP, memory_order_relaxed);
+    atomic_store_explicit(&r->hot_leaf, NULL, memory_order_relaxed);
+}
+
+uintptr_t hk_registry_get(hk_registry *r, uintptr_t p)
+{
+    uintptr_t top = p >> HK_REG_TOP_SHIFT;
+    _Atomic uintptr_t *leaf =
+        top < HK_REG_TOP
+            ? atomic_load_explicit(&r->top[top], memory_order_acquire)
+            : NULL;
+    return leaf ? atomic_load_explicit(
+                      &leaf[(p >> HK_REG_SHIFT) & HK_REG_LEAF_MASK],
+                      memory_order_relaxed)
+                : 0;
 }
 
 int hk_registry_set(hk_registry *r, const void *p, size_t bytes,
@@ -41,10 +58,16 @@ int hk_registry_set(hk_registry *r, const void *p, size_t bytes,
          * locks, so two first uses of a window can race. */
         if (atomic_compare_exchange_strong_explicit(
                 &r->top[top], &leaf, fresh, memory_order_acq_rel,
-                memory_order_acquire))
+                memory_order_acquire)) {
             leaf = fresh;
-        else
+            _Atomic uintptr_t *no_leaf = NULL;
+            if (atomic_compare_exchange_strong_explicit(
+                    &r->hot_leaf, &no_leaf, fresh, memory_order_relaxed,
+                    memory_order_relaxed))
+                atomic_store_explicit(&r->hot_top, top, memory_order_release);
+        } else {
             hk_os_unmap((void *)fresh, HK_REG_LEAF_BYTES);
+        }
     }
     uintptr_t first = (a >> HK_REG_SHIFT) & HK_REG_LEAF_MASK;
     uintptr_t n = (bytes + ((uintptr_t)1 << HK_REG_SHIFT) - 1) >> HK_REG_SHIFT;

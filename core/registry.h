@@ -27,6 +27,10 @@
 #define HK_REG_LARGE 1u
 
 typedef struct hk_registry {
+    /* The first window given a leaf, and its leaf: nearly every lookup of
+     * a process lands there, and then costs one dependent load, not two. */
+    _Atomic uintptr_t hot_top;
+    _Atomic(_Atomic uintptr_t *) hot_leaf;
     _Atomic(_Atomic uintptr_t *) top[HK_REG_TOP];
 } hk_registry;
 
@@ -38,16 +42,19 @@ void hk_registry_destroy(hk_registry *r);
 int hk_registry_set(hk_registry *r, const void *p, size_t bytes,
                     uintptr_t entry);
 
-static inline uintptr_t hk_registry_get(const hk_registry *r, uintptr_t p)
+/* The entry for p, or 0. */
+uintptr_t hk_registry_get(hk_registry *r, uintptr_t p);
+
+/* The entry for p if p lies in the hot window, else 0 (then ask
+ * hk_registry_get): the fast path's lookup, one dependent load. */
+static inline uintptr_t hk_registry_get_hot(hk_registry *r, uintptr_t p)
 {
-    uintptr_t top = p >> HK_REG_TOP_SHIFT;
-    if (__builtin_expect(top >= HK_REG_TOP, 0))
+    /* hot_top is published after hot_leaf: whoever sees it sees both. */
+    uintptr_t hot = atomic_load_explicit(&r->hot_top, memory_order_acquire);
+    if (__builtin_expect(p >> HK_REG_TOP_SHIFT != hot, 0))
         return 0;
     _Atomic uintptr_t *leaf =
-        atomic_load_explicit(&((hk_registry *)r)->top[top],
-                             memory_order_acquire);
-    if (__builtin_expect(!leaf, 0))
-        return 0;
+        atomic_load_explicit(&r->hot_leaf, memory_order_relaxed);
     return atomic_load_explicit(&leaf[(p >> HK_REG_SHIFT) & HK_REG_LEAF_MASK],
                                 memory_order_relaxed);
 }
