@@ -48,8 +48,14 @@ REPLAY_OBJ := $(B)/direct/experiments/cmd_replay.o $(DIRECT_OBJ) \
 CALIBRATE_OBJ := $(B)/direct/experiments/calibrate.o \
                  $(CORE_SRC:%.c=$(B)/direct/%.o) $(B)/direct/real/os_real.o \
                  $(B)/direct/sim/cost.o $(B)/direct/sim/tlb_config.o
-TOOLS      := $(B)/hakmem $(B)/libexec/hakmem-sim $(B)/libexec/hakmem-replay \
+TOOLS      += $(B)/hakmem $(B)/libexec/hakmem-sim $(B)/libexec/hakmem-replay \
               $(B)/libexec/hakmem-calibrate
+
+# Further commands, each with its own fragment: it adds its programs to
+# TOOLS (or its objects to HAKMEM_OBJ, for commands that run inside
+# `hakmem` itself) and its tests to TEST_EXTRA.
+include traces/record.mk traces/import.mk experiments/compare.mk \
+        experiments/sweep.mk experiments/plot.mk
 
 all: $(B)/libhakmem.so $(B)/libhakmem_direct.a $(UNIT_BIN) $(UNIT_UBSAN) \
      $(TEST_BIN) $(BENCH_BIN) $(TOOLS) $(TEST_EXTRA)
@@ -80,8 +86,8 @@ $(B)/libhakmem.so: $(SO_OBJ)
 $(B)/libhakmem_direct.a: $(DIRECT_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/hakmem: $(B)/direct/experiments/hakmem.o $(TRACE_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^
+$(B)/hakmem: $(B)/direct/experiments/hakmem.o $(TRACE_OBJ) $(HAKMEM_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(HAKMEM_LIBS)
 
 $(B)/libexec/hakmem-sim: experiments/libexec_main.c $(SIM_OBJ) $(TRACE_OBJ)
 	@mkdir -p $(@D)

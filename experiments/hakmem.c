@@ -18,15 +18,22 @@ static const char usage[] =
     "usage: hakmem COMMAND [ARGS...]\n"
     "\n"
     "commands:\n"
-    "  trace info|gen ...   inspect and generate allocation traces\n"
-    "  sim TRACE            replay a trace on the simulated backend\n"
-    "  replay TRACE         replay a trace on a real allocator\n"
-    "  calibrate            measure this machine's costs for the cost model\n"
+    "  trace info|gen|import ...  inspect, generate, import traces\n"
+    "  record -- PROGRAM ...      record a program's allocations\n"
+    "  sim TRACE                  replay a trace on the simulated backend\n"
+    "  replay TRACE               replay a trace on a real allocator\n"
+    "  compare TRACE              replay on hakmem and its peers, side by side\n"
+    "  calibrate                  measure this machine's costs for the model\n"
+    "  sweep SPEC.json            run an experiment's grid into SQLite\n"
+    "  merge OUT.db IN.db...      merge the databases of sweep shards\n"
+    "  validate SPEC.json         predicted against measured gains\n"
+    "  plot --db FILE ...         plot results (PNG, SVG)\n"
     "\n"
     "`hakmem COMMAND --help` describes each command.\n";
 
-static const char *const libexec_commands[] = {"sim", "replay", "calibrate",
-                                               NULL};
+static const char *const libexec_commands[] = {
+    "sim", "replay", "compare", "calibrate", "sweep", "merge", "validate",
+    "plot", NULL};
 
 /* Run libexec/hakmem-CMD from the directory this program lives in. */
 static int run_libexec(const char *cmd, char **argv)

@@ -27,11 +27,18 @@ static void env_name(char *out, size_t len, const char *param)
             out[i] = (char)(out[i] - 'a' + 'A');
 }
 
+/* Variables of the recorder (traces/recorder.c), which may be preloaded
+ * together with this library. */
+#define RECORDER_PREFIX "HAKMEM_RECORD_"
+
 static int known_name(const char *var, size_t len)
 {
     char name[64];
     if (len == sizeof "HAKMEM_STATS" - 1 &&
         memcmp(var, "HAKMEM_STATS", len) == 0)
+        return 1;
+    if (len >= sizeof RECORDER_PREFIX - 1 &&
+        memcmp(var, RECORDER_PREFIX, sizeof RECORDER_PREFIX - 1) == 0)
         return 1;
     for (size_t i = 0; i < hk_param_count; i++) {
         env_name(name, sizeof name, hk_param_table[i].name);

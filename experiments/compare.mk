@@ -1,0 +1,1 @@
+# experiments/compare.mk - (being written)

@@ -1,0 +1,1 @@
+# experiments/plot.mk - (being written)

@@ -1,0 +1,1 @@
+# experiments/sweep.mk - (being written)

@@ -1,0 +1,1 @@
+# traces/import.mk - (being written)

@@ -1,0 +1,1 @@
+# traces/record.mk - (being written)
