@@ -29,7 +29,8 @@ UNIT_SRC   := $(wildcard tests/unit/*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit_%)
 UNIT_UBSAN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit_%_ubsan)
 TEST_BIN   := $(B)/tests/api_conformance $(B)/tests/stress \
-              $(B)/tests/stress_tsan $(B)/tests/fork_threads
+              $(B)/tests/stress_tsan $(B)/tests/fork_threads \
+              $(B)/tests/rss_after_peak $(B)/tests/dlopen_churn
 BENCH_BIN  := $(B)/bench/random_mixed $(B)/bench/larson
 
 include traces/build.mk sim/tlb.mk
@@ -120,6 +121,14 @@ $(B)/tests/stress: tests/stress.c
 $(B)/tests/stress_tsan: tests/stress.c $(TSAN_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(TSAN) -DSTRESS_DIRECT -Ireal -o $@ $< $(TSAN_OBJ)
+
+$(B)/tests/rss_after_peak: tests/real/rss_after_peak.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $<
+
+$(B)/tests/dlopen_churn: tests/real/dlopen_churn.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< -ldl
 
 $(B)/tests/fork_threads: tests/preload/fork_threads.c
 	@mkdir -p $(@D)

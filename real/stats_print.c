@@ -72,6 +72,14 @@ static void print_syscalls(printer *p)
     close_object(p);
 }
 
+static void hit_rate(printer *p, const hk_class_stats *cs)
+{
+    uint64_t all = cs->front_hits + cs->front_misses;
+    double rate = all ? (double)cs->front_hits / (double)all : 0;
+    fprintf(p->out, p->json ? ",\"front_hit_rate\":%.4f" : " front_hit_rate=%.4f",
+            rate);
+}
+
 static void print_classes(printer *p, const hk_alloc *a,
                           const hk_stats_snapshot *s)
 {
@@ -90,6 +98,7 @@ static void print_classes(printer *p, const hk_alloc *a,
             fprintf(p->out, "hakmem class %2u size %6u", c, a->cls[c].size);
         }
         hk_class_stats_visit(cs, field, p);
+        hit_rate(p, cs);
         close_object(p);
         any = 1;
     }
@@ -114,6 +123,7 @@ void hk_stats_print(hk_alloc *a, int json)
     close_object(&p);
     open_object(&p, "total");
     hk_class_stats_visit(&s.total, field, &p);
+    hit_rate(&p, &s.total);
     close_object(&p);
     print_classes(&p, a, &s);
     fputs(json ? "}\n" : "", p.out);

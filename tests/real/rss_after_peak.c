@@ -1,0 +1,84 @@
+/*
+ * rss_after_peak.c - after a peak, RSS falls: freed memory goes back to
+ * the kernel once purge_delay has passed (driven by later allocator
+ * activity), and at once on malloc_trim().  RSS is read from
+ * /proc/self/status, which the kernel keeps, not the allocator.
+ *
+ * Run with LD_PRELOAD=libhakmem.so HAKMEM_PURGE_DELAY=50.
+ */
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define BLOCKS 400000
+#define SIZE 512 /* 200 MB at the peak */
+
+static long rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
+static void **peak(void)
+{
+    void **p = malloc(BLOCKS * sizeof *p);
+    for (int i = 0; i < BLOCKS; i++) {
+        p[i] = malloc(SIZE);
+        memset(p[i], i, SIZE);
+    }
+    return p;
+}
+
+static void drop(void **p)
+{
+    for (int i = 0; i < BLOCKS; i++)
+        free(p[i]);
+    free(p);
+}
+
+int main(void)
+{
+    long base = rss_kb();
+    void **p = peak();
+    long high = rss_kb();
+    drop(p);
+    sleep_ms(200);
+    /* Activity after the delay: the allocator's slow paths purge. */
+    for (int round = 0; round < 50; round++) {
+        void *q[2000];
+        for (int i = 0; i < 2000; i++)
+            q[i] = malloc(64 + (size_t)(i % 7) * 300);
+        for (int i = 0; i < 2000; i++)
+            free(q[i]);
+    }
+    long after_delay = rss_kb();
+
+    p = peak();
+    long high2 = rss_kb();
+    drop(p);
+    malloc_trim(0);
+    long after_trim = rss_kb();
+
+    printf("rss kB: start %ld, peak %ld, after delay %ld, peak %ld, after "
+           "trim %ld\n", base, high, after_delay, high2, after_trim);
+    int ok = high - base > 150000 && after_delay < base + (high - base) / 4 &&
+             high2 - base > 150000 && after_trim < base + (high2 - base) / 4;
+    if (!ok)
+        printf("FAIL: RSS did not fall to within a quarter of the peak\n");
+    return ok ? 0 : 1;
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# HAKMEM_* settings: a bad value or an unknown name warns once and the
+# default is kept; HAKMEM_STATS=json reports the backend's system calls,
+# which must agree with what strace counts independently.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+lib=$PWD/build/libhakmem.so
+bench=build/bench/random_mixed
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+check() { # check DESCRIPTION COMMAND...
+    if "${@:2}"; then echo "ok    $1"; else echo "FAIL  $1"; fail=1; fi
+}
+
+plain=$($bench 20000 256 7 | sed 's/ops_per_s=.*//')
+HAKMEM_LRU_CAP=abc HAKMEM_FRONTCAP=3 LD_PRELOAD=$lib $bench 20000 256 7 \
+    > "$tmp/out" 2> "$tmp/err"
+check "output unchanged by bad settings" \
+    test "$(sed 's/ops_per_s=.*//' "$tmp/out")" = "$plain"
+check "one warning for the bad value, naming it and the default" \
+    test "$(grep -c "ignoring HAKMEM_LRU_CAP=abc: lru_cap: 'abc' is not .*; using 8" "$tmp/err")" = 1
+check "one warning for the unknown name" \
+    test "$(grep -c 'ignoring unknown setting HAKMEM_FRONTCAP' "$tmp/err")" = 1
+check "nothing else on stderr" test "$(wc -l < "$tmp/err")" = 2
+
+# The report's settings make every kind of call; count them both ways.
+old=(HAKMEM_LRU_CAP=0 HAKMEM_PREWARM=0 HAKMEM_SHARED_POOL=0
+     HAKMEM_PTR_CHECK=always)
+env "${old[@]}" HAKMEM_STATS=json strace -f -qq -o "$tmp/strace" \
+    -e trace=mmap,munmap,madvise,mincore -E LD_PRELOAD="$lib" \
+    $bench 200000 4096 1234567 > /dev/null 2> "$tmp/json"
+ours='0x[1-5][0-9a-f]{11}' # the backend's hint range, 16 TiB up
+for call in mmap munmap madvise mincore; do
+    said=$(grep -o "\"$call\":{\"calls\":[0-9]*" "$tmp/json" | grep -o '[0-9]*$')
+    if [ $call = mmap ]; then
+        seen=$(grep -cE "mmap\(.*= $ours\$" "$tmp/strace" || true)
+    else
+        seen=$(grep -cE "$call\($ours," "$tmp/strace" || true)
+    fi
+    check "$call: HAKMEM_STATS says $said, strace saw $seen" test "$said" = "$seen"
+done
+check "the report's settings churn and probe" \
+    test "$(grep -o '"mincore":{"calls":[0-9]*' "$tmp/json" | grep -o '[0-9]*$')" -gt 10000
+env "${old[@]}" HAKMEM_STATS=1 LD_PRELOAD="$lib" $bench 200000 4096 1234567 \
+    2> "$tmp/text" > /dev/null
+mmaps=$(grep -o '"mmap":{"calls":[0-9]*' "$tmp/json" | grep -o '[0-9]*$')
+check "HAKMEM_STATS=1 prints the same counts as text" \
+    grep -q "hakmem syscalls  mmap=$mmaps " "$tmp/text"
+exit $fail
