@@ -1,0 +1,63 @@
+/*
+ * chart.h - a chart as data (series of points, optional categories along
+ * x, labels and scales) and its rendering to PNG or SVG with GNU libplot.
+ */
+#ifndef HK_CHART_H
+#define HK_CHART_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+typedef enum hk_chart_style {
+    HK_CHART_LINES,             /* each series a line with markers */
+    HK_CHART_POINTS,            /* markers only */
+    HK_CHART_BARS,              /* bars side by side in each category */
+} hk_chart_style;
+
+typedef struct hk_chart_series {
+    char *name;                 /* the legend's label */
+    size_t n, cap;
+    double *x, *y;              /* points, drawn in this order */
+} hk_chart_series;
+
+typedef struct hk_chart {
+    hk_chart_style style;
+    const char *title, *xlabel, *ylabel;
+    bool logx, logy;
+    bool diagonal;              /* draw and label the line y = x */
+    int width, height;          /* pixels for PNG, 1/100 inch for SVG */
+    /* With categories, x is categorical: a point's x is the index of its
+     * category.  Bars need categories. */
+    char **categories;
+    size_t ncategories;
+    hk_chart_series *series;
+    size_t nseries;
+} hk_chart;
+
+/* The chart's series named `name`, added last if it is new; NULL when out
+ * of memory. */
+hk_chart_series *hk_chart_series_named(hk_chart *c, const char *name);
+
+/* Appends a point; -1 when out of memory. */
+int hk_chart_add_point(hk_chart_series *s, double x, double y);
+
+/* Appends a category; its index, or -1 when out of memory. */
+long hk_chart_add_category(hk_chart *c, const char *name);
+
+/* Removes the series that have no points. */
+void hk_chart_drop_empty_series(hk_chart *c);
+
+/* Frees what the chart owns (names, points, categories), not the labels. */
+void hk_chart_free(hk_chart *c);
+
+/*
+ * Draws the chart to `out` as "png" or "svg": title, axes with round ticks
+ * and tick labels, axis labels, the data and a legend, laid out so that no
+ * text is clipped or overlaps.  The chart must hold at least one point,
+ * every coordinate finite and, on a log axis, positive.  0 on success, -1
+ * when libplot fails (it reports why on stderr).
+ */
+int hk_chart_render(const hk_chart *c, const char *format, FILE *out);
+
+#endif
