@@ -30,7 +30,8 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit_%)
 UNIT_UBSAN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit_%_ubsan)
 TEST_BIN   := $(B)/tests/api_conformance $(B)/tests/stress \
               $(B)/tests/stress_tsan $(B)/tests/fork_threads \
-              $(B)/tests/rss_after_peak $(B)/tests/dlopen_churn
+              $(B)/tests/rss_after_peak $(B)/tests/dlopen_churn \
+              $(B)/tests/first_call
 BENCH_BIN  := $(B)/bench/random_mixed $(B)/bench/larson
 
 include traces/build.mk sim/tlb.mk
@@ -123,6 +124,10 @@ $(B)/tests/stress_tsan: tests/stress.c $(TSAN_OBJ)
 	$(CC) $(CFLAGS) $(TSAN) -DSTRESS_DIRECT -Ireal -o $@ $< $(TSAN_OBJ)
 
 $(B)/tests/rss_after_peak: tests/real/rss_after_peak.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $<
+
+$(B)/tests/first_call: tests/real/first_call.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $<
 

@@ -8,7 +8,7 @@
 
 void hk_registry_init(hk_registry *r)
 {
-    atomic_init(&r->hot_top, HK_REG_TOP); /* no window yet */
+    atomic_init(&r->hot_top, 0); /* no window yet */
     atomic_init(&r->hot_leaf, NULL);
     for (unsigned i = 0; i < HK_REG_TOP; i++)
         atomic_init(&r->top[i], NULL);
@@ -23,7 +23,7 @@ void hk_registry_destroy(hk_registry *r)
             hk_os_unmap((void *)leaf, HK_REG_LEAF_BYTES);
         atomic_store_explicit(&r->top[i], NULL, memory_order_relaxed);
     }
-    atomic_store_explicit(&r->hot_top, HK_REG_TOP, memory_order_relaxed);
+    atomic_store_explicit(&r->hot_top, 0, memory_order_relaxed);
     atomic_store_explicit(&r->hot_leaf, NULL, memory_order_relaxed);
 }
 
@@ -64,7 +64,8 @@ int hk_registry_set(hk_registry *r, const void *p, size_t bytes,
             if (atomic_compare_exchange_strong_explicit(
                     &r->hot_leaf, &no_leaf, fresh, memory_order_relaxed,
                     memory_order_relaxed))
-                atomic_store_explicit(&r->hot_top, top, memory_order_release);
+                atomic_store_explicit(&r->hot_top, top + 1,
+                                      memory_order_release);
         } else {
             hk_os_unmap((void *)fresh, HK_REG_LEAF_BYTES);
         }

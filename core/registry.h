@@ -27,8 +27,9 @@
 #define HK_REG_LARGE 1u
 
 typedef struct hk_registry {
-    /* The first window given a leaf, and its leaf: nearly every lookup of
-     * a process lands there, and then costs one dependent load, not two. */
+    /* The first window given a leaf (as its index + 1, so that a registry
+     * still all zeroes has none), and its leaf: nearly every lookup of a
+     * process lands there, and then costs one dependent load, not two. */
     _Atomic uintptr_t hot_top;
     _Atomic(_Atomic uintptr_t *) hot_leaf;
     _Atomic(_Atomic uintptr_t *) top[HK_REG_TOP];
@@ -51,7 +52,7 @@ static inline uintptr_t hk_registry_get_hot(hk_registry *r, uintptr_t p)
 {
     /* hot_top is published after hot_leaf: whoever sees it sees both. */
     uintptr_t hot = atomic_load_explicit(&r->hot_top, memory_order_acquire);
-    if (__builtin_expect(p >> HK_REG_TOP_SHIFT != hot, 0))
+    if (__builtin_expect((p >> HK_REG_TOP_SHIFT) + 1 != hot, 0))
         return 0;
     _Atomic uintptr_t *leaf =
         atomic_load_explicit(&r->hot_leaf, memory_order_relaxed);
