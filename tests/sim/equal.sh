@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The simulator's reason to exist: for a single-threaded trace, the system
 # calls `hakmem sim` predicts are exactly those the real backend makes when
-# `hakmem replay` runs the same trace with the same settings.  Checked for
-# two kinds of trace under four settings; then the real side once against
-# strace, which counts the system calls independently.
+# `hakmem replay` runs the same trace with the same settings, on the
+# simulator's own engine (--serial) and on the threaded one (the default,
+# which runs a one-thread trace on one thread).  Checked for two kinds of
+# trace under four settings; then the threaded replay once against strace,
+# which counts the system calls independently.
 set -euo pipefail
 HAKMEM=${HAKMEM:-build/hakmem}
 tmp=$(mktemp -d)
@@ -32,10 +34,13 @@ for trace in rm phases; do
         # shellcheck disable=SC2086
         sim=$("$HAKMEM" sim $s "$tmp/$trace.trace" | syscalls)
         # shellcheck disable=SC2086
-        real=$("$HAKMEM" replay $s "$tmp/$trace.trace" | syscalls)
-        if [ -z "$sim" ] || [ "$sim" != "$real" ]; then
+        serial=$("$HAKMEM" replay --serial $s "$tmp/$trace.trace" | syscalls)
+        # shellcheck disable=SC2086
+        threads=$("$HAKMEM" replay $s "$tmp/$trace.trace" | syscalls)
+        if [ -z "$sim" ] || [ "$sim" != "$serial" ] || [ "$sim" != "$threads" ]; then
             echo "MISMATCH $trace [${s:-defaults}]"
-            diff <(echo "$sim") <(echo "$real") || true
+            diff <(echo "$sim") <(echo "$serial") | sed 's/^/serial: /' || true
+            diff <(echo "$sim") <(echo "$threads") | sed 's/^/threads: /' || true
             fail=1
         else
             echo "equal    $trace [${s:-defaults}]: $(echo "$sim" | awk '{printf "%s=%s ", $1, $2}')"

@@ -1,0 +1,456 @@
+/*
+ * compare.c - `hakmem compare`: replay one trace on hakmem and on its
+ * peers, the runs alternating, and print the medians side by side.
+ *
+ * Every run is a child process, hakmem-replay from this program's own
+ * directory: hakmem as `--allocator hakmem` (the core linked in, on the
+ * real backend), the others as `--allocator system` with the peer's
+ * library in LD_PRELOAD (glibc: none).  All get the same trace, the same
+ * settings and the same engine, one OS thread per trace thread.  Run r
+ * takes the allocators in turn starting from the r-th, so that a slow
+ * spell of the machine falls on all of them alike; an allocator whose run
+ * fails takes no further runs.  A peer whose library is not installed is
+ * listed as missing.
+ */
+#define _GNU_SOURCE
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define PEER_DIR "/usr/lib/x86_64-linux-gnu/"
+#define MAX_SETS 64
+
+static const char usage[] =
+    "usage: hakmem compare [--runs N] [--set NAME=VALUE]... [--json] TRACE\n"
+    "\n"
+    "Replays TRACE with `hakmem replay` on hakmem, glibc, mimalloc, jemalloc\n"
+    "and tcmalloc, N runs each (default 5), the allocators taking turns, and\n"
+    "prints per allocator the median wall time, the operations per second\n"
+    "at that time, its ratio to hakmem's, the median peak RSS and how far\n"
+    "that peak lies above the RSS at the replay's start.  hakmem\n"
+    "runs directly (--allocator hakmem: the core linked into the replay\n"
+    "program); the others run on --allocator system with their library in\n"
+    "LD_PRELOAD (glibc: no preload).  --set goes to every run (touch= moves\n"
+    "all allocators; the allocator parameters move hakmem only).\n"
+    "\n"
+    "  --runs N  timed runs per allocator\n"
+    "  --json    one JSON object instead of the table\n"
+    "\n"
+    "Exit status: 0 done; 1 a run failed (its allocator shows FAILED); 2 a\n"
+    "usage error.\n";
+
+enum status { OK, MISSING, FAILED };
+
+typedef struct allocator {
+    const char *name;
+    const char *library; /* for LD_PRELOAD; NULL: none */
+    int direct;          /* --allocator hakmem */
+    enum status status;
+    int runs;
+    double *wall_s, *peak_rss, *start_rss;
+} allocator;
+
+static allocator allocators[] = {
+    {.name = "hakmem", .direct = 1},
+    {.name = "glibc"},
+    {.name = "mimalloc", .library = PEER_DIR "libmimalloc.so.2"},
+    {.name = "jemalloc", .library = PEER_DIR "libjemalloc.so.2"},
+    {.name = "tcmalloc", .library = PEER_DIR "libtcmalloc_minimal.so.4"},
+};
+#define N_ALLOCATORS (sizeof allocators / sizeof allocators[0])
+
+typedef struct options {
+    int runs;
+    int json;
+    const char *sets[MAX_SETS];
+    int nsets;
+    const char *trace;
+} options;
+
+/* What every run reports of the trace; the first successful run's. */
+typedef struct trace_info {
+    double events, threads;
+} trace_info;
+
+/* hakmem-replay, next to this program. */
+static int replay_path(char *out, size_t len)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n < 0)
+        return -1;
+    self[n] = '\0';
+    *strrchr(self, '/') = '\0';
+    return snprintf(out, len, "%s/hakmem-replay", self) < (int)len ? 0 : -1;
+}
+
+/* The environment without LD_PRELOAD, plus `preload` if not NULL. */
+static char **child_env(const char *preload, char *buf, size_t len)
+{
+    size_t n = 0, k = 0;
+    while (environ[n])
+        n++;
+    char **env = calloc(n + 2, sizeof *env);
+    if (!env)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0)
+            env[k++] = environ[i];
+    if (preload) {
+        snprintf(buf, len, "LD_PRELOAD=%s", preload);
+        env[k++] = buf;
+    }
+    return env;
+}
+
+/* Run argv with envp, its stdout into a new string (*out). The child's
+ * wait status, or -1 if it could not be started. */
+static int spawn_capture(char **argv, char **envp, char **out)
+{
+    int fd[2];
+    pid_t pid;
+    posix_spawn_file_actions_t fa;
+    if (pipe(fd) < 0)
+        return -1;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fd[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&fa, fd[0]);
+    posix_spawn_file_actions_addclose(&fa, fd[1]);
+    int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, envp);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fd[1]);
+    if (rc != 0) {
+        close(fd[0]);
+        errno = rc;
+        return -1;
+    }
+    size_t len = 0, cap = 4096;
+    char *buf = malloc(cap);
+    ssize_t n;
+    while (buf && (n = read(fd[0], buf + len, cap - len - 1)) != 0) {
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        len += (size_t)n;
+        if (len + 1 == cap) {
+            char *grown = realloc(buf, cap *= 2);
+            if (!grown)
+                free(buf);
+            buf = grown;
+        }
+    }
+    close(fd[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (buf)
+        buf[len] = '\0';
+    *out = buf;
+    return status;
+}
+
+static double number_at(const cJSON *o, const char *a, const char *b)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, a);
+    if (b)
+        v = cJSON_GetObjectItemCaseSensitive(v, b);
+    return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+enum run { RUN_OK, RUN_FAILED, RUN_USAGE, RUN_IMPOSSIBLE };
+
+/* One run of allocator x, its results appended to x's. */
+static enum run run_once(const options *o, const char *replay, allocator *x,
+                    trace_info *info)
+{
+    char *argv[2 * MAX_SETS + 6], preload[PATH_MAX + 16], *out = NULL;
+    int argc = 0;
+    argv[argc++] = (char *)replay;
+    argv[argc++] = "--allocator";
+    argv[argc++] = x->direct ? "hakmem" : "system";
+    for (int i = 0; i < o->nsets; i++) {
+        argv[argc++] = "--set";
+        argv[argc++] = (char *)o->sets[i];
+    }
+    argv[argc++] = "--";
+    argv[argc++] = (char *)o->trace;
+    argv[argc] = NULL;
+    char **envp = child_env(x->library, preload, sizeof preload);
+    int status = envp ? spawn_capture(argv, envp, &out) : -1;
+    free(envp);
+    if (status == -1) {
+        fprintf(stderr, "hakmem compare: cannot run %s: %s\n", replay,
+                strerror(errno));
+        return RUN_IMPOSSIBLE;
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 2) {
+        free(out);
+        return RUN_USAGE;
+    }
+    cJSON *root = status == 0 && out ? cJSON_Parse(out) : NULL;
+    double wall = number_at(root, "wall_s", NULL);
+    double peak = number_at(root, "peak_rss_bytes", NULL);
+    double start = number_at(root, "start_rss_bytes", NULL);
+    if (wall < 0 || peak < 0 || start < 0) {
+        if (WIFSIGNALED(status))
+            fprintf(stderr, "hakmem compare: %s: killed by signal %d\n",
+                    x->name, WTERMSIG(status));
+        else
+            fprintf(stderr, "hakmem compare: %s: %s\n", x->name,
+                    status ? "the replay failed" : "no JSON from the replay");
+        cJSON_Delete(root);
+        free(out);
+        return RUN_FAILED;
+    }
+    if (info->events < 0) {
+        info->events = number_at(root, "trace", "events");
+        info->threads = number_at(root, "trace", "threads");
+    }
+    x->wall_s[x->runs] = wall;
+    x->peak_rss[x->runs] = peak;
+    x->start_rss[x->runs] = start;
+    x->runs++;
+    cJSON_Delete(root);
+    free(out);
+    return RUN_OK;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(const double *v, int n)
+{
+    double *s = malloc((size_t)n * sizeof *s);
+    if (!s || n == 0) {
+        free(s);
+        return 0;
+    }
+    memcpy(s, v, (size_t)n * sizeof *s);
+    qsort(s, (size_t)n, sizeof *s, cmp_double);
+    double m = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    free(s);
+    return m;
+}
+
+static const char *run_as(const allocator *x, char *buf, size_t len)
+{
+    if (x->direct)
+        return "direct: hakmem-replay --allocator hakmem";
+    if (!x->library)
+        return "hakmem-replay --allocator system, no preload";
+    snprintf(buf, len, "%sLD_PRELOAD=%s",
+             x->status == MISSING ? "not installed: " : "", x->library);
+    return buf;
+}
+
+static void print_table(const options *o, const trace_info *info)
+{
+    const double mib = 1024.0 * 1024.0;
+    double hk = allocators[0].status == OK
+                    ? median(allocators[0].wall_s, allocators[0].runs)
+                    : 0;
+    char how[PATH_MAX + 64];
+    printf("hakmem compare: %s", o->trace);
+    if (info->events >= 0)
+        printf(", %.0f events, %.0f trace threads", info->events,
+               info->threads);
+    printf("\n%d run%s per allocator, taking turns; medians\n\n", o->runs,
+           o->runs == 1 ? "" : "s");
+    printf("%-9s %10s %9s %11s %9s %8s  %s\n", "allocator", "time ms",
+           "Mops/s", "time/hakmem", "peak MiB", "+RSS MiB", "run as");
+    for (size_t i = 0; i < N_ALLOCATORS; i++) {
+        allocator *x = &allocators[i];
+        printf("%-9s ", x->name);
+        if (x->status != OK) {
+            printf("%10s %9s %11s %9s %8s", x->status == MISSING ? "missing"
+                                                                 : "FAILED",
+                   "-", "-", "-", "-");
+        } else {
+            double wall = median(x->wall_s, x->runs);
+            double peak = median(x->peak_rss, x->runs);
+            double start = median(x->start_rss, x->runs);
+            printf("%10.2f %9.2f ", wall * 1e3,
+                   wall > 0 ? info->events / wall / 1e6 : 0);
+            if (hk > 0)
+                printf("%11.2f ", wall / hk);
+            else
+                printf("%11s ", "-");
+            printf("%9.1f %8.1f", peak / mib, (peak - start) / mib);
+        }
+        printf("  %s\n", run_as(x, how, sizeof how));
+    }
+    printf("\ntime/hakmem: the allocator's median time over hakmem's; above "
+           "1.00 hakmem is faster.\n"
+           "peak MiB: the replay process's peak RSS from the replay's start "
+           "(ru_maxrss), the loaded\n"
+           "trace included; +RSS MiB: that peak less the RSS at the start.\n");
+}
+
+static void print_json(const options *o, const trace_info *info)
+{
+    double hk = allocators[0].status == OK
+                    ? median(allocators[0].wall_s, allocators[0].runs)
+                    : 0;
+    static const char *const status_names[] = {"ok", "missing", "failed"};
+    cJSON *root = cJSON_CreateObject();
+    cJSON *trace = cJSON_AddObjectToObject(root, "trace");
+    cJSON_AddStringToObject(trace, "path", o->trace);
+    cJSON_AddNumberToObject(trace, "events", info->events);
+    cJSON_AddNumberToObject(trace, "threads", info->threads);
+    cJSON_AddNumberToObject(root, "runs", o->runs);
+    cJSON *sets = cJSON_AddArrayToObject(root, "settings");
+    for (int i = 0; i < o->nsets; i++)
+        cJSON_AddItemToArray(sets, cJSON_CreateString(o->sets[i]));
+    cJSON_AddStringToObject(root, "time_ratio",
+                            "median wall time / hakmem's median wall time");
+    cJSON *list = cJSON_AddArrayToObject(root, "allocators");
+    for (size_t i = 0; i < N_ALLOCATORS; i++) {
+        allocator *x = &allocators[i];
+        cJSON *a = cJSON_CreateObject();
+        cJSON_AddStringToObject(a, "name", x->name);
+        cJSON_AddStringToObject(a, "run_as", x->direct ? "direct"
+                                             : x->library ? "preload"
+                                                          : "system");
+        if (x->library)
+            cJSON_AddStringToObject(a, "library", x->library);
+        else
+            cJSON_AddNullToObject(a, "library");
+        cJSON_AddStringToObject(a, "status", status_names[x->status]);
+        cJSON_AddItemToObject(a, "wall_s",
+                              cJSON_CreateDoubleArray(x->wall_s, x->runs));
+        cJSON_AddItemToObject(a, "peak_rss_bytes",
+                              cJSON_CreateDoubleArray(x->peak_rss, x->runs));
+        cJSON_AddItemToObject(a, "start_rss_bytes",
+                              cJSON_CreateDoubleArray(x->start_rss, x->runs));
+        if (x->status == OK) {
+            double wall = median(x->wall_s, x->runs);
+            cJSON_AddNumberToObject(a, "median_wall_s", wall);
+            cJSON_AddNumberToObject(a, "ops_per_s",
+                                    wall > 0 ? info->events / wall : 0);
+            if (hk > 0)
+                cJSON_AddNumberToObject(a, "time_ratio", wall / hk);
+            cJSON_AddNumberToObject(a, "median_peak_rss_bytes",
+                                    median(x->peak_rss, x->runs));
+            cJSON_AddNumberToObject(a, "median_start_rss_bytes",
+                                    median(x->start_rss, x->runs));
+        }
+        cJSON_AddItemToArray(list, a);
+    }
+    char *text = cJSON_PrintUnformatted(root);
+    if (text)
+        puts(text);
+    free(text);
+    cJSON_Delete(root);
+}
+
+/* What parse() returns when the command goes on; else the exit status. */
+enum { PARSED = -1 };
+
+static int parse(int argc, char **argv, options *o)
+{
+    static const struct option opts[] = {
+        {"runs", required_argument, NULL, 'r'},
+        {"set", required_argument, NULL, 's'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    char *end;
+    int opt;
+    memset(o, 0, sizeof *o);
+    o->runs = 5;
+    while ((opt = getopt_long(argc, argv, "r:s:jh", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'r': {
+            errno = 0;
+            long n = strtol(optarg, &end, 10);
+            if (errno || *end || end == optarg || n < 1 || n > 10000) {
+                fprintf(stderr, "hakmem compare: --runs: '%s' is not a "
+                        "number from 1 to 10000\n", optarg);
+                return 2;
+            }
+            o->runs = (int)n;
+            break;
+        }
+        case 's':
+            if (o->nsets == MAX_SETS) {
+                fprintf(stderr, "hakmem compare: more than %d --set\n",
+                        MAX_SETS);
+                return 2;
+            }
+            o->sets[o->nsets++] = optarg;
+            break;
+        case 'j': o->json = 1; break;
+        case 'h': fputs(usage, stdout); return 0;
+        default: fputs(usage, stderr); return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    o->trace = argv[optind];
+    return PARSED;
+}
+
+int hk_cmd_compare(int argc, char **argv)
+{
+    options o;
+    char replay[PATH_MAX];
+    int status = parse(argc, argv, &o);
+    if (status != PARSED)
+        return status;
+    if (access(o.trace, R_OK) < 0) {
+        fprintf(stderr, "hakmem compare: %s: %s\n", o.trace, strerror(errno));
+        return 1;
+    }
+    if (replay_path(replay, sizeof replay) < 0) {
+        fprintf(stderr, "hakmem compare: cannot find hakmem-replay\n");
+        return 1;
+    }
+    for (size_t i = 0; i < N_ALLOCATORS; i++) {
+        allocator *x = &allocators[i];
+        x->status = x->library && access(x->library, R_OK) ? MISSING : OK;
+        x->wall_s = calloc((size_t)o.runs, sizeof *x->wall_s);
+        x->peak_rss = calloc((size_t)o.runs, sizeof *x->peak_rss);
+        x->start_rss = calloc((size_t)o.runs, sizeof *x->start_rss);
+        if (!x->wall_s || !x->peak_rss || !x->start_rss) {
+            fprintf(stderr, "hakmem compare: out of memory\n");
+            return 1;
+        }
+    }
+    trace_info info = {-1, -1};
+    int failed = 0;
+    for (int r = 0; r < o.runs; r++) {
+        for (size_t k = 0; k < N_ALLOCATORS; k++) {
+            allocator *x = &allocators[(r + k) % N_ALLOCATORS];
+            if (x->status != OK)
+                continue;
+            switch (run_once(&o, replay, x, &info)) {
+            case RUN_OK: break;
+            case RUN_FAILED: x->status = FAILED; failed = 1; break;
+            case RUN_USAGE: return 2;
+            case RUN_IMPOSSIBLE: return 1;
+            }
+        }
+    }
+    if (o.json)
+        print_json(&o, &info);
+    else
+        print_table(&o, &info);
+    return failed;
+}
