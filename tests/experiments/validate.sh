@@ -1,0 +1,56 @@
+#!/bin/bash
+# validate.sh - `hakmem validate` on a tiny spec: prints a table per trace
+# (the baseline, each configuration with its predicted and measured gain,
+# system calls equal for these single-threaded traces) and a summary, and
+# stores one simulated and N real runs per distinct configuration: the
+# baseline is a grid point, so 4 per trace.
+source "$(dirname "$0")/common.bash"
+
+cat >spec.json <<JSON
+{
+  "name": "validate",
+  "db": "results/validate.db",
+  "traces": $small_traces,
+  "grid": {"lru_cap": [0, 8], "front_cap": [16, 256]},
+  "fixed": {"shared_pool": 0},
+  "baseline": {"lru_cap": 0, "front_cap": 16}
+}
+JSON
+
+"$hakmem" validate spec.json --runs 3 >out 2>err ||
+    fail "validate failed: $(cat err) $(cat out)"
+cat out
+for trace in mixed phases; do
+    grep -q "^trace $trace: [0-9]* events, 1 thread;" out ||
+        fail "no table for $trace"
+done
+grep -q "^configuration  *predicted  *measured  *spread  *pred.gain  *meas.gain  *error  *ns/ev  *syscalls$" out ||
+    fail "no table header"
+# Per trace: the baseline, the grid point equal to it, and three more.
+[[ $(grep -c '^(baseline) lru_cap=0 front_cap=16 ' out) == 2 ]] ||
+    fail "no baseline rows"
+[[ $(grep -c '^lru_cap=0 front_cap=16 .*=base' out) == 2 ]] ||
+    fail "the grid point equal to the baseline is not marked"
+rows=$(grep -cE '^lru_cap=[08] front_cap=(16|256) .*[-+][0-9.]+% +[-+][0-9.]+% +[-+][0-9.]+ pp +-?[0-9.]+  [0-9]+ = [0-9]+$' out || true)
+((rows == 6)) || fail "$rows configuration rows with gains, not 6"
+! grep -q DIFFER out || fail "system calls differ on a single-threaded trace"
+grep -qE '^median \|error\| of the predicted gain: [0-9.]+ pp over 6 configurations on 2 traces$' out ||
+    fail "no summary line"
+
+db=results/validate.db
+[[ $(count $db "SELECT count(*) FROM runs WHERE backend = 'sim'") == 8 ]] ||
+    fail "not 8 simulated runs"
+[[ $(count $db "SELECT count(*) FROM runs WHERE backend = 'real'") == 24 ]] ||
+    fail "not 3 real runs of each of 8 configurations"
+[[ $(count $db "SELECT count(*) FROM runs WHERE baseline = 1") == 8 ]] ||
+    fail "not 2 baseline runs (1 simulated, 3 real) per trace"
+[[ $(count $db "SELECT count(DISTINCT run_id) FROM metrics
+                WHERE name = 'wall_s'") == 24 ]] || fail "real runs lack wall_s"
+[[ $(count $db "SELECT count(DISTINCT run_id) FROM metrics
+                WHERE name = 'predicted.ns'") == 8 ]] ||
+    fail "simulated runs lack predicted.ns"
+
+# Run again: everything is stored, the same table comes out.
+"$hakmem" validate spec.json --runs 3 >again 2>err || fail "$(cat err)"
+cmp -s out again || fail "the second validate printed another table"
+grep -q "24 points stored already, 0 to run" err || fail "$(cat err)"
