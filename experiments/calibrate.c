@@ -334,7 +334,7 @@ static void churn_round(hk_alloc *a, hk_heap *h, void **blocks,
 }
 
 /* refill and flush: a churn round's time less its fast-path operations,
- * per refill and per flush counted. */
+ * per block refilled and per block flushed, counted. */
 static void measure_refill_flush(calib *k)
 {
     bench b;
@@ -356,15 +356,15 @@ static void measure_refill_flush(calib *k)
         for (int i = 0; i < CHURN_ROUNDS; i++)
             churn_round(a, h, blocks, &t_malloc, &t_free);
         hk_class_stats after = class_totals(a);
-        uint64_t refills = after.front_misses - before.front_misses;
-        uint64_t flushes = after.flushes - before.flushes;
-        if (!refills || !flushes)
+        uint64_t refilled = after.refilled - before.refilled;
+        uint64_t flushed = after.flushed - before.flushed;
+        if (!refilled || !flushed)
             die("the churn loop did not both refill and flush");
         slabs += after.slabs_acquired - before.slabs_acquired;
         vr[r] = ((double)t_malloc - CHURN_ROUNDS * fast_malloc) /
-                (double)refills;
+                (double)refilled;
         vf[r] = ((double)t_free - CHURN_ROUNDS * fast_free) /
-                (double)flushes;
+                (double)flushed;
     }
     expect_none(k, HK_COST_REFILL, "slabs acquired", slabs);
     settle(k, HK_COST_REFILL, vr);
@@ -406,9 +406,9 @@ static void measure_slab(calib *k)
 
 /* Heap `owner` mallocs CHURN_BLOCKS, heap `other` frees them: other's
  * flushes send every block home through the remote path.  Adds the time
- * of the frees and the flushes and remote frees they made. */
+ * of the frees, the blocks they flushed and the remote frees they made. */
 static void remote_round(hk_alloc *a, hk_heap *owner, hk_heap *other,
-                         void **blocks, uint64_t *t_free, uint64_t *flushes,
+                         void **blocks, uint64_t *t_free, uint64_t *flushed,
                          uint64_t *remote)
 {
     for (size_t i = 0; i < CHURN_BLOCKS; i++)
@@ -419,13 +419,13 @@ static void remote_round(hk_alloc *a, hk_heap *owner, hk_heap *other,
         hk_free_fast(a, other, blocks[i]);
     *t_free += now_ns() - t0;
     hk_class_stats after = class_totals(a);
-    *flushes += after.flushes - before.flushes;
+    *flushed += after.flushed - before.flushed;
     *remote += after.remote_frees - before.remote_frees;
     hk_alloc_trim(a, other);
 }
 
-/* remote_free: the other heap's time less its frees and flushes, per
- * remote free counted. */
+/* remote_free: the other heap's time less its frees and the blocks it
+ * flushed, per remote free counted. */
 static void measure_remote_free(calib *k)
 {
     bench b;
@@ -433,21 +433,21 @@ static void measure_remote_free(calib *k)
     hk_alloc *a = b.a;
     hk_heap *owner = b.heap[0], *other = b.heap[1];
     void **blocks = xcalloc(CHURN_BLOCKS, sizeof *blocks);
-    uint64_t t_free = 0, flushes = 0, remote = 0;
-    remote_round(a, owner, other, blocks, &t_free, &flushes, &remote);
+    uint64_t t_free = 0, flushed = 0, remote = 0;
+    remote_round(a, owner, other, blocks, &t_free, &flushed, &remote);
     bench_start(&b);
 
     double fast = CHURN_BLOCKS * k->ns[HK_COST_FREE] + k->timer_ns;
     double v[FULL_REPS];
     for (int r = 0; r < k->reps; r++) {
-        t_free = flushes = remote = 0;
+        t_free = flushed = remote = 0;
         for (int i = 0; i < CHURN_ROUNDS; i++)
-            remote_round(a, owner, other, blocks, &t_free, &flushes,
+            remote_round(a, owner, other, blocks, &t_free, &flushed,
                          &remote);
         if (!remote)
             die("no free took the remote path");
         v[r] = ((double)t_free - CHURN_ROUNDS * fast -
-                (double)flushes * k->ns[HK_COST_FLUSH]) /
+                (double)flushed * k->ns[HK_COST_FLUSH]) /
                (double)remote;
     }
     settle(k, HK_COST_REMOTE_FREE, v);
@@ -794,7 +794,7 @@ static cJSON *calibration_json(const calib *k, int quick, int passes)
              "median of %s repetitions timed with CLOCK_MONOTONIC.  "
              "malloc, free, realloc: front-cache hits on a warm heap; "
              "refill, flush: 16-byte churn within one slab less its "
-             "fast-path cost, per event counted; slab: pool take/give; "
+             "fast-path cost, per block moved; slab: pool take/give; "
              "remote_free: another heap's frees less free and flush, per "
              "remote free counted; mmap, munmap, madvise, mprotect: "
              "untouched 2 MiB regions, mincore: one page; *_page: extra "

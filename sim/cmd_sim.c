@@ -42,8 +42,8 @@ static void counts_for_cost(const hk_stats_snapshot *s,
                              rs->by_kind[HK_EV_ALIGNED];
     counts[HK_COST_FREE] = rs->by_kind[HK_EV_FREE];
     counts[HK_COST_REALLOC] = rs->by_kind[HK_EV_REALLOC];
-    counts[HK_COST_REFILL] = s->total.front_misses;
-    counts[HK_COST_FLUSH] = s->total.flushes;
+    counts[HK_COST_REFILL] = s->total.refilled;
+    counts[HK_COST_FLUSH] = s->total.flushed;
     counts[HK_COST_SLAB] = s->total.slabs_acquired + s->total.slabs_released;
     counts[HK_COST_REMOTE_FREE] = s->total.remote_frees;
     counts[HK_COST_MMAP] = os->calls[HK_OS_MMAP];

@@ -20,15 +20,15 @@ const char *const hk_cost_names[HK_COST_TERMS] = {
 /* Measured on the development machine with `hakmem calibrate`; the same
  * numbers are in experiments/calibration/default.json. */
 static const hk_cost default_cost = {{
-    [HK_COST_MALLOC] = 0.86,       [HK_COST_FREE] = 1.85,
-    [HK_COST_REALLOC] = 4.15,      [HK_COST_REFILL] = 28.71,
-    [HK_COST_FLUSH] = 217.86,      [HK_COST_SLAB] = 33.07,
-    [HK_COST_REMOTE_FREE] = 8.19,  [HK_COST_MMAP] = 1006.77,
-    [HK_COST_MUNMAP] = 1606.74,    [HK_COST_MADVISE] = 331.72,
-    [HK_COST_MINCORE] = 611.83,    [HK_COST_MPROTECT] = 551.43,
-    [HK_COST_MUNMAP_PAGE] = 247.33, [HK_COST_MADVISE_PAGE] = 244.66,
-    [HK_COST_PAGE_FAULT] = 1229.11, [HK_COST_TLB_L2_HIT] = 1.78,
-    [HK_COST_TLB_WALK] = 28.84,
+    [HK_COST_MALLOC] = 0.85,       [HK_COST_FREE] = 1.51,
+    [HK_COST_REALLOC] = 4.59,      [HK_COST_REFILL] = 0.83,
+    [HK_COST_FLUSH] = 3.46,      [HK_COST_SLAB] = 32.45,
+    [HK_COST_REMOTE_FREE] = 8.2,  [HK_COST_MMAP] = 976.09,
+    [HK_COST_MUNMAP] = 1533.81,    [HK_COST_MADVISE] = 320.47,
+    [HK_COST_MINCORE] = 585.84,    [HK_COST_MPROTECT] = 526.43,
+    [HK_COST_MUNMAP_PAGE] = 230.71, [HK_COST_MADVISE_PAGE] = 228.72,
+    [HK_COST_PAGE_FAULT] = 1199.33, [HK_COST_TLB_L2_HIT] = 1.75,
+    [HK_COST_TLB_WALK] = 22.35,
 }};
 
 void hk_cost_default(hk_cost *c)

@@ -14,8 +14,8 @@ enum hk_cost_term {
     HK_COST_MALLOC,      /* per malloc/calloc/aligned served by a front */
     HK_COST_FREE,        /* per free */
     HK_COST_REALLOC,     /* per realloc */
-    HK_COST_REFILL,      /* per front refill (slow path of malloc) */
-    HK_COST_FLUSH,       /* per front flush (slow path of free) */
+    HK_COST_REFILL,      /* per block moved from a slab into a front */
+    HK_COST_FLUSH,       /* per block moved from a front back to a slab */
     HK_COST_SLAB,        /* per slab taken from or given to the pool */
     HK_COST_REMOTE_FREE, /* per block freed into another thread's slab */
     HK_COST_MMAP,        /* per call */

@@ -1,16 +1,19 @@
 /*
  * replay.c - the replay engine.
  *
- * Two passes over the trace: the first validates its framing and learns
- * each thread's last event (so threads can exit on time), the second
- * replays.  Nothing is allocated by the replayed allocator until the
- * whole file has proven readable.
+ * Two passes over the trace: the first checks it (framing, and the same
+ * semantic checks `hakmem trace info` makes), numbers its threads densely
+ * in order of appearance and learns each one's last event (so threads
+ * can exit on time); the second replays.  Nothing is allocated by the
+ * replayed allocator until the whole file has proven sound.
  */
 #include "replay.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "../traces/trace_check.h"
 
 const char *const hk_touch_names[] = {"none", "first", "pages", "all", NULL};
 
@@ -22,43 +25,75 @@ typedef struct live_obj {
 typedef struct engine {
     hk_alloc *a;
     enum hk_touch touch;
-    hk_heap **heaps;
-    uint64_t *last; /* index of each thread's last event */
-    uint64_t threads;
+    hk_idmap *dense;  /* trace thread number -> dense index + 1 */
+    hk_heap **heaps;  /* by dense index */
+    uint64_t *last;   /* index of each thread's last event */
+    uint64_t threads, cap;
+    uint32_t cached_thread; /* the last lookup, as threads run in bursts */
+    uint64_t cached_index;
     hk_idmap *live;
     hk_replay_stats *st;
 } engine;
 
+/* The dense index of a trace thread, numbering new ones; -1 if out of
+ * memory. */
+static int64_t dense_index(engine *e, uint32_t thread)
+{
+    if (e->threads && thread == e->cached_thread)
+        return (int64_t)e->cached_index;
+    int found;
+    uintptr_t v = (uintptr_t)hk_idmap_get(e->dense, thread, &found);
+    if (!found) {
+        if (e->threads == e->cap) {
+            uint64_t cap = e->cap ? 2 * e->cap : 16;
+            uint64_t *last = realloc(e->last, cap * sizeof *last);
+            if (!last)
+                return -1;
+            e->last = last;
+            e->cap = cap;
+        }
+        v = (uintptr_t)++e->threads;
+        hk_idmap_insert(e->dense, thread, (void *)v);
+    }
+    e->cached_thread = thread;
+    e->cached_index = v - 1;
+    return (int64_t)(v - 1);
+}
+
 static int scan(engine *e, const char *path, char *err, size_t errlen)
 {
     hk_trace_reader *r = hk_trace_open(path, err, errlen);
-    if (!r)
+    hk_trace_check *check = hk_check_create();
+    if (!r || !check) {
+        if (r)
+            snprintf(err, errlen, "%s: out of memory", path);
+        hk_check_destroy(check);
+        hk_trace_close_reader(r);
         return -1;
-    hk_event ev;
-    uint64_t n = 0;
-    int rc;
-    while ((rc = hk_trace_read(r, &ev)) == 1) {
-        if (ev.thread >= e->threads) {
-            uint64_t grown = (uint64_t)ev.thread + 1;
-            if (grown < 2 * e->threads)
-                grown = 2 * e->threads;
-            uint64_t *last = realloc(e->last, grown * sizeof *last);
-            if (!last) {
-                snprintf(err, errlen, "%s: out of memory", path);
-                hk_trace_close_reader(r);
-                return -1;
-            }
-            memset(last + e->threads, 0xff,
-                   (grown - e->threads) * sizeof *last);
-            e->last = last;
-            e->threads = grown;
-        }
-        e->last[ev.thread] = n++;
     }
-    if (rc < 0)
+    hk_event ev;
+    char what[256];
+    int rc;
+    for (uint64_t n = 0; (rc = hk_trace_read(r, &ev)) == 1; n++) {
+        int64_t t = dense_index(e, ev.thread);
+        if (t < 0) {
+            snprintf(err, errlen, "%s: out of memory", path);
+            rc = -2;
+            break;
+        }
+        if (hk_check_event(check, &ev, what, sizeof what) < 0) {
+            snprintf(err, errlen, "%s: byte %llu: %s", path,
+                     (unsigned long long)ev.offset, what);
+            rc = -2;
+            break;
+        }
+        e->last[t] = n;
+    }
+    if (rc == -1)
         snprintf(err, errlen, "%s", hk_trace_error(r));
+    hk_check_destroy(check);
     hk_trace_close_reader(r);
-    return rc;
+    return rc < 0 ? -1 : 0;
 }
 
 /*
@@ -97,13 +132,13 @@ static void use_block(enum hk_touch touch, void *p, uint64_t size)
     }
 }
 
-static hk_heap *heap_of(engine *e, uint32_t thread)
+static hk_heap *heap_of(engine *e, uint64_t t)
 {
-    if (!e->heaps[thread]) {
-        e->heaps[thread] = hk_heap_create(e->a);
+    if (!e->heaps[t]) {
+        e->heaps[t] = hk_heap_create(e->a);
         e->st->threads++;
     }
-    return e->heaps[thread];
+    return e->heaps[t];
 }
 
 static int fail(char *err, size_t errlen, const char *path, uint64_t offset,
@@ -114,11 +149,11 @@ static int fail(char *err, size_t errlen, const char *path, uint64_t offset,
     return -1;
 }
 
-static int step(engine *e, const char *path, const hk_event *ev, char *err,
-                size_t errlen)
+static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
+                char *err, size_t errlen)
 {
     hk_alloc *a = e->a;
-    hk_heap *h = heap_of(e, ev->thread);
+    hk_heap *h = heap_of(e, t);
     int found;
     if (!h)
         return fail(err, errlen, path, ev->offset, "no memory for the heap of",
@@ -186,9 +221,11 @@ static void drop_live(void *ctx, uint64_t id, void *value)
 int hk_replay(hk_alloc *a, const char *path, enum hk_touch touch,
               hk_replay_stats *out, char *err, size_t errlen)
 {
-    engine e = {a, touch, NULL, NULL, 0, NULL, out};
+    engine e = {.a = a, .touch = touch, .st = out};
     memset(out, 0, sizeof *out);
-    if (scan(&e, path, err, errlen) < 0) {
+    if (!(e.dense = hk_idmap_create()) || scan(&e, path, err, errlen) < 0) {
+        if (e.dense)
+            hk_idmap_destroy(e.dense);
         free(e.last);
         return -1;
     }
@@ -199,16 +236,17 @@ int hk_replay(hk_alloc *a, const char *path, enum hk_touch touch,
     hk_event ev;
     for (uint64_t n = 0; rc == 1 && (rc = hk_trace_read(r, &ev)) == 1; n++) {
         hk_os_follow_clock(ev.time_ns);
-        if (step(&e, path, &ev, err, errlen) < 0) {
+        uint64_t t = (uint64_t)dense_index(&e, ev.thread);
+        if (step(&e, path, &ev, t, err, errlen) < 0) {
             rc = -2;
             break;
         }
         out->events++;
         out->by_kind[ev.kind]++;
         out->duration_ns = ev.time_ns;
-        if (ev.thread && e.last[ev.thread] == n) {
-            hk_heap_destroy(e.heaps[ev.thread]);
-            e.heaps[ev.thread] = NULL;
+        if (t && e.last[t] == n) {
+            hk_heap_destroy(e.heaps[t]);
+            e.heaps[t] = NULL;
         }
     }
     if (rc == -1)
@@ -222,6 +260,7 @@ int hk_replay(hk_alloc *a, const char *path, enum hk_touch touch,
     }
     if (r)
         hk_trace_close_reader(r);
+    hk_idmap_destroy(e.dense);
     free(e.heaps);
     free(e.last);
     return rc == 0 ? 0 : -1;

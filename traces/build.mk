@@ -2,8 +2,8 @@
 # Included by the top Makefile, which defines B, CC and CFLAGS.
 #
 #   TRACE_OBJ                   the library: format, id map, checks,
-#                               generators, `hakmem trace`; link it into
-#                               build/hakmem and the simulator
+#                               generators, importers, `hakmem trace`;
+#                               link it into build/hakmem and the simulator
 #   $(B)/tests/trace_roundtrip  the unit test; joins TEST_EXTRA, which
 #                               `all` builds
 #   $(B)/fuzz/fuzz_reader       libFuzzer harness, built only on request
@@ -11,7 +11,8 @@
 
 TRACE_SRC := traces/crc32c.c traces/idmap.c traces/trace_write.c \
              traces/trace_read.c traces/trace_check.c traces/gen.c \
-             traces/cmd_trace.c
+             traces/cmd_trace.c traces/cmd_import.c traces/import_mtrace.c \
+             traces/import_heaptrack.c traces/import_sink.c traces/import_text.c
 TRACE_HDR := $(wildcard traces/*.h)
 TRACE_OBJ := $(TRACE_SRC:%.c=$(B)/direct/%.o)
 TEST_EXTRA += $(B)/tests/trace_roundtrip

@@ -1,5 +1,6 @@
 /*
- * cmd_trace.c - `hakmem trace info` and `hakmem trace gen`.
+ * cmd_trace.c - `hakmem trace info` and `hakmem trace gen`; `import` is
+ * traces/cmd_import.c.
  *
  * Exit status: 0 done; 1 the trace is bad or a file could not be read or
  * written (the message on stderr names the byte); 2 a usage error.  What
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "gen.h"
+#include "import.h"
 #include "trace.h"
 #include "trace_check.h"
 #include "trace_stream.h"
@@ -27,6 +29,7 @@ static const char trace_usage[] =
     "usage: hakmem trace COMMAND [ARGS]\n"
     "  info   check a trace and summarize it\n"
     "  gen    write a synthetic trace\n"
+    "  import convert another tool's allocation log (mtrace, heaptrack)\n"
     "'hakmem trace COMMAND --help' describes a command.\n";
 
 static const char info_usage[] =
@@ -562,6 +565,7 @@ int hk_cmd_trace(int argc, char **argv)
     static const subcommand cmds[] = {
         { "info", cmd_info },
         { "gen", cmd_gen },
+        { "import", hk_cmd_trace_import },
         { 0 },
     };
     return dispatch("trace", trace_usage, cmds, argc, argv);
