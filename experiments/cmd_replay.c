@@ -47,7 +47,8 @@ static const char usage[] =
     "                      block (both allocators)\n"
     "  --serial            one OS thread, the simulator's engine: for any\n"
     "                      trace the same system calls as `hakmem sim`\n"
-    "                      (hakmem only; the time includes reading the trace)\n"
+    "                      (hakmem only; the time includes reading the trace);\n"
+    "                      the same as --set engine=serial\n"
     "\n"
     "Without --serial the trace is first loaded whole and checked (memory\n"
     "grows with its events, about 32 bytes each); then each trace thread\n"
@@ -61,7 +62,6 @@ static const char usage[] =
 
 typedef struct options {
     int system;
-    int serial;
     hk_run_config cfg;
     const char *path;
 } options;
@@ -128,7 +128,7 @@ static int parse(int argc, char **argv, options *o)
             break;
         case 'c': rc = hk_run_config_load(&o->cfg, optarg, err, sizeof err); break;
         case 's': rc = hk_run_config_set_arg(&o->cfg, optarg, err, sizeof err); break;
-        case 'S': o->serial = 1; break;
+        case 'S': o->cfg.serial = 1; break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
         }
@@ -137,8 +137,9 @@ static int parse(int argc, char **argv, options *o)
             return 2;
         }
     }
-    if (o->serial && o->system) {
-        fprintf(stderr, "hakmem replay: --serial replays on hakmem only\n");
+    if (o->cfg.serial && o->system) {
+        fprintf(stderr, "hakmem replay: --serial (engine=serial) replays on "
+                "hakmem only\n");
         return 2;
     }
     if (optind != argc - 1) {
@@ -198,7 +199,7 @@ static void report(const options *o, hk_alloc *a, const measured *m)
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "backend", "real");
     cJSON_AddStringToObject(root, "allocator", a ? "hakmem" : "system");
-    cJSON_AddStringToObject(root, "engine", o->serial ? "serial" : "threads");
+    cJSON_AddStringToObject(root, "engine", o->cfg.serial ? "serial" : "threads");
     cJSON_AddItemToObject(root, "settings", hk_report_settings(&o->cfg));
     cJSON_AddItemToObject(root, "trace", hk_report_trace(o->path, &m->st));
     cJSON_AddNumberToObject(root, "threads", m->os_threads);
@@ -234,7 +235,7 @@ int hk_cmd_replay(int argc, char **argv)
     }
     measured m = {0};
     char err[512] = "";
-    int rc = o.serial ? replay_serial(&o, a, &m, err, sizeof err)
+    int rc = o.cfg.serial ? replay_serial(&o, a, &m, err, sizeof err)
                       : replay_threaded(&o, a, &m, err, sizeof err);
     if (rc < 0) {
         fprintf(stderr, "hakmem replay: %s\n", err);

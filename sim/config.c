@@ -63,6 +63,15 @@ int hk_run_config_set(hk_run_config *c, const char *name, const char *value,
         return hk_params_set(&c->params, name, value, err, errlen);
     if (!strcmp(name, "touch"))
         return parse_touch(value, &c->touch, err, errlen);
+    if (!strcmp(name, "engine")) {
+        if (strcmp(value, "threads") && strcmp(value, "serial")) {
+            snprintf(err, errlen, "engine: '%s' is not threads or serial",
+                     value);
+            return -1;
+        }
+        c->serial = !strcmp(value, "serial");
+        return 0;
+    }
     if (!strcmp(name, "thp"))
         return parse_bool(name, value, &c->sim.thp, err, errlen);
     if (!strcmp(name, "tlb"))
@@ -189,6 +198,7 @@ void hk_run_config_visit(const hk_run_config *c,
         fn(ctx, hk_param_table[i].name, text);
     }
     fn(ctx, "touch", hk_touch_names[c->touch]);
+    fn(ctx, "engine", c->serial ? "serial" : "threads");
     fn(ctx, "thp", c->sim.thp ? "1" : "0");
     fn(ctx, "tlb", c->sim.tlb ? "1" : "0");
     tlb_visit tv = {fn, ctx};

@@ -17,6 +17,7 @@
 typedef struct hk_run_config {
     hk_params params;
     enum hk_touch touch;
+    int serial; /* real replay: trace threads on one OS thread, as simulated */
     hk_sim_config sim;
 } hk_run_config;
 
