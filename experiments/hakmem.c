@@ -1,7 +1,7 @@
 /*
  * hakmem.c - the `hakmem` command: subcommands in the style of git.
  *
- * `hakmem trace ...` runs in this process.  The simulator and the real
+ * `hakmem trace ...` and `hakmem record ...` run in this process.  The simulator and the real
  * replay each link their own copy of the allocator core (one against the
  * simulated backend, one against the real one), so they are separate
  * programs in libexec/ next to this one, and this dispatcher execs them.
@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../traces/cmd_record.h"
 #include "../traces/cmd_trace.h"
 
 static const char usage[] =
@@ -61,6 +62,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "trace"))
         return hk_cmd_trace(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "record"))
+        return hk_cmd_record(argc - 1, argv + 1);
     for (int i = 0; libexec_commands[i]; i++)
         if (!strcmp(argv[1], libexec_commands[i]))
             return run_libexec(argv[1], argv + 1);

@@ -1,0 +1,15 @@
+/*
+ * cmd_record.h - `hakmem record`: runs a program with the recorder
+ * preloaded and converts what each of its processes recorded into a
+ * trace.
+ */
+#ifndef HK_CMD_RECORD_H
+#define HK_CMD_RECORD_H
+
+/* argv[0] is "record".  Returns the recorded program's exit status
+ * (128+N when signal N ended it; 127, or 126 when it is not executable,
+ * when it could not be run), or 2 for a usage error; --convert returns 0,
+ * or 1 when the raw file is bad. */
+int hk_cmd_record(int argc, char **argv);
+
+#endif
