@@ -325,20 +325,29 @@ static int values_order(const values *vs, size_t *rank, size_t *order)
 }
 
 /* Adds the chart's series in display order, so that series k of the chart
- * is the value of rank k; fills rank. */
-static int add_series(hk_chart *c, const values *series, size_t *rank,
-                      char *err, size_t len)
+ * is the value of rank k; fills rank.  Numbers are labelled with their
+ * field ("prewarm=4"), which a bare "4" in a legend would not say. */
+static int add_series(hk_chart *c, const char *field, const values *series,
+                      size_t *rank, char *err, size_t len)
 {
     size_t *order = malloc((series->n ? series->n : 1) * sizeof *order);
-    if (!order || values_order(series, rank, order) < 0) {
+    int numeric = order ? values_order(series, rank, order) : -1;
+    if (numeric < 0) {
         free(order);
         return fail(err, len, "out of memory");
     }
-    for (size_t k = 0; k < series->n; k++)
-        if (!hk_chart_series_named(c, series->v[order[k]])) {
+    for (size_t k = 0; k < series->n; k++) {
+        const char *value = series->v[order[k]];
+        char label[256];
+        if (numeric && field)
+            snprintf(label, sizeof label, "%s=%s", field, value);
+        else
+            snprintf(label, sizeof label, "%s", value);
+        if (!hk_chart_series_named(c, label)) {
             free(order);
             return fail(err, len, "out of memory");
         }
+    }
     free(order);
     return 0;
 }
@@ -469,7 +478,7 @@ int hk_plot_medians(sqlite3 *db, const hk_plot_query *q, const char *x,
         fail(err, len, "out of memory");
         goto out;
     }
-    if (add_series(c, &t.series, srank, err, len) < 0)
+    if (add_series(c, q->series, &t.series, srank, err, len) < 0)
         goto out;
     categorical = categorical || !numeric;
     for (size_t k = 0; categorical && k < t.xs.n; k++)
@@ -518,7 +527,7 @@ int hk_plot_scatter(sqlite3 *db, const hk_plot_query *q, const char *x,
         fail(err, len, "out of memory");
         goto out;
     }
-    if (add_series(c, &t.series, srank, err, len) < 0)
+    if (add_series(c, q->series, &t.series, srank, err, len) < 0)
         goto out;
     for (size_t i = 0; i < t.n; i++) {
         const row *r = &t.rows[i];
@@ -837,7 +846,7 @@ int hk_plot_predicted(sqlite3 *db, const hk_plot_query *q, hk_plot_versus *v,
         fail(err, len, "out of memory");
         goto out;
     }
-    if (add_series(c, &ss.series, srank, err, len) < 0)
+    if (add_series(c, q->series, &ss.series, srank, err, len) < 0)
         goto out;
     if ((v->gains ? plot_gains(&ss, v, srank, c)
                   : plot_values(&ss, v, srank, c)) < 0) {

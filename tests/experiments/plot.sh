@@ -195,13 +195,14 @@ always	0	0.032
 always	4	0.016
 always	16	0.016" --kind line --x lru_cap --y wall_s --series ptr_check \
     --trace alpha --backend real
-# Categorical x, in order of appearance; numeric series ascending; sim.
-points "0	never	8000000
-0	always	16000000
-4	never	4000000
-4	always	8000000
-16	never	2000000
-16	always	4000000" --kind line --x ptr_check --y predicted.ns \
+# Categorical x, in order of appearance; numeric series ascending, named
+# by their field; sim.
+points "lru_cap=0	never	8000000
+lru_cap=0	always	16000000
+lru_cap=4	never	4000000
+lru_cap=4	always	8000000
+lru_cap=16	never	2000000
+lru_cap=16	always	4000000" --kind line --x ptr_check --y predicted.ns \
     --series lru_cap --where trace=alpha
 # Bars: a parameter filter narrows hakmem down, other allocators stay.
 points "hakmem	alpha	0.016
