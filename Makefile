@@ -155,4 +155,7 @@ demo: all
 clean:
 	rm -rf $(B)
 
+# Objects made on the way to a test are kept, not deleted after the run.
+.SECONDARY:
+
 .PHONY: all test bench demo clean
