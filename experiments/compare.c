@@ -24,9 +24,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "peers.h"
+
 extern char **environ;
 
-#define PEER_DIR "/usr/lib/x86_64-linux-gnu/"
 #define MAX_SETS 64
 
 static const char usage[] =
@@ -59,14 +60,16 @@ typedef struct allocator {
     double *wall_s, *peak_rss, *start_rss;
 } allocator;
 
-static allocator allocators[] = {
-    {.name = "hakmem", .direct = 1},
-    {.name = "glibc"},
-    {.name = "mimalloc", .library = PEER_DIR "libmimalloc.so.2"},
-    {.name = "jemalloc", .library = PEER_DIR "libjemalloc.so.2"},
-    {.name = "tcmalloc", .library = PEER_DIR "libtcmalloc_minimal.so.4"},
-};
-#define N_ALLOCATORS (sizeof allocators / sizeof allocators[0])
+/* hakmem first, then the peers in their table's order. */
+static allocator allocators[1 + HK_MAX_PEERS] = {{.name = "hakmem", .direct = 1}};
+static size_t n_allocators = 1;
+
+static void add_peers(void)
+{
+    for (size_t i = 0; i < hk_peer_count; i++)
+        allocators[n_allocators++] = (allocator){
+            .name = hk_peers[i].name, .library = hk_peers[i].library};
+}
 
 typedef struct options {
     int runs;
@@ -272,7 +275,7 @@ static void print_table(const options *o, const trace_info *info)
            o->runs == 1 ? "" : "s");
     printf("%-9s %10s %9s %11s %9s %8s  %s\n", "allocator", "time ms",
            "Mops/s", "time/hakmem", "peak MiB", "+RSS MiB", "run as");
-    for (size_t i = 0; i < N_ALLOCATORS; i++) {
+    for (size_t i = 0; i < n_allocators; i++) {
         allocator *x = &allocators[i];
         printf("%-9s ", x->name);
         if (x->status != OK) {
@@ -318,7 +321,7 @@ static void print_json(const options *o, const trace_info *info)
     cJSON_AddStringToObject(root, "time_ratio",
                             "median wall time / hakmem's median wall time");
     cJSON *list = cJSON_AddArrayToObject(root, "allocators");
-    for (size_t i = 0; i < N_ALLOCATORS; i++) {
+    for (size_t i = 0; i < n_allocators; i++) {
         allocator *x = &allocators[i];
         cJSON *a = cJSON_CreateObject();
         cJSON_AddStringToObject(a, "name", x->name);
@@ -418,11 +421,12 @@ int hk_cmd_compare(int argc, char **argv)
         fprintf(stderr, "hakmem compare: %s: %s\n", o.trace, strerror(errno));
         return 1;
     }
+    add_peers();
     if (replay_path(replay, sizeof replay) < 0) {
         fprintf(stderr, "hakmem compare: cannot find hakmem-replay\n");
         return 1;
     }
-    for (size_t i = 0; i < N_ALLOCATORS; i++) {
+    for (size_t i = 0; i < n_allocators; i++) {
         allocator *x = &allocators[i];
         x->status = x->library && access(x->library, R_OK) ? MISSING : OK;
         x->wall_s = calloc((size_t)o.runs, sizeof *x->wall_s);
@@ -436,8 +440,8 @@ int hk_cmd_compare(int argc, char **argv)
     trace_info info = {-1, -1};
     int failed = 0;
     for (int r = 0; r < o.runs; r++) {
-        for (size_t k = 0; k < N_ALLOCATORS; k++) {
-            allocator *x = &allocators[(r + k) % N_ALLOCATORS];
+        for (size_t k = 0; k < n_allocators; k++) {
+            allocator *x = &allocators[(r + k) % n_allocators];
             if (x->status != OK)
                 continue;
             switch (run_once(&o, replay, x, &info)) {

@@ -20,8 +20,12 @@ TEST_EXTRA += $(B)/tests/make_cross
 $(B)/direct/experiments/cmd_replay.o $(B)/direct/experiments/replay_plan.o \
 $(B)/direct/experiments/replay_threads.o: $(REPLAY_HDR)
 
+$(B)/direct/experiments/compare.o $(B)/direct/experiments/peers.o: \
+    experiments/peers.h
+
 $(B)/libexec/hakmem-compare: experiments/libexec_main.c \
-                             $(B)/direct/experiments/compare.o
+                             $(B)/direct/experiments/compare.o \
+                             $(B)/direct/experiments/peers.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DHK_COMMAND=hk_cmd_compare -o $@ $^ -lcjson
 

@@ -22,30 +22,16 @@
 #include "../core/params.h"
 #include "jobs.h"
 #include "mkdirs.h"
+#include "peers.h"
 #include "progress.h"
 
 /* Lines of a failed point's stderr that are shown. */
 #define ERR_LINES 20
 
-#define PEER_DIR "/usr/lib/x86_64-linux-gnu/"
-
-static const struct peer {
-    const char *name;
-    const char *library; /* NULL: the system's own malloc */
-} peers[] = {
-    {"glibc", NULL},
-    {"mimalloc", PEER_DIR "libmimalloc.so.2"},
-    {"jemalloc", PEER_DIR "libjemalloc.so.2"},
-    {"tcmalloc", PEER_DIR "libtcmalloc_minimal.so.4"},
-};
-
 /* The peer allocator of a column; NULL for hakmem. */
-static const struct peer *peer_of(const hk_column *c)
+static const hk_peer *peer_of(const hk_column *c)
 {
-    for (size_t i = 0; i < sizeof peers / sizeof peers[0]; i++)
-        if (!strcmp(peers[i].name, c->allocator))
-            return &peers[i];
-    return NULL;
+    return hk_peer_find(c->allocator);
 }
 
 typedef struct pending {
@@ -61,7 +47,7 @@ typedef struct batch {
     hk_progress progress;
     long failed;
     int fatal;
-    char missing_reported[sizeof peers / sizeof peers[0]];
+    char missing_reported[HK_MAX_PEERS];
     char *err;
     size_t errlen;
 } batch;
@@ -171,7 +157,7 @@ static int point_argv(const hk_exec *x, pending *q)
 {
     const hk_point *p = q->p;
     const hk_config *c = p->settings;
-    const struct peer *peer = peer_of(p->column);
+    const hk_peer *peer = peer_of(p->column);
     char **argv = calloc(2 * c->nset + 11, sizeof *argv);
     if (!argv)
         return -1;
@@ -329,11 +315,11 @@ static int point_done(void *ctx, size_t i, const hk_job_result *r)
 /* A peer whose library is missing: reported once, its points failed. */
 static int peer_missing(batch *b, const hk_point *p)
 {
-    const struct peer *peer = peer_of(p->column);
+    const hk_peer *peer = peer_of(p->column);
     if (!peer || !peer->library || access(peer->library, R_OK) == 0)
         return 0;
-    if (!b->missing_reported[peer - peers]) {
-        b->missing_reported[peer - peers] = 1;
+    if (!b->missing_reported[peer - hk_peers]) {
+        b->missing_reported[peer - hk_peers] = 1;
         fprintf(stderr, "%s: %s is not installed (%s); its points fail\n",
                 b->x->label, peer->name, peer->library);
     }

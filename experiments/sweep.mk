@@ -9,14 +9,14 @@
 # table) from the direct build.
 
 SWEEP_LIB := spec spec_files points db flatten jobs progress execute \
-             mkdirs
+             mkdirs peers
 SWEEP_OBJ := $(SWEEP_LIB:%=$(B)/direct/experiments/%.o)
 SWEEP_CMD := $(addprefix $(B)/direct/experiments/,sweep.o merge.o \
                                                   validate.o)
 SWEEP_HDR := experiments/spec.h experiments/points.h experiments/db.h \
              experiments/flatten.h experiments/jobs.h \
              experiments/progress.h experiments/execute.h \
-             experiments/mkdirs.h experiments/fnv.h
+             experiments/mkdirs.h experiments/fnv.h experiments/peers.h
 SETTINGS_OBJ := $(B)/direct/sim/config.o $(B)/direct/sim/replay.o \
                 $(B)/direct/sim/tlb_config.o $(TRACE_OBJ) \
                 $(B)/libhakmem_direct.a
