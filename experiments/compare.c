@@ -3,10 +3,12 @@
  * peers, the runs alternating, and print the medians side by side.
  *
  * Every run is a child process, hakmem-replay from this program's own
- * directory: hakmem as `--allocator hakmem` (the core linked in, on the
- * real backend), the others as `--allocator system` with the peer's
- * library in LD_PRELOAD (glibc: none).  All get the same trace, the same
- * settings and the same engine, one OS thread per trace thread.  Run r
+ * directory on `--allocator system`, with the allocator's library in
+ * LD_PRELOAD (glibc: none): hakmem's libhakmem.so like the peers' own, so
+ * that each allocator also serves the replay program's own allocations
+ * while it loads the trace, and none starts warmer than another.  All get
+ * the same trace, the same settings and the same engine, one OS thread
+ * per trace thread; hakmem's parameters reach it as HAKMEM_* variables.  Run r
  * takes the allocators in turn starting from the r-th, so that a slow
  * spell of the machine falls on all of them alike; an allocator whose run
  * fails takes no further runs.  A peer whose library is not installed is
@@ -24,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../core/params.h"
 #include "peers.h"
 
 extern char **environ;
@@ -37,11 +40,11 @@ static const char usage[] =
     "and tcmalloc, N runs each (default 5), the allocators taking turns, and\n"
     "prints per allocator the median wall time, the operations per second\n"
     "at that time, its ratio to hakmem's, the median peak RSS and how far\n"
-    "that peak lies above the RSS at the replay's start.  hakmem\n"
-    "runs directly (--allocator hakmem: the core linked into the replay\n"
-    "program); the others run on --allocator system with their library in\n"
-    "LD_PRELOAD (glibc: no preload).  --set goes to every run (touch= moves\n"
-    "all allocators; the allocator parameters move hakmem only).\n"
+    "that peak lies above the RSS at the replay's start.  Every allocator\n"
+    "runs on --allocator system with its library in LD_PRELOAD (glibc: no\n"
+    "preload; hakmem: build/libhakmem.so).  --set goes to every run (touch=\n"
+    "moves all allocators; the allocator parameters move hakmem only, as\n"
+    "HAKMEM_* variables).\n"
     "\n"
     "  --runs N  timed runs per allocator\n"
     "  --json    one JSON object instead of the table\n"
@@ -54,14 +57,14 @@ enum status { OK, MISSING, FAILED };
 typedef struct allocator {
     const char *name;
     const char *library; /* for LD_PRELOAD; NULL: none */
-    int direct;          /* --allocator hakmem */
+    int hakmem;          /* takes the allocator parameters */
     enum status status;
     int runs;
     double *wall_s, *peak_rss, *start_rss;
 } allocator;
 
 /* hakmem first, then the peers in their table's order. */
-static allocator allocators[1 + HK_MAX_PEERS] = {{.name = "hakmem", .direct = 1}};
+static allocator allocators[1 + HK_MAX_PEERS] = {{.name = "hakmem", .hakmem = 1}};
 static size_t n_allocators = 1;
 
 static void add_peers(void)
@@ -85,7 +88,8 @@ typedef struct trace_info {
 } trace_info;
 
 /* hakmem-replay, next to this program. */
-static int replay_path(char *out, size_t len)
+/* hakmem-replay beside this program, and libhakmem.so a level up. */
+static int find_programs(char *replay, char *library, size_t len)
 {
     char self[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -93,26 +97,53 @@ static int replay_path(char *out, size_t len)
         return -1;
     self[n] = '\0';
     *strrchr(self, '/') = '\0';
-    return snprintf(out, len, "%s/hakmem-replay", self) < (int)len ? 0 : -1;
+    if (snprintf(replay, len, "%s/hakmem-replay", self) >= (int)len ||
+        snprintf(library, len, "%s/../libhakmem.so", self) >= (int)len)
+        return -1;
+    return 0;
 }
 
-/* The environment without LD_PRELOAD, plus `preload` if not NULL. */
-static char **child_env(const char *preload, char *buf, size_t len)
+/* The environment without LD_PRELOAD and HAKMEM_*, plus `preload` if not
+ * NULL and the `nextra` strings of `extra`. */
+static char **child_env(const char *preload, char *buf, size_t len,
+                        char **extra, int nextra)
 {
     size_t n = 0, k = 0;
     while (environ[n])
         n++;
-    char **env = calloc(n + 2, sizeof *env);
+    char **env = calloc(n + 2 + (size_t)nextra, sizeof *env);
     if (!env)
         return NULL;
     for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0)
+        if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0 &&
+            strncmp(environ[i], "HAKMEM_", 7) != 0)
             env[k++] = environ[i];
     if (preload) {
         snprintf(buf, len, "LD_PRELOAD=%s", preload);
         env[k++] = buf;
     }
+    for (int i = 0; i < nextra; i++)
+        env[k++] = extra[i];
     return env;
+}
+
+/* "name=value" of an allocator parameter as HAKMEM_NAME=value in buf. */
+static int param_variable(const char *set, char *buf, size_t len)
+{
+    const char *eq = strchr(set, '=');
+    char name[64];
+    if (!eq || (size_t)(eq - set) >= sizeof name)
+        return 0;
+    memcpy(name, set, (size_t)(eq - set));
+    name[eq - set] = '\0';
+    if (!hk_param_find(name))
+        return 0;
+    if ((size_t)snprintf(buf, len, "HAKMEM_%s", set) >= len)
+        return 0;
+    for (size_t i = 7; i < 7 + (size_t)(eq - set); i++)
+        if (buf[i] >= 'a' && buf[i] <= 'z')
+            buf[i] = (char)(buf[i] - 'a' + 'A');
+    return 1;
 }
 
 /* Run argv with envp, its stdout into a new string (*out). The child's
@@ -178,18 +209,23 @@ static enum run run_once(const options *o, const char *replay, allocator *x,
                     trace_info *info)
 {
     char *argv[2 * MAX_SETS + 6], preload[PATH_MAX + 16], *out = NULL;
-    int argc = 0;
+    char vars[MAX_SETS][128], *extra[MAX_SETS];
+    int argc = 0, nextra = 0;
     argv[argc++] = (char *)replay;
     argv[argc++] = "--allocator";
-    argv[argc++] = x->direct ? "hakmem" : "system";
+    argv[argc++] = "system";
     for (int i = 0; i < o->nsets; i++) {
         argv[argc++] = "--set";
         argv[argc++] = (char *)o->sets[i];
+        if (x->hakmem && param_variable(o->sets[i], vars[nextra],
+                                        sizeof vars[nextra]))
+            extra[nextra] = vars[nextra], nextra++;
     }
     argv[argc++] = "--";
     argv[argc++] = (char *)o->trace;
     argv[argc] = NULL;
-    char **envp = child_env(x->library, preload, sizeof preload);
+    char **envp = child_env(x->library, preload, sizeof preload, extra,
+                            nextra);
     int status = envp ? spawn_capture(argv, envp, &out) : -1;
     free(envp);
     if (status == -1) {
@@ -251,8 +287,6 @@ static double median(const double *v, int n)
 
 static const char *run_as(const allocator *x, char *buf, size_t len)
 {
-    if (x->direct)
-        return "direct: hakmem-replay --allocator hakmem";
     if (!x->library)
         return "hakmem-replay --allocator system, no preload";
     snprintf(buf, len, "%sLD_PRELOAD=%s",
@@ -325,13 +359,19 @@ static void print_json(const options *o, const trace_info *info)
         allocator *x = &allocators[i];
         cJSON *a = cJSON_CreateObject();
         cJSON_AddStringToObject(a, "name", x->name);
-        cJSON_AddStringToObject(a, "run_as", x->direct ? "direct"
-                                             : x->library ? "preload"
+        cJSON_AddStringToObject(a, "run_as", x->library ? "preload"
                                                           : "system");
         if (x->library)
             cJSON_AddStringToObject(a, "library", x->library);
         else
             cJSON_AddNullToObject(a, "library");
+        if (x->hakmem) {
+            cJSON *vars = cJSON_AddArrayToObject(a, "environment");
+            char var[128];
+            for (int k = 0; k < o->nsets; k++)
+                if (param_variable(o->sets[k], var, sizeof var))
+                    cJSON_AddItemToArray(vars, cJSON_CreateString(var));
+        }
         cJSON_AddStringToObject(a, "status", status_names[x->status]);
         cJSON_AddItemToObject(a, "wall_s",
                               cJSON_CreateDoubleArray(x->wall_s, x->runs));
@@ -421,11 +461,13 @@ int hk_cmd_compare(int argc, char **argv)
         fprintf(stderr, "hakmem compare: %s: %s\n", o.trace, strerror(errno));
         return 1;
     }
+    static char library[PATH_MAX];
     add_peers();
-    if (replay_path(replay, sizeof replay) < 0) {
+    if (find_programs(replay, library, sizeof library) < 0) {
         fprintf(stderr, "hakmem compare: cannot find hakmem-replay\n");
         return 1;
     }
+    allocators[0].library = library;
     for (size_t i = 0; i < n_allocators; i++) {
         allocator *x = &allocators[i];
         x->status = x->library && access(x->library, R_OK) ? MISSING : OK;

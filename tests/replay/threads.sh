@@ -146,15 +146,20 @@ done
 "$hakmem" compare --runs 0 "$cross" 2>/dev/null
 (($? == 2)) || fail "compare --runs 0 is not a usage error"
 
-# -- compare: five rows, hakmem run directly, its ratio to itself 1.00
+# -- compare: five rows, hakmem preloaded like the peers, its ratio to
+# itself 1.00, and its parameters passed on as HAKMEM_* variables
 out=$(timeout 30 "$hakmem" compare --runs 1 "$cross" 2>"$tmp/err")
 status=$?
 ((status == 0)) || fail "compare: exit status $status: $(tail -n 3 "$tmp/err")"
 for a in hakmem glibc mimalloc jemalloc tcmalloc; do
     grep -q "^$a " <<<"$out" || fail "compare: no row for $a"
 done
-grep -qE '^hakmem +[0-9.]+ +[0-9.]+ +1\.00 .*direct' <<<"$out" ||
-    fail "compare: the hakmem row is not 'ratio 1.00, run directly'"
+grep -qE '^hakmem +[0-9.]+ +[0-9.]+ +1\.00 .*LD_PRELOAD=.*libhakmem\.so' \
+    <<<"$out" || fail "compare: the hakmem row is not 'ratio 1.00, preloaded'"
+out=$(timeout 30 "$hakmem" compare --runs 1 --json --set lru_cap=0 \
+    --set touch=first "$cross" 2>/dev/null)
+grep -q '"environment":\["HAKMEM_LRU_CAP=0"\]' <<<"$out" ||
+    fail "compare: --set lru_cap=0 is not HAKMEM_LRU_CAP=0 for libhakmem.so"
 json=$(timeout 30 "$hakmem" compare --runs 1 --json "$cross" 2>/dev/null)
 [[ $(grep -o '"name":' <<<"$json" | wc -l) == 5 ]] ||
     fail "compare --json: not five allocators"
