@@ -1,11 +1,14 @@
 /*
  * replay.c - the replay engine.
  *
- * Two passes over the trace: the first checks it (framing, and the same
- * semantic checks `hakmem trace info` makes), numbers its threads densely
- * in order of appearance and learns each one's last event (so threads
- * can exit on time); the second replays.  Nothing is allocated by the
- * replayed allocator until the whole file has proven sound.
+ * Two passes over the trace: the first checks its framing, numbers its
+ * threads densely in order of appearance and learns each one's last event
+ * (so threads can exit on time); the second replays, following the live
+ * objects.  Nothing is allocated by the replayed allocator until the whole
+ * file has proven readable.  An event that makes no sense (a free of an id
+ * that is not live, an allocation of one that is) stops the replay, and
+ * the trace checker of `hakmem trace info` then says what is wrong with
+ * it, in the same words.
  */
 #include "replay.h"
 
@@ -63,16 +66,9 @@ static int64_t dense_index(engine *e, uint32_t thread)
 static int scan(engine *e, const char *path, char *err, size_t errlen)
 {
     hk_trace_reader *r = hk_trace_open(path, err, errlen);
-    hk_trace_check *check = hk_check_create();
-    if (!r || !check) {
-        if (r)
-            snprintf(err, errlen, "%s: out of memory", path);
-        hk_check_destroy(check);
-        hk_trace_close_reader(r);
+    if (!r)
         return -1;
-    }
     hk_event ev;
-    char what[256];
     int rc;
     for (uint64_t n = 0; (rc = hk_trace_read(r, &ev)) == 1; n++) {
         int64_t t = dense_index(e, ev.thread);
@@ -81,19 +77,31 @@ static int scan(engine *e, const char *path, char *err, size_t errlen)
             rc = -2;
             break;
         }
-        if (hk_check_event(check, &ev, what, sizeof what) < 0) {
-            snprintf(err, errlen, "%s: byte %llu: %s", path,
-                     (unsigned long long)ev.offset, what);
-            rc = -2;
-            break;
-        }
         e->last[t] = n;
     }
     if (rc == -1)
         snprintf(err, errlen, "%s", hk_trace_error(r));
-    hk_check_destroy(check);
     hk_trace_close_reader(r);
     return rc < 0 ? -1 : 0;
+}
+
+/* What is wrong with the event the replay could not follow, as the trace
+ * checker says it (the first event it refuses). */
+static int explain(const char *path, char *err, size_t errlen)
+{
+    hk_trace_reader *r = hk_trace_open(path, err, errlen);
+    hk_trace_check *check = hk_check_create();
+    hk_event ev;
+    char what[256];
+    while (r && check && hk_trace_read(r, &ev) == 1)
+        if (hk_check_event(check, &ev, what, sizeof what) < 0) {
+            snprintf(err, errlen, "%s: byte %llu: %s", path,
+                     (unsigned long long)ev.offset, what);
+            break;
+        }
+    hk_check_destroy(check);
+    hk_trace_close_reader(r);
+    return -1;
 }
 
 /*
@@ -167,8 +175,7 @@ static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
     case HK_EV_ALIGNED:
         hk_idmap_get(e->live, ev->id, &found);
         if (found)
-            return fail(err, errlen, path, ev->offset,
-                        "allocation of live", ev->id);
+            return explain(path, err, errlen);
         if (ev->kind == HK_EV_MALLOC)
             p = hk_malloc_fast(a, h, ev->size);
         else if (ev->kind == HK_EV_CALLOC)
@@ -187,8 +194,7 @@ static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
         break;
     case HK_EV_REALLOC:
         if (!(o = hk_idmap_get(e->live, ev->id, &found)))
-            return fail(err, errlen, path, ev->offset,
-                        "realloc of unknown", ev->id);
+            return explain(path, err, errlen);
         p = hk_alloc_realloc(a, h, o->p, ev->size);
         if (!p && ev->size) {
             e->st->failed++;
@@ -201,8 +207,7 @@ static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
         break;
     case HK_EV_FREE:
         if (!(o = hk_idmap_remove(e->live, ev->id, &found)))
-            return fail(err, errlen, path, ev->offset, "free of unknown",
-                        ev->id);
+            return explain(path, err, errlen);
         hk_free_fast(a, h, o->p);
         e->st->live_bytes_end -= o->size;
         free(o);
