@@ -37,219 +37,219 @@
 
 static const char prog[] = "larson";
 static const char usage[] =
-	"usage: larson [-t THREADS] [-n ROUNDS] [-i ITERS] [-s SLOTS]\n"
-	"              [-m MINSIZE] [-M MAXSIZE] [-r SEED]\n"
-	"  -t THREADS  concurrent lanes (default 2)\n"
-	"  -n ROUNDS   rounds per lane, each in a new thread (default 3000)\n"
-	"  -i ITERS    free+malloc pairs per round (default 10000)\n"
-	"  -s SLOTS    blocks owned by each lane (default 1000)\n"
-	"  -m MINSIZE  smallest block size in bytes (default 16)\n"
-	"  -M MAXSIZE  largest block size in bytes (default 1024)\n"
-	"  -r SEED     PRNG seed (default 1234567)\n";
+    "usage: larson [-t THREADS] [-n ROUNDS] [-i ITERS] [-s SLOTS]\n"
+    "              [-m MINSIZE] [-M MAXSIZE] [-r SEED]\n"
+    "  -t THREADS  concurrent lanes (default 2)\n"
+    "  -n ROUNDS   rounds per lane, each in a new thread (default 3000)\n"
+    "  -i ITERS    free+malloc pairs per round (default 10000)\n"
+    "  -s SLOTS    blocks owned by each lane (default 1000)\n"
+    "  -m MINSIZE  smallest block size in bytes (default 16)\n"
+    "  -M MAXSIZE  largest block size in bytes (default 1024)\n"
+    "  -r SEED     PRNG seed (default 1234567)\n";
 
 struct config {
-	uint64_t threads;
-	uint64_t rounds;
-	uint64_t iters;
-	uint64_t slots;
-	uint64_t min_size;
-	uint64_t max_size;
-	uint64_t seed;
+    uint64_t threads;
+    uint64_t rounds;
+    uint64_t iters;
+    uint64_t slots;
+    uint64_t min_size;
+    uint64_t max_size;
+    uint64_t seed;
 };
 
 /* One lane's state, handed from each of its threads to the next.  Only
  * one thread of a lane runs at a time: pthread_create and pthread_join
  * order the hand-overs, the `done` semaphore the last one, to main. */
 struct lane {
-	const struct config *cfg;
-	void **blocks;
-	unsigned char *marks;
-	struct rng rng;
-	uint64_t rounds_left;
-	bool has_predecessor;
-	pthread_t predecessor;	/* the thread that ran the previous round */
-	pthread_t last;		/* the lane's final thread, once done is posted */
-	sem_t done;
+    const struct config *cfg;
+    void **blocks;
+    unsigned char *marks;
+    struct rng rng;
+    uint64_t rounds_left;
+    bool has_predecessor;
+    pthread_t predecessor;	/* the thread that ran the previous round */
+    pthread_t last;		/* the lane's final thread, once done is posted */
+    sem_t done;
 };
 
 static void die_on_error(int err, const char *what)
 {
-	if (err != 0) {
-		fprintf(stderr, "%s: %s: %s\n", prog, what, strerror(err));
-		exit(1);
-	}
+    if (err != 0) {
+        fprintf(stderr, "%s: %s: %s\n", prog, what, strerror(err));
+        exit(1);
+    }
 }
 
 static uint64_t parse_option(int option, const char *value, bool may_be_zero)
 {
-	uint64_t parsed;
+    uint64_t parsed;
 
-	if (!parse_u64(value, &parsed))
-		usage_error(prog, usage, "-%c '%s' is not an unsigned 64-bit integer",
-			    option, value);
-	if (parsed == 0 && !may_be_zero)
-		usage_error(prog, usage, "-%c must be positive", option);
-	return parsed;
+    if (!parse_u64(value, &parsed))
+        usage_error(prog, usage, "-%c '%s' is not an unsigned 64-bit integer",
+                option, value);
+    if (parsed == 0 && !may_be_zero)
+        usage_error(prog, usage, "-%c must be positive", option);
+    return parsed;
 }
 
 static struct config parse_config(int argc, char **argv)
 {
-	struct config cfg = {
-		.threads = 2, .rounds = 3000, .iters = 10000, .slots = 1000,
-		.min_size = 16, .max_size = 1024, .seed = 1234567,
-	};
-	int c;
+    struct config cfg = {
+        .threads = 2, .rounds = 3000, .iters = 10000, .slots = 1000,
+        .min_size = 16, .max_size = 1024, .seed = 1234567,
+    };
+    int c;
 
-	opterr = 0;
-	while ((c = getopt(argc, argv, ":ht:n:i:s:m:M:r:")) != -1) {
-		switch (c) {
-		case 't': cfg.threads = parse_option(c, optarg, false); break;
-		case 'n': cfg.rounds = parse_option(c, optarg, false); break;
-		case 'i': cfg.iters = parse_option(c, optarg, false); break;
-		case 's': cfg.slots = parse_option(c, optarg, false); break;
-		case 'm': cfg.min_size = parse_option(c, optarg, false); break;
-		case 'M': cfg.max_size = parse_option(c, optarg, false); break;
-		case 'r': cfg.seed = parse_option(c, optarg, true); break;
-		case 'h':
-			fputs(usage, stdout);
-			exit(0);
-		case ':':
-			usage_error(prog, usage, "-%c needs a value", optopt);
-		default:
-			usage_error(prog, usage, "unknown option '-%c'", optopt);
-		}
-	}
-	if (optind < argc)
-		usage_error(prog, usage, "unexpected argument '%s'", argv[optind]);
-	if (cfg.min_size > cfg.max_size)
-		usage_error(prog, usage, "-m %" PRIu64 " exceeds -M %" PRIu64,
-			    cfg.min_size, cfg.max_size);
-	return cfg;
+    opterr = 0;
+    while ((c = getopt(argc, argv, ":ht:n:i:s:m:M:r:")) != -1) {
+        switch (c) {
+        case 't': cfg.threads = parse_option(c, optarg, false); break;
+        case 'n': cfg.rounds = parse_option(c, optarg, false); break;
+        case 'i': cfg.iters = parse_option(c, optarg, false); break;
+        case 's': cfg.slots = parse_option(c, optarg, false); break;
+        case 'm': cfg.min_size = parse_option(c, optarg, false); break;
+        case 'M': cfg.max_size = parse_option(c, optarg, false); break;
+        case 'r': cfg.seed = parse_option(c, optarg, true); break;
+        case 'h':
+            fputs(usage, stdout);
+            exit(0);
+        case ':':
+            usage_error(prog, usage, "-%c needs a value", optopt);
+        default:
+            usage_error(prog, usage, "unknown option '-%c'", optopt);
+        }
+    }
+    if (optind < argc)
+        usage_error(prog, usage, "unexpected argument '%s'", argv[optind]);
+    if (cfg.min_size > cfg.max_size)
+        usage_error(prog, usage, "-m %" PRIu64 " exceeds -M %" PRIu64,
+                cfg.min_size, cfg.max_size);
+    return cfg;
 }
 
 /* Gives `slot` a new block of random size and random stamp. */
 static void refill(struct lane *lane, struct rng *rng, size_t slot)
 {
-	const struct config *cfg = lane->cfg;
-	size_t size = cfg->min_size +
-		      rng_below(rng, cfg->max_size - cfg->min_size + 1);
-	unsigned char mark = (unsigned char)rng_next(rng);
+    const struct config *cfg = lane->cfg;
+    size_t size = cfg->min_size +
+              rng_below(rng, cfg->max_size - cfg->min_size + 1);
+    unsigned char mark = (unsigned char)rng_next(rng);
 
-	lane->blocks[slot] = block_new(prog, size, mark);
-	lane->marks[slot] = mark;
+    lane->blocks[slot] = block_new(prog, size, mark);
+    lane->marks[slot] = mark;
 }
 
 /* One round: ITERS times replace a random block.  The PRNG lives in a
  * local so that lanes do not write to each other's cache lines. */
 static void churn(struct lane *lane)
 {
-	struct rng rng = lane->rng;
-	uint64_t iters = lane->cfg->iters;
-	uint64_t slots = lane->cfg->slots;
+    struct rng rng = lane->rng;
+    uint64_t iters = lane->cfg->iters;
+    uint64_t slots = lane->cfg->slots;
 
-	for (uint64_t i = 0; i < iters; i++) {
-		size_t slot = rng_below(&rng, slots);
+    for (uint64_t i = 0; i < iters; i++) {
+        size_t slot = rng_below(&rng, slots);
 
-		block_free(prog, lane->blocks[slot], lane->marks[slot]);
-		refill(lane, &rng, slot);
-	}
-	lane->rng = rng;
+        block_free(prog, lane->blocks[slot], lane->marks[slot]);
+        refill(lane, &rng, slot);
+    }
+    lane->rng = rng;
 }
 
 static void *run_round(void *arg);
 
 static void start_round(struct lane *lane)
 {
-	pthread_t thread;
+    pthread_t thread;
 
-	die_on_error(pthread_create(&thread, NULL, run_round, lane),
-		     "pthread_create");
+    die_on_error(pthread_create(&thread, NULL, run_round, lane),
+             "pthread_create");
 }
 
 static void *run_round(void *arg)
 {
-	struct lane *lane = arg;
+    struct lane *lane = arg;
 
-	if (lane->has_predecessor)
-		die_on_error(pthread_join(lane->predecessor, NULL), "pthread_join");
-	churn(lane);
-	if (--lane->rounds_left > 0) {
-		lane->predecessor = pthread_self();
-		lane->has_predecessor = true;
-		start_round(lane);	/* from here on the lane is the successor's */
-	} else {
-		lane->last = pthread_self();
-		sem_post(&lane->done);
-	}
-	return NULL;
+    if (lane->has_predecessor)
+        die_on_error(pthread_join(lane->predecessor, NULL), "pthread_join");
+    churn(lane);
+    if (--lane->rounds_left > 0) {
+        lane->predecessor = pthread_self();
+        lane->has_predecessor = true;
+        start_round(lane);	/* from here on the lane is the successor's */
+    } else {
+        lane->last = pthread_self();
+        sem_post(&lane->done);
+    }
+    return NULL;
 }
 
 static void init_lane(struct lane *lane, const struct config *cfg, uint64_t index)
 {
-	*lane = (struct lane){
-		.cfg = cfg,
-		.blocks = calloc(cfg->slots, sizeof(void *)),
-		.marks = calloc(cfg->slots, 1),
-		.rng = rng_for_lane(cfg->seed, index),
-		.rounds_left = cfg->rounds,
-	};
-	if (lane->blocks == NULL || lane->marks == NULL) {
-		fprintf(stderr, "%s: cannot allocate %" PRIu64 " slots\n",
-			prog, cfg->slots);
-		exit(1);
-	}
-	if (sem_init(&lane->done, 0, 0) != 0)
-		die_on_error(errno, "sem_init");
-	for (size_t slot = 0; slot < cfg->slots; slot++)
-		refill(lane, &lane->rng, slot);
+    *lane = (struct lane){
+        .cfg = cfg,
+        .blocks = calloc(cfg->slots, sizeof(void *)),
+        .marks = calloc(cfg->slots, 1),
+        .rng = rng_for_lane(cfg->seed, index),
+        .rounds_left = cfg->rounds,
+    };
+    if (lane->blocks == NULL || lane->marks == NULL) {
+        fprintf(stderr, "%s: cannot allocate %" PRIu64 " slots\n",
+            prog, cfg->slots);
+        exit(1);
+    }
+    if (sem_init(&lane->done, 0, 0) != 0)
+        die_on_error(errno, "sem_init");
+    for (size_t slot = 0; slot < cfg->slots; slot++)
+        refill(lane, &lane->rng, slot);
 }
 
 static void wait_lane(struct lane *lane)
 {
-	while (sem_wait(&lane->done) != 0)
-		if (errno != EINTR)
-			die_on_error(errno, "sem_wait");
-	die_on_error(pthread_join(lane->last, NULL), "pthread_join");
+    while (sem_wait(&lane->done) != 0)
+        if (errno != EINTR)
+            die_on_error(errno, "sem_wait");
+    die_on_error(pthread_join(lane->last, NULL), "pthread_join");
 }
 
 static void destroy_lane(struct lane *lane)
 {
-	for (size_t slot = 0; slot < lane->cfg->slots; slot++)
-		block_free(prog, lane->blocks[slot], lane->marks[slot]);
-	free(lane->marks);
-	free(lane->blocks);
-	sem_destroy(&lane->done);
+    for (size_t slot = 0; slot < lane->cfg->slots; slot++)
+        block_free(prog, lane->blocks[slot], lane->marks[slot]);
+    free(lane->marks);
+    free(lane->blocks);
+    sem_destroy(&lane->done);
 }
 
 int main(int argc, char **argv)
 {
-	struct config cfg = parse_config(argc, argv);
-	struct lane *lanes = calloc(cfg.threads, sizeof(*lanes));
+    struct config cfg = parse_config(argc, argv);
+    struct lane *lanes = calloc(cfg.threads, sizeof(*lanes));
 
-	if (lanes == NULL) {
-		fprintf(stderr, "%s: cannot allocate %" PRIu64 " lanes\n",
-			prog, cfg.threads);
-		return 1;
-	}
-	for (uint64_t i = 0; i < cfg.threads; i++)
-		init_lane(&lanes[i], &cfg, i);
+    if (lanes == NULL) {
+        fprintf(stderr, "%s: cannot allocate %" PRIu64 " lanes\n",
+            prog, cfg.threads);
+        return 1;
+    }
+    for (uint64_t i = 0; i < cfg.threads; i++)
+        init_lane(&lanes[i], &cfg, i);
 
-	double start = now_seconds();
-	for (uint64_t i = 0; i < cfg.threads; i++)
-		start_round(&lanes[i]);
-	for (uint64_t i = 0; i < cfg.threads; i++)
-		wait_lane(&lanes[i]);
-	double seconds = now_seconds() - start;
+    double start = now_seconds();
+    for (uint64_t i = 0; i < cfg.threads; i++)
+        start_round(&lanes[i]);
+    for (uint64_t i = 0; i < cfg.threads; i++)
+        wait_lane(&lanes[i]);
+    double seconds = now_seconds() - start;
 
-	for (uint64_t i = 0; i < cfg.threads; i++)
-		destroy_lane(&lanes[i]);
-	free(lanes);
+    for (uint64_t i = 0; i < cfg.threads; i++)
+        destroy_lane(&lanes[i]);
+    free(lanes);
 
-	double ops = 2.0 * (double)cfg.threads * (double)cfg.rounds * (double)cfg.iters;
-	printf("RESULT bench=larson threads=%" PRIu64 " rounds=%" PRIu64
-	       " iters=%" PRIu64 " slots=%" PRIu64 " min=%" PRIu64 " max=%" PRIu64
-	       " seed=%" PRIu64 " ops=%.0f ops_per_s=%.0f seconds=%.6f maxrss_kb=%ld\n",
-	       cfg.threads, cfg.rounds, cfg.iters, cfg.slots, cfg.min_size,
-	       cfg.max_size, cfg.seed, ops, ops / seconds, seconds, maxrss_kb());
-	return 0;
+    double ops = 2.0 * (double)cfg.threads * (double)cfg.rounds * (double)cfg.iters;
+    printf("RESULT bench=larson threads=%" PRIu64 " rounds=%" PRIu64
+           " iters=%" PRIu64 " slots=%" PRIu64 " min=%" PRIu64 " max=%" PRIu64
+           " seed=%" PRIu64 " ops=%.0f ops_per_s=%.0f seconds=%.6f maxrss_kb=%ld\n",
+           cfg.threads, cfg.rounds, cfg.iters, cfg.slots, cfg.min_size,
+           cfg.max_size, cfg.seed, ops, ops / seconds, seconds, maxrss_kb());
+    return 0;
 }
