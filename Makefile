@@ -143,7 +143,10 @@ $(B)/bench/%: experiments/bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $<
 
-test: all
+# Installs missing packages first (as root or through sudo), then builds.
+test:
+	.ci/deps.sh
+	$(MAKE) all
 	tests/run.sh
 
 bench: $(B)/libhakmem.so $(BENCH_BIN)

@@ -9,16 +9,7 @@ cd "$(dirname "$0")/.."
 start=$SECONDS
 step() { printf '\n== [%3ds] %s\n' $((SECONDS - start)) "$*"; }
 
-missing=()
-for pkg in $(cat .ci/packages); do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' ||
-        missing+=("$pkg")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    step "installing: ${missing[*]}"
-    sudo=$([ "$(id -u)" = 0 ] || echo sudo)
-    $sudo apt-get update -q && $sudo apt-get install -y -q "${missing[@]}"
-fi
+.ci/deps.sh
 
 step "building"
 make -s -j"$(nproc)" all
