@@ -105,39 +105,43 @@ static int explain(const char *path, char *err, size_t errlen)
 }
 
 /*
- * What the program does with a new block, as the touch mode says.  On the
- * real backend the bytes are written, so the kernel sees the program's
- * page faults; in the simulation the touches are reported to the model
- * and not performed, which keeps the simulator's own memory small.
+ * What the program does with a new block, as the touch mode says: its
+ * first byte, one byte in every page it spans, or all of it.  On the real
+ * backend the bytes are written, so the kernel sees the program's page
+ * faults; in the simulation the touches are reported to the model and not
+ * performed, which keeps the simulator's own memory small.
  */
 #ifdef HK_OS_SIM
-static void write_bytes(unsigned char *b, uint64_t n)
+static void write_bytes(unsigned char *b, uint64_t n, uint64_t stride)
 {
     (void)b;
     (void)n;
+    (void)stride;
 }
 #else
-static void write_bytes(unsigned char *b, uint64_t n)
+/* Write the first byte of every `stride`-aligned piece of [b, b + n). */
+static void write_bytes(unsigned char *b, uint64_t n, uint64_t stride)
 {
-    memset(b, 0xa5, n);
+    if (stride == 1) {
+        memset(b, 0xa5, n);
+        return;
+    }
+    for (unsigned char *p = b; p < b + n;
+         p = (unsigned char *)(((uintptr_t)p | (stride - 1)) + 1))
+        *p = 0xa5;
 }
 #endif
 
 static void use_block(enum hk_touch touch, void *p, uint64_t size)
 {
-    unsigned char *b = p;
+    static const uint64_t stride[] = {
+        [HK_TOUCH_PAGES] = HK_OS_PAGE, [HK_TOUCH_ALL] = 1};
     if (!p || !size || touch == HK_TOUCH_NONE)
         return;
-    if (touch == HK_TOUCH_ALL) {
-        write_bytes(b, size);
-        hk_os_touch(b, size);
-        return;
-    }
-    uint64_t step = touch == HK_TOUCH_FIRST ? size : HK_OS_PAGE;
-    for (uint64_t off = 0; off < size; off += step) {
-        write_bytes(b + off, 1);
-        hk_os_touch(b + off, 1);
-    }
+    if (touch == HK_TOUCH_FIRST)
+        size = 1;
+    write_bytes(p, size, touch == HK_TOUCH_FIRST ? 1 : stride[touch]);
+    hk_os_touch(p, size);
 }
 
 static hk_heap *heap_of(engine *e, uint64_t t)
