@@ -130,26 +130,11 @@ static void clock_follow(run *r, uint64_t t)
     atomic_flag_clear_explicit(&r->clock_busy, memory_order_release);
 }
 
-/* What the program does with a new block, as the touch mode says; the
- * serial engine's rule, on real memory. */
-static void use_block(enum hk_touch touch, unsigned char *b, uint64_t size)
-{
-    if (!b || !size || touch == HK_TOUCH_NONE)
-        return;
-    if (touch == HK_TOUCH_ALL) {
-        memset(b, 0xa5, size);
-        return;
-    }
-    uint64_t step = touch == HK_TOUCH_FIRST ? size : HK_OS_PAGE;
-    for (uint64_t off = 0; off < size; off += step)
-        b[off] = 0xa5;
-}
-
 static inline void born(worker *w, hk_replay_slot *s, void *p, uint64_t size)
 {
     if (!p)
         w->failed++;
-    use_block(w->run->touch, p, size);
+    hk_replay_use_block(w->run->touch, p, size);
     s->p = p;
     s->size = size;
 }
@@ -213,7 +198,7 @@ static inline __attribute__((always_inline)) void replay_ops(worker *w,
                 break;
             }
             if (op->size > s->size)
-                use_block(r->touch, (unsigned char *)p + s->size,
+                hk_replay_use_block(r->touch, (unsigned char *)p + s->size,
                           op->size - s->size);
             s->p = p;
             s->size = op->size;

@@ -132,7 +132,7 @@ static void write_bytes(unsigned char *b, uint64_t n, uint64_t stride)
 }
 #endif
 
-static void use_block(enum hk_touch touch, void *p, uint64_t size)
+void hk_replay_use_block(enum hk_touch touch, void *p, uint64_t size)
 {
     static const uint64_t stride[] = {
         [HK_TOUCH_PAGES] = HK_OS_PAGE, [HK_TOUCH_ALL] = 1};
@@ -188,7 +188,7 @@ static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
             p = hk_alloc_aligned(a, h, ev->align, ev->size);
         if (!p)
             e->st->failed++;
-        use_block(e->touch, p, ev->size);
+        hk_replay_use_block(e->touch, p, ev->size);
         if (!(o = malloc(sizeof *o)))
             return fail(err, errlen, path, ev->offset, "out of memory at",
                         ev->id);
@@ -205,7 +205,7 @@ static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
             break;
         }
         if (ev->size > o->size)
-            use_block(e->touch, (char *)p + o->size, ev->size - o->size);
+            hk_replay_use_block(e->touch, (char *)p + o->size, ev->size - o->size);
         e->st->live_bytes_end += ev->size - o->size;
         *o = (live_obj){p, ev->size};
         break;

@@ -39,6 +39,10 @@ typedef struct hk_replay_stats {
     uint64_t duration_ns;
 } hk_replay_stats;
 
+/* What the program does with a new block of size bytes at p, as the
+ * touch mode says (and reported to the model); shared by every engine. */
+void hk_replay_use_block(enum hk_touch touch, void *p, uint64_t size);
+
 /* 0, or -1 with "FILE: byte N: what" in err. */
 int hk_replay(hk_alloc *a, const char *path, enum hk_touch touch,
               hk_replay_stats *out, char *err, size_t errlen);
