@@ -205,7 +205,8 @@ static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
             break;
         }
         if (ev->size > o->size)
-            hk_replay_use_block(e->touch, (char *)p + o->size, ev->size - o->size);
+            hk_replay_use_block(e->touch, (char *)p + o->size,
+                                ev->size - o->size);
         e->st->live_bytes_end += ev->size - o->size;
         *o = (live_obj){p, ev->size};
         break;
