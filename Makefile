@@ -103,11 +103,11 @@ $(B)/libexec/hakmem-calibrate: experiments/libexec_main.c $(CALIBRATE_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DHK_COMMAND=hk_cmd_calibrate -o $@ $^ -lcjson
 
-$(B)/tests/unit_%: tests/unit/%.c tests/unit/unit.h $(DIRECT_OBJ)
+$(B)/tests/unit_%: tests/unit/%.c tests/unit/unit.h tests/check.h $(DIRECT_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Icore -Ireal -o $@ $< $(DIRECT_OBJ)
 
-$(B)/tests/unit_%_ubsan: tests/unit/%.c tests/unit/unit.h $(UBSAN_OBJ)
+$(B)/tests/unit_%_ubsan: tests/unit/%.c tests/unit/unit.h tests/check.h $(UBSAN_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(UBSAN) -Icore -Ireal -o $@ $< $(UBSAN_OBJ)
 

@@ -22,7 +22,7 @@ $(B)/direct/traces/%.o: traces/%.c $(TRACE_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(B)/tests/trace_roundtrip: tests/traces/trace_roundtrip.c $(TRACE_OBJ) \
+$(B)/tests/trace_roundtrip: tests/traces/trace_roundtrip.c tests/check.h $(TRACE_OBJ) \
                             $(TRACE_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itraces -o $@ $< $(TRACE_OBJ)

@@ -27,7 +27,7 @@ $(B)/record/%.o: %.c $(TRACE_HDR)
 $(B)/libhakmem-record.so: $(RECORDER_OBJ)
 	$(CC) $(CFLAGS) -shared -Wl,-z,now -o $@ $^ -ldl
 
-$(B)/tests/record_merge: tests/traces/record_merge.c \
+$(B)/tests/record_merge: tests/traces/record_merge.c tests/check.h \
                          $(B)/direct/traces/record_merge.o $(TRACE_OBJ) \
                          $(TRACE_HDR)
 	@mkdir -p $(@D)

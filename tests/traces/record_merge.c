@@ -16,26 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../check.h"
+
 #include "record_merge.h"
 #include "record_raw.h"
 #include "trace.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                     \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            failures++;                                                      \
-            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__,          \
-                    __LINE__, #cond);                                        \
-            fprintf(stderr, __VA_ARGS__);                                    \
-            fputc('\n', stderr);                                             \
-        }                                                                    \
-    } while (0)
-
-#define CHECK_EQ(a, b)                                                       \
-    CHECK((uint64_t)(a) == (uint64_t)(b), "%s = %" PRIu64 ", %s = %" PRIu64, \
-          #a, (uint64_t)(a), #b, (uint64_t)(b))
 
 #define MAX_THREADS 4
 #define START_TICKS 1000000u
@@ -379,9 +365,9 @@ int main(void)
     unlink(raw_path);
     unlink(trace_path);
     rmdir(dir);
-    if (failures)
-        fprintf(stderr, "record_merge: %d checks failed\n", failures);
+    if (check_failures)
+        fprintf(stderr, "record_merge: %d checks failed\n", check_failures);
     else
         printf("record_merge: all checks passed\n");
-    return failures != 0;
+    return check_failures != 0;
 }

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../check.h"
+
 #include "cmd_trace.h"
 #include "crc32c.h"
 #include "gen.h"
@@ -22,22 +24,6 @@
 #include "trace_stream.h"
 #include "varint.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                     \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            failures++;                                                      \
-            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__,          \
-                    __LINE__, #cond);                                        \
-            fprintf(stderr, __VA_ARGS__);                                    \
-            fputc('\n', stderr);                                             \
-        }                                                                    \
-    } while (0)
-
-#define CHECK_EQ(a, b)                                                       \
-    CHECK((uint64_t)(a) == (uint64_t)(b), "%s = %" PRIu64 ", %s = %" PRIu64, \
-          #a, (uint64_t)(a), #b, (uint64_t)(b))
 
 /* splitmix64, for test data. */
 static uint64_t rnd(uint64_t *state)
@@ -649,11 +635,11 @@ int main(void)
         return 1;
     }
     for (size_t i = 0; i < sizeof tests / sizeof *tests; i++) {
-        int before = failures;
+        int before = check_failures;
         tests[i].fn();
-        printf("%s %s\n", failures == before ? "PASS" : "FAIL", tests[i].name);
+        printf("%s %s\n", check_failures == before ? "PASS" : "FAIL", tests[i].name);
     }
     rmdir(tmpdir);
-    printf("%d failed checks\n", failures);
-    return failures ? 1 : 0;
+    printf("%d failed checks\n", check_failures);
+    return check_failures ? 1 : 0;
 }

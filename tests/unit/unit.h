@@ -1,7 +1,7 @@
 /*
- * unit.h - the smallest harness that does the job: CHECK records a
- * failure with file, line and the values involved and carries on; each
- * test runs on an allocator of its own, made fresh and destroyed after.
+ * unit.h - the core's unit tests: named tests run in turn, each on an
+ * allocator of its own, made fresh and destroyed after; assertions are
+ * check.h's.
  */
 #ifndef HK_UNIT_H
 #define HK_UNIT_H
@@ -10,26 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../check.h"
 #include "alloc.h"
 #include "params.h"
-
-static int unit_failures;
-
-#define CHECK(cond, ...)                                                     \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            unit_failures++;                                                 \
-            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__,          \
-                    __LINE__, #cond);                                        \
-            fprintf(stderr, __VA_ARGS__);                                    \
-            fputc('\n', stderr);                                             \
-        }                                                                    \
-    } while (0)
-
-#define CHECK_EQ(a, b)                                                       \
-    CHECK((unsigned long long)(a) == (unsigned long long)(b),                \
-          "%s = %llu, %s = %llu", #a, (unsigned long long)(a), #b,          \
-          (unsigned long long)(b))
 
 typedef struct unit_test {
     const char *name;
@@ -63,9 +46,9 @@ static inline int unit_run(const unit_test *tests, size_t n)
 {
     int failed = 0;
     for (size_t i = 0; i < n; i++) {
-        int before = unit_failures;
+        int before = check_failures;
         tests[i].fn();
-        int bad = unit_failures != before;
+        int bad = check_failures != before;
         failed += bad;
         printf("%s %s\n", bad ? "FAIL" : "ok  ", tests[i].name);
     }
