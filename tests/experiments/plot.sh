@@ -23,15 +23,9 @@ if ! command -v sqlite3 >/dev/null; then
     echo "SKIP: no sqlite3 command to build the test database"
     exit 77
 fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/plot.XXXXXX") || exit 1
-trap 'rm -rf -- "$tmp"' EXIT
-failures=0
+# shellcheck source=tests/lib.bash
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.bash"
 db=$tmp/results.db
-
-fail() {
-    echo "FAIL: $*"
-    ((failures++))
-}
 
 # The database.  Trace alpha (beta costs twice as much); hakmem with
 # lru_cap 16, 0, 4 (in that order) and ptr_check never, always; baseline
@@ -92,24 +86,6 @@ EOF
         done
     done
     echo "COMMIT;"
-}
-
-# expect STATUS PATTERN COMMAND...: COMMAND exits with STATUS and its
-# output (stdout and stderr) matches the grep PATTERN (if not empty).
-expect() {
-    local want=$1 pattern=$2 out status
-    shift 2
-    out=$("$@" 2>&1)
-    status=$?
-    if ((status != want)); then
-        fail "$*: exit status $status, expected $want"
-    elif [[ -n $pattern ]] && ! grep -q -e "$pattern" <<<"$out"; then
-        fail "$*: output lacks '$pattern'"
-    else
-        return 0
-    fi
-    head -n 5 <<<"$out" | sed 's/^/    /'
-    return 1
 }
 
 # points WANT ARGS...: `hakmem plot --print ARGS` prints exactly WANT.

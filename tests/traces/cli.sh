@@ -16,32 +16,8 @@ if [[ ! -x $hakmem ]]; then
     echo "FAIL: $hakmem is not built"
     exit 1
 fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/trace-cli.XXXXXX") || exit 1
-trap 'rm -rf -- "$tmp"' EXIT
-failures=0
-
-fail() {
-    echo "FAIL: $*"
-    ((failures++))
-}
-
-# expect STATUS PATTERN COMMAND...: COMMAND exits with STATUS and its
-# output (stdout and stderr) matches the grep PATTERN (if not empty).
-expect() {
-    local want=$1 pattern=$2 out status
-    shift 2
-    out=$("$@" 2>&1)
-    status=$?
-    if ((status != want)); then
-        fail "$*: exit status $status, expected $want"
-    elif [[ -n $pattern ]] && ! grep -q -e "$pattern" <<<"$out"; then
-        fail "$*: output lacks '$pattern'"
-    else
-        return 0
-    fi
-    head -n 5 <<<"$out" | sed 's/^/    /'
-    return 1
-}
+# shellcheck source=tests/lib.bash
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.bash"
 
 # same WHAT GOT WANT
 same() {

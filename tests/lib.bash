@@ -1,0 +1,31 @@
+# tests/lib.bash - what the shell tests share, sourced at their top: a
+# scratch directory ($tmp) removed at exit, fail (report a failure and
+# count it), expect (check a command's exit status and output) and finish
+# (the verdict as the exit status).
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hakmem-$(basename "$0" .sh).XXXXXX") || exit 1
+trap 'rm -rf -- "$tmp"' EXIT
+failures=0
+
+fail() {
+    echo "FAIL: $*"
+    ((failures++))
+}
+
+# expect STATUS PATTERN COMMAND...: COMMAND exits with STATUS and its
+# output (stdout and stderr) matches the grep PATTERN (if not empty).
+expect() {
+    local want=$1 pattern=$2 out status
+    shift 2
+    out=$("$@" 2>&1)
+    status=$?
+    if ((status != want)); then
+        fail "$*: exit status $status, expected $want"
+    elif [[ -n $pattern ]] && ! grep -q -e "$pattern" <<<"$out"; then
+        fail "$*: output lacks '$pattern'"
+    else
+        return 0
+    fi
+    head -n 5 <<<"$out" | sed 's/^/    /'
+    return 1
+}
