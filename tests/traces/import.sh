@@ -23,15 +23,9 @@ if [[ ! -x $hakmem ]]; then
     echo "FAIL: $hakmem is not built"
     exit 1
 fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/trace-import.XXXXXX") || exit 1
-trap 'rm -rf -- "$tmp"' EXIT
-failures=0
+# shellcheck source=tests/lib.bash
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.bash"
 missing=()
-
-fail() {
-    echo "FAIL: $*"
-    ((failures++))
-}
 
 # same WHAT GOT WANT
 same() {
@@ -214,18 +208,6 @@ else
 fi
 
 # --- the command line ---
-# expect STATUS PATTERN COMMAND...
-expect() {
-    local want=$1 pattern=$2 out status
-    shift 2
-    out=$("$@" 2>&1)
-    status=$?
-    if ((status != want)); then
-        fail "$*: exit status $status, expected $want"
-    elif ! grep -q -e "$pattern" <<<"$out"; then
-        fail "$*: output lacks '$pattern'"
-    fi
-}
 printf '= Start\n= End\n' >"$tmp/empty.log"
 expect 0 '^usage: hakmem trace import' "$hakmem" trace import --help
 expect 0 'import ' "$hakmem" trace --help
