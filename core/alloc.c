@@ -124,6 +124,7 @@ void *hk_alloc_calloc(hk_alloc *a, hk_heap *h, size_t count, size_t size)
 /* What free and realloc know about a pointer, after checking it. */
 typedef struct owner {
     hk_large_hdr *large; /* or NULL for a small block */
+    hk_slab *slab;       /* a small block's slab */
     unsigned cls;
     size_t usable;
 } owner;
@@ -137,13 +138,14 @@ static owner owner_of(hk_alloc *a, const void *p, const char *who)
         hk_large_hdr *l = (hk_large_hdr *)(e & ~(uintptr_t)HK_REG_LARGE);
         if ((const char *)l + l->offset != (const char *)p)
             hk_os_fatal(who, p);
-        return (owner){l, HK_CLASS_NONE, hk_large_usable(l)};
+        return (owner){l, NULL, HK_CLASS_NONE, hk_large_usable(l)};
     }
-    const hk_ss *ss = (const hk_ss *)e;
+    hk_ss *ss = (hk_ss *)e;
     unsigned c = ss->unit_cls[((uintptr_t)p - e) >> a->unit_shift];
     if (c == HK_CLASS_NONE)
         hk_os_fatal(who, p);
-    return (owner){NULL, c, a->cls[c].size};
+    return (owner){NULL, hk_ss_slab_of(ss, (uintptr_t)p, a->unit_shift), c,
+                   a->cls[c].size};
 }
 
 void hk_alloc_free_slow(hk_alloc *a, hk_heap *h, void *p)
@@ -158,9 +160,7 @@ void hk_alloc_free_slow(hk_alloc *a, hk_heap *h, void *p)
         return;
     }
     if (!h) {
-        hk_ss *ss = (hk_ss *)hk_registry_get(&a->registry, (uintptr_t)p);
-        hk_slab_put_remote(hk_ss_slab_of(ss, (uintptr_t)p, a->unit_shift),
-                           p);
+        hk_slab_put_remote(o.slab, p);
         return;
     }
     hk_front *f = &h->front[o.cls];
@@ -201,14 +201,13 @@ size_t hk_alloc_usable_size(hk_alloc *a, const void *p)
              : 0;
 }
 
-void hk_alloc_trim(hk_alloc *a, hk_heap *h)
+size_t hk_alloc_trim(hk_alloc *a, hk_heap *h)
 {
     if (h)
         for (unsigned c = 0; c < HK_CLASSES; c++)
             if (h->front[c].count)
                 hk_heap_flush(h, c, h->front[c].count);
-    hk_pool_purge(a, 1);
-    hk_large_purge(a, 1);
+    return hk_pool_purge(a, 1) + hk_large_purge(a, 1);
 }
 
 void hk_alloc_snapshot(hk_alloc *a, hk_stats_snapshot *out)

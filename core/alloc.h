@@ -57,8 +57,9 @@ void *hk_alloc_realloc(hk_alloc *a, hk_heap *h, void *p, size_t n);
 /* align: a power of two; NULL when out of memory. */
 void *hk_alloc_aligned(hk_alloc *a, hk_heap *h, size_t align, size_t n);
 size_t hk_alloc_usable_size(hk_alloc *a, const void *p);
-/* Return the calling heap's cached blocks and all unused memory now. */
-void hk_alloc_trim(hk_alloc *a, hk_heap *h);
+/* Return the calling heap's cached blocks and all unused memory now; the
+ * bytes given back to the world. */
+size_t hk_alloc_trim(hk_alloc *a, hk_heap *h);
 /* Counters of the pool, the large cache and every heap, live or dead. */
 void hk_alloc_snapshot(hk_alloc *a, hk_stats_snapshot *out);
 

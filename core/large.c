@@ -138,11 +138,12 @@ void hk_large_free(hk_alloc *a, hk_large_hdr *h)
     hk_large_purge(a, 0);
 }
 
-void hk_large_purge(hk_alloc *a, int force)
+size_t hk_large_purge(hk_alloc *a, int force)
 {
     hk_large *l = &a->large;
     uint64_t now = hk_os_now_ns();
     uint64_t delay = a->params.purge_delay * 1000000ull;
+    size_t purged = 0;
     hk_lock_acquire(&l->lock);
     for (unsigned i = 0; i < l->cached; i++) {
         hk_large_slot *s = &l->cache[i];
@@ -152,8 +153,10 @@ void hk_large_purge(hk_alloc *a, int force)
         s->purged = 1;
         l->stats.purged++;
         l->stats.purged_bytes += s->bytes;
+        purged += s->bytes;
     }
     hk_lock_release(&l->lock);
+    return purged;
 }
 
 void hk_large_destroy(hk_alloc *a)

@@ -56,7 +56,8 @@ static inline size_t hk_large_usable(const hk_large_hdr *h)
     return h->map_bytes - h->offset;
 }
 
-/* Purge cached mappings idle for purge_delay (all when force). */
-void hk_large_purge(struct hk_alloc *a, int force);
+/* Purge cached mappings idle for purge_delay (all when force); the bytes
+ * purged. */
+size_t hk_large_purge(struct hk_alloc *a, int force);
 
 #endif

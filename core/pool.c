@@ -334,12 +334,15 @@ static void purge_due(hk_alloc *a, uint64_t now)
         purge_pass(a, now, 0);
 }
 
-void hk_pool_purge(hk_alloc *a, int force)
+size_t hk_pool_purge(hk_alloc *a, int force)
 {
     uint64_t now = hk_os_now_ns();
     hk_lock_acquire(&a->pool.lock);
+    uint64_t before = a->pool.stats.purged_bytes;
     purge_pass(a, now, force);
+    size_t purged = (size_t)(a->pool.stats.purged_bytes - before);
     hk_lock_release(&a->pool.lock);
+    return purged;
 }
 
 void hk_pool_destroy(hk_alloc *a)

@@ -52,8 +52,9 @@ void hk_pool_release_slab(struct hk_alloc *a, hk_slab *s);
 /* A non-empty slab whose owner is exiting waits for adoption. */
 void hk_pool_abandon_slab(struct hk_alloc *a, hk_slab *s);
 
-/* Return memory unused for purge_delay (all of it when force). */
-void hk_pool_purge(struct hk_alloc *a, int force);
+/* Return memory unused for purge_delay (all of it when force); the
+ * bytes returned. */
+size_t hk_pool_purge(struct hk_alloc *a, int force);
 
 /* Internal to the pool and lru.c (caller holds the lock). */
 void hk_lru_push(struct hk_alloc *a, hk_ss *ss);

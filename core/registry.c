@@ -30,6 +30,8 @@ void hk_registry_destroy(hk_registry *r)
 uintptr_t hk_registry_get(hk_registry *r, uintptr_t p)
 {
     uintptr_t top = p >> HK_REG_TOP_SHIFT;
+    if (top + 1 == atomic_load_explicit(&r->hot_top, memory_order_acquire))
+        return hk_registry_get_hot(r, p);
     _Atomic uintptr_t *leaf =
         top < HK_REG_TOP
             ? atomic_load_explicit(&r->top[top], memory_order_acquire)

@@ -212,12 +212,7 @@ size_t hk_malloc_usable_size(void *ptr)
 int hk_malloc_trim(size_t pad)
 {
     (void)pad;
-    hk_stats_snapshot before, after;
-    hk_alloc_snapshot(&g_alloc, &before);
-    hk_alloc_trim(&g_alloc, tls_heap);
-    hk_alloc_snapshot(&g_alloc, &after);
-    return after.pool.purged_bytes + after.large.purged_bytes >
-           before.pool.purged_bytes + before.large.purged_bytes;
+    return hk_alloc_trim(&g_alloc, tls_heap) > 0;
 }
 
 #ifdef HK_LIBC_NAMES

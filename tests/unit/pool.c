@@ -130,13 +130,17 @@ static void purge_waits_for_delay(void)
     static const char *const now[] = {"purge_delay=0", NULL};
     hk_alloc *a = unit_alloc(slow);
     uint64_t m0 = madvise_calls();
+    hk_os_counts c0;
+    hk_os_counts_get(&c0);
     grow_and_shrink(a, 2);
     CHECK_EQ(madvise_calls(), m0);
-    hk_pool_purge(a, 1);
+    size_t purged = hk_pool_purge(a, 1);
     hk_stats_snapshot s;
     hk_alloc_snapshot(a, &s);
     CHECK(madvise_calls() > m0, "forced purge made no madvise");
     CHECK_EQ(madvise_calls() - m0, s.pool.ss_purged);
+    CHECK_EQ(purged, counts().bytes[HK_OS_MADVISE] - c0.bytes[HK_OS_MADVISE]);
+    CHECK_EQ(hk_pool_purge(a, 1), 0);
     hk_alloc_destroy(a);
 
     a = unit_alloc(now);
