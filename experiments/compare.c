@@ -19,14 +19,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../core/params.h"
+#include "jobs.h"
 #include "peers.h"
 
 extern char **environ;
@@ -103,30 +102,6 @@ static int find_programs(char *replay, char *library, size_t len)
     return 0;
 }
 
-/* The environment without LD_PRELOAD and HAKMEM_*, plus `preload` if not
- * NULL and the `nextra` strings of `extra`. */
-static char **child_env(const char *preload, char *buf, size_t len,
-                        char **extra, int nextra)
-{
-    size_t n = 0, k = 0;
-    while (environ[n])
-        n++;
-    char **env = calloc(n + 2 + (size_t)nextra, sizeof *env);
-    if (!env)
-        return NULL;
-    for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0 &&
-            strncmp(environ[i], "HAKMEM_", 7) != 0)
-            env[k++] = environ[i];
-    if (preload) {
-        snprintf(buf, len, "LD_PRELOAD=%s", preload);
-        env[k++] = buf;
-    }
-    for (int i = 0; i < nextra; i++)
-        env[k++] = extra[i];
-    return env;
-}
-
 /* "name=value" of an allocator parameter as HAKMEM_NAME=value in buf. */
 static int param_variable(const char *set, char *buf, size_t len)
 {
@@ -146,54 +121,6 @@ static int param_variable(const char *set, char *buf, size_t len)
     return 1;
 }
 
-/* Run argv with envp, its stdout into a new string (*out). The child's
- * wait status, or -1 if it could not be started. */
-static int spawn_capture(char **argv, char **envp, char **out)
-{
-    int fd[2];
-    pid_t pid;
-    posix_spawn_file_actions_t fa;
-    if (pipe(fd) < 0)
-        return -1;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fd[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&fa, fd[0]);
-    posix_spawn_file_actions_addclose(&fa, fd[1]);
-    int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, envp);
-    posix_spawn_file_actions_destroy(&fa);
-    close(fd[1]);
-    if (rc != 0) {
-        close(fd[0]);
-        errno = rc;
-        return -1;
-    }
-    size_t len = 0, cap = 4096;
-    char *buf = malloc(cap);
-    ssize_t n;
-    while (buf && (n = read(fd[0], buf + len, cap - len - 1)) != 0) {
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        len += (size_t)n;
-        if (len + 1 == cap) {
-            char *grown = realloc(buf, cap *= 2);
-            if (!grown)
-                free(buf);
-            buf = grown;
-        }
-    }
-    close(fd[0]);
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (buf)
-        buf[len] = '\0';
-    *out = buf;
-    return status;
-}
-
 static double number_at(const cJSON *o, const char *a, const char *b)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, a);
@@ -204,52 +131,75 @@ static double number_at(const cJSON *o, const char *a, const char *b)
 
 enum run { RUN_OK, RUN_FAILED, RUN_USAGE, RUN_IMPOSSIBLE };
 
-/* One run of allocator x, its results appended to x's. */
+/* The variables a run must not inherit: the preload and hakmem settings
+ * of whoever runs `hakmem compare`. */
+static int unset_inherited(char **argv, int argc, char (*names)[64])
+{
+    int n = 0;
+    for (char **e = environ; *e && n < MAX_SETS; e++) {
+        size_t len = strcspn(*e, "=");
+        if ((strncmp(*e, "LD_PRELOAD=", 11) && strncmp(*e, "HAKMEM_", 7)) ||
+            len >= sizeof names[n])
+            continue;
+        memcpy(names[n], *e, len);
+        names[n][len] = '\0';
+        argv[argc++] = "-u";
+        argv[argc++] = names[n++];
+    }
+    return argc;
+}
+
+/* One run of allocator x, its results appended to x's: `env` clears the
+ * inherited preload and settings, sets x's, and runs the replay. */
 static enum run run_once(const options *o, const char *replay, allocator *x,
                     trace_info *info)
 {
-    char *argv[2 * MAX_SETS + 6], preload[PATH_MAX + 16], *out = NULL;
-    char vars[MAX_SETS][128], *extra[MAX_SETS];
-    int argc = 0, nextra = 0;
+    char *argv[6 * MAX_SETS + 12], preload[PATH_MAX + 16], err[256];
+    char vars[MAX_SETS][128], unset[MAX_SETS][64];
+    int argc = 0;
+    argv[argc++] = "/usr/bin/env";
+    argc = unset_inherited(argv, argc, unset);
+    if (x->library) {
+        snprintf(preload, sizeof preload, "LD_PRELOAD=%s", x->library);
+        argv[argc++] = preload;
+    }
+    for (int i = 0; x->hakmem && i < o->nsets; i++)
+        if (param_variable(o->sets[i], vars[i], sizeof vars[i]))
+            argv[argc++] = vars[i];
     argv[argc++] = (char *)replay;
     argv[argc++] = "--allocator";
     argv[argc++] = "system";
     for (int i = 0; i < o->nsets; i++) {
         argv[argc++] = "--set";
         argv[argc++] = (char *)o->sets[i];
-        if (x->hakmem && param_variable(o->sets[i], vars[nextra],
-                                        sizeof vars[nextra]))
-            extra[nextra] = vars[nextra], nextra++;
     }
     argv[argc++] = "--";
     argv[argc++] = (char *)o->trace;
     argv[argc] = NULL;
-    char **envp = child_env(x->library, preload, sizeof preload, extra,
-                            nextra);
-    int status = envp ? spawn_capture(argv, envp, &out) : -1;
-    free(envp);
-    if (status == -1) {
-        fprintf(stderr, "hakmem compare: cannot run %s: %s\n", replay,
-                strerror(errno));
+    hk_job_result r;
+    if (hk_job_run(argv, &r, err, sizeof err) < 0) {
+        fprintf(stderr, "hakmem compare: cannot run %s: %s\n", replay, err);
         return RUN_IMPOSSIBLE;
     }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 2) {
-        free(out);
+    if (r.status == 2) {
+        fputs(r.err, stderr);
+        hk_job_result_free(&r);
         return RUN_USAGE;
     }
-    cJSON *root = status == 0 && out ? cJSON_Parse(out) : NULL;
+    cJSON *root = r.status == 0 ? cJSON_Parse(r.out) : NULL;
     double wall = number_at(root, "wall_s", NULL);
     double peak = number_at(root, "peak_rss_bytes", NULL);
     double start = number_at(root, "start_rss_bytes", NULL);
     if (wall < 0 || peak < 0 || start < 0) {
-        if (WIFSIGNALED(status))
+        if (r.status > 128)
             fprintf(stderr, "hakmem compare: %s: killed by signal %d\n",
-                    x->name, WTERMSIG(status));
+                    x->name, r.status - 128);
         else
-            fprintf(stderr, "hakmem compare: %s: %s\n", x->name,
-                    status ? "the replay failed" : "no JSON from the replay");
+            fprintf(stderr, "hakmem compare: %s: %s\n%s", x->name,
+                    r.status ? "the replay failed" : "no JSON from the replay",
+                    r.err);
         cJSON_Delete(root);
-        free(out);
+        hk_job_result_free(&r);
         return RUN_FAILED;
     }
     if (info->events < 0) {
@@ -261,7 +211,7 @@ static enum run run_once(const options *o, const char *replay, allocator *x,
     x->start_rss[x->runs] = start;
     x->runs++;
     cJSON_Delete(root);
-    free(out);
+    hk_job_result_free(&r);
     return RUN_OK;
 }
 

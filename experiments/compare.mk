@@ -26,6 +26,7 @@ $(B)/direct/experiments/compare.o $(B)/direct/experiments/peers.o: \
 $(B)/libexec/hakmem-compare: experiments/libexec_main.c \
                              $(B)/direct/experiments/compare.o \
                              $(B)/direct/experiments/peers.o \
+                             $(B)/direct/experiments/jobs.o \
                              $(B)/direct/core/params.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DHK_COMMAND=hk_cmd_compare -o $@ $^ -lcjson
