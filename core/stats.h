@@ -53,6 +53,12 @@ typedef struct hk_stats_snapshot {
 
 void hk_class_stats_add(hk_class_stats *into, const hk_class_stats *from);
 
+/* Did the program use this class at all?  (Reports list only those.) */
+static inline int hk_class_stats_used(const hk_class_stats *s)
+{
+    return s->front_hits || s->front_misses || s->slabs_acquired;
+}
+
 /* Visit each counter of a class-stats record by name. */
 void hk_class_stats_visit(const hk_class_stats *s,
                           void (*fn)(void *ctx, const char *name, uint64_t v),

@@ -88,7 +88,7 @@ static void print_classes(printer *p, const hk_alloc *a,
     int any = 0;
     for (unsigned c = 0; c < HK_CLASSES; c++) {
         const hk_class_stats *cs = &s->cls[c];
-        if (!cs->front_hits && !cs->front_misses && !cs->slabs_acquired)
+        if (!hk_class_stats_used(cs))
             continue;
         if (p->json) {
             fprintf(p->out, "%s{\"class\":%u,\"size\":%u", any ? "," : "", c,

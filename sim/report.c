@@ -69,7 +69,7 @@ cJSON *hk_report_allocator(hk_alloc *a)
     cJSON *classes = cJSON_AddArrayToObject(o, "classes");
     for (unsigned c = 0; c < HK_CLASSES; c++) {
         const hk_class_stats *cs = &s.cls[c];
-        if (!cs->front_hits && !cs->front_misses && !cs->slabs_acquired)
+        if (!hk_class_stats_used(cs))
             continue;
         cJSON *e = cJSON_CreateObject();
         cJSON_AddNumberToObject(e, "class", c);
