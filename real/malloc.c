@@ -15,6 +15,7 @@
 #include "hakmem.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -50,10 +51,21 @@ static void fork_parent(void)
     hk_lock_release(&g_alloc.large.lock);
 }
 
+/* A copy of stderr taken at start-up: programs such as coreutils close
+ * stderr from their own exit handlers, which may run before this one. */
+static int g_stats_fd = -1;
+
 static void report_at_exit(void)
 {
-    if (g_stats != HK_STATS_OFF)
-        hk_stats_print(&g_alloc, g_stats == HK_STATS_JSON);
+    static char buf[BUFSIZ];
+    FILE *out = g_stats_fd >= 0 ? fdopen(g_stats_fd, "w") : NULL;
+    if (!out)
+        return;
+    /* Neither the buffer nor closing the stream may allocate or free once
+     * the counters are being printed, or they would count themselves. */
+    setvbuf(out, buf, _IOFBF, sizeof buf);
+    hk_stats_print(&g_alloc, g_stats == HK_STATS_JSON, out);
+    fflush(out);
 }
 
 static void setup(void)
@@ -73,7 +85,10 @@ static void setup(void)
     atomic_store(&g_ready, 2);
     pthread_key_create(&g_heap_key, thread_exit);
     pthread_atfork(fork_prepare, fork_parent, fork_parent);
-    atexit(report_at_exit);
+    if (g_stats != HK_STATS_OFF) {
+        g_stats_fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
+        atexit(report_at_exit);
+    }
 }
 
 /* The calling thread's heap, made on first use; NULL only without memory. */

@@ -1,6 +1,7 @@
 /*
- * stats_print.c - printing uses stdio on stderr only at exit, when the
- * allocator is still fully usable, so it may allocate like anyone else.
+ * stats_print.c - printing the counters at exit, with stdio on a stream
+ * the caller gives, which must not allocate: the counters would move
+ * while they are printed.
  */
 #include "stats_print.h"
 
@@ -106,11 +107,11 @@ static void print_classes(printer *p, const hk_alloc *a,
         fputs("]", p->out);
 }
 
-void hk_stats_print(hk_alloc *a, int json)
+void hk_stats_print(hk_alloc *a, int json, FILE *out)
 {
     hk_stats_snapshot s;
     hk_alloc_snapshot(a, &s);
-    printer p = {stderr, json, 1};
+    printer p = {out, json, 1};
     if (json)
         fputs("{", p.out);
     print_params(&p, &a->params);

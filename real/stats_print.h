@@ -6,8 +6,10 @@
 #ifndef HK_STATS_PRINT_H
 #define HK_STATS_PRINT_H
 
+#include <stdio.h>
+
 #include "../core/alloc.h"
 
-void hk_stats_print(hk_alloc *a, int json);
+void hk_stats_print(hk_alloc *a, int json, FILE *out);
 
 #endif

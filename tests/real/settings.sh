@@ -49,4 +49,7 @@ env "${old[@]}" HAKMEM_STATS=1 LD_PRELOAD="$lib" $bench 200000 4096 1234567 \
 mmaps=$(grep -o '"mmap":{"calls":[0-9]*' "$tmp/json" | grep -o '[0-9]*$')
 check "HAKMEM_STATS=1 prints the same counts as text" \
     grep -q "hakmem syscalls  mmap=$mmaps " "$tmp/text"
+# ls closes stderr from its own exit handler, before hakmem's runs.
+check "statistics printed even when the program closed stderr" \
+    grep -q "hakmem syscalls" <(HAKMEM_STATS=1 LD_PRELOAD="$lib" ls / 2>&1 >/dev/null)
 exit $fail
