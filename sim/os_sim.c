@@ -24,9 +24,12 @@
 /* The real backend's placement, mirrored. */
 #define ALIGNED_BASE ((uint64_t)16 << 40)
 #define ALIGNED_END ((uint64_t)96 << 40)
-#define RESERVE_AT ((uint64_t)0x5f0000000000)
+/* The reserve and the other page-aligned mappings lie below the aligned
+ * range, which the cursor may sweep whole: [PAGE_FLOOR, RESERVE_AT). */
+#define RESERVE_AT (ALIGNED_BASE - RESERVE_BYTES)
 #define RESERVE_BYTES ((uint64_t)1024 * 1024)
-#define PAGE_TOP ((uint64_t)0x5e0000000000)
+#define PAGE_TOP (RESERVE_AT - ((uint64_t)1 << 30))
+#define PAGE_FLOOR ((uint64_t)8 << 40)
 
 static struct sim_world {
     hk_addrspace as;
@@ -136,7 +139,7 @@ void *hk_os_map(size_t size, size_t align)
     count(HK_OS_MMAP, size);
     uint64_t at;
     if (align <= HK_OS_PAGE) {
-        if (size > W.page_cursor - ALIGNED_END)
+        if (size > W.page_cursor - PAGE_FLOOR)
             return NULL;
         at = W.page_cursor - size;
         W.page_cursor = at;
