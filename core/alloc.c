@@ -21,7 +21,7 @@ static uint32_t min_u32(uint64_t a, uint64_t b)
     return (uint32_t)(a < b ? a : b);
 }
 
-int hk_alloc_init(hk_alloc *a, const hk_params *p)
+int hk_alloc_init(hk_allocator *a, const hk_params *p)
 {
     if (p->ss_size & (p->ss_size - 1) || p->ss_size < ((size_t)1 << 20))
         return -1;
@@ -56,7 +56,7 @@ int hk_alloc_init(hk_alloc *a, const hk_params *p)
     return 0;
 }
 
-void hk_alloc_destroy(hk_alloc *a)
+void hk_alloc_destroy(hk_allocator *a)
 {
     hk_large_destroy(a);
     hk_pool_destroy(a);
@@ -80,14 +80,14 @@ static void *fail_enomem(void)
     return NULL;
 }
 
-void *hk_alloc_malloc_slow(hk_alloc *a, hk_heap *h, size_t n)
+void *hk_malloc_slow(hk_allocator *a, hk_heap *h, size_t n)
 {
     void *p = n <= HK_SMALL_MAX ? class_alloc(h, hk_class_of(n))
                                 : hk_large_alloc(a, n, 16, 0);
     return p ? p : fail_enomem();
 }
 
-void *hk_alloc_aligned(hk_alloc *a, hk_heap *h, size_t align, size_t n)
+void *hk_alloc_aligned(hk_allocator *a, hk_heap *h, size_t align, size_t n)
 {
     if (align <= 16)
         return hk_malloc_fast(a, h, n);
@@ -106,7 +106,7 @@ void *hk_alloc_aligned(hk_alloc *a, hk_heap *h, size_t align, size_t n)
     return p ? p : fail_enomem();
 }
 
-void *hk_alloc_calloc(hk_alloc *a, hk_heap *h, size_t count, size_t size)
+void *hk_alloc_calloc(hk_allocator *a, hk_heap *h, size_t count, size_t size)
 {
     size_t n;
     if (__builtin_mul_overflow(count, size, &n))
@@ -129,7 +129,7 @@ typedef struct owner {
     size_t usable;
 } owner;
 
-static owner owner_of(hk_alloc *a, const void *p, const char *who)
+static owner owner_of(hk_allocator *a, const void *p, const char *who)
 {
     uintptr_t e = hk_registry_get(&a->registry, (uintptr_t)p);
     if (!e)
@@ -148,7 +148,7 @@ static owner owner_of(hk_alloc *a, const void *p, const char *who)
                    a->cls[c].size};
 }
 
-void hk_alloc_free_slow(hk_alloc *a, hk_heap *h, void *p)
+void hk_free_slow(hk_allocator *a, hk_heap *h, void *p)
 {
     if (!p)
         return;
@@ -175,7 +175,7 @@ void hk_alloc_free_slow(hk_alloc *a, hk_heap *h, void *p)
     f->slots[f->count++] = p;
 }
 
-void *hk_alloc_realloc(hk_alloc *a, hk_heap *h, void *p, size_t n)
+void *hk_alloc_realloc(hk_allocator *a, hk_heap *h, void *p, size_t n)
 {
     if (!p)
         return hk_malloc_fast(a, h, n);
@@ -195,13 +195,13 @@ void *hk_alloc_realloc(hk_alloc *a, hk_heap *h, void *p, size_t n)
     return q;
 }
 
-size_t hk_alloc_usable_size(hk_alloc *a, const void *p)
+size_t hk_alloc_usable_size(hk_allocator *a, const void *p)
 {
     return p ? owner_of(a, p, "malloc_usable_size(): invalid pointer").usable
              : 0;
 }
 
-size_t hk_alloc_trim(hk_alloc *a, hk_heap *h)
+size_t hk_alloc_trim(hk_allocator *a, hk_heap *h)
 {
     if (h)
         for (unsigned c = 0; c < HK_CLASSES; c++)
@@ -210,7 +210,7 @@ size_t hk_alloc_trim(hk_alloc *a, hk_heap *h)
     return hk_pool_purge(a, 1) + hk_large_purge(a, 1);
 }
 
-void hk_alloc_snapshot(hk_alloc *a, hk_stats_snapshot *out)
+void hk_alloc_snapshot(hk_allocator *a, hk_stats_snapshot *out)
 {
     memset(out, 0, sizeof *out);
     hk_lock_acquire(&a->pool.lock);

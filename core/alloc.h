@@ -1,7 +1,7 @@
 /*
  * alloc.h - one allocator instance and its malloc/free fast paths.
  *
- * An hk_alloc holds all state of one allocator: parameters, the ownership
+ * An hk_allocator holds all state of one allocator: parameters, the ownership
  * registry, the shared pool, the large-object cache.  libhakmem.so has one;
  * the simulator and the unit tests make and discard as many as they like.
  * A heap (heap.h) belongs to one thread of one allocator.
@@ -31,7 +31,7 @@ typedef struct hk_class_info {
     uint32_t refill;    /* blocks per refill */
 } hk_class_info;
 
-typedef struct hk_alloc {
+typedef struct hk_allocator {
     uint8_t class_of_small[HK_FAST_MAX / 16 + 1]; /* by (n + 15) / 16 */
     unsigned unit_shift;
     unsigned units;            /* units per SuperSlab */
@@ -41,29 +41,29 @@ typedef struct hk_alloc {
     hk_class_info cls[HK_CLASSES];
     hk_pool pool;
     hk_large large;
-} hk_alloc;
+} hk_allocator;
 
 /* Set up an allocator; nothing is mapped until first use.  Returns -1 if
  * the parameters are inconsistent. */
-int hk_alloc_init(hk_alloc *a, const hk_params *p);
+int hk_alloc_init(hk_allocator *a, const hk_params *p);
 
 /* Unmap everything the allocator ever mapped. */
-void hk_alloc_destroy(hk_alloc *a);
+void hk_alloc_destroy(hk_allocator *a);
 
-void *hk_alloc_malloc_slow(hk_alloc *a, hk_heap *h, size_t n);
-void hk_alloc_free_slow(hk_alloc *a, hk_heap *h, void *p);
-void *hk_alloc_calloc(hk_alloc *a, hk_heap *h, size_t count, size_t size);
-void *hk_alloc_realloc(hk_alloc *a, hk_heap *h, void *p, size_t n);
+void *hk_malloc_slow(hk_allocator *a, hk_heap *h, size_t n);
+void hk_free_slow(hk_allocator *a, hk_heap *h, void *p);
+void *hk_alloc_calloc(hk_allocator *a, hk_heap *h, size_t count, size_t size);
+void *hk_alloc_realloc(hk_allocator *a, hk_heap *h, void *p, size_t n);
 /* align: a power of two; NULL when out of memory. */
-void *hk_alloc_aligned(hk_alloc *a, hk_heap *h, size_t align, size_t n);
-size_t hk_alloc_usable_size(hk_alloc *a, const void *p);
+void *hk_alloc_aligned(hk_allocator *a, hk_heap *h, size_t align, size_t n);
+size_t hk_alloc_usable_size(hk_allocator *a, const void *p);
 /* Return the calling heap's cached blocks and all unused memory now; the
  * bytes given back to the world. */
-size_t hk_alloc_trim(hk_alloc *a, hk_heap *h);
+size_t hk_alloc_trim(hk_allocator *a, hk_heap *h);
 /* Counters of the pool, the large cache and every heap, live or dead. */
-void hk_alloc_snapshot(hk_alloc *a, hk_stats_snapshot *out);
+void hk_alloc_snapshot(hk_allocator *a, hk_stats_snapshot *out);
 
-static inline void *hk_malloc_fast(hk_alloc *a, hk_heap *h, size_t n)
+static inline void *hk_malloc_fast(hk_allocator *a, hk_heap *h, size_t n)
 {
     if (__builtin_expect(n <= HK_FAST_MAX, 1)) {
         hk_front *f = &h->front[(size_t)a->class_of_small[(n + 15) >> 4]];
@@ -75,11 +75,11 @@ static inline void *hk_malloc_fast(hk_alloc *a, hk_heap *h, size_t n)
             return f->slots[count - 1];
         }
     }
-    return hk_alloc_malloc_slow(a, h, n);
+    return hk_malloc_slow(a, h, n);
 }
 
 /* h may be NULL (a thread without a heap, e.g. while it exits). */
-static inline void hk_free_fast(hk_alloc *a, hk_heap *h, void *p)
+static inline void hk_free_fast(hk_allocator *a, hk_heap *h, void *p)
 {
     uintptr_t e = hk_registry_get_hot(&a->registry, (uintptr_t)p);
     if (__builtin_expect(h && e && !(e & HK_REG_LARGE), 1)) {
@@ -97,7 +97,7 @@ static inline void hk_free_fast(hk_alloc *a, hk_heap *h, void *p)
             return;
         }
     }
-    hk_alloc_free_slow(a, h, p);
+    hk_free_slow(a, h, p);
 }
 
 #endif

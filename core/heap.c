@@ -49,7 +49,7 @@ static void slab_unlink(hk_slab **head, hk_slab *s)
         s->next->prev = s->prev;
 }
 
-static size_t heap_bytes(const hk_alloc *a)
+static size_t heap_bytes(const hk_allocator *a)
 {
     size_t slots = 0;
     for (unsigned c = 0; c < HK_CLASSES; c++)
@@ -58,7 +58,7 @@ static size_t heap_bytes(const hk_alloc *a)
     return (bytes + HK_OS_PAGE - 1) & ~(size_t)(HK_OS_PAGE - 1);
 }
 
-static void heap_setup(hk_alloc *a, hk_heap *h)
+static void heap_setup(hk_allocator *a, hk_heap *h)
 {
     void **cell = (void **)(h + 1);
     for (unsigned c = 0; c <= HK_CLASSES; c++) {
@@ -75,7 +75,7 @@ static void heap_setup(hk_alloc *a, hk_heap *h)
     h->live = 1;
 }
 
-hk_heap *hk_heap_create(hk_alloc *a)
+hk_heap *hk_heap_create(hk_allocator *a)
 {
     hk_pool *pool = &a->pool;
     hk_lock_acquire(&pool->lock);
@@ -106,7 +106,7 @@ hk_heap *hk_heap_create(hk_alloc *a)
 
 void hk_heap_give_back(hk_heap *h, void *p)
 {
-    hk_alloc *a = h->alloc;
+    hk_allocator *a = h->alloc;
     hk_ss *ss = (hk_ss *)hk_registry_get(&a->registry, (uintptr_t)p);
     hk_os_touch(ss, sizeof ss->unit_head);
     hk_slab *s = hk_ss_slab_of(ss, (uintptr_t)p, a->unit_shift);
@@ -241,7 +241,7 @@ static void hand_over(hk_heap *h, hk_slab **list)
 
 void hk_heap_destroy(hk_heap *h)
 {
-    hk_alloc *a = h->alloc;
+    hk_allocator *a = h->alloc;
     for (unsigned c = 0; c < HK_CLASSES; c++) {
         if (h->front[c].count)
             hk_heap_flush(h, c, h->front[c].count);

@@ -21,7 +21,7 @@
 #include "stats.h"
 #include "superslab.h"
 
-struct hk_alloc;
+struct hk_allocator;
 
 typedef struct hk_front {
     void **slots;
@@ -31,7 +31,7 @@ typedef struct hk_front {
 
 typedef struct hk_heap {
     hk_front front[HK_CLASSES + 1]; /* + HK_CLASS_NONE, which has cap 0 */
-    struct hk_alloc *alloc;
+    struct hk_allocator *alloc;
     hk_slab *avail[HK_CLASSES]; /* head: the slab refills take from */
     hk_slab *full[HK_CLASSES];
     _Atomic uint64_t remote_hint[HK_CLASSES];
@@ -43,7 +43,7 @@ typedef struct hk_heap {
 } hk_heap;
 
 /* A heap for the calling thread: a dead one reused, or a new mapping. */
-hk_heap *hk_heap_create(struct hk_alloc *a);
+hk_heap *hk_heap_create(struct hk_allocator *a);
 
 /* The thread is gone: return cached blocks, hand slabs to the pool. */
 void hk_heap_destroy(hk_heap *h);

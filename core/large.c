@@ -36,7 +36,7 @@ static void cache_remove(hk_large *l, unsigned i)
     l->cached--;
 }
 
-static void cache_evict_oldest(hk_alloc *a)
+static void cache_evict_oldest(hk_allocator *a)
 {
     hk_large *l = &a->large;
     hk_os_unmap(l->cache[0].base, l->cache[0].bytes);
@@ -44,7 +44,7 @@ static void cache_evict_oldest(hk_alloc *a)
     cache_remove(l, 0);
 }
 
-void *hk_large_alloc(hk_alloc *a, size_t n, size_t align, int zero)
+void *hk_large_alloc(hk_allocator *a, size_t n, size_t align, int zero)
 {
     hk_large *l = &a->large;
     size_t offset = align > HK_LARGE_HEADER ? align : HK_LARGE_HEADER;
@@ -104,7 +104,7 @@ void *hk_large_alloc(hk_alloc *a, size_t n, size_t align, int zero)
     return user;
 }
 
-void hk_large_free(hk_alloc *a, hk_large_hdr *h)
+void hk_large_free(hk_allocator *a, hk_large_hdr *h)
 {
     hk_large *l = &a->large;
     size_t bytes = h->map_bytes;
@@ -138,7 +138,7 @@ void hk_large_free(hk_alloc *a, hk_large_hdr *h)
     hk_large_purge(a, 0);
 }
 
-size_t hk_large_purge(hk_alloc *a, int force)
+size_t hk_large_purge(hk_allocator *a, int force)
 {
     hk_large *l = &a->large;
     uint64_t now = hk_os_now_ns();
@@ -159,7 +159,7 @@ size_t hk_large_purge(hk_alloc *a, int force)
     return purged;
 }
 
-void hk_large_destroy(hk_alloc *a)
+void hk_large_destroy(hk_allocator *a)
 {
     hk_large *l = &a->large;
     while (l->cached)

@@ -20,7 +20,7 @@
 #define HK_LARGE_HEADER 64u
 #define HK_LARGE_CACHE_SLOTS 64
 
-struct hk_alloc;
+struct hk_allocator;
 
 typedef struct hk_large_hdr {
     size_t map_bytes;
@@ -45,11 +45,11 @@ typedef struct hk_large {
 } hk_large;
 
 void hk_large_init(hk_large *l);
-void hk_large_destroy(struct hk_alloc *a);
+void hk_large_destroy(struct hk_allocator *a);
 
 /* n bytes aligned to align (a power of two); zeroed when zero is set. */
-void *hk_large_alloc(struct hk_alloc *a, size_t n, size_t align, int zero);
-void hk_large_free(struct hk_alloc *a, hk_large_hdr *h);
+void *hk_large_alloc(struct hk_allocator *a, size_t n, size_t align, int zero);
+void hk_large_free(struct hk_allocator *a, hk_large_hdr *h);
 
 static inline size_t hk_large_usable(const hk_large_hdr *h)
 {
@@ -58,6 +58,6 @@ static inline size_t hk_large_usable(const hk_large_hdr *h)
 
 /* Purge cached mappings idle for purge_delay (all when force); the bytes
  * purged. */
-size_t hk_large_purge(struct hk_alloc *a, int force);
+size_t hk_large_purge(struct hk_allocator *a, int force);
 
 #endif

@@ -9,7 +9,7 @@
  */
 #include "alloc.h"
 
-void hk_lru_push(hk_alloc *a, hk_ss *ss)
+void hk_lru_push(hk_allocator *a, hk_ss *ss)
 {
     hk_pool *pool = &a->pool;
     if (a->params.lru_cap == 0) {
@@ -39,7 +39,7 @@ void hk_lru_push(hk_alloc *a, hk_ss *ss)
     pool->stats.ss_cached++;
 }
 
-hk_ss *hk_lru_pop(hk_alloc *a)
+hk_ss *hk_lru_pop(hk_allocator *a)
 {
     hk_pool *pool = &a->pool;
     hk_ss *ss = pool->lru_head;

@@ -24,7 +24,7 @@ void hk_pool_init(hk_pool *pool)
     pool->next_purge = NEVER;
 }
 
-static uint64_t all_units(const hk_alloc *a)
+static uint64_t all_units(const hk_allocator *a)
 {
     return a->units == 64 ? ~0ull : ((1ull << a->units) - 1);
 }
@@ -34,7 +34,7 @@ static uint64_t span_bits(unsigned first, unsigned units)
     return (units == 64 ? ~0ull : ((1ull << units) - 1)) << first;
 }
 
-static hk_ss **partial_list(hk_alloc *a, unsigned c)
+static hk_ss **partial_list(hk_allocator *a, unsigned c)
 {
     return &a->pool.partial[a->params.shared_pool ? 0 : c];
 }
@@ -58,7 +58,7 @@ static void ss_unlink(hk_ss **head, hk_ss *ss)
         ss->next->prev = ss->prev;
 }
 
-static void ss_reset(hk_alloc *a, hk_ss *ss, unsigned c)
+static void ss_reset(hk_allocator *a, hk_ss *ss, unsigned c)
 {
     hk_os_touch(ss, sizeof *ss);
     memset(ss->unit_cls, HK_CLASS_NONE, sizeof ss->unit_cls);
@@ -67,7 +67,7 @@ static void ss_reset(hk_alloc *a, hk_ss *ss, unsigned c)
 }
 
 /* Map 1 + prewarm SuperSlabs in one call; the extra ones go to the LRU. */
-static hk_ss *ss_map(hk_alloc *a, unsigned c)
+static hk_ss *ss_map(hk_allocator *a, unsigned c)
 {
     hk_pool *pool = &a->pool;
     uint64_t room = a->params.lru_cap > pool->lru_count
@@ -104,7 +104,7 @@ static hk_ss *ss_map(hk_alloc *a, unsigned c)
     return (hk_ss *)base;
 }
 
-void hk_ss_unmap(hk_alloc *a, hk_ss *ss)
+void hk_ss_unmap(hk_allocator *a, hk_ss *ss)
 {
     hk_pool *pool = &a->pool;
     if (ss->all_prev)
@@ -129,7 +129,7 @@ static int find_span(const hk_ss *ss, unsigned units, unsigned total)
     return -1;
 }
 
-static hk_slab *slab_carve(hk_alloc *a, hk_ss *ss, unsigned first,
+static hk_slab *slab_carve(hk_allocator *a, hk_ss *ss, unsigned first,
                            unsigned c)
 {
     const hk_class_info *ci = &a->cls[c];
@@ -158,7 +158,7 @@ static hk_slab *slab_carve(hk_alloc *a, hk_ss *ss, unsigned first,
     return s;
 }
 
-static hk_slab *adopt(hk_alloc *a, hk_heap *h, unsigned c)
+static hk_slab *adopt(hk_allocator *a, hk_heap *h, unsigned c)
 {
     hk_slab *s = a->pool.abandoned[c];
     if (!s)
@@ -172,7 +172,7 @@ static hk_slab *adopt(hk_alloc *a, hk_heap *h, unsigned c)
     return s;
 }
 
-static hk_slab *carve_new(hk_alloc *a, unsigned c)
+static hk_slab *carve_new(hk_allocator *a, unsigned c)
 {
     hk_pool *pool = &a->pool;
     hk_ss **list = partial_list(a, c);
@@ -205,9 +205,9 @@ static hk_slab *carve_new(hk_alloc *a, unsigned c)
     return s;
 }
 
-static void purge_due(hk_alloc *a, uint64_t now);
+static void purge_due(hk_allocator *a, uint64_t now);
 
-hk_slab *hk_pool_acquire_slab(hk_alloc *a, hk_heap *h, unsigned c)
+hk_slab *hk_pool_acquire_slab(hk_allocator *a, hk_heap *h, unsigned c)
 {
     hk_pool *pool = &a->pool;
     uint64_t now = hk_os_now_ns();
@@ -222,7 +222,7 @@ hk_slab *hk_pool_acquire_slab(hk_alloc *a, hk_heap *h, unsigned c)
     return s;
 }
 
-static void release_locked(hk_alloc *a, hk_slab *s, uint64_t now)
+static void release_locked(hk_allocator *a, hk_slab *s, uint64_t now)
 {
     hk_pool *pool = &a->pool;
     hk_ss *ss = s->ss;
@@ -251,7 +251,7 @@ static void release_locked(hk_alloc *a, hk_slab *s, uint64_t now)
     }
 }
 
-void hk_pool_release_slab(hk_alloc *a, hk_slab *s)
+void hk_pool_release_slab(hk_allocator *a, hk_slab *s)
 {
     uint64_t now = hk_os_now_ns();
     hk_lock_acquire(&a->pool.lock);
@@ -260,7 +260,7 @@ void hk_pool_release_slab(hk_alloc *a, hk_slab *s)
     hk_lock_release(&a->pool.lock);
 }
 
-void hk_pool_abandon_slab(hk_alloc *a, hk_slab *s)
+void hk_pool_abandon_slab(hk_allocator *a, hk_slab *s)
 {
     hk_pool *pool = &a->pool;
     hk_lock_acquire(&pool->lock);
@@ -275,7 +275,7 @@ void hk_pool_abandon_slab(hk_alloc *a, hk_slab *s)
 }
 
 /* Abandoned slabs emptied by remote frees go back to their SuperSlabs. */
-static void reclaim_abandoned(hk_alloc *a, uint64_t now)
+static void reclaim_abandoned(hk_allocator *a, uint64_t now)
 {
     for (unsigned c = 0; c < HK_CLASSES; c++)
         for (hk_slab *s = a->pool.abandoned[c], *next; s; s = next) {
@@ -293,7 +293,7 @@ static void reclaim_abandoned(hk_alloc *a, uint64_t now)
         }
 }
 
-static void purge_ss(hk_alloc *a, hk_ss *ss)
+static void purge_ss(hk_allocator *a, hk_ss *ss)
 {
     size_t unit = (size_t)1 << a->unit_shift;
     uint64_t d = ss->dirty_units;
@@ -312,7 +312,7 @@ static void purge_ss(hk_alloc *a, hk_ss *ss)
     ss->dirty_units = 0;
 }
 
-static void purge_pass(hk_alloc *a, uint64_t now, int force)
+static void purge_pass(hk_allocator *a, uint64_t now, int force)
 {
     uint64_t delay = a->params.purge_delay * 1000000ull;
     uint64_t next = NEVER;
@@ -328,13 +328,13 @@ static void purge_pass(hk_alloc *a, uint64_t now, int force)
     a->pool.next_purge = next;
 }
 
-static void purge_due(hk_alloc *a, uint64_t now)
+static void purge_due(hk_allocator *a, uint64_t now)
 {
     if (now >= a->pool.next_purge)
         purge_pass(a, now, 0);
 }
 
-size_t hk_pool_purge(hk_alloc *a, int force)
+size_t hk_pool_purge(hk_allocator *a, int force)
 {
     uint64_t now = hk_os_now_ns();
     hk_lock_acquire(&a->pool.lock);
@@ -345,7 +345,7 @@ size_t hk_pool_purge(hk_alloc *a, int force)
     return purged;
 }
 
-void hk_pool_destroy(hk_alloc *a)
+void hk_pool_destroy(hk_allocator *a)
 {
     hk_pool *pool = &a->pool;
     while (pool->all)

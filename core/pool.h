@@ -18,7 +18,7 @@
 #include "stats.h"
 #include "superslab.h"
 
-struct hk_alloc;
+struct hk_allocator;
 struct hk_heap;
 
 enum hk_ss_where { HK_SS_PARTIAL, HK_SS_FULL, HK_SS_LRU };
@@ -39,26 +39,26 @@ typedef struct hk_pool {
 void hk_pool_init(hk_pool *pool);
 
 /* Unmap every SuperSlab (the allocator is being thrown away). */
-void hk_pool_destroy(struct hk_alloc *a);
+void hk_pool_destroy(struct hk_allocator *a);
 
 /* A slab of class c owned by h: adopted, carved from a SuperSlab with a
  * free span, or from a new SuperSlab.  NULL when out of memory. */
-hk_slab *hk_pool_acquire_slab(struct hk_alloc *a, struct hk_heap *h,
+hk_slab *hk_pool_acquire_slab(struct hk_allocator *a, struct hk_heap *h,
                               unsigned c);
 
 /* An empty slab goes back to its SuperSlab. */
-void hk_pool_release_slab(struct hk_alloc *a, hk_slab *s);
+void hk_pool_release_slab(struct hk_allocator *a, hk_slab *s);
 
 /* A non-empty slab whose owner is exiting waits for adoption. */
-void hk_pool_abandon_slab(struct hk_alloc *a, hk_slab *s);
+void hk_pool_abandon_slab(struct hk_allocator *a, hk_slab *s);
 
 /* Return memory unused for purge_delay (all of it when force); the
  * bytes returned. */
-size_t hk_pool_purge(struct hk_alloc *a, int force);
+size_t hk_pool_purge(struct hk_allocator *a, int force);
 
 /* Internal to the pool and lru.c (caller holds the lock). */
-void hk_lru_push(struct hk_alloc *a, hk_ss *ss);
-hk_ss *hk_lru_pop(struct hk_alloc *a);
-void hk_ss_unmap(struct hk_alloc *a, hk_ss *ss);
+void hk_lru_push(struct hk_allocator *a, hk_ss *ss);
+hk_ss *hk_lru_pop(struct hk_allocator *a);
+void hk_ss_unmap(struct hk_allocator *a, hk_ss *ss);
 
 #endif

@@ -170,7 +170,7 @@ static void measure_timer(calib *k)
 /* ---- the allocator ---- */
 
 typedef struct bench {
-    hk_alloc *a;
+    hk_allocator *a;
     hk_heap *heap[2];
     int heaps;
     hk_os_counts warm; /* the backend's counts when the timing began */
@@ -214,7 +214,7 @@ static void bench_close(calib *k, bench *b, enum hk_cost_term t)
     free(b->a);
 }
 
-static hk_class_stats class_totals(hk_alloc *a)
+static hk_class_stats class_totals(hk_allocator *a)
 {
     hk_stats_snapshot s;
     hk_alloc_snapshot(a, &s);
@@ -232,7 +232,7 @@ static void expect_none(calib *k, enum hk_cost_term t, const char *events,
 
 /* Half a front's worth of blocks of each fast class, then free them in
  * reverse, which leaves every front as it was. */
-static void fast_round(hk_alloc *a, hk_heap *h, void **blocks,
+static void fast_round(hk_allocator *a, hk_heap *h, void **blocks,
                        uint32_t batch, uint64_t *t_malloc, uint64_t *t_free)
 {
     size_t n = 0;
@@ -253,7 +253,7 @@ static void measure_fast_path(calib *k)
 {
     bench b;
     bench_open(&b, 1);
-    hk_alloc *a = b.a;
+    hk_allocator *a = b.a;
     hk_heap *h = b.heap[0];
     uint32_t batch = a->cls[FAST_CLASSES - 1].front_cap / 2;
     size_t n = (size_t)FAST_CLASSES * batch;
@@ -290,7 +290,7 @@ static void measure_realloc(calib *k)
 {
     bench b;
     bench_open(&b, 1);
-    hk_alloc *a = b.a;
+    hk_allocator *a = b.a;
     hk_heap *h = b.heap[0];
     void *p = hk_malloc_fast(a, h, 20);
     for (size_t j = 0; j < REALLOC_STEPS; j++)
@@ -319,7 +319,7 @@ static void measure_realloc(calib *k)
 
 /* CHURN_BLOCKS mallocs, then as many frees: the mallocs refill the front
  * over and over and the frees flush it, all within one slab. */
-static void churn_round(hk_alloc *a, hk_heap *h, void **blocks,
+static void churn_round(hk_allocator *a, hk_heap *h, void **blocks,
                         uint64_t *t_malloc, uint64_t *t_free)
 {
     uint64_t t0 = now_ns();
@@ -339,7 +339,7 @@ static void measure_refill_flush(calib *k)
 {
     bench b;
     bench_open(&b, 1);
-    hk_alloc *a = b.a;
+    hk_allocator *a = b.a;
     hk_heap *h = b.heap[0];
     void **blocks = xcalloc(CHURN_BLOCKS, sizeof *blocks);
     uint64_t t_malloc = 0, t_free = 0;
@@ -380,7 +380,7 @@ static void measure_slab(calib *k)
 {
     bench b;
     bench_open(&b, 1);
-    hk_alloc *a = b.a;
+    hk_allocator *a = b.a;
     hk_heap *h = b.heap[0];
     hk_slab *pinned = hk_pool_acquire_slab(a, h, 0), *s[SLAB_BATCH];
     if (!pinned)
@@ -407,7 +407,7 @@ static void measure_slab(calib *k)
 /* Heap `owner` mallocs CHURN_BLOCKS, heap `other` frees them: other's
  * flushes send every block home through the remote path.  Adds the time
  * of the frees, the blocks they flushed and the remote frees they made. */
-static void remote_round(hk_alloc *a, hk_heap *owner, hk_heap *other,
+static void remote_round(hk_allocator *a, hk_heap *owner, hk_heap *other,
                          void **blocks, uint64_t *t_free, uint64_t *flushed,
                          uint64_t *remote)
 {
@@ -430,7 +430,7 @@ static void measure_remote_free(calib *k)
 {
     bench b;
     bench_open(&b, 2);
-    hk_alloc *a = b.a;
+    hk_allocator *a = b.a;
     hk_heap *owner = b.heap[0], *other = b.heap[1];
     void **blocks = xcalloc(CHURN_BLOCKS, sizeof *blocks);
     uint64_t t_free = 0, flushed = 0, remote = 0;

@@ -164,7 +164,7 @@ static void start_measuring(measured *m)
     m->start_rss = rss_bytes();
 }
 
-static int replay_serial(const options *o, hk_alloc *a, measured *m,
+static int replay_serial(const options *o, hk_allocator *a, measured *m,
                          char *err, size_t errlen)
 {
     start_measuring(m);
@@ -175,7 +175,7 @@ static int replay_serial(const options *o, hk_alloc *a, measured *m,
     return rc;
 }
 
-static int replay_threaded(const options *o, hk_alloc *a, measured *m,
+static int replay_threaded(const options *o, hk_allocator *a, measured *m,
                            char *err, size_t errlen)
 {
     hk_replay_plan plan;
@@ -192,7 +192,7 @@ static int replay_threaded(const options *o, hk_alloc *a, measured *m,
     return rc;
 }
 
-static void report(const options *o, hk_alloc *a, const measured *m)
+static void report(const options *o, hk_allocator *a, const measured *m)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -227,7 +227,7 @@ int hk_cmd_replay(int argc, char **argv)
     int status = parse(argc, argv, &o);
     if (status != PARSED)
         return status;
-    hk_alloc *a = NULL;
+    hk_allocator *a = NULL;
     if (!o.system && (!(a = malloc(sizeof *a)) ||
                       hk_alloc_init(a, &o.cfg.params) < 0)) {
         fprintf(stderr, "hakmem replay: cannot set up the allocator\n");

@@ -57,7 +57,7 @@ enum gate { GATE_CLOSED, GATE_OPEN, GATE_CANCELLED };
 
 typedef struct run {
     hk_replay_slot *slots;
-    hk_alloc *a; /* NULL: the malloc family */
+    hk_allocator *a; /* NULL: the malloc family */
     enum hk_touch touch;
     int every_event; /* one trace thread: the clock takes each time */
     /* Else the latest time given to the backend, on a line of its own:
@@ -154,7 +154,7 @@ static inline __attribute__((always_inline)) void replay_ops(worker *w,
                                                             int direct)
 {
     run *r = w->run;
-    hk_alloc *a = r->a;
+    hk_allocator *a = r->a;
     hk_heap *h = NULL;
     const hk_replay_op *op = w->t->ops, *end = op + w->t->count;
 
@@ -266,7 +266,7 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-int hk_replay_threads(hk_replay_plan *plan, hk_alloc *a, enum hk_touch touch,
+int hk_replay_threads(hk_replay_plan *plan, hk_allocator *a, enum hk_touch touch,
                       hk_replay_result *out, char *err, size_t errlen)
 {
     run r = {

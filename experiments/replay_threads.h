@@ -33,7 +33,7 @@ typedef struct hk_replay_result {
  * as `touch` says.  0, or -1 with err filled when the threads could not
  * be started (nothing has run then).
  */
-int hk_replay_threads(hk_replay_plan *plan, hk_alloc *a, enum hk_touch touch,
+int hk_replay_threads(hk_replay_plan *plan, hk_allocator *a, enum hk_touch touch,
                       hk_replay_result *out, char *err, size_t errlen);
 
 #endif

@@ -27,7 +27,7 @@
 
 #define likely(x) __builtin_expect(!!(x), 1)
 
-static hk_alloc g_alloc;
+static hk_allocator g_alloc;
 static enum hk_stats_mode g_stats;
 static pthread_key_t g_heap_key;
 static atomic_int g_ready; /* 0: untouched, 1: being set up, 2: ready */

@@ -81,7 +81,7 @@ static void hit_rate(printer *p, const hk_class_stats *cs)
             rate);
 }
 
-static void print_classes(printer *p, const hk_alloc *a,
+static void print_classes(printer *p, const hk_allocator *a,
                           const hk_stats_snapshot *s)
 {
     if (p->json)
@@ -107,7 +107,7 @@ static void print_classes(printer *p, const hk_alloc *a,
         fputs("]", p->out);
 }
 
-void hk_stats_print(hk_alloc *a, int json, FILE *out)
+void hk_stats_print(hk_allocator *a, int json, FILE *out)
 {
     hk_stats_snapshot s;
     hk_alloc_snapshot(a, &s);

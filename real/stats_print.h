@@ -10,6 +10,6 @@
 
 #include "../core/alloc.h"
 
-void hk_stats_print(hk_alloc *a, int json, FILE *out);
+void hk_stats_print(hk_allocator *a, int json, FILE *out);
 
 #endif

@@ -26,7 +26,7 @@ typedef struct live_obj {
 } live_obj;
 
 typedef struct engine {
-    hk_alloc *a;
+    hk_allocator *a;
     enum hk_touch touch;
     hk_idmap *dense;  /* trace thread number -> dense index + 1 */
     hk_heap **heaps;  /* by dense index */
@@ -164,7 +164,7 @@ static int fail(char *err, size_t errlen, const char *path, uint64_t offset,
 static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
                 char *err, size_t errlen)
 {
-    hk_alloc *a = e->a;
+    hk_allocator *a = e->a;
     hk_heap *h = heap_of(e, t);
     int found;
     if (!h)
@@ -228,7 +228,7 @@ static void drop_live(void *ctx, uint64_t id, void *value)
     free(value);
 }
 
-int hk_replay(hk_alloc *a, const char *path, enum hk_touch touch,
+int hk_replay(hk_allocator *a, const char *path, enum hk_touch touch,
               hk_replay_stats *out, char *err, size_t errlen)
 {
     engine e = {.a = a, .touch = touch, .st = out};

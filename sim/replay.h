@@ -44,7 +44,7 @@ typedef struct hk_replay_stats {
 void hk_replay_use_block(enum hk_touch touch, void *p, uint64_t size);
 
 /* 0, or -1 with "FILE: byte N: what" in err. */
-int hk_replay(hk_alloc *a, const char *path, enum hk_touch touch,
+int hk_replay(hk_allocator *a, const char *path, enum hk_touch touch,
               hk_replay_stats *out, char *err, size_t errlen);
 
 #endif

@@ -55,7 +55,7 @@ static void add_counter(void *ctx, const char *name, uint64_t v)
     cJSON_AddNumberToObject(ctx, name, (double)v);
 }
 
-cJSON *hk_report_allocator(hk_alloc *a)
+cJSON *hk_report_allocator(hk_allocator *a)
 {
     hk_stats_snapshot s;
     hk_alloc_snapshot(a, &s);

@@ -15,7 +15,7 @@
 cJSON *hk_report_settings(const hk_run_config *c);
 cJSON *hk_report_syscalls(const hk_os_counts *counts);
 cJSON *hk_report_trace(const char *path, const hk_replay_stats *st);
-cJSON *hk_report_allocator(hk_alloc *a);
+cJSON *hk_report_allocator(hk_allocator *a);
 
 /* Print as one line of JSON on stdout; frees root. */
 void hk_report_print(cJSON *root);

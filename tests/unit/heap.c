@@ -31,7 +31,7 @@ static size_t size_of(unsigned i)
 
 static void own_blocks_round_trip(void)
 {
-    hk_alloc *a = unit_alloc(NULL);
+    hk_allocator *a = unit_alloc(NULL);
     hk_heap *h = hk_heap_create(a);
     static void *p[N];
     for (unsigned i = 0; i < N; i++) {
@@ -58,7 +58,7 @@ static void own_blocks_round_trip(void)
 
 static void front_serves_repeats_without_refill(void)
 {
-    hk_alloc *a = unit_alloc(NULL);
+    hk_allocator *a = unit_alloc(NULL);
     hk_heap *h = hk_heap_create(a);
     for (int i = 0; i < 1000; i++)
         hk_free_fast(a, h, hk_malloc_fast(a, h, 100));
@@ -73,7 +73,7 @@ static void front_serves_repeats_without_refill(void)
 
 static void remote_frees_return_to_owner(void)
 {
-    hk_alloc *a = unit_alloc(NULL);
+    hk_allocator *a = unit_alloc(NULL);
     hk_heap *owner = hk_heap_create(a), *other = hk_heap_create(a);
     static void *p[N];
     for (unsigned i = 0; i < N; i++) {
@@ -102,7 +102,7 @@ static void remote_frees_return_to_owner(void)
 
 static void dead_heap_slabs_are_adopted(void)
 {
-    hk_alloc *a = unit_alloc(NULL);
+    hk_allocator *a = unit_alloc(NULL);
     hk_heap *h1 = hk_heap_create(a);
     static void *p[N];
     for (unsigned i = 0; i < N; i++) {
@@ -137,7 +137,7 @@ static void dead_heap_slabs_are_adopted(void)
 
 static void aligned_blocks_are_aligned(void)
 {
-    hk_alloc *a = unit_alloc(NULL);
+    hk_allocator *a = unit_alloc(NULL);
     hk_heap *h = hk_heap_create(a);
     for (size_t align = 32; align <= (1u << 22); align *= 2)
         for (size_t n = 1; n < 300000; n = n * 3 + 7) {

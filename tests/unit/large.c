@@ -14,7 +14,7 @@ static uint64_t mmaps(void)
 
 static void loop_maps_once(void)
 {
-    hk_alloc *a = unit_alloc(NULL);
+    hk_allocator *a = unit_alloc(NULL);
     hk_heap *h = hk_heap_create(a);
     uint64_t m0 = mmaps();
     for (int i = 0; i < 1000; i++) {
@@ -34,7 +34,7 @@ static void loop_maps_once(void)
 static void no_cache_maps_every_time(void)
 {
     static const char *const off[] = {"large_cache=0", NULL};
-    hk_alloc *a = unit_alloc(off);
+    hk_allocator *a = unit_alloc(off);
     hk_heap *h = hk_heap_create(a);
     hk_free_fast(a, h, hk_malloc_fast(a, h, 1 << 20)); /* maps the registry */
     uint64_t m0 = mmaps();
@@ -47,7 +47,7 @@ static void no_cache_maps_every_time(void)
 
 static void calloc_zeroes_reused_mapping(void)
 {
-    hk_alloc *a = unit_alloc(NULL);
+    hk_allocator *a = unit_alloc(NULL);
     hk_heap *h = hk_heap_create(a);
     size_t n = 3 << 20;
     for (int round = 0; round < 3; round++) {
@@ -67,7 +67,7 @@ static void calloc_zeroes_reused_mapping(void)
 static void cache_bounded_by_large_cache(void)
 {
     static const char *const small[] = {"large_cache=4M", NULL};
-    hk_alloc *a = unit_alloc(small);
+    hk_allocator *a = unit_alloc(small);
     hk_heap *h = hk_heap_create(a);
     void *p[16];
     for (int i = 0; i < 16; i++)
@@ -83,7 +83,7 @@ static void cache_bounded_by_large_cache(void)
 
 static void realloc_keeps_contents(void)
 {
-    hk_alloc *a = unit_alloc(NULL);
+    hk_allocator *a = unit_alloc(NULL);
     hk_heap *h = hk_heap_create(a);
     static const size_t sizes[] = {10, 100, 1000, 70000, 200000, 5000000,
                                    300000, 150, 16, 1};

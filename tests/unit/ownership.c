@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-typedef void (*misuse)(hk_alloc *a, hk_heap *h);
+typedef void (*misuse)(hk_allocator *a, hk_heap *h);
 
 /* Run `bad` in a child; it must abort and print `expect` on stderr. */
 static void expect_abort(const char *name, const char *const *settings,
@@ -24,7 +24,7 @@ static void expect_abort(const char *name, const char *const *settings,
     if (pid == 0) {
         dup2(fd[1], 2);
         close(fd[0]);
-        hk_alloc *a = unit_alloc(settings);
+        hk_allocator *a = unit_alloc(settings);
         bad(a, hk_heap_create(a));
         _exit(0);
     }
@@ -42,45 +42,45 @@ static void expect_abort(const char *name, const char *const *settings,
     CHECK(strstr(buf, expect) != NULL, "%s: stderr was '%s'", name, buf);
 }
 
-static void free_stack(hk_alloc *a, hk_heap *h)
+static void free_stack(hk_allocator *a, hk_heap *h)
 {
     int local;
     hk_free_fast(a, h, &local);
 }
 
-static void free_twice(hk_alloc *a, hk_heap *h)
+static void free_twice(hk_allocator *a, hk_heap *h)
 {
     void *p = hk_malloc_fast(a, h, 40);
     hk_free_fast(a, h, p);
     hk_free_fast(a, h, p);
 }
 
-static void free_large_twice(hk_alloc *a, hk_heap *h)
+static void free_large_twice(hk_allocator *a, hk_heap *h)
 {
     void *p = hk_malloc_fast(a, h, 1 << 20);
     hk_free_fast(a, h, p);
     hk_free_fast(a, h, p);
 }
 
-static void free_interior(hk_alloc *a, hk_heap *h)
+static void free_interior(hk_allocator *a, hk_heap *h)
 {
     char *p = hk_malloc_fast(a, h, 100);
     hk_free_fast(a, h, p + 16);
     hk_alloc_trim(a, h); /* the check runs when the block goes home */
 }
 
-static void free_unmapped(hk_alloc *a, hk_heap *h)
+static void free_unmapped(hk_allocator *a, hk_heap *h)
 {
     hk_free_fast(a, h, (void *)(uintptr_t)0x1000);
 }
 
-static void realloc_foreign(hk_alloc *a, hk_heap *h)
+static void realloc_foreign(hk_allocator *a, hk_heap *h)
 {
     static char buf[64];
     hk_alloc_realloc(a, h, buf, 100);
 }
 
-static void free_in_released_slab(hk_alloc *a, hk_heap *h)
+static void free_in_released_slab(hk_allocator *a, hk_heap *h)
 {
     char *p = hk_malloc_fast(a, h, 20000);
     hk_free_fast(a, h, p);
@@ -105,7 +105,7 @@ static void misuse_is_fatal(void)
 
 static void null_is_harmless(void)
 {
-    hk_alloc *a = unit_alloc(NULL);
+    hk_allocator *a = unit_alloc(NULL);
     hk_heap *h = hk_heap_create(a);
     hk_free_fast(a, h, NULL);
     hk_free_fast(a, NULL, NULL);

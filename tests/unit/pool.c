@@ -16,7 +16,7 @@ static hk_os_counts counts(void)
 /* One block of every class; returns SuperSlabs mapped for them. */
 static uint64_t one_of_each_class(const char *const *settings)
 {
-    hk_alloc *a = unit_alloc(settings);
+    hk_allocator *a = unit_alloc(settings);
     hk_heap *h = hk_heap_create(a);
     void *p[HK_CLASSES];
     for (unsigned c = 0; c < HK_CLASSES; c++)
@@ -43,7 +43,7 @@ static void shared_pool_packs_classes(void)
 
 /* Fill `n` SuperSlabs with 64-byte blocks, free everything, and report
  * how many munmap calls the backend made while doing so. */
-static uint64_t grow_and_shrink(hk_alloc *a, unsigned n)
+static uint64_t grow_and_shrink(hk_allocator *a, unsigned n)
 {
     hk_os_counts before = counts();
     hk_heap *h = hk_heap_create(a);
@@ -63,7 +63,7 @@ static void lru_keeps_up_to_cap(void)
 {
     static const char *const cap2[] = {"prewarm=0", "lru_cap=2",
                                        "large_cache=0", NULL};
-    hk_alloc *a = unit_alloc(cap2);
+    hk_allocator *a = unit_alloc(cap2);
     uint64_t munmaps = grow_and_shrink(a, 6);
     hk_stats_snapshot s;
     hk_alloc_snapshot(a, &s);
@@ -90,7 +90,7 @@ static void lru_cap_zero_unmaps_at_once(void)
 {
     static const char *const none[] = {"prewarm=0", "lru_cap=0",
                                        "large_cache=0", NULL};
-    hk_alloc *a = unit_alloc(none);
+    hk_allocator *a = unit_alloc(none);
     grow_and_shrink(a, 3);
     hk_stats_snapshot s;
     hk_alloc_snapshot(a, &s);
@@ -102,7 +102,7 @@ static void lru_cap_zero_unmaps_at_once(void)
 static void prewarm_maps_ahead_in_one_call(void)
 {
     static const char *const warm[] = {"prewarm=3", NULL};
-    hk_alloc *a = unit_alloc(warm);
+    hk_allocator *a = unit_alloc(warm);
     hk_heap *h = hk_heap_create(a);
     hk_os_counts before = counts();
     void *p = hk_malloc_fast(a, h, 32);
@@ -128,7 +128,7 @@ static void purge_waits_for_delay(void)
 {
     static const char *const slow[] = {"purge_delay=3600000", NULL};
     static const char *const now[] = {"purge_delay=0", NULL};
-    hk_alloc *a = unit_alloc(slow);
+    hk_allocator *a = unit_alloc(slow);
     uint64_t m0 = madvise_calls();
     hk_os_counts c0;
     hk_os_counts_get(&c0);

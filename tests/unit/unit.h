@@ -20,9 +20,9 @@ typedef struct unit_test {
 } unit_test;
 
 /* A fresh allocator with defaults, then "name=value" overrides. */
-static inline hk_alloc *unit_alloc(const char *const *settings)
+static inline hk_allocator *unit_alloc(const char *const *settings)
 {
-    static hk_alloc a;
+    static hk_allocator a;
     hk_params p;
     char err[160];
     hk_params_default(&p);
