@@ -1,153 +1,212 @@
 # hakmem - `make` builds everything; `make test` runs the test suite;
 # `make bench` prints the side-by-side benchmark table; `make demo` does
-# the whole job on a fresh machine.
+# the whole job on a fresh machine; `make debug` builds the allocator with
+# its invariants checked and runs the unit and stress tests against it.
+#
+# Every object is compiled by one rule per flavour (below) from a source
+# path under the repository root, so $(B)/FLAVOUR/DIR/NAME.o comes from
+# DIR/NAME.c; includes are written from the root.  Header dependencies
+# are generated (-MMD -MP).  Programs are linked from objects only.
 
 .DEFAULT_GOAL := all
 
 CC      ?= cc
 OPT     ?= -O2
 WARN    := -Wall -Wextra -Werror
-CFLAGS  := $(OPT) -g -std=gnu11 $(WARN) -pthread
+CFLAGS  := $(OPT) -g -std=gnu11 $(WARN) -pthread -I.
 B       := build
-
-CORE_SRC := $(wildcard core/*.c)
-REAL_SRC := $(wildcard real/*.c)
-LIB_SRC  := $(CORE_SRC) $(REAL_SRC)
-HEADERS  := $(wildcard core/*.h real/*.h sim/*.h traces/*.h)
-
-# Object sets: the preload library (exports the libc names), the same code
-# under its own hk_ names for direct linking, and sanitizer builds of it.
-SO_OBJ    := $(LIB_SRC:%.c=$(B)/so/%.o)
-DIRECT_OBJ:= $(LIB_SRC:%.c=$(B)/direct/%.o)
-UBSAN_OBJ := $(LIB_SRC:%.c=$(B)/ubsan/%.o)
-TSAN_OBJ  := $(LIB_SRC:%.c=$(B)/tsan/%.o)
 
 UBSAN := -fsanitize=undefined -fno-sanitize-recover=undefined
 TSAN  := -fsanitize=thread
 
-UNIT_SRC   := $(wildcard tests/unit/*.c)
-UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit_%)
-UNIT_UBSAN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit_%_ubsan)
-TEST_BIN   := $(B)/tests/api_conformance $(B)/tests/stress \
-              $(B)/tests/stress_tsan $(B)/tests/fork_threads \
-              $(B)/tests/rss_after_peak $(B)/tests/dlopen_churn \
-              $(B)/tests/first_call
-BENCH_BIN  := $(B)/bench/random_mixed $(B)/bench/larson
+# ---- object flavours -------------------------------------------------------
+#   so      the preload library: exports the libc names
+#   direct  the same code under its own hk_ names, and every tool
+#   sim     the core against the simulated backend
+#   ubsan, tsan   sanitizer builds of the allocator and its tests
+#   record  the recorder preload library
+define flavour
+$(B)/$(1)/%.o: %.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) $(2) -MMD -MP -c $$< -o $$@
+endef
+$(eval $(call flavour,so,-fPIC -fvisibility=hidden -DHK_LIBC_NAMES))
+$(eval $(call flavour,direct,))
+$(eval $(call flavour,sim,-DHK_OS_SIM))
+$(eval $(call flavour,ubsan,$(UBSAN)))
+$(eval $(call flavour,tsan,$(TSAN)))
+$(eval $(call flavour,record,-fPIC -fvisibility=hidden))
 
-include traces/build.mk sim/tlb.mk
+objs = $(patsubst %.c,$(B)/$(1)/%.o,$(2))
 
-# The simulator: the same core compiled against the simulated backend.
-# Replay, settings and reports are shared with the real replay, so they
-# are compiled for both backends.
-SIM_WORLD  := sim/os_sim.c sim/addrspace.c sim/cmd_sim.c
-SIM_SHARED := sim/replay.c sim/config.c sim/cost.c sim/report.c $(TLB_SRC)
-SIM_OBJ    := $(CORE_SRC:%.c=$(B)/sim/%.o) $(SIM_WORLD:%.c=$(B)/sim/%.o) \
-              $(SIM_SHARED:%.c=$(B)/sim/%.o)
-REPLAY_OBJ := $(B)/direct/experiments/cmd_replay.o $(DIRECT_OBJ) \
-              $(SIM_SHARED:%.c=$(B)/direct/%.o)
-# `hakmem calibrate`: the core on the real backend, timed.  It names its
-# results by the cost model's terms and sizes its TLB tests by the model's.
-CALIBRATE_OBJ := $(B)/direct/experiments/calibrate.o \
-                 $(CORE_SRC:%.c=$(B)/direct/%.o) $(B)/direct/real/os_real.o \
-                 $(B)/direct/sim/cost.o $(B)/direct/sim/tlb_config.o
-TOOLS      += $(B)/hakmem $(B)/libexec/hakmem-sim $(B)/libexec/hakmem-replay \
-              $(B)/libexec/hakmem-calibrate
+# ---- sources ---------------------------------------------------------------
+CORE_SRC  := $(wildcard core/*.c)
+LIB_SRC   := $(CORE_SRC) $(wildcard real/*.c)
+TLB_SRC   := sim/tlb.c sim/tlb_cache.c sim/tlb_config.c
+# Settings by name (sim/config.c) with what they name: shared by every
+# command that reads run settings, on either backend.
+CONFIG_SRC := sim/config.c sim/tlb_config.c sim/json_file.c
+TRACE_SRC := traces/cmd_args.c traces/crc32c.c traces/idmap.c traces/trace_write.c \
+             traces/trace_read.c traces/trace_check.c traces/gen.c \
+             traces/cmd_trace.c traces/cmd_import.c traces/import_mtrace.c \
+             traces/import_heaptrack.c traces/import_sink.c \
+             traces/import_text.c
+RECORDER_SRC := traces/recorder.c traces/record_log.c traces/record_map.c
+# The replay engine and reports, compiled for both backends.
+REPLAY_SRC := sim/replay.c sim/cost.c sim/report.c $(CONFIG_SRC) \
+              $(filter-out sim/tlb_config.c,$(TLB_SRC))
+SIM_SRC    := sim/os_sim.c sim/addrspace.c sim/cmd_sim.c
+REAL_REPLAY_SRC := $(wildcard experiments/replay/replay_*.c) \
+                   experiments/replay/cmd_replay.c
+COMMON_SRC := $(wildcard experiments/common/*.c)
+SWEEP_SRC  := $(filter-out %/cmd_sweep.c %/cmd_merge.c %/cmd_validate.c, \
+                           $(wildcard experiments/sweep/*.c)) \
+              experiments/replay/peers.c
+PLOT_SRC   := $(wildcard experiments/plot/*.c)
 
-# Further commands, each with its own fragment: it adds its programs to
-# TOOLS (or its objects to HAKMEM_OBJ, for commands that run inside
-# `hakmem` itself) and its tests to TEST_EXTRA.
-include traces/record.mk traces/import.mk experiments/compare.mk \
-        experiments/sweep.mk experiments/plot.mk
+TRACE_OBJ := $(call objs,direct,$(TRACE_SRC))
+LIB_DIRECT:= $(call objs,direct,$(LIB_SRC))
 
-all: $(B)/libhakmem.so $(B)/libhakmem_direct.a $(UNIT_BIN) $(UNIT_UBSAN) \
-     $(TEST_BIN) $(BENCH_BIN) $(TOOLS) $(TEST_EXTRA)
-
-$(B)/so/%.o: %.c $(HEADERS)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -DHK_LIBC_NAMES -c $< -o $@
-
-$(B)/direct/%.o: %.c $(HEADERS)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
-
-$(B)/sim/%.o: %.c $(HEADERS)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -DHK_OS_SIM -c $< -o $@
-
-$(B)/ubsan/%.o: %.c $(HEADERS)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(UBSAN) -c $< -o $@
-
-$(B)/tsan/%.o: %.c $(HEADERS)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(TSAN) -c $< -o $@
-
-$(B)/libhakmem.so: $(SO_OBJ)
+# ---- the allocator ---------------------------------------------------------
+$(B)/libhakmem.so: $(call objs,so,$(LIB_SRC))
 	$(CC) $(CFLAGS) -shared -Wl,-z,now -o $@ $^
 
-$(B)/libhakmem_direct.a: $(DIRECT_OBJ)
+$(B)/libhakmem_direct.a: $(LIB_DIRECT)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/hakmem: $(B)/direct/experiments/hakmem.o $(TRACE_OBJ) $(HAKMEM_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(HAKMEM_LIBS)
+$(B)/libhakmem-record.so: $(call objs,record,$(RECORDER_SRC))
+	$(CC) $(CFLAGS) -shared -Wl,-z,now -o $@ $^ -ldl
 
-$(B)/libexec/hakmem-sim: experiments/libexec_main.c $(SIM_OBJ) $(TRACE_OBJ)
+# ---- the hakmem command and its programs in libexec/ -----------------------
+# `hakmem trace` and `hakmem record` run inside build/hakmem; every other
+# command is libexec/hakmem-CMD, its entry point experiments/libexec_main.c
+# compiled with HK_COMMAND=hk_cmd_CMD.
+$(B)/hakmem: $(call objs,direct,experiments/hakmem.c traces/record_merge.c \
+                                 traces/cmd_record.c) $(TRACE_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^
+
+$(B)/main/hk_cmd_%.o: experiments/libexec_main.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -DHK_COMMAND=hk_cmd_sim -o $@ $^ -lcjson
+	$(CC) $(CFLAGS) -DHK_COMMAND=hk_cmd_$* -c $< -o $@
 
-$(B)/libexec/hakmem-replay: experiments/libexec_main.c $(REPLAY_OBJ) $(TRACE_OBJ)
+LIBEXEC := sim replay compare calibrate sweep merge validate plot
+LIBEXEC_BIN := $(LIBEXEC:%=$(B)/libexec/hakmem-%)
+
+$(B)/libexec/hakmem-%: $(B)/main/hk_cmd_%.o
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -DHK_COMMAND=hk_cmd_replay -o $@ $^ -lcjson
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBEXEC_LIBS)
 
-$(B)/libexec/hakmem-calibrate: experiments/libexec_main.c $(CALIBRATE_OBJ)
+$(B)/libexec/hakmem-sim: $(call objs,sim,$(CORE_SRC) $(SIM_SRC) \
+                                         $(REPLAY_SRC)) $(TRACE_OBJ)
+$(B)/libexec/hakmem-replay: $(call objs,direct,$(REAL_REPLAY_SRC) \
+                                               $(REPLAY_SRC)) \
+                            $(LIB_DIRECT) $(TRACE_OBJ)
+$(B)/libexec/hakmem-compare: $(call objs,direct,experiments/replay/cmd_compare.c \
+                                 experiments/replay/peers.c \
+                                 experiments/common/jobs.c \
+                                 experiments/common/stats.c core/params.c)
+$(B)/libexec/hakmem-calibrate: $(call objs,direct, \
+                                 experiments/calibrate/cmd_calibrate.c \
+                                 experiments/common/stats.c \
+                                 $(CORE_SRC) real/os_real.c sim/cost.c \
+                                 sim/json_file.c \
+                                 sim/tlb_config.c)
+SWEEP_DEPS := $(call objs,direct,$(SWEEP_SRC) $(COMMON_SRC) $(CONFIG_SRC) \
+                                 core/params.c) $(TRACE_OBJ)
+$(B)/libexec/hakmem-sweep: $(B)/direct/experiments/sweep/cmd_sweep.o \
+                           $(SWEEP_DEPS)
+$(B)/libexec/hakmem-validate: $(B)/direct/experiments/sweep/cmd_validate.o \
+                              $(SWEEP_DEPS)
+$(B)/libexec/hakmem-merge: $(call objs,direct,experiments/sweep/cmd_merge.c \
+                                 experiments/sweep/db.c \
+                                 experiments/sweep/flatten.c \
+                                 experiments/common/mkdirs.c)
+$(B)/libexec/hakmem-plot: $(call objs,direct,$(PLOT_SRC) \
+                                             experiments/common/stats.c)
+
+$(B)/libexec/hakmem-sim $(B)/libexec/hakmem-replay \
+$(B)/libexec/hakmem-compare $(B)/libexec/hakmem-calibrate: LIBEXEC_LIBS := -lcjson
+$(B)/libexec/hakmem-sweep $(B)/libexec/hakmem-merge: LIBEXEC_LIBS := -lsqlite3 -lcjson
+$(B)/libexec/hakmem-validate: LIBEXEC_LIBS := -lsqlite3 -lcjson -lm
+$(B)/libexec/hakmem-plot: LIBEXEC_LIBS := -lplot -lsqlite3 -lm
+
+# ---- benchmarks ------------------------------------------------------------
+BENCH_BIN := $(B)/bench/random_mixed $(B)/bench/larson
+
+$(B)/bench/%: $(B)/direct/experiments/bench/%.o
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -DHK_COMMAND=hk_cmd_calibrate -o $@ $^ -lcjson
+	$(CC) $(CFLAGS) -o $@ $^
 
-$(B)/tests/unit_%: tests/unit/%.c tests/unit/unit.h tests/check.h $(DIRECT_OBJ)
+# ---- test programs ---------------------------------------------------------
+# test_prog NAME, OBJECTS: $(B)/tests/NAME links OBJECTS (and TEST_LIBS).
+define test_prog
+$(B)/tests/$(1): $(2)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) $$(TEST_LDFLAGS) -o $$@ $$^ $$(TEST_LIBS)
+TEST_BIN += $(B)/tests/$(1)
+endef
+
+UNIT := $(basename $(notdir $(wildcard tests/unit/*.c)))
+$(foreach u,$(UNIT),$(eval $(call test_prog,unit_$(u), \
+    $(B)/direct/tests/unit/$(u).o $(LIB_DIRECT))))
+$(foreach u,$(UNIT),$(eval $(call test_prog,unit_$(u)_ubsan, \
+    $(B)/ubsan/tests/unit/$(u).o $(call objs,ubsan,$(LIB_SRC)))))
+$(foreach t,api_conformance stress,$(eval $(call test_prog,$(t), \
+    $(B)/direct/tests/$(t).o)))
+$(foreach t,rss_after_peak first_call dlopen_churn,$(eval $(call test_prog,$(t), \
+    $(B)/direct/tests/real/$(t).o)))
+$(eval $(call test_prog,fork_threads,$(B)/direct/tests/preload/fork_threads.o))
+$(eval $(call test_prog,stress_tsan, \
+    $(B)/tsan/tests/stress.o $(call objs,tsan,$(LIB_SRC))))
+$(eval $(call test_prog,tlb_test,$(call objs,direct,tests/sim/tlb_test.c $(TLB_SRC))))
+$(eval $(call test_prog,tlb_bench,$(call objs,direct,tests/sim/tlb_bench.c $(TLB_SRC))))
+$(foreach t,trace_roundtrip make_bad_trace,$(eval $(call test_prog,$(t), \
+    $(B)/direct/tests/traces/$(t).o $(TRACE_OBJ))))
+$(eval $(call test_prog,record_merge, \
+    $(call objs,direct,tests/traces/record_merge.c traces/record_merge.c) \
+    $(TRACE_OBJ)))
+$(eval $(call test_prog,record_calls,$(B)/direct/tests/traces/record_calls.o))
+$(eval $(call test_prog,make_cross,$(B)/direct/tests/replay/make_cross.o $(TRACE_OBJ)))
+
+$(B)/tsan/tests/stress.o: CFLAGS += -DSTRESS_DIRECT
+$(B)/tests/stress_tsan: TEST_LDFLAGS := $(TSAN)
+$(B)/tests/unit_%_ubsan: TEST_LDFLAGS := $(UBSAN)
+# Every call must reach the allocator as written.
+$(B)/direct/tests/traces/record_calls.o: CFLAGS += -fno-builtin
+$(B)/tests/dlopen_churn: TEST_LIBS := -ldl
+
+# libFuzzer harness of the trace reader, built only on request (needs clang
+# with libFuzzer: FUZZ_CC).
+FUZZ_CC    ?= clang
+FUZZ_FLAGS := -O1 -g -std=gnu11 $(WARN) -pthread -I. \
+              -fsanitize=fuzzer,address,undefined \
+              -fno-sanitize-recover=undefined
+$(B)/fuzz/fuzz_reader: traces/fuzz_reader.c $(TRACE_SRC)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Icore -Ireal -o $@ $< $(DIRECT_OBJ)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
 
-$(B)/tests/unit_%_ubsan: tests/unit/%.c tests/unit/unit.h tests/check.h $(UBSAN_OBJ)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(UBSAN) -Icore -Ireal -o $@ $< $(UBSAN_OBJ)
+# ---- targets ---------------------------------------------------------------
+all: $(B)/libhakmem.so $(B)/libhakmem_direct.a $(B)/libhakmem-record.so \
+     $(B)/hakmem $(LIBEXEC_BIN) $(BENCH_BIN) $(TEST_BIN)
 
-$(B)/tests/api_conformance: tests/api_conformance.c
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $<
-
-$(B)/tests/stress: tests/stress.c
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $<
-
-$(B)/tests/stress_tsan: tests/stress.c $(TSAN_OBJ)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(TSAN) -DSTRESS_DIRECT -Ireal -o $@ $< $(TSAN_OBJ)
-
-$(B)/tests/rss_after_peak: tests/real/rss_after_peak.c
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $<
-
-$(B)/tests/first_call: tests/real/first_call.c
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $<
-
-$(B)/tests/dlopen_churn: tests/real/dlopen_churn.c
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $< -ldl
-
-$(B)/tests/fork_threads: tests/preload/fork_threads.c
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $<
-
-$(B)/bench/%: experiments/bench/%.c
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $<
-
-# Installs missing packages first (as root or through sudo), then builds.
+# Installs missing packages first (as root or through sudo), then builds;
+# the unit and stress tests run once more against the debug build.
 test:
 	.ci/deps.sh
 	$(MAKE) all
+	$(MAKE) B=$(B)/debug OPT="-O1 -DHK_DEBUG=1" debug-build
 	tests/run.sh
+
+# The allocator with core/'s invariants asserted (core/debug.h).
+DEBUG_B := $(B)/debug
+debug-build: $(B)/libhakmem.so $(filter $(B)/tests/unit_% $(B)/tests/stress \
+                                        $(B)/tests/api_conformance,$(TEST_BIN))
+debug:
+	$(MAKE) B=$(DEBUG_B) OPT="-O1 -DHK_DEBUG=1" debug-build
+	HAKMEM_LIB=$(DEBUG_B)/libhakmem.so tests/run.sh \
+	    $(addprefix $(DEBUG_B)/tests/unit_,$(UNIT)) \
+	    "with_hakmem $(DEBUG_B)/tests/stress" \
+	    "with_hakmem $(DEBUG_B)/tests/api_conformance"
 
 bench: $(B)/libhakmem.so $(BENCH_BIN)
 	experiments/bench/run.sh
@@ -155,7 +214,7 @@ bench: $(B)/libhakmem.so $(BENCH_BIN)
 # The demo installs what is missing before it builds, so it needs nothing
 # built first.
 demo:
-	experiments/demo.sh
+	experiments/demo/demo.sh
 
 clean:
 	rm -rf $(B)
@@ -163,4 +222,6 @@ clean:
 # Objects made on the way to a test are kept, not deleted after the run.
 .SECONDARY:
 
-.PHONY: all test bench demo clean
+.PHONY: all test debug debug-build bench demo clean
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

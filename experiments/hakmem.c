@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../traces/cmd_record.h"
-#include "../traces/cmd_trace.h"
+#include "traces/cmd_record.h"
+#include "traces/cmd_trace.h"
 
 static const char usage[] =
     "usage: hakmem COMMAND [ARGS...]\n"

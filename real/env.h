@@ -4,7 +4,7 @@
 #ifndef HK_ENV_H
 #define HK_ENV_H
 
-#include "../core/params.h"
+#include "core/params.h"
 
 enum hk_stats_mode { HK_STATS_OFF, HK_STATS_TEXT, HK_STATS_JSON };
 

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/alloc.h"
+#include "core/alloc.h"
 #include "env.h"
 #include "stats_print.h"
 

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../core/os.h"
+#include "core/os.h"
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000

@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-#include "../core/alloc.h"
+#include "core/alloc.h"
 
 void hk_stats_print(hk_allocator *a, int json, FILE *out);
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/alloc.h"
+#include "core/alloc.h"
 #include "config.h"
 #include "cost.h"
 #include "report.h"

@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_file.h"
+
+const char *const hk_touch_names[] = {"none", "first", "pages", "all", NULL};
+
 /* Here rather than in os_sim.c: the real replay parses the same settings
  * without linking the simulated world. */
 void hk_sim_config_default(hk_sim_config *c)
@@ -105,72 +109,27 @@ int hk_run_config_set_arg(hk_run_config *c, const char *arg, char *err,
     return hk_run_config_set(c, name, eq + 1, err, errlen);
 }
 
-static char *slurp(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t len = 0, cap = 4096;
-    char *buf = malloc(cap);
-    size_t n;
-    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (len + 1 == cap) {
-            char *grown = cap < (64u << 20) ? realloc(buf, cap *= 2) : NULL;
-            if (!grown) {
-                free(buf);
-                buf = NULL;
-                snprintf(err, errlen, "%s: too large for a settings file",
-                         path);
-            }
-            buf = grown;
-        }
-    }
-    fclose(f);
-    if (buf)
-        buf[len] = '\0';
-    return buf;
-}
-
 int hk_run_config_load(hk_run_config *c, const char *path, char *err,
                        size_t errlen)
 {
-    char *text = slurp(path, err, errlen);
-    if (!text)
+    cJSON *root = hk_json_load_object(path, 1 << 20, err, errlen);
+    if (!root)
         return -1;
-    cJSON *root = cJSON_Parse(text);
     int rc = 0;
-    if (!root || !cJSON_IsObject(root)) {
-        const char *at = cJSON_GetErrorPtr();
-        snprintf(err, errlen, "%s: byte %ld: not a JSON object", path,
-                 root || !at ? 0L : (long)(at - text));
-        rc = -1;
-    }
     char msg[256], value[64];
-    for (cJSON *it = root ? root->child : NULL; rc == 0 && it;
-         it = it->next) {
-        if (cJSON_IsNumber(it) && it->valuedouble >= 0 &&
-            it->valuedouble == (double)(uint64_t)it->valuedouble)
-            snprintf(value, sizeof value, "%llu",
-                     (unsigned long long)it->valuedouble);
-        else if (cJSON_IsString(it))
-            snprintf(value, sizeof value, "%s", it->valuestring);
-        else {
+    for (cJSON *it = root->child; rc == 0 && it; it = it->next) {
+        if (hk_json_setting_text(it, value, sizeof value) < 0) {
             snprintf(err, errlen, "%s: key \"%s\": expected a non-negative "
-                     "integer or a string", path, it->string);
+                     "integer or a non-empty string", path, it->string);
             rc = -1;
-            break;
-        }
-        if (hk_run_config_set(c, it->string, value, msg, sizeof msg) < 0) {
+        } else if (hk_run_config_set(c, it->string, value, msg,
+                                     sizeof msg) < 0) {
             snprintf(err, errlen, "%s: key \"%s\": %s", path, it->string,
                      msg);
             rc = -1;
         }
     }
     cJSON_Delete(root);
-    free(text);
     return rc;
 }
 

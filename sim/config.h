@@ -10,8 +10,8 @@
 
 #include <stddef.h>
 
-#include "../core/params.h"
-#include "replay.h"
+#include "core/params.h"
+#include "touch.h"
 #include "sim.h"
 
 typedef struct hk_run_config {

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_file.h"
+
 const char *const hk_cost_names[HK_COST_TERMS] = {
     "malloc",       "free",          "realloc",   "refill",
     "flush",        "slab",          "remote_free", "mmap",
@@ -18,7 +20,7 @@ const char *const hk_cost_names[HK_COST_TERMS] = {
 };
 
 /* Measured on the development machine with `hakmem calibrate`; the same
- * numbers are in experiments/calibration/default.json. */
+ * numbers are in experiments/calibrate/default.json. */
 static const hk_cost default_cost = {{
     [HK_COST_MALLOC] = 0.85,       [HK_COST_FREE] = 1.51,
     [HK_COST_REALLOC] = 4.59,      [HK_COST_REFILL] = 0.83,
@@ -38,29 +40,9 @@ void hk_cost_default(hk_cost *c)
 
 int hk_cost_load(hk_cost *c, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    cJSON *root = hk_json_load_object(path, 1 << 20, err, errlen);
+    if (!root)
         return -1;
-    }
-    char text[16384];
-    size_t len = fread(text, 1, sizeof text - 1, f);
-    int too_big = !feof(f);
-    fclose(f);
-    if (too_big) {
-        snprintf(err, errlen, "%s: larger than a calibration file can be",
-                 path);
-        return -1;
-    }
-    text[len] = '\0';
-    cJSON *root = cJSON_Parse(text);
-    if (!root || !cJSON_IsObject(root)) {
-        const char *at = cJSON_GetErrorPtr();
-        snprintf(err, errlen, "%s: byte %ld: not a JSON object", path,
-                 !root && at ? (long)(at - text) : 0L);
-        cJSON_Delete(root);
-        return -1;
-    }
     int rc = 0;
     hk_cost next = *c;
     for (cJSON *it = root->child; it && rc == 0; it = it->next) {

@@ -37,7 +37,7 @@ typedef struct hk_cost {
     double ns[HK_COST_TERMS];
 } hk_cost;
 
-/* The calibration shipped in experiments/calibration/default.json. */
+/* The calibration shipped in experiments/calibrate/default.json. */
 void hk_cost_default(hk_cost *c);
 
 /* Load a calibration: every key must be a known term with a number >= 0;

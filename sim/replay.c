@@ -16,9 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../traces/trace_check.h"
-
-const char *const hk_touch_names[] = {"none", "first", "pages", "all", NULL};
+#include "traces/trace_check.h"
 
 typedef struct live_obj {
     void *p;

@@ -15,18 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../core/alloc.h"
-#include "../traces/trace.h"
-
-/* How the program is assumed to use each block it gets. */
-enum hk_touch {
-    HK_TOUCH_NONE,  /* not at all */
-    HK_TOUCH_FIRST, /* its first byte */
-    HK_TOUCH_PAGES, /* one byte in every page it spans */
-    HK_TOUCH_ALL,   /* every byte */
-};
-
-extern const char *const hk_touch_names[];
+#include "core/alloc.h"
+#include "touch.h"
+#include "traces/trace.h"
 
 typedef struct hk_replay_stats {
     uint64_t events;

@@ -8,7 +8,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "../core/alloc.h"
+#include "core/alloc.h"
 #include "config.h"
 #include "replay.h"
 

@@ -2,12 +2,12 @@
 # `hakmem calibrate --quick` writes a calibration file: a JSON object with
 # every cost term of sim/cost.c, none negative, each system call dearer
 # than a malloc, which `hakmem sim --calibration` loads.  The shipped
-# calibration, experiments/calibration/default.json, has exactly the cost
+# calibration, experiments/calibrate/default.json, has exactly the cost
 # terms as keys (besides "_" notes), loads, and holds the numbers of the
 # simulator's built-in defaults (default_cost in sim/cost.c).
 set -euo pipefail
 HAKMEM=${HAKMEM:-build/hakmem}
-default=experiments/calibration/default.json
+default=experiments/calibrate/default.json
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

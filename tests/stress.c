@@ -47,7 +47,7 @@
 #include <unistd.h>
 
 #ifdef STRESS_DIRECT
-#include "hakmem.h"
+#include "real/hakmem.h"
 #define MALLOC         hk_malloc
 #define CALLOC         hk_calloc
 #define REALLOC        hk_realloc

@@ -9,13 +9,14 @@
  * a failure, 2 a usage error.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd_args.h"
 #include "import.h"
 
-enum { EXIT_OK = 0, EXIT_BAD = 1, EXIT_USAGE = 2 };
+enum { EXIT_OK = HK_EXIT_OK, EXIT_BAD = HK_EXIT_BAD };
+static const char cmd[] = "trace import";
 
 static const char import_usage[] =
     "usage: hakmem trace import --from mtrace|heaptrack FILE -o OUT\n"
@@ -40,42 +41,6 @@ static const importer importers[] = {
     {"mtrace", hk_import_mtrace},
     {"heaptrack", hk_import_heaptrack},
 };
-
-static int usage_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-
-    fputs("hakmem trace import: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n%s", import_usage);
-    return EXIT_USAGE;
-}
-
-/* The value of option `name` at argv[*i] ("--name V" or "--name=V"),
- * advancing *i past it; NULL if argv[*i] is not that option. */
-static const char *option(const char *name, int argc, char **argv, int *i,
-                          int *missing)
-{
-    size_t len = strlen(name);
-    const char *a = argv[*i];
-
-    if (strncmp(a, name, len) != 0)
-        return NULL;
-    if (a[len] == '=')
-        return a + len + 1;
-    if (a[len] != '\0')
-        return NULL;
-    if (*i + 1 == argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
-}
 
 static void print_notes(const char *path, const hk_sink_stats *st)
 {
@@ -132,38 +97,26 @@ static int import(const importer *imp, const char *path, const char *out)
 
 int hk_cmd_trace_import(int argc, char **argv)
 {
-    const char *from = NULL, *out = NULL, *path = NULL, *v;
-    int only_pos = 0;
-
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int missing = 0;
-        if (only_pos || a[0] != '-' || a[1] == '\0') {
-            if (path)
-                return usage_error("unexpected argument '%s'", a);
-            path = a;
-        } else if (strcmp(a, "--") == 0) {
-            only_pos = 1;
-        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(import_usage, stdout);
-            return EXIT_OK;
-        } else if ((v = option("--from", argc, argv, &i, &missing))) {
-            from = v;
-        } else if ((v = option("-o", argc, argv, &i, &missing))) {
-            out = v;
-        } else {
-            return usage_error(missing ? "%s needs a value"
-                                       : "unknown option '%s'", a);
-        }
-    }
+    const char *from = NULL, *out = NULL, *path = NULL;
+    const hk_arg_opt opts[] = {
+        {.name = "--from", .text = &from},
+        {.name = "-o", .text = &out},
+        {0},
+    };
+    int n_pos;
+    int rc = hk_parse_args(cmd, import_usage, argc, argv, opts, &path, 1,
+                           &n_pos);
+    if (rc != HK_ARGS_PARSED)
+        return rc;
     if (!from)
-        return usage_error("--from KIND is missing");
+        return hk_usage_error(cmd, import_usage, "--from KIND is missing");
     if (!path)
-        return usage_error("FILE is missing");
+        return hk_usage_error(cmd, import_usage, "FILE is missing");
     if (!out)
-        return usage_error("-o OUT is missing");
+        return hk_usage_error(cmd, import_usage, "-o OUT is missing");
     for (size_t k = 0; k < sizeof importers / sizeof importers[0]; k++)
         if (strcmp(from, importers[k].name) == 0)
             return import(&importers[k], path, out);
-    return usage_error("unknown log kind '%s' (mtrace or heaptrack)", from);
+    return hk_usage_error(cmd, import_usage,
+                          "unknown log kind '%s' (mtrace or heaptrack)", from);
 }

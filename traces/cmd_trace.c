@@ -10,20 +10,21 @@
 #include "cmd_trace.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_args.h"
 #include "gen.h"
 #include "import.h"
 #include "trace.h"
 #include "trace_check.h"
 #include "trace_stream.h"
 
-enum { EXIT_OK = 0, EXIT_BAD = 1, EXIT_USAGE = 2 };
-enum { PARSED = -1 }; /* parse_args: go on; else the exit status */
+enum { EXIT_OK = HK_EXIT_OK, EXIT_BAD = HK_EXIT_BAD };
 
 static const char trace_usage[] =
     "usage: hakmem trace COMMAND [ARGS]\n"
@@ -91,109 +92,6 @@ static const char phases_usage[] =
     "  --large-max N  largest large object (default 1048576)\n"
     "  --seed N       PRNG seed (default 1)\n"
     "  -o FILE        the trace to write\n";
-
-/* ---- argument parsing ---- */
-
-/* An option: exactly one of number, text, flag is set. */
-typedef struct arg_opt {
-    const char *name;
-    uint64_t *number;
-    const char **text;
-    int *flag;
-} arg_opt;
-
-/* Prints "hakmem CMD: MESSAGE" and the usage on stderr. */
-static int usage_error(const char *cmd, const char *usage, const char *fmt,
-                       ...) __attribute__((format(printf, 3, 4)));
-
-static int usage_error(const char *cmd, const char *usage, const char *fmt,
-                       ...)
-{
-    va_list ap;
-
-    fprintf(stderr, "hakmem %s: ", cmd);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n%s", usage);
-    return EXIT_USAGE;
-}
-
-/* Strict decimal: digits only, no sign, no overflow. */
-static int parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-
-    if (*s < '0' || *s > '9')
-        return -1;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || *end != '\0')
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static const arg_opt *find_opt(const arg_opt *opts, const char *name,
-                               size_t len)
-{
-    for (; opts->name; opts++)
-        if (strlen(opts->name) == len && strncmp(opts->name, name, len) == 0)
-            return opts;
-    return NULL;
-}
-
-/* Parses argv[1..argc): the options in `opts` ("--name V" or
- * "--name=V"), --help, and up to max_pos positional arguments (all of
- * them after "--").  Returns PARSED, or the exit status when done: after
- * --help (EXIT_OK) or a usage error (EXIT_USAGE). */
-static int parse_args(const char *cmd, const char *usage, int argc,
-                      char **argv, const arg_opt *opts, const char **pos,
-                      int max_pos, int *n_pos)
-{
-    int only_pos = 0;
-
-    *n_pos = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (only_pos || a[0] != '-' || a[1] == '\0') {
-            if (*n_pos == max_pos)
-                return usage_error(cmd, usage, "unexpected argument '%s'", a);
-            pos[(*n_pos)++] = a;
-            continue;
-        }
-        if (strcmp(a, "--") == 0) {
-            only_pos = 1;
-            continue;
-        }
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(usage, stdout);
-            return EXIT_OK;
-        }
-        const char *eq = strchr(a, '=');
-        const arg_opt *o = find_opt(opts, a, eq ? (size_t)(eq - a)
-                                                : strlen(a));
-        if (!o)
-            return usage_error(cmd, usage, "unknown option '%s'", a);
-        if (o->flag) {
-            if (eq)
-                return usage_error(cmd, usage, "%.*s takes no value",
-                                   (int)(eq - a), a);
-            *o->flag = 1;
-            continue;
-        }
-        const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
-        if (!value)
-            return usage_error(cmd, usage, "%s needs a value", a);
-        if (o->text)
-            *o->text = value;
-        else if (parse_u64(value, o->number) != 0)
-            return usage_error(cmd, usage, "%.*s '%s' is not an unsigned "
-                               "64-bit integer", (int)strcspn(a, "="), a,
-                               value);
-    }
-    return PARSED;
-}
 
 /* ---- trace info ---- */
 
@@ -405,13 +303,13 @@ static int cmd_info(int argc, char **argv)
     static const char cmd[] = "trace info";
     int json = 0, n_pos;
     const char *path;
-    const arg_opt opts[] = { { .name = "--json", .flag = &json }, { 0 } };
+    const hk_arg_opt opts[] = { { .name = "--json", .flag = &json }, { 0 } };
 
-    int rc = parse_args(cmd, info_usage, argc, argv, opts, &path, 1, &n_pos);
-    if (rc != PARSED)
+    int rc = hk_parse_args(cmd, info_usage, argc, argv, opts, &path, 1, &n_pos);
+    if (rc != HK_ARGS_PARSED)
         return rc;
     if (n_pos == 0)
-        return usage_error(cmd, info_usage, "FILE is missing");
+        return hk_usage_error(cmd, info_usage, "FILE is missing");
     return info(path, json);
 }
 
@@ -419,13 +317,13 @@ static int cmd_info(int argc, char **argv)
 
 /* Parses a gen command's arguments, of which -o FILE is required. */
 static int gen_args(const char *cmd, const char *usage, int argc, char **argv,
-                    const arg_opt *opts, const char **pos, int max_pos,
+                    const hk_arg_opt *opts, const char **pos, int max_pos,
                     int *n_pos, const char *const *out)
 {
-    int rc = parse_args(cmd, usage, argc, argv, opts, pos, max_pos, n_pos);
+    int rc = hk_parse_args(cmd, usage, argc, argv, opts, pos, max_pos, n_pos);
 
-    if (rc == PARSED && !*out)
-        return usage_error(cmd, usage, "-o FILE is missing");
+    if (rc == HK_ARGS_PARSED && !*out)
+        return hk_usage_error(cmd, usage, "-o FILE is missing");
     return rc;
 }
 
@@ -434,7 +332,7 @@ static int gen_status(const char *cmd, const char *usage, int rc,
                       const char *err)
 {
     if (rc == HK_GEN_BAD_OPTIONS)
-        return usage_error(cmd, usage, "%s", err);
+        return hk_usage_error(cmd, usage, "%s", err);
     if (rc != HK_GEN_OK) {
         fprintf(stderr, "hakmem %s: %s\n", cmd, err);
         return EXIT_BAD;
@@ -446,7 +344,7 @@ static int gen_random_mixed(int argc, char **argv)
 {
     static const char cmd[] = "trace gen random_mixed";
     const char *out = NULL, *pos[3];
-    const arg_opt opts[] = { { .name = "-o", .text = &out }, { 0 } };
+    const hk_arg_opt opts[] = { { .name = "-o", .text = &out }, { 0 } };
     hk_random_mixed_opts o;
     uint64_t *fields[] = { &o.cycles, &o.ws, &o.seed };
     static const char *const names[] = { "CYCLES", "WS", "SEED" };
@@ -455,13 +353,13 @@ static int gen_random_mixed(int argc, char **argv)
 
     int rc = gen_args(cmd, mixed_usage, argc, argv, opts, pos, 3, &n_pos,
                       &out);
-    if (rc != PARSED)
+    if (rc != HK_ARGS_PARSED)
         return rc;
     if (n_pos < 3)
-        return usage_error(cmd, mixed_usage, "CYCLES, WS and SEED are needed");
+        return hk_usage_error(cmd, mixed_usage, "CYCLES, WS and SEED are needed");
     for (int i = 0; i < 3; i++)
-        if (parse_u64(pos[i], fields[i]) != 0)
-            return usage_error(cmd, mixed_usage,
+        if (hk_parse_u64(pos[i], fields[i]) != 0)
+            return hk_usage_error(cmd, mixed_usage,
                                "%s '%s' is not an unsigned 64-bit integer",
                                names[i], pos[i]);
     rc = hk_gen_random_mixed(&o, out, err, sizeof err);
@@ -477,7 +375,7 @@ static int gen_larson(int argc, char **argv)
     int n_pos;
 
     hk_gen_larson_default(&o);
-    const arg_opt opts[] = {
+    const hk_arg_opt opts[] = {
         { .name = "--threads", .number = &o.threads },
         { .name = "--rounds", .number = &o.rounds },
         { .name = "--iters", .number = &o.iters },
@@ -490,7 +388,7 @@ static int gen_larson(int argc, char **argv)
     };
     int rc = gen_args(cmd, larson_usage, argc, argv, opts, NULL, 0, &n_pos,
                       &out);
-    if (rc != PARSED)
+    if (rc != HK_ARGS_PARSED)
         return rc;
     rc = hk_gen_larson(&o, out, err, sizeof err);
     return gen_status(cmd, larson_usage, rc, err);
@@ -505,7 +403,7 @@ static int gen_phases(int argc, char **argv)
     int n_pos;
 
     hk_gen_phases_default(&o);
-    const arg_opt opts[] = {
+    const hk_arg_opt opts[] = {
         { .name = "--peak", .number = &o.peak },
         { .name = "--low-pct", .number = &o.low_pct },
         { .name = "--cycles", .number = &o.cycles },
@@ -520,7 +418,7 @@ static int gen_phases(int argc, char **argv)
     };
     int rc = gen_args(cmd, phases_usage, argc, argv, opts, NULL, 0, &n_pos,
                       &out);
-    if (rc != PARSED)
+    if (rc != HK_ARGS_PARSED)
         return rc;
     rc = hk_gen_phases(&o, out, err, sizeof err);
     return gen_status(cmd, phases_usage, rc, err);
@@ -538,7 +436,7 @@ static int dispatch(const char *cmd, const char *usage,
                     const subcommand *subs, int argc, char **argv)
 {
     if (argc < 2)
-        return usage_error(cmd, usage, "a command is needed");
+        return hk_usage_error(cmd, usage, "a command is needed");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(usage, stdout);
         return EXIT_OK;
@@ -546,7 +444,7 @@ static int dispatch(const char *cmd, const char *usage,
     for (; subs->name; subs++)
         if (strcmp(argv[1], subs->name) == 0)
             return subs->run(argc - 1, argv + 1);
-    return usage_error(cmd, usage, "unknown command '%s'", argv[1]);
+    return hk_usage_error(cmd, usage, "unknown command '%s'", argv[1]);
 }
 
 static int cmd_gen(int argc, char **argv)

@@ -28,12 +28,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "cmd_trace.h"
-#include "crc32c.h"
-#include "format.h"
-#include "trace.h"
-#include "trace_check.h"
-#include "trace_stream.h"
+#include "traces/cmd_trace.h"
+#include "traces/crc32c.h"
+#include "traces/format.h"
+#include "traces/trace.h"
+#include "traces/trace_check.h"
+#include "traces/trace_stream.h"
 
 #define REQUIRE(cond)                                                        \
     do {                                                                     \

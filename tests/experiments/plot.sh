@@ -1,6 +1,6 @@
 #!/bin/bash
 # plot.sh - `hakmem plot` end to end, on a small results database built
-# here with the sqlite3 command after experiments/SCHEMA.md.
+# here with the sqlite3 command after experiments/sweep/SCHEMA.md.
 #
 # Checks the points plotted (--print): medians of repetitions, numeric x
 # in numeric order, series, filters, gains over the baseline and absolute

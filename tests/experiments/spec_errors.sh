@@ -85,7 +85,14 @@ expect calibration_missing \
     "\"name\": \"x\", \"traces\": $good_trace, \"calibration\": \"nowhere.json\"" \
     "calibration: cannot read nowhere.json"
 expect no_name "\"traces\": $good_trace" "name: expected the spec's name"
-expect not_json "\"name\": \"x\", \"traces\": " "byte "
+expect not_json "\"name\": \"x\", \"traces\": " \
+    "line 1, column 25: not valid JSON here"
+expect missing_comma "\"name\": \"x\"
+  \"traces\": $good_trace" "line 2, column 3: not valid JSON here"
+expect trailing_data "\"name\": \"x\"} {\"traces\": 1" \
+    "line 1, column 15: data after the JSON object"
+expect duplicate_key "\"name\": \"x\", \"traces\": $good_trace, \"name\": \"y\"" \
+    'key "name" given twice in one object'
 expect no_baseline "\"name\": \"x\", \"traces\": $good_trace" \
     "baseline: missing" validate
 

@@ -22,7 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../traces/trace.h"
+#include "traces/trace.h"
 
 #define ROUNDS 300
 #define WORK 16

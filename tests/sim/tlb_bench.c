@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "tlb.h"
+#include "sim/tlb.h"
 
 #define STREAM (1u << 20)
 

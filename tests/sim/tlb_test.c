@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tlb.h"
+#include "sim/tlb.h"
 
 #define KB4(n) ((uint64_t)(n) << 12) /* address of 4 KiB page n */
 #define MB2(n) ((uint64_t)(n) << 21) /* address of 2 MiB page n */

@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "trace.h"
+#include "traces/trace.h"
 
 #define END_OF_CASE 0xff
 #define MAX_EVENTS 10

@@ -16,11 +16,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../check.h"
+#include "tests/check.h"
 
-#include "record_merge.h"
-#include "record_raw.h"
-#include "trace.h"
+#include "traces/record_merge.h"
+#include "traces/record_raw.h"
+#include "traces/trace.h"
 
 
 #define MAX_THREADS 4

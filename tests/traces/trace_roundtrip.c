@@ -14,15 +14,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../check.h"
+#include "tests/check.h"
 
-#include "cmd_trace.h"
-#include "crc32c.h"
-#include "gen.h"
-#include "trace.h"
-#include "trace_check.h"
-#include "trace_stream.h"
-#include "varint.h"
+#include "traces/cmd_trace.h"
+#include "traces/crc32c.h"
+#include "traces/gen.h"
+#include "traces/trace.h"
+#include "traces/trace_check.h"
+#include "traces/trace_stream.h"
+#include "traces/varint.h"
 
 
 /* splitmix64, for test data. */

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../check.h"
-#include "alloc.h"
-#include "params.h"
+#include "tests/check.h"
+#include "core/alloc.h"
+#include "core/params.h"
 
 typedef struct unit_test {
     const char *name;

@@ -1,0 +1,456 @@
+/*
+ * plot.c - `hakmem plot`: charts of a results database, PNG or SVG.
+ *
+ * Checks the command line (usage errors exit 2), has plot_data query the
+ * points into a chart (errors in the data exit 1), names the chart and
+ * its axes, and renders it into a temporary file beside the output that
+ * is renamed into place only when complete: on any error there is no
+ * output file, and an older one is left as it was.
+ */
+#include <getopt.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "experiments/plot/chart.h"
+#include "experiments/plot/plot_data.h"
+
+static const char usage[] =
+    "usage: hakmem plot --db FILE --kind KIND -o OUT.png|OUT.svg [OPTIONS]\n"
+    "\n"
+    "Draws the results of sweeps (experiments/sweep/SCHEMA.md) as a chart, PNG\n"
+    "or SVG after OUT's extension.  A FIELD is a column of runs (spec,\n"
+    "trace, backend, allocator, rep, baseline, ...) or a parameter; a\n"
+    "METRIC is a name in the metrics table.\n"
+    "\n"
+    "kinds:\n"
+    "  line       --x FIELD --y METRIC [--series FIELD]\n"
+    "             METRIC against FIELD, a line per value of the series\n"
+    "             field; each point the median of its runs (hold other\n"
+    "             parameters fixed with --where)\n"
+    "  scatter    --x METRIC --y METRIC [--series FIELD]\n"
+    "             a point per run\n"
+    "  predicted  [--predicted METRIC] [--measured METRIC] [--absolute]\n"
+    "             [--series FIELD]\n"
+    "             the simulator's predictions against real runs, with the\n"
+    "             line y = x: a point per configuration (spec, trace,\n"
+    "             allocator and every parameter) that has both, the\n"
+    "             median of its sim runs' METRIC (default predicted.ns)\n"
+    "             against that of its real runs' (default wall_s); series\n"
+    "             by trace.  When the runs include a baseline, both axes\n"
+    "             are gains over it, baseline/value (value/baseline for\n"
+    "             rates, named ..per_s), so that above 1 is better; without\n"
+    "             one, or with --absolute, the values, times in one unit\n"
+    "  bars       --metric METRIC [--group FIELD] [--series FIELD]\n"
+    "             a bar per allocator (or series field) in each group\n"
+    "             (default: by trace), the median of the real runs\n"
+    "\n"
+    "options:\n"
+    "  --where FIELD=VALUE  only runs with this value, as stored; runs\n"
+    "                       without such a parameter (other allocators')\n"
+    "                       stay (repeatable)\n"
+    "  --trace NAME         the same as --where trace=NAME\n"
+    "  --backend sim|real   the same as --where backend=...\n"
+    "  --logx, --logy       logarithmic axes\n"
+    "  --title TEXT, --xlabel TEXT, --ylabel TEXT\n"
+    "                       instead of the defaults, made of the names\n"
+    "  --size WxH           pixels (PNG) or 1/100 inch (SVG); 800x600\n"
+    "  --print              print the points too: SERIES, X and Y (the\n"
+    "                       category for categorical x), tab-separated\n"
+    "\n"
+    "Exit status: 0; 1 for errors in the data or the output; 2 for\n"
+    "usage errors.\n";
+
+enum kind { LINE, SCATTER, PREDICTED, BARS, KINDS };
+
+static const char *const kind_names[KINDS] = {
+    [LINE] = "line", [SCATTER] = "scatter", [PREDICTED] = "predicted",
+    [BARS] = "bars",
+};
+
+/* Options that only some kinds take, as bits. */
+enum {
+    O_X = 1 << 0, O_Y = 1 << 1, O_METRIC = 1 << 2, O_GROUP = 1 << 3,
+    O_PREDICTED = 1 << 4, O_MEASURED = 1 << 5, O_ABSOLUTE = 1 << 6,
+    O_LOGX = 1 << 7, O_BACKEND = 1 << 8,
+};
+
+static const unsigned kind_options[KINDS] = {
+    [LINE] = O_X | O_Y | O_LOGX | O_BACKEND,
+    [SCATTER] = O_X | O_Y | O_LOGX | O_BACKEND,
+    [PREDICTED] = O_PREDICTED | O_MEASURED | O_ABSOLUTE | O_LOGX,
+    [BARS] = O_METRIC | O_GROUP | O_BACKEND,
+};
+
+static const char *const option_names[] = {
+    "--x", "--y", "--metric", "--group", "--predicted", "--measured",
+    "--absolute", "--logx", "--backend",
+};
+
+typedef struct options {
+    const char *db, *out, *format;
+    int kind;
+    unsigned given;             /* O_ bits */
+    const char *x, *y, *series, *metric, *group, *predicted, *measured;
+    const char *title, *xlabel, *ylabel;
+    bool absolute, logx, logy, print;
+    int width, height;
+    hk_plot_filter where[HK_PLOT_MAX_WHERE];
+    size_t nwhere;
+} options;
+
+__attribute__((format(printf, 1, 2)))
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("hakmem plot: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs("\nTry 'hakmem plot --help'.\n", stderr);
+    va_end(ap);
+    return 2;
+}
+
+static int add_filter(options *o, const char *field, const char *value)
+{
+    if (o->nwhere == HK_PLOT_MAX_WHERE)
+        return usage_error("more than %d filters", HK_PLOT_MAX_WHERE);
+    if (!strcmp(field, "backend"))
+        o->given |= O_BACKEND;
+    o->where[o->nwhere++] = (hk_plot_filter){field, value};
+    return 0;
+}
+
+/* Splits FIELD=VALUE in place. */
+static int add_where(options *o, char *arg)
+{
+    char *eq = strchr(arg, '=');
+    if (!eq || eq == arg)
+        return usage_error("--where '%s': expected FIELD=VALUE", arg);
+    *eq = '\0';
+    return add_filter(o, arg, eq + 1);
+}
+
+static int parse_size(options *o, const char *arg)
+{
+    char *end;
+    long w = strtol(arg, &end, 10), h = 0;
+    if (*end == 'x')
+        h = strtol(end + 1, &end, 10);
+    if (*end || w < 200 || h < 150 || w > 8000 || h > 8000)
+        return usage_error("--size '%s': expected WxH, from 200x150 to "
+                           "8000x8000", arg);
+    o->width = (int)w;
+    o->height = (int)h;
+    return 0;
+}
+
+static int parse_kind(options *o, const char *arg)
+{
+    for (int k = 0; k < KINDS; k++)
+        if (!strcmp(arg, kind_names[k])) {
+            o->kind = k;
+            return 0;
+        }
+    return usage_error("unknown kind '%s' (line, scatter, predicted, bars)",
+                       arg);
+}
+
+/* The format named by the output's extension, or NULL. */
+static const char *format_of(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (dot && !strcasecmp(dot, ".png"))
+        return "png";
+    if (dot && !strcasecmp(dot, ".svg"))
+        return "svg";
+    return NULL;
+}
+
+/* Checks that the kind has what it needs and takes what it was given. */
+static int check_kind(options *o)
+{
+    unsigned extra = o->given & ~kind_options[o->kind];
+    for (size_t i = 0; extra; i++, extra >>= 1)
+        if (extra & 1)
+            return usage_error("%s does not apply to --kind %s",
+                               option_names[i], kind_names[o->kind]);
+    switch (o->kind) {
+    case LINE:
+    case SCATTER:
+        if (!o->x || !o->y)
+            return usage_error("--kind %s needs --x and --y",
+                               kind_names[o->kind]);
+        break;
+    case PREDICTED:
+        if (!o->series)
+            o->series = "trace";
+        break;
+    case BARS:
+        if (!o->metric)
+            return usage_error("--kind bars needs --metric");
+        if (!o->group)
+            o->group = "trace";
+        if (!o->series)
+            o->series = "allocator";
+        if (!(o->given & O_BACKEND))
+            return add_filter(o, "backend", "real");
+        break;
+    }
+    return 0;
+}
+
+/* 0, 2 after a usage error (reported), or -1 after --help. */
+static int parse(int argc, char **argv, options *o)
+{
+    enum { DB = 256, KIND, X, Y, SERIES, METRIC, GROUP, WHERE, TRACE,
+           BACKEND, PRED, MEAS, ABSOLUTE, LOGX, LOGY, TITLE, XLABEL, YLABEL,
+           SIZE, PRINT };
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, DB},
+        {"kind", required_argument, NULL, KIND},
+        {"output", required_argument, NULL, 'o'},
+        {"x", required_argument, NULL, X},
+        {"y", required_argument, NULL, Y},
+        {"series", required_argument, NULL, SERIES},
+        {"metric", required_argument, NULL, METRIC},
+        {"group", required_argument, NULL, GROUP},
+        {"where", required_argument, NULL, WHERE},
+        {"trace", required_argument, NULL, TRACE},
+        {"backend", required_argument, NULL, BACKEND},
+        {"predicted", required_argument, NULL, PRED},
+        {"measured", required_argument, NULL, MEAS},
+        {"absolute", no_argument, NULL, ABSOLUTE},
+        {"logx", no_argument, NULL, LOGX},
+        {"logy", no_argument, NULL, LOGY},
+        {"title", required_argument, NULL, TITLE},
+        {"xlabel", required_argument, NULL, XLABEL},
+        {"ylabel", required_argument, NULL, YLABEL},
+        {"size", required_argument, NULL, SIZE},
+        {"print", no_argument, NULL, PRINT},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof *o);
+    o->kind = -1;
+    o->width = 800;
+    o->height = 600;
+    o->predicted = "predicted.ns";
+    o->measured = "wall_s";
+    int opt, rc = 0;
+    while (rc == 0 &&
+           (opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+        switch (opt) {
+        case DB: o->db = optarg; break;
+        case KIND: rc = parse_kind(o, optarg); break;
+        case 'o': o->out = optarg; break;
+        case X: o->x = optarg; o->given |= O_X; break;
+        case Y: o->y = optarg; o->given |= O_Y; break;
+        case SERIES: o->series = optarg; break;
+        case METRIC: o->metric = optarg; o->given |= O_METRIC; break;
+        case GROUP: o->group = optarg; o->given |= O_GROUP; break;
+        case WHERE: rc = add_where(o, optarg); break;
+        case TRACE: rc = add_filter(o, "trace", optarg); break;
+        case BACKEND:
+            if (strcmp(optarg, "sim") && strcmp(optarg, "real"))
+                return usage_error("--backend '%s': sim or real", optarg);
+            rc = add_filter(o, "backend", optarg);
+            break;
+        case PRED: o->predicted = optarg; o->given |= O_PREDICTED; break;
+        case MEAS: o->measured = optarg; o->given |= O_MEASURED; break;
+        case ABSOLUTE: o->absolute = true; o->given |= O_ABSOLUTE; break;
+        case LOGX: o->logx = true; o->given |= O_LOGX; break;
+        case LOGY: o->logy = true; break;
+        case TITLE: o->title = optarg; break;
+        case XLABEL: o->xlabel = optarg; break;
+        case YLABEL: o->ylabel = optarg; break;
+        case SIZE: rc = parse_size(o, optarg); break;
+        case PRINT: o->print = true; break;
+        case 'h': fputs(usage, stdout); return -1;
+        default: return usage_error("bad option");
+        }
+    }
+    if (rc)
+        return rc;
+    if (optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (!o->db || o->kind < 0 || !o->out)
+        return usage_error("--db, --kind and -o are required");
+    if (!(o->format = format_of(o->out)))
+        return usage_error("-o '%s': the name must end in .png or .svg",
+                           o->out);
+    return check_kind(o);
+}
+
+/* Fills the chart's points and its default title and labels (in the
+ * buffers). */
+static int collect(sqlite3 *db, options *o, hk_chart *c, char *title,
+                   char *xlabel, char *ylabel, size_t len, char *err,
+                   size_t errlen)
+{
+    hk_plot_query q = {o->where, o->nwhere, o->series, NULL};
+    char filters[512] = "";
+    if (o->nwhere) {
+        char list[500];
+        hk_plot_describe(&q, list, sizeof list);
+        snprintf(filters, sizeof filters, " (%s)", list);
+    }
+    switch (o->kind) {
+    case LINE:
+    case SCATTER:
+        c->style = o->kind == LINE ? HK_CHART_LINES : HK_CHART_POINTS;
+        q.single = o->kind == LINE ? o->y : "runs";
+        snprintf(title, len, "%s vs %s%s%s%s", o->y, o->x,
+                 o->series ? " by " : "", o->series ? o->series : "",
+                 filters);
+        snprintf(xlabel, len, "%s", o->x);
+        snprintf(ylabel, len, "%s", o->y);
+        return o->kind == LINE
+                   ? hk_plot_medians(db, &q, o->x, o->y, false, c, err, errlen)
+                   : hk_plot_scatter(db, &q, o->x, o->y, c, err, errlen);
+    case BARS:
+        c->style = HK_CHART_BARS;
+        snprintf(title, len, "%s by %s and %s%s", o->metric, o->series,
+                 o->group, filters);
+        snprintf(xlabel, len, "%s", o->group);
+        snprintf(ylabel, len, "%s (median)", o->metric);
+        return hk_plot_medians(db, &q, o->group, o->metric, true, c, err,
+                               errlen);
+    }
+    hk_plot_versus v = {o->predicted, o->measured, !o->absolute, NULL, 0};
+    c->style = HK_CHART_POINTS;
+    c->diagonal = true;
+    if (hk_plot_predicted(db, &q, &v, c, err, errlen) < 0)
+        return -1;
+    if (v.left_out)
+        fprintf(stderr, "hakmem plot: %zu configurations left out: no "
+                "baseline to compare with\n", v.left_out);
+    char unit[16] = "";
+    if (v.unit)
+        snprintf(unit, sizeof unit, " (%s)", v.unit);
+    if (v.gains) {
+        snprintf(title, len, "Predicted vs measured gain over the "
+                 "baseline%s", filters);
+        snprintf(xlabel, len, "measured gain (%s)", o->measured);
+        snprintf(ylabel, len, "predicted gain (%s)", o->predicted);
+    } else {
+        snprintf(title, len, "Predicted vs measured%s%s",
+                 v.unit ? " time" : "", filters);
+        snprintf(xlabel, len, "measured %s%s", o->measured, unit);
+        snprintf(ylabel, len, "predicted %s%s", o->predicted, unit);
+    }
+    return 0;
+}
+
+/* Log axes need positive values, and a log x axis numeric ones. */
+static int check_log(const options *o, const hk_chart *c, char *err,
+                     size_t len)
+{
+    if (o->logx && c->ncategories) {
+        snprintf(err, len, "--logx: the values of %s are not all numbers",
+                 o->x);
+        return -1;
+    }
+    for (size_t i = 0; i < c->nseries; i++)
+        for (size_t k = 0; k < c->series[i].n; k++) {
+            bool bad_x = o->logx && c->series[i].x[k] <= 0;
+            if (bad_x || (o->logy && c->series[i].y[k] <= 0)) {
+                snprintf(err, len, "--log%c: %s has values of 0 or less",
+                         bad_x ? 'x' : 'y', bad_x ? c->xlabel : c->ylabel);
+                return -1;
+            }
+        }
+    return 0;
+}
+
+static void print_points(const hk_chart *c)
+{
+    for (size_t i = 0; i < c->nseries; i++)
+        for (size_t k = 0; k < c->series[i].n; k++) {
+            const hk_chart_series *s = &c->series[i];
+            if (c->ncategories)
+                printf("%s\t%s\t%.15g\n", s->name,
+                       c->categories[(size_t)s->x[k]], s->y[k]);
+            else
+                printf("%s\t%.15g\t%.15g\n", s->name, s->x[k], s->y[k]);
+        }
+}
+
+/* Renders into PATH.XXXXXX and renames that to PATH when it is whole. */
+static int write_chart(const hk_chart *c, const char *path,
+                       const char *format, char *err, size_t len)
+{
+    size_t n = strlen(path);
+    char *tmp = malloc(n + 8);
+    if (!tmp) {
+        snprintf(err, len, "out of memory");
+        return -1;
+    }
+    snprintf(tmp, n + 8, "%s.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        snprintf(err, len, "cannot create %s: %m", path);
+        free(tmp);
+        return -1;
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    errno = 0;
+    FILE *f = fdopen(fd, "wb");
+    int rc = f ? hk_chart_render(c, format, f) : -1;
+    if (f ? ferror(f) | fclose(f) : close(fd))
+        rc = -1;
+    if (rc == 0 && rename(tmp, path) == 0) {
+        free(tmp);
+        return 0;
+    }
+    snprintf(err, len, "cannot write %s%s%s", path, errno ? ": " : "",
+             errno ? strerror(errno) : "");
+    unlink(tmp);
+    free(tmp);
+    return -1;
+}
+
+int hk_cmd_plot(int argc, char **argv)
+{
+    options o;
+    int rc = parse(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    char err[1024], title[512], xlabel[512], ylabel[512];
+    sqlite3 *db = hk_plot_open(o.db, err, sizeof err);
+    if (!db) {
+        fprintf(stderr, "hakmem plot: %s\n", err);
+        return 1;
+    }
+    hk_chart c = {.width = o.width, .height = o.height, .logx = o.logx,
+                  .logy = o.logy, .title = title, .xlabel = xlabel,
+                  .ylabel = ylabel};
+    rc = collect(db, &o, &c, title, xlabel, ylabel, sizeof title, err,
+                 sizeof err);
+    sqlite3_close(db);
+    if (o.title)
+        c.title = o.title;
+    if (o.xlabel)
+        c.xlabel = o.xlabel;
+    if (o.ylabel)
+        c.ylabel = o.ylabel;
+    if (rc == 0)
+        rc = check_log(&o, &c, err, sizeof err);
+    if (rc == 0)
+        rc = write_chart(&c, o.out, o.format, err, sizeof err);
+    if (rc == 0 && o.print)
+        print_points(&c);
+    hk_chart_free(&c);
+    if (rc < 0) {
+        fprintf(stderr, "hakmem plot: %s\n", err);
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,246 @@
+/*
+ * cmd_replay.c - `hakmem replay`: replay a trace on a real allocator in
+ * this process and print one JSON object: wall time, operations per
+ * second, RSS, and for hakmem the "syscalls" object counted by the real
+ * backend and the allocator's statistics.
+ *
+ * By default the trace is loaded whole (replay_plan.h) and replayed on
+ * one OS thread per trace thread (replay_threads.h), on hakmem's core or
+ * on the process's malloc family; only the replay is timed.  --serial
+ * runs instead the very engine `hakmem sim` runs (sim/replay.c), on the
+ * real backend, so that for any trace its system calls equal the
+ * simulator's; its time includes reading the trace.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "sim/config.h"
+#include "sim/replay.h"
+#include "sim/report.h"
+#include "experiments/replay/replay_plan.h"
+#include "experiments/replay/replay_threads.h"
+
+static const char usage[] =
+    "usage: hakmem replay [--allocator hakmem|system] [--config PARAMS.json]\n"
+    "                     [--set NAME=VALUE]... [--serial] TRACE\n"
+    "\n"
+    "Replays TRACE on a real allocator in this process and prints one JSON\n"
+    "object: the settings, the trace, wall time, operations per second, the\n"
+    "RSS when the replay started and at its peak from then on (the kernel's\n"
+    "high-water mark, reset at the start; \"peak_rss_since\" says \"process\"\n"
+    "where it could not be), and for hakmem the system calls it made\n"
+    "(\"syscalls\") and its statistics.\n"
+    "\n"
+    "  --allocator hakmem  the allocator core linked in, on the real backend,\n"
+    "                      its clock following the trace's (the default)\n"
+    "  --allocator system  the process's malloc family: glibc's, or the one\n"
+    "                      LD_PRELOAD puts in front, e.g.\n"
+    "                      LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libmimalloc.so.2\n"
+    "  --config, --set     settings, as for `hakmem sim`; touch=none|first|\n"
+    "                      pages|all says how the program writes each new\n"
+    "                      block (both allocators)\n"
+    "  --serial            one OS thread, the simulator's engine: for any\n"
+    "                      trace the same system calls as `hakmem sim`\n"
+    "                      (hakmem only; the time includes reading the trace);\n"
+    "                      the same as --set engine=serial\n"
+    "\n"
+    "Without --serial the trace is first loaded whole and checked (memory\n"
+    "grows with its events, about 32 bytes each); then each trace thread\n"
+    "runs on an OS thread of its own, all starting together, and only that\n"
+    "is timed.  A free or realloc of an object another thread handled last\n"
+    "waits for that thread.  Trace thread 0 runs on the main thread and\n"
+    "outlives the replay; the others end after their last event.\n"
+    "\n"
+    "Exit status: 0 done; 1 a bad trace (\"FILE: byte N: what\") or a failed\n"
+    "replay; 2 a usage error.\n";
+
+typedef struct options {
+    int system;
+    hk_run_config cfg;
+    const char *path;
+} options;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Make the kernel's peak RSS the RSS now (Linux >= 4.0), so that the peak
+ * reported is the replay's and not the loading's; 0 or -1. */
+static int reset_peak_rss(void)
+{
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (!f)
+        return -1;
+    int ok = fputs("5", f) >= 0;
+    return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/* The resident set now, from /proc/self/statm; 0 if unreadable. */
+static double rss_bytes(void)
+{
+    unsigned long pages = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%lu %lu", &pages, &resident) != 2)
+            resident = 0;
+        fclose(f);
+    }
+    return (double)resident * (double)sysconf(_SC_PAGESIZE);
+}
+
+/* What parse() returns when the command goes on; else the exit status. */
+enum { PARSED = -1 };
+
+static int parse(int argc, char **argv, options *o)
+{
+    static const struct option opts[] = {
+        {"allocator", required_argument, NULL, 'a'},
+        {"config", required_argument, NULL, 'c'},
+        {"set", required_argument, NULL, 's'},
+        {"serial", no_argument, NULL, 'S'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    char err[512];
+    int opt;
+    memset(o, 0, sizeof *o);
+    hk_run_config_default(&o->cfg);
+    while ((opt = getopt_long(argc, argv, "a:c:s:h", opts, NULL)) != -1) {
+        int rc = 0;
+        switch (opt) {
+        case 'a':
+            if (!strcmp(optarg, "system") || !strcmp(optarg, "hakmem")) {
+                o->system = !strcmp(optarg, "system");
+                break;
+            }
+            snprintf(err, sizeof err,
+                     "--allocator: '%s' is not hakmem or system", optarg);
+            rc = -1;
+            break;
+        case 'c': rc = hk_run_config_load(&o->cfg, optarg, err, sizeof err); break;
+        case 's': rc = hk_run_config_set_arg(&o->cfg, optarg, err, sizeof err); break;
+        case 'S': o->cfg.serial = 1; break;
+        case 'h': fputs(usage, stdout); return 0;
+        default: fputs(usage, stderr); return 2;
+        }
+        if (rc < 0) {
+            fprintf(stderr, "hakmem replay: %s\n", err);
+            return 2;
+        }
+    }
+    if (o->cfg.serial && o->system) {
+        fprintf(stderr, "hakmem replay: --serial (engine=serial) replays on "
+                "hakmem only\n");
+        return 2;
+    }
+    if (optind != argc - 1) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    o->path = argv[optind];
+    return PARSED;
+}
+
+typedef struct measured {
+    hk_replay_stats st;
+    double wall_s;
+    double start_rss;
+    int peak_reset; /* the peak RSS counts from the replay's start */
+    uint32_t os_threads;
+} measured;
+
+static void start_measuring(measured *m)
+{
+    m->peak_reset = reset_peak_rss() == 0;
+    m->start_rss = rss_bytes();
+}
+
+static int replay_serial(const options *o, hk_allocator *a, measured *m,
+                         char *err, size_t errlen)
+{
+    start_measuring(m);
+    m->os_threads = 1;
+    double t0 = now_s();
+    int rc = hk_replay(a, o->path, o->cfg.touch, &m->st, err, errlen);
+    m->wall_s = now_s() - t0;
+    return rc;
+}
+
+static int replay_threaded(const options *o, hk_allocator *a, measured *m,
+                           char *err, size_t errlen)
+{
+    hk_replay_plan plan;
+    hk_replay_result res;
+    if (hk_replay_plan_load(&plan, o->path, err, errlen) < 0)
+        return -1;
+    start_measuring(m);
+    int rc = hk_replay_threads(&plan, a, o->cfg.touch, &res, err, errlen);
+    m->st = plan.stats;
+    m->st.failed = res.failed;
+    m->wall_s = (double)res.wall_ns * 1e-9;
+    m->os_threads = res.os_threads;
+    hk_replay_plan_free(&plan);
+    return rc;
+}
+
+static void report(const options *o, hk_allocator *a, const measured *m)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "backend", "real");
+    cJSON_AddStringToObject(root, "allocator", a ? "hakmem" : "system");
+    cJSON_AddStringToObject(root, "engine", o->cfg.serial ? "serial" : "threads");
+    cJSON_AddItemToObject(root, "settings", hk_report_settings(&o->cfg));
+    cJSON_AddItemToObject(root, "trace", hk_report_trace(o->path, &m->st));
+    cJSON_AddNumberToObject(root, "threads", m->os_threads);
+    cJSON_AddNumberToObject(root, "wall_s", m->wall_s);
+    cJSON_AddNumberToObject(root, "ops_per_s",
+                            m->wall_s > 0 ? (double)m->st.events / m->wall_s
+                                          : 0);
+    cJSON_AddNumberToObject(root, "start_rss_bytes", m->start_rss);
+    cJSON_AddNumberToObject(root, "peak_rss_bytes",
+                            (double)ru.ru_maxrss * 1024);
+    cJSON_AddStringToObject(root, "peak_rss_since",
+                            m->peak_reset ? "replay" : "process");
+    if (a) {
+        hk_os_counts os;
+        hk_os_counts_get(&os);
+        cJSON_AddItemToObject(root, "syscalls", hk_report_syscalls(&os));
+        cJSON_AddItemToObject(root, "allocator_stats", hk_report_allocator(a));
+    }
+    hk_report_print(root);
+}
+
+int hk_cmd_replay(int argc, char **argv)
+{
+    options o;
+    int status = parse(argc, argv, &o);
+    if (status != PARSED)
+        return status;
+    hk_allocator *a = NULL;
+    if (!o.system && (!(a = malloc(sizeof *a)) ||
+                      hk_alloc_init(a, &o.cfg.params) < 0)) {
+        fprintf(stderr, "hakmem replay: cannot set up the allocator\n");
+        return 1;
+    }
+    measured m = {0};
+    char err[512] = "";
+    int rc = o.cfg.serial ? replay_serial(&o, a, &m, err, sizeof err)
+                      : replay_threaded(&o, a, &m, err, sizeof err);
+    if (rc < 0) {
+        fprintf(stderr, "hakmem replay: %s\n", err);
+        return 1;
+    }
+    report(&o, a, &m);
+    return 0;
+}

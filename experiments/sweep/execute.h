@@ -1,0 +1,53 @@
+/*
+ * execute.h - running a plan's points into the database: each point not
+ * stored yet runs as `hakmem sim` or `hakmem replay` in a child process,
+ * and what it prints is stored with the run's provenance (version, host,
+ * start time) in one transaction.  A failed point is reported with its
+ * command and its stderr and is not stored; the others go on.
+ */
+#ifndef HK_EXECUTE_H
+#define HK_EXECUTE_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "experiments/sweep/db.h"
+#include "experiments/sweep/points.h"
+#include "experiments/sweep/spec.h"
+
+typedef struct hk_exec {
+    const char *label;       /* the command, for messages */
+    const hk_spec *spec;
+    hk_db *db;
+    unsigned jobs;           /* points run at once */
+    char hakmem[PATH_MAX];   /* the hakmem program next to this one */
+    char version[128];       /* `git describe --always --dirty`, or unknown */
+    char host[256];
+} hk_exec;
+
+/* Where generated traces are kept unless a command is told otherwise. */
+#define HK_TRACE_CACHE "results/traces"
+
+/*
+ * Everything a command needs before it runs points: load the spec (which
+ * must have a baseline if need_baseline), make its traces (into
+ * trace_cache), open the database (db_path, or else the spec's), find
+ * hakmem, read version and host.  0, or the exit status to end with
+ * after the reason was printed: 2 when the spec or the arguments are
+ * wrong, 1 for anything else.
+ */
+int hk_exec_open(hk_exec *x, hk_spec *s, const char *label,
+                 const char *spec_path, int need_baseline,
+                 const char *db_path, const char *trace_cache);
+void hk_exec_close(hk_exec *x, hk_spec *s);
+
+/*
+ * Run the points of plan that are not dups, whose number among those is
+ * `shard` modulo `shards`, and that the database lacks.  Progress and
+ * failures go to stderr.  The number of points that failed, or -1 with
+ * err when the database or the system failed (then it stops early).
+ */
+long hk_execute(const hk_exec *x, const hk_plan *plan, unsigned shard,
+                unsigned shards, char *err, size_t errlen);
+
+#endif
