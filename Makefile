@@ -189,22 +189,24 @@ $(B)/fuzz/fuzz_reader: traces/fuzz_reader.c $(TRACE_SRC)
 all: $(B)/libhakmem.so $(B)/libhakmem_direct.a $(B)/libhakmem-record.so \
      $(B)/hakmem $(LIBEXEC_BIN) $(BENCH_BIN) $(TEST_BIN)
 
-# Installs missing packages first (as root or through sudo), then builds;
-# the unit and stress tests run once more against the debug build.
+# The allocator with core/'s invariants asserted (core/debug.h): the unit
+# and stress tests built into $(DEBUG_B), which tests/run.sh also runs.
+DEBUG_B    := $(B)/debug
+DEBUG_MAKE := $(MAKE) B=$(DEBUG_B) OPT="-O1 -DHK_DEBUG=1" debug-build
+debug-build: $(B)/libhakmem.so $(UNIT:%=$(B)/tests/unit_%) $(B)/tests/stress \
+             $(B)/tests/api_conformance
+
+# Installs missing packages first (as root or through sudo), then builds.
 test:
 	.ci/deps.sh
 	$(MAKE) all
-	$(MAKE) B=$(B)/debug OPT="-O1 -DHK_DEBUG=1" debug-build
+	$(DEBUG_MAKE)
 	tests/run.sh
 
-# The allocator with core/'s invariants asserted (core/debug.h).
-DEBUG_B := $(B)/debug
-debug-build: $(B)/libhakmem.so $(filter $(B)/tests/unit_% $(B)/tests/stress \
-                                        $(B)/tests/api_conformance,$(TEST_BIN))
 debug:
-	$(MAKE) B=$(DEBUG_B) OPT="-O1 -DHK_DEBUG=1" debug-build
+	$(DEBUG_MAKE)
 	HAKMEM_LIB=$(DEBUG_B)/libhakmem.so tests/run.sh \
-	    $(addprefix $(DEBUG_B)/tests/unit_,$(UNIT)) \
+	    $(UNIT:%=$(DEBUG_B)/tests/unit_%) \
 	    "with_hakmem $(DEBUG_B)/tests/stress" \
 	    "with_hakmem $(DEBUG_B)/tests/api_conformance"
 

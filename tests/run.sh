@@ -15,6 +15,9 @@
 #   build/tests/tlb_test, build/tests/trace_roundtrip
 #                                 the simulator's and the traces' unit
 #                                 tests, run directly
+#   build/debug/tests/unit_*, build/debug/tests/stress
+#                                 the same on the debug build (core/'s
+#                                 invariants asserted), if it is built
 #   tests/*.sh, tests/*/*.sh      scripted tests, except this one; among
 #                                 them tests/preload/*.sh, real programs
 #                                 run plain and preloaded
@@ -78,6 +81,15 @@ discover() {
         build/tests/trace_roundtrip; do
         [[ -e $test ]] && add "$test" "$test"
     done
+    # The unit and stress tests once more on the debug build, which asserts
+    # core/'s invariants (`make test` builds it into build/debug).
+    if [[ -e build/debug/libhakmem.so ]]; then
+        for test in build/debug/tests/unit_*; do
+            add "$test" "$test"
+        done
+        add build/debug/tests/stress "HAKMEM_LIB=build/debug/libhakmem.so \
+            with_hakmem build/debug/tests/stress"
+    fi
     for test in tests/*.sh tests/*/*.sh; do
         [[ $test != tests/run.sh ]] && add "$test" "$test"
     done
