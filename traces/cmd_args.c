@@ -88,6 +88,9 @@ int hk_parse_args(const char *cmd, const char *usage, int argc, char **argv,
             return hk_usage_error(cmd, usage, "%s takes no value", o->name);
         if (c == '?')
             return hk_usage_error(cmd, usage, "unknown option '%s'", given);
+        /* "-o=FILE" as well as "-o FILE" and "-oFILE", as before getopt. */
+        if (optarg && c < HELP && optarg == given + 2 && *optarg == '=')
+            optarg++;
         if (o->flag)
             *o->flag = 1;
         else if (o->text)
