@@ -23,11 +23,10 @@ static uint32_t min_u32(uint64_t a, uint64_t b)
 
 int hk_alloc_init(hk_allocator *a, const hk_params *p)
 {
-    if (p->ss_size & (p->ss_size - 1) || p->ss_size < ((size_t)1 << 20))
+    if (hk_params_check(p, NULL, 0) != 0)
         return -1;
     memset(a, 0, sizeof *a);
     a->params = *p;
-    a->ss_size = p->ss_size;
     unsigned ss_shift = log2_exact(p->ss_size);
     a->unit_shift = ss_shift - 6 > MIN_UNIT_SHIFT ? ss_shift - 6
                                                   : MIN_UNIT_SHIFT;
@@ -48,8 +47,6 @@ int hk_alloc_init(hk_allocator *a, const hk_params *p)
         ci->front_cap = p->shared_pool ? min_u32(p->front_cap, by_bytes) : 0;
         ci->refill = min_u32(p->refill, ci->front_cap);
     }
-    for (size_t i = 0; i <= HK_FAST_MAX / 16; i++)
-        a->class_of_small[i] = (uint8_t)hk_class_of(i * 16);
     hk_registry_init(&a->registry);
     hk_pool_init(&a->pool);
     hk_large_init(&a->large);

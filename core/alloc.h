@@ -32,10 +32,8 @@ typedef struct hk_class_info {
 } hk_class_info;
 
 typedef struct hk_allocator {
-    uint8_t class_of_small[HK_FAST_MAX / 16 + 1]; /* by (n + 15) / 16 */
     unsigned unit_shift;
     unsigned units;            /* units per SuperSlab */
-    size_t ss_size;
     hk_registry registry;
     hk_params params;
     hk_class_info cls[HK_CLASSES];
@@ -44,7 +42,7 @@ typedef struct hk_allocator {
 } hk_allocator;
 
 /* Set up an allocator; nothing is mapped until first use.  Returns -1 if
- * the parameters are inconsistent. */
+ * a parameter is out of range (see hk_params_check). */
 int hk_alloc_init(hk_allocator *a, const hk_params *p);
 
 /* Unmap everything the allocator ever mapped. */
@@ -66,7 +64,7 @@ void hk_alloc_snapshot(hk_allocator *a, hk_stats_snapshot *out);
 static inline void *hk_malloc_fast(hk_allocator *a, hk_heap *h, size_t n)
 {
     if (__builtin_expect(n <= HK_FAST_MAX, 1)) {
-        hk_front *f = &h->front[(size_t)a->class_of_small[(n + 15) >> 4]];
+        hk_front *f = &h->front[(size_t)hk_class_of_small(n)];
         uint32_t count = f->count;
         if (__builtin_expect(count != 0, 1)) {
             f->count = count - 1;

@@ -14,39 +14,48 @@
 
 #include "alloc.h"
 
-static void slab_link(hk_slab **head, hk_slab *s, int where)
+/* Slabs join a heap's lists only through these three, which keep
+ * s->full true exactly for the slabs on full[c]. */
+static void avail_push(hk_heap *h, unsigned c, hk_slab *s)
 {
-    s->where = (uint8_t)where;
-    s->prev = NULL;
-    s->next = *head;
-    if (*head)
-        (*head)->prev = s;
-    *head = s;
+    s->full = 0;
+    hk_list_push_front(&h->avail[c], &s->link);
 }
 
-/* Link s second, so that the head keeps serving refills. */
-static void slab_link_second(hk_slab **head, hk_slab *s, int where)
+/* Link s second, so that the first keeps serving refills. */
+static void avail_push_second(hk_heap *h, unsigned c, hk_slab *s)
 {
-    if (!*head) {
-        slab_link(head, s, where);
-        return;
-    }
-    s->where = (uint8_t)where;
-    s->prev = *head;
-    s->next = (*head)->next;
-    if (s->next)
-        s->next->prev = s;
-    (*head)->next = s;
-}
-
-static void slab_unlink(hk_slab **head, hk_slab *s)
-{
-    if (s->prev)
-        s->prev->next = s->next;
+    hk_list *l = &h->avail[c];
+    s->full = 0;
+    if (hk_list_empty(l))
+        hk_list_push_front(l, &s->link);
     else
-        *head = s->next;
-    if (s->next)
-        s->next->prev = s->prev;
+        hk_list_insert_after(l, hk_list_first(l), &s->link);
+}
+
+static void full_push(hk_heap *h, unsigned c, hk_slab *s)
+{
+    HK_ASSERT(hk_slab_exhausted(s));
+    s->full = 1;
+    hk_list_push_front(&h->full[c], &s->link);
+}
+
+/* Class c of h at rest: the front within its bound; every slab owned by
+ * h, of class c, on the list its state says (exhausted ones on full[c],
+ * the others on avail[c]); used never above the blocks ever carved. */
+static void heap_verify(hk_heap *h, unsigned c)
+{
+    HK_ASSERT(h->front[c].count <= h->front[c].cap);
+    for (int on_full = 0; on_full < 2; on_full++)
+        hk_list_foreach(n, on_full ? &h->full[c] : &h->avail[c]) {
+            hk_slab *s = hk_slab_at(n);
+            HK_ASSERT(atomic_load_explicit(&s->owner, memory_order_relaxed) ==
+                      h);
+            HK_ASSERT(s->cls == c && s->ss->unit_cls[s->first_unit] == c);
+            HK_ASSERT(s->full == on_full);
+            HK_ASSERT(hk_slab_exhausted(s) == on_full);
+            HK_ASSERT(s->used <= (size_t)(s->bump - s->start) / s->size);
+        }
 }
 
 static size_t heap_bytes(const hk_allocator *a)
@@ -120,15 +129,17 @@ void hk_heap_give_back(hk_heap *h, void *p)
         return;
     }
     unsigned c = s->cls;
+    HK_ASSERT(s->used > 0 && s->full == hk_slab_exhausted(s));
     hk_slab_put_local(s, p);
-    if (s->where == HK_SLAB_FULL) {
-        slab_unlink(&h->full[c], s);
-        slab_link_second(&h->avail[c], s, HK_SLAB_AVAIL);
+    if (s->full) {
+        hk_list_remove(&h->full[c], &s->link);
+        avail_push_second(h, c, s);
     }
     /* Without a front cache nothing pins an empty slab, not even the one
      * refills use: it goes back at once, as before the shared pool. */
-    if (s->used == 0 && (h->avail[c] != s || !h->front[c].cap)) {
-        slab_unlink(&h->avail[c], s);
+    if (s->used == 0 &&
+        (hk_list_first(&h->avail[c]) != &s->link || !h->front[c].cap)) {
+        hk_list_remove(&h->avail[c], &s->link);
         h->stats[c].slabs_released++;
         hk_pool_release_slab(a, s);
     }
@@ -145,6 +156,8 @@ void hk_heap_flush(hk_heap *h, unsigned c, uint32_t n)
     f->count -= n;
     h->stats[c].flushes++;
     h->stats[c].flushed += n;
+    if (HK_DEBUG)
+        heap_verify(h, c);
 }
 
 /* Slabs on full[c] that other threads freed into become available. */
@@ -155,16 +168,16 @@ static void collect_remote(hk_heap *h, unsigned c)
     if (hint == h->remote_seen[c])
         return;
     h->remote_seen[c] = hint;
-    for (hk_slab *s = h->full[c], *next; s; s = next) {
-        next = s->next;
+    hk_list_foreach(n, &h->full[c]) {
+        hk_slab *s = hk_slab_at(n);
         if (!hk_slab_drain_remote(s))
             continue;
-        slab_unlink(&h->full[c], s);
-        if (s->used == 0 && h->avail[c]) {
+        hk_list_remove(&h->full[c], &s->link);
+        if (s->used == 0 && !hk_list_empty(&h->avail[c])) {
             h->stats[c].slabs_released++;
             hk_pool_release_slab(h->alloc, s);
         } else {
-            slab_link_second(&h->avail[c], s, HK_SLAB_AVAIL);
+            avail_push_second(h, c, s);
         }
     }
 }
@@ -172,11 +185,11 @@ static void collect_remote(hk_heap *h, unsigned c)
 static hk_slab *next_slab(hk_heap *h, unsigned c)
 {
     collect_remote(h, c);
-    if (h->avail[c])
-        return h->avail[c];
+    if (!hk_list_empty(&h->avail[c]))
+        return hk_slab_at(hk_list_first(&h->avail[c]));
     hk_slab *s = hk_pool_acquire_slab(h->alloc, h, c);
     if (s)
-        slab_link(&h->avail[c], s, HK_SLAB_AVAIL);
+        avail_push(h, c, s);
     return s;
 }
 
@@ -185,17 +198,20 @@ static uint32_t take(hk_heap *h, unsigned c, void **out, uint32_t want)
 {
     uint32_t got = 0;
     while (got < want) {
-        hk_slab *s = h->avail[c];
+        hk_link *first = hk_list_first(&h->avail[c]);
+        hk_slab *s = first ? hk_slab_at(first) : NULL;
         if (!s && (got || !(s = next_slab(h, c))))
             break;
         got += hk_slab_take(s, out + got, want - got);
         if (hk_slab_exhausted(s) && !hk_slab_drain_remote(s)) {
-            slab_unlink(&h->avail[c], s);
-            slab_link(&h->full[c], s, HK_SLAB_FULL);
+            hk_list_remove(&h->avail[c], &s->link);
+            full_push(h, c, s);
         }
     }
     h->stats[c].front_misses++;
     h->stats[c].refilled += got;
+    if (HK_DEBUG)
+        heap_verify(h, c);
     return got;
 }
 
@@ -224,11 +240,10 @@ void *hk_heap_refill(hk_heap *h, unsigned c)
     return out[got - 1];
 }
 
-static void hand_over(hk_heap *h, hk_slab **list)
+static void hand_over(hk_heap *h, hk_list *list)
 {
-    while (*list) {
-        hk_slab *s = *list;
-        slab_unlink(list, s);
+    for (hk_link *n; (n = hk_list_pop_front(list)) != NULL;) {
+        hk_slab *s = hk_slab_at(n);
         hk_slab_drain_remote(s);
         if (s->used == 0) {
             h->stats[s->cls].slabs_released++;

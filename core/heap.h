@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "list.h"
 #include "sizeclass.h"
 #include "stats.h"
 #include "superslab.h"
@@ -32,8 +33,8 @@ typedef struct hk_front {
 typedef struct hk_heap {
     hk_front front[HK_CLASSES + 1]; /* + HK_CLASS_NONE, which has cap 0 */
     struct hk_allocator *alloc;
-    hk_slab *avail[HK_CLASSES]; /* head: the slab refills take from */
-    hk_slab *full[HK_CLASSES];
+    hk_list avail[HK_CLASSES]; /* first: the slab refills take from */
+    hk_list full[HK_CLASSES];
     _Atomic uint64_t remote_hint[HK_CLASSES];
     uint64_t remote_seen[HK_CLASSES];
     hk_class_stats stats[HK_CLASSES];

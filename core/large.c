@@ -51,13 +51,14 @@ void *hk_large_alloc(hk_allocator *a, size_t n, size_t align, int zero)
     if (n > SIZE_MAX / 2 - offset)
         return NULL;
     size_t bytes = large_round(offset + n);
-    size_t map_align = align > a->ss_size ? align : a->ss_size;
+    size_t ss_size = a->params.ss_size;
+    size_t map_align = align > ss_size ? align : ss_size;
     char *base = NULL;
     int fresh = 1;
 
     hk_lock_acquire(&l->lock);
     l->stats.allocs++;
-    if (align <= a->ss_size)
+    if (align <= ss_size)
         for (unsigned i = l->cached; i-- > 0;)
             if (l->cache[i].bytes == bytes) {
                 base = l->cache[i].base;
@@ -92,11 +93,7 @@ void *hk_large_alloc(hk_allocator *a, size_t n, size_t align, int zero)
         hk_os_unmap(base, bytes);
         return NULL;
     }
-    h->prev = NULL;
-    h->next = l->live;
-    if (l->live)
-        l->live->prev = h;
-    l->live = h;
+    hk_list_push_front(&l->live, &h->link);
     l->stats.live_bytes += bytes;
     if (l->stats.live_bytes > l->stats.peak_bytes)
         l->stats.peak_bytes = l->stats.live_bytes;
@@ -112,12 +109,7 @@ void hk_large_free(hk_allocator *a, hk_large_hdr *h)
 
     hk_lock_acquire(&l->lock);
     hk_registry_set(&a->registry, (char *)h + h->offset, 1, 0);
-    if (h->prev)
-        h->prev->next = h->next;
-    else
-        l->live = h->next;
-    if (h->next)
-        h->next->prev = h->prev;
+    hk_list_remove(&l->live, &h->link);
     l->stats.frees++;
     l->stats.live_bytes -= bytes;
 
@@ -164,9 +156,9 @@ void hk_large_destroy(hk_allocator *a)
     hk_large *l = &a->large;
     while (l->cached)
         cache_evict_oldest(a);
-    for (hk_large_hdr *h = l->live, *next; h; h = next) {
-        next = h->next;
+    hk_list_foreach(n, &l->live) {
+        hk_large_hdr *h = hk_list_entry(n, hk_large_hdr, link);
         hk_os_unmap(h, h->map_bytes);
     }
-    l->live = NULL;
+    hk_list_init(&l->live);
 }

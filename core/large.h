@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "list.h"
 #include "lock.h"
 #include "stats.h"
 
@@ -25,7 +26,7 @@ struct hk_allocator;
 typedef struct hk_large_hdr {
     size_t map_bytes;
     size_t offset; /* user pointer - mapping start */
-    struct hk_large_hdr *next, *prev; /* live large blocks */
+    hk_link link; /* on the list of live large blocks */
 } hk_large_hdr;
 
 typedef struct hk_large_slot {
@@ -37,7 +38,7 @@ typedef struct hk_large_slot {
 
 typedef struct hk_large {
     hk_lock lock;
-    hk_large_hdr *live;
+    hk_list live;
     hk_large_slot cache[HK_LARGE_CACHE_SLOTS]; /* oldest first */
     unsigned cached;
     size_t cached_bytes;

@@ -17,24 +17,13 @@ void hk_lru_push(hk_allocator *a, hk_ss *ss)
         return;
     }
     if (pool->lru_count == a->params.lru_cap) {
-        hk_ss *old = pool->lru_tail;
-        pool->lru_tail = old->prev;
-        if (pool->lru_tail)
-            pool->lru_tail->next = NULL;
-        else
-            pool->lru_head = NULL;
+        hk_ss *old = hk_list_entry(hk_list_last(&pool->lru), hk_ss, link);
+        hk_list_remove(&pool->lru, &old->link);
         pool->lru_count--;
         pool->stats.ss_evicted++;
         hk_ss_unmap(a, old);
     }
-    ss->where = HK_SS_LRU;
-    ss->prev = NULL;
-    ss->next = pool->lru_head;
-    if (pool->lru_head)
-        pool->lru_head->prev = ss;
-    else
-        pool->lru_tail = ss;
-    pool->lru_head = ss;
+    hk_list_push_front(&pool->lru, &ss->link);
     pool->lru_count++;
     pool->stats.ss_cached++;
 }
@@ -42,14 +31,9 @@ void hk_lru_push(hk_allocator *a, hk_ss *ss)
 hk_ss *hk_lru_pop(hk_allocator *a)
 {
     hk_pool *pool = &a->pool;
-    hk_ss *ss = pool->lru_head;
-    if (!ss)
+    hk_link *n = hk_list_pop_front(&pool->lru);
+    if (!n)
         return NULL;
-    pool->lru_head = ss->next;
-    if (pool->lru_head)
-        pool->lru_head->prev = NULL;
-    else
-        pool->lru_tail = NULL;
     pool->lru_count--;
-    return ss;
+    return hk_list_entry(n, hk_ss, link);
 }

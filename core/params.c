@@ -100,6 +100,34 @@ static int parse_word(const hk_param_info *info, const char *s, uint64_t *out)
     return parse_number(s, out);
 }
 
+/* Is v within the parameter's range (and a power of two, for ss_size)?
+ * Returns 0, or -1 after writing why not into err. */
+static int check_value(const hk_param_info *info, uint64_t v, char *err,
+                       size_t errlen)
+{
+    if (v < info->min || v > info->max) {
+        snprintf(err, errlen, "%s: %llu is outside [%llu, %llu]", info->name,
+                 (unsigned long long)v, (unsigned long long)info->min,
+                 (unsigned long long)info->max);
+        return -1;
+    }
+    if (info->offset == offsetof(hk_params, ss_size) && (v & (v - 1)) != 0) {
+        snprintf(err, errlen, "ss_size: %llu is not a power of two",
+                 (unsigned long long)v);
+        return -1;
+    }
+    return 0;
+}
+
+int hk_params_check(const hk_params *p, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < hk_param_count; i++)
+        if (check_value(&hk_param_table[i],
+                        hk_param_get(p, &hk_param_table[i]), err, errlen) != 0)
+            return -1;
+    return 0;
+}
+
 int hk_params_set(hk_params *p, const char *name, const char *text,
                   char *err, size_t errlen)
 {
@@ -116,17 +144,8 @@ int hk_params_set(hk_params *p, const char *name, const char *text,
                              : "a non-negative integer (K/M/G suffix allowed)");
         return -1;
     }
-    if (v < info->min || v > info->max) {
-        snprintf(err, errlen, "%s: %llu is outside [%llu, %llu]", name,
-                 (unsigned long long)v, (unsigned long long)info->min,
-                 (unsigned long long)info->max);
+    if (check_value(info, v, err, errlen) != 0)
         return -1;
-    }
-    if (info->offset == offsetof(hk_params, ss_size) && (v & (v - 1)) != 0) {
-        snprintf(err, errlen, "ss_size: %llu is not a power of two",
-                 (unsigned long long)v);
-        return -1;
-    }
     *param_slot(p, info) = v;
     return 0;
 }

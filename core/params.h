@@ -53,6 +53,10 @@ const hk_param_info *hk_param_find(const char *name);
 int hk_params_set(hk_params *p, const char *name, const char *text,
                   char *err, size_t errlen);
 
+/* Is every value within its parameter's range?  Returns 0, or -1 after
+ * writing into err (which may be NULL when errlen is 0) what is not. */
+int hk_params_check(const hk_params *p, char *err, size_t errlen);
+
 uint64_t hk_param_get(const hk_params *p, const hk_param_info *info);
 
 /* The value as text: a word for symbolic parameters, else decimal. */

@@ -34,28 +34,9 @@ static uint64_t span_bits(unsigned first, unsigned units)
     return (units == 64 ? ~0ull : ((1ull << units) - 1)) << first;
 }
 
-static hk_ss **partial_list(hk_allocator *a, unsigned c)
+static hk_list *partial_list(hk_allocator *a, unsigned c)
 {
     return &a->pool.partial[a->params.shared_pool ? 0 : c];
-}
-
-static void ss_link(hk_ss **head, hk_ss *ss)
-{
-    ss->prev = NULL;
-    ss->next = *head;
-    if (*head)
-        (*head)->prev = ss;
-    *head = ss;
-}
-
-static void ss_unlink(hk_ss **head, hk_ss *ss)
-{
-    if (ss->prev)
-        ss->prev->next = ss->next;
-    else
-        *head = ss->next;
-    if (ss->next)
-        ss->next->prev = ss->prev;
 }
 
 static void ss_reset(hk_allocator *a, hk_ss *ss, unsigned c)
@@ -74,13 +55,14 @@ static hk_ss *ss_map(hk_allocator *a, unsigned c)
                         ? a->params.lru_cap - pool->lru_count
                         : 0;
     uint64_t n = 1 + (a->params.prewarm < room ? a->params.prewarm : room);
-    char *base = hk_os_map(n * a->ss_size, a->ss_size);
+    size_t bytes = a->params.ss_size;
+    char *base = hk_os_map(n * bytes, bytes);
     if (!base)
         return NULL;
     for (uint64_t i = 0; i < n; i++) {
-        hk_ss *ss = (hk_ss *)(base + i * a->ss_size);
-        if (hk_registry_set(&a->registry, ss, a->ss_size, (uintptr_t)ss) != 0) {
-            hk_os_unmap(base + i * a->ss_size, (n - i) * a->ss_size);
+        hk_ss *ss = (hk_ss *)(base + i * bytes);
+        if (hk_registry_set(&a->registry, ss, bytes, (uintptr_t)ss) != 0) {
+            hk_os_unmap(base + i * bytes, (n - i) * bytes);
             if (i == 0)
                 return NULL;
             n = i;
@@ -88,11 +70,7 @@ static hk_ss *ss_map(hk_allocator *a, unsigned c)
         }
         ss_reset(a, ss, c);
         ss->dirty_units = 0;
-        ss->all_prev = NULL;
-        ss->all_next = pool->all;
-        if (pool->all)
-            pool->all->all_prev = ss;
-        pool->all = ss;
+        hk_list_push_front(&pool->all, &ss->all_link);
     }
     pool->stats.ss_mapped += n;
     pool->stats.ss_live += n;
@@ -100,21 +78,16 @@ static hk_ss *ss_map(hk_allocator *a, unsigned c)
         pool->stats.ss_peak = pool->stats.ss_live;
     pool->class_stats[c].ss_mapped += n;
     for (uint64_t i = 1; i < n; i++)
-        hk_lru_push(a, (hk_ss *)(base + i * a->ss_size));
+        hk_lru_push(a, (hk_ss *)(base + i * bytes));
     return (hk_ss *)base;
 }
 
 void hk_ss_unmap(hk_allocator *a, hk_ss *ss)
 {
     hk_pool *pool = &a->pool;
-    if (ss->all_prev)
-        ss->all_prev->all_next = ss->all_next;
-    else
-        pool->all = ss->all_next;
-    if (ss->all_next)
-        ss->all_next->all_prev = ss->all_prev;
-    hk_registry_set(&a->registry, ss, a->ss_size, 0);
-    hk_os_unmap(ss, a->ss_size);
+    hk_list_remove(&pool->all, &ss->all_link);
+    hk_registry_set(&a->registry, ss, a->params.ss_size, 0);
+    hk_os_unmap(ss, a->params.ss_size);
     pool->stats.ss_unmapped++;
     pool->stats.ss_live--;
 }
@@ -160,28 +133,36 @@ static hk_slab *slab_carve(hk_allocator *a, hk_ss *ss, unsigned first,
 
 static hk_slab *adopt(hk_allocator *a, hk_heap *h, unsigned c)
 {
-    hk_slab *s = a->pool.abandoned[c];
-    if (!s)
+    hk_link *n = hk_list_pop_front(&a->pool.abandoned[c]);
+    if (!n)
         return NULL;
-    a->pool.abandoned[c] = s->next;
-    if (s->next)
-        s->next->prev = NULL;
+    hk_slab *s = hk_slab_at(n);
     atomic_store_explicit(&s->owner, h, memory_order_relaxed);
     hk_slab_drain_remote(s);
     h->stats[c].slabs_adopted++;
     return s;
 }
 
+/* The first SuperSlab on list with `units` contiguous free units, and
+ * the first of those units in *first; or NULL. */
+static hk_ss *ss_with_span(hk_allocator *a, hk_list *list, unsigned units,
+                           int *first)
+{
+    hk_list_foreach(n, list) {
+        hk_ss *ss = hk_list_entry(n, hk_ss, link);
+        if ((*first = find_span(ss, units, a->units)) >= 0)
+            return ss;
+    }
+    return NULL;
+}
+
 static hk_slab *carve_new(hk_allocator *a, unsigned c)
 {
     hk_pool *pool = &a->pool;
-    hk_ss **list = partial_list(a, c);
+    hk_list *list = partial_list(a, c);
     unsigned units = a->cls[c].units;
-    hk_ss *ss;
-    int first = -1;
-    for (ss = *list; ss; ss = ss->next)
-        if ((first = find_span(ss, units, a->units)) >= 0)
-            break;
+    int first;
+    hk_ss *ss = ss_with_span(a, list, units, &first);
     if (!ss) {
         ss = hk_lru_pop(a);
         if (ss) {
@@ -193,15 +174,12 @@ static hk_slab *carve_new(hk_allocator *a, unsigned c)
             if (!ss)
                 return NULL;
         }
-        ss->where = HK_SS_PARTIAL;
-        ss_link(list, ss);
+        hk_list_push_front(list, &ss->link);
         first = find_span(ss, units, a->units);
     }
     hk_slab *s = slab_carve(a, ss, (unsigned)first, c);
-    if (!ss->free_units) {
-        ss_unlink(list, ss);
-        ss->where = HK_SS_FULL;
-    }
+    if (!ss->free_units)
+        hk_list_remove(list, &ss->link);
     return s;
 }
 
@@ -230,7 +208,6 @@ static void release_locked(hk_allocator *a, hk_slab *s, uint64_t now)
     hk_os_touch(ss, sizeof ss->unit_cls);
     memset(&ss->unit_cls[s->first_unit], HK_CLASS_NONE, s->units);
     atomic_store_explicit(&s->owner, NULL, memory_order_relaxed);
-    s->where = HK_SLAB_UNUSED;
     int was_full = ss->free_units == 0;
     ss->free_units |= bits;
     if (!ss->dirty_units)
@@ -240,13 +217,11 @@ static void release_locked(hk_allocator *a, hk_slab *s, uint64_t now)
         pool->next_purge)
         pool->next_purge =
             ss->dirty_since + a->params.purge_delay * 1000000ull;
-    hk_ss **list = partial_list(a, ss->cls);
-    if (was_full) {
-        ss->where = HK_SS_PARTIAL;
-        ss_link(list, ss);
-    }
+    hk_list *list = partial_list(a, ss->cls);
+    if (was_full)
+        hk_list_push_front(list, &ss->link);
     if (ss->free_units == all_units(a)) {
-        ss_unlink(list, ss);
+        hk_list_remove(list, &ss->link);
         hk_lru_push(a, ss);
     }
 }
@@ -265,12 +240,7 @@ void hk_pool_abandon_slab(hk_allocator *a, hk_slab *s)
     hk_pool *pool = &a->pool;
     hk_lock_acquire(&pool->lock);
     atomic_store_explicit(&s->owner, NULL, memory_order_relaxed);
-    s->where = HK_SLAB_ABANDONED;
-    s->prev = NULL;
-    s->next = pool->abandoned[s->cls];
-    if (s->next)
-        s->next->prev = s;
-    pool->abandoned[s->cls] = s;
+    hk_list_push_front(&pool->abandoned[s->cls], &s->link);
     hk_lock_release(&pool->lock);
 }
 
@@ -278,17 +248,12 @@ void hk_pool_abandon_slab(hk_allocator *a, hk_slab *s)
 static void reclaim_abandoned(hk_allocator *a, uint64_t now)
 {
     for (unsigned c = 0; c < HK_CLASSES; c++)
-        for (hk_slab *s = a->pool.abandoned[c], *next; s; s = next) {
-            next = s->next;
+        hk_list_foreach(n, &a->pool.abandoned[c]) {
+            hk_slab *s = hk_slab_at(n);
             hk_slab_drain_remote(s);
             if (s->used)
                 continue;
-            if (s->prev)
-                s->prev->next = s->next;
-            else
-                a->pool.abandoned[c] = s->next;
-            if (s->next)
-                s->next->prev = s->prev;
+            hk_list_remove(&a->pool.abandoned[c], &s->link);
             release_locked(a, s, now);
         }
 }
@@ -317,7 +282,8 @@ static void purge_pass(hk_allocator *a, uint64_t now, int force)
     uint64_t delay = a->params.purge_delay * 1000000ull;
     uint64_t next = NEVER;
     reclaim_abandoned(a, now);
-    for (hk_ss *ss = a->pool.all; ss; ss = ss->all_next) {
+    hk_list_foreach(n, &a->pool.all) {
+        hk_ss *ss = hk_list_entry(n, hk_ss, all_link);
         if (!ss->dirty_units)
             continue;
         if (force || now - ss->dirty_since >= delay)
@@ -348,8 +314,9 @@ size_t hk_pool_purge(hk_allocator *a, int force)
 void hk_pool_destroy(hk_allocator *a)
 {
     hk_pool *pool = &a->pool;
-    while (pool->all)
-        hk_ss_unmap(a, pool->all);
+    while (!hk_list_empty(&pool->all))
+        hk_ss_unmap(a, hk_list_entry(hk_list_first(&pool->all), hk_ss,
+                                     all_link));
     for (hk_heap *h = pool->heaps, *next; h; h = next) {
         next = h->next;
         hk_os_unmap(h, h->map_bytes);

@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 
+#include "list.h"
 #include "lock.h"
 #include "sizeclass.h"
 #include "stats.h"
@@ -21,15 +22,13 @@
 struct hk_allocator;
 struct hk_heap;
 
-enum hk_ss_where { HK_SS_PARTIAL, HK_SS_FULL, HK_SS_LRU };
-
 typedef struct hk_pool {
     hk_lock lock;
-    hk_ss *partial[HK_CLASSES];
-    hk_ss *all;                  /* every mapped SuperSlab */
-    hk_ss *lru_head, *lru_tail;  /* empty SuperSlabs, most recent first */
+    hk_list partial[HK_CLASSES];
+    hk_list all;                 /* every mapped SuperSlab */
+    hk_list lru;                 /* empty SuperSlabs, most recent first */
     uint64_t lru_count;
-    hk_slab *abandoned[HK_CLASSES];
+    hk_list abandoned[HK_CLASSES];
     struct hk_heap *heaps;
     uint64_t next_purge;         /* earliest time a purge is due */
     hk_pool_stats stats;

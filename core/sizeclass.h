@@ -17,14 +17,38 @@
 #define HK_SMALL_MAX ((size_t)128 * 1024)
 #define HK_FAST_MAX 1024 /* sizes the malloc fast path maps by table */
 
-/* The class holding n bytes, for 0 <= n <= HK_SMALL_MAX. */
+/* The class holding n bytes, for 0 <= n <= HK_SMALL_MAX; a constant
+ * expression for constant n, so that tables can be built from it. */
+#define HK_CLASS_OF(n)                                                       \
+    ((n) <= 128 ? ((n) ? (unsigned)(((n) - 1) >> 4) : 0u)                    \
+                : 8 + (HK_TOP_BIT((n) - 1) - 7) * 4 +                        \
+                      (unsigned)((((n) - 1) >> (HK_TOP_BIT((n) - 1) - 2)) & 3))
+#define HK_TOP_BIT(m) (63u - (unsigned)__builtin_clzl(m))
+
 static inline unsigned hk_class_of(size_t n)
 {
-    if (n <= 128)
-        return n ? (unsigned)((n - 1) >> 4) : 0;
-    size_t m = n - 1;
-    unsigned top = 63u - (unsigned)__builtin_clzl(m); /* >= 7 */
-    return 8 + (top - 7) * 4 + (unsigned)((m >> (top - 2)) & 3);
+    return HK_CLASS_OF(n);
+}
+
+/* The class of every multiple of 16 up to HK_FAST_MAX, built by the
+ * compiler: the malloc fast path's class lookup is one load. */
+#define HK_CLASS_OF_16(i) HK_CLASS_OF((size_t)(i) * 16)
+#define HK_CLASS_OF_16x4(i)                                                  \
+    HK_CLASS_OF_16(i), HK_CLASS_OF_16(i + 1), HK_CLASS_OF_16(i + 2),         \
+        HK_CLASS_OF_16(i + 3)
+#define HK_CLASS_OF_16x16(i)                                                 \
+    HK_CLASS_OF_16x4(i), HK_CLASS_OF_16x4(i + 4), HK_CLASS_OF_16x4(i + 8),   \
+        HK_CLASS_OF_16x4(i + 12)
+
+_Static_assert(HK_FAST_MAX == 1024, "hk_small_class lists 65 entries");
+static const unsigned char hk_small_class[HK_FAST_MAX / 16 + 1] = {
+    HK_CLASS_OF_16x16(0), HK_CLASS_OF_16x16(16), HK_CLASS_OF_16x16(32),
+    HK_CLASS_OF_16x16(48), HK_CLASS_OF_16(64)};
+
+/* hk_class_of(n) for n <= HK_FAST_MAX. */
+static inline unsigned hk_class_of_small(size_t n)
+{
+    return hk_small_class[(n + 15) >> 4];
 }
 
 static inline size_t hk_class_size(unsigned c)

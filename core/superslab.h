@@ -21,6 +21,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "list.h"
 #include "os.h"
 #include "sizeclass.h"
 
@@ -29,24 +30,19 @@
 
 struct hk_heap;
 
-enum hk_slab_where {
-    HK_SLAB_UNUSED,    /* units are free in the SuperSlab */
-    HK_SLAB_AVAIL,     /* owned; on the heap's list of slabs to refill from */
-    HK_SLAB_FULL,      /* owned; nothing left locally */
-    HK_SLAB_ABANDONED, /* its thread exited; waits in the pool for adoption */
-};
-
 typedef struct hk_slab {
+    hk_link link;        /* heap or abandoned list; first, so that a slab
+                          * and its node share one address */
     void *free;          /* local free list: owner only */
     char *bump, *end;    /* blocks never handed out: [bump, end) */
     _Atomic(void *) remote; /* blocks freed by threads other than owner */
     _Atomic(struct hk_heap *) owner;
-    struct hk_slab *next, *prev; /* heap list or pool abandoned list */
     struct hk_ss *ss;
     char *start;         /* first block */
     uint32_t used;
     uint32_t size;       /* block bytes */
-    uint8_t cls, first_unit, units, where;
+    uint8_t cls, first_unit, units;
+    uint8_t full;        /* on its owner's full list (owned slabs only) */
 } hk_slab;
 
 typedef struct hk_ss {
@@ -55,14 +51,18 @@ typedef struct hk_ss {
     uint64_t free_units;  /* bit per unit */
     uint64_t dirty_units; /* free units written since their last purge */
     uint64_t dirty_since; /* time the first of dirty_units was freed */
-    struct hk_ss *next, *prev; /* partial list or LRU */
-    struct hk_ss *all_next, *all_prev;
+    hk_link link;         /* on a partial list or the LRU */
+    hk_link all_link;     /* on the pool's list of every SuperSlab */
     uint8_t cls;          /* class served when the pool is not shared */
-    uint8_t where;        /* enum hk_ss_where, in pool.h */
     hk_slab slabs[HK_SS_UNITS_MAX];
 } hk_ss;
 
 _Static_assert(sizeof(hk_ss) <= HK_SS_HEADER, "SuperSlab header too large");
+
+static inline hk_slab *hk_slab_at(hk_link *link)
+{
+    return hk_list_entry(link, hk_slab, link);
+}
 
 static inline hk_slab *hk_ss_slab_of(hk_ss *ss, uintptr_t p, unsigned shift)
 {

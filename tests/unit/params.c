@@ -1,6 +1,7 @@
 /*
  * params.c - parameter parsing: defaults, suffixes, symbolic values, and
- * errors that name the parameter and the bad value.
+ * errors that name the parameter and the bad value; the same range checks
+ * guard an allocator against a hand-made parameter struct.
  */
 #include "unit.h"
 
@@ -58,5 +59,38 @@ static void rejects_bad_values_and_keeps_old(void)
     }
 }
 
+/* A struct filled in by hand gets the same checks as hk_params_set, and
+ * an allocator refuses it. */
+static void check_covers_hand_made_params(void)
+{
+    static const struct {
+        size_t offset;
+        uint64_t value;
+        const char *name;
+    } bad[] = {
+        {offsetof(hk_params, ss_size), 3u << 20, "ss_size"},
+        {offsetof(hk_params, ss_size), 512u << 10, "ss_size"},
+        {offsetof(hk_params, front_cap), 0, "front_cap"},
+        {offsetof(hk_params, ptr_check), 3, "ptr_check"},
+    };
+    hk_params p;
+    char err[160];
+    hk_params_default(&p);
+    CHECK_EQ(hk_params_check(&p, err, sizeof err), 0);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        static hk_allocator a;
+        hk_params_default(&p);
+        *(uint64_t *)((char *)&p + bad[i].offset) = bad[i].value;
+        err[0] = '\0';
+        CHECK(hk_params_check(&p, err, sizeof err) != 0, "%s=%llu passed",
+              bad[i].name, (unsigned long long)bad[i].value);
+        CHECK(strstr(err, bad[i].name) != NULL, "error '%s' lacks the name",
+              err);
+        CHECK(hk_alloc_init(&a, &p) != 0, "allocator took %s=%llu",
+              bad[i].name, (unsigned long long)bad[i].value);
+    }
+}
+
 UNIT_MAIN(TEST(defaults_match_table), TEST(accepts_good_values),
-          TEST(rejects_bad_values_and_keeps_old))
+          TEST(rejects_bad_values_and_keeps_old),
+          TEST(check_covers_hand_made_params))

@@ -47,7 +47,7 @@ static uint64_t grow_and_shrink(hk_allocator *a, unsigned n)
 {
     hk_os_counts before = counts();
     hk_heap *h = hk_heap_create(a);
-    size_t per_ss = a->ss_size / 64;
+    size_t per_ss = a->params.ss_size / 64;
     size_t total = per_ss * n;
     void **p = hk_large_alloc(a, total * sizeof *p, 16, 0);
     for (size_t i = 0; i < total; i++)
@@ -110,9 +110,9 @@ static void prewarm_maps_ahead_in_one_call(void)
     /* One mapping of four SuperSlabs, and the registry's first leaf
      * unless that came from the backend's reserve. */
     uint64_t bytes = after.bytes[HK_OS_MMAP] - before.bytes[HK_OS_MMAP];
-    int leaf = bytes > 4 * a->ss_size;
+    int leaf = bytes > 4 * a->params.ss_size;
     CHECK_EQ(after.calls[HK_OS_MMAP] - before.calls[HK_OS_MMAP], 1 + leaf);
-    CHECK_EQ(bytes, 4 * a->ss_size + (leaf ? HK_REG_LEAF_BYTES : 0));
+    CHECK_EQ(bytes, 4 * a->params.ss_size + (leaf ? HK_REG_LEAF_BYTES : 0));
     CHECK_EQ(a->pool.lru_count, 3);
     hk_free_fast(a, h, p);
     hk_heap_destroy(h);
