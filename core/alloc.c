@@ -169,6 +169,7 @@ void hk_free_slow(hk_allocator *a, hk_heap *h, void *p)
         hk_os_fatal("free(): double free detected", p);
     if (f->count == f->cap)
         hk_heap_flush(h, o.cls, f->cap / 2 ? f->cap / 2 : 1);
+    HK_ASSERT(f->count < f->cap);
     f->slots[f->count++] = p;
 }
 

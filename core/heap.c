@@ -129,7 +129,7 @@ void hk_heap_give_back(hk_heap *h, void *p)
         return;
     }
     unsigned c = s->cls;
-    HK_ASSERT(s->used > 0 && s->full == hk_slab_exhausted(s));
+    HK_ASSERT(s->full == hk_slab_exhausted(s));
     hk_slab_put_local(s, p);
     if (s->full) {
         hk_list_remove(&h->full[c], &s->link);

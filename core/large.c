@@ -28,6 +28,25 @@ static size_t large_round(size_t bytes)
     return (bytes + step - 1) & ~(step - 1);
 }
 
+/* Under the lock: the invariants above, and the counts that follow the
+ * live list and the cache (bytes live, bytes cached, within their bounds). */
+static void large_verify(hk_allocator *a)
+{
+    hk_large *l = &a->large;
+    size_t live = 0, cached = 0;
+    hk_list_foreach(n, &l->live) {
+        hk_large_hdr *h = hk_list_entry(n, hk_large_hdr, link);
+        HK_ASSERT(hk_registry_get(&a->registry, (uintptr_t)h + h->offset) ==
+                  ((uintptr_t)h | HK_REG_LARGE));
+        live += h->map_bytes;
+    }
+    HK_ASSERT(live == l->stats.live_bytes);
+    HK_ASSERT(l->cached <= HK_LARGE_CACHE_SLOTS);
+    for (unsigned i = 0; i < l->cached; i++)
+        cached += l->cache[i].bytes;
+    HK_ASSERT(cached == l->cached_bytes && cached <= a->params.large_cache);
+}
+
 static void cache_remove(hk_large *l, unsigned i)
 {
     l->cached_bytes -= l->cache[i].bytes;
@@ -97,6 +116,8 @@ void *hk_large_alloc(hk_allocator *a, size_t n, size_t align, int zero)
     l->stats.live_bytes += bytes;
     if (l->stats.live_bytes > l->stats.peak_bytes)
         l->stats.peak_bytes = l->stats.live_bytes;
+    if (HK_DEBUG)
+        large_verify(a);
     hk_lock_release(&l->lock);
     return user;
 }
@@ -126,6 +147,8 @@ void hk_large_free(hk_allocator *a, hk_large_hdr *h)
         cache_evict_oldest(a);
     l->cache[l->cached++] = (hk_large_slot){h, bytes, now, 0};
     l->cached_bytes += bytes;
+    if (HK_DEBUG)
+        large_verify(a);
     hk_lock_release(&l->lock);
     hk_large_purge(a, 0);
 }

@@ -16,6 +16,7 @@ void hk_lru_push(hk_allocator *a, hk_ss *ss)
         hk_ss_unmap(a, ss);
         return;
     }
+    HK_ASSERT(pool->lru_count <= a->params.lru_cap);
     if (pool->lru_count == a->params.lru_cap) {
         hk_ss *old = hk_list_entry(hk_list_last(&pool->lru), hk_ss, link);
         hk_list_remove(&pool->lru, &old->link);
@@ -32,6 +33,7 @@ hk_ss *hk_lru_pop(hk_allocator *a)
 {
     hk_pool *pool = &a->pool;
     hk_link *n = hk_list_pop_front(&pool->lru);
+    HK_ASSERT(!n == !pool->lru_count);
     if (!n)
         return NULL;
     pool->lru_count--;

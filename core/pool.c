@@ -39,6 +39,67 @@ static hk_list *partial_list(hk_allocator *a, unsigned c)
     return &a->pool.partial[a->params.shared_pool ? 0 : c];
 }
 
+/* A SuperSlab's unit accounting: the invariants above on free and dirty
+ * units, and every unit in use covered by the slab its unit_head names,
+ * which has the unit's class. */
+static void ss_verify(const hk_allocator *a, const hk_ss *ss)
+{
+    HK_ASSERT((ss->free_units & ~all_units(a)) == 0);
+    HK_ASSERT((ss->dirty_units & ~ss->free_units) == 0);
+    for (unsigned u = 0; u < a->units; u++) {
+        int is_free = (ss->free_units >> u) & 1;
+        HK_ASSERT(is_free == (ss->unit_cls[u] == HK_CLASS_NONE));
+        if (is_free)
+            continue;
+        const hk_slab *s = &ss->slabs[ss->unit_head[u]];
+        HK_ASSERT(s->ss == ss && s->first_unit == ss->unit_head[u]);
+        HK_ASSERT(s->first_unit <= u && u < s->first_unit + s->units);
+        HK_ASSERT(s->cls == ss->unit_cls[u] &&
+                  s->units == a->cls[s->cls].units);
+    }
+}
+
+/* The pool at rest, under its lock: the invariants at the top of this
+ * file, counted.  Every SuperSlab on `all` is sound, their number is the
+ * live count, the partial lists and the LRU hold exactly those with some
+ * and with every unit free, the LRU's count is its length, and abandoned
+ * slabs are ownerless and still hold blocks. */
+static void pool_verify(hk_allocator *a)
+{
+    hk_pool *pool = &a->pool;
+    uint64_t live = 0, partial = 0, empty = 0, on_partial = 0, on_lru = 0;
+    hk_list_foreach(n, &pool->all) {
+        hk_ss *ss = hk_list_entry(n, hk_ss, all_link);
+        ss_verify(a, ss);
+        live++;
+        empty += ss->free_units == all_units(a);
+        partial += ss->free_units && ss->free_units != all_units(a);
+    }
+    HK_ASSERT(live == pool->stats.ss_live);
+    HK_ASSERT(live == pool->stats.ss_mapped - pool->stats.ss_unmapped);
+    for (unsigned c = 0; c < HK_CLASSES; c++) {
+        hk_list_foreach(n, &pool->partial[c]) {
+            hk_ss *ss = hk_list_entry(n, hk_ss, link);
+            HK_ASSERT(ss->free_units && ss->free_units != all_units(a));
+            HK_ASSERT(partial_list(a, ss->cls) == &pool->partial[c]);
+            on_partial++;
+        }
+        hk_list_foreach(n, &pool->abandoned[c]) {
+            hk_slab *s = hk_slab_at(n);
+            HK_ASSERT(!atomic_load_explicit(&s->owner, memory_order_relaxed));
+            HK_ASSERT(s->cls == c && s->used > 0);
+            HK_ASSERT(s->ss->unit_cls[s->first_unit] == c);
+        }
+    }
+    hk_list_foreach(n, &pool->lru) {
+        HK_ASSERT(hk_list_entry(n, hk_ss, link)->free_units == all_units(a));
+        on_lru++;
+    }
+    HK_ASSERT(on_partial == partial);
+    HK_ASSERT(on_lru == empty && on_lru == pool->lru_count);
+    HK_ASSERT(pool->lru_count <= a->params.lru_cap);
+}
+
 static void ss_reset(hk_allocator *a, hk_ss *ss, unsigned c)
 {
     hk_os_touch(ss, sizeof *ss);
@@ -109,6 +170,7 @@ static hk_slab *slab_carve(hk_allocator *a, hk_ss *ss, unsigned first,
     uint64_t bits = span_bits(first, ci->units);
     size_t unit = (size_t)1 << a->unit_shift;
     hk_slab *s = &ss->slabs[first];
+    HK_ASSERT((ss->free_units & bits) == bits);
     hk_os_touch(s, sizeof *s);
     for (unsigned u = first; u < first + ci->units; u++) {
         ss->unit_cls[u] = (uint8_t)c;
@@ -196,6 +258,8 @@ hk_slab *hk_pool_acquire_slab(hk_allocator *a, hk_heap *h, unsigned c)
     if (s)
         h->stats[c].slabs_acquired++;
     purge_due(a, now);
+    if (HK_DEBUG)
+        pool_verify(a);
     hk_lock_release(&pool->lock);
     return s;
 }
@@ -205,6 +269,7 @@ static void release_locked(hk_allocator *a, hk_slab *s, uint64_t now)
     hk_pool *pool = &a->pool;
     hk_ss *ss = s->ss;
     uint64_t bits = span_bits(s->first_unit, s->units);
+    HK_ASSERT(s->used == 0 && (ss->free_units & bits) == 0);
     hk_os_touch(ss, sizeof ss->unit_cls);
     memset(&ss->unit_cls[s->first_unit], HK_CLASS_NONE, s->units);
     atomic_store_explicit(&s->owner, NULL, memory_order_relaxed);
@@ -232,6 +297,8 @@ void hk_pool_release_slab(hk_allocator *a, hk_slab *s)
     hk_lock_acquire(&a->pool.lock);
     release_locked(a, s, now);
     purge_due(a, now);
+    if (HK_DEBUG)
+        pool_verify(a);
     hk_lock_release(&a->pool.lock);
 }
 
@@ -241,6 +308,8 @@ void hk_pool_abandon_slab(hk_allocator *a, hk_slab *s)
     hk_lock_acquire(&pool->lock);
     atomic_store_explicit(&s->owner, NULL, memory_order_relaxed);
     hk_list_push_front(&pool->abandoned[s->cls], &s->link);
+    if (HK_DEBUG)
+        pool_verify(a);
     hk_lock_release(&pool->lock);
 }
 
@@ -307,6 +376,8 @@ size_t hk_pool_purge(hk_allocator *a, int force)
     uint64_t before = a->pool.stats.purged_bytes;
     purge_pass(a, now, force);
     size_t purged = (size_t)(a->pool.stats.purged_bytes - before);
+    if (HK_DEBUG)
+        pool_verify(a);
     hk_lock_release(&a->pool.lock);
     return purged;
 }

@@ -55,6 +55,7 @@ unsigned hk_slab_drain_remote(hk_slab *s)
             break;
         tail = next;
     }
+    HK_ASSERT(s->used >= n);
     *(void **)tail = s->free;
     s->free = list;
     s->used -= n;

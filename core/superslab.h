@@ -76,6 +76,7 @@ unsigned hk_slab_take(hk_slab *s, void **out, unsigned n);
 /* Owner: give a block back to the slab's local free list. */
 static inline void hk_slab_put_local(hk_slab *s, void *p)
 {
+    HK_ASSERT(s->used > 0);
     hk_os_touch(p, sizeof(void *));
     *(void **)p = s->free;
     s->free = p;

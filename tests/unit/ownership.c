@@ -7,36 +7,13 @@
 #include "unit.h"
 
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-typedef void (*misuse)(hk_allocator *a, hk_heap *h);
 
 /* Run `bad` in a child; it must abort and print `expect` on stderr. */
 static void expect_abort(const char *name, const char *const *settings,
-                         misuse bad, const char *expect)
+                         unit_misuse bad, const char *expect)
 {
-    int fd[2];
-    if (pipe(fd) != 0)
-        abort();
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fd[1], 2);
-        close(fd[0]);
-        hk_allocator *a = unit_alloc(settings);
-        bad(a, hk_heap_create(a));
-        _exit(0);
-    }
-    close(fd[1]);
-    char buf[512] = "";
-    ssize_t n, len = 0;
-    while ((n = read(fd[0], buf + len, sizeof buf - 1 - (size_t)len)) > 0)
-        len += n;
-    buf[len] = '\0';
-    close(fd[0]);
-    int status;
-    waitpid(pid, &status, 0);
+    char buf[512];
+    int status = unit_in_child(settings, bad, buf, sizeof buf);
     CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
           "%s: child status %#x", name, status);
     CHECK(strstr(buf, expect) != NULL, "%s: stderr was '%s'", name, buf);

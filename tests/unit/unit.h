@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tests/check.h"
 #include "core/alloc.h"
@@ -40,6 +42,37 @@ static inline hk_allocator *unit_alloc(const char *const *settings)
         exit(2);
     }
     return &a;
+}
+
+typedef void (*unit_misuse)(hk_allocator *a, hk_heap *h);
+
+/* Run `bad` on a fresh allocator and heap in a child process; returns the
+ * child's wait status, with what it wrote to stderr in err. */
+static inline int unit_in_child(const char *const *settings, unit_misuse bad,
+                                char *err, size_t len)
+{
+    int fd[2];
+    if (pipe(fd) != 0)
+        abort();
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fd[1], 2);
+        close(fd[0]);
+        hk_allocator *a = unit_alloc(settings);
+        bad(a, hk_heap_create(a));
+        _exit(0);
+    }
+    close(fd[1]);
+    ssize_t n;
+    size_t got = 0;
+    while (got + 1 < len && (n = read(fd[0], err + got, len - 1 - got)) > 0)
+        got += (size_t)n;
+    err[got] = '\0';
+    close(fd[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    return status;
 }
 
 static inline int unit_run(const unit_test *tests, size_t n)
