@@ -10,8 +10,9 @@
  * before it, and the last node's next is NULL.
  *
  * Debug builds check membership: a node being linked must be unlinked
- * (prev NULL, as in zeroed memory), a node being removed must be linked
- * into this list's chain, and removal clears the node again.
+ * (prev NULL, as in zeroed memory); a node being removed must be linked,
+ * with neighbours that point back at it, and be this list's first if
+ * nothing links to it; removal clears the node again.
  */
 #ifndef HK_LIST_H
 #define HK_LIST_H
@@ -55,15 +56,6 @@ static inline hk_link *hk_list_first(const hk_list *l)
 static inline hk_link *hk_list_last(const hk_list *l)
 {
     return l->first ? l->first->prev : NULL;
-}
-
-/* Does l hold n?  A walk: for checks, not for decisions. */
-static inline int hk_list_holds(const hk_list *l, const hk_link *n)
-{
-    for (const hk_link *m = l->first; m; m = m->next)
-        if (m == n)
-            return 1;
-    return 0;
 }
 
 static inline void hk_list_push_front(hk_list *l, hk_link *n)

@@ -17,13 +17,15 @@
 #define HK_SMALL_MAX ((size_t)128 * 1024)
 #define HK_FAST_MAX 1024 /* sizes the malloc fast path maps by table */
 
+/* The index of the highest bit set in m, which is not 0. */
+#define HK_TOP_BIT(m) (63u - (unsigned)__builtin_clzl(m))
+
 /* The class holding n bytes, for 0 <= n <= HK_SMALL_MAX; a constant
  * expression for constant n, so that tables can be built from it. */
 #define HK_CLASS_OF(n)                                                       \
     ((n) <= 128 ? ((n) ? (unsigned)(((n) - 1) >> 4) : 0u)                    \
                 : 8 + (HK_TOP_BIT((n) - 1) - 7) * 4 +                        \
                       (unsigned)((((n) - 1) >> (HK_TOP_BIT((n) - 1) - 2)) & 3))
-#define HK_TOP_BIT(m) (63u - (unsigned)__builtin_clzl(m))
 
 static inline unsigned hk_class_of(size_t n)
 {
@@ -44,6 +46,9 @@ _Static_assert(HK_FAST_MAX == 1024, "hk_small_class lists 65 entries");
 static const unsigned char hk_small_class[HK_FAST_MAX / 16 + 1] = {
     HK_CLASS_OF_16x16(0), HK_CLASS_OF_16x16(16), HK_CLASS_OF_16x16(32),
     HK_CLASS_OF_16x16(48), HK_CLASS_OF_16(64)};
+#undef HK_CLASS_OF_16x16
+#undef HK_CLASS_OF_16x4
+#undef HK_CLASS_OF_16
 
 /* hk_class_of(n) for n <= HK_FAST_MAX. */
 static inline unsigned hk_class_of_small(size_t n)
