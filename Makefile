@@ -131,7 +131,7 @@ $(B)/libexec/hakmem-validate: LIBEXEC_LIBS := -lsqlite3 -lcjson -lm
 $(B)/libexec/hakmem-plot: LIBEXEC_LIBS := -lplot -lsqlite3 -lm
 
 # ---- benchmarks ------------------------------------------------------------
-BENCH_BIN := $(B)/bench/random_mixed $(B)/bench/larson
+BENCH_BIN := $(patsubst experiments/bench/%.c,$(B)/bench/%,$(wildcard experiments/bench/*.c))
 
 $(B)/bench/%: $(B)/direct/experiments/bench/%.o
 	@mkdir -p $(@D)

@@ -1,9 +1,10 @@
 /*
  * bench.h - what the benchmark programs share: argument checking (strict
- * unsigned parsing, the usage error), a seeded PRNG, the monotonic clock,
- * peak RSS, and the block protocol both programs use to catch an allocator
- * that hands out memory it does not own (stamp a byte at each end of a
- * block, check the first one before freeing it).
+ * unsigned parsing, ranged options, the usage error), a seeded PRNG, the
+ * monotonic and CPU clocks, peak RSS, and two ways to catch an allocator
+ * that hands out memory it does not own: random_mixed and larson stamp a
+ * byte at each end of a block and check the first one before freeing it;
+ * the other programs write a pattern (below) and check all of it.
  *
  * Header-only on purpose: each benchmark is one translation unit, built
  * from its .c file alone.
@@ -17,8 +18,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 /* splitmix64 (Steele, Lea, Flood): a full-period 64-bit generator with
  * good output from any seed, including 0 and consecutive seeds. */
@@ -83,12 +86,51 @@ void usage_error(const char *prog, const char *usage, const char *format, ...)
     exit(2);
 }
 
-static inline double now_seconds(void)
+/* The value of option -OPTION, which must be an integer in [min, max]. */
+static inline uint64_t option_u64(const char *prog, const char *usage,
+                  int option, const char *value,
+                  uint64_t min, uint64_t max)
+{
+    uint64_t parsed;
+
+    if (!parse_u64(value, &parsed))
+        usage_error(prog, usage, "-%c '%s' is not an unsigned 64-bit integer",
+                option, value);
+    if (parsed < min && max == UINT64_MAX)
+        usage_error(prog, usage, "-%c must be at least %" PRIu64, option, min);
+    if (parsed < min || parsed > max)
+        usage_error(prog, usage, "-%c %" PRIu64 " is outside [%" PRIu64
+                ", %" PRIu64 "]", option, parsed, min, max);
+    return parsed;
+}
+
+/* Exits with status 1 when a pthread call (or anything else returning an
+ * errno value) failed. */
+static inline void die_on_error(const char *prog, int err, const char *what)
+{
+    if (err != 0) {
+        fprintf(stderr, "%s: %s: %s\n", prog, what, strerror(err));
+        exit(1);
+    }
+}
+
+static inline double clock_seconds(clockid_t clock)
 {
     struct timespec ts;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static inline double now_seconds(void)
+{
+    return clock_seconds(CLOCK_MONOTONIC);
+}
+
+/* CPU time used so far by all threads of the process. */
+static inline double cpu_seconds(void)
+{
+    return clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 /* Peak resident set size of the whole process, in KiB (Linux units). */
@@ -100,15 +142,23 @@ static inline long maxrss_kb(void)
     return ru.ru_maxrss;
 }
 
-/* Allocates `size` bytes and stamps both ends with `mark`. */
-static inline void *block_new(const char *prog, size_t size, unsigned char mark)
+/* malloc that ends the process when it gets NULL. */
+static inline void *must_malloc(const char *prog, size_t size)
 {
-    unsigned char *block = malloc(size);
+    void *block = malloc(size);
 
     if (block == NULL) {
         fprintf(stderr, "%s: malloc(%zu) returned NULL\n", prog, size);
         exit(1);
     }
+    return block;
+}
+
+/* Allocates `size` bytes and stamps both ends with `mark`. */
+static inline void *block_new(const char *prog, size_t size, unsigned char mark)
+{
+    unsigned char *block = must_malloc(prog, size);
+
     block[0] = mark;
     block[size - 1] = mark;
     return block;
@@ -125,6 +175,88 @@ static inline void block_free(const char *prog, void *ptr, unsigned char mark)
         abort();
     }
     free(ptr);
+}
+
+/*
+ * The pattern: 64-bit words derived from a per-block tag and their offset,
+ * over the block's first PATTERN_HEAD bytes, at every PATTERN_STRIDE bytes
+ * after that and in its last 8 bytes.  Small blocks are written whole;
+ * big ones get one word per page, so that every page is touched as a
+ * program using them would, without the benchmark turning into memset.
+ * The words never overlap (each ends at or before size - 8, the last one
+ * excepted), so a check reads back exactly what was written.  The offset
+ * in each word catches memory that moved; the tag, memory shared with
+ * another block.  Blocks must be at least 8 bytes.
+ */
+#define PATTERN_HEAD   64
+#define PATTERN_STRIDE 4096
+
+static inline uint64_t pattern_word(uint64_t tag, size_t offset)
+{
+    return tag ^ ((uint64_t)offset * 0x9e3779b97f4a7c15ULL);
+}
+
+static inline void pattern_put(unsigned char *block, size_t offset, uint64_t tag)
+{
+    uint64_t word = pattern_word(tag, offset);
+
+    memcpy(block + offset, &word, sizeof(word));
+}
+
+static inline void pattern_fill(void *block, size_t size, uint64_t tag)
+{
+    unsigned char *bytes = block;
+    size_t last = size - 8;
+    size_t offset;
+
+    for (offset = 0; offset + 8 <= last && offset < PATTERN_HEAD; offset += 8)
+        pattern_put(bytes, offset, tag);
+    for (offset = PATTERN_STRIDE; offset + 8 <= last; offset += PATTERN_STRIDE)
+        pattern_put(bytes, offset, tag);
+    pattern_put(bytes, last, tag);
+}
+
+/* Reports a word that differs from the pattern and ends the process at
+ * once: other threads may still be allocating, so no exit handlers run. */
+static _Noreturn __attribute__((noinline, cold, unused))
+void pattern_corrupt(const char *prog, const void *block, size_t size,
+             size_t offset, uint64_t found, uint64_t wrote)
+{
+    fprintf(stderr, "%s: block %p of %zu bytes corrupted at offset %zu: "
+        "read %#" PRIx64 ", wrote %#" PRIx64 "\n",
+        prog, block, size, offset, found, wrote);
+    _exit(1);
+}
+
+static inline void pattern_expect(const char *prog, const unsigned char *block,
+                  size_t size, size_t offset, uint64_t tag)
+{
+    uint64_t found, wrote = pattern_word(tag, offset);
+
+    memcpy(&found, block + offset, sizeof(found));
+    if (found != wrote)
+        pattern_corrupt(prog, block, size, offset, found, wrote);
+}
+
+static inline void pattern_check(const char *prog, const void *block,
+                 size_t size, uint64_t tag)
+{
+    const unsigned char *bytes = block;
+    size_t last = size - 8;
+    size_t offset;
+
+    for (offset = 0; offset + 8 <= last && offset < PATTERN_HEAD; offset += 8)
+        pattern_expect(prog, bytes, size, offset, tag);
+    for (offset = PATTERN_STRIDE; offset + 8 <= last; offset += PATTERN_STRIDE)
+        pattern_expect(prog, bytes, size, offset, tag);
+    pattern_expect(prog, bytes, size, last, tag);
+}
+
+/* What -X does in the pattern-checking programs: spoils one byte of a
+ * filled block, so that a run shows its check catching it. */
+static inline void pattern_damage(void *block)
+{
+    *(unsigned char *)block ^= 0x5a;
 }
 
 #endif

@@ -72,24 +72,9 @@ struct lane {
     sem_t done;
 };
 
-static void die_on_error(int err, const char *what)
+static uint64_t positive(int option, const char *value)
 {
-    if (err != 0) {
-        fprintf(stderr, "%s: %s: %s\n", prog, what, strerror(err));
-        exit(1);
-    }
-}
-
-static uint64_t parse_option(int option, const char *value, bool may_be_zero)
-{
-    uint64_t parsed;
-
-    if (!parse_u64(value, &parsed))
-        usage_error(prog, usage, "-%c '%s' is not an unsigned 64-bit integer",
-                option, value);
-    if (parsed == 0 && !may_be_zero)
-        usage_error(prog, usage, "-%c must be positive", option);
-    return parsed;
+    return option_u64(prog, usage, option, value, 1, UINT64_MAX);
 }
 
 static struct config parse_config(int argc, char **argv)
@@ -103,13 +88,13 @@ static struct config parse_config(int argc, char **argv)
     opterr = 0;
     while ((c = getopt(argc, argv, ":ht:n:i:s:m:M:r:")) != -1) {
         switch (c) {
-        case 't': cfg.threads = parse_option(c, optarg, false); break;
-        case 'n': cfg.rounds = parse_option(c, optarg, false); break;
-        case 'i': cfg.iters = parse_option(c, optarg, false); break;
-        case 's': cfg.slots = parse_option(c, optarg, false); break;
-        case 'm': cfg.min_size = parse_option(c, optarg, false); break;
-        case 'M': cfg.max_size = parse_option(c, optarg, false); break;
-        case 'r': cfg.seed = parse_option(c, optarg, true); break;
+        case 't': cfg.threads = positive(c, optarg); break;
+        case 'n': cfg.rounds = positive(c, optarg); break;
+        case 'i': cfg.iters = positive(c, optarg); break;
+        case 's': cfg.slots = positive(c, optarg); break;
+        case 'm': cfg.min_size = positive(c, optarg); break;
+        case 'M': cfg.max_size = positive(c, optarg); break;
+        case 'r': cfg.seed = option_u64(prog, usage, c, optarg, 0, UINT64_MAX); break;
         case 'h':
             fputs(usage, stdout);
             exit(0);
@@ -162,7 +147,7 @@ static void start_round(struct lane *lane)
 {
     pthread_t thread;
 
-    die_on_error(pthread_create(&thread, NULL, run_round, lane),
+    die_on_error(prog, pthread_create(&thread, NULL, run_round, lane),
              "pthread_create");
 }
 
@@ -171,7 +156,7 @@ static void *run_round(void *arg)
     struct lane *lane = arg;
 
     if (lane->has_predecessor)
-        die_on_error(pthread_join(lane->predecessor, NULL), "pthread_join");
+        die_on_error(prog, pthread_join(lane->predecessor, NULL), "pthread_join");
     churn(lane);
     if (--lane->rounds_left > 0) {
         lane->predecessor = pthread_self();
@@ -199,7 +184,7 @@ static void init_lane(struct lane *lane, const struct config *cfg, uint64_t inde
         exit(1);
     }
     if (sem_init(&lane->done, 0, 0) != 0)
-        die_on_error(errno, "sem_init");
+        die_on_error(prog, errno, "sem_init");
     for (size_t slot = 0; slot < cfg->slots; slot++)
         refill(lane, &lane->rng, slot);
 }
@@ -208,8 +193,8 @@ static void wait_lane(struct lane *lane)
 {
     while (sem_wait(&lane->done) != 0)
         if (errno != EINTR)
-            die_on_error(errno, "sem_wait");
-    die_on_error(pthread_join(lane->last, NULL), "pthread_join");
+            die_on_error(prog, errno, "sem_wait");
+    die_on_error(prog, pthread_join(lane->last, NULL), "pthread_join");
 }
 
 static void destroy_lane(struct lane *lane)

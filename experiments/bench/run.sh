@@ -1,30 +1,45 @@
 #!/usr/bin/env bash
-# experiments/bench/run.sh - the `make bench` driver: runs the benchmark
-# programs under hakmem and the peer allocators and prints one side-by-side
-# table per benchmark, then the project's performance targets.
+# experiments/bench/run.sh - the `make bench` driver: runs the suite of
+# experiments/bench/suite.txt under hakmem and the peer allocators and
+# prints one table, the geometric means of the speed and RSS ratios, then
+# the project's performance targets.
 #
-# usage: experiments/bench/run.sh [--runs N] [--quick]
+# usage: experiments/bench/run.sh [--rounds N] [--quick] [--allocators LIST]
+#                                 [--shapes LIST]
 #
-# Throughput runs alternate allocators run by run (round-robin, the starting
-# allocator rotating) so that machine noise spreads over all of them; the
-# tables give the median with min and max.  Syscall counts come from one
-# extra run per allocator under `strace -f -c`, which traces the whole
-# process from exec, dynamic loader included.  The targets are informational:
-# the exit status is 0 unless a benchmark run fails (1) or the usage is
-# wrong (2).  HAKMEM_LIB names the library measured as "hakmem" (default
-# build/libhakmem.so).  Uses bash, awk, sort, coreutils and strace only.
+# Timed runs alternate allocators run by run (round-robin, the starting
+# allocator rotating each round) so that machine noise spreads over all of
+# them; the table gives the median.  Each timed run goes through
+# `/usr/bin/time`, which gives peak RSS and page faults without disturbing
+# the timing.  System calls come from one more run per allocator under
+# `strace -f -c` with a seccomp filter on the memory calls, which traces the
+# whole process from exec, dynamic loader included.  The targets are
+# informational: the exit status is 0 unless a run fails (1: a nonzero exit,
+# as on a failed self-check, or no RESULT line) or the usage is wrong (2).
+# HAKMEM_LIB names the library measured as "hakmem" (default
+# build/libhakmem.so); HAKMEM_BENCH_QUICK=1 is --quick; HAKMEM_BENCH_SUITE
+# names another suite file (tests use it).  Uses bash, awk, coreutils,
+# /usr/bin/time (GNU) and strace only.
 set -euo pipefail
 unset LD_PRELOAD	# it must reach the benchmarks only, never this script or strace
 
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 readonly PEER_DIR=/usr/lib/x86_64-linux-gnu
-readonly MEMORY_SYSCALLS=(mmap munmap madvise mincore mprotect brk)
+SUITE=$(realpath -m -- "${HAKMEM_BENCH_SUITE:-$root/experiments/bench/suite.txt}")
+readonly SUITE
+readonly MEMORY_SYSCALLS=(mmap munmap madvise mprotect mremap brk mincore)
+readonly ALL_ALLOCATORS=(hakmem glibc mimalloc jemalloc tcmalloc)
 
 usage() {
 	cat <<-EOF
-	usage: experiments/bench/run.sh [--runs N] [--quick]
-	  --runs N   timed runs per allocator and benchmark (default 5, --quick 3)
-	  --quick    3 runs and shorter random_mixed and larson runs
-	environment: HAKMEM_LIB  library measured as hakmem (default build/libhakmem.so)
+	usage: experiments/bench/run.sh [--rounds N] [--quick] [--allocators LIST] [--shapes LIST]
+	  --rounds N         timed runs per allocator and shape, alternating (default 3)
+	  --quick            the suite's quick commands: small sizes, for tests
+	  --allocators LIST  comma-separated subset of: ${ALL_ALLOCATORS[*]}
+	  --shapes LIST      comma-separated subset of the shapes of the suite file
+	environment: HAKMEM_LIB            library measured as hakmem (default build/libhakmem.so)
+	             HAKMEM_BENCH_QUICK=1  same as --quick
+	             HAKMEM_BENCH_SUITE    the suite file (default experiments/bench/suite.txt)
 	EOF
 }
 
@@ -33,34 +48,45 @@ die() {
 	exit 1
 }
 
+usage_error() {
+	echo "run.sh: $*" >&2
+	usage >&2
+	exit 2
+}
+
 # --- options and inputs -------------------------------------------------------
 
-runs=
+rounds=3
 quick=false
+[[ ${HAKMEM_BENCH_QUICK:-0} == 1 ]] && quick=true
+wanted_allocators=
+wanted_shapes=
 while (($# > 0)); do
 	case $1 in
-	--runs)
-		[[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] ||
-			{ echo "run.sh: --runs needs a positive integer" >&2; usage >&2; exit 2; }
-		runs=$2
+	--rounds)
+		[[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || usage_error "--rounds needs a positive integer"
+		rounds=$2
+		shift 2
+		;;
+	--allocators | --shapes)
+		[[ $# -ge 2 && -n $2 ]] || usage_error "$1 needs a list"
+		if [[ $1 == --allocators ]]; then wanted_allocators=${2//,/ }; else wanted_shapes=${2//,/ }; fi
 		shift 2
 		;;
 	--quick) quick=true; shift ;;
 	-h | --help) usage; exit 0 ;;
-	*) echo "run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+	*) usage_error "unknown argument '$1'" ;;
 	esac
 done
-if [[ -z $runs ]]; then
-	if $quick; then runs=3; else runs=5; fi
-fi
 
-hakmem_lib=${HAKMEM_LIB:-build/libhakmem.so}
+hakmem_lib=$(realpath -m -- "${HAKMEM_LIB:-$root/build/libhakmem.so}")
 [[ -f $hakmem_lib ]] || die "hakmem library $hakmem_lib is missing (run make, or set HAKMEM_LIB)"
-hakmem_lib=$(realpath -s -- "$hakmem_lib")
-for program in build/bench/random_mixed build/bench/larson; do
-	[[ -x $program ]] || die "$program is missing (run make from the repository root)"
-done
+cd "$root"
 command -v strace >/dev/null || die "strace is not installed"
+[[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (Debian package 'time')"
+[[ -f $SUITE ]] || die "the suite file $SUITE is missing"
+seccomp=(--seccomp-bpf)
+strace -f "${seccomp[@]}" -e trace=brk -o /dev/null true 2>/dev/null || seccomp=()
 
 # Allocators in table order; an empty library means the C library's own.
 declare -A lib_of=(
@@ -71,35 +97,69 @@ declare -A lib_of=(
 	[tcmalloc]=$PEER_DIR/libtcmalloc_minimal.so.4
 )
 [[ -f ${lib_of[tcmalloc]} ]] || lib_of[tcmalloc]=$PEER_DIR/libtcmalloc.so.4
-all_allocators=(hakmem glibc mimalloc jemalloc tcmalloc)
+for a in $wanted_allocators; do
+	[[ -v lib_of[$a] ]] || usage_error "unknown allocator '$a' (known: ${ALL_ALLOCATORS[*]})"
+done
 allocators=()
-for a in "${all_allocators[@]}"; do
+for a in "${ALL_ALLOCATORS[@]}"; do
+	[[ -z $wanted_allocators || " $wanted_allocators " == *" $a "* ]] || continue
 	[[ -z ${lib_of[$a]} || -f ${lib_of[$a]} ]] && allocators+=("$a")
 done
+[[ " ${allocators[*]} " == *" hakmem "* ]] || usage_error "the allocators must include hakmem"
 
-# Benchmarks: id, command.  rm20m and larson measure speed, rm200k is the
-# baseline report's syscall case.
-benches=(rm20m larson rm200k)
-declare -A command_of=(
-	[rm20m]="build/bench/random_mixed 20000000 4096 1234567"
-	[larson]="build/bench/larson -t 2"
-	[rm200k]="build/bench/random_mixed 200000 4096 1234567"
-)
-if $quick; then
-	command_of[rm20m]="build/bench/random_mixed 2000000 4096 1234567"
-	command_of[larson]="build/bench/larson -t 2 -n 300"
-fi
+# The suite: shapes in file order, each with its metric, role and command;
+# commands (ids 0, 1, ...) are run once for all the shapes that share them.
+shapes=() commands=() absent=()
+declare -A metric_of=() role_of=() cid_of=()
+while read -r line; do
+	line=${line%%#*}
+	[[ $line =~ [^[:space:]] ]] || continue
+	read -r shape metric role rest <<<"$line"
+	cmd=${rest%%|*}
+	[[ $rest == *'|'* ]] && $quick && cmd=${rest#*|}
+	read -r -a words <<<"$cmd"
+	[[ -n $shape && -n $metric && ($role == score || $role == info) && ${#words[@]} -gt 0 ]] ||
+		die "$SUITE: cannot read the line '$line' (SHAPE METRIC score|info COMMAND [| QUICK-COMMAND])"
+	[[ -v metric_of[$shape] ]] && die "$SUITE: shape '$shape' appears twice"
+	[[ -z $wanted_shapes || " $wanted_shapes " == *" $shape "* ]] || continue
+	program=${words[0]}
+	if [[ ! -f experiments/bench/$program.c ]]; then
+		absent+=("$shape")
+		continue
+	fi
+	[[ -x build/bench/$program ]] || die "build/bench/$program is missing (run make)"
+	cmd="build/bench/${words[*]}"
+	cid=
+	for i in "${!commands[@]}"; do [[ ${commands[i]} == "$cmd" ]] && cid=$i; done
+	if [[ -z $cid ]]; then
+		cid=${#commands[@]}
+		commands+=("$cmd")
+	fi
+	shapes+=("$shape")
+	metric_of[$shape]=$metric role_of[$shape]=$role cid_of[$shape]=$cid
+done <"$SUITE"
+for shape in $wanted_shapes; do
+	[[ -v metric_of[$shape] ]] || usage_error "unknown shape '$shape' (see $SUITE)"
+done
+((${#shapes[@]} > 0)) || die "no shape to run"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # --- running ------------------------------------------------------------------
 
-# Results, keyed "bench,allocator": space-separated ops/s and maxrss_kb per
-# run, the memory-syscall counts, and the first failure if any.
-declare -A ops=() rss=() syscalls=() failure=()
+# Records for table.awk, one a line, in $work/records: allocators, shapes,
+# timed runs, failures and syscall counts (the format is table.awk's).  The
+# first failure of each command and allocator is also kept in `failure`,
+# keyed "command id,allocator", which stops further runs of the pair.
+declare -A failure=()
+records=$work/records
+for a in "${allocators[@]}"; do echo "A $a"; done >"$records"
+for shape in "${shapes[@]}"; do
+	echo "S $shape ${metric_of[$shape]} ${role_of[$shape]} ${cid_of[$shape]}"
+done >>"$records"
 
-# record_failure BENCH ALLOCATOR STATUS WHAT: notes that a run failed and
+# record_failure CID ALLOCATOR STATUS WHAT: notes that a run failed and
 # shows its stderr.
 record_failure() {
 	local why
@@ -111,30 +171,24 @@ record_failure() {
 		why="no RESULT line"
 	fi
 	failure[$1,$2]="$4 failed: $why"
-	echo "run.sh: $2 on '${command_of[$1]}': ${failure[$1,$2]}" >&2
+	echo "F $1 $2" >>"$records"
+	echo "run.sh: $2 on '${commands[$1]}': ${failure[$1,$2]}" >&2
 	if [[ -s $work/stderr ]]; then sed 's/^/    /' "$work/stderr" >&2; fi
 }
 
-# result_field FILE KEY: the value of KEY=... on the RESULT line of FILE.
-result_field() {
-	awk -v key="$2" '
-		$1 == "RESULT" { for (i = 2; i <= NF; i++) if (index($i, key "=") == 1) value = substr($i, length(key) + 2) }
-		END { if (value == "") exit 1; print value }' "$1"
-}
-
-# timed_run BENCH ALLOCATOR: one throughput run, appended to ops and rss.
+# timed_run CID ALLOCATOR: one run under /usr/bin/time.
 timed_run() {
 	local -a cmd preload=()
-	read -r -a cmd <<<"${command_of[$1]}"
+	read -r -a cmd <<<"${commands[$1]}"
 	[[ -n ${lib_of[$2]} ]] && preload=("LD_PRELOAD=${lib_of[$2]}")
-	local status=0 per_s kb
+	local status=0 line kb minor major
 	# The braces keep bash's own "Aborted"-style notice out of the output;
 	# record_failure reports the signal.
-	{ env "${preload[@]}" "${cmd[@]}" >"$work/stdout" 2>"$work/stderr"; } 2>/dev/null || status=$?
-	if ((status == 0)) && per_s=$(result_field "$work/stdout" ops_per_s) &&
-	   kb=$(result_field "$work/stdout" maxrss_kb); then
-		ops[$1,$2]+="$per_s "
-		rss[$1,$2]+="$kb "
+	{ /usr/bin/time -f '%M %R %F' -o "$work/time" env "${preload[@]}" "${cmd[@]}" \
+		>"$work/stdout" 2>"$work/stderr"; } 2>/dev/null || status=$?
+	line=$(grep -m1 '^RESULT ' "$work/stdout" || true)
+	if ((status == 0)) && [[ -n $line ]] && read -r kb minor major <"$work/time"; then
+		echo "R $1 $2 $kb $((minor + major)) $line" >>"$records"
 	else
 		record_failure "$1" "$2" "$status" "timed run"
 	fi
@@ -154,198 +208,93 @@ count_syscalls() {
 		}' "$1"
 }
 
-# traced_run BENCH ALLOCATOR: one run under strace, filling syscalls.
+# traced_run CID ALLOCATOR: one run under strace.
 traced_run() {
 	local -a cmd preload=()
-	read -r -a cmd <<<"${command_of[$1]}"
+	read -r -a cmd <<<"${commands[$1]}"
 	[[ -n ${lib_of[$2]} ]] && preload=(-E "LD_PRELOAD=${lib_of[$2]}")
-	local summary="$work/strace.$1.$2" status=0
-	{ strace -f -c -o "$summary" "${preload[@]}" "${cmd[@]}" >"$work/stdout" 2>"$work/stderr"; } 2>/dev/null || status=$?
-	if ((status == 0)) && result_field "$work/stdout" ops_per_s >/dev/null; then
-		syscalls[$1,$2]=$(count_syscalls "$summary")
+	local summary="$work/strace" status=0 names
+	names=$(IFS=,; echo "${MEMORY_SYSCALLS[*]}")
+	{ strace -f -c "${seccomp[@]}" -e trace="$names" -o "$summary" "${preload[@]}" "${cmd[@]}" \
+		>"$work/stdout" 2>"$work/stderr"; } 2>/dev/null || status=$?
+	if ((status == 0)) && grep -q '^RESULT ' "$work/stdout"; then
+		echo "C $1 $2 $(count_syscalls "$summary")" >>"$records"
 	else
 		record_failure "$1" "$2" "$status" "strace run"
 	fi
 }
 
-# run_bench BENCH: the timed runs, round-robin, then the traced runs.
-run_bench() {
-	local n=${#allocators[@]} run i a
-	for ((run = 0; run < runs; run++)); do
-		echo "run.sh: ${command_of[$1]}: run $((run + 1))/$runs" >&2
-		for ((i = 0; i < n; i++)); do
-			a=${allocators[(run + i) % n]}
-			[[ -z ${failure[$1,$a]:-} ]] && timed_run "$1" "$a"
+# run_all: the timed runs, round by round, each command on every allocator
+# in turn; then the traced runs.
+run_all() {
+	local n=${#allocators[@]} round cid i a
+	for ((round = 0; round < rounds; round++)); do
+		for cid in "${!commands[@]}"; do
+			echo "run.sh: round $((round + 1))/$rounds: ${commands[cid]}" >&2
+			for ((i = 0; i < n; i++)); do
+				a=${allocators[(round + cid + i) % n]}
+				[[ -z ${failure[$cid,$a]:-} ]] && timed_run "$cid" "$a"
+			done
 		done
 	done
-	echo "run.sh: ${command_of[$1]}: strace runs" >&2
-	for a in "${allocators[@]}"; do
-		[[ -z ${failure[$1,$a]:-} ]] && traced_run "$1" "$a"
+	for cid in "${!commands[@]}"; do
+		echo "run.sh: strace runs: ${commands[cid]}" >&2
+		for a in "${allocators[@]}"; do
+			[[ -z ${failure[$cid,$a]:-} ]] && traced_run "$cid" "$a"
+		done
 	done
 	return 0
 }
 
 # --- reporting ----------------------------------------------------------------
 
-# summarize VALUES: "median min max" of space-separated numbers.
-summarize() {
-	tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -g | awk '
-		{ v[NR] = $1 }
-		END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m, v[1], v[NR] }'
-}
-
-median() { summarize "$1" | cut -d' ' -f1; }
-
-# ratio A B: A / B to 2 decimals, "-" when either is unknown.
-ratio() {
-	if [[ -z $1 || -z $2 ]]; then echo -; else awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; fi
-}
-
-# ok_ops BENCH ALLOCATOR: true when it has timed results and no failure.
-ok_ops() { [[ -z ${failure[$1,$2]:-} && -n ${ops[$1,$2]:-} ]]; }
-
-# syscall_count BENCH ALLOCATOR NAME: one count from the strace run, NAME
-# being one of MEMORY_SYSCALLS or "total"; "-" without a strace run.
-syscall_count() {
-	[[ -n ${syscalls[$1,$2]:-} ]] || { echo -; return; }
-	local -a counts
-	read -r -a counts <<<"${syscalls[$1,$2]}"
-	local i
-	for i in "${!MEMORY_SYSCALLS[@]}"; do
-		[[ ${MEMORY_SYSCALLS[i]} == "$3" ]] && { echo "${counts[i]}"; return; }
-	done
-	echo "${counts[-1]}"
-}
-
-# ops_median / rss_median BENCH ALLOCATOR: the median over the timed runs,
-# nothing when the allocator has no complete result.
-ops_median() { if ok_ops "$1" "$2"; then median "${ops[$1,$2]}"; fi; }
-rss_median() { if ok_ops "$1" "$2"; then median "${rss[$1,$2]}"; fi; }
-
 print_header() {
-	local a bench cpu
+	local a shape cpu
 	cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 	echo "hakmem benchmark table - $(date -u '+%Y-%m-%d %H:%M UTC')"
-	echo "machine: ${cpu:-unknown CPU}, $(nproc) CPUs; $runs timed runs per allocator$($quick && echo ' (--quick)')"
+	echo "machine: ${cpu:-unknown CPU}, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end;" \
+	     "$rounds timed runs per allocator and shape$($quick && echo ' (--quick)')"
 	echo
 	echo "allocators:"
-	for a in "${all_allocators[@]}"; do
+	for a in "${allocators[@]}"; do
 		if [[ -z ${lib_of[$a]} ]]; then
 			printf '  %-9s no preload\n' "$a"
-		elif [[ -f ${lib_of[$a]} ]]; then
+		else
 			printf '  %-9s LD_PRELOAD=%s\n' "$a" "${lib_of[$a]}"
-		else
-			printf '  %-9s missing (%s)\n' "$a" "${lib_of[$a]}"
 		fi
 	done
-	echo "commands (COMMAND):"
-	for bench in "${benches[@]}"; do
-		echo "  ${command_of[$bench]}"
+	for a in "${ALL_ALLOCATORS[@]}"; do
+		[[ -n ${lib_of[$a]} && ! -f ${lib_of[$a]} ]] && printf '  %-9s missing (%s)\n' "$a" "${lib_of[$a]}"
 	done
-	echo "timed run:   env [LD_PRELOAD=LIB] COMMAND"
-	echo "syscall run: strace -f -c -o FILE [-E LD_PRELOAD=LIB] COMMAND"
-	echo
-	echo "Mops/s: millions of operations per second, one op = one malloc or one free; median of the"
-	echo "  timed runs, min and max alongside.  hk/this = hakmem median / this allocator's median:"
-	echo "  above 1.00 hakmem is faster.  RSS: median peak RSS (ru_maxrss) in MiB.  Syscall columns:"
-	echo "  calls in the syscall run, whole process including the dynamic loader."
-}
-
-print_table() {
-	local bench=$1 a hk_median med min max
-	local -a counts
-	hk_median=$(ops_median "$bench" hakmem)
-	echo
-	echo "== ${command_of[$bench]}"
-	printf '%-9s %8s %7s %8s %8s %7s' allocator Mops/s hk/this min max 'RSS MiB'
-	printf ' %8s' "${MEMORY_SYSCALLS[@]}" total
-	echo
-	for a in "${allocators[@]}"; do
-		printf '%-9s' "$a"
-		if ok_ops "$bench" "$a"; then
-			read -r med min max <<<"$(summarize "${ops[$bench,$a]}")"
-			awk -v med="$med" -v min="$min" -v max="$max" -v r="$(ratio "$hk_median" "$med")" \
-			    -v rss="$(median "${rss[$bench,$a]}")" \
-			    'BEGIN { printf " %8.2f %7s %8.2f %8.2f %7.1f", med / 1e6, r, min / 1e6, max / 1e6, rss / 1024 }'
-		else
-			printf ' %8s %7s %8s %8s %7s' FAILED - - - -
-		fi
-		read -r -a counts <<<"${syscalls[$bench,$a]:-"- - - - - - -"}"
-		printf ' %8s' "${counts[@]}"
-		echo
+	echo "shapes (COMMAND; metric, role):"
+	for shape in "${shapes[@]}"; do
+		printf '  %-16s %s; %s, %s\n' "$shape" "${commands[${cid_of[$shape]}]}" "${metric_of[$shape]}" "${role_of[$shape]}"
 	done
-}
-
-# target BENCH MEASURE VALUE OPERATOR LIMIT: one line of the targets section.
-target() {
-	local verdict=n/a
-	if [[ $3 != - ]]; then
-		if awk -v v="$3" -v op="$4" -v t="$5" 'BEGIN { exit !(op == ">=" ? v >= t : op == "<=" ? v <= t : v == t) }'; then
-			verdict=PASS
-		else
-			verdict=MISS
-		fi
-	fi
-	printf '  %-36s %-34s %6s   target %s %-5s %s\n' "${command_of[$1]#build/bench/}" "$2" "$3" "$4" "$5" "$verdict"
-}
-
-# fastest_peer BENCH: the peer with the highest median, "-" if none.
-fastest_peer() {
-	local a best=- best_ops=0 m
-	for a in "${allocators[@]}"; do
-		if [[ $a == hakmem ]] || ! ok_ops "$1" "$a"; then continue; fi
-		m=$(median "${ops[$1,$a]}")
-		if awk -v m="$m" -v b="$best_ops" 'BEGIN { exit !(m > b) }'; then
-			best=$a best_ops=$m
-		fi
+	for shape in "${absent[@]}"; do
+		printf '  %-16s (no source in experiments/bench/: left out)\n' "$shape"
 	done
-	echo "$best"
-}
-
-speed_target() {
-	local peer
-	peer=$(fastest_peer "$1")
-	target "$1" "hakmem / fastest peer ($peer) ops/s" \
-	       "$(ratio "$(ops_median "$1" hakmem)" "$(ops_median "$1" "$peer")")" ">=" 1.00
-}
-
-rss_target() {
-	target "$1" "hakmem / mimalloc peak RSS" \
-	       "$(ratio "$(rss_median "$1" hakmem)" "$(rss_median "$1" mimalloc)")" "<=" 1.25
-}
-
-syscall_targets() {
-	target "$1" "hakmem memory syscalls" "$(syscall_count "$1" hakmem total)" "<=" 20
-	target "$1" "hakmem mincore calls" "$(syscall_count "$1" hakmem mincore)" "==" 0
-}
-
-print_targets() {
+	echo "timed run:   /usr/bin/time -f '%M %R %F' env [LD_PRELOAD=LIB] COMMAND"
+	echo "syscall run: strace -f -c ${seccomp[*]} -e trace=$(IFS=,; echo "${MEMORY_SYSCALLS[*]}") [-E LD_PRELOAD=LIB] COMMAND"
 	echo
-	echo "targets (informational: a MISS does not fail the run)"
-	speed_target rm20m
-	speed_target larson
-	syscall_targets rm200k
-	rss_target rm20m
-	rss_target larson
+	echo "median: of the timed runs, the shape's metric in UNIT (M/s: millions per second; s: seconds);"
+	echo "  spread: (max - min) / median.  speed/best: this allocator's speed over the best peer's"
+	echo "  (speed: rates as they are, times inverted), above 1.00 it is faster than every peer;"
+	echo "  hk/this: hakmem's speed over this allocator's.  RSS MiB: median peak RSS; rss/best: over"
+	echo "  the smallest peer's.  faults: median minor + major page faults.  Syscall columns: calls in"
+	echo "  the syscall run, whole process, dynamic loader included."
+	echo
 }
 
 # --- main ---------------------------------------------------------------------
 
-for bench in "${benches[@]}"; do
-	run_bench "$bench"
-done
-
+run_all
 print_header
-for bench in "${benches[@]}"; do
-	print_table "$bench"
-done
-print_targets
-
 failed=0
-for bench in "${benches[@]}"; do
+awk -v syscalls="${MEMORY_SYSCALLS[*]}" -f experiments/bench/table.awk "$records" || failed=1
+for cid in "${!commands[@]}"; do
 	for a in "${allocators[@]}"; do
-		[[ -n ${failure[$bench,$a]:-} ]] || continue
-		echo "run.sh: FAILED: $a on '${command_of[$bench]}': ${failure[$bench,$a]}" >&2
+		[[ -n ${failure[$cid,$a]:-} ]] || continue
+		echo "run.sh: FAILED: $a on '${commands[cid]}': ${failure[$cid,$a]}" >&2
 		failed=1
 	done
 done
