@@ -93,9 +93,9 @@ void *hk_large_alloc(hk_allocator *a, size_t n, size_t align, int zero)
         memset(user, 0, dirty);
     }
     hk_os_touch(h, sizeof *h);
-    h->bytes = s.bytes;
-    h->offset = offset;
-    h->mapping = s.mapping;
+    /* Whole, link included: a reused span holds old bytes there. */
+    *h = (hk_large_hdr){.bytes = s.bytes, .offset = offset,
+                        .mapping = s.mapping};
 
     hk_lock_acquire(&l->lock);
     if (hk_registry_set(&a->registry, user, 1,
