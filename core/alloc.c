@@ -182,6 +182,10 @@ void *hk_alloc_realloc(hk_allocator *a, hk_heap *h, void *p, size_t n)
         return NULL;
     }
     owner o = owner_of(a, p, "realloc(): invalid pointer");
+    if (o.large && n > HK_SMALL_MAX) {
+        void *q = hk_large_resize(a, o.large, n);
+        return q ? q : fail_enomem();
+    }
     /* Keep the block when it fits and would not waste half of itself. */
     if (n <= o.usable && n > o.usable / 2)
         return p;
@@ -205,7 +209,7 @@ size_t hk_alloc_trim(hk_allocator *a, hk_heap *h)
         for (unsigned c = 0; c < HK_CLASSES; c++)
             if (h->front[c].count)
                 hk_heap_flush(h, c, h->front[c].count);
-    return hk_pool_purge(a, 1) + hk_large_purge(a, 1);
+    return hk_pool_purge(a, 1) + hk_large_purge_all(a);
 }
 
 void hk_alloc_snapshot(hk_allocator *a, hk_stats_snapshot *out)

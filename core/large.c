@@ -1,66 +1,60 @@
 /*
- * large.c - large blocks and the cache of their mappings.
+ * large.c - large blocks: their headers, the ownership map, the list of
+ * live blocks, and realloc in place; their spans come from and go back to
+ * the cache in spans.c.
  *
- * Invariants: every live large block is on `live` and registered under
- * the granule of its user pointer with HK_REG_LARGE set; a cached mapping
- * is registered nowhere, so freeing it again is caught as an invalid
- * pointer.  The cache is ordered by the time of free, oldest first.
+ * Invariants (under the lock): every live large block is on `live` and
+ * registered under the granule of its user pointer with HK_REG_LARGE set;
+ * no two blocks have their user pointers in one granule (spans are cut
+ * only where hk_spans_cut allows); stats.live_bytes is the sum of the
+ * live blocks' bytes.
  */
 #include "large.h"
 
 #include <string.h>
 
 #include "alloc.h"
+#include "debug.h"
 #include "os.h"
 
 void hk_large_init(hk_large *l)
 {
     memset(l, 0, sizeof *l);
+    hk_spans_init(&l->spans);
 }
 
-/* Round a mapping size to one of eight steps per power of two. */
-static size_t large_round(size_t bytes)
+static size_t page_up(size_t n)
 {
-    size_t step = HK_OS_PAGE;
-    unsigned top = 63u - (unsigned)__builtin_clzl(bytes);
-    if (top > 15)
-        step = (size_t)1 << (top - 3);
-    return (bytes + step - 1) & ~(step - 1);
+    return (n + HK_OS_PAGE - 1) & ~(size_t)(HK_OS_PAGE - 1);
 }
 
-/* Under the lock: the invariants above, and the counts that follow the
- * live list and the cache (bytes live, bytes cached, within their bounds). */
+static void live_add(hk_large *l, size_t bytes)
+{
+    l->stats.live_bytes += bytes;
+    if (l->stats.live_bytes > l->stats.peak_bytes)
+        l->stats.peak_bytes = l->stats.live_bytes;
+    hk_spans_saw_live(&l->spans, l->stats.live_bytes);
+}
+
+/* Under the lock: the invariants above, counted. */
 static void large_verify(hk_allocator *a)
 {
     hk_large *l = &a->large;
-    size_t live = 0, cached = 0;
+    size_t live = 0;
     hk_list_foreach(n, &l->live) {
         hk_large_hdr *h = hk_list_entry(n, hk_large_hdr, link);
         HK_ASSERT(hk_registry_get(&a->registry, (uintptr_t)h + h->offset) ==
                   ((uintptr_t)h | HK_REG_LARGE));
-        live += h->map_bytes;
+        HK_ASSERT(h->bytes % HK_OS_PAGE == 0 && h->offset < h->bytes);
+        live += h->bytes;
     }
     HK_ASSERT(live == l->stats.live_bytes);
-    HK_ASSERT(l->cached <= HK_LARGE_CACHE_SLOTS);
-    for (unsigned i = 0; i < l->cached; i++)
-        cached += l->cache[i].bytes;
-    HK_ASSERT(cached == l->cached_bytes && cached <= a->params.large_cache);
+    HK_ASSERT(live <= l->spans.recent_peak);
 }
 
-static void cache_remove(hk_large *l, unsigned i)
+static size_t map_align_for(const hk_allocator *a, size_t offset)
 {
-    l->cached_bytes -= l->cache[i].bytes;
-    memmove(&l->cache[i], &l->cache[i + 1],
-            (l->cached - i - 1) * sizeof l->cache[0]);
-    l->cached--;
-}
-
-static void cache_evict_oldest(hk_allocator *a)
-{
-    hk_large *l = &a->large;
-    hk_os_unmap(l->cache[0].base, l->cache[0].bytes);
-    l->stats.unmapped++;
-    cache_remove(l, 0);
+    return offset > a->params.ss_size ? offset : a->params.ss_size;
 }
 
 void *hk_large_alloc(hk_allocator *a, size_t n, size_t align, int zero)
@@ -69,53 +63,51 @@ void *hk_large_alloc(hk_allocator *a, size_t n, size_t align, int zero)
     size_t offset = align > HK_LARGE_HEADER ? align : HK_LARGE_HEADER;
     if (n > SIZE_MAX / 2 - offset)
         return NULL;
-    size_t bytes = large_round(offset + n);
-    size_t ss_size = a->params.ss_size;
-    size_t map_align = align > ss_size ? align : ss_size;
-    char *base = NULL;
-    int fresh = 1;
+    size_t need = page_up(offset + n);
+    size_t map_align = map_align_for(a, offset);
+    uint64_t now = hk_os_now_ns();
 
     hk_lock_acquire(&l->lock);
     l->stats.allocs++;
-    if (align <= ss_size)
-        for (unsigned i = l->cached; i-- > 0;)
-            if (l->cache[i].bytes == bytes) {
-                base = l->cache[i].base;
-                fresh = l->cache[i].purged;
-                cache_remove(l, i);
-                l->stats.cache_hits++;
-                break;
-            }
+    hk_span s = hk_spans_take(a, need, offset, map_align);
     hk_lock_release(&l->lock);
-
-    if (!base) {
-        base = hk_os_map(bytes, map_align);
-        if (!base)
+    if (!s.base) {
+        s.base = hk_os_map(need, map_align);
+        if (!s.base)
             return NULL;
+        s.bytes = need;
+        s.dirty = 0;
         hk_lock_acquire(&l->lock);
+        s.mapping = hk_spans_new_mapping(&l->spans);
         l->stats.cache_misses++;
         l->stats.mapped++;
         hk_lock_release(&l->lock);
     }
-    hk_large_hdr *h = (hk_large_hdr *)base;
-    char *user = base + offset;
-    if (zero && !fresh)
-        memset(user, 0, n);
+
+    hk_large_hdr *h = (hk_large_hdr *)s.base;
+    char *user = s.base + offset;
+    /* Bytes past dirty are known to read zero: fresh, grown or purged. */
+    if (zero && s.dirty > offset) {
+        size_t dirty = s.dirty - offset < n ? s.dirty - offset : n;
+        hk_os_touch(user, dirty);
+        memset(user, 0, dirty);
+    }
     hk_os_touch(h, sizeof *h);
-    h->map_bytes = bytes;
-    h->offset = offset;
+    /* Whole, link included: a reused span holds old bytes there. */
+    *h = (hk_large_hdr){.bytes = s.bytes, .offset = offset,
+                        .mapping = s.mapping};
 
     hk_lock_acquire(&l->lock);
     if (hk_registry_set(&a->registry, user, 1,
                         (uintptr_t)h | HK_REG_LARGE) != 0) {
+        hk_os_unmap(s.base, s.bytes);
+        l->stats.unmapped++;
         hk_lock_release(&l->lock);
-        hk_os_unmap(base, bytes);
         return NULL;
     }
     hk_list_push_front(&l->live, &h->link);
-    l->stats.live_bytes += bytes;
-    if (l->stats.live_bytes > l->stats.peak_bytes)
-        l->stats.peak_bytes = l->stats.live_bytes;
+    live_add(l, s.bytes);
+    hk_spans_decay_if_due(a, now);
     if (HK_DEBUG)
         large_verify(a);
     hk_lock_release(&l->lock);
@@ -125,63 +117,117 @@ void *hk_large_alloc(hk_allocator *a, size_t n, size_t align, int zero)
 void hk_large_free(hk_allocator *a, hk_large_hdr *h)
 {
     hk_large *l = &a->large;
-    size_t bytes = h->map_bytes;
     uint64_t now = hk_os_now_ns();
 
     hk_lock_acquire(&l->lock);
     hk_registry_set(&a->registry, (char *)h + h->offset, 1, 0);
     hk_list_remove(&l->live, &h->link);
     l->stats.frees++;
-    l->stats.live_bytes -= bytes;
-
-    if (bytes > a->params.large_cache) {
-        hk_lock_release(&l->lock);
-        hk_os_unmap(h, bytes);
-        hk_lock_acquire(&l->lock);
-        l->stats.unmapped++;
-        hk_lock_release(&l->lock);
-        return;
-    }
-    while (l->cached == HK_LARGE_CACHE_SLOTS ||
-           l->cached_bytes + bytes > a->params.large_cache)
-        cache_evict_oldest(a);
-    l->cache[l->cached++] = (hk_large_slot){h, bytes, now, 0};
-    l->cached_bytes += bytes;
+    l->stats.live_bytes -= h->bytes;
+    hk_spans_put(a, (hk_span){(char *)h, h->bytes, h->bytes, h->mapping,
+                              now});
+    hk_spans_decay_if_due(a, now);
     if (HK_DEBUG)
         large_verify(a);
     hk_lock_release(&l->lock);
-    hk_large_purge(a, 0);
 }
 
-size_t hk_large_purge(hk_allocator *a, int force)
+/* Grow h's block to need bytes through the seam, out of the live list
+ * and the ownership map while the lock is released (its header may
+ * move): the header, moved or not, or NULL with the block intact. */
+static hk_large_hdr *grow_block(hk_allocator *a, hk_large_hdr *h,
+                                size_t need)
 {
     hk_large *l = &a->large;
-    uint64_t now = hk_os_now_ns();
-    uint64_t delay = a->params.purge_delay * 1000000ull;
-    size_t purged = 0;
-    hk_lock_acquire(&l->lock);
-    for (unsigned i = 0; i < l->cached; i++) {
-        hk_large_slot *s = &l->cache[i];
-        if (s->purged || (!force && now - s->freed_at < delay))
-            continue;
-        hk_os_purge(s->base, s->bytes);
-        s->purged = 1;
-        l->stats.purged++;
-        l->stats.purged_bytes += s->bytes;
-        purged += s->bytes;
-    }
+    char *user = (char *)h + h->offset;
+    hk_registry_set(&a->registry, user, 1, 0);
+    hk_list_remove(&l->live, &h->link);
     hk_lock_release(&l->lock);
+    size_t old = h->bytes;
+    hk_large_hdr *q =
+        hk_os_grow(h, old, need, map_align_for(a, h->offset));
+    hk_lock_acquire(&l->lock);
+    l->stats.grows++;
+    hk_large_hdr *b = q ? q : h;
+    if (q) {
+        hk_os_touch(q, sizeof *q);
+        if (q != h)
+            q->mapping = hk_spans_new_mapping(&l->spans);
+        q->bytes = need;
+        live_add(l, need - old);
+        user = (char *)q + q->offset;
+    }
+    /* Only a moved block can need a new leaf of the map. */
+    if (hk_registry_set(&a->registry, user, 1, (uintptr_t)b | HK_REG_LARGE))
+        hk_os_fatal("realloc(): no memory for the ownership map", user);
+    hk_list_push_front(&l->live, &b->link);
+    return q;
+}
+
+void *hk_large_resize(hk_allocator *a, hk_large_hdr *h, size_t n)
+{
+    hk_large *l = &a->large;
+    size_t offset = h->offset;
+    if (n > SIZE_MAX / 2 - offset)
+        return NULL;
+    size_t need = page_up(offset + n);
+    uint64_t now = hk_os_now_ns();
+
+    hk_lock_acquire(&l->lock);
+    if (need <= h->bytes) {
+        size_t cut = hk_spans_cut((char *)h, offset, need);
+        if (h->bytes >= cut + HK_SPANS_MIN) {
+            hk_span tail = {(char *)h + cut, h->bytes - cut, h->bytes - cut,
+                            h->mapping, now};
+            h->bytes = cut;
+            l->stats.live_bytes -= tail.bytes;
+            hk_spans_put(a, tail);
+        }
+    } else {
+        size_t len = hk_spans_extend(a, (char *)h, h->bytes, offset,
+                                     h->mapping, need);
+        if (len) {
+            live_add(l, len - h->bytes);
+            h->bytes = len;
+        } else if (!(h = grow_block(a, h, need))) {
+            hk_lock_release(&l->lock);
+            return NULL;
+        }
+    }
+    l->stats.resizes++;
+    hk_spans_decay_if_due(a, now);
+    if (HK_DEBUG)
+        large_verify(a);
+    hk_lock_release(&l->lock);
+    return (char *)h + offset;
+}
+
+size_t hk_large_purge_all(hk_allocator *a)
+{
+    hk_lock_acquire(&a->large.lock);
+    size_t purged = hk_spans_purge_all(a);
+    hk_lock_release(&a->large.lock);
     return purged;
+}
+
+void hk_large_decay_due(hk_allocator *a, uint64_t now)
+{
+    hk_large *l = &a->large;
+    if (now < atomic_load_explicit(&l->spans.next_decay,
+                                   memory_order_relaxed) ||
+        !hk_lock_try(&l->lock))
+        return;
+    hk_spans_decay_if_due(a, now);
+    hk_lock_release(&l->lock);
 }
 
 void hk_large_destroy(hk_allocator *a)
 {
     hk_large *l = &a->large;
-    while (l->cached)
-        cache_evict_oldest(a);
+    hk_spans_destroy(a);
     hk_list_foreach(n, &l->live) {
         hk_large_hdr *h = hk_list_entry(n, hk_large_hdr, link);
-        hk_os_unmap(h, h->map_bytes);
+        hk_os_unmap(h, h->bytes);
     }
     hk_list_init(&l->live);
 }

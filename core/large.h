@@ -1,12 +1,26 @@
 /*
- * large.h - blocks above the largest size class get a mapping of their
- * own, with a header at its start, registered in the ownership map.
+ * large.h - blocks above the largest size class, each in a span of pages
+ * of its own with a header at the span's start, registered in the
+ * ownership map under the granule of its user pointer.
  *
- * Freed mappings are kept in a small cache (large_cache bytes at most) and
- * reused by any later request whose rounded size matches, so a loop of
- * large malloc/free maps once.  Cached mappings are purged after
- * purge_delay and unmapped when the cache overflows.  Sizes are rounded up
- * to eight steps per power of two so that nearby sizes share mappings.
+ * Freed spans go to a cache (spans.h) that serves requests of any size, so
+ * that a free followed by a malloc of about the same size reuses resident
+ * pages instead of faulting in fresh ones: a cached span that fits with
+ * little waste is taken whole, a larger one is split (the rest stays
+ * cached), and when none is large enough a smaller one is grown through
+ * the seam, which keeps its pages resident.  Cached spans of one mapping
+ * that touch are joined.  realloc resizes a block where it lies: a shrink
+ * splits the tail off into the cache, a growth takes the cached span
+ * after the block or grows the block through the seam.
+ *
+ * The cache holds no more than the recent peak of large bytes in use (a
+ * high-water mark that fades as use falls; at least 32 MiB), and never
+ * more than large_cache.  Unused memory decays: once per purge_delay, half
+ * of the bytes that have stayed unused for a whole purge_delay are purged,
+ * oldest first (more when the allocator was idle for several delays), so
+ * a program that keeps reusing its blocks keeps them resident and one
+ * that stops gets its memory back over a few delays.  Time is read only
+ * through the seam.
  */
 #ifndef HK_LARGE_H
 #define HK_LARGE_H
@@ -16,32 +30,24 @@
 
 #include "list.h"
 #include "lock.h"
+#include "spans.h"
 #include "stats.h"
 
 #define HK_LARGE_HEADER 64u
-#define HK_LARGE_CACHE_SLOTS 64
 
 struct hk_allocator;
 
 typedef struct hk_large_hdr {
-    size_t map_bytes;
-    size_t offset; /* user pointer - mapping start */
-    hk_link link; /* on the list of live large blocks */
+    size_t bytes;     /* the span: [header, header + bytes) */
+    size_t offset;    /* user pointer - span start: a power of two >= 64 */
+    uint64_t mapping; /* which mapping the span lies in (hk_span) */
+    hk_link link;     /* on the list of live large blocks */
 } hk_large_hdr;
-
-typedef struct hk_large_slot {
-    void *base;
-    size_t bytes;
-    uint64_t freed_at;
-    int purged;
-} hk_large_slot;
 
 typedef struct hk_large {
     hk_lock lock;
     hk_list live;
-    hk_large_slot cache[HK_LARGE_CACHE_SLOTS]; /* oldest first */
-    unsigned cached;
-    size_t cached_bytes;
+    hk_spans spans;
     hk_large_stats stats;
 } hk_large;
 
@@ -52,13 +58,24 @@ void hk_large_destroy(struct hk_allocator *a);
 void *hk_large_alloc(struct hk_allocator *a, size_t n, size_t align, int zero);
 void hk_large_free(struct hk_allocator *a, hk_large_hdr *h);
 
+/*
+ * Resize h's block to n bytes (n > the largest size class) without
+ * copying: the user pointer, moved or not, holding the block's first
+ * min(n, usable) bytes; NULL when out of memory, with the block intact.
+ */
+void *hk_large_resize(struct hk_allocator *a, hk_large_hdr *h, size_t n);
+
 static inline size_t hk_large_usable(const hk_large_hdr *h)
 {
-    return h->map_bytes - h->offset;
+    return h->bytes - h->offset;
 }
 
-/* Purge cached mappings idle for purge_delay (all when force); the bytes
- * purged. */
-size_t hk_large_purge(struct hk_allocator *a, int force);
+/* Purge every cached span now; the bytes purged. */
+size_t hk_large_purge_all(struct hk_allocator *a);
+
+/* Let unused memory decay if a purge_delay has passed since it last did;
+ * the pool calls this from its slow paths, so large blocks decay while
+ * the program allocates only small ones.  Never waits for the lock. */
+void hk_large_decay_due(struct hk_allocator *a, uint64_t now);
 
 #endif

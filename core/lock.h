@@ -27,6 +27,13 @@ static inline void hk_lock_acquire(hk_lock *l)
     }
 }
 
+/* Take the lock if it is free, without waiting: 1 when taken. */
+static inline int hk_lock_try(hk_lock *l)
+{
+    return !atomic_load_explicit(&l->held, memory_order_relaxed) &&
+           !atomic_exchange_explicit(&l->held, 1, memory_order_acquire);
+}
+
 static inline void hk_lock_release(hk_lock *l)
 {
     atomic_store_explicit(&l->held, 0, memory_order_release);

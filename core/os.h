@@ -33,6 +33,21 @@ void *hk_os_map(size_t size, size_t align);
 void hk_os_unmap(void *p, size_t size);
 
 /*
+ * Grow [p, p+old_size) to new_size bytes (multiples of HK_OS_PAGE, new_size
+ * > old_size), keeping its contents: resident pages stay resident, without
+ * a copy, and the new bytes read as zero.  [p, p+old_size) must lie in one
+ * mapping made by one hk_os_map or hk_os_grow call, with no part of it
+ * unmapped since.  It grows in place when it ends where the next aligned
+ * mapping would be placed and the range after it is free: one mremap.
+ * Otherwise a new region is mapped as hk_os_map(new_size, align) would
+ * place it (one mmap; align > HK_OS_PAGE, never from the reserve) and the
+ * pages move there (one mremap); an attempt in place that fails costs one
+ * mremap more.  Returns the new address, or NULL when the world is out of
+ * memory, with [p, p+old_size) untouched.
+ */
+void *hk_os_grow(void *p, size_t old_size, size_t new_size, size_t align);
+
+/*
  * Tell the world [p, p+size) is unused: its pages stop counting as resident
  * and read back as zero afterwards, but the range stays mapped.
  */
@@ -64,6 +79,7 @@ enum hk_os_call {
     HK_OS_MADVISE,
     HK_OS_MINCORE,
     HK_OS_MPROTECT,
+    HK_OS_MREMAP,
     HK_OS_CALLS
 };
 

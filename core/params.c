@@ -35,8 +35,10 @@ const hk_param_info hk_param_table[] = {
      FIELD(ptr_check), 0, 2, HK_PTR_CHECK_CACHED, ptr_check_words},
     {"purge_delay", "ms before unused memory is returned with madvise",
      FIELD(purge_delay), 0, 3600000, 100, NULL},
-    {"large_cache", "bytes of freed large mappings kept for reuse",
-     FIELD(large_cache), 0, 64 * GIB, 64 * MIB, NULL},
+    {"large_cache",
+     "most bytes of freed large blocks kept for reuse (the cache holds no "
+     "more than the recent peak in use)",
+     FIELD(large_cache), 0, 64 * GIB, 1 * GIB, NULL},
 };
 const size_t hk_param_count = sizeof hk_param_table / sizeof hk_param_table[0];
 

@@ -27,7 +27,7 @@ typedef struct hk_params {
     uint64_t shared_pool; /* 1: any SuperSlab serves any class */
     uint64_t ptr_check;   /* enum hk_ptr_check */
     uint64_t purge_delay; /* ms before unused memory is madvised away */
-    uint64_t large_cache; /* bytes of freed large mappings kept */
+    uint64_t large_cache; /* cap on bytes of freed large blocks kept */
 } hk_params;
 
 typedef struct hk_param_info {

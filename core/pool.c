@@ -367,6 +367,7 @@ static void purge_due(hk_allocator *a, uint64_t now)
 {
     if (now >= a->pool.next_purge)
         purge_pass(a, now, 0);
+    hk_large_decay_due(a, now);
 }
 
 size_t hk_pool_purge(hk_allocator *a, int force)

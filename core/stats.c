@@ -7,7 +7,7 @@
 #include "os.h"
 
 const char *const hk_os_call_names[HK_OS_CALLS] = {
-    "mmap", "munmap", "madvise", "mincore", "mprotect"};
+    "mmap", "munmap", "madvise", "mincore", "mprotect", "mremap"};
 
 #define CLASS_FIELDS(X)                                                      \
     X(front_hits) X(front_misses) X(refilled) X(flushes) X(flushed)          \
@@ -20,8 +20,9 @@ const char *const hk_os_call_names[HK_OS_CALLS] = {
     X(heaps_reused)
 
 #define LARGE_FIELDS(X)                                                      \
-    X(allocs) X(frees) X(cache_hits) X(cache_misses) X(mapped) X(unmapped)   \
-    X(purged) X(purged_bytes) X(live_bytes) X(peak_bytes)
+    X(allocs) X(frees) X(cache_hits) X(cache_splits) X(cache_grows)          \
+    X(cache_misses) X(merges) X(resizes) X(grows) X(mapped) X(unmapped)      \
+    X(purged) X(purged_bytes) X(live_bytes) X(peak_bytes) X(cached_bytes)
 
 void hk_class_stats_add(hk_class_stats *into, const hk_class_stats *from)
 {

@@ -38,9 +38,16 @@ typedef struct hk_pool_stats {
 } hk_pool_stats;
 
 typedef struct hk_large_stats {
-    uint64_t allocs, frees, cache_hits, cache_misses;
+    uint64_t allocs, frees;
+    uint64_t cache_hits;   /* allocations served by a cached span as it was */
+    uint64_t cache_splits; /* ... by the head of a larger one */
+    uint64_t cache_grows;  /* ... by a smaller one, grown */
+    uint64_t cache_misses; /* ... by a new mapping */
+    uint64_t merges;       /* cached spans joined to a neighbour */
+    uint64_t resizes;      /* reallocs done without a copy */
+    uint64_t grows;        /* spans grown through the seam */
     uint64_t mapped, unmapped, purged, purged_bytes;
-    uint64_t live_bytes, peak_bytes;
+    uint64_t live_bytes, peak_bytes, cached_bytes;
 } hk_large_stats;
 
 /* A flat, read-only view for printing: name, per-class array or total. */

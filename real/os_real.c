@@ -8,6 +8,10 @@
  * trim, so the number of calls is what the allocator asked for, which is
  * what the simulator predicts.  If the hint is taken, the cursor moves on;
  * after a few misses the backend over-maps and trims instead.
+ * A region grows in place (mremap) when it was the last one placed, its end
+ * at the cursor; otherwise its pages move, with mremap(MREMAP_FIXED), into
+ * a new region placed like any other, so growth makes the calls the
+ * simulator predicts too.
  *
  * The allocator's first page-aligned metadata (the registry's first leaf,
  * the first heaps) comes from a reserve in the library's own zero-filled
@@ -126,12 +130,9 @@ static int in_reserve(const void *p)
 #define HINTS_USABLE 1
 #endif
 
-void *hk_os_map(size_t size, size_t align)
+/* A region aligned to align (> HK_OS_PAGE), at the cursor when it can be. */
+static void *map_aligned(size_t size, size_t align)
 {
-    if (align <= HK_OS_PAGE) {
-        void *p = reserve_take(size);
-        return p ? p : sys_mmap(NULL, size, 0);
-    }
     if (!HINTS_USABLE)
         return map_trimmed(size, align);
     if (size > HINT_END - HINT_BASE)
@@ -151,10 +152,55 @@ void *hk_os_map(size_t size, size_t align)
     return map_trimmed(size, align);
 }
 
+void *hk_os_map(size_t size, size_t align)
+{
+    if (align > HK_OS_PAGE)
+        return map_aligned(size, align);
+    void *p = reserve_take(size);
+    return p ? p : sys_mmap(NULL, size, 0);
+}
+
 void hk_os_unmap(void *p, size_t size)
 {
     if (!in_reserve(p))
         sys_munmap(p, size);
+}
+
+static void *sys_mremap(void *p, size_t old_size, size_t new_size, int flags,
+                        void *to)
+{
+    count(HK_OS_MREMAP, new_size);
+    void *q = mremap(p, old_size, new_size, flags, to);
+    return q == MAP_FAILED ? NULL : q;
+}
+
+/* Claim [end, end + more) of the cursor's range when the cursor is at end:
+ * the region ending there was the last one placed. */
+static int cursor_extend(uintptr_t end, size_t more)
+{
+    uintptr_t cur = end;
+    return more <= HINT_END - end &&
+           atomic_compare_exchange_strong_explicit(
+               &hint_cursor, &cur, end + more, memory_order_relaxed,
+               memory_order_relaxed);
+}
+
+void *hk_os_grow(void *p, size_t old_size, size_t new_size, size_t align)
+{
+    if (!HINTS_USABLE)
+        return sys_mremap(p, old_size, new_size, MREMAP_MAYMOVE, NULL);
+    if (cursor_extend((uintptr_t)p + old_size, new_size - old_size) &&
+        sys_mremap(p, old_size, new_size, 0, NULL))
+        return p;
+    void *to = map_aligned(new_size, align);
+    if (!to)
+        return NULL;
+    /* The new region is ours, so MREMAP_FIXED replaces nothing else. */
+    void *q = sys_mremap(p, old_size, new_size,
+                         MREMAP_MAYMOVE | MREMAP_FIXED, to);
+    if (!q)
+        sys_munmap(to, new_size);
+    return q;
 }
 
 void hk_os_purge(void *p, size_t size)

@@ -92,6 +92,13 @@ static hk_as_mapping new_mapping(uint64_t start, uint64_t size, int counted)
     return m;
 }
 
+static void count_mapped(hk_addrspace *as, uint64_t bytes)
+{
+    as->mapped_bytes += bytes;
+    if (as->mapped_bytes > as->peak_mapped_bytes)
+        as->peak_mapped_bytes = as->mapped_bytes;
+}
+
 int hk_as_map(hk_addrspace *as, uint64_t start, uint64_t size, int counted)
 {
     size_t i = lower_bound(as, start);
@@ -99,9 +106,7 @@ int hk_as_map(hk_addrspace *as, uint64_t start, uint64_t size, int counted)
         return -1;
     insert_at(as, i, new_mapping(start, size, counted));
     if (counted) {
-        as->mapped_bytes += size;
-        if (as->mapped_bytes > as->peak_mapped_bytes)
-            as->peak_mapped_bytes = as->mapped_bytes;
+        count_mapped(as, size);
         if (as->count > as->peak_maps)
             as->peak_maps = as->count;
     }
@@ -143,9 +148,11 @@ static hk_as_mapping piece(const hk_as_mapping *src, uint64_t from,
     return m;
 }
 
-void hk_as_unmap(hk_addrspace *as, uint64_t start, uint64_t size)
+/* Remove [start, start+size) from the mappings, splitting them as
+ * needed; returns how many resident pages it held. */
+static uint64_t remove_range(hk_addrspace *as, uint64_t start, uint64_t size)
 {
-    uint64_t end = start + size;
+    uint64_t end = start + size, dropped = 0;
     size_t i = lower_bound(as, start);
     while (i < as->count && as->maps[i].start < end) {
         hk_as_mapping m = as->maps[i];
@@ -153,7 +160,7 @@ void hk_as_unmap(hk_addrspace *as, uint64_t start, uint64_t size)
         uint64_t hi = end < m.start + m.size ? end : m.start + m.size;
         uint64_t first = (lo - m.start) / HK_AS_PAGE;
         uint64_t n = (hi - lo) / HK_AS_PAGE;
-        as->unmapped_pages += drop_pages(as, &m, first, n);
+        dropped += drop_pages(as, &m, first, n);
         if (m.counted)
             as->mapped_bytes -= hi - lo;
         memmove(&as->maps[i], &as->maps[i + 1],
@@ -168,6 +175,12 @@ void hk_as_unmap(hk_addrspace *as, uint64_t start, uint64_t size)
         free(m.huge);
     }
     as->last = 0;
+    return dropped;
+}
+
+void hk_as_unmap(hk_addrspace *as, uint64_t start, uint64_t size)
+{
+    as->unmapped_pages += remove_range(as, start, size);
 }
 
 void hk_as_purge(hk_addrspace *as, uint64_t start, uint64_t size)
@@ -195,6 +208,54 @@ static hk_as_mapping *find(hk_addrspace *as, uint64_t addr)
         return NULL;
     as->last = i;
     return &as->maps[i];
+}
+
+/* A copy of the first `words` words of b, in an array of `grown`. */
+static uint64_t *regrow(const uint64_t *b, size_t words, size_t grown)
+{
+    uint64_t *g = xcalloc(grown, sizeof *g);
+    memcpy(g, b, words * sizeof *g);
+    return g;
+}
+
+int hk_as_extend(hk_addrspace *as, uint64_t end, uint64_t more)
+{
+    size_t i = lower_bound(as, end - 1);
+    if (i == as->count || as->maps[i].start + as->maps[i].size != end ||
+        (i + 1 < as->count && as->maps[i + 1].start < end + more))
+        return -1;
+    hk_as_mapping *m = &as->maps[i];
+    uint64_t size = m->size + more;
+    uint64_t *resident = regrow(m->resident, words(m->size / HK_AS_PAGE),
+                                words(size / HK_AS_PAGE));
+    uint64_t *huge = regrow(m->huge, words(m->size / HK_AS_HUGE + 2),
+                            words(size / HK_AS_HUGE + 2));
+    free(m->resident);
+    free(m->huge);
+    m->resident = resident;
+    m->huge = huge;
+    m->size = size;
+    if (m->counted)
+        count_mapped(as, more);
+    return 0;
+}
+
+void hk_as_move(hk_addrspace *as, uint64_t from, uint64_t size, uint64_t to)
+{
+    hk_as_mapping *d = find(as, to);
+    uint64_t first = (to - d->start) / HK_AS_PAGE, moved = 0;
+    for (uint64_t p = 0; p < size / HK_AS_PAGE; p++) {
+        uint64_t addr = from + p * HK_AS_PAGE;
+        const hk_as_mapping *m = find(as, addr);
+        if (m && bit(m->resident, (addr - m->start) / HK_AS_PAGE)) {
+            set_bit(d->resident, first + p);
+            moved++;
+        }
+    }
+    /* The moved pages leave the count with the source and come back with
+     * the destination: never two copies at once, so no new peak. */
+    remove_range(as, from, size);
+    as->resident_pages += moved;
 }
 
 int hk_as_is_mapped(hk_addrspace *as, uint64_t addr)

@@ -45,6 +45,15 @@ void hk_as_destroy(hk_addrspace *as);
 int hk_as_map(hk_addrspace *as, uint64_t start, uint64_t size, int counted);
 /* Remove [start, start+size), splitting mappings as needed. */
 void hk_as_unmap(hk_addrspace *as, uint64_t start, uint64_t size);
+/* Extend the mapping that ends at `end` by `more` bytes, which must be
+ * free (mremap in place); returns -1 if no mapping ends there or the
+ * range after it is taken. */
+int hk_as_extend(hk_addrspace *as, uint64_t end, uint64_t more);
+/* Move the pages of [from, from+size) to [to, to+size), which lies in one
+ * mapping, and remove the source (mremap to a new place): resident pages
+ * stay resident, as 4 KiB pages, and count neither as unmapped nor as
+ * faults. */
+void hk_as_move(hk_addrspace *as, uint64_t from, uint64_t size, uint64_t to);
 /* Make [start, start+size) non-resident. */
 void hk_as_purge(hk_addrspace *as, uint64_t start, uint64_t size);
 int hk_as_is_mapped(hk_addrspace *as, uint64_t addr);

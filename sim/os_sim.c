@@ -129,28 +129,72 @@ static uint64_t place_aligned(uint64_t size, uint64_t align)
     return at;
 }
 
+static void *map_at(uint64_t at, uint64_t size)
+{
+    back(at, size);
+    hk_as_map(&W.as, at, size, 1);
+    return (void *)at;
+}
+
+static void *map_aligned(size_t size, size_t align)
+{
+    count(HK_OS_MMAP, size);
+    uint64_t at;
+    if (size > ALIGNED_END - ALIGNED_BASE ||
+        !(at = place_aligned(size, align)))
+        return NULL;
+    return map_at(at, size);
+}
+
 void *hk_os_map(size_t size, size_t align)
 {
-    if (align <= HK_OS_PAGE && size <= RESERVE_BYTES - W.reserve_used) {
+    if (align > HK_OS_PAGE)
+        return map_aligned(size, align);
+    if (size <= RESERVE_BYTES - W.reserve_used) {
         uint64_t at = RESERVE_AT + W.reserve_used;
         W.reserve_used += size;
         return (void *)at;
     }
     count(HK_OS_MMAP, size);
-    uint64_t at;
-    if (align <= HK_OS_PAGE) {
-        if (size > W.page_cursor - PAGE_FLOOR)
-            return NULL;
-        at = W.page_cursor - size;
-        W.page_cursor = at;
-    } else {
-        if (size > ALIGNED_END - ALIGNED_BASE ||
-            !(at = place_aligned(size, align)))
-            return NULL;
-    }
-    back(at, size);
-    hk_as_map(&W.as, at, size, 1);
-    return (void *)at;
+    if (size > W.page_cursor - PAGE_FLOOR)
+        return NULL;
+    W.page_cursor -= size;
+    return map_at(W.page_cursor, size);
+}
+
+/* The real backend's growth in place: the region was the last placed and
+ * nothing lies after it. */
+static int grow_in_place(uint64_t at, uint64_t old_size, uint64_t new_size)
+{
+    uint64_t end = at + old_size;
+    if (end != W.aligned_cursor || new_size - old_size > ALIGNED_END - end)
+        return 0;
+    W.aligned_cursor = at + new_size;
+    count(HK_OS_MREMAP, new_size);
+    if (hk_as_extend(&W.as, end, new_size - old_size) != 0)
+        return 0;
+    if (mremap((void *)at, old_size, new_size, 0) == MAP_FAILED)
+        die("cannot grow the real memory behind a simulated mapping", at);
+    return 1;
+}
+
+void *hk_os_grow(void *p, size_t old_size, size_t new_size, size_t align)
+{
+    uint64_t at = (uint64_t)p;
+    if (grow_in_place(at, old_size, new_size))
+        return p;
+    void *to = map_aligned(new_size, align);
+    if (!to)
+        return NULL;
+    count(HK_OS_MREMAP, new_size);
+    if (mremap(p, old_size, new_size, MREMAP_MAYMOVE | MREMAP_FIXED, to) !=
+        to)
+        die("cannot move the real memory behind a simulated mapping", at);
+    hk_as_move(&W.as, at, old_size, (uint64_t)to);
+    W.last_page_size = 0;
+    if (W.tlb)
+        hk_tlb_invalidate(W.tlb, at, old_size);
+    return to;
 }
 
 static int in_reserve(const void *p)

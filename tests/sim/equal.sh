@@ -3,9 +3,13 @@
 # calls `hakmem sim` predicts are exactly those the real backend makes when
 # `hakmem replay` runs the same trace with the same settings, on the
 # simulator's own engine (--serial) and on the threaded one (the default,
-# which runs a one-thread trace on one thread).  Checked for two kinds of
-# trace under four settings; then the threaded replay once against strace,
-# which counts the system calls independently.
+# which runs a one-thread trace on one thread).  Checked for small-block
+# traces under four settings and for a trace of large blocks (mixed sizes,
+# reallocs: spans split, joined, grown in place and moved with mremap,
+# decayed and evicted) under three, each block touched at its first byte
+# only (placement and calls do not depend on it); then the threaded replay
+# of each kind against strace, which counts the system calls
+# independently.
 set -euo pipefail
 HAKMEM=${HAKMEM:-build/hakmem}
 tmp=$(mktemp -d)
@@ -14,25 +18,62 @@ trap 'rm -rf "$tmp"' EXIT
 "$HAKMEM" trace gen random_mixed 200000 4096 1234567 -o "$tmp/rm.trace"
 "$HAKMEM" trace gen phases --seed 7 -o "$tmp/phases.trace"
 
+# Large blocks, one thread, as an mtrace(3) log (the k-th call at k us):
+# 20 slots, sizes from 130 KiB to 24 MiB; each step frees, reallocs or
+# fills a random slot.  The generator is a 32-bit LCG, exact in awk.
+awk 'function rnd(n) { x = (x * 69069 + 1) % 4294967296; return int(x / 4294967296 * n) }
+BEGIN {
+    x = 7; id = 1; print "= Start"
+    for (step = 0; step < 2000; step++) {
+        s = rnd(20); size = 133120 + rnd(24 * 1048576 - 133120)
+        if (addr[s] && rnd(3) == 0) {
+            printf "< 0x%x\n> 0x%x 0x%x\n", addr[s], id * 4096, size
+            addr[s] = id++ * 4096
+        } else if (addr[s]) {
+            printf "- 0x%x\n", addr[s]; addr[s] = 0
+        } else {
+            printf "+ 0x%x 0x%x\n", id * 4096, size; addr[s] = id++ * 4096
+        }
+    }
+    print "= End"
+}' > "$tmp/large.log"
+"$HAKMEM" trace import --from mtrace "$tmp/large.log" -o "$tmp/large.trace" 2>/dev/null
+
 settings=(
     ""
     "--set lru_cap=0"
     "--set prewarm=0"
     "--set lru_cap=0 --set prewarm=0 --set shared_pool=0 --set ptr_check=always"
 )
+large_settings=(
+    "--set touch=first"
+    "--set touch=first --set large_cache=40M --set purge_delay=0"
+    "--set touch=first --set ss_size=8M --set purge_delay=1"
+)
 
 # The "syscalls" object, one "name calls bytes" line per call kind.
 syscalls() {
-    grep -o '"syscalls":{[^}]*}[^}]*}[^}]*}[^}]*}[^}]*}}' |
+    grep -oE '"syscalls":\{("[a-z]+":\{[^}]*\},?)*\}' |
         grep -o '"[a-z]*":{"calls":[0-9]*,"bytes":[0-9]*}' |
         sed 's/"\([a-z]*\)":{"calls":\([0-9]*\),"bytes":\([0-9]*\)}/\1 \2 \3/'
 }
 
+# calls NAME: the calls of one kind, from syscalls' lines on stdin.
+calls() {
+    awk -v c="$1" '$1 == c {print $2}'
+}
+
 fail=0
-for trace in rm phases; do
-    for s in "${settings[@]}"; do
+
+# equal TRACE SETTINGS...: sim, serial and threaded replay agree.
+equal() {
+    local trace=$1 s
+    shift
+    for s in "$@"; do
         # shellcheck disable=SC2086
-        sim=$("$HAKMEM" sim $s "$tmp/$trace.trace" | syscalls)
+        "$HAKMEM" sim $s "$tmp/$trace.trace" > "$tmp/sim.json"
+        cat "$tmp/sim.json" >> "$tmp/$trace.sims"
+        sim=$(syscalls < "$tmp/sim.json")
         # shellcheck disable=SC2086
         serial=$("$HAKMEM" replay --serial $s "$tmp/$trace.trace" | syscalls)
         # shellcheck disable=SC2086
@@ -43,33 +84,54 @@ for trace in rm phases; do
             diff <(echo "$sim") <(echo "$threads") | sed 's/^/threads: /' || true
             fail=1
         else
-            echo "equal    $trace [${s:-defaults}]: $(echo "$sim" | awk '{printf "%s=%s ", $1, $2}')"
+            echo "equal    $trace [${s:-defaults}]: $(echo "$sim" | awk '$2 {printf "%s=%s ", $1, $2}')"
         fi
     done
+}
+
+equal rm "${settings[@]}"
+equal phases "${settings[@]}"
+equal large "${large_settings[@]}"
+
+# Under its settings, the large trace reaches every path it is there for.
+for counter in cache_hits cache_splits cache_grows cache_misses merges \
+    resizes unmapped purged; do
+    n=$(grep -o "\"$counter\":[0-9]*" "$tmp/large.sims" |
+        awk -F: '{n += $2} END {print n + 0}')
+    [ "$n" -gt 0 ] || { echo "large trace: $counter is 0"; fail=1; }
 done
+n=$(syscalls < "$tmp/large.sims" | calls mremap | awk '{n += $1} END {print n + 0}')
+[ "$n" -gt 0 ] || { echo "large trace: no mremap"; fail=1; }
 
 # strace: the replay tool's own tables come from glibc's malloc, whose
 # mappings lie where the kernel puts them; the backend's SuperSlabs and
 # large blocks lie in its hint range (16 TiB up), so calls on addresses
 # there are the backend's, and strace counts them independently.
-s="--set lru_cap=0 --set prewarm=0 --set shared_pool=0 --set ptr_check=always"
-# shellcheck disable=SC2086
-own=$("$HAKMEM" replay $s "$tmp/rm.trace" | syscalls)
-# shellcheck disable=SC2086
-strace -f -qq -e trace=mmap,munmap,madvise,mincore -o "$tmp/strace.txt" \
-    "$PWD/build/libexec/hakmem-replay" $s "$tmp/rm.trace" > /dev/null
+# strace_agrees TRACE SETTINGS
 ours='0x[1-5][0-9a-f]{11}'
-for call in mmap munmap madvise mincore; do
-    want=$(echo "$own" | awk -v c=$call '$1 == c {print $2}')
-    if [ "$call" = mmap ]; then
-        got=$(grep -cE "mmap\(.*= $ours\$" "$tmp/strace.txt" || true)
-    else
-        got=$(grep -cE "$call\($ours," "$tmp/strace.txt" || true)
-    fi
-    if [ "$want" != "$got" ]; then
-        echo "STRACE $call: replay counted $want, strace saw $got"
-        fail=1
-    fi
-done
-[ $fail = 0 ] && echo "strace agrees: $(echo "$own" | awk '{printf "%s=%s ", $1, $2}')"
+strace_agrees() {
+    local trace=$1 s=$2 call want got
+    # shellcheck disable=SC2086
+    own=$("$HAKMEM" replay $s "$tmp/$trace.trace" | syscalls)
+    # shellcheck disable=SC2086
+    strace -f -qq -e trace=mmap,munmap,madvise,mincore,mremap \
+        -o "$tmp/strace.txt" \
+        "$PWD/build/libexec/hakmem-replay" $s "$tmp/$trace.trace" > /dev/null
+    for call in mmap munmap madvise mincore mremap; do
+        want=$(echo "$own" | calls $call)
+        if [ "$call" = mmap ]; then
+            got=$(grep -cE "mmap\(.*= $ours\$" "$tmp/strace.txt" || true)
+        else
+            got=$(grep -cE "$call\($ours," "$tmp/strace.txt" || true)
+        fi
+        if [ "$want" != "$got" ]; then
+            echo "STRACE $trace $call: replay counted $want, strace saw $got"
+            fail=1
+        fi
+    done
+    [ $fail = 0 ] && echo "strace agrees on $trace [${s:-defaults}]: $(echo "$own" | awk '$2 {printf "%s=%s ", $1, $2}')"
+    return 0
+}
+strace_agrees rm "--set lru_cap=0 --set prewarm=0 --set shared_pool=0 --set ptr_check=always"
+strace_agrees large "--set touch=first --set large_cache=40M --set purge_delay=0"
 exit $fail

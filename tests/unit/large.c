@@ -1,32 +1,86 @@
 /*
- * large.c - large blocks: a malloc/free loop maps once, calloc zeroes a
- * reused mapping, the cache stays within large_cache, and realloc keeps
- * contents across the small/large boundary.
+ * large.c - large blocks and the span cache, checked against the
+ * backend's own count of system calls and, where it matters, the
+ * kernel's count of page faults: a freed span serves a later request of
+ * another size (taken whole, split, or grown without losing its pages),
+ * neighbours join again, calloc zeroes exactly what may hold old data,
+ * realloc resizes in place, the cache follows the program's recent peak,
+ * and unused bytes decay half per purge_delay, oldest first.
+ *
+ * Time is the trace clock (hk_os_follow_clock), set by each test, so no
+ * test depends on how fast the machine runs it.
  */
+#define _GNU_SOURCE
+#include <sys/resource.h>
+
 #include "unit.h"
 
-static uint64_t mmaps(void)
+#define MIB ((size_t)1 << 20)
+#define MS 1000000ull
+
+static uint64_t clock_ns;
+
+static void set_clock(uint64_t ns)
+{
+    clock_ns = ns;
+    hk_os_follow_clock(ns);
+}
+
+static hk_allocator *fresh(const char *const *settings)
+{
+    set_clock(1000 * MS);
+    return unit_alloc(settings);
+}
+
+static hk_os_counts counts(void)
 {
     hk_os_counts c;
     hk_os_counts_get(&c);
-    return c.calls[HK_OS_MMAP];
+    return c;
+}
+
+static uint64_t calls_since(const hk_os_counts *c0, enum hk_os_call k)
+{
+    return counts().calls[k] - c0->calls[k];
+}
+
+static long minor_faults(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_minflt;
+}
+
+static hk_large_stats stats(hk_allocator *a)
+{
+    hk_stats_snapshot s;
+    hk_alloc_snapshot(a, &s);
+    return s.large;
+}
+
+/* The first byte in [p, p+n) that is not v, or n. */
+static size_t first_not(const unsigned char *p, size_t n, unsigned char v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != v)
+            return i;
+    return n;
 }
 
 static void loop_maps_once(void)
 {
-    hk_allocator *a = unit_alloc(NULL);
+    hk_allocator *a = fresh(NULL);
     hk_heap *h = hk_heap_create(a);
-    uint64_t m0 = mmaps();
+    hk_os_counts c0 = counts();
     for (int i = 0; i < 1000; i++) {
         char *p = hk_malloc_fast(a, h, (1 << 20) + i);
         p[0] = p[(1 << 20) + i - 1] = 1;
         hk_free_fast(a, h, p);
     }
-    hk_stats_snapshot s;
-    hk_alloc_snapshot(a, &s);
-    CHECK(mmaps() - m0 <= 2, "%llu mmaps", (unsigned long long)(mmaps() - m0));
-    CHECK(s.large.cache_hits >= 998, "hits %llu",
-          (unsigned long long)s.large.cache_hits);
+    hk_large_stats s = stats(a);
+    CHECK(calls_since(&c0, HK_OS_MMAP) <= 2, "%llu mmaps",
+          (unsigned long long)calls_since(&c0, HK_OS_MMAP));
+    CHECK(s.cache_hits >= 998, "hits %llu", (unsigned long long)s.cache_hits);
     hk_heap_destroy(h);
     hk_alloc_destroy(a);
 }
@@ -34,59 +88,235 @@ static void loop_maps_once(void)
 static void no_cache_maps_every_time(void)
 {
     static const char *const off[] = {"large_cache=0", NULL};
-    hk_allocator *a = unit_alloc(off);
+    hk_allocator *a = fresh(off);
     hk_heap *h = hk_heap_create(a);
     hk_free_fast(a, h, hk_malloc_fast(a, h, 1 << 20)); /* maps the registry */
-    uint64_t m0 = mmaps();
+    hk_os_counts c0 = counts();
     for (int i = 0; i < 100; i++)
         hk_free_fast(a, h, hk_malloc_fast(a, h, 1 << 20));
-    CHECK_EQ(mmaps() - m0, 100);
+    CHECK_EQ(calls_since(&c0, HK_OS_MMAP), 100);
+    CHECK_EQ(calls_since(&c0, HK_OS_MUNMAP), 100);
     hk_heap_destroy(h);
     hk_alloc_destroy(a);
 }
 
-static void calloc_zeroes_reused_mapping(void)
+/* Fill n bytes with 0xff, free, calloc m: every byte of it must be 0. */
+static void calloc_after_fill(hk_allocator *a, hk_heap *h, size_t n, size_t m)
 {
-    hk_allocator *a = unit_alloc(NULL);
+    unsigned char *p = hk_malloc_fast(a, h, n);
+    memset(p, 0xff, n);
+    hk_free_fast(a, h, p);
+    unsigned char *q = hk_alloc_calloc(a, h, 1, m);
+    size_t bad = first_not(q, m, 0);
+    CHECK(bad == m, "calloc(%zu) after %zu: byte %zu is %u", m, n, bad,
+          bad < m ? q[bad] : 0);
+    hk_free_fast(a, h, q);
+}
+
+static void calloc_zeroes_reused_memory(void)
+{
+    hk_allocator *a = fresh(NULL);
     hk_heap *h = hk_heap_create(a);
-    size_t n = 3 << 20;
-    for (int round = 0; round < 3; round++) {
-        unsigned char *p = hk_alloc_calloc(a, h, 1, n);
-        for (size_t i = 0; i < n; i++)
-            if (p[i]) {
-                CHECK(0, "round %d byte %zu is %u", round, i, p[i]);
-                break;
-            }
-        memset(p, 0xff, n);
-        hk_free_fast(a, h, p);
-    }
+    calloc_after_fill(a, h, 3 * MIB, 3 * MIB);       /* the same span */
+    calloc_after_fill(a, h, 8 * MIB, 7 * MIB);       /* taken whole */
+    calloc_after_fill(a, h, 20 * MIB, 5 * MIB);      /* a split head */
+    calloc_after_fill(a, h, 5 * MIB, 20 * MIB + 77); /* grown */
+    hk_large_stats s = stats(a);
+    CHECK(s.cache_hits >= 2 && s.cache_splits >= 1 && s.cache_grows >= 1,
+          "hits %llu splits %llu grows %llu",
+          (unsigned long long)s.cache_hits,
+          (unsigned long long)s.cache_splits,
+          (unsigned long long)s.cache_grows);
     hk_heap_destroy(h);
     hk_alloc_destroy(a);
 }
 
-static void cache_bounded_by_large_cache(void)
+/* calloc writes nothing into memory known to be zero: a new mapping, or a
+ * span purged since it was used.  The kernel's fault count shows it. */
+static void calloc_skips_known_zero(void)
 {
-    static const char *const small[] = {"large_cache=4M", NULL};
-    hk_allocator *a = unit_alloc(small);
+    hk_allocator *a = fresh(NULL);
     hk_heap *h = hk_heap_create(a);
-    void *p[16];
-    for (int i = 0; i < 16; i++)
-        p[i] = hk_malloc_fast(a, h, 1 << 20);
-    for (int i = 0; i < 16; i++)
-        hk_free_fast(a, h, p[i]);
-    CHECK(a->large.cached_bytes <= 4u << 20, "cached %zu",
-          a->large.cached_bytes);
-    CHECK(a->large.cached >= 2, "cached %u mappings", a->large.cached);
+    size_t n = 16 * MIB;
+    long f0 = minor_faults();
+    unsigned char *p = hk_alloc_calloc(a, h, 1, n);
+    long fresh_faults = minor_faults() - f0;
+    memset(p, 0xff, n);
+    hk_free_fast(a, h, p);
+    hk_alloc_trim(a, h);
+    f0 = minor_faults();
+    unsigned char *q = hk_alloc_calloc(a, h, 1, n);
+    long purged_faults = minor_faults() - f0;
+    CHECK(q == p, "the purged span was not reused");
+    CHECK(fresh_faults < 16 && purged_faults < 16,
+          "calloc faulted %ld pages (new) and %ld (purged) of %zu",
+          fresh_faults, purged_faults, n / HK_OS_PAGE);
+    size_t bad = first_not(q, n, 0);
+    CHECK(bad == n, "byte %zu of the purged span is not zero", bad);
+    hk_free_fast(a, h, q);
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+}
+
+/* Touch every page of [p, p+n); the page faults that took. */
+static long touch_faults(unsigned char *p, size_t n)
+{
+    long f0 = minor_faults();
+    for (size_t i = 0; i < n; i += HK_OS_PAGE)
+        p[i] = 1;
+    return minor_faults() - f0;
+}
+
+static void similar_size_reuses_pages(void)
+{
+    hk_allocator *a = fresh(NULL);
+    hk_heap *h = hk_heap_create(a);
+    unsigned char *p = hk_malloc_fast(a, h, 10 * MIB);
+    touch_faults(p, 10 * MIB);
+    hk_free_fast(a, h, p);
+
+    hk_os_counts c0 = counts();
+    unsigned char *q = hk_malloc_fast(a, h, 9 * MIB + 12345);
+    long faults = touch_faults(q, 9 * MIB + 12345);
+    CHECK(q == p, "a smaller request did not reuse the span");
+    CHECK(faults < 16, "%ld faults on reused pages", faults);
+    hk_free_fast(a, h, q);
+
+    /* Larger: the span was mapped last, so it grows in place. */
+    size_t more = 11 * MIB;
+    unsigned char *r = hk_malloc_fast(a, h, more);
+    faults = touch_faults(r, more);
+    CHECK(r == p, "the span did not grow in place");
+    CHECK(faults < (long)(1 * MIB / HK_OS_PAGE) + 16,
+          "%ld faults growing 10 MiB to 11 MiB", faults);
+    CHECK_EQ(calls_since(&c0, HK_OS_MMAP), 0);
+    CHECK_EQ(calls_since(&c0, HK_OS_MREMAP), 1);
+    hk_free_fast(a, h, r);
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+}
+
+static void split_then_join(void)
+{
+    hk_allocator *a = fresh(NULL);
+    hk_heap *h = hk_heap_create(a);
+    char *p = hk_malloc_fast(a, h, 20 * MIB);
+    hk_free_fast(a, h, p);
+    size_t span = stats(a).cached_bytes;
+
+    hk_os_counts c0 = counts();
+    char *x = hk_malloc_fast(a, h, 5 * MIB);
+    char *y = hk_malloc_fast(a, h, 5 * MIB);
+    char *z = hk_malloc_fast(a, h, 5 * MIB);
+    CHECK(x == p, "the first piece is not the span's head");
+    CHECK(y > x && z > y && z < p + 20 * MIB, "pieces %p %p %p of %p", x, y,
+          z, p);
+    CHECK_EQ(stats(a).cache_splits, 3);
+    hk_free_fast(a, h, y);
+    hk_free_fast(a, h, x);
+    hk_free_fast(a, h, z);
+    CHECK_EQ(a->large.spans.count, 1);
+    CHECK_EQ(stats(a).cached_bytes, span);
+    CHECK(stats(a).merges >= 3, "merges %llu",
+          (unsigned long long)stats(a).merges);
+    for (int k = 0; k < HK_OS_CALLS; k++)
+        CHECK(calls_since(&c0, k) == 0, "%s made", hk_os_call_names[k]);
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+}
+
+/* A span not mapped last moves to grow, and keeps its pages resident. */
+static void grow_moves_pages(void)
+{
+    hk_allocator *a = fresh(NULL);
+    hk_heap *h = hk_heap_create(a);
+    unsigned char *p = hk_malloc_fast(a, h, 5 * MIB);
+    void *later = hk_malloc_fast(a, h, 5 * MIB);
+    touch_faults(p, 5 * MIB);
+    hk_free_fast(a, h, p);
+
+    hk_os_counts c0 = counts();
+    unsigned char *q = hk_malloc_fast(a, h, 12 * MIB);
+    long faults = touch_faults(q, 12 * MIB);
+    CHECK(q != p, "grew in place past a later mapping");
+    CHECK_EQ(calls_since(&c0, HK_OS_MMAP), 1);
+    CHECK_EQ(calls_since(&c0, HK_OS_MREMAP), 1);
+    CHECK(faults < (long)(7 * MIB / HK_OS_PAGE) + 16,
+          "%ld faults: the moved pages were not kept", faults);
+    hk_free_fast(a, h, q);
+    hk_free_fast(a, h, later);
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+}
+
+static void fill(unsigned char *p, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i += 997)
+        p[i] = (unsigned char)(i / 997 * 31 + seed);
+}
+
+static size_t first_unfilled(const unsigned char *p, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i += 997)
+        if (p[i] != (unsigned char)(i / 997 * 31 + seed))
+            return i;
+    return n;
+}
+
+static void realloc_resizes_in_place(void)
+{
+    hk_allocator *a = fresh(NULL);
+    hk_heap *h = hk_heap_create(a);
+    hk_free_fast(a, h, hk_malloc_fast(a, h, MIB)); /* maps the cache */
+    size_t n = 10 * MIB;
+    unsigned char *p = hk_malloc_fast(a, h, n);
+    fill(p, n, 1);
+
+    hk_os_counts c0 = counts();
+    unsigned char *q = hk_alloc_realloc(a, h, p, 30 * MIB);
+    CHECK(q == p, "growing the last mapping moved it");
+    CHECK_EQ(calls_since(&c0, HK_OS_MREMAP), 1);
+    CHECK_EQ(calls_since(&c0, HK_OS_MMAP), 0);
+    CHECK_EQ(first_unfilled(q, n, 1), n);
+    fill(q, 30 * MIB, 2);
+
+    void *other = hk_malloc_fast(a, h, 3 * MIB);
+    c0 = counts();
+    unsigned char *r = hk_alloc_realloc(a, h, q, 40 * MIB);
+    CHECK(r != q, "grew in place past a later mapping");
+    CHECK_EQ(calls_since(&c0, HK_OS_MREMAP), 1);
+    CHECK_EQ(calls_since(&c0, HK_OS_MMAP), 1);
+    CHECK_EQ(first_unfilled(r, 30 * MIB, 2), 30 * MIB);
+    CHECK_EQ(hk_alloc_usable_size(a, r) >= 40 * MIB, 1);
+
+    /* Shrinking splits the tail off into the cache; growing again takes
+     * it back; neither makes a call. */
+    c0 = counts();
+    size_t cached = stats(a).cached_bytes;
+    unsigned char *s = hk_alloc_realloc(a, h, r, 8 * MIB);
+    CHECK(s == r, "shrinking moved the block");
+    CHECK(stats(a).cached_bytes >= cached + 31 * MIB, "cached %llu",
+          (unsigned long long)stats(a).cached_bytes);
+    CHECK(hk_alloc_usable_size(a, s) < 9 * MIB, "usable %zu",
+          hk_alloc_usable_size(a, s));
+    unsigned char *t = hk_alloc_realloc(a, h, s, 20 * MIB);
+    CHECK(t == s, "growing into the split tail moved the block");
+    CHECK_EQ(first_unfilled(t, 8 * MIB, 2), 8 * MIB);
+    for (int k = 0; k < HK_OS_CALLS; k++)
+        CHECK(calls_since(&c0, k) == 0, "%s made", hk_os_call_names[k]);
+    CHECK_EQ(stats(a).resizes, 4);
+    hk_free_fast(a, h, t);
+    hk_free_fast(a, h, other);
     hk_heap_destroy(h);
     hk_alloc_destroy(a);
 }
 
 static void realloc_keeps_contents(void)
 {
-    hk_allocator *a = unit_alloc(NULL);
+    hk_allocator *a = fresh(NULL);
     hk_heap *h = hk_heap_create(a);
     static const size_t sizes[] = {10, 100, 1000, 70000, 200000, 5000000,
-                                   300000, 150, 16, 1};
+                                   300000, 9000000, 150, 16, 1};
     unsigned char *p = NULL;
     size_t have = 0;
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
@@ -107,6 +337,238 @@ static void realloc_keeps_contents(void)
     hk_alloc_destroy(a);
 }
 
+static void cache_bounded_by_large_cache(void)
+{
+    static const char *const small[] = {"large_cache=4M", NULL};
+    hk_allocator *a = fresh(small);
+    hk_heap *h = hk_heap_create(a);
+    void *p[16];
+    for (int i = 0; i < 16; i++)
+        p[i] = hk_malloc_fast(a, h, 1 << 20);
+    for (int i = 0; i < 16; i++)
+        hk_free_fast(a, h, p[i]);
+    CHECK(stats(a).cached_bytes <= 4 * MIB, "cached %llu",
+          (unsigned long long)stats(a).cached_bytes);
+    CHECK(a->large.spans.count >= 2, "cached %u spans", a->large.spans.count);
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+}
+
+/* Free `count` blocks of `size`, allocated together. */
+static void peak_then_free(hk_allocator *a, hk_heap *h, int count,
+                           size_t size)
+{
+    void *p[64];
+    for (int i = 0; i < count; i++)
+        p[i] = hk_malloc_fast(a, h, size);
+    for (int i = 0; i < count; i++)
+        hk_free_fast(a, h, p[i]);
+}
+
+static void limit_follows_recent_peak(void)
+{
+    static const char *const big[] = {"large_cache=1G", "purge_delay=100",
+                                      NULL};
+    static const char *const capped[] = {"large_cache=64M", NULL};
+    hk_allocator *a = fresh(big);
+    hk_heap *h = hk_heap_create(a);
+    hk_os_counts c0 = counts();
+    peak_then_free(a, h, 20, 10 * MIB);
+    hk_large_stats s = stats(a);
+    CHECK(s.cached_bytes >= 200 * MIB, "a peak of %llu left %llu cached",
+          (unsigned long long)s.peak_bytes,
+          (unsigned long long)s.cached_bytes);
+    CHECK_EQ(calls_since(&c0, HK_OS_MUNMAP), 0);
+    /* Unused, the peak fades and the cache with it, to the floor. */
+    for (int step = 1; step <= 60; step++) {
+        set_clock(clock_ns + 100 * MS);
+        hk_large_decay_due(a, clock_ns);
+    }
+    s = stats(a);
+    CHECK(s.cached_bytes <= 32 * MIB && s.cached_bytes > 0,
+          "after the peak faded, %llu cached",
+          (unsigned long long)s.cached_bytes);
+    CHECK(s.unmapped > 0, "nothing unmapped");
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+
+    a = fresh(capped);
+    h = hk_heap_create(a);
+    peak_then_free(a, h, 20, 10 * MIB);
+    CHECK(stats(a).cached_bytes <= 64 * MIB, "cached %llu over the cap",
+          (unsigned long long)stats(a).cached_bytes);
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+}
+
+static size_t dirty_of(hk_allocator *a, unsigned i)
+{
+    return i < a->large.spans.count ? a->large.spans.slot[i].dirty : 0;
+}
+
+static void decay_half_per_delay(void)
+{
+    static const char *const d100[] = {"purge_delay=100", NULL};
+    hk_allocator *a = fresh(d100);
+    hk_heap *h = hk_heap_create(a);
+    uint64_t t0 = clock_ns;
+    void *p[4];
+    for (int i = 0; i < 4; i++)
+        p[i] = hk_malloc_fast(a, h, 4 * MIB - 4096);
+    for (int i = 0; i < 4; i++) {
+        set_clock(t0 + (uint64_t)i * MS);
+        hk_free_fast(a, h, p[i]);
+    }
+    CHECK_EQ(a->large.spans.count, 4);
+    size_t span = a->large.spans.slot[0].bytes;
+    hk_os_counts c0 = counts();
+
+    set_clock(t0 + 99 * MS);
+    hk_large_decay_due(a, clock_ns);
+    CHECK_EQ(calls_since(&c0, HK_OS_MADVISE), 0);
+
+    /* One delay on: half of the idle bytes, the oldest spans first. */
+    set_clock(t0 + 103 * MS);
+    hk_large_decay_due(a, clock_ns);
+    CHECK_EQ(calls_since(&c0, HK_OS_MADVISE), 2);
+    CHECK_EQ(counts().bytes[HK_OS_MADVISE] - c0.bytes[HK_OS_MADVISE],
+             2 * span);
+    CHECK(dirty_of(a, 0) == 0 && dirty_of(a, 1) == 0 &&
+              dirty_of(a, 2) == span && dirty_of(a, 3) == span,
+          "dirty %zu %zu %zu %zu", dirty_of(a, 0), dirty_of(a, 1),
+          dirty_of(a, 2), dirty_of(a, 3));
+
+    /* Before the next delay, nothing; then half of the rest. */
+    set_clock(t0 + 200 * MS);
+    hk_large_decay_due(a, clock_ns);
+    CHECK_EQ(calls_since(&c0, HK_OS_MADVISE), 2);
+    set_clock(t0 + 203 * MS);
+    hk_large_decay_due(a, clock_ns);
+    CHECK(dirty_of(a, 2) == 0 && dirty_of(a, 3) == span, "dirty %zu %zu",
+          dirty_of(a, 2), dirty_of(a, 3));
+
+    /* Idle for four delays: 15/16 of what is left, not all of it. */
+    set_clock(t0 + 603 * MS);
+    hk_large_decay_due(a, clock_ns);
+    size_t left = dirty_of(a, 3);
+    CHECK(left > 0 && left <= span / 16 + HK_OS_PAGE, "left %zu of %zu",
+          left, span);
+
+    /* A forced purge takes the rest and ends the decay. */
+    CHECK_EQ(hk_alloc_trim(a, h), left);
+    CHECK_EQ(atomic_load(&a->large.spans.next_decay), UINT64_MAX);
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+}
+
+/* Small activity lets large spans decay: the pool's slow paths call in. */
+static void small_activity_drives_decay(void)
+{
+    static const char *const d10[] = {"purge_delay=10", NULL};
+    hk_allocator *a = fresh(d10);
+    hk_heap *h = hk_heap_create(a);
+    hk_free_fast(a, h, hk_malloc_fast(a, h, 8 * MIB));
+    uint64_t purged = stats(a).purged;
+    set_clock(clock_ns + 50 * MS);
+    /* Enough small blocks to take a new slab. */
+    void **p = hk_malloc_fast(a, h, 4096 * sizeof *p);
+    for (int i = 0; i < 4096; i++)
+        p[i] = hk_malloc_fast(a, h, 1024);
+    CHECK(stats(a).purged > purged, "no large purge on small activity");
+    for (int i = 0; i < 4096; i++)
+        hk_free_fast(a, h, p[i]);
+    hk_free_fast(a, h, p);
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+}
+
+static void slots_overflow_evicts_oldest(void)
+{
+    hk_allocator *a = fresh(NULL);
+    hk_heap *h = hk_heap_create(a);
+    void *p[HK_SPANS_SLOTS + 6];
+    for (int i = 0; i < HK_SPANS_SLOTS + 6; i++)
+        p[i] = hk_malloc_fast(a, h, 200 << 10);
+    for (int i = 0; i < HK_SPANS_SLOTS + 6; i++)
+        hk_free_fast(a, h, p[i]);
+    CHECK_EQ(a->large.spans.count, HK_SPANS_SLOTS);
+    CHECK_EQ(stats(a).unmapped, 6);
+    CHECK(a->large.spans.slot[0].base + HK_LARGE_HEADER == (char *)p[6],
+          "the oldest were not evicted");
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+}
+
+/*
+ * Random sizes from 130 KiB to 16 MiB, malloc, calloc and realloc, freed
+ * in random order: every block keeps its bytes, calloc reads zero, and no
+ * two blocks share the granule of their user pointers (a free would land
+ * on the wrong header and stop the program).
+ */
+static void churn_keeps_blocks_apart(void)
+{
+    hk_allocator *a = fresh(NULL);
+    hk_heap *h = hk_heap_create(a);
+    enum { LIVE = 24 };
+    unsigned char *p[LIVE] = {0};
+    size_t n[LIVE] = {0};
+    unsigned seed[LIVE] = {0};
+    uint64_t x = 12345;
+    int failures = check_failures;
+    for (unsigned step = 0; step < 1500 && check_failures == failures;
+         step++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        unsigned i = (unsigned)(x >> 33) % LIVE;
+        size_t size = (130 << 10) + (size_t)(x >> 13) % (16 * MIB);
+        if (p[i]) {
+            CHECK_EQ(first_unfilled(p[i], n[i], seed[i]), n[i]);
+            if ((x >> 7) % 4 == 0) {
+                p[i] = hk_alloc_realloc(a, h, p[i], size);
+                size_t keep = n[i] < size ? n[i] : size;
+                CHECK_EQ(first_unfilled(p[i], keep, seed[i]), keep);
+            } else {
+                hk_free_fast(a, h, p[i]);
+                p[i] = NULL;
+            }
+        }
+        if (!p[i] && (x >> 9) % 2) {
+            p[i] = hk_alloc_calloc(a, h, 1, size);
+            CHECK_EQ(first_not(p[i], size, 0), size);
+        } else if (!p[i]) {
+            p[i] = hk_malloc_fast(a, h, size);
+        }
+        n[i] = size;
+        seed[i] = step;
+        fill(p[i], size, seed[i]);
+        for (unsigned j = 0; j < LIVE; j++)
+            CHECK(j == i || !p[j] ||
+                      (uintptr_t)p[j] >> HK_REG_SHIFT !=
+                          (uintptr_t)p[i] >> HK_REG_SHIFT,
+                  "blocks %u and %u share a granule", i, j);
+        set_clock(clock_ns + MS);
+    }
+    for (unsigned i = 0; i < LIVE; i++)
+        if (p[i]) {
+            CHECK_EQ(first_unfilled(p[i], n[i], seed[i]), n[i]);
+            hk_free_fast(a, h, p[i]);
+        }
+    hk_large_stats s = stats(a);
+    CHECK(s.cache_splits && s.cache_grows && s.merges && s.resizes,
+          "splits %llu grows %llu merges %llu resizes %llu",
+          (unsigned long long)s.cache_splits,
+          (unsigned long long)s.cache_grows, (unsigned long long)s.merges,
+          (unsigned long long)s.resizes);
+    CHECK_EQ(s.live_bytes, 0);
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+}
+
 UNIT_MAIN(TEST(loop_maps_once), TEST(no_cache_maps_every_time),
-          TEST(calloc_zeroes_reused_mapping),
-          TEST(cache_bounded_by_large_cache), TEST(realloc_keeps_contents))
+          TEST(calloc_zeroes_reused_memory), TEST(calloc_skips_known_zero),
+          TEST(similar_size_reuses_pages), TEST(split_then_join),
+          TEST(grow_moves_pages), TEST(realloc_resizes_in_place),
+          TEST(realloc_keeps_contents), TEST(cache_bounded_by_large_cache),
+          TEST(limit_follows_recent_peak), TEST(decay_half_per_delay),
+          TEST(small_activity_drives_decay),
+          TEST(slots_overflow_evicts_oldest),
+          TEST(churn_keeps_blocks_apart))

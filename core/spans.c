@@ -1,0 +1,362 @@
+/*
+ * spans.c - the cache of freed large spans.
+ *
+ * Invariants (under the large-block lock): slot[0..count) is ordered by
+ * freed_at, oldest first, and stats.cached_bytes is the sum of their
+ * bytes, at most the limit; in each span dirty <= bytes, both page
+ * multiples; a cached span is registered nowhere in the ownership map.
+ * next_decay is UINT64_MAX only when no cached span is dirty.  The table
+ * is mapped on first use, so a program without large blocks neither
+ * touches nor zeroes it.
+ *
+ * Why spans rather than mappings of fixed sizes: a program's large sizes
+ * rarely repeat exactly, and every page of a fresh mapping costs a page
+ * fault on first touch.  Splitting, joining and growing spans lets any
+ * freed block serve a later request with the pages it already has.
+ */
+#include "spans.h"
+
+#include <string.h>
+
+#include "alloc.h"
+#include "debug.h"
+#include "os.h"
+
+#define GRANULE ((size_t)1 << HK_REG_SHIFT)
+/* The cache may always hold this much, within large_cache. */
+#define LIMIT_FLOOR ((size_t)32 << 20)
+/* Delays counted at most in one decay step: an allocator idle for longer
+ * still keeps 1/16 of its idle bytes resident until the next step. */
+#define MAX_DECAY_STEPS 4
+#define NEVER UINT64_MAX
+#define TABLE_BYTES                                                          \
+    ((HK_SPANS_SLOTS * sizeof(hk_span) + HK_OS_PAGE - 1) &                   \
+     ~(size_t)(HK_OS_PAGE - 1))
+/*
+ * What serving a request costs, in bytes of pages to fault in (a fault
+ * costs about what zeroing a page does), a system call counted as
+ * GROW_COST or MAP_COST bytes: the cache chooses between its spans, and
+ * between any of them and a new mapping, by this.
+ */
+#define MAP_COST ((size_t)32 << 10)
+#define GROW_COST ((size_t)64 << 10)
+
+void hk_spans_init(hk_spans *c)
+{
+    memset(c, 0, sizeof *c);
+    atomic_store_explicit(&c->next_decay, NEVER, memory_order_relaxed);
+}
+
+static size_t page_up(size_t n)
+{
+    return (n + HK_OS_PAGE - 1) & ~(size_t)(HK_OS_PAGE - 1);
+}
+
+static size_t min_size(size_t a, size_t b)
+{
+    return a < b ? a : b;
+}
+
+/* No more than the program recently had in use, but at least the floor,
+ * so that a loop over one block always reuses it; never more than
+ * large_cache. */
+static size_t limit(const hk_allocator *a)
+{
+    size_t peak = a->large.spans.recent_peak;
+    return min_size(peak > LIMIT_FLOOR ? peak : LIMIT_FLOOR,
+                    a->params.large_cache);
+}
+
+/* The invariants above, counted. */
+static void spans_verify(hk_allocator *a)
+{
+    const hk_spans *c = &a->large.spans;
+    size_t cached = 0, dirty = 0;
+    HK_ASSERT(c->count <= HK_SPANS_SLOTS);
+    for (unsigned i = 0; i < c->count; i++) {
+        const hk_span *s = &c->slot[i];
+        HK_ASSERT(i == 0 || c->slot[i - 1].freed_at <= s->freed_at);
+        HK_ASSERT(s->bytes && s->bytes % HK_OS_PAGE == 0);
+        HK_ASSERT(s->dirty <= s->bytes && s->dirty % HK_OS_PAGE == 0);
+        HK_ASSERT(hk_registry_get(&a->registry, (uintptr_t)s->base) !=
+                  ((uintptr_t)s->base | HK_REG_LARGE));
+        cached += s->bytes;
+        dirty += s->dirty;
+    }
+    HK_ASSERT(cached == a->large.stats.cached_bytes && cached <= limit(a));
+    HK_ASSERT(!dirty || atomic_load_explicit(&c->next_decay,
+                                             memory_order_relaxed) != NEVER);
+}
+
+size_t hk_spans_cut(const char *base, size_t offset, size_t need)
+{
+    uintptr_t user = (uintptr_t)base + offset;
+    size_t past = (size_t)(((user | (GRANULE - 1)) + 1) - (uintptr_t)base);
+    return need > past ? need : past;
+}
+
+/* How much of a span of `bytes` at base a block of need bytes at offset
+ * takes: all of it, or its head up to a cut, wasting a quarter of need
+ * at most; 0 when it does not fit so. */
+static size_t fit(const char *base, size_t bytes, size_t need, size_t offset)
+{
+    if (bytes < need || (uintptr_t)base % offset)
+        return 0;
+    if (bytes - need <= need / 4)
+        return bytes;
+    size_t cut = hk_spans_cut(base, offset, need);
+    return cut - need <= need / 4 && bytes >= cut + HK_SPANS_MIN ? cut : 0;
+}
+
+static void remove_at(hk_allocator *a, unsigned i)
+{
+    hk_spans *c = &a->large.spans;
+    a->large.stats.cached_bytes -= c->slot[i].bytes;
+    memmove(&c->slot[i], &c->slot[i + 1],
+            (c->count - i - 1) * sizeof c->slot[0]);
+    c->count--;
+}
+
+/* Insert s by its freed_at; there must be a free slot. */
+static void insert(hk_allocator *a, hk_span s)
+{
+    hk_spans *c = &a->large.spans;
+    unsigned i = c->count;
+    while (i > 0 && c->slot[i - 1].freed_at > s.freed_at)
+        i--;
+    memmove(&c->slot[i + 1], &c->slot[i], (c->count - i) * sizeof c->slot[0]);
+    c->slot[i] = s;
+    c->count++;
+    a->large.stats.cached_bytes += s.bytes;
+}
+
+static void unmap(hk_allocator *a, hk_span s)
+{
+    hk_os_unmap(s.base, s.bytes);
+    a->large.stats.unmapped++;
+}
+
+static void evict_oldest(hk_allocator *a)
+{
+    hk_span s = a->large.spans.slot[0];
+    remove_at(a, 0);
+    unmap(a, s);
+}
+
+/* Take slot i, leaving all but its first len bytes cached. */
+static hk_span take_head(hk_allocator *a, unsigned i, size_t len)
+{
+    hk_span s = a->large.spans.slot[i];
+    remove_at(a, i);
+    if (len < s.bytes) {
+        insert(a, (hk_span){s.base + len, s.bytes - len,
+                            s.dirty > len ? s.dirty - len : 0, s.mapping,
+                            s.freed_at});
+        s.bytes = len;
+        s.dirty = min_size(s.dirty, len);
+    }
+    return s;
+}
+
+/* lo and hi touch, lo first, in one mapping. */
+static hk_span join(hk_span lo, hk_span hi, uint64_t freed_at)
+{
+    size_t dirty = hi.dirty ? lo.bytes + hi.dirty : lo.dirty;
+    return (hk_span){lo.base, lo.bytes + hi.bytes, dirty, lo.mapping,
+                     freed_at};
+}
+
+void hk_spans_put(hk_allocator *a, hk_span s)
+{
+    hk_spans *c = &a->large.spans;
+    size_t most = limit(a);
+    if (!c->slot &&
+        (s.bytes > most || !(c->slot = hk_os_map(TABLE_BYTES, HK_OS_PAGE)))) {
+        unmap(a, s);
+        return;
+    }
+    for (unsigned i = 0; i < c->count;) {
+        hk_span n = c->slot[i];
+        if (n.mapping != s.mapping ||
+            (n.base + n.bytes != s.base && s.base + s.bytes != n.base)) {
+            i++;
+            continue;
+        }
+        remove_at(a, i);
+        s = n.base < s.base ? join(n, s, s.freed_at) : join(s, n, s.freed_at);
+        a->large.stats.merges++;
+    }
+    if (s.bytes > most) {
+        unmap(a, s);
+        return;
+    }
+    while (c->count == HK_SPANS_SLOTS ||
+           a->large.stats.cached_bytes + s.bytes > most)
+        evict_oldest(a);
+    insert(a, s);
+    if (s.dirty &&
+        atomic_load_explicit(&c->next_decay, memory_order_relaxed) == NEVER) {
+        c->last_decay = s.freed_at;
+        atomic_store_explicit(&c->next_decay,
+                              s.freed_at + a->params.purge_delay * 1000000ull,
+                              memory_order_relaxed);
+    }
+    if (HK_DEBUG)
+        spans_verify(a);
+}
+
+/* Grow slot i to need bytes through the seam, the lock released around
+ * the call; base NULL when that failed. */
+static hk_span grow(hk_allocator *a, unsigned i, size_t need,
+                    size_t map_align)
+{
+    hk_large *l = &a->large;
+    hk_span s = l->spans.slot[i];
+    remove_at(a, i);
+    hk_lock_release(&l->lock);
+    char *p = hk_os_grow(s.base, s.bytes, need, map_align);
+    hk_lock_acquire(&l->lock);
+    l->stats.grows++;
+    if (!p) {
+        unmap(a, s);
+        return (hk_span){0};
+    }
+    if (p != s.base)
+        s.mapping = hk_spans_new_mapping(&l->spans);
+    s.base = p;
+    s.bytes = need;
+    l->stats.cache_grows++;
+    return s;
+}
+
+hk_span hk_spans_take(hk_allocator *a, size_t need, size_t offset,
+                      size_t map_align)
+{
+    hk_spans *c = &a->large.spans;
+    int best = -1;
+    size_t best_len = 0, best_cost = need + MAP_COST;
+    for (unsigned i = 0; i < c->count; i++) {
+        const hk_span *s = &c->slot[i];
+        size_t len = fit(s->base, s->bytes, need, offset), cost;
+        if (len)
+            cost = need - min_size(s->dirty, need);
+        else if (s->bytes < need && (uintptr_t)s->base % offset == 0)
+            cost = need - s->dirty + GROW_COST;
+        else
+            continue;
+        /* Ties go to the smallest span. */
+        if (cost < best_cost || (cost == best_cost && best >= 0 &&
+                                 s->bytes < c->slot[best].bytes)) {
+            best = (int)i;
+            best_len = len;
+            best_cost = cost;
+        }
+    }
+    if (best < 0)
+        return (hk_span){0};
+    if (!best_len)
+        return grow(a, (unsigned)best, need, map_align);
+    if (best_len < c->slot[best].bytes)
+        a->large.stats.cache_splits++;
+    else
+        a->large.stats.cache_hits++;
+    hk_span s = take_head(a, (unsigned)best, best_len);
+    if (HK_DEBUG)
+        spans_verify(a);
+    return s;
+}
+
+size_t hk_spans_extend(hk_allocator *a, char *base, size_t bytes,
+                       size_t offset, uint64_t mapping, size_t need)
+{
+    hk_spans *c = &a->large.spans;
+    for (unsigned i = 0; i < c->count; i++) {
+        const hk_span *s = &c->slot[i];
+        if (s->base != base + bytes || s->mapping != mapping)
+            continue;
+        size_t len = fit(base, bytes + s->bytes, need, offset);
+        if (len)
+            take_head(a, i, len - bytes);
+        return len;
+    }
+    return 0;
+}
+
+static void purge_tail(hk_allocator *a, hk_span *s, size_t bytes)
+{
+    s->dirty -= bytes;
+    hk_os_purge(s->base + s->dirty, bytes);
+    a->large.stats.purged++;
+    a->large.stats.purged_bytes += bytes;
+}
+
+/*
+ * One decay step: the recent peak forgets an eighth of its lead over the
+ * bytes in use; of the dirty bytes unused for a purge_delay, 1 - 2^-k are
+ * purged, oldest first, from the ends of their spans, k the delays since
+ * the last step (at most MAX_DECAY_STEPS; all of them when purge_delay is
+ * 0); then the cache is cut to its limit.
+ */
+static void decay(hk_allocator *a, uint64_t now)
+{
+    hk_spans *c = &a->large.spans;
+    uint64_t delay = a->params.purge_delay * 1000000ull;
+    uint64_t steps = delay ? (now - c->last_decay) / delay : 0;
+    c->last_decay = now;
+    c->recent_peak -= (c->recent_peak - a->large.stats.live_bytes) / 8;
+
+    size_t idle = 0;
+    unsigned old = 0;
+    for (; old < c->count && c->slot[old].freed_at + delay <= now; old++)
+        idle += c->slot[old].dirty;
+    size_t keep = delay ? idle >> min_size(steps, MAX_DECAY_STEPS) : 0;
+    size_t purge = page_up(idle - keep);
+    for (unsigned i = 0; purge && i < old; i++) {
+        size_t bytes = min_size(purge, c->slot[i].dirty);
+        if (bytes) {
+            purge_tail(a, &c->slot[i], bytes);
+            purge -= bytes;
+        }
+    }
+    size_t most = limit(a);
+    while (a->large.stats.cached_bytes > most)
+        evict_oldest(a);
+
+    uint64_t next = NEVER;
+    for (unsigned i = 0; i < c->count && next == NEVER; i++)
+        if (c->slot[i].dirty)
+            next = now + delay;
+    atomic_store_explicit(&c->next_decay, next, memory_order_relaxed);
+    if (HK_DEBUG)
+        spans_verify(a);
+}
+
+void hk_spans_decay_if_due(hk_allocator *a, uint64_t now)
+{
+    if (now >= atomic_load_explicit(&a->large.spans.next_decay,
+                                    memory_order_relaxed))
+        decay(a, now);
+}
+
+size_t hk_spans_purge_all(hk_allocator *a)
+{
+    hk_spans *c = &a->large.spans;
+    size_t purged = 0;
+    for (unsigned i = 0; i < c->count; i++)
+        if (c->slot[i].dirty) {
+            purged += c->slot[i].dirty;
+            purge_tail(a, &c->slot[i], c->slot[i].dirty);
+        }
+    atomic_store_explicit(&c->next_decay, NEVER, memory_order_relaxed);
+    return purged;
+}
+
+void hk_spans_destroy(hk_allocator *a)
+{
+    hk_spans *c = &a->large.spans;
+    while (c->count)
+        evict_oldest(a);
+    if (c->slot)
+        hk_os_unmap(c->slot, TABLE_BYTES);
+    c->slot = NULL;
+}

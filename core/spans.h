@@ -1,0 +1,101 @@
+/*
+ * spans.h - the cache of freed large spans (see large.h for the policy).
+ *
+ * A span is a run of pages that held a large block.  The cache serves a
+ * request from the span that leaves the fewest pages to fault in: one
+ * that fits with little waste, taken whole or split, or a smaller one,
+ * grown through the seam; spans of one mapping that touch are joined.  It
+ * holds no more than the recent peak of large bytes in use (within
+ * large_cache) and lets unused bytes decay.  Every function here is
+ * called with the large-block lock held.
+ */
+#ifndef HK_SPANS_H
+#define HK_SPANS_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HK_SPANS_SLOTS 1024
+/* A piece smaller than this is not worth a span of its own. */
+#define HK_SPANS_MIN ((size_t)256 << 10)
+
+struct hk_allocator;
+
+/*
+ * A cached span.  Spans with the same `mapping` lie in one region that one
+ * hk_os_map or hk_os_grow call made, so two of them that touch are one
+ * range to the kernel and can be grown as one.  [base, base + dirty) may
+ * hold old data and be resident; the rest reads zero and is not resident.
+ */
+typedef struct hk_span {
+    char *base;
+    size_t bytes;
+    size_t dirty;
+    uint64_t mapping;
+    uint64_t freed_at;
+} hk_span;
+
+typedef struct hk_spans {
+    hk_span *slot;  /* HK_SPANS_SLOTS, mapped on first use; by freed_at,
+                       oldest first */
+    unsigned count;
+    size_t recent_peak; /* large bytes in use: a high-water mark that fades */
+    uint64_t mappings;  /* mapping ids handed out */
+    uint64_t last_decay;
+    _Atomic uint64_t next_decay; /* UINT64_MAX while nothing can decay */
+} hk_spans;
+
+void hk_spans_init(hk_spans *c);
+/* Unmap every cached span and the table. */
+void hk_spans_destroy(struct hk_allocator *a);
+
+/* A new mapping id, for a span that hk_os_map or hk_os_grow just moved. */
+static inline uint64_t hk_spans_new_mapping(hk_spans *c)
+{
+    return ++c->mappings;
+}
+
+/* Large bytes in use went up to `live`. */
+static inline void hk_spans_saw_live(hk_spans *c, size_t live)
+{
+    if (live > c->recent_peak)
+        c->recent_peak = live;
+}
+
+/*
+ * Where a block at base with its user pointer at base + offset may end so
+ * that the rest of its span can hold other blocks: at need bytes, but
+ * past the ownership granule of its user pointer (one granule names one
+ * block).
+ */
+size_t hk_spans_cut(const char *base, size_t offset, size_t need);
+
+/*
+ * A span of need bytes whose base + offset is aligned to offset, for a
+ * new block: from the cache, grown through the seam (with map_align, the
+ * lock released around the call) when that is cheapest; base NULL when a
+ * new mapping costs less or the cache has nothing.
+ */
+hk_span hk_spans_take(struct hk_allocator *a, size_t need, size_t offset,
+                      size_t map_align);
+
+/*
+ * Grow the block [base, base + bytes) of `mapping` in place into the
+ * cached span right after it, to need bytes or a little more: its new
+ * length, or 0 when no cached span there serves.
+ */
+size_t hk_spans_extend(struct hk_allocator *a, char *base, size_t bytes,
+                       size_t offset, uint64_t mapping, size_t need);
+
+/* Cache a freed span; the oldest make room, and one larger than the
+ * limit is unmapped. */
+void hk_spans_put(struct hk_allocator *a, hk_span s);
+
+/* A decay step, when a purge_delay has passed since the last. */
+void hk_spans_decay_if_due(struct hk_allocator *a, uint64_t now);
+
+/* Purge every cached span now; the bytes purged. */
+size_t hk_spans_purge_all(struct hk_allocator *a);
+
+#endif
