@@ -22,7 +22,9 @@ static void expect_abort(const char *name, const char *const *settings,
 static void free_stack(hk_allocator *a, hk_heap *h)
 {
     int local;
-    hk_free_fast(a, h, &local);
+    void *p = &local;
+    __asm__("" : "+r"(p)); /* the compiler may not know where p points */
+    hk_free_fast(a, h, p);
 }
 
 static void free_twice(hk_allocator *a, hk_heap *h)
