@@ -147,26 +147,22 @@ typedef struct owner {
 
 /* How each entry point names what is wrong with a pointer. */
 typedef struct misuse_words {
-    const char *invalid;  /* not hakmem's, or not a live block's */
-    const char *interior; /* inside a slab, not where a block starts */
-    const char *freed;    /* a block that is free already */
+    const char *invalid;   /* not hakmem's, or not a live block's */
+    const char *interior;  /* inside a slab, not where a block starts */
+    const char *uncarved;  /* where a block will start, never handed out */
+    const char *freed;     /* a block that is free already */
 } misuse_words;
 
-static const misuse_words free_words = {
-    "free(): invalid pointer",
-    "free(): invalid pointer (not the start of a block)",
-    "free(): double free detected",
-};
-static const misuse_words realloc_words = {
-    "realloc(): invalid pointer",
-    "realloc(): invalid pointer (not the start of a block)",
-    "realloc(): invalid pointer (block already freed)",
-};
-static const misuse_words usable_words = {
-    "malloc_usable_size(): invalid pointer",
-    "malloc_usable_size(): invalid pointer (not the start of a block)",
-    NULL,
-};
+#define WORDS(fn, freed)                                                     \
+    {fn "(): invalid pointer",                                               \
+     fn "(): invalid pointer (not the start of a block)",                    \
+     fn "(): invalid pointer (block never allocated)", freed}
+static const misuse_words free_words =
+    WORDS("free", "free(): double free detected");
+static const misuse_words realloc_words =
+    WORDS("realloc", "realloc(): invalid pointer (block already freed)");
+static const misuse_words usable_words = WORDS("malloc_usable_size", NULL);
+#undef WORDS
 
 static owner owner_of(hk_allocator *a, const void *p, const misuse_words *w)
 {
@@ -180,13 +176,16 @@ static owner owner_of(hk_allocator *a, const void *p, const misuse_words *w)
         return (owner){l, NULL, HK_CLASS_NONE, hk_large_usable(l)};
     }
     hk_ss *ss = (hk_ss *)(e - HK_REG_SS);
-    unsigned c = ss->unit_cls[((uintptr_t)p - (uintptr_t)ss) >> a->unit_shift];
+    uintptr_t off = (uintptr_t)p - (uintptr_t)ss, u = off >> a->unit_shift;
+    unsigned c = ss->unit_cls[u];
     if (c == HK_CLASS_NONE)
         hk_os_fatal(w->invalid, p);
     hk_slab *s = hk_ss_slab_of(ss, (uintptr_t)p, a->unit_shift);
     if (a->params.ptr_check != HK_PTR_CHECK_NEVER &&
-        !hk_slab_is_block(s, (uintptr_t)p))
-        hk_os_fatal(w->interior, p);
+        !hk_ss_is_block(ss, u, off))
+        hk_os_fatal(hk_slab_is_block(s, (uintptr_t)p) ? w->uncarved
+                                                       : w->interior,
+                    p);
     return (owner){NULL, s, c, a->cls[c].size};
 }
 

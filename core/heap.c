@@ -276,12 +276,6 @@ void *hk_heap_refill(hk_heap *h, unsigned c)
         out[j] = t;
     }
     hk_os_touch(out, got * sizeof(void *));
-    /* With always, every block in a front carries the mark, so that a
-     * flush can tell whether the program wrote into one (hk_heap_give_back);
-     * blocks never carved yet do not carry it. */
-    if (check_of(h) == HK_PTR_CHECK_ALWAYS)
-        for (uint32_t i = 0; i + 1 < got; i++)
-            *hk_block_mark(out[i]) = HK_FREE_MARK;
     f->count += got - 1;
     return hand_out(out[got - 1]);
 }

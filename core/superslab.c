@@ -20,6 +20,18 @@ static void check_free_block(const hk_slab *s, void *b, void *next,
         hk_os_fatal("malloc(): corrupted free block", b);
 }
 
+/* free() accepts the blocks below the bump from now on. */
+static void grid_carved(hk_slab *s)
+{
+    hk_ss *ss = s->ss;
+    uint64_t lim = hk_grid_lim(s->size, (uint64_t)(s->bump - s->start) /
+                                            s->size);
+    hk_os_touch(&ss->grid_lim[s->first_unit],
+                s->units * sizeof ss->grid_lim[0]);
+    for (unsigned u = s->first_unit; u < s->first_unit + s->units; u++)
+        atomic_store_explicit(&ss->grid_lim[u], lim, memory_order_relaxed);
+}
+
 unsigned hk_slab_take(hk_slab *s, void **out, unsigned n, unsigned check)
 {
     unsigned got = 0;
@@ -31,9 +43,13 @@ unsigned hk_slab_take(hk_slab *s, void **out, unsigned n, unsigned check)
         s->free = next;
         out[got++] = b;
     }
-    while (got < n && s->bump + s->size <= s->end) {
-        out[got++] = s->bump;
-        s->bump += s->size;
+    if (got < n && s->bump + s->size <= s->end) {
+        while (got < n && s->bump + s->size <= s->end) {
+            *hk_block_mark(s->bump) = HK_FREE_MARK;
+            out[got++] = s->bump;
+            s->bump += s->size;
+        }
+        grid_carved(s);
     }
     s->used += got;
     return got;

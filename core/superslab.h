@@ -15,11 +15,12 @@
  * never carved (between bump and end).  `used` counts the first kind plus
  * the remote list, so a slab is empty when used == 0 after a drain.
  *
- * free() must also know that a pointer starts a block of its slab, and its
- * fast path cannot afford a division.  Each unit records its slab's block
- * grid (grid_first, grid_mul, grid_lim) so that the test is one multiply
- * and one compare (hk_ss_is_block); the slab's other blocks' words are
- * described in block.h.
+ * free() must also know that a pointer starts a block of its slab that
+ * was carved (so it may have been handed out), and its fast path cannot
+ * afford a division.  Each unit records its slab's block grid
+ * (grid_first, grid_mul, grid_lim) so that the test is one multiply and
+ * one compare (hk_ss_is_block).  What a free block holds is block.h's;
+ * every carved block that is not handed out carries the free mark.
  */
 #ifndef HK_SUPERSLAB_H
 #define HK_SUPERSLAB_H
@@ -56,10 +57,11 @@ typedef struct hk_slab {
 typedef struct hk_ss {
     /* Read by free's fast path, per unit: hk_front_at(unit_cls) (heap.h),
      * and the covering slab's block grid: the offset of its first block
-     * from the SuperSlab and the constants of hk_ss_is_block.  The grid
-     * is meaningless while the unit is free. */
+     * from the SuperSlab and the constants of hk_ss_is_block, whose limit
+     * the slab's owner raises as it carves (any thread may read it).  The
+     * grid is meaningless while the unit is free. */
+    _Atomic uint64_t grid_lim[HK_SS_UNITS_MAX];
     uint64_t grid_mul[HK_SS_UNITS_MAX];
-    uint64_t grid_lim[HK_SS_UNITS_MAX];
     uint32_t grid_first[HK_SS_UNITS_MAX];
     uint16_t unit_front[HK_SS_UNITS_MAX];
     uint8_t unit_cls[HK_SS_UNITS_MAX];
@@ -94,8 +96,8 @@ static inline hk_slab *hk_ss_slab_of(hk_ss *ss, uintptr_t p, unsigned shift)
  * For an offset n = k*s + r from the slab's first block, 0 <= r < s and
  * n < 2^32, n * mul mod 2^64 = k*eps + r*mul exactly (the sum stays below
  * 2^64): at most 2^33 when r == 0, at least mul > 2^47 otherwise.  So with
- * lim = (blocks - 1) * eps, n * mul <= lim holds exactly when n is the
- * offset of one of the slab's blocks.  n is taken modulo 2^32, so a
+ * lim = blocks * eps, n * mul < lim holds exactly when n is the offset of
+ * one of the slab's first `blocks` blocks.  n is taken modulo 2^32, so a
  * pointer below the first block (the SuperSlab header) becomes an offset
  * near 2^32, far past the last block, and fails too.
  */
@@ -106,18 +108,19 @@ static inline uint64_t hk_grid_mul(uint32_t size)
 
 static inline uint64_t hk_grid_lim(uint32_t size, uint64_t blocks)
 {
-    return (blocks - 1) * (size * hk_grid_mul(size));
+    return blocks * (size * hk_grid_mul(size));
 }
 
 /* Is the byte at offset `off` of the SuperSlab, which lies in unit u,
- * the start of a block of the slab covering u? */
+ * the start of a carved block of the slab covering u? */
 static inline int hk_ss_is_block(const hk_ss *ss, uintptr_t u, uintptr_t off)
 {
     hk_os_touch(&ss->grid_first[u], sizeof ss->grid_first[u]);
     hk_os_touch(&ss->grid_mul[u], sizeof ss->grid_mul[u]);
     hk_os_touch(&ss->grid_lim[u], sizeof ss->grid_lim[u]);
     uint64_t n = (uint32_t)(off - ss->grid_first[u]);
-    return n * ss->grid_mul[u] <= ss->grid_lim[u];
+    return n * ss->grid_mul[u] <
+           atomic_load_explicit(&ss->grid_lim[u], memory_order_relaxed);
 }
 
 /*
@@ -158,7 +161,7 @@ static inline int hk_slab_exhausted(const hk_slab *s)
     return !s->free && s->bump + s->size > s->end;
 }
 
-/* Is p the start of a block of s?  (A cheap interior-pointer check.) */
+/* Is p the start of one of the blocks s can hold, carved or not? */
 static inline int hk_slab_is_block(const hk_slab *s, uintptr_t p)
 {
     uintptr_t off = p - (uintptr_t)s->start;

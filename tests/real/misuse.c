@@ -143,6 +143,13 @@ static void just_after_small(void)
     put(lo + malloc_usable_size(lo) + 8);
 }
 
+/* Where a block will start once the allocator gets that far. */
+static void never_allocated_small(void)
+{
+    char *p = get(SMALL);
+    put(p + 1000 * malloc_usable_size(p));
+}
+
 static void foreign_stack(void)
 {
     char local[64];
@@ -291,6 +298,9 @@ static const misuse_case cases[] = {
     {"misaligned-medium",
      "abort: free(): invalid pointer (not the start of a block)", NULL,
      misaligned_medium},
+    {"never-allocated-small",
+     "abort: free(): invalid pointer (block never allocated)", NULL,
+     never_allocated_small},
     {"interior-large", "abort: free(): invalid pointer", NULL,
      interior_large},
     {"foreign-stack", "abort: free(): invalid pointer", NULL, foreign_stack},

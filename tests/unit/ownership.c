@@ -79,6 +79,13 @@ static void free_slab_end(hk_allocator *a, hk_heap *h)
     hk_free_fast(a, h, first + blocks * 48);
 }
 
+/* A block of the slab the allocator has not carved yet. */
+static void free_uncarved(hk_allocator *a, hk_heap *h)
+{
+    char *first = hk_malloc_fast(a, h, 48);
+    hk_free_fast(a, h, first + 48 * (a->cls[hk_class_of(48)].refill + 1));
+}
+
 /* The header of the SuperSlab lies in the first slab's unit. */
 static void free_header(hk_allocator *a, hk_heap *h)
 {
@@ -163,6 +170,8 @@ static void misuse_is_fatal(void)
                  "free(): invalid pointer");
     expect_abort("slab end", NULL, free_slab_end, "not the start of a block");
     expect_abort("header", NULL, free_header, "not the start of a block");
+    expect_abort("uncarved", NULL, free_uncarved,
+                 "free(): invalid pointer (block never allocated)");
     expect_abort("far unit", NULL, free_misaligned_far_unit,
                  "not the start of a block");
     expect_abort("other heap", NULL, free_held_by_other_heap,
