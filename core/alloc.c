@@ -175,7 +175,7 @@ static owner owner_of(hk_allocator *a, const void *p, const misuse_words *w)
             hk_os_fatal(w->invalid, p);
         return (owner){l, NULL, HK_CLASS_NONE, hk_large_usable(l)};
     }
-    hk_ss *ss = (hk_ss *)(e - HK_REG_SS);
+    hk_ss *ss = hk_ss_of_entry(e);
     uintptr_t off = (uintptr_t)p - (uintptr_t)ss, u = off >> a->unit_shift;
     unsigned c = ss->unit_cls[u];
     if (c == HK_CLASS_NONE)

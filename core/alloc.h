@@ -98,7 +98,7 @@ static inline void hk_free_fast(hk_allocator *a, hk_heap *h, void *p)
     uintptr_t e =
         h ? hk_registry_get_hot(&a->registry, (uintptr_t)p) : 0;
     if (__builtin_expect(e & HK_REG_SS, 1)) {
-        const hk_ss *ss = (const hk_ss *)(e - HK_REG_SS);
+        const hk_ss *ss = hk_ss_of_entry(e);
         uintptr_t off = (uintptr_t)p + HK_REG_SS - e;
         uintptr_t u = off >> a->unit_shift;
         hk_os_touch(&ss->unit_front[u], sizeof ss->unit_front[u]);

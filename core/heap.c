@@ -40,12 +40,15 @@ static void full_push(hk_heap *h, unsigned c, hk_slab *s)
     hk_list_push_front(&h->full[c], &s->link);
 }
 
-/* Class c of h at rest: the front within its bound; every slab owned by
- * h, of class c, on the list its state says (exhausted ones on full[c],
- * the others on avail[c]); used never above the blocks ever carved. */
+/* Class c of h at rest: the front within its bound, every block in it
+ * free (marked, block.h); every slab owned by h, of class c, on the list
+ * its state says (exhausted ones on full[c], the others on avail[c]);
+ * used never above the blocks ever carved. */
 static void heap_verify(hk_heap *h, unsigned c)
 {
     HK_ASSERT(h->front[c].count <= h->front[c].cap);
+    for (uint32_t i = 0; i < h->front[c].count; i++)
+        HK_ASSERT(hk_block_is_marked(h->front[c].slots[i]));
     for (int on_full = 0; on_full < 2; on_full++)
         hk_list_foreach(n, on_full ? &h->full[c] : &h->avail[c]) {
             hk_slab *s = hk_slab_at(n);
@@ -117,8 +120,7 @@ hk_heap *hk_heap_create(hk_allocator *a)
 void hk_heap_give_back(hk_heap *h, void *p)
 {
     hk_allocator *a = h->alloc;
-    hk_ss *ss =
-        (hk_ss *)(hk_registry_get(&a->registry, (uintptr_t)p) - HK_REG_SS);
+    hk_ss *ss = hk_ss_of_entry(hk_registry_get(&a->registry, (uintptr_t)p));
     hk_os_touch(ss, sizeof ss->unit_head);
     hk_slab *s = hk_ss_slab_of(ss, (uintptr_t)p, a->unit_shift);
     hk_os_touch(s, sizeof *s);

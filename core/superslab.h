@@ -32,6 +32,7 @@
 #include "block.h"
 #include "os.h"
 #include "params.h"
+#include "registry.h"
 #include "sizeclass.h"
 
 #define HK_SS_UNITS_MAX 64
@@ -80,6 +81,12 @@ _Static_assert(sizeof(hk_ss) <= HK_SS_HEADER, "SuperSlab header too large");
 static inline hk_slab *hk_slab_at(hk_link *link)
 {
     return hk_list_entry(link, hk_slab, link);
+}
+
+/* The SuperSlab a registry entry with HK_REG_SS names (registry.h). */
+static inline hk_ss *hk_ss_of_entry(uintptr_t e)
+{
+    return (hk_ss *)(e - HK_REG_SS);
 }
 
 static inline hk_slab *hk_ss_slab_of(hk_ss *ss, uintptr_t p, unsigned shift)
