@@ -250,13 +250,17 @@ static void clean_program(void)
     put(misuse_hide(aligned_alloc(64, 640)));
 }
 
-/* A live block that happens to hold the free mark's value is freed, and
- * the program goes on. */
+/* A live block that happens to hold what the allocator keeps in a free
+ * block (hakmem's free mark, read from a freed block) is freed, and the
+ * program goes on. */
 static void live_block_holding_the_mark(void)
 {
+    uint64_t *freed = (uint64_t *)get(SMALL);
+    put(freed);
+    uint64_t mark = ((volatile uint64_t *)misuse_hide(freed))[1];
     for (int i = 0; i < 1000; i++) {
         uint64_t *p = (uint64_t *)get(SMALL);
-        p[1] = (uint64_t)(int64_t)(int32_t)0xf7eeb10cu;
+        p[1] = mark;
         put(p);
     }
 }
