@@ -3,10 +3,10 @@
  *
  * Word 0 is the next pointer while the block is on one of its slab's
  * lists (local or remote).  Word 1 holds HK_FREE_MARK from the moment the
- * program frees the block until malloc hands it out again, wherever it
- * waits meanwhile (a front cache, a slab list, the quarantine of blocks
- * realloc moved away from); malloc sets it to zero.  Every block is at
- * least 16 bytes, so both words lie inside it.
+ * slab carves the block or the program frees it until malloc hands it out
+ * again, wherever it waits meanwhile (a front cache, a slab list, the
+ * quarantine of blocks realloc moved away from); malloc sets it to zero.
+ * Every block is at least 16 bytes, so both words lie inside it.
  *
  * The mark is how free() notices a double free wherever the first copy
  * sits, for one compare: a block being freed that already carries the

@@ -28,8 +28,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "list.h"
 #include "block.h"
+#include "list.h"
 #include "os.h"
 #include "params.h"
 #include "registry.h"
