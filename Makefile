@@ -156,6 +156,7 @@ $(foreach t,api_conformance stress,$(eval $(call test_prog,$(t), \
 $(foreach t,rss_after_peak first_call dlopen_churn large_blocks,$(eval $(call test_prog,$(t), \
     $(B)/direct/tests/real/$(t).o)))
 $(eval $(call test_prog,fork_threads,$(B)/direct/tests/preload/fork_threads.o))
+$(eval $(call test_prog,misuse,$(call objs,direct,tests/real/misuse.c tests/real/misuse_run.c)))
 $(eval $(call test_prog,stress_tsan, \
     $(B)/tsan/tests/stress.o $(call objs,tsan,$(LIB_SRC))))
 $(eval $(call test_prog,tlb_test,$(call objs,direct,tests/sim/tlb_test.c $(TLB_SRC))))
@@ -173,6 +174,7 @@ $(B)/tests/stress_tsan: TEST_LDFLAGS := $(TSAN)
 $(B)/tests/unit_%_ubsan: TEST_LDFLAGS := $(UBSAN)
 # Every call must reach the allocator as written.
 $(B)/direct/tests/traces/record_calls.o: CFLAGS += -fno-builtin
+$(B)/direct/tests/real/misuse.o: CFLAGS += -fno-builtin
 $(B)/tests/dlopen_churn: TEST_LIBS := -ldl
 
 # libFuzzer harness of the trace reader, built only on request (needs clang

@@ -2,6 +2,20 @@
  * alloc.c - the allocator's entry points beyond the fast paths: setting
  * an instance up, small-object slow paths, aligned and large requests,
  * realloc, ownership checks on free, trimming and statistics.
+ *
+ * What free() checks, by ptr_check:
+ *  - never: that the ownership map knows the pointer;
+ *  - cached (the default): also that it starts a block of its slab, and
+ *    that the block is not free already, wherever it waits (a front
+ *    cache, the slab's lists, a quarantine): the fast path tests both
+ *    (alloc.h) and sends anything doubtful here to be told apart.
+ *    Blocks leaving a slab's lists must still carry their free mark;
+ *  - always: also a mincore() probe of the pointer, the mark of every
+ *    block a front sends home and the next pointer of every block leaving
+ *    a slab's lists (so an overflow into a free neighbour is caught
+ *    before the allocator follows it), and a quarantine for blocks that
+ *    realloc moved away from, so a free through the old pointer is caught
+ *    even after the program allocated again.
  */
 #include "alloc.h"
 
@@ -46,7 +60,10 @@ int hk_alloc_init(hk_allocator *a, const hk_params *p)
          * block, which a cache holding blocks would prevent. */
         ci->front_cap = p->shared_pool ? min_u32(p->front_cap, by_bytes) : 0;
         ci->refill = min_u32(p->refill, ci->front_cap);
+        ci->grid_mul = hk_grid_mul(ci->size);
     }
+    for (size_t i = 0; i <= HK_FAST_MAX / 16; i++)
+        a->front_of_small[i] = hk_front_at(hk_class_of_small(i * 16));
     hk_registry_init(&a->registry);
     hk_pool_init(&a->pool);
     hk_large_init(&a->large);
@@ -66,7 +83,9 @@ static void *class_alloc(hk_heap *h, unsigned c)
     hk_front *f = &h->front[c];
     if (f->count) {
         f->hits++;
-        return f->slots[--f->count];
+        void *p = f->slots[--f->count];
+        *hk_block_mark(p) = 0;
+        return p;
     }
     return hk_heap_refill(h, c);
 }
@@ -126,23 +145,95 @@ typedef struct owner {
     size_t usable;
 } owner;
 
-static owner owner_of(hk_allocator *a, const void *p, const char *who)
+/* How each entry point names what is wrong with a pointer. */
+typedef struct misuse_words {
+    const char *invalid;   /* not hakmem's, or not a live block's */
+    const char *interior;  /* inside a slab, not where a block starts */
+    const char *uncarved;  /* where a block will start, never handed out */
+    const char *freed;     /* a block that is free already */
+} misuse_words;
+
+#define WORDS(fn, freed)                                                     \
+    {fn "(): invalid pointer",                                               \
+     fn "(): invalid pointer (not the start of a block)",                    \
+     fn "(): invalid pointer (block never allocated)", freed}
+static const misuse_words free_words =
+    WORDS("free", "free(): double free detected");
+static const misuse_words realloc_words =
+    WORDS("realloc", "realloc(): invalid pointer (block already freed)");
+static const misuse_words usable_words = WORDS("malloc_usable_size", NULL);
+#undef WORDS
+
+static owner owner_of(hk_allocator *a, const void *p, const misuse_words *w)
 {
     uintptr_t e = hk_registry_get(&a->registry, (uintptr_t)p);
     if (!e)
-        hk_os_fatal(who, p);
+        hk_os_fatal(w->invalid, p);
     if (e & HK_REG_LARGE) {
         hk_large_hdr *l = (hk_large_hdr *)(e & ~(uintptr_t)HK_REG_LARGE);
         if ((const char *)l + l->offset != (const char *)p)
-            hk_os_fatal(who, p);
+            hk_os_fatal(w->invalid, p);
         return (owner){l, NULL, HK_CLASS_NONE, hk_large_usable(l)};
     }
-    hk_ss *ss = (hk_ss *)e;
-    unsigned c = ss->unit_cls[((uintptr_t)p - e) >> a->unit_shift];
+    hk_ss *ss = hk_ss_of_entry(e);
+    uintptr_t off = (uintptr_t)p - (uintptr_t)ss, u = off >> a->unit_shift;
+    unsigned c = ss->unit_cls[u];
     if (c == HK_CLASS_NONE)
-        hk_os_fatal(who, p);
-    return (owner){NULL, hk_ss_slab_of(ss, (uintptr_t)p, a->unit_shift), c,
-                   a->cls[c].size};
+        hk_os_fatal(w->invalid, p);
+    hk_slab *s = hk_ss_slab_of(ss, (uintptr_t)p, a->unit_shift);
+    if (a->params.ptr_check != HK_PTR_CHECK_NEVER &&
+        !hk_ss_is_block(ss, u, off))
+        hk_os_fatal(hk_slab_is_block(s, (uintptr_t)p) ? w->uncarved
+                                                       : w->interior,
+                    p);
+    return (owner){NULL, s, c, a->cls[c].size};
+}
+
+/*
+ * p, a small block carrying the free mark: is it really free, in a front
+ * cache, a quarantine or its slab's lists?  The calling heap's caches and
+ * the lists of slabs it owns are read exactly; other threads' are read
+ * while they may change, which can miss p while it moves but cannot find
+ * it where it is not.
+ */
+static int is_free(hk_allocator *a, hk_heap *h, const owner *o, void *p)
+{
+    if ((h && hk_heap_holds(h, o->cls, p)) || hk_slab_lists_hold(o->slab, p))
+        return 1;
+    int found = 0;
+    hk_lock_acquire(&a->pool.lock);
+    for (hk_heap *x = a->pool.heaps; x && !found; x = x->next)
+        found = x != h && x->live && hk_heap_holds(x, o->cls, p);
+    hk_lock_release(&a->pool.lock);
+    return found;
+}
+
+/* Stop the program if p, a small block, is free already. */
+static void check_live(hk_allocator *a, hk_heap *h, const owner *o, void *p,
+                       const char *freed)
+{
+    if (a->params.ptr_check != HK_PTR_CHECK_NEVER && hk_block_is_marked(p) &&
+        is_free(a, h, o, p))
+        hk_os_fatal(freed, p);
+}
+
+/* p, a checked small block, is free from now on: into h's front, or home. */
+static void release(hk_heap *h, const owner *o, void *p)
+{
+    *hk_block_mark(p) = HK_FREE_MARK;
+    if (!h) {
+        hk_slab_put_remote(o->slab, p);
+        return;
+    }
+    hk_front *f = &h->front[o->cls];
+    if (!f->cap) {
+        hk_heap_give_back(h, p);
+        return;
+    }
+    if (f->count == f->cap)
+        hk_heap_flush(h, o->cls, f->cap / 2 ? f->cap / 2 : 1);
+    HK_ASSERT(f->count < f->cap);
+    f->slots[f->count++] = p;
 }
 
 void hk_free_slow(hk_allocator *a, hk_heap *h, void *p)
@@ -150,27 +241,33 @@ void hk_free_slow(hk_allocator *a, hk_heap *h, void *p)
     if (!p)
         return;
     if (a->params.ptr_check == HK_PTR_CHECK_ALWAYS && !hk_os_is_mapped(p))
-        hk_os_fatal("free(): invalid pointer", p);
-    owner o = owner_of(a, p, "free(): invalid pointer");
+        hk_os_fatal(free_words.invalid, p);
+    owner o = owner_of(a, p, &free_words);
     if (o.large) {
         hk_large_free(a, o.large);
         return;
     }
-    if (!h) {
-        hk_slab_put_remote(o.slab, p);
-        return;
+    check_live(a, h, &o, p, free_words.freed);
+    release(h, &o, p);
+}
+
+/*
+ * ptr_check=always: p, a small block realloc moved away from, waits in
+ * h's quarantine before it joins the front, where the next malloc of its
+ * class would hand it out at once and a free through the stale pointer
+ * would free the new owner's block.  The block it displaces joins the
+ * front now.
+ */
+static void quarantine(hk_allocator *a, hk_heap *h, void *p)
+{
+    *hk_block_mark(p) = HK_FREE_MARK;
+    void *old = h->moved[h->moved_at];
+    h->moved[h->moved_at] = p;
+    h->moved_at = (h->moved_at + 1) % HK_MOVED;
+    if (old) {
+        owner o = owner_of(a, old, &free_words);
+        release(h, &o, old);
     }
-    hk_front *f = &h->front[o.cls];
-    if (!f->cap) {
-        hk_heap_give_back(h, p);
-        return;
-    }
-    if (f->count && f->slots[f->count - 1] == p)
-        hk_os_fatal("free(): double free detected", p);
-    if (f->count == f->cap)
-        hk_heap_flush(h, o.cls, f->cap / 2 ? f->cap / 2 : 1);
-    HK_ASSERT(f->count < f->cap);
-    f->slots[f->count++] = p;
 }
 
 void *hk_alloc_realloc(hk_allocator *a, hk_heap *h, void *p, size_t n)
@@ -181,11 +278,13 @@ void *hk_alloc_realloc(hk_allocator *a, hk_heap *h, void *p, size_t n)
         hk_free_fast(a, h, p);
         return NULL;
     }
-    owner o = owner_of(a, p, "realloc(): invalid pointer");
+    owner o = owner_of(a, p, &realloc_words);
     if (o.large && n > HK_SMALL_MAX) {
         void *q = hk_large_resize(a, o.large, n);
         return q ? q : fail_enomem();
     }
+    if (!o.large)
+        check_live(a, h, &o, p, realloc_words.freed);
     /* Keep the block when it fits and would not waste half of itself. */
     if (n <= o.usable && n > o.usable / 2)
         return p;
@@ -193,22 +292,26 @@ void *hk_alloc_realloc(hk_allocator *a, hk_heap *h, void *p, size_t n)
     if (!q)
         return NULL;
     memcpy(q, p, n < o.usable ? n : o.usable);
-    hk_free_fast(a, h, p);
+    if (!o.large && a->params.ptr_check == HK_PTR_CHECK_ALWAYS)
+        quarantine(a, h, p);
+    else
+        hk_free_fast(a, h, p);
     return q;
 }
 
 size_t hk_alloc_usable_size(hk_allocator *a, const void *p)
 {
-    return p ? owner_of(a, p, "malloc_usable_size(): invalid pointer").usable
-             : 0;
+    return p ? owner_of(a, p, &usable_words).usable : 0;
 }
 
 size_t hk_alloc_trim(hk_allocator *a, hk_heap *h)
 {
-    if (h)
+    if (h) {
+        hk_heap_flush_moved(h);
         for (unsigned c = 0; c < HK_CLASSES; c++)
             if (h->front[c].count)
                 hk_heap_flush(h, c, h->front[c].count);
+    }
     return hk_pool_purge(a, 1) + hk_large_purge_all(a);
 }
 

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "block.h"
 #include "heap.h"
 #include "large.h"
 #include "params.h"
@@ -29,9 +30,12 @@ typedef struct hk_class_info {
     uint32_t units;     /* slab span, in SuperSlab units */
     uint32_t front_cap; /* front cache bound for this class */
     uint32_t refill;    /* blocks per refill */
+    uint64_t grid_mul;  /* hk_grid_mul(size) */
 } hk_class_info;
 
 typedef struct hk_allocator {
+    /* hk_front_at(hk_class_of(n)), by (n + 15) / 16 */
+    uint16_t front_of_small[HK_FAST_MAX / 16 + 1];
     unsigned unit_shift;
     unsigned units;            /* units per SuperSlab */
     hk_registry registry;
@@ -64,34 +68,49 @@ void hk_alloc_snapshot(hk_allocator *a, hk_stats_snapshot *out);
 static inline void *hk_malloc_fast(hk_allocator *a, hk_heap *h, size_t n)
 {
     if (__builtin_expect(n <= HK_FAST_MAX, 1)) {
-        hk_front *f = &h->front[(size_t)hk_class_of_small(n)];
+        hk_front *f = hk_front_of(h, a->front_of_small[(n + 15) >> 4]);
         uint32_t count = f->count;
         if (__builtin_expect(count != 0, 1)) {
             f->count = count - 1;
             f->hits++;
             hk_os_touch(&f->slots[count - 1], sizeof(void *));
-            return f->slots[count - 1];
+            void *p = f->slots[count - 1];
+            *hk_block_mark(p) = 0;
+            return p;
         }
     }
     return hk_malloc_slow(a, h, n);
 }
 
-/* h may be NULL (a thread without a heap, e.g. while it exits). */
+/*
+ * h may be NULL (a thread without a heap, e.g. while it exits).
+ *
+ * A block joins the front only if p starts a block of its slab (the
+ * grid test, a multiply and a compare) and does not carry the free mark
+ * (one compare, block.h).  Anything else takes the slow path, which
+ * tells a double free or an invalid pointer from a block that merely
+ * holds the mark's value, so nothing that could come back from malloc
+ * misaligned, or twice, ever enters a front.
+ */
 static inline void hk_free_fast(hk_allocator *a, hk_heap *h, void *p)
 {
-    uintptr_t e = hk_registry_get_hot(&a->registry, (uintptr_t)p);
-    if (__builtin_expect(h && e && !(e & HK_REG_LARGE), 1)) {
-        const hk_ss *ss = (const hk_ss *)e;
-        hk_os_touch(ss, sizeof ss->unit_cls);
-        hk_front *f = &h->front[ss->unit_cls[((uintptr_t)p - e) >>
-                                             a->unit_shift]];
-        uint32_t count = f->count;
-        if (__builtin_expect(count < f->cap &&
-                                 f->slots[(int64_t)count - 1] != p,
+    /* No heap, no allocator set up yet: the registry may not be either. */
+    uintptr_t e =
+        h ? hk_registry_get_hot(&a->registry, (uintptr_t)p) : 0;
+    if (__builtin_expect(e & HK_REG_SS, 1)) {
+        const hk_ss *ss = hk_ss_of_entry(e);
+        uintptr_t off = (uintptr_t)p + HK_REG_SS - e;
+        uintptr_t u = off >> a->unit_shift;
+        hk_os_touch(&ss->unit_front[u], sizeof ss->unit_front[u]);
+        hk_front *f = hk_front_of(h, ss->unit_front[u]);
+        uintptr_t count = f->count;
+        if (__builtin_expect(count < f->cap && hk_ss_is_block(ss, u, off) &&
+                                 !hk_block_is_marked(p),
                              1)) {
+            *hk_block_mark(p) = HK_FREE_MARK;
             hk_os_touch(&f->slots[count], sizeof(void *));
+            f->count = (uint32_t)count + 1;
             f->slots[count] = p;
-            f->count = count + 1;
             return;
         }
     }

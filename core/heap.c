@@ -40,12 +40,15 @@ static void full_push(hk_heap *h, unsigned c, hk_slab *s)
     hk_list_push_front(&h->full[c], &s->link);
 }
 
-/* Class c of h at rest: the front within its bound; every slab owned by
- * h, of class c, on the list its state says (exhausted ones on full[c],
- * the others on avail[c]); used never above the blocks ever carved. */
+/* Class c of h at rest: the front within its bound, every block in it
+ * free (marked, block.h); every slab owned by h, of class c, on the list
+ * its state says (exhausted ones on full[c], the others on avail[c]);
+ * used never above the blocks ever carved. */
 static void heap_verify(hk_heap *h, unsigned c)
 {
     HK_ASSERT(h->front[c].count <= h->front[c].cap);
+    for (uint32_t i = 0; i < h->front[c].count; i++)
+        HK_ASSERT(hk_block_is_marked(h->front[c].slots[i]));
     for (int on_full = 0; on_full < 2; on_full++)
         hk_list_foreach(n, on_full ? &h->full[c] : &h->avail[c]) {
             hk_slab *s = hk_slab_at(n);
@@ -62,8 +65,8 @@ static size_t heap_bytes(const hk_allocator *a)
 {
     size_t slots = 0;
     for (unsigned c = 0; c < HK_CLASSES; c++)
-        slots += a->cls[c].front_cap + 1;
-    size_t bytes = sizeof(hk_heap) + (slots + 2) * sizeof(void *);
+        slots += a->cls[c].front_cap;
+    size_t bytes = sizeof(hk_heap) + slots * sizeof(void *);
     return (bytes + HK_OS_PAGE - 1) & ~(size_t)(HK_OS_PAGE - 1);
 }
 
@@ -72,13 +75,14 @@ static void heap_setup(hk_allocator *a, hk_heap *h)
     void **cell = (void **)(h + 1);
     for (unsigned c = 0; c <= HK_CLASSES; c++) {
         hk_front *f = &h->front[c];
-        *cell = NULL; /* the sentinel below slots[0] */
-        f->slots = cell + 1;
+        f->slots = cell;
         f->count = 0;
         f->hits = 0;
         f->cap = c < HK_CLASSES ? a->cls[c].front_cap : 0;
-        cell += f->cap + 1;
+        cell += f->cap;
     }
+    memset(h->moved, 0, sizeof h->moved);
+    h->moved_at = 0;
     memset(h->stats, 0, sizeof h->stats);
     h->alloc = a;
     h->live = 1;
@@ -116,13 +120,14 @@ hk_heap *hk_heap_create(hk_allocator *a)
 void hk_heap_give_back(hk_heap *h, void *p)
 {
     hk_allocator *a = h->alloc;
-    hk_ss *ss = (hk_ss *)hk_registry_get(&a->registry, (uintptr_t)p);
+    hk_ss *ss = hk_ss_of_entry(hk_registry_get(&a->registry, (uintptr_t)p));
     hk_os_touch(ss, sizeof ss->unit_head);
     hk_slab *s = hk_ss_slab_of(ss, (uintptr_t)p, a->unit_shift);
     hk_os_touch(s, sizeof *s);
-    if (a->params.ptr_check != HK_PTR_CHECK_NEVER &&
-        !hk_slab_is_block(s, (uintptr_t)p))
-        hk_os_fatal("free(): invalid pointer (not the start of a block)", p);
+    /* free() checked p; with always, the mark shows whether the program
+     * wrote into the block while a front held it. */
+    if (a->params.ptr_check == HK_PTR_CHECK_ALWAYS && !hk_block_is_marked(p))
+        hk_os_fatal("free(): corrupted free block", p);
     if (atomic_load_explicit(&s->owner, memory_order_relaxed) != h) {
         h->stats[s->cls].remote_frees++;
         hk_slab_put_remote(s, p);
@@ -145,6 +150,31 @@ void hk_heap_give_back(hk_heap *h, void *p)
     }
 }
 
+void hk_heap_flush_moved(hk_heap *h)
+{
+    for (unsigned i = 0; i < HK_MOVED; i++)
+        if (h->moved[i]) {
+            hk_heap_give_back(h, h->moved[i]);
+            h->moved[i] = NULL;
+        }
+}
+
+int hk_heap_holds(const hk_heap *h, unsigned c, const void *p)
+{
+    const hk_front *f = &h->front[c];
+    uint32_t count = __atomic_load_n(&f->count, __ATOMIC_RELAXED);
+    if (count > f->cap)
+        count = f->cap;
+    hk_os_touch(f->slots, count * sizeof(void *));
+    for (uint32_t i = 0; i < count; i++)
+        if (__atomic_load_n(&f->slots[i], __ATOMIC_RELAXED) == p)
+            return 1;
+    for (unsigned i = 0; i < HK_MOVED; i++)
+        if (__atomic_load_n(&h->moved[i], __ATOMIC_RELAXED) == p)
+            return 1;
+    return 0;
+}
+
 void hk_heap_flush(hk_heap *h, unsigned c, uint32_t n)
 {
     hk_front *f = &h->front[c];
@@ -160,6 +190,11 @@ void hk_heap_flush(hk_heap *h, unsigned c, uint32_t n)
         heap_verify(h, c);
 }
 
+static unsigned check_of(const hk_heap *h)
+{
+    return (unsigned)h->alloc->params.ptr_check;
+}
+
 /* Slabs on full[c] that other threads freed into become available. */
 static void collect_remote(hk_heap *h, unsigned c)
 {
@@ -170,7 +205,7 @@ static void collect_remote(hk_heap *h, unsigned c)
     h->remote_seen[c] = hint;
     hk_list_foreach(n, &h->full[c]) {
         hk_slab *s = hk_slab_at(n);
-        if (!hk_slab_drain_remote(s))
+        if (!hk_slab_drain_remote(s, check_of(h)))
             continue;
         hk_list_remove(&h->full[c], &s->link);
         if (s->used == 0 && !hk_list_empty(&h->avail[c])) {
@@ -202,8 +237,8 @@ static uint32_t take(hk_heap *h, unsigned c, void **out, uint32_t want)
         hk_slab *s = first ? hk_slab_at(first) : NULL;
         if (!s && (got || !(s = next_slab(h, c))))
             break;
-        got += hk_slab_take(s, out + got, want - got);
-        if (hk_slab_exhausted(s) && !hk_slab_drain_remote(s)) {
+        got += hk_slab_take(s, out + got, want - got, check_of(h));
+        if (hk_slab_exhausted(s) && !hk_slab_drain_remote(s, check_of(h))) {
             hk_list_remove(&h->avail[c], &s->link);
             full_push(h, c, s);
         }
@@ -215,12 +250,19 @@ static uint32_t take(hk_heap *h, unsigned c, void **out, uint32_t want)
     return got;
 }
 
+/* A block leaves for the program: it is no longer free (block.h). */
+static void *hand_out(void *b)
+{
+    *hk_block_mark(b) = 0;
+    return b;
+}
+
 void *hk_heap_refill(hk_heap *h, unsigned c)
 {
     hk_front *f = &h->front[c];
     if (!f->cap) { /* no front cache: one block straight from a slab */
         void *b;
-        return take(h, c, &b, 1) ? b : NULL;
+        return take(h, c, &b, 1) ? hand_out(b) : NULL;
     }
     uint32_t want = h->alloc->cls[c].refill;
     if (want > f->cap - f->count)
@@ -237,14 +279,14 @@ void *hk_heap_refill(hk_heap *h, unsigned c)
     }
     hk_os_touch(out, got * sizeof(void *));
     f->count += got - 1;
-    return out[got - 1];
+    return hand_out(out[got - 1]);
 }
 
 static void hand_over(hk_heap *h, hk_list *list)
 {
     for (hk_link *n; (n = hk_list_pop_front(list)) != NULL;) {
         hk_slab *s = hk_slab_at(n);
-        hk_slab_drain_remote(s);
+        hk_slab_drain_remote(s, check_of(h));
         if (s->used == 0) {
             h->stats[s->cls].slabs_released++;
             hk_pool_release_slab(h->alloc, s);
@@ -257,6 +299,7 @@ static void hand_over(hk_heap *h, hk_list *list)
 void hk_heap_destroy(hk_heap *h)
 {
     hk_allocator *a = h->alloc;
+    hk_heap_flush_moved(h);
     for (unsigned c = 0; c < HK_CLASSES; c++) {
         if (h->front[c].count)
             hk_heap_flush(h, c, h->front[c].count);

@@ -4,9 +4,10 @@
  *
  * The front is a bounded stack of block pointers per class.  malloc pops,
  * free pushes; neither takes a lock or an atomic read-modify-write, and
- * neither touches the block's memory.  slots[-1] is a sentinel cell so
- * free can compare p against the top of the stack (catching the commonest
- * double free) without testing for an empty stack first.
+ * of the block's memory each touches only the free mark (block.h).
+ *
+ * With ptr_check=always, blocks that realloc moved away from wait in the
+ * quarantine `moved` before they join a front (see alloc.c).
  *
  * Only the owning thread touches a heap, except remote_hint, which other
  * threads bump when they free into one of its slabs.
@@ -15,6 +16,7 @@
 #define HK_HEAP_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "list.h"
@@ -30,8 +32,12 @@ typedef struct hk_front {
     uint64_t hits;
 } hk_front;
 
+#define HK_MOVED 32 /* blocks in the quarantine */
+
 typedef struct hk_heap {
     hk_front front[HK_CLASSES + 1]; /* + HK_CLASS_NONE, which has cap 0 */
+    void *moved[HK_MOVED];          /* the quarantine, a ring; NULL: empty */
+    uint32_t moved_at;              /* its next slot */
     struct hk_allocator *alloc;
     hk_list avail[HK_CLASSES]; /* first: the slab refills take from */
     hk_list full[HK_CLASSES];
@@ -42,6 +48,18 @@ typedef struct hk_heap {
     size_t map_bytes;
     int live;
 } hk_heap;
+
+/* Where the front of class c lies in a heap, in bytes: the fast paths
+ * look this up in a table instead of scaling a class number. */
+static inline uint16_t hk_front_at(unsigned c)
+{
+    return (uint16_t)(offsetof(hk_heap, front) + c * sizeof(hk_front));
+}
+
+static inline hk_front *hk_front_of(hk_heap *h, uint16_t at)
+{
+    return (hk_front *)((char *)h + at);
+}
 
 /* A heap for the calling thread: a dead one reused, or a new mapping. */
 hk_heap *hk_heap_create(struct hk_allocator *a);
@@ -58,6 +76,13 @@ void hk_heap_flush(hk_heap *h, unsigned c, uint32_t n);
 /* A block goes home: to its slab's local list when h owns the slab, else
  * through the slab's remote list. */
 void hk_heap_give_back(hk_heap *h, void *p);
+
+/* Send the quarantine's blocks home. */
+void hk_heap_flush_moved(hk_heap *h);
+
+/* Does the front of class c or the quarantine of h hold p?  Exact on the
+ * thread that owns h; another thread may miss p while h changes. */
+int hk_heap_holds(const hk_heap *h, unsigned c, const void *p);
 
 /* Fold a heap's counters (front hits included) into *into. */
 void hk_heap_stats(const hk_heap *h, hk_class_stats *into);

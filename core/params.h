@@ -12,10 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* What each mode checks is listed in alloc.c. */
 enum hk_ptr_check {
     HK_PTR_CHECK_NEVER,  /* trust the ownership map; no extra checks */
-    HK_PTR_CHECK_CACHED, /* ownership map plus cheap block checks */
-    HK_PTR_CHECK_ALWAYS, /* also probe the page with mincore() */
+    HK_PTR_CHECK_CACHED, /* plus block starts and double frees */
+    HK_PTR_CHECK_ALWAYS, /* plus mincore(), free blocks' links, quarantine */
 };
 
 typedef struct hk_params {

@@ -100,10 +100,21 @@ static void pool_verify(hk_allocator *a)
     HK_ASSERT(pool->lru_count <= a->params.lru_cap);
 }
 
+/* Units [first, first + units) now belong to class c (or are free). */
+static void set_class(hk_ss *ss, unsigned first, unsigned units, unsigned c)
+{
+    hk_os_touch(&ss->unit_cls[first], units);
+    hk_os_touch(&ss->unit_front[first], units * sizeof ss->unit_front[0]);
+    for (unsigned u = first; u < first + units; u++) {
+        ss->unit_cls[u] = (uint8_t)c;
+        ss->unit_front[u] = hk_front_at(c);
+    }
+}
+
 static void ss_reset(hk_allocator *a, hk_ss *ss, unsigned c)
 {
     hk_os_touch(ss, sizeof *ss);
-    memset(ss->unit_cls, HK_CLASS_NONE, sizeof ss->unit_cls);
+    set_class(ss, 0, HK_SS_UNITS_MAX, HK_CLASS_NONE);
     ss->free_units = all_units(a);
     ss->cls = (uint8_t)c;
 }
@@ -122,7 +133,8 @@ static hk_ss *ss_map(hk_allocator *a, unsigned c)
         return NULL;
     for (uint64_t i = 0; i < n; i++) {
         hk_ss *ss = (hk_ss *)(base + i * bytes);
-        if (hk_registry_set(&a->registry, ss, bytes, (uintptr_t)ss) != 0) {
+        if (hk_registry_set(&a->registry, ss, bytes,
+                            (uintptr_t)ss + HK_REG_SS) != 0) {
             hk_os_unmap(base + i * bytes, (n - i) * bytes);
             if (i == 0)
                 return NULL;
@@ -172,16 +184,20 @@ static hk_slab *slab_carve(hk_allocator *a, hk_ss *ss, unsigned first,
     hk_slab *s = &ss->slabs[first];
     HK_ASSERT((ss->free_units & bits) == bits);
     hk_os_touch(s, sizeof *s);
+    char *lo = (char *)ss + first * unit + (first == 0 ? HK_SS_HEADER : 0);
+    char *hi = (char *)ss + (first + ci->units) * unit;
+    size_t blocks = (size_t)(hi - lo) / ci->size;
+    set_class(ss, first, ci->units, c);
     for (unsigned u = first; u < first + ci->units; u++) {
-        ss->unit_cls[u] = (uint8_t)c;
         ss->unit_head[u] = (uint8_t)first;
+        ss->grid_first[u] = (uint32_t)(lo - (char *)ss);
+        ss->grid_mul[u] = ci->grid_mul;
+        atomic_store_explicit(&ss->grid_lim[u], 0, memory_order_relaxed);
     }
     ss->free_units &= ~bits;
     ss->dirty_units &= ~bits;
-    char *lo = (char *)ss + first * unit + (first == 0 ? HK_SS_HEADER : 0);
-    char *hi = (char *)ss + (first + ci->units) * unit;
     s->start = s->bump = lo;
-    s->end = lo + (size_t)(hi - lo) / ci->size * ci->size;
+    s->end = lo + blocks * ci->size;
     s->free = NULL;
     atomic_store_explicit(&s->remote, NULL, memory_order_relaxed);
     s->ss = ss;
@@ -200,7 +216,7 @@ static hk_slab *adopt(hk_allocator *a, hk_heap *h, unsigned c)
         return NULL;
     hk_slab *s = hk_slab_at(n);
     atomic_store_explicit(&s->owner, h, memory_order_relaxed);
-    hk_slab_drain_remote(s);
+    hk_slab_drain_remote(s, (unsigned)a->params.ptr_check);
     h->stats[c].slabs_adopted++;
     return s;
 }
@@ -270,8 +286,7 @@ static void release_locked(hk_allocator *a, hk_slab *s, uint64_t now)
     hk_ss *ss = s->ss;
     uint64_t bits = span_bits(s->first_unit, s->units);
     HK_ASSERT(s->used == 0 && (ss->free_units & bits) == 0);
-    hk_os_touch(ss, sizeof ss->unit_cls);
-    memset(&ss->unit_cls[s->first_unit], HK_CLASS_NONE, s->units);
+    set_class(ss, s->first_unit, s->units, HK_CLASS_NONE);
     atomic_store_explicit(&s->owner, NULL, memory_order_relaxed);
     int was_full = ss->free_units == 0;
     ss->free_units |= bits;
@@ -319,7 +334,7 @@ static void reclaim_abandoned(hk_allocator *a, uint64_t now)
     for (unsigned c = 0; c < HK_CLASSES; c++)
         hk_list_foreach(n, &a->pool.abandoned[c]) {
             hk_slab *s = hk_slab_at(n);
-            hk_slab_drain_remote(s);
+            hk_slab_drain_remote(s, (unsigned)a->params.ptr_check);
             if (s->used)
                 continue;
             hk_list_remove(&a->pool.abandoned[c], &s->link);

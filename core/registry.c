@@ -8,7 +8,7 @@
 
 void hk_registry_init(hk_registry *r)
 {
-    atomic_init(&r->hot_top, 0); /* no window yet */
+    atomic_init(&r->hot_first, HK_REG_NO_HOT);
     atomic_init(&r->hot_leaf, NULL);
     for (unsigned i = 0; i < HK_REG_TOP; i++)
         atomic_init(&r->top[i], NULL);
@@ -23,15 +23,13 @@ void hk_registry_destroy(hk_registry *r)
             hk_os_unmap((void *)leaf, HK_REG_LEAF_BYTES);
         atomic_store_explicit(&r->top[i], NULL, memory_order_relaxed);
     }
-    atomic_store_explicit(&r->hot_top, 0, memory_order_relaxed);
+    atomic_store_explicit(&r->hot_first, HK_REG_NO_HOT, memory_order_relaxed);
     atomic_store_explicit(&r->hot_leaf, NULL, memory_order_relaxed);
 }
 
 uintptr_t hk_registry_get(hk_registry *r, uintptr_t p)
 {
     uintptr_t top = p >> HK_REG_TOP_SHIFT;
-    if (top + 1 == atomic_load_explicit(&r->hot_top, memory_order_acquire))
-        return hk_registry_get_hot(r, p);
     _Atomic uintptr_t *leaf =
         top < HK_REG_TOP
             ? atomic_load_explicit(&r->top[top], memory_order_acquire)
@@ -66,8 +64,9 @@ int hk_registry_set(hk_registry *r, const void *p, size_t bytes,
             if (atomic_compare_exchange_strong_explicit(
                     &r->hot_leaf, &no_leaf, fresh, memory_order_relaxed,
                     memory_order_relaxed))
-                atomic_store_explicit(&r->hot_top, top + 1,
-                                      memory_order_release);
+                atomic_store_explicit(
+                    &r->hot_first, top << (HK_REG_TOP_SHIFT - HK_REG_SHIFT),
+                    memory_order_release);
         } else {
             hk_os_unmap((void *)fresh, HK_REG_LEAF_BYTES);
         }

@@ -2,9 +2,10 @@
  * registry.h - which memory is ours: a two-level map from 1 MiB address
  * granules to the owner of each granule.
  *
- * An entry is the address of the SuperSlab covering the granule, or a
- * large object's header address with bit 0 set, or 0 when hakmem owns
- * nothing there.  The granule is fixed (SuperSlabs are at least 1 MiB and
+ * An entry is the address of the SuperSlab covering the granule with
+ * HK_REG_SS added, or a large object's header address with HK_REG_LARGE
+ * added, or 0 when hakmem owns nothing there: free's fast path tells a
+ * SuperSlab from everything else by one bit.  The granule is fixed (SuperSlabs are at least 1 MiB and
  * aligned to their size, so each covers whole granules) so that a lookup
  * shifts and masks by constants.  Lookups take no
  * lock and make no system call, so free() identifies any pointer in O(1),
@@ -25,12 +26,16 @@
 #define HK_REG_LEAF_MASK (((uintptr_t)1 << (HK_REG_TOP_SHIFT - HK_REG_SHIFT)) - 1)
 #define HK_REG_LEAF_BYTES ((HK_REG_LEAF_MASK + 1) * sizeof(uintptr_t))
 #define HK_REG_LARGE 1u
+#define HK_REG_SS 2u
+/* hot_first before any window has a leaf: no granule is this far above */
+#define HK_REG_NO_HOT ((uintptr_t)1 << 63)
 
 typedef struct hk_registry {
-    /* The first window given a leaf (as its index + 1, so that a registry
-     * still all zeroes has none), and its leaf: nearly every lookup of a
-     * process lands there, and then costs one dependent load, not two. */
-    _Atomic uintptr_t hot_top;
+    /* The first window given a leaf, as the number of its first granule
+     * (or HK_REG_NO_HOT), and its leaf: nearly every lookup of a process
+     * lands there, and then costs one subtraction, one compare and one
+     * dependent load. */
+    _Atomic uintptr_t hot_first;
     _Atomic(_Atomic uintptr_t *) hot_leaf;
     _Atomic(_Atomic uintptr_t *) top[HK_REG_TOP];
 } hk_registry;
@@ -43,21 +48,23 @@ void hk_registry_destroy(hk_registry *r);
 int hk_registry_set(hk_registry *r, const void *p, size_t bytes,
                     uintptr_t entry);
 
-/* The entry for p, or 0. */
+/* The entry for p, or 0; also before hk_registry_init, as long as the
+ * registry is all zeroes. */
 uintptr_t hk_registry_get(hk_registry *r, uintptr_t p);
 
 /* The entry for p if p lies in the hot window, else 0 (then ask
- * hk_registry_get): the fast path's lookup, one dependent load. */
+ * hk_registry_get): the fast path's lookup, one dependent load.  Only for
+ * a registry that hk_registry_init has set up. */
 static inline uintptr_t hk_registry_get_hot(hk_registry *r, uintptr_t p)
 {
-    /* hot_top is published after hot_leaf: whoever sees it sees both. */
-    uintptr_t hot = atomic_load_explicit(&r->hot_top, memory_order_acquire);
-    if (__builtin_expect((p >> HK_REG_TOP_SHIFT) + 1 != hot, 0))
+    /* hot_first is published after hot_leaf: whoever sees it sees both. */
+    uintptr_t i = (p >> HK_REG_SHIFT) -
+                  atomic_load_explicit(&r->hot_first, memory_order_acquire);
+    if (__builtin_expect(i > HK_REG_LEAF_MASK, 0))
         return 0;
     _Atomic uintptr_t *leaf =
         atomic_load_explicit(&r->hot_leaf, memory_order_relaxed);
-    return atomic_load_explicit(&leaf[(p >> HK_REG_SHIFT) & HK_REG_LEAF_MASK],
-                                memory_order_relaxed);
+    return atomic_load_explicit(&leaf[i], memory_order_relaxed);
 }
 
 #endif

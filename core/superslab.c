@@ -2,23 +2,54 @@
  * superslab.c - moving blocks between a slab and the caches in front of
  * it.  Remote frees are a lock-free push; the owner takes the whole remote
  * list with one exchange, so neither side ever waits for the other.
+ * Blocks leaving a list are checked as block.h and hk_slab_take describe.
  */
 #include "superslab.h"
 
 #include "heap.h"
 
-unsigned hk_slab_take(hk_slab *s, void **out, unsigned n)
+/* A block b leaving a list, with its next pointer. */
+static void check_free_block(const hk_slab *s, void *b, void *next,
+                             unsigned check)
+{
+    if (check == HK_PTR_CHECK_NEVER)
+        return;
+    if (!hk_block_is_marked(b) ||
+        (check == HK_PTR_CHECK_ALWAYS && next &&
+         !hk_slab_is_block(s, (uintptr_t)next)))
+        hk_os_fatal("malloc(): corrupted free block", b);
+}
+
+/* free() accepts the blocks below the bump from now on. */
+static void grid_carved(hk_slab *s)
+{
+    hk_ss *ss = s->ss;
+    uint64_t lim = hk_grid_lim(s->size, (uint64_t)(s->bump - s->start) /
+                                            s->size);
+    hk_os_touch(&ss->grid_lim[s->first_unit],
+                s->units * sizeof ss->grid_lim[0]);
+    for (unsigned u = s->first_unit; u < s->first_unit + s->units; u++)
+        atomic_store_explicit(&ss->grid_lim[u], lim, memory_order_relaxed);
+}
+
+unsigned hk_slab_take(hk_slab *s, void **out, unsigned n, unsigned check)
 {
     unsigned got = 0;
     while (got < n && s->free) {
         void *b = s->free;
         hk_os_touch(b, sizeof(void *));
-        s->free = *(void **)b;
+        void *next = *(void **)b;
+        check_free_block(s, b, next, check);
+        s->free = next;
         out[got++] = b;
     }
-    while (got < n && s->bump + s->size <= s->end) {
-        out[got++] = s->bump;
-        s->bump += s->size;
+    if (got < n && s->bump + s->size <= s->end) {
+        while (got < n && s->bump + s->size <= s->end) {
+            *hk_block_mark(s->bump) = HK_FREE_MARK;
+            out[got++] = s->bump;
+            s->bump += s->size;
+        }
+        grid_carved(s);
     }
     s->used += got;
     return got;
@@ -28,6 +59,7 @@ void hk_slab_put_remote(hk_slab *s, void *p)
 {
     void *head = atomic_load_explicit(&s->remote, memory_order_relaxed);
     hk_os_touch(p, sizeof(void *));
+    *hk_block_mark(p) = HK_FREE_MARK;
     do {
         *(void **)p = head;
     } while (!atomic_compare_exchange_weak_explicit(
@@ -39,7 +71,7 @@ void hk_slab_put_remote(hk_slab *s, void *p)
                                   memory_order_relaxed);
 }
 
-unsigned hk_slab_drain_remote(hk_slab *s)
+unsigned hk_slab_drain_remote(hk_slab *s, unsigned check)
 {
     if (!atomic_load_explicit(&s->remote, memory_order_relaxed))
         return 0;
@@ -51,6 +83,7 @@ unsigned hk_slab_drain_remote(hk_slab *s)
         n++;
         hk_os_touch(tail, sizeof(void *));
         void *next = *(void **)tail;
+        check_free_block(s, tail, next, check);
         if (!next)
             break;
         tail = next;
@@ -60,4 +93,33 @@ unsigned hk_slab_drain_remote(hk_slab *s)
     s->free = list;
     s->used -= n;
     return n;
+}
+
+/* Follow one list from head for p (see superslab.h). */
+static int list_holds(void *head, const void *p, uintptr_t start,
+                      uintptr_t end, uint32_t size)
+{
+    uint64_t left = size ? (end - start) / size : 0;
+    for (void *q = head; q && left; left--) {
+        uintptr_t at = (uintptr_t)q;
+        if (q == p)
+            return 1;
+        if (at < start || at >= end || (at - start) % size)
+            return 0;
+        hk_os_touch(q, sizeof(void *));
+        q = __atomic_load_n((void **)q, __ATOMIC_RELAXED);
+    }
+    return 0;
+}
+
+int hk_slab_lists_hold(const hk_slab *s, const void *p)
+{
+    uintptr_t start = (uintptr_t)__atomic_load_n(&s->start, __ATOMIC_RELAXED);
+    uintptr_t end = (uintptr_t)__atomic_load_n(&s->end, __ATOMIC_RELAXED);
+    uint32_t size = __atomic_load_n(&s->size, __ATOMIC_RELAXED);
+    hk_os_touch(s, sizeof *s);
+    return list_holds(__atomic_load_n(&s->free, __ATOMIC_RELAXED), p, start,
+                      end, size) ||
+           list_holds(atomic_load_explicit(&s->remote, memory_order_acquire),
+                      p, start, end, size);
 }

@@ -14,6 +14,13 @@
  * front cache), on the owner's local free list, on the remote list, or
  * never carved (between bump and end).  `used` counts the first kind plus
  * the remote list, so a slab is empty when used == 0 after a drain.
+ *
+ * free() must also know that a pointer starts a block of its slab that
+ * was carved (so it may have been handed out), and its fast path cannot
+ * afford a division.  Each unit records its slab's block grid
+ * (grid_first, grid_mul, grid_lim) so that the test is one multiply and
+ * one compare (hk_ss_is_block).  What a free block holds is block.h's;
+ * every carved block that is not handed out carries the free mark.
  */
 #ifndef HK_SUPERSLAB_H
 #define HK_SUPERSLAB_H
@@ -21,8 +28,11 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "block.h"
 #include "list.h"
 #include "os.h"
+#include "params.h"
+#include "registry.h"
 #include "sizeclass.h"
 
 #define HK_SS_UNITS_MAX 64
@@ -46,7 +56,16 @@ typedef struct hk_slab {
 } hk_slab;
 
 typedef struct hk_ss {
-    uint8_t unit_cls[HK_SS_UNITS_MAX];  /* read by free's fast path */
+    /* Read by free's fast path, per unit: hk_front_at(unit_cls) (heap.h),
+     * and the covering slab's block grid: the offset of its first block
+     * from the SuperSlab and the constants of hk_ss_is_block, whose limit
+     * the slab's owner raises as it carves (any thread may read it).  The
+     * grid is meaningless while the unit is free. */
+    _Atomic uint64_t grid_lim[HK_SS_UNITS_MAX];
+    uint64_t grid_mul[HK_SS_UNITS_MAX];
+    uint32_t grid_first[HK_SS_UNITS_MAX];
+    uint16_t unit_front[HK_SS_UNITS_MAX];
+    uint8_t unit_cls[HK_SS_UNITS_MAX];
     uint8_t unit_head[HK_SS_UNITS_MAX]; /* first unit of the covering slab */
     uint64_t free_units;  /* bit per unit */
     uint64_t dirty_units; /* free units written since their last purge */
@@ -64,14 +83,61 @@ static inline hk_slab *hk_slab_at(hk_link *link)
     return hk_list_entry(link, hk_slab, link);
 }
 
+/* The SuperSlab a registry entry with HK_REG_SS names (registry.h). */
+static inline hk_ss *hk_ss_of_entry(uintptr_t e)
+{
+    return (hk_ss *)(e - HK_REG_SS);
+}
+
 static inline hk_slab *hk_ss_slab_of(hk_ss *ss, uintptr_t p, unsigned shift)
 {
     unsigned unit = (unsigned)((p - (uintptr_t)ss) >> shift);
     return &ss->slabs[ss->unit_head[unit]];
 }
 
-/* Move up to n blocks out of the slab into out[]; returns how many. */
-unsigned hk_slab_take(hk_slab *s, void **out, unsigned n);
+/*
+ * The block grid.  For a block size s (16 <= s <= 128 KiB) take
+ *
+ *     mul = ceil(2^64 / s) + 1,   eps = s * mul mod 2^64  (s <= eps < 2s).
+ *
+ * For an offset n = k*s + r from the slab's first block, 0 <= r < s and
+ * n < 2^32, n * mul mod 2^64 = k*eps + r*mul exactly (the sum stays below
+ * 2^64): at most 2^33 when r == 0, at least mul > 2^47 otherwise.  So with
+ * lim = blocks * eps, n * mul < lim holds exactly when n is the offset of
+ * one of the slab's first `blocks` blocks.  n is taken modulo 2^32, so a
+ * pointer below the first block (the SuperSlab header) becomes an offset
+ * near 2^32, far past the last block, and fails too.
+ */
+static inline uint64_t hk_grid_mul(uint32_t size)
+{
+    return UINT64_MAX / size + 2;
+}
+
+static inline uint64_t hk_grid_lim(uint32_t size, uint64_t blocks)
+{
+    return blocks * (size * hk_grid_mul(size));
+}
+
+/* Is the byte at offset `off` of the SuperSlab, which lies in unit u,
+ * the start of a carved block of the slab covering u? */
+static inline int hk_ss_is_block(const hk_ss *ss, uintptr_t u, uintptr_t off)
+{
+    hk_os_touch(&ss->grid_first[u], sizeof ss->grid_first[u]);
+    hk_os_touch(&ss->grid_mul[u], sizeof ss->grid_mul[u]);
+    hk_os_touch(&ss->grid_lim[u], sizeof ss->grid_lim[u]);
+    uint64_t n = (uint32_t)(off - ss->grid_first[u]);
+    return n * ss->grid_mul[u] <
+           atomic_load_explicit(&ss->grid_lim[u], memory_order_relaxed);
+}
+
+/*
+ * Move up to n blocks out of the slab into out[]; returns how many.
+ * check is the allocator's ptr_check: unless it is never, a block taken
+ * from the free list must still carry its free mark (else the program
+ * wrote into a free block, or freed it twice and got it back already);
+ * with always, its next pointer must also be a block of the slab.
+ */
+unsigned hk_slab_take(hk_slab *s, void **out, unsigned n, unsigned check);
 
 /* Owner: give a block back to the slab's local free list. */
 static inline void hk_slab_put_local(hk_slab *s, void *p)
@@ -79,6 +145,7 @@ static inline void hk_slab_put_local(hk_slab *s, void *p)
     HK_ASSERT(s->used > 0);
     hk_os_touch(p, sizeof(void *));
     *(void **)p = s->free;
+    *hk_block_mark(p) = HK_FREE_MARK;
     s->free = p;
     s->used--;
 }
@@ -86,15 +153,22 @@ static inline void hk_slab_put_local(hk_slab *s, void *p)
 /* Any thread: give a block back through the remote list. */
 void hk_slab_put_remote(hk_slab *s, void *p);
 
-/* Owner: move remote blocks onto the local list; returns how many. */
-unsigned hk_slab_drain_remote(hk_slab *s);
+/* Owner: move remote blocks onto the local list; returns how many.  The
+ * blocks are checked as hk_slab_take checks them. */
+unsigned hk_slab_drain_remote(hk_slab *s, unsigned check);
+
+/* Is p on one of the slab's free lists?  Exact for the slab's owner.
+ * Another thread reads lists their owner may be changing: it follows only
+ * pointers to blocks of the slab, no more of them than the slab holds, so
+ * it cannot run off, and it may miss p while the lists change. */
+int hk_slab_lists_hold(const hk_slab *s, const void *p);
 
 static inline int hk_slab_exhausted(const hk_slab *s)
 {
     return !s->free && s->bump + s->size > s->end;
 }
 
-/* Is p the start of a block of s?  (A cheap interior-pointer check.) */
+/* Is p the start of one of the blocks s can hold, carved or not? */
 static inline int hk_slab_is_block(const hk_slab *s, uintptr_t p)
 {
     uintptr_t off = p - (uintptr_t)s->start;

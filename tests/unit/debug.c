@@ -54,7 +54,7 @@ static void lru_count_off(hk_allocator *a, hk_heap *h)
 static void slab_used_off(hk_allocator *a, hk_heap *h)
 {
     void *p = hk_malloc_fast(a, h, 64);
-    hk_ss *ss = (hk_ss *)hk_registry_get(&a->registry, (uintptr_t)p);
+    hk_ss *ss = hk_ss_of_entry(hk_registry_get(&a->registry, (uintptr_t)p));
     hk_ss_slab_of(ss, (uintptr_t)p, a->unit_shift)->used = 0;
     hk_free_fast(a, h, p);
     hk_alloc_trim(a, h); /* the front flushes: the block reaches its slab */

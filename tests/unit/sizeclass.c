@@ -35,6 +35,11 @@ static void fast_table_matches_formula(void)
 {
     for (size_t n = 0; n <= HK_FAST_MAX; n++)
         CHECK_EQ(hk_class_of_small(n), hk_class_of(n));
+    hk_allocator *a = unit_alloc(NULL);
+    for (size_t n = 0; n <= HK_FAST_MAX; n++)
+        CHECK_EQ(a->front_of_small[(n + 15) >> 4],
+                 hk_front_at(hk_class_of(n)));
+    hk_alloc_destroy(a);
 }
 
 UNIT_MAIN(TEST(class_of_is_smallest_fit),
