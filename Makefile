@@ -27,7 +27,9 @@ UBSAN := -fsanitize=undefined -fno-sanitize-recover=undefined
 TSAN  := -fsanitize=thread
 
 # ---- object flavours -------------------------------------------------------
-#   so      the preload library: exports the libc names
+#   so      the preload library: exports the libc names and the hk_ names
+#           of real/hakmem.h; its own calls between them are direct
+#           (-fno-semantic-interposition)
 #   direct  the same code under its own hk_ names, and every tool
 #   sim     the core against the simulated backend
 #   ubsan, tsan   sanitizer builds of the allocator and its tests
@@ -37,7 +39,8 @@ $(B)/$(1)/%.o: %.c
 	@mkdir -p $$(@D)
 	$$(CC) $$(CFLAGS) $(2) -MMD -MP -c $$< -o $$@
 endef
-$(eval $(call flavour,so,-fPIC -fvisibility=hidden -DHK_LIBC_NAMES))
+$(eval $(call flavour,so,-fPIC -fvisibility=hidden -fno-semantic-interposition \
+                            -DHK_LIBC_NAMES))
 $(eval $(call flavour,direct,))
 $(eval $(call flavour,sim,-DHK_OS_SIM))
 $(eval $(call flavour,ubsan,$(UBSAN)))
