@@ -128,17 +128,33 @@ else
 fi
 
 # --- man pages and help texts ---
-# rendered PAGE: the page as text.
+# rendered PAGE: the page as plain text, by man if it is installed, else
+# by groff or mandoc.
 rendered() {
     if command -v man >/dev/null; then
-        MANWIDTH=100 man -l "$1" 2>&1 | col -b
+        MANWIDTH=100 man -l "$1"
+    elif command -v groff >/dev/null; then
+        groff -mandoc -Tutf8 "$1"
     else
-        groff -mandoc -Tutf8 "$1" 2>&1 | col -b
+        mandoc -Tutf8 "$1"
+    fi 2>&1 | sed 's/.\x08//g'
+}
+# lint PAGE: the formatter's warnings about the page.
+lint() {
+    if command -v groff >/dev/null; then
+        groff -mandoc -ww -z "$1" 2>&1
+    else
+        mandoc -T lint -W warning "$1" 2>&1
     fi
 }
+if ! command -v man >/dev/null && ! command -v groff >/dev/null &&
+    ! command -v mandoc >/dev/null; then
+    echo "FAIL: neither man, groff nor mandoc is installed (groff-base)"
+    exit 1
+fi
 man1=$top/share/man/man1
 for page in "$man1"/*.1; do
-    warnings=$(groff -mandoc -ww -z "$page" 2>&1)
+    warnings=$(lint "$page")
     [[ -z $warnings ]] || fail "$page: $warnings"
     grep -q '@[A-Z]*@' "$page" && fail "$page: $(grep -o '@[A-Z]*@' "$page" | head -n 1) left"
 done
