@@ -142,6 +142,9 @@ static int parse(int argc, char **argv, options *o)
             o->follow = "none";
             continue;
         }
+        if (!strcmp(a, "--follow"))
+            return usage_error("--follow takes its value after '=': "
+                               "--follow=exec, fork or all");
         if (!strncmp(a, "--follow=", 9)) {
             o->follow = a + 9;
             if (strcmp(o->follow, "all") && strcmp(o->follow, "exec") &&
@@ -371,18 +374,20 @@ static int run(const options *o, const char *lib, const char *dird,
     pid = fork();
     if (pid < 0) {
         perror("hakmem record: fork");
+        close(report[0]);
+        close(report[1]);
         return -1;
     }
     if (pid == 0)
         exec_program(o, lib, dird, report[1]);
+    sigaction(SIGINT, &ign, &old_int);
+    sigaction(SIGQUIT, &ign, &old_quit);
     close(report[1]);
     *out = (outcome){ .pid = pid };
     if (read(report[0], &out->exec_err, sizeof out->exec_err) !=
         sizeof out->exec_err)
         out->exec_err = 0; /* closed by the exec: it ran */
     close(report[0]);
-    sigaction(SIGINT, &ign, &old_int);
-    sigaction(SIGQUIT, &ign, &old_quit);
     for (;;) {
         pid_t done = waitpid(-1, &st, 0);
         if (done < 0 && errno == EINTR)
@@ -536,10 +541,10 @@ static int convert_all(const char *file, const char *dird,
     }
     free(list.files);
     if (rest.traces)
-        fprintf(stderr, "hakmem record: %s/: %" PRIu64 " more trace%s (%"
-                PRIu64 " forked, %" PRIu64 " started by exec), %" PRIu64
-                " events, %" PRIu64 " cut short\n", dird, rest.traces,
-                rest.traces == 1 ? "" : "s", rest.forked,
+        fprintf(stderr, "hakmem record: %s/: %" PRIu64 " more trace%s "
+                "(forked children: %" PRIu64 ", other images: %" PRIu64
+                "), %" PRIu64 " events, %" PRIu64 " cut short\n", dird,
+                rest.traces, rest.traces == 1 ? "" : "s", rest.forked,
                 rest.traces - rest.forked, rest.events, rest.cut);
     rmdir(dird); /* only if empty: then the recording is FILE alone */
     return rc;

@@ -119,7 +119,7 @@ for mode in --follow=exec --no-follow; do
         fail "nested, $mode: '$got'"
 done
 echo "ok nested, exec and no-follow: bash alone"
-grep -q "record: .*trace.d/: [0-9]* more traces ([0-9]* forked, 1 started by exec)" \
+grep -q "record: .*trace.d/: [0-9]* more traces (forked children: [0-9]*, other images: 1)" \
     "$tmp/nested-all.err" || fail "nested, all: $(cat "$tmp/nested-all.err")"
 
 # --- usage ---
