@@ -1,7 +1,8 @@
 # hakmem - `make` builds everything; `make test` runs the test suite;
 # `make bench` prints the side-by-side benchmark table; `make demo` does
 # the whole job on a fresh machine; `make debug` builds the allocator with
-# its invariants checked and runs the unit and stress tests against it.
+# its invariants checked and runs the unit and stress tests against it;
+# `make install` (PREFIX, DESTDIR) and `make uninstall`.
 #
 # Every object is compiled by one rule per flavour (below) from a source
 # path under the repository root, so $(B)/FLAVOUR/DIR/NAME.o comes from
@@ -16,11 +17,19 @@ WARN    := -Wall -Wextra -Werror
 CFLAGS  := $(OPT) -g -std=gnu11 $(WARN) -pthread -I.
 B       := build
 
+# The release; the library's SONAME carries its first number.
+VERSION   := 0.1.0
+SOVERSION := $(firstword $(subst ., ,$(VERSION)))
+GIT_DESCRIBE := $(or $(shell git -C '$(CURDIR)' describe --always --dirty \
+                                 2>/dev/null),unknown)
+
 UBSAN := -fsanitize=undefined -fno-sanitize-recover=undefined
 TSAN  := -fsanitize=thread
 
 # ---- object flavours -------------------------------------------------------
-#   so      the preload library: exports the libc names
+#   so      the preload library: exports the libc names and the hk_ names
+#           of real/hakmem.h; its own calls between them are direct
+#           (-fno-semantic-interposition)
 #   direct  the same code under its own hk_ names, and every tool
 #   sim     the core against the simulated backend
 #   ubsan, tsan   sanitizer builds of the allocator and its tests
@@ -30,7 +39,8 @@ $(B)/$(1)/%.o: %.c
 	@mkdir -p $$(@D)
 	$$(CC) $$(CFLAGS) $(2) -MMD -MP -c $$< -o $$@
 endef
-$(eval $(call flavour,so,-fPIC -fvisibility=hidden -DHK_LIBC_NAMES))
+$(eval $(call flavour,so,-fPIC -fvisibility=hidden -fno-semantic-interposition \
+                            -DHK_LIBC_NAMES))
 $(eval $(call flavour,direct,))
 $(eval $(call flavour,sim,-DHK_OS_SIM))
 $(eval $(call flavour,ubsan,$(UBSAN)))
@@ -58,7 +68,8 @@ REPLAY_SRC := sim/replay.c sim/cost.c sim/report.c $(CONFIG_SRC) \
 SIM_SRC    := sim/os_sim.c sim/addrspace.c sim/cmd_sim.c
 REAL_REPLAY_SRC := $(wildcard experiments/replay/replay_*.c) \
                    experiments/replay/cmd_replay.c
-COMMON_SRC := $(wildcard experiments/common/*.c)
+# stdout_close.c goes into every command's program (below), once.
+COMMON_SRC := $(filter-out %/stdout_close.c,$(wildcard experiments/common/*.c))
 SWEEP_SRC  := $(filter-out %/cmd_sweep.c %/cmd_merge.c %/cmd_validate.c, \
                            $(wildcard experiments/sweep/*.c)) \
               experiments/replay/peers.c
@@ -69,7 +80,8 @@ LIB_DIRECT:= $(call objs,direct,$(LIB_SRC))
 
 # ---- the allocator ---------------------------------------------------------
 $(B)/libhakmem.so: $(call objs,so,$(LIB_SRC))
-	$(CC) $(CFLAGS) -shared -Wl,-z,now -o $@ $^
+	$(CC) $(CFLAGS) -shared -Wl,-z,now -Wl,-soname,libhakmem.so.$(SOVERSION) \
+	    -o $@ $^
 
 $(B)/libhakmem_direct.a: $(LIB_DIRECT)
 	rm -f $@ && ar rcs $@ $^
@@ -81,20 +93,34 @@ $(B)/libhakmem-record.so: $(call objs,record,$(RECORDER_SRC))
 # `hakmem trace` and `hakmem record` run inside build/hakmem; every other
 # command is libexec/hakmem-CMD, its entry point experiments/libexec_main.c
 # compiled with HK_COMMAND=hk_cmd_CMD.
+STDOUT_CLOSE := $(B)/direct/experiments/common/stdout_close.o
 $(B)/hakmem: $(call objs,direct,experiments/hakmem.c traces/record_merge.c \
-                                 traces/cmd_record.c) $(TRACE_OBJ)
+                                 traces/cmd_record.c traces/record_why.c \
+                                 experiments/common/layout.c \
+                                 experiments/common/version.c) \
+             $(STDOUT_CLOSE) $(TRACE_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^
 
 $(B)/main/hk_cmd_%.o: experiments/libexec_main.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -DHK_COMMAND=hk_cmd_$* -c $< -o $@
+	$(CC) $(CFLAGS) -DHK_COMMAND=hk_cmd_$* -DHK_NAME='"$*"' -MMD -MP \
+	    -c $< -o $@
 
 LIBEXEC := sim replay compare calibrate sweep merge validate plot
 LIBEXEC_BIN := $(LIBEXEC:%=$(B)/libexec/hakmem-%)
 
-$(B)/libexec/hakmem-%: $(B)/main/hk_cmd_%.o
+$(B)/libexec/hakmem-%: $(B)/main/hk_cmd_%.o $(STDOUT_CLOSE)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBEXEC_LIBS)
+
+# The version is compiled into version.o, again whenever it changes.
+$(B)/version.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(VERSION) $(GIT_DESCRIBE)' | cmp -s - $@ || \
+	    echo '$(VERSION) $(GIT_DESCRIBE)' >$@
+$(B)/direct/experiments/common/version.o: $(B)/version.stamp
+$(B)/direct/experiments/common/version.o: CFLAGS += \
+    -DHK_VERSION='"$(VERSION)"' -DHK_GIT_DESCRIBE='"$(GIT_DESCRIBE)"'
 
 $(B)/libexec/hakmem-sim: $(call objs,sim,$(CORE_SRC) $(SIM_SRC) \
                                          $(REPLAY_SRC)) $(TRACE_OBJ)
@@ -104,6 +130,7 @@ $(B)/libexec/hakmem-replay: $(call objs,direct,$(REAL_REPLAY_SRC) \
 $(B)/libexec/hakmem-compare: $(call objs,direct,experiments/replay/cmd_compare.c \
                                  experiments/replay/peers.c \
                                  experiments/common/jobs.c \
+                                 experiments/common/layout.c \
                                  experiments/common/stats.c core/params.c)
 $(B)/libexec/hakmem-calibrate: $(call objs,direct, \
                                  experiments/calibrate/cmd_calibrate.c \
@@ -188,8 +215,11 @@ $(B)/fuzz/fuzz_reader: traces/fuzz_reader.c $(TRACE_SRC)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
 
 # ---- targets ---------------------------------------------------------------
-all: $(B)/libhakmem.so $(B)/libhakmem_direct.a $(B)/libhakmem-record.so \
-     $(B)/hakmem $(LIBEXEC_BIN) $(BENCH_BIN) $(TEST_BIN)
+# What `make install` installs.
+PROGRAMS := $(B)/libhakmem.so $(B)/libhakmem-record.so $(B)/hakmem \
+            $(LIBEXEC_BIN)
+all: $(PROGRAMS) $(B)/libhakmem_direct.a $(BENCH_BIN) $(TEST_BIN)
+programs: $(PROGRAMS)
 
 # The allocator with core/'s invariants asserted (core/debug.h): the unit
 # and stress tests built into $(DEBUG_B), which tests/run.sh also runs.
@@ -223,9 +253,60 @@ demo:
 clean:
 	rm -rf $(B)
 
+# ---- install ---------------------------------------------------------------
+# PREFIX's layout is fixed (experiments/common/layout.h finds the parts
+# relative to bin/hakmem); DESTDIR is prepended to every path written.
+PREFIX     ?= /usr/local
+BINDIR     := $(PREFIX)/bin
+LIBDIR     := $(PREFIX)/lib
+LIBEXECDIR := $(PREFIX)/libexec/hakmem
+INCLUDEDIR := $(PREFIX)/include
+MANDIR     := $(PREFIX)/share/man/man1
+DOCDIR     := $(PREFIX)/share/doc/hakmem
+MAN_PAGES  := $(notdir $(wildcard experiments/man/*.1))
+DOCS       := README.md traces/FORMAT.md experiments/sweep/SPEC.md \
+              experiments/sweep/SCHEMA.md
+SO_FILE    := libhakmem.so.$(VERSION)
+# Writes a file of the installation from a source with @PREFIX@,
+# @DOCDIR@ and @VERSION@ in it: $(call subst_install,SOURCE,TARGET).
+subst_install = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
+                    -e 's|@VERSION@|$(VERSION)|g' $(1) >$(2) && chmod 644 $(2)
+
+install: $(PROGRAMS)
+	install -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(LIBEXECDIR)' \
+	    '$(DESTDIR)$(LIBDIR)/hakmem' '$(DESTDIR)$(LIBDIR)/pkgconfig' \
+	    '$(DESTDIR)$(INCLUDEDIR)' '$(DESTDIR)$(MANDIR)' '$(DESTDIR)$(DOCDIR)'
+	install -m 755 $(B)/hakmem '$(DESTDIR)$(BINDIR)/hakmem'
+	install -m 755 $(LIBEXEC_BIN) '$(DESTDIR)$(LIBEXECDIR)'
+	install -m 755 $(B)/libhakmem.so '$(DESTDIR)$(LIBDIR)/$(SO_FILE)'
+	ln -sf $(SO_FILE) '$(DESTDIR)$(LIBDIR)/libhakmem.so.$(SOVERSION)'
+	ln -sf libhakmem.so.$(SOVERSION) '$(DESTDIR)$(LIBDIR)/libhakmem.so'
+	install -m 755 $(B)/libhakmem-record.so '$(DESTDIR)$(LIBDIR)/hakmem'
+	install -m 644 real/hakmem.h '$(DESTDIR)$(INCLUDEDIR)'
+	$(call subst_install,real/hakmem.pc.in,'$(DESTDIR)$(LIBDIR)/pkgconfig/hakmem.pc')
+	for page in $(MAN_PAGES); do \
+	    $(call subst_install,experiments/man/$$page,'$(DESTDIR)$(MANDIR)'/$$page) \
+	    || exit 1; \
+	done
+	install -m 644 $(DOCS) '$(DESTDIR)$(DOCDIR)'
+
+uninstall:
+	rm -f '$(DESTDIR)$(BINDIR)/hakmem' \
+	    $(LIBEXEC:%='$(DESTDIR)$(LIBEXECDIR)'/hakmem-%) \
+	    '$(DESTDIR)$(LIBDIR)'/libhakmem.so '$(DESTDIR)$(LIBDIR)'/libhakmem.so.$(SOVERSION) \
+	    '$(DESTDIR)$(LIBDIR)/$(SO_FILE)' \
+	    '$(DESTDIR)$(LIBDIR)/hakmem/libhakmem-record.so' \
+	    '$(DESTDIR)$(INCLUDEDIR)/hakmem.h' \
+	    '$(DESTDIR)$(LIBDIR)/pkgconfig/hakmem.pc' \
+	    $(MAN_PAGES:%='$(DESTDIR)$(MANDIR)'/%) \
+	    $(addprefix '$(DESTDIR)$(DOCDIR)'/,$(notdir $(DOCS)))
+	rmdir '$(DESTDIR)$(LIBEXECDIR)' '$(DESTDIR)$(LIBDIR)/hakmem' \
+	    '$(DESTDIR)$(DOCDIR)' 2>/dev/null || true
+
 # Objects made on the way to a test are kept, not deleted after the run.
 .SECONDARY:
 
-.PHONY: all test debug debug-build bench demo clean
+.PHONY: all programs test debug debug-build bench demo clean install \
+        uninstall FORCE
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -42,6 +42,16 @@ const hk_param_info hk_param_table[] = {
 };
 const size_t hk_param_count = sizeof hk_param_table / sizeof hk_param_table[0];
 
+/* The seed report's environment names (HAKMEM_SS_LRU_SIZE, ...). */
+const hk_param_alias hk_param_aliases[] = {
+    {"ss_lru_size", "lru_cap"},
+    {"ss_prewarm", "prewarm"},
+    {"fc_cap", "front_cap"},
+    {"fc_refill", "refill"},
+};
+const size_t hk_param_alias_count =
+    sizeof hk_param_aliases / sizeof hk_param_aliases[0];
+
 static uint64_t *param_slot(hk_params *p, const hk_param_info *info)
 {
     return (uint64_t *)((char *)p + info->offset);

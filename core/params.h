@@ -42,6 +42,16 @@ typedef struct hk_param_info {
 extern const hk_param_info hk_param_table[];
 extern const size_t hk_param_count;
 
+/* Other names of parameters, in the environment only (HAKMEM_ALIAS):
+ * the names the seed report gave its knobs. */
+typedef struct hk_param_alias {
+    const char *alias;
+    const char *name; /* a parameter of hk_param_table */
+} hk_param_alias;
+
+extern const hk_param_alias hk_param_aliases[];
+extern const size_t hk_param_alias_count;
+
 void hk_params_default(hk_params *p);
 
 /* The parameter called `name`, or NULL. */

@@ -1,22 +1,29 @@
 /*
  * hakmem.c - the `hakmem` command: subcommands in the style of git.
  *
- * `hakmem trace ...` and `hakmem record ...` run in this process.  The simulator and the real
- * replay each link their own copy of the allocator core (one against the
- * simulated backend, one against the real one), so they are separate
- * programs in libexec/ next to this one, and this dispatcher execs them.
+ * `hakmem trace ...` and `hakmem record ...` run in this process.  The
+ * simulator and the real replay each link their own copy of the
+ * allocator core (one against the simulated backend, one against the
+ * real one), so they are separate programs, hakmem-CMD in libexec/
+ * (experiments/common/layout.h says where), and this dispatcher execs
+ * them.
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "experiments/common/layout.h"
+#include "experiments/common/stdout_close.h"
+#include "experiments/common/version.h"
 #include "traces/cmd_record.h"
 #include "traces/cmd_trace.h"
 
 static const char usage[] =
     "usage: hakmem COMMAND [ARGS...]\n"
+    "       hakmem help COMMAND | --help | --version\n"
     "\n"
     "commands:\n"
     "  trace info|gen|import ...  inspect, generate, import traces\n"
@@ -30,43 +37,90 @@ static const char usage[] =
     "  validate SPEC.json         predicted against measured gains\n"
     "  plot --db FILE ...         plot results (PNG, SVG)\n"
     "\n"
-    "`hakmem COMMAND --help` describes each command.\n";
+    "`hakmem help COMMAND` (or `hakmem COMMAND --help`) describes a\n"
+    "command; the manual is hakmem(1), each command's hakmem-COMMAND(1).\n";
 
 static const char *const libexec_commands[] = {
     "sim", "replay", "compare", "calibrate", "sweep", "merge", "validate",
     "plot", NULL};
 
-/* Run libexec/hakmem-CMD from the directory this program lives in. */
+static int is_libexec(const char *cmd)
+{
+    for (int i = 0; libexec_commands[i]; i++)
+        if (!strcmp(cmd, libexec_commands[i]))
+            return 1;
+    return 0;
+}
+
+/* Runs hakmem-CMD with argv (argv[0] is CMD); returns only on failure. */
 static int run_libexec(const char *cmd, char **argv)
 {
-    char self[PATH_MAX], tool[PATH_MAX + 64];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n < 0) {
-        perror("hakmem: /proc/self/exe");
+    char tool[PATH_MAX], err[2 * PATH_MAX + 64];
+
+    if (hk_layout_find(HK_PART_COMMAND, cmd, tool, sizeof tool, err,
+                       sizeof err) != 0) {
+        fprintf(stderr, "hakmem: cannot find the program of '%s': %s\n",
+                cmd, err);
         return 1;
     }
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    *slash = '\0';
-    snprintf(tool, sizeof tool, "%s/libexec/hakmem-%s", self, cmd);
     execv(tool, argv);
     fprintf(stderr, "hakmem: cannot run %s: %s\n", tool, strerror(errno));
     return 1;
 }
 
+static int record(int argc, char **argv)
+{
+    char lib[PATH_MAX], err[2 * PATH_MAX + 64];
+    int found = hk_layout_find(HK_PART_RECORDER, NULL, lib, sizeof lib, err,
+                               sizeof err) == 0;
+
+    return hk_cmd_record(argc, argv, found ? lib : NULL, err);
+}
+
+/* argv[0] is a command: runs it. */
+static int run(int argc, char **argv)
+{
+    if (!strcmp(argv[0], "trace"))
+        return hk_stdout_close("trace", hk_cmd_trace(argc, argv));
+    if (!strcmp(argv[0], "record"))
+        return hk_stdout_close("record", record(argc, argv));
+    if (is_libexec(argv[0]))
+        return run_libexec(argv[0], argv);
+    fprintf(stderr, "hakmem: '%s' is not a command\n\n%s", argv[0], usage);
+    return 2;
+}
+
+/* `hakmem help COMMAND [SUBCOMMAND...]`: COMMAND ... --help. */
+static int help(int argc, char **argv)
+{
+    char **args = calloc((size_t)argc + 1, sizeof *args);
+
+    if (!args) {
+        perror("hakmem");
+        return 1;
+    }
+    memcpy(args, argv, (size_t)argc * sizeof *args);
+    args[argc] = "--help";
+    return run(argc + 1, args);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-        fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return 2;
     }
-    if (!strcmp(argv[1], "trace"))
-        return hk_cmd_trace(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "record"))
-        return hk_cmd_record(argc - 1, argv + 1);
-    for (int i = 0; libexec_commands[i]; i++)
-        if (!strcmp(argv[1], libexec_commands[i]))
-            return run_libexec(argv[1], argv + 1);
-    fprintf(stderr, "hakmem: '%s' is not a command\n\n%s", argv[1], usage);
-    return 2;
+    const char *a = argv[1];
+    if (!strcmp(a, "--help") || !strcmp(a, "-h") ||
+        (!strcmp(a, "help") && argc == 2)) {
+        fputs(usage, stdout);
+        return hk_stdout_close(NULL, 0);
+    }
+    if (!strcmp(a, "--version")) {
+        printf("hakmem %s (git %s)\n", hk_version, hk_git_describe);
+        return hk_stdout_close(NULL, 0);
+    }
+    if (!strcmp(a, "help"))
+        return help(argc - 2, argv + 2);
+    return run(argc - 1, argv + 1);
 }

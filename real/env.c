@@ -1,6 +1,12 @@
 /*
  * env.c - reading HAKMEM_* variables without allocating: names are built
  * in stack buffers and warnings go out with a single write(2).
+ *
+ * A parameter is set by HAKMEM_NAME or by an alias of it (the seed
+ * report's names, core/params.c); statistics by HAKMEM_STATS or the
+ * report's HAKMEM_FRONT_STATS and HAKMEM_SS_LRU_DEBUG.  When several
+ * names of one setting are given, the first in that order counts and
+ * the others are reported as ignored.
  */
 #include "env.h"
 
@@ -31,24 +37,40 @@ static void env_name(char *out, size_t len, const char *param)
  * together with this library. */
 #define RECORDER_PREFIX "HAKMEM_RECORD_"
 
+/* HAKMEM_STATS, then the seed report's names for it; the first set wins. */
+static const char *const stats_names[] = {"HAKMEM_STATS",
+                                          "HAKMEM_FRONT_STATS",
+                                          "HAKMEM_SS_LRU_DEBUG"};
+#define N_STATS_NAMES (sizeof stats_names / sizeof stats_names[0])
+
+static int is_name(const char *var, size_t len, const char *name)
+{
+    return strlen(name) == len && memcmp(name, var, len) == 0;
+}
+
 static int known_name(const char *var, size_t len)
 {
     char name[64];
-    if (len == sizeof "HAKMEM_STATS" - 1 &&
-        memcmp(var, "HAKMEM_STATS", len) == 0)
-        return 1;
+    for (size_t i = 0; i < N_STATS_NAMES; i++)
+        if (is_name(var, len, stats_names[i]))
+            return 1;
     if (len >= sizeof RECORDER_PREFIX - 1 &&
         memcmp(var, RECORDER_PREFIX, sizeof RECORDER_PREFIX - 1) == 0)
         return 1;
     for (size_t i = 0; i < hk_param_count; i++) {
         env_name(name, sizeof name, hk_param_table[i].name);
-        if (strlen(name) == len && memcmp(name, var, len) == 0)
+        if (is_name(var, len, name))
+            return 1;
+    }
+    for (size_t i = 0; i < hk_param_alias_count; i++) {
+        env_name(name, sizeof name, hk_param_aliases[i].alias);
+        if (is_name(var, len, name))
             return 1;
     }
     return 0;
 }
 
-static enum hk_stats_mode stats_mode(const char *v)
+static enum hk_stats_mode stats_mode(const char *var, const char *v)
 {
     char msg[256];
     if (!v || !*v || strcmp(v, "0") == 0)
@@ -58,20 +80,66 @@ static enum hk_stats_mode stats_mode(const char *v)
     if (strcmp(v, "json") == 0)
         return HK_STATS_JSON;
     snprintf(msg, sizeof msg,
-             "hakmem: ignoring HAKMEM_STATS=%s: expected 0, 1, text or "
-             "json\n", v);
+             "hakmem: ignoring %s=%s: expected 0, 1, text or json\n", var, v);
     warn(msg);
     return HK_STATS_OFF;
 }
 
+/* The value of the first of names[0..n) that is set, *used naming it;
+ * the others set are ignored with a warning. */
+static const char *first_set(const char *const *names, size_t n,
+                             const char **used)
+{
+    const char *v = NULL;
+    char msg[320];
+    for (size_t i = 0; i < n; i++) {
+        const char *w = getenv(names[i]);
+        if (!w)
+            continue;
+        if (!v) {
+            v = w;
+            *used = names[i];
+            continue;
+        }
+        snprintf(msg, sizeof msg, "hakmem: ignoring %s=%s: %s is set\n",
+                 names[i], w, *used);
+        warn(msg);
+    }
+    return v;
+}
+
+enum { MAX_NAMES = 4 };
+typedef char env_names[MAX_NAMES][64];
+
+/* The variables that set a parameter, HAKMEM_NAME first, then its
+ * aliases: their count, spelled out in buf and pointed to by names. */
+static size_t param_names(const hk_param_info *info, env_names buf,
+                          const char *names[MAX_NAMES])
+{
+    size_t n = 0;
+    env_name(buf[n], sizeof buf[n], info->name);
+    names[n] = buf[n];
+    n++;
+    for (size_t i = 0; i < hk_param_alias_count && n < MAX_NAMES; i++) {
+        if (strcmp(hk_param_aliases[i].name, info->name) != 0)
+            continue;
+        env_name(buf[n], sizeof buf[n], hk_param_aliases[i].alias);
+        names[n] = buf[n];
+        n++;
+    }
+    return n;
+}
+
 void hk_env_params(hk_params *p, enum hk_stats_mode *stats)
 {
-    char name[64], err[160], msg[320];
+    char err[160], msg[320];
     hk_params_default(p);
     for (size_t i = 0; i < hk_param_count; i++) {
         const hk_param_info *info = &hk_param_table[i];
-        env_name(name, sizeof name, info->name);
-        const char *v = getenv(name);
+        env_names buf;
+        const char *names[MAX_NAMES], *name = NULL;
+        size_t n = param_names(info, buf, names);
+        const char *v = first_set(names, n, &name);
         if (!v || hk_params_set(p, info->name, v, err, sizeof err) == 0)
             continue;
         char def[32];
@@ -80,7 +148,9 @@ void hk_env_params(hk_params *p, enum hk_stats_mode *stats)
                  name, v, err, def);
         warn(msg);
     }
-    *stats = stats_mode(getenv("HAKMEM_STATS"));
+    const char *name = NULL;
+    const char *v = first_set(stats_names, N_STATS_NAMES, &name);
+    *stats = stats_mode(name, v);
     for (char **e = environ; e && *e; e++) {
         const char *eq = strchr(*e, '=');
         size_t len = eq ? (size_t)(eq - *e) : strlen(*e);

@@ -24,11 +24,11 @@ static const char usage[] =
     "statistics and the predicted time.  Two runs with the same trace and\n"
     "settings print the same bytes.\n"
     "\n"
-    "Settings (NAME=VALUE): the allocator parameters (see README), plus\n"
+    "Settings (NAME=VALUE): the allocator parameters (hakmem(1)), plus\n"
     "  touch=none|first|pages|all  how the program uses each new block\n"
     "  thp=0|1                     transparent huge pages\n"
     "  tlb=0|1                     the TLB model (off is faster)\n"
-    "  tlb_l1_4k_entries=N ...     TLB geometry (see sim/tlb.h)\n";
+    "  tlb_l1_4k_entries=N ...     TLB geometry (hakmem-sim(1))\n";
 
 static void counts_for_cost(const hk_stats_snapshot *s,
                             const hk_replay_stats *rs,

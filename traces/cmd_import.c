@@ -28,7 +28,7 @@ static const char import_usage[] =
     "  -o OUT            the trace to write; OUT.tmp until the import ends\n"
     "Threads are not in either log (all events are on thread 0); mtrace\n"
     "has no time (call k is at k us), heaptrack has 10 ms ticks.  See\n"
-    "README.md, \"Importing other tools' traces\".\n"
+    "hakmem-trace(1), IMPORTING.\n"
     "Exit status: 0 imported, 1 a bad log (the error names the line) or a\n"
     "failure, 2 a usage error.\n";
 

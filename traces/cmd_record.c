@@ -2,14 +2,20 @@
  * cmd_record.c - `hakmem record`: run a program under the recorder and
  * turn its raw files into traces.
  *
- * The program runs as a child with libhakmem-record.so (found next to
- * this executable) first in LD_PRELOAD and HAKMEM_RECORD_FILE naming the
- * output; its standard streams are this process's.  This process becomes
- * a child subreaper, so it waits for every process the program starts,
- * orphans included: all raw files are complete (or as complete as a
- * killed process leaves them) when it converts them.  The raw file of
- * each process image, FILE.raw.PID[.N], becomes FILE.PID[.N], except the
- * last image of the program's own process, which becomes FILE.
+ * One recording is FILE and the directory FILE.d/.  Before the program
+ * runs, FILE and what an earlier recording left in FILE.d/ are removed
+ * (anything else found there stops the command: it is not a
+ * recording's), so that the output is known to be writable and runs
+ * never mix.  The program runs as a child with libhakmem-record.so
+ * first in LD_PRELOAD and the recorder's variables set: raw files
+ * FILE.d/trace.raw.PID[.N], and which process images to record
+ * (HAKMEM_RECORD_FOLLOW, recorder.c).  Its standard streams are this
+ * process's.  This process becomes a child subreaper, so it waits for
+ * every process the program starts, orphans included: all raw files are
+ * complete (or as complete as a killed process leaves them) when it
+ * converts them.  The last image of the program's own process becomes
+ * FILE; every other image FILE.d/PID.trace, or FILE.d/PID.N.trace after
+ * the N-th exec in one process.  FILE.d/ is removed when it ends empty.
  *
  * Ctrl-C and Ctrl-\ reach the program (the terminal sends them to the
  * whole process group); this process ignores them while it waits, so it
@@ -20,6 +26,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -28,47 +35,65 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "record_merge.h"
+#include "record_why.h"
 
-enum { EXIT_USAGE = 2, EXIT_NOT_RUN = 127 };
+enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_CANNOT_RUN = 126,
+       EXIT_NOT_FOUND = 127 };
+
+/* The raw files' prefix in FILE.d/ (HAKMEM_RECORD_FILE). */
+#define RAW_PREFIX "trace"
 
 static const char usage[] =
-    "usage: hakmem record [-o FILE] [--keep-raw] [--] PROGRAM [ARGS...]\n"
+    "usage: hakmem record [-o FILE] [--no-follow | --follow=exec|fork|all]\n"
+    "                     [--keep-raw] [--] PROGRAM [ARGS...]\n"
     "       hakmem record --convert RAW -o FILE\n"
-    "Runs PROGRAM with the recorder (libhakmem-record.so, next to this\n"
-    "program) preloaded before LD_PRELOAD's libraries, and writes the\n"
-    "allocation calls of every process image it runs as a trace: the\n"
-    "last image of PROGRAM's process to FILE (default hakmem.trace), any\n"
-    "other to FILE.PID (FILE.PID.N for the image after the N-th exec in\n"
-    "one process).  A forked child's trace starts with a malloc of every\n"
-    "object it inherited.  Standard input and output pass through; it\n"
-    "waits for PROGRAM and for every process PROGRAM started, prints one\n"
-    "line per trace on stderr and exits with PROGRAM's exit status\n"
-    "(128+N when signal N killed it; 127, or 126, as a shell says when it\n"
-    "could not be run).\n"
+    "Runs PROGRAM with the recorder (libhakmem-record.so) preloaded before\n"
+    "LD_PRELOAD's libraries, and writes the allocation calls of its process\n"
+    "images as traces: the last image of PROGRAM's own process to FILE\n"
+    "(default hakmem.trace), every other one it records to FILE.d/PID.trace\n"
+    "(FILE.d/PID.N.trace for the image after the N-th exec in a process).\n"
+    "FILE and the traces in FILE.d/ of an earlier recording are removed\n"
+    "first; FILE.d/ is left only when it holds traces.  A forked child's\n"
+    "trace starts with a malloc of every object it inherited.  Standard\n"
+    "input and output pass through; it waits for PROGRAM and for every\n"
+    "process PROGRAM started, prints a line on stderr for FILE and one for\n"
+    "FILE.d/.\n"
     "A process that did not end through exit() (killed, _exit, exec) is\n"
     "recorded up to its last flush (buffers go out when full and at least\n"
     "every 100 ms while it allocates): its trace is complete and well\n"
     "formed, and its program description says \"[cut short: ...]\".\n"
-    "  -o FILE        the trace to write\n"
-    "  --keep-raw     keep the recorder's raw files, FILE.raw.PID[.N]\n"
-    "  --convert RAW  convert one raw file into the trace FILE\n"
-    "The recorder can be preloaded by hand too: HAKMEM_RECORD_FILE=FILE\n"
-    "LD_PRELOAD=.../libhakmem-record.so PROGRAM writes FILE.raw.PID.\n";
+    "  -o FILE          the trace to write\n"
+    "  --follow=all     record every process image: forked children and\n"
+    "                   programs run by exec, in any process (the default)\n"
+    "  --follow=exec    PROGRAM's own process, through its execs\n"
+    "  --follow=fork    PROGRAM's first image and the children it forks,\n"
+    "                   not what any of them exec\n"
+    "  --no-follow      PROGRAM's first image only\n"
+    "  --keep-raw       keep the recorder's raw files,\n"
+    "                   FILE.d/trace.raw.PID[.N]\n"
+    "  --convert RAW    convert one raw file into the trace FILE\n"
+    "Exit status: PROGRAM's (128+N when signal N killed it), or 127 (not\n"
+    "found) or 126 as a shell says when it could not be run; 1 when FILE\n"
+    "could not be prepared or written (then PROGRAM does not run, or its\n"
+    "status was 0), with the reason when PROGRAM's process left no raw\n"
+    "file; 2 a usage error.  See hakmem-record(1).\n";
 
 typedef struct options {
     const char *out;
     const char *convert;
+    const char *follow; /* all, exec, fork or none */
     int keep_raw;
     char **program;
 } options;
 
 typedef struct raw_file {
     uint32_t pid;
-    uint32_t image; /* N of FILE.raw.PID.N; 0 for FILE.raw.PID */
+    uint32_t image; /* N of trace.raw.PID.N; 0 for trace.raw.PID */
     char suffix[32]; /* "PID" or "PID.N" */
 } raw_file;
 
@@ -113,6 +138,21 @@ static int parse(int argc, char **argv, options *o)
             o->keep_raw = 1;
             continue;
         }
+        if (!strcmp(a, "--no-follow")) {
+            o->follow = "none";
+            continue;
+        }
+        if (!strcmp(a, "--follow"))
+            return usage_error("--follow takes its value after '=': "
+                               "--follow=exec, fork or all");
+        if (!strncmp(a, "--follow=", 9)) {
+            o->follow = a + 9;
+            if (strcmp(o->follow, "all") && strcmp(o->follow, "exec") &&
+                strcmp(o->follow, "fork"))
+                return usage_error("--follow=%s: expected exec, fork or "
+                                   "all", o->follow);
+            continue;
+        }
         const char **value = !strcmp(a, "-o")          ? &o->out
                              : !strcmp(a, "--convert") ? &o->convert
                                                        : NULL;
@@ -123,6 +163,8 @@ static int parse(int argc, char **argv, options *o)
         *value = argv[++i];
     }
     if (o->convert) {
+        if (o->follow)
+            return usage_error("--convert takes no --follow");
         if (i < argc)
             return usage_error("--convert takes no program ('%s')", argv[i]);
         if (!o->out)
@@ -133,97 +175,13 @@ static int parse(int argc, char **argv, options *o)
         return usage_error("PROGRAM is missing");
     if (!o->out)
         o->out = "hakmem.trace";
+    if (!o->follow)
+        o->follow = "all";
     o->program = argv + i;
     return PARSED;
 }
 
-/* ---- running the program ---- */
-
-/* The recorder: libhakmem-record.so in the directory of this program. */
-static int find_recorder(char *lib, size_t len)
-{
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-
-    if (n < 0) {
-        perror("hakmem record: /proc/self/exe");
-        return -1;
-    }
-    self[n] = '\0';
-    *strrchr(self, '/') = '\0';
-    if (snprintf(lib, len, "%s/libhakmem-record.so", self) >= (int)len) {
-        fprintf(stderr, "hakmem record: %s: path too long\n", self);
-        return -1;
-    }
-    if (access(lib, R_OK) != 0) {
-        fprintf(stderr, "hakmem record: %s: %s\n", lib, strerror(errno));
-        return -1;
-    }
-    if (strpbrk(lib, " :\t")) {
-        fprintf(stderr, "hakmem record: %s: LD_PRELOAD cannot name a path "
-                "with a space or a colon\n", lib);
-        return -1;
-    }
-    return 0;
-}
-
-/* In the child: the environment of the program, then the program. */
-static void exec_program(char **program, const char *lib, const char *file)
-{
-    const char *old = getenv("LD_PRELOAD");
-    size_t len = strlen(lib) + (old ? strlen(old) + 1 : 0) + 1;
-    char *preload = malloc(len);
-
-    if (preload) {
-        snprintf(preload, len, "%s%s%s", lib, old && *old ? " " : "",
-                 old ? old : "");
-        if (setenv("LD_PRELOAD", preload, 1) == 0 &&
-            setenv("HAKMEM_RECORD_FILE", file, 1) == 0)
-            execvp(program[0], program);
-    }
-    int err = preload ? errno : ENOMEM;
-    fprintf(stderr, "hakmem record: cannot run %s: %s\n", program[0],
-            strerror(err));
-    _exit(err == ENOENT ? EXIT_NOT_RUN : 126);
-}
-
-/* Runs the program and waits for it and all it started; its exit status
- * as a shell reports it, or -1 if it could not be started. */
-static int run(char **program, const char *lib, const char *file,
-               pid_t *main_pid)
-{
-    struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
-    int status = 0, st;
-    pid_t pid;
-
-    fflush(NULL);
-    if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
-        perror("hakmem record: cannot wait for orphans: prctl");
-    pid = fork();
-    if (pid < 0) {
-        perror("hakmem record: fork");
-        return -1;
-    }
-    if (pid == 0)
-        exec_program(program, lib, file);
-    sigaction(SIGINT, &ign, &old_int);
-    sigaction(SIGQUIT, &ign, &old_quit);
-    for (;;) {
-        pid_t done = waitpid(-1, &st, 0);
-        if (done < 0 && errno == EINTR)
-            continue;
-        if (done < 0)
-            break;
-        if (done == pid)
-            status = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
-    }
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGQUIT, &old_quit, NULL);
-    *main_pid = pid;
-    return status;
-}
-
-/* ---- the raw files ---- */
+/* ---- the output ---- */
 
 /* Reads the decimal number (1 to 9 digits) at *s and moves past it. */
 static int number(const char **s, uint32_t *v)
@@ -240,41 +198,236 @@ static int number(const char **s, uint32_t *v)
     return 1;
 }
 
-/* Whether name is BASE.raw.PID or BASE.raw.PID.N; fills *f. */
-static int raw_name(const char *name, const char *base, raw_file *f)
+/* Reads PID or PID.N at *p into f; 0 if there is none. */
+static int process_image(const char **p, raw_file *f)
 {
-    size_t len = strlen(base);
+    const char *start = *p;
 
-    if (strncmp(name, base, len) != 0 || strncmp(name + len, ".raw.", 5))
-        return 0;
-    const char *suffix = name + len + 5, *p = suffix;
     f->image = 0;
-    if (!number(&p, &f->pid))
+    if (!number(p, &f->pid))
         return 0;
-    if (*p == '.') {
-        p++;
-        if (!number(&p, &f->image))
+    if (**p == '.' && (*p)[1] >= '0' && (*p)[1] <= '9') {
+        (*p)++;
+        if (!number(p, &f->image))
             return 0;
     }
-    if (*p != '\0')
-        return 0;
-    snprintf(f->suffix, sizeof f->suffix, "%s", suffix);
+    snprintf(f->suffix, sizeof f->suffix, "%.*s", (int)(*p - start), start);
     return 1;
 }
 
-/* The raw files for FILE = DIR/BASE, in no order. */
-static int list_raw(const char *dir, const char *base, raw_list *list)
+/* Whether name is a raw file, trace.raw.PID[.N]; fills *f. */
+static int raw_name(const char *name, raw_file *f)
 {
-    DIR *d = opendir(dir);
+    static const char prefix[] = RAW_PREFIX ".raw.";
+    const char *p = name + sizeof prefix - 1;
+
+    return !strncmp(name, prefix, sizeof prefix - 1) &&
+           process_image(&p, f) && *p == '\0';
+}
+
+/* Whether name is a trace of FILE.d/, PID[.N].trace. */
+static int trace_name(const char *name)
+{
+    raw_file f;
+    const char *p = name;
+
+    return process_image(&p, &f) && !strcmp(p, ".trace");
+}
+
+/* Empties FILE.d/ of an earlier recording's files; -1 (said why) when it
+ * holds anything else, or cannot be emptied. */
+static int clear_dir(const char *dird)
+{
+    DIR *d = opendir(dird);
+    struct dirent *e;
+    raw_file f;
+    char path[PATH_MAX + NAME_MAX + 2];
+    int rc = 0;
+
+    if (!d) {
+        fprintf(stderr, "hakmem record: %s: %s\n", dird, strerror(errno));
+        return -1;
+    }
+    while (rc == 0 && (e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dird, e->d_name);
+        if (!raw_name(e->d_name, &f) && !trace_name(e->d_name)) {
+            fprintf(stderr, "hakmem record: %s is not a recording's file; "
+                    "remove it, or record to another -o FILE\n", path);
+            rc = -1;
+        } else if (unlink(path) != 0) {
+            fprintf(stderr, "hakmem record: cannot remove %s: %s\n", path,
+                    strerror(errno));
+            rc = -1;
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+/* Makes room for a new recording: FILE.d/ exists and is empty, FILE does
+ * not exist (so the directory takes new files).  0, or -1 (said why). */
+static int prepare_output(const char *file, const char *dird)
+{
+    struct stat st;
+
+    if (mkdir(dird, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "hakmem record: cannot create %s: %s\n", dird,
+                strerror(errno));
+        return -1;
+    }
+    if (stat(dird, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "hakmem record: %s: %s\n", dird,
+                errno ? strerror(errno) : "not a directory");
+        return -1;
+    }
+    if (clear_dir(dird) != 0)
+        return -1;
+    if (unlink(file) != 0 && errno != ENOENT) {
+        fprintf(stderr, "hakmem record: cannot replace %s: %s\n", file,
+                strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* FILE as an absolute path, and FILE.d. */
+static int locate(const char *out, char *file, char *dird)
+{
+    char cwd[PATH_MAX];
+    int n;
+
+    if (out[0] == '/') {
+        n = snprintf(file, PATH_MAX, "%s", out);
+    } else {
+        if (!getcwd(cwd, sizeof cwd)) {
+            perror("hakmem record: getcwd");
+            return -1;
+        }
+        n = snprintf(file, PATH_MAX, "%s/%s", cwd, out);
+    }
+    /* Room for FILE.d/trace.raw.PID.N and FILE.d/PID.N.trace. */
+    if (n >= PATH_MAX - 64 || snprintf(dird, PATH_MAX, "%s.d", file) < 0) {
+        fprintf(stderr, "hakmem record: %s: path too long\n", out);
+        return -1;
+    }
+    const char *base = strrchr(file, '/') + 1;
+    if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
+        fprintf(stderr, "hakmem record: %s: not a file name\n", out);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- running the program ---- */
+
+/* In the child: the environment of the program, then the program.  If it
+ * cannot be run, errno goes to the parent through report. */
+static void exec_program(const options *o, const char *lib,
+                         const char *dird, int report)
+{
+    const char *old = getenv("LD_PRELOAD");
+    size_t len = strlen(lib) + (old ? strlen(old) + 1 : 0) + 1;
+    char *preload = malloc(len), raw[PATH_MAX + 16], pid[16];
+
+    snprintf(raw, sizeof raw, "%s/" RAW_PREFIX, dird);
+    snprintf(pid, sizeof pid, "%d", (int)getpid());
+    if (preload) {
+        snprintf(preload, len, "%s%s%s", lib, old && *old ? " " : "",
+                 old ? old : "");
+        if (setenv("LD_PRELOAD", preload, 1) == 0 &&
+            setenv("HAKMEM_RECORD_FILE", raw, 1) == 0 &&
+            setenv("HAKMEM_RECORD_FOLLOW", o->follow, 1) == 0 &&
+            setenv("HAKMEM_RECORD_ROOT", pid, 1) == 0 &&
+            setenv("HAKMEM_RECORD_FIRST", pid, 1) == 0)
+            execvp(o->program[0], o->program);
+    }
+    int err = preload ? errno : ENOMEM;
+    if (write(report, &err, sizeof err) != sizeof err)
+        _exit(EXIT_CANNOT_RUN);
+    _exit(err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
+}
+
+typedef struct outcome {
+    pid_t pid;     /* the program's process */
+    int status;    /* its wait status */
+    int exec_err;  /* why it could not be run, or 0 */
+} outcome;
+
+/* Runs the program and waits for it and all it started; -1 if it could
+ * not be started (said why). */
+static int run(const options *o, const char *lib, const char *dird,
+               outcome *out)
+{
+    struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+    int st, report[2];
+    pid_t pid;
+
+    fflush(NULL);
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+        perror("hakmem record: cannot wait for orphans: prctl");
+    if (pipe2(report, O_CLOEXEC) != 0) {
+        perror("hakmem record: pipe");
+        return -1;
+    }
+    pid = fork();
+    if (pid < 0) {
+        perror("hakmem record: fork");
+        close(report[0]);
+        close(report[1]);
+        return -1;
+    }
+    if (pid == 0)
+        exec_program(o, lib, dird, report[1]);
+    sigaction(SIGINT, &ign, &old_int);
+    sigaction(SIGQUIT, &ign, &old_quit);
+    close(report[1]);
+    *out = (outcome){ .pid = pid };
+    if (read(report[0], &out->exec_err, sizeof out->exec_err) !=
+        sizeof out->exec_err)
+        out->exec_err = 0; /* closed by the exec: it ran */
+    close(report[0]);
+    for (;;) {
+        pid_t done = waitpid(-1, &st, 0);
+        if (done < 0 && errno == EINTR)
+            continue;
+        if (done < 0)
+            break;
+        if (done == pid)
+            out->status = st;
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGQUIT, &old_quit, NULL);
+    return 0;
+}
+
+/* The exit status of a program that could not be run, as a shell's. */
+static int not_run(const char *program, int err)
+{
+    if (err == ENOENT && !strchr(program, '/')) {
+        fprintf(stderr, "hakmem record: %s: command not found\n", program);
+        return EXIT_NOT_FOUND;
+    }
+    fprintf(stderr, "hakmem record: %s: %s\n", program, strerror(err));
+    return err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
+}
+
+/* ---- the raw files ---- */
+
+/* The raw files in FILE.d/, in no order. */
+static int list_raw(const char *dird, raw_list *list)
+{
+    DIR *d = opendir(dird);
     struct dirent *e;
     raw_file f;
 
     if (!d) {
-        fprintf(stderr, "hakmem record: %s: %s\n", dir, strerror(errno));
+        fprintf(stderr, "hakmem record: %s: %s\n", dird, strerror(errno));
         return -1;
     }
     while ((e = readdir(d))) {
-        if (!raw_name(e->d_name, base, &f))
+        if (!raw_name(e->d_name, &f))
             continue;
         if (list->n == list->cap) {
             size_t cap = list->cap ? 2 * list->cap : 16;
@@ -323,112 +476,120 @@ static void print_summary(const char *trace, const hk_record_info *info)
     fprintf(stderr, "%s\n", info->cut ? ", cut short" : "");
 }
 
-static int convert(const char *raw, const char *trace, int keep_raw)
+static int convert(const char *raw, const char *trace, int keep_raw,
+                   hk_record_info *info)
 {
-    hk_record_info info;
     char err[PATH_MAX + 256];
 
-    if (hk_record_convert(raw, trace, &info, err, sizeof err) != 0) {
+    if (hk_record_convert(raw, trace, info, err, sizeof err) != 0) {
         fprintf(stderr, "hakmem record: %s\n", err);
         return -1;
     }
-    print_summary(trace, &info);
     if (!keep_raw && unlink(raw) != 0)
         fprintf(stderr, "hakmem record: %s: %s\n", raw, strerror(errno));
     return 0;
 }
 
-/* Converts every raw file of FILE; the last image of the program's
- * process becomes FILE itself. */
-static void convert_all(const char *file, const char *dir, const char *base,
-                        pid_t main_pid, int keep_raw)
+/* The traces of FILE.d/, summed up for one line. */
+typedef struct others {
+    uint64_t traces, events, cut, forked;
+} others;
+
+/* Converts every raw file of the recording; the last image of the
+ * program's process becomes FILE.  0 when FILE and every other trace
+ * were written, else -1 (said why). */
+static int convert_all(const char *file, const char *dird,
+                       const options *o, const outcome *run)
 {
     raw_list list = { 0 };
-    char raw[PATH_MAX + 64], trace[PATH_MAX + 64];
+    char raw[PATH_MAX + 64], trace[PATH_MAX + 64], why[2 * PATH_MAX + 256];
     size_t main_images = 0;
-    uint32_t pid = (uint32_t)main_pid;
+    uint32_t pid = (uint32_t)run->pid;
+    hk_record_info info;
+    others rest = { 0 };
+    int rc = 0;
 
-    if (list_raw(dir, base, &list) != 0)
-        return;
+    if (list_raw(dird, &list) != 0)
+        return -1;
     qsort_r(list.files, list.n, sizeof *list.files, by_process, &pid);
     while (main_images < list.n && list.files[main_images].pid == pid)
         main_images++;
-    if (main_images == 0)
-        fprintf(stderr, "hakmem record: the program left no raw file, so "
-                "no %s (is it statically linked?)\n", file);
+    if (main_images == 0) {
+        hk_record_why(o->program[0], run->status, why, sizeof why);
+        fprintf(stderr, "hakmem record: no %s: %s\n", file, why);
+        rc = -1;
+    }
     for (size_t i = 0; i < list.n; i++) {
         const raw_file *f = &list.files[i];
-        snprintf(raw, sizeof raw, "%s.raw.%s", file, f->suffix);
-        if (i + 1 == main_images)
+        int is_file = i + 1 == main_images;
+        snprintf(raw, sizeof raw, "%s/" RAW_PREFIX ".raw.%s", dird,
+                 f->suffix);
+        if (is_file)
             snprintf(trace, sizeof trace, "%s", file);
         else
-            snprintf(trace, sizeof trace, "%s.%s", file, f->suffix);
-        convert(raw, trace, keep_raw);
-    }
-    free(list.files);
-}
-
-/* Removes what an earlier recording to the same FILE left behind. */
-static void remove_stale(const char *file, const char *dir, const char *base)
-{
-    raw_list list = { 0 };
-    char raw[PATH_MAX + 64];
-
-    if (list_raw(dir, base, &list) != 0)
-        return;
-    for (size_t i = 0; i < list.n; i++) {
-        snprintf(raw, sizeof raw, "%s.raw.%s", file, list.files[i].suffix);
-        unlink(raw);
-    }
-    free(list.files);
-}
-
-/* FILE as an absolute path, and its directory and base name. */
-static int locate(const char *out, char *file, char *dir, char *base)
-{
-    char cwd[PATH_MAX];
-
-    if (out[0] == '/') {
-        snprintf(file, PATH_MAX, "%s", out);
-    } else {
-        if (!getcwd(cwd, sizeof cwd)) {
-            perror("hakmem record: getcwd");
-            return -1;
-        }
-        if (snprintf(file, PATH_MAX, "%s/%s", cwd, out) >= PATH_MAX) {
-            fprintf(stderr, "hakmem record: %s: path too long\n", out);
-            return -1;
+            snprintf(trace, sizeof trace, "%s/%s.trace", dird, f->suffix);
+        if (convert(raw, trace, o->keep_raw, &info) != 0) {
+            rc = -1;
+        } else if (is_file) {
+            print_summary(trace, &info);
+        } else {
+            rest.traces++;
+            rest.events += info.events;
+            rest.cut += info.cut;
+            rest.forked += info.parent != 0;
         }
     }
-    char *slash = strrchr(file, '/');
-    snprintf(base, NAME_MAX + 1, "%s", slash + 1);
-    if (!*base) {
-        fprintf(stderr, "hakmem record: %s: not a file name\n", out);
-        return -1;
-    }
-    snprintf(dir, PATH_MAX, "%.*s", (int)(slash - file) + (slash == file),
-             file);
-    return 0;
+    free(list.files);
+    if (rest.traces)
+        fprintf(stderr, "hakmem record: %s/: %" PRIu64 " more trace%s "
+                "(forked children: %" PRIu64 ", other images: %" PRIu64
+                "), %" PRIu64 " events, %" PRIu64 " cut short\n", dird,
+                rest.traces, rest.traces == 1 ? "" : "s", rest.forked,
+                rest.traces - rest.forked, rest.events, rest.cut);
+    rmdir(dird); /* only if empty: then the recording is FILE alone */
+    return rc;
 }
 
-int hk_cmd_record(int argc, char **argv)
+int hk_cmd_record(int argc, char **argv, const char *recorder,
+                  const char *missing)
 {
     options o = { 0 };
-    char lib[PATH_MAX], file[PATH_MAX], dir[PATH_MAX], base[NAME_MAX + 1];
-    pid_t main_pid;
+    char file[PATH_MAX], dird[PATH_MAX];
+    outcome ran;
 
     int rc = parse(argc, argv, &o);
     if (rc != PARSED)
         return rc;
-    if (o.convert)
-        return convert(o.convert, o.out, 1) == 0 ? 0 : 1;
-    if (find_recorder(lib, sizeof lib) != 0 ||
-        locate(o.out, file, dir, base) != 0)
-        return EXIT_NOT_RUN;
-    remove_stale(file, dir, base);
-    int status = run(o.program, lib, file, &main_pid);
-    if (status < 0)
-        return EXIT_NOT_RUN;
-    convert_all(file, dir, base, main_pid, o.keep_raw);
+    if (o.convert) {
+        hk_record_info info;
+        if (convert(o.convert, o.out, 1, &info) != 0)
+            return EXIT_FAILED;
+        print_summary(o.out, &info);
+        return 0;
+    }
+    if (!recorder) {
+        fprintf(stderr, "hakmem record: cannot find libhakmem-record.so: "
+                "%s\n", missing);
+        return EXIT_FAILED;
+    }
+    if (strpbrk(recorder, " :\t")) {
+        fprintf(stderr, "hakmem record: %s: LD_PRELOAD cannot name a path "
+                "with a space or a colon\n", recorder);
+        return EXIT_FAILED;
+    }
+    if (locate(o.out, file, dird) != 0 || prepare_output(file, dird) != 0)
+        return EXIT_FAILED;
+    if (run(&o, recorder, dird, &ran) != 0) {
+        rmdir(dird);
+        return EXIT_FAILED;
+    }
+    if (ran.exec_err) {
+        rmdir(dird);
+        return not_run(o.program[0], ran.exec_err);
+    }
+    int status = WIFSIGNALED(ran.status) ? 128 + WTERMSIG(ran.status)
+                                         : WEXITSTATUS(ran.status);
+    if (convert_all(file, dird, &o, &ran) != 0 && status == 0)
+        return EXIT_FAILED;
     return status;
 }

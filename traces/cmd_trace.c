@@ -53,9 +53,9 @@ static const char gen_usage[] =
 
 static const char mixed_usage[] =
     "usage: hakmem trace gen random_mixed CYCLES WS SEED -o FILE\n"
-    "The calls of experiments/bench/random_mixed.c, one thread: WS slots,\n"
-    "each of CYCLES cycles frees a random slot's block or fills the empty\n"
-    "slot with 16 to 1024 bytes; what is left is freed at the end.\n"
+    "The calls of the seed report's random_mixed benchmark, one thread: WS\n"
+    "slots, each of CYCLES cycles frees a random slot's block or fills the\n"
+    "empty slot with 16 to 1024 bytes; what is left is freed at the end.\n"
     "  CYCLES  cycles (> 0)\n"
     "  WS      working-set slots (> 0)\n"
     "  SEED    PRNG seed\n"
@@ -63,7 +63,7 @@ static const char mixed_usage[] =
 
 static const char larson_usage[] =
     "usage: hakmem trace gen larson [OPTIONS] -o FILE\n"
-    "The calls of experiments/bench/larson.c: thread 0 fills each lane's\n"
+    "The calls of a Larson-style benchmark: thread 0 fills each lane's\n"
     "slots; each lane runs ROUNDS rounds of ITERS (free a random slot,\n"
     "allocate anew), each round in a new thread that inherits the lane;\n"
     "thread 0 frees the rest.  Lanes interleave by a seeded random\n"

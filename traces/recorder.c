@@ -36,6 +36,12 @@
  * logged.  Alignments are logged rounded up to a power of two; pvalloc's
  * size is rounded up to the page as pvalloc does.
  *
+ * Which processes: HAKMEM_RECORD_FOLLOW (set by `hakmem record`) is all
+ * (the default), exec (the program's own process through its execs),
+ * fork (the first image and its forked children, nothing exec'd) or
+ * none (the first image).  An image or a child not followed runs with
+ * the recorder passing every call through.
+ *
  * Fork: the log and the map are held still across fork.  The child
  * starts a log of its own (record_log.h) that begins with a synthetic
  * malloc, at time 0 on thread 0, of every object live at the fork,
@@ -56,6 +62,8 @@
 #include "record_map.h"
 
 #define EXPORT __attribute__((visibility("default")))
+
+extern char **environ;
 #define TLS __thread __attribute__((tls_model("initial-exec")))
 #define ARENA_BYTES (64u << 10)
 #define ARENA_HEAD 16 /* bytes before an arena block: its size */
@@ -76,6 +84,7 @@ static struct {
 enum { UNRESOLVED, RESOLVING, RESOLVED };
 static atomic_int resolve_state;
 static atomic_int recording;
+static int follow_fork; /* forked children are recorded */
 static TLS int busy;
 static hk_raw_end counts; /* counted with atomic adds; taken at exit */
 
@@ -512,6 +521,11 @@ static void fork_child(void)
 {
     if (!atomic_load(&recording))
         return;
+    if (!follow_fork) { /* nothing of the child's is recorded */
+        fork_parent();
+        atomic_store(&recording, 0);
+        return;
+    }
     memset(&counts, 0, sizeof counts);
     hk_rec_log_fork_child();
     hk_rec_thread *t = hk_rec_log_thread();
@@ -523,13 +537,65 @@ static void fork_child(void)
     busy = 0;
 }
 
+/* The value of the variable `name` in environ, or NULL; with `remove`,
+ * the variable also leaves environ, whose later entries move down in
+ * place as unsetenv moves them.  The program may define getenv and
+ * unsetenv of its own (bash does), which need not act on environ before
+ * its main has run: this library reads and edits environ itself. */
+static const char *env_value(const char *name, int remove)
+{
+    size_t len = strlen(name);
+
+    for (char **e = environ; e && *e; e++) {
+        if (strncmp(*e, name, len) != 0 || (*e)[len] != '=')
+            continue;
+        const char *v = *e + len + 1;
+        if (remove) {
+            char **d = e;
+            do
+                d[0] = d[1];
+            while (*d++);
+        }
+        return v;
+    }
+    return NULL;
+}
+
+/* Whether the value v is this process's id. */
+static int this_process(const char *v)
+{
+    char *end;
+
+    if (!v || !*v)
+        return 0;
+    long pid = strtol(v, &end, 10);
+    return *end == '\0' && pid == (long)getpid();
+}
+
+/* Whether this process image is one HAKMEM_RECORD_FOLLOW asks for.  The
+ * first image (the program `hakmem record` ran) is found by
+ * HAKMEM_RECORD_FIRST, which it removes from the environment before its
+ * program reads it, so that no image after it inherits the variable;
+ * HAKMEM_RECORD_ROOT names the program's own process. */
+static int followed_image(const char *follow)
+{
+    if (this_process(env_value("HAKMEM_RECORD_FIRST", 1)) || !follow ||
+        !strcmp(follow, "all"))
+        return 1;
+    return !strcmp(follow, "exec") &&
+           this_process(env_value("HAKMEM_RECORD_ROOT", 0));
+}
+
 __attribute__((constructor)) static void recorder_start(void)
 {
-    const char *file = getenv("HAKMEM_RECORD_FILE");
+    const char *file = env_value("HAKMEM_RECORD_FILE", 0);
+    const char *follow = env_value("HAKMEM_RECORD_FOLLOW", 0);
 
-    if (!resolved())
+    if (!resolved() || !followed_image(follow))
         return;
     busy = 1;
+    follow_fork = !follow || !strcmp(follow, "all") ||
+                  !strcmp(follow, "fork");
     hk_rec_log_start(file && *file ? file : "hakmem.trace");
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     atomic_store(&recording, 1);

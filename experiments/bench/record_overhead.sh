@@ -41,7 +41,7 @@ p=$(median "${plain[@]}")
 r=$(median "${recorded[@]}")
 events=$(build/hakmem trace info --json "$tmp/trace" | grep -o '"events":[0-9]*' | cut -d: -f2)
 bytes=$(stat -c %s "$tmp/trace")
-raw=$(stat -c %s "$tmp"/trace.raw.*)
+raw=$(stat -c %s "$tmp"/trace.d/trace.raw.*)
 
 echo "random_mixed ${args[*]}: $runs runs each, alternating; median; $(nproc) CPUs"
 awk -v p="$p" -v r="$r" -v e="$events" -v b="$bytes" -v w="$raw" 'BEGIN {

@@ -2,8 +2,8 @@
  * compare.c - `hakmem compare`: replay one trace on hakmem and on its
  * peers, the runs alternating, and print the medians side by side.
  *
- * Every run is a child process, hakmem-replay from this program's own
- * directory on `--allocator system`, with the allocator's library in
+ * Every run is a child process, hakmem-replay (experiments/common/layout.h)
+ * on `--allocator system`, with the allocator's library in
  * LD_PRELOAD (glibc: none): hakmem's libhakmem.so like the peers' own, so
  * that each allocator also serves the replay program's own allocations
  * while it loads the trace, and none starts warmer than another.  All get
@@ -26,6 +26,7 @@
 
 #include "core/params.h"
 #include "experiments/common/jobs.h"
+#include "experiments/common/layout.h"
 #include "experiments/common/stats.h"
 #include "experiments/replay/peers.h"
 
@@ -42,7 +43,7 @@ static const char usage[] =
     "at that time, its ratio to hakmem's, the median peak RSS and how far\n"
     "that peak lies above the RSS at the replay's start.  Every allocator\n"
     "runs on --allocator system with its library in LD_PRELOAD (glibc: no\n"
-    "preload; hakmem: build/libhakmem.so).  --set goes to every run (touch=\n"
+    "preload; hakmem: its own libhakmem.so).  --set goes to every run (touch=\n"
     "moves all allocators; the allocator parameters move hakmem only, as\n"
     "HAKMEM_* variables).\n"
     "\n"
@@ -87,19 +88,18 @@ typedef struct trace_info {
     double events, threads;
 } trace_info;
 
-/* hakmem-replay, next to this program. */
-/* hakmem-replay beside this program, and libhakmem.so a level up. */
+/* hakmem-replay and libhakmem.so of this installation or build. */
 static int find_programs(char *replay, char *library, size_t len)
 {
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n < 0)
+    char err[2 * PATH_MAX + 64];
+
+    if (hk_layout_find(HK_PART_COMMAND, "replay", replay, len, err,
+                       sizeof err) != 0 ||
+        hk_layout_find(HK_PART_LIBRARY, NULL, library, len, err,
+                       sizeof err) != 0) {
+        fprintf(stderr, "hakmem compare: %s\n", err);
         return -1;
-    self[n] = '\0';
-    *strrchr(self, '/') = '\0';
-    if (snprintf(replay, len, "%s/hakmem-replay", self) >= (int)len ||
-        snprintf(library, len, "%s/../libhakmem.so", self) >= (int)len)
-        return -1;
+    }
     return 0;
 }
 
@@ -404,10 +404,8 @@ int hk_cmd_compare(int argc, char **argv)
     }
     static char library[PATH_MAX];
     add_peers();
-    if (find_programs(replay, library, sizeof library) < 0) {
-        fprintf(stderr, "hakmem compare: cannot find hakmem-replay\n");
+    if (find_programs(replay, library, sizeof library) < 0)
         return 1;
-    }
     allocators[0].library = library;
     for (size_t i = 0; i < n_allocators; i++) {
         allocator *x = &allocators[i];

@@ -21,9 +21,11 @@
 
 #include "core/params.h"
 #include "experiments/common/jobs.h"
+#include "experiments/common/layout.h"
 #include "experiments/common/mkdirs.h"
 #include "experiments/replay/peers.h"
 #include "experiments/common/progress.h"
+#include "experiments/common/version.h"
 
 /* Lines of a failed point's stderr that are shown. */
 #define ERR_LINES 20
@@ -52,52 +54,14 @@ typedef struct batch {
     size_t errlen;
 } batch;
 
-/* Cut path after its last slash; -1 if it has none. */
-static int strip_last(char *path)
+/* The hakmem program of this build or installation, and its version:
+ * `git describe` of the tree it was built from. */
+static int find_hakmem(hk_exec *x, char *err, size_t errlen)
 {
-    char *slash = strrchr(path, '/');
-    if (!slash)
+    if (hk_layout_find(HK_PART_HAKMEM, NULL, x->hakmem, sizeof x->hakmem,
+                       err, errlen) != 0)
         return -1;
-    *slash = '\0';
-    return 0;
-}
-
-static void read_version(hk_exec *x, const char *repo)
-{
-    char *argv[] = {"git", "-C", (char *)repo, "describe", "--always",
-                    "--dirty", NULL};
-    hk_job_result r;
-    char err[256];
-    snprintf(x->version, sizeof x->version, "unknown");
-    if (hk_job_run(argv, &r, err, sizeof err) < 0)
-        return;
-    r.out[strcspn(r.out, "\n")] = '\0';
-    if (r.status == 0 && r.out[0])
-        snprintf(x->version, sizeof x->version, "%s", r.out);
-    hk_job_result_free(&r);
-}
-
-/* x->hakmem is DIR/hakmem, this program being DIR/libexec/hakmem-CMD;
- * repo gets DIR's parent, the checkout whose version the runs record. */
-static int find_hakmem(hk_exec *x, char *repo, size_t len, char *err,
-                       size_t errlen)
-{
-    char dir[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 1);
-    if (n < 0) {
-        snprintf(err, errlen, "/proc/self/exe: cannot read the link");
-        return -1;
-    }
-    dir[n] = '\0';
-    if (strip_last(dir) < 0 || strip_last(dir) < 0 ||
-        snprintf(x->hakmem, sizeof x->hakmem, "%s/hakmem", dir) >=
-            (int)sizeof x->hakmem ||
-        access(x->hakmem, X_OK) < 0) {
-        snprintf(err, errlen, "cannot find the hakmem program next to "
-                 "libexec/");
-        return -1;
-    }
-    snprintf(repo, len, "%s", strip_last(dir) == 0 && dir[0] ? dir : "/");
+    snprintf(x->version, sizeof x->version, "%s", hk_git_describe);
     return 0;
 }
 
@@ -123,10 +87,8 @@ int hk_exec_open(hk_exec *x, hk_spec *s, const char *label,
         goto fail;
     }
     status = 1;
-    char repo[PATH_MAX];
-    if (find_hakmem(x, repo, sizeof repo, err, sizeof err) < 0)
+    if (find_hakmem(x, err, sizeof err) < 0)
         goto fail;
-    read_version(x, repo);
     if (gethostname(x->host, sizeof x->host) < 0)
         snprintf(x->host, sizeof x->host, "unknown");
     x->host[sizeof x->host - 1] = '\0';

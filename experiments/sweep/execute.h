@@ -21,7 +21,7 @@ typedef struct hk_exec {
     hk_db *db;
     unsigned jobs;           /* points run at once */
     char hakmem[PATH_MAX];   /* the hakmem program next to this one */
-    char version[128];       /* `git describe --always --dirty`, or unknown */
+    char version[128];       /* `git describe --always --dirty` at build */
     char host[256];
 } hk_exec;
 

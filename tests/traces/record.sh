@@ -10,8 +10,9 @@
 # status; every trace passes `trace info`, `sim` and `replay`, with the
 # objects live at the end of both replays equal to those trace info
 # counts.  Then what each case is about: the forked children's traces
-# FILE.PID, the exec'd image's FILE and the replaced image's FILE.PID,
-# the killed program's trace marked "cut short" and replayed to the cut.
+# FILE.d/PID.trace, the exec'd image's FILE and the replaced image's
+# FILE.d/PID.trace, the killed program's trace marked "cut short" and
+# replayed to the cut.
 #
 # python3 runs with PYTHONMALLOC=malloc, so every object is a malloc.
 # Skips (77) when python3 or sqlite3 is missing.  Prints FAIL lines;
@@ -111,7 +112,7 @@ fi
 if record_both fork "$PWD/build/tests/record_calls" fork 16; then
     check_all fork
     complete "$tmp/fork/trace"
-    children=("$tmp"/fork/trace.[0-9]*)
+    children=("$tmp"/fork/trace.d/*.trace)
     ((${#children[@]} == 16)) ||
         fail "fork: ${#children[@]} child traces, not 16"
     for child in "${children[@]}"; do
@@ -131,7 +132,7 @@ fi
 if record_both fork_threads "$PWD/build/tests/fork_threads"; then
     check_all fork_threads
     complete "$tmp/fork_threads/trace"
-    children=("$tmp"/fork_threads/trace.[0-9]*)
+    children=("$tmp"/fork_threads/trace.d/*.trace)
     [[ -e ${children[0]} ]] || fail "fork_threads: no child trace"
     for child in "${children[@]}"; do
         [[ ! -e $child || $(program_of "$child") == *"[forked from pid "* ]] ||
@@ -148,12 +149,12 @@ if record_both exec bash -c 'for ((i = 0; i < 30000; i++)); do a[i]=$i; done
     complete "$tmp/exec/trace"
     [[ $(program_of "$tmp/exec/trace") == *record_calls\ calls\ 10 ]] ||
         fail "exec: trace is of '$(program_of "$tmp/exec/trace")'"
-    before=("$tmp"/exec/trace.[0-9]*)
+    before=("$tmp"/exec/trace.d/*.trace)
     if ((${#before[@]} != 1)) ||
         [[ $(program_of "${before[0]}") != bash*"[cut short: "* ]]; then
         fail "exec: the replaced image's trace: ${before[*]}"
     else
-        echo "ok exec: FILE is the last image, FILE.PID the one exec replaced"
+        echo "ok exec: FILE is the last image, FILE.d/PID.trace the one exec replaced"
     fi
 fi
 

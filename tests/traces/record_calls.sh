@@ -17,7 +17,7 @@
 #  - a program that closes every descriptor and opens a file under the
 #    recorder's old number keeps its file, and the trace is complete;
 #  - exit status, signals and stdin pass through; usage errors;
-#  - --keep-raw keeps FILE.raw.PID, and --convert turns it into the same
+#  - --keep-raw keeps FILE.d/trace.raw.PID, and --convert turns it into the same
 #    trace again, byte for byte;
 #  - a recorder preloaded by hand writes FILE.raw.PID.
 #
@@ -150,7 +150,7 @@ echo "ok command: exit statuses, signals, stdin and usage errors"
 mkdir "$tmp/keep"
 "$hakmem" record --keep-raw -o "$tmp/keep/t" -- "$calls" calls 50 \
     >/dev/null 2>&1
-raw=("$tmp"/keep/t.raw.*)
+raw=("$tmp"/keep/t.d/trace.raw.*)
 if ((${#raw[@]} != 1)) || [[ ! -e ${raw[0]} ]]; then
     fail "--keep-raw left ${raw[*]}"
 else

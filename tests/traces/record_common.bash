@@ -115,17 +115,22 @@ record_both() {
     echo "ok $name: same output and exit status ($status) recorded"
 }
 
-# check_all NAME: check_trace on every trace record_both NAME made;
-# fails if there is none or a raw file was left behind.
+# check_all NAME: check_trace on every trace record_both NAME made
+# (trace and trace.d/*.trace); fails if there is none, or a raw file was
+# left behind, or trace.d/ was left empty.
 check_all() {
     local name=$1 trace n=0
-    for trace in "$tmp/$name"/trace "$tmp/$name"/trace.[0-9]*; do
+    for trace in "$tmp/$name"/trace "$tmp/$name"/trace.d/*.trace; do
         [[ -e $trace ]] || continue
         check_trace "$trace" && ((n++))
     done
     ((n > 0)) || fail "$name: no trace"
-    if compgen -G "$tmp/$name/trace.raw.*" >/dev/null; then
-        fail "$name: raw files left behind: $(ls "$tmp/$name")"
+    if compgen -G "$tmp/$name/trace.d/trace.raw.*" >/dev/null; then
+        fail "$name: raw files left behind: $(ls "$tmp/$name/trace.d")"
+    fi
+    if [[ -d $tmp/$name/trace.d ]] && ! compgen -G "$tmp/$name/trace.d/*" \
+        >/dev/null; then
+        fail "$name: trace.d/ left empty"
     fi
     echo "ok $name: $n traces pass trace info, sim and replay"
 }

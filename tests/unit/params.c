@@ -91,6 +91,19 @@ static void check_covers_hand_made_params(void)
     }
 }
 
+/* Every alias names a parameter and is not itself one. */
+static void aliases_name_parameters(void)
+{
+    CHECK(hk_param_alias_count >= 4, "%zu aliases", hk_param_alias_count);
+    for (size_t i = 0; i < hk_param_alias_count; i++) {
+        CHECK(hk_param_find(hk_param_aliases[i].name) != NULL, "%s -> %s",
+              hk_param_aliases[i].alias, hk_param_aliases[i].name);
+        CHECK(hk_param_find(hk_param_aliases[i].alias) == NULL, "%s",
+              hk_param_aliases[i].alias);
+    }
+}
+
 UNIT_MAIN(TEST(defaults_match_table), TEST(accepts_good_values),
           TEST(rejects_bad_values_and_keeps_old),
-          TEST(check_covers_hand_made_params))
+          TEST(check_covers_hand_made_params),
+          TEST(aliases_name_parameters))
