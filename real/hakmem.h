@@ -9,7 +9,9 @@
 #ifndef HAKMEM_H
 #define HAKMEM_H
 
+#include <malloc.h>
 #include <stddef.h>
+#include <stdio.h>
 
 void  *hk_malloc(size_t size);
 void   hk_free(void *ptr);
@@ -23,5 +25,13 @@ void  *hk_valloc(size_t size);
 void  *hk_pvalloc(size_t size);
 size_t hk_malloc_usable_size(void *ptr);
 int    hk_malloc_trim(size_t pad);
+
+/* glibc's reports (<malloc.h>) with hakmem's figures: SuperSlabs are the
+ * arena, large blocks the mmapped regions, front caches the fastbins;
+ * arena + hblkhd = uordblks + fordblks. */
+void   hk_malloc_stats(void);
+int    hk_malloc_info(int options, FILE *out);
+struct mallinfo  hk_mallinfo(void);
+struct mallinfo2 hk_mallinfo2(void);
 
 #endif

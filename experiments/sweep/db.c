@@ -224,7 +224,7 @@ int hk_db_insert(hk_db *db, const hk_run_row *row, const cJSON *result,
             rc = fail(db, "inserting a run's rows", err, errlen);
         else if (frc != 0) {
             snprintf(err, errlen, "%s: a run's JSON has a setting that is "
-                     "not text, or a path too long", db->path);
+                     "neither text nor a whole number, or a path too long", db->path);
             rc = -1;
         }
     }

@@ -249,19 +249,6 @@ static const char *check_output(const hk_job_result *r, const cJSON *json,
     return NULL;
 }
 
-/* A peer's run prints hakmem's parameters among its settings, at their
- * defaults; they do not apply to it, so they are not its params. */
-static void drop_hakmem_params(cJSON *json)
-{
-    cJSON *settings = cJSON_GetObjectItemCaseSensitive(json, "settings");
-    for (cJSON *it = settings ? settings->child : NULL, *next; it;
-         it = next) {
-        next = it->next;
-        if (hk_param_find(it->string))
-            cJSON_Delete(cJSON_DetachItemViaPointer(settings, it));
-    }
-}
-
 /* A simulation with the spec's calibration records it among its params,
  * by checksum. */
 static void add_calibration(cJSON *json, const char *checksum)
@@ -298,8 +285,6 @@ static int point_done(void *ctx, size_t i, const hk_job_result *r)
         .baseline = p->baseline, .version = b->x->version,
         .host = b->x->host, .started_at = started,
     };
-    if (peer_of(p->column))
-        drop_hakmem_params(json);
     if (p->column->backend == HK_BACKEND_SIM && s->calibration)
         add_calibration(json, s->calibration_checksum);
     int rc = hk_db_insert(b->x->db, &row, json, b->err, b->errlen);

@@ -112,11 +112,11 @@ typedef struct find_ctx {
     size_t len;
 } find_ctx;
 
-static void find_setting(void *ctx, const char *name, const char *value)
+static void find_setting(void *ctx, const hk_setting_value *v)
 {
     find_ctx *f = ctx;
-    if (!strcmp(f->name, name))
-        snprintf(f->out, f->len, "%s", value);
+    if (!strcmp(f->name, v->name))
+        snprintf(f->out, f->len, "%s", v->text);
 }
 
 /* The canonical text of a setting (as the run's JSON will print it), or
@@ -134,7 +134,7 @@ static int canonical(parser *p, const char *key, const char *name,
     }
     find_ctx f = {name, out, len};
     out[0] = '\0';
-    hk_run_config_visit(&c, find_setting, &f);
+    hk_run_config_visit(&c, HK_SETTINGS_ALL, find_setting, &f);
     return 0;
 }
 
@@ -143,11 +143,10 @@ typedef struct name_probe {
     int known;
 } name_probe;
 
-static void probe_name(void *ctx, const char *name, const char *value)
+static void probe_name(void *ctx, const hk_setting_value *v)
 {
     name_probe *n = ctx;
-    (void)value;
-    n->known |= !strcmp(n->name, name);
+    n->known |= !strcmp(n->name, v->name);
 }
 
 /* A setting the run's JSON reports, so one that --set takes. */
@@ -156,11 +155,15 @@ static int check_name(parser *p, const char *key, const char *name)
     hk_run_config c;
     name_probe n = {name, 0};
     hk_run_config_default(&c);
-    hk_run_config_visit(&c, probe_name, &n);
-    if (!n.known)
-        return bad(p, key, "unknown setting '%s' (see `hakmem sim --help`)",
-                   name);
-    return 0;
+    hk_run_config_visit(&c, HK_SETTINGS_ALL, probe_name, &n);
+    if (n.known)
+        return 0;
+    const char *near = hk_run_config_suggest(name);
+    if (near)
+        return bad(p, key, "unknown setting '%s' (did you mean %s?)", name,
+                   near);
+    return bad(p, key, "unknown setting '%s' (`hakmem settings` lists "
+               "them)", name);
 }
 
 static int add_setting(parser *p, hk_settings *set, const char *key,
