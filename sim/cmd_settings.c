@@ -82,9 +82,9 @@ static void list(void *ctx, const hk_setting_doc *d)
         return;
     }
     char def[48];
-    snprintf(def, sizeof def, "%s%s%s", d->def, d->unit ? " " : "",
-             d->unit ? d->unit : "");
-    printf("%-*s  %-15s  %-22s  %-11s  %s\n", (int)l->width, d->name, def,
+    int ms = d->unit && !strcmp(d->unit, "ms");
+    snprintf(def, sizeof def, "%s%s", d->def, ms ? " ms" : "");
+    printf("%-*s  %-8s  %-23s  %-11s  %s\n", (int)l->width, d->name, def,
            d->range, applies(d->group), d->doc);
 }
 
@@ -139,7 +139,7 @@ int hk_cmd_settings(int argc, char **argv)
         }
         free(text);
     } else {
-        printf("%-*s  %-15s  %-22s  %-11s  %s\n", (int)l.width, "NAME",
+        printf("%-*s  %-8s  %-23s  %-11s  %s\n", (int)l.width, "NAME",
                "DEFAULT", "VALUES", "APPLIES TO", "MEANING");
         hk_run_config_describe(list, &l);
     }

@@ -253,6 +253,19 @@ static void describe_tlb_field(void *ctx, const char *name, const char *doc,
     td->fn(td->ctx, &d);
 }
 
+/* A parameter's value as --set takes it: bytes with the largest K, M or
+ * G suffix that divides them. */
+static void param_text(const hk_param_info *info, uint64_t v, char *buf,
+                       size_t len)
+{
+    int shift = 0;
+    if (info->unit && !strcmp(info->unit, "bytes"))
+        while (shift < 30 && v && v % (1ull << (shift + 10)) == 0)
+            shift += 10;
+    snprintf(buf, len, "%llu%s", (unsigned long long)(v >> shift),
+             shift ? (shift == 10 ? "K" : shift == 20 ? "M" : "G") : "");
+}
+
 void hk_run_config_describe(void (*fn)(void *ctx, const hk_setting_doc *d),
                             void *ctx)
 {
@@ -263,7 +276,10 @@ void hk_run_config_describe(void (*fn)(void *ctx, const hk_setting_doc *d),
         hk_setting_doc d = {.name = info->name, .doc = info->doc,
                             .group = HK_SETTINGS_ALLOCATOR,
                             .unit = info->unit};
-        hk_param_format(&def, info, d.def, sizeof d.def);
+        if (info->words)
+            hk_param_format(&def, info, d.def, sizeof d.def);
+        else
+            param_text(info, info->def, d.def, sizeof d.def);
         if (info->words) {
             size_t used = 0;
             for (size_t w = 0; info->words[w] && used < sizeof d.range; w++)
@@ -271,9 +287,10 @@ void hk_run_config_describe(void (*fn)(void *ctx, const hk_setting_doc *d),
                                          sizeof d.range - used, "%s%s",
                                          w ? ", " : "", info->words[w]);
         } else {
-            snprintf(d.range, sizeof d.range, "%llu to %llu",
-                     (unsigned long long)info->min,
-                     (unsigned long long)info->max);
+            char lo[24], hi[24];
+            param_text(info, info->min, lo, sizeof lo);
+            param_text(info, info->max, hi, sizeof hi);
+            snprintf(d.range, sizeof d.range, "%s to %s", lo, hi);
         }
         fn(ctx, &d);
     }
