@@ -158,6 +158,11 @@ void hk_db_close(hk_db *db)
     free(db);
 }
 
+long hk_db_runs(hk_db *db)
+{
+    return (long)query_int(db, "SELECT count(*) FROM runs");
+}
+
 int hk_db_has(hk_db *db, const char *point_key, char *err, size_t errlen)
 {
     sqlite3_reset(db->has);

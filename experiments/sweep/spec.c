@@ -72,6 +72,24 @@ static char *xstrdup(parser *p, const char *key, const char *text)
     return copy;
 }
 
+/* A path the spec names: as it is when absolute, else relative to the
+ * directory the spec file is in (not the one the command runs in). */
+static char *spec_relative(parser *p, const char *key, const char *text)
+{
+    const char *slash = strrchr(p->s->path, '/');
+    if (text[0] == '/' || !slash)
+        return xstrdup(p, key, text);
+    size_t dir = (size_t)(slash - p->s->path) + 1;
+    char *path = malloc(dir + strlen(text) + 1);
+    if (!path) {
+        bad(p, key, "out of memory");
+        return NULL;
+    }
+    memcpy(path, p->s->path, dir);
+    strcpy(path + dir, text);
+    return path;
+}
+
 /* Every member of obj is one of `known`, and none appears twice. */
 static int check_keys(parser *p, const cJSON *obj, const char *path,
                       const char *const *known)
@@ -370,7 +388,7 @@ static int parse_trace(parser *p, const cJSON *obj, int index)
         key_of(key, "%s.file", path);
         if (!cJSON_IsString(file) || !file->valuestring[0])
             return bad(p, key, "expected the path of a trace file");
-        t->file = xstrdup(p, key, file->valuestring);
+        t->file = spec_relative(p, key, file->valuestring);
         return t->file ? 0 : -1;
     }
     key_of(key, "%s.gen", path);
@@ -540,13 +558,14 @@ static int parse_root(parser *p, const cJSON *root)
         if (!cJSON_IsString(v) || !v->valuestring[0])
             return bad(p, "calibration", "expected the path of a "
                        "calibration file (`hakmem calibrate -o FILE`)");
-        if (!(s->calibration = xstrdup(p, "calibration", v->valuestring)))
+        if (!(s->calibration = spec_relative(p, "calibration",
+                                             v->valuestring)))
             return -1;
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "db"))) {
         if (!cJSON_IsString(v) || !v->valuestring[0])
             return bad(p, "db", "expected the path of a database file");
-        if (!(s->db = xstrdup(p, "db", v->valuestring)))
+        if (!(s->db = spec_relative(p, "db", v->valuestring)))
             return -1;
     }
     return 0;
