@@ -19,7 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/params.h"
 #include "experiments/common/jobs.h"
 #include "experiments/common/mkdirs.h"
 #include "experiments/replay/peers.h"
