@@ -63,7 +63,8 @@ TRACE_SRC := traces/cmd_args.c traces/crc32c.c traces/idmap.c traces/trace_write
              traces/import_text.c
 RECORDER_SRC := traces/recorder.c traces/record_log.c traces/record_map.c
 # The replay engine and reports, compiled for both backends.
-REPLAY_SRC := sim/replay.c sim/cost.c sim/report.c $(CONFIG_SRC) \
+REPLAY_SRC := sim/replay.c sim/cost.c sim/report.c sim/report_table.c \
+              $(CONFIG_SRC) \
               $(filter-out sim/tlb_config.c,$(TLB_SRC))
 SIM_SRC    := sim/os_sim.c sim/addrspace.c sim/cmd_sim.c
 REAL_REPLAY_SRC := $(wildcard experiments/replay/replay_*.c) \
@@ -106,7 +107,7 @@ $(B)/main/hk_cmd_%.o: experiments/libexec_main.c
 	$(CC) $(CFLAGS) -DHK_COMMAND=hk_cmd_$* -DHK_NAME='"$*"' -MMD -MP \
 	    -c $< -o $@
 
-LIBEXEC := sim replay compare calibrate sweep merge validate plot
+LIBEXEC := sim replay compare calibrate sweep merge validate plot settings
 LIBEXEC_BIN := $(LIBEXEC:%=$(B)/libexec/hakmem-%)
 
 $(B)/libexec/hakmem-%: $(B)/main/hk_cmd_%.o $(STDOUT_CLOSE)
@@ -147,12 +148,15 @@ $(B)/libexec/hakmem-validate: $(B)/direct/experiments/sweep/cmd_validate.o \
 $(B)/libexec/hakmem-merge: $(call objs,direct,experiments/sweep/cmd_merge.c \
                                  experiments/sweep/db.c \
                                  experiments/sweep/flatten.c \
-                                 experiments/common/mkdirs.c)
+                                 experiments/common/mkdirs.c sim/json_file.c)
 $(B)/libexec/hakmem-plot: $(call objs,direct,$(PLOT_SRC) \
                                              experiments/common/stats.c)
+$(B)/libexec/hakmem-settings: $(call objs,direct,sim/cmd_settings.c \
+                                 $(CONFIG_SRC) core/params.c)
 
-$(B)/libexec/hakmem-sim $(B)/libexec/hakmem-replay \
-$(B)/libexec/hakmem-compare $(B)/libexec/hakmem-calibrate: LIBEXEC_LIBS := -lcjson
+$(B)/libexec/hakmem-sim $(B)/libexec/hakmem-replay: LIBEXEC_LIBS := -lcjson -lm
+$(B)/libexec/hakmem-compare $(B)/libexec/hakmem-calibrate \
+$(B)/libexec/hakmem-settings: LIBEXEC_LIBS := -lcjson
 $(B)/libexec/hakmem-sweep $(B)/libexec/hakmem-merge: LIBEXEC_LIBS := -lsqlite3 -lcjson
 $(B)/libexec/hakmem-validate: LIBEXEC_LIBS := -lsqlite3 -lcjson -lm
 $(B)/libexec/hakmem-plot: LIBEXEC_LIBS := -lplot -lsqlite3 -lm
@@ -180,7 +184,7 @@ $(foreach u,$(UNIT),$(eval $(call test_prog,unit_$(u)_ubsan, \
     $(B)/ubsan/tests/unit/$(u).o $(call objs,ubsan,$(LIB_SRC)))))
 $(foreach t,api_conformance stress,$(eval $(call test_prog,$(t), \
     $(B)/direct/tests/$(t).o)))
-$(foreach t,rss_after_peak first_call dlopen_churn large_blocks,$(eval $(call test_prog,$(t), \
+$(foreach t,rss_after_peak first_call dlopen_churn large_blocks malloc_reports,$(eval $(call test_prog,$(t), \
     $(B)/direct/tests/real/$(t).o)))
 $(eval $(call test_prog,fork_threads,$(B)/direct/tests/preload/fork_threads.o))
 $(eval $(call test_prog,misuse,$(call objs,direct,tests/real/misuse.c tests/real/misuse_run.c)))

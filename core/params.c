@@ -20,25 +20,25 @@ static const char *const ptr_check_words[] = {"never", "cached", "always",
 
 const hk_param_info hk_param_table[] = {
     {"lru_cap", "empty SuperSlabs kept mapped for reuse", FIELD(lru_cap), 0,
-     4096, 8, NULL},
+     4096, 8, NULL, NULL},
     {"prewarm", "extra SuperSlabs mapped ahead in the same call",
-     FIELD(prewarm), 0, 64, 1, NULL},
+     FIELD(prewarm), 0, 64, 1, NULL, NULL},
     {"front_cap", "per-thread cached blocks per size class", FIELD(front_cap),
-     1, 4096, 128, NULL},
+     1, 4096, 128, NULL, NULL},
     {"refill", "blocks moved from slabs to the front cache at once",
-     FIELD(refill), 1, 4096, 32, NULL},
+     FIELD(refill), 1, 4096, 32, NULL, NULL},
     {"ss_size", "SuperSlab bytes (power of two)", FIELD(ss_size), 1 * MIB,
-     64 * MIB, 2 * MIB, NULL},
+     64 * MIB, 2 * MIB, NULL, "bytes"},
     {"shared_pool", "1: any SuperSlab serves any size class",
-     FIELD(shared_pool), 0, 1, 1, NULL},
+     FIELD(shared_pool), 0, 1, 1, NULL, NULL},
     {"ptr_check", "how free validates a pointer: never, cached, always",
-     FIELD(ptr_check), 0, 2, HK_PTR_CHECK_CACHED, ptr_check_words},
+     FIELD(ptr_check), 0, 2, HK_PTR_CHECK_CACHED, ptr_check_words, NULL},
     {"purge_delay", "ms before unused memory is returned with madvise",
-     FIELD(purge_delay), 0, 3600000, 100, NULL},
+     FIELD(purge_delay), 0, 3600000, 100, NULL, "ms"},
     {"large_cache",
      "most bytes of freed large blocks kept for reuse (the cache holds no "
      "more than the recent peak in use)",
-     FIELD(large_cache), 0, 64 * GIB, 1 * GIB, NULL},
+     FIELD(large_cache), 0, 64 * GIB, 1 * GIB, NULL, "bytes"},
 };
 const size_t hk_param_count = sizeof hk_param_table / sizeof hk_param_table[0];
 
@@ -170,4 +170,48 @@ void hk_param_format(const hk_params *p, const hk_param_info *info, char *buf,
         snprintf(buf, len, "%s", info->words[v]);
     else
         snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
+static char lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+#define NAME_MAX_LEN 63
+
+unsigned hk_name_distance(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b);
+    if (n > NAME_MAX_LEN || m > NAME_MAX_LEN)
+        return ~0u;
+    /* Rows i - 2, i - 1 and i of the table, rotated. */
+    unsigned rows[3][NAME_MAX_LEN + 1];
+    unsigned *two = rows[0], *prev = rows[1], *cur = rows[2];
+    for (size_t j = 0; j <= m; j++)
+        prev[j] = (unsigned)j;
+    for (size_t i = 1; i <= n; i++) {
+        cur[0] = (unsigned)i;
+        for (size_t j = 1; j <= m; j++) {
+            unsigned d = prev[j - 1] + (lower(a[i - 1]) != lower(b[j - 1]));
+            if (prev[j] + 1 < d)
+                d = prev[j] + 1;
+            if (cur[j - 1] + 1 < d)
+                d = cur[j - 1] + 1;
+            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+                lower(a[i - 2]) == lower(b[j - 1]) && two[j - 2] + 1 < d)
+                d = two[j - 2] + 1;
+            cur[j] = d;
+        }
+        unsigned *t = two;
+        two = prev;
+        prev = cur;
+        cur = t;
+    }
+    return prev[m];
+}
+
+int hk_name_close(const char *name, unsigned d)
+{
+    size_t n = strlen(name);
+    return d <= (n < 6 ? 1 : n / 3);
 }

@@ -37,6 +37,7 @@ typedef struct hk_param_info {
     size_t offset;
     uint64_t min, max, def;
     const char *const *words; /* symbolic values, index = value; or NULL */
+    const char *unit; /* "bytes", "ms", or NULL for a plain count */
 } hk_param_info;
 
 extern const hk_param_info hk_param_table[];
@@ -73,5 +74,17 @@ uint64_t hk_param_get(const hk_params *p, const hk_param_info *info);
 /* The value as text: a word for symbolic parameters, else decimal. */
 void hk_param_format(const hk_params *p, const hk_param_info *info,
                      char *buf, size_t len);
+
+/*
+ * The edit distance (insertions, deletions, substitutions, and swaps of
+ * neighbours) between two names, ignoring case; names past 63 characters
+ * count as far from everything.  Allocates nothing, so the environment
+ * reader may use it inside the first malloc.
+ */
+unsigned hk_name_distance(const char *a, const char *b);
+
+/* Whether a name at distance d from `name` is close enough to suggest
+ * ("did you mean ...?"): about one mistake in three characters. */
+int hk_name_close(const char *name, unsigned d);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * stats.c - naming the counters, so that every printer (text, JSON, the
- * simulator's report) lists the same names in the same order.
+ * stats.c - naming the counters and laying out the report, so that every
+ * printer (text, JSON, the simulator's report) lists the same names in
+ * the same order and nesting.
  */
 #include "stats.h"
 
@@ -52,4 +53,45 @@ void hk_large_stats_visit(const hk_large_stats *s,
                           void *ctx)
 {
     LARGE_FIELDS(VISIT)
+}
+
+static void walk_counter(void *ctx, const char *name, uint64_t v)
+{
+    const hk_stats_sink *sink = ctx;
+    sink->count(sink->ctx, name, v);
+}
+
+static void walk_hit_rate(const hk_class_stats *cs, const hk_stats_sink *sink)
+{
+    uint64_t all = cs->front_hits + cs->front_misses;
+    sink->ratio(sink->ctx, "front_hit_rate",
+                all ? (double)cs->front_hits / (double)all : 0);
+}
+
+void hk_stats_walk(const hk_stats_snapshot *s, const hk_stats_sink *sink)
+{
+    void *ctx = sink->ctx;
+    sink->open(ctx, "pool", 0);
+    hk_pool_stats_visit(&s->pool, walk_counter, (void *)sink);
+    sink->close(ctx, 0);
+    sink->open(ctx, "large", 0);
+    hk_large_stats_visit(&s->large, walk_counter, (void *)sink);
+    sink->close(ctx, 0);
+    sink->open(ctx, "total", 0);
+    hk_class_stats_visit(&s->total, walk_counter, (void *)sink);
+    walk_hit_rate(&s->total, sink);
+    sink->close(ctx, 0);
+    sink->open(ctx, "classes", 1);
+    for (unsigned c = 0; c < HK_CLASSES; c++) {
+        const hk_class_stats *cs = &s->cls[c];
+        if (!hk_class_stats_used(cs))
+            continue;
+        sink->open(ctx, NULL, 0);
+        sink->count(ctx, "class", c);
+        sink->count(ctx, "size", hk_class_size(c));
+        hk_class_stats_visit(cs, walk_counter, (void *)sink);
+        walk_hit_rate(cs, sink);
+        sink->close(ctx, 0);
+    }
+    sink->close(ctx, 1);
 }

@@ -77,4 +77,23 @@ void hk_large_stats_visit(const hk_large_stats *s,
                           void (*fn)(void *ctx, const char *name, uint64_t v),
                           void *ctx);
 
+/*
+ * The allocator's statistics as every report prints them (the object
+ * "allocator_stats" of `hakmem sim`, `hakmem replay` and HAKMEM_STATS):
+ * objects pool, large and total, then the array classes of the classes
+ * used, each with its class number and block size first; total and each
+ * class end with front_hit_rate.  A sink is told the nesting (open and
+ * close, name NULL for an element of an array) and the values; the shape
+ * is decided here once, so the printers cannot disagree.
+ */
+typedef struct hk_stats_sink {
+    void (*open)(void *ctx, const char *name, int array);
+    void (*close)(void *ctx, int array);
+    void (*count)(void *ctx, const char *name, uint64_t v);
+    void (*ratio)(void *ctx, const char *name, double v);
+    void *ctx;
+} hk_stats_sink;
+
+void hk_stats_walk(const hk_stats_snapshot *s, const hk_stats_sink *sink);
+
 #endif

@@ -36,13 +36,14 @@ static const char usage[] =
     "  merge OUT.db IN.db...      merge the databases of sweep shards\n"
     "  validate SPEC.json         predicted against measured gains\n"
     "  plot --db FILE ...         plot results (PNG, SVG)\n"
+    "  settings [NAME...]         every setting: default, range, meaning\n"
     "\n"
     "`hakmem help COMMAND` (or `hakmem COMMAND --help`) describes a\n"
     "command; the manual is hakmem(1), each command's hakmem-COMMAND(1).\n";
 
 static const char *const libexec_commands[] = {
     "sim", "replay", "compare", "calibrate", "sweep", "merge", "validate",
-    "plot", NULL};
+    "plot", "settings", NULL};
 
 static int is_libexec(const char *cmd)
 {

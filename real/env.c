@@ -43,6 +43,12 @@ static const char *const stats_names[] = {"HAKMEM_STATS",
                                           "HAKMEM_SS_LRU_DEBUG"};
 #define N_STATS_NAMES (sizeof stats_names / sizeof stats_names[0])
 
+/* The variables besides the parameters and their aliases. */
+static const char *const other_names[] = {
+    "HAKMEM_STATS", "HAKMEM_FRONT_STATS", "HAKMEM_SS_LRU_DEBUG",
+    "HAKMEM_STATS_FILE"};
+#define NOTHER (sizeof other_names / sizeof other_names[0])
+
 static int is_name(const char *var, size_t len, const char *name)
 {
     return strlen(name) == len && memcmp(name, var, len) == 0;
@@ -51,8 +57,8 @@ static int is_name(const char *var, size_t len, const char *name)
 static int known_name(const char *var, size_t len)
 {
     char name[64];
-    for (size_t i = 0; i < N_STATS_NAMES; i++)
-        if (is_name(var, len, stats_names[i]))
+    for (size_t i = 0; i < NOTHER; i++)
+        if (is_name(var, len, other_names[i]))
             return 1;
     if (len >= sizeof RECORDER_PREFIX - 1 &&
         memcmp(var, RECORDER_PREFIX, sizeof RECORDER_PREFIX - 1) == 0)
@@ -68,6 +74,29 @@ static int known_name(const char *var, size_t len)
             return 1;
     }
     return 0;
+}
+
+/* The known variable nearest to var[0..len), if it is close enough to be
+ * a misspelling of it, written into buf; else NULL. */
+static const char *nearest(const char *var, size_t len, char *buf)
+{
+    char name[64], given[64];
+    unsigned best = ~0u;
+    memcpy(given, var, len);
+    given[len] = '\0';
+    for (size_t i = 0; i < hk_param_count + NOTHER; i++) {
+        if (i < hk_param_count)
+            env_name(name, sizeof name, hk_param_table[i].name);
+        else
+            snprintf(name, sizeof name, "%s", other_names[i - hk_param_count]);
+        unsigned d = hk_name_distance(given + sizeof PREFIX - 1,
+                                      name + sizeof PREFIX - 1);
+        if (d < best) {
+            best = d;
+            memcpy(buf, name, sizeof name);
+        }
+    }
+    return hk_name_close(given + sizeof PREFIX - 1, best) ? buf : NULL;
 }
 
 static enum hk_stats_mode stats_mode(const char *var, const char *v)
@@ -157,8 +186,11 @@ void hk_env_params(hk_params *p, enum hk_stats_mode *stats)
         if (strncmp(*e, PREFIX, sizeof PREFIX - 1) != 0 ||
             known_name(*e, len))
             continue;
-        snprintf(msg, sizeof msg, "hakmem: ignoring unknown setting %.*s\n",
-                 (int)len, *e);
+        char var[64];
+        const char *near = len < sizeof var ? nearest(*e, len, var) : NULL;
+        snprintf(msg, sizeof msg, "hakmem: ignoring unknown setting %.*s%s%s%s\n",
+                 (int)len, *e, near ? " (did you mean " : "",
+                 near ? near : "", near ? "?)" : "");
         warn(msg);
     }
 }

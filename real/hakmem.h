@@ -11,7 +11,9 @@
 #ifndef HAKMEM_H
 #define HAKMEM_H
 
+#include <malloc.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define HK_API __attribute__((visibility("default")))
 
@@ -27,5 +29,13 @@ HK_API void  *hk_valloc(size_t size);
 HK_API void  *hk_pvalloc(size_t size);
 HK_API size_t hk_malloc_usable_size(void *ptr);
 HK_API int    hk_malloc_trim(size_t pad);
+
+/* glibc's reports (<malloc.h>) with hakmem's figures: SuperSlabs are the
+ * arena, large blocks the mmapped regions, front caches the fastbins;
+ * arena + hblkhd = uordblks + fordblks. */
+void   hk_malloc_stats(void);
+int    hk_malloc_info(int options, FILE *out);
+struct mallinfo  hk_mallinfo(void);
+struct mallinfo2 hk_mallinfo2(void);
 
 #endif

@@ -9,19 +9,29 @@
  * allocator's locks so the child starts with them consistent.
  *
  * Built with HK_LIBC_NAMES, the functions are also exported under the
- * standard names, which is what makes libhakmem.so a drop-in malloc.
+ * standard names, which is what makes libhakmem.so a drop-in malloc;
+ * glibc's malloc_stats, malloc_info, mallinfo and mallinfo2 among them,
+ * answered from the allocator's own structures (core/usage.h).
+ *
+ * HAKMEM_STATS prints statistics at exit, on a copy of stderr taken at
+ * start-up, or into the file HAKMEM_STATS_FILE names (%p: the pid, so a
+ * forked child writes its own).
  */
 #define _GNU_SOURCE
 #include "hakmem.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/usage.h"
 #include "env.h"
 #include "stats_print.h"
 
@@ -54,11 +64,49 @@ static void fork_parent(void)
 /* A copy of stderr taken at start-up: programs such as coreutils close
  * stderr from their own exit handlers, which may run before this one. */
 static int g_stats_fd = -1;
+/* HAKMEM_STATS_FILE, copied: the program may change its environment. */
+static char g_stats_path[PATH_MAX];
+
+static void warn_fd(int fd, const char *a, const char *b, const char *c)
+{
+    const char *parts[] = {"hakmem: ", a, b, ": ", c, "\n"};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        if (write(fd, parts[i], strlen(parts[i])) < 0)
+            return;
+}
+
+/* The file HAKMEM_STATS_FILE names, %p replaced by the pid and %% by %,
+ * created afresh; -1 after a warning on the copy of stderr. */
+static int open_stats_file(void)
+{
+    char path[PATH_MAX], pid[24];
+    size_t n = 0;
+    snprintf(pid, sizeof pid, "%ld", (long)getpid());
+    for (const char *c = g_stats_path; *c && n + 1 < sizeof path; c++) {
+        const char *put = c[0] == '%' && c[1] == 'p'   ? pid
+                          : c[0] == '%' && c[1] == '%' ? "%"
+                                                       : NULL;
+        if (!put) {
+            path[n++] = *c;
+            continue;
+        }
+        c++;
+        for (; *put && n + 1 < sizeof path; put++)
+            path[n++] = *put;
+    }
+    path[n] = '\0';
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0)
+        warn_fd(g_stats_fd >= 0 ? g_stats_fd : 2,
+                "cannot write statistics to ", path, strerror(errno));
+    return fd;
+}
 
 static void report_at_exit(void)
 {
     static char buf[BUFSIZ];
-    FILE *out = g_stats_fd >= 0 ? fdopen(g_stats_fd, "w") : NULL;
+    int fd = g_stats_path[0] ? open_stats_file() : g_stats_fd;
+    FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!out)
         return;
     /* Neither the buffer nor closing the stream may allocate or free once
@@ -86,6 +134,9 @@ static void setup(void)
     pthread_key_create(&g_heap_key, thread_exit);
     pthread_atfork(fork_prepare, fork_parent, fork_parent);
     if (g_stats != HK_STATS_OFF) {
+        const char *file = getenv("HAKMEM_STATS_FILE");
+        if (file && *file)
+            snprintf(g_stats_path, sizeof g_stats_path, "%s", file);
         g_stats_fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
         atexit(report_at_exit);
     }
@@ -230,6 +281,123 @@ int hk_malloc_trim(size_t pad)
     return hk_alloc_trim(&g_alloc, tls_heap) > 0;
 }
 
+/* ---- glibc's reports, from hakmem's figures ---- */
+
+static void usage_now(hk_usage *u)
+{
+    if (atomic_load_explicit(&g_ready, memory_order_acquire) != 2)
+        setup();
+    hk_alloc_usage(&g_alloc, u);
+}
+
+static size_t clamp(uint64_t v)
+{
+    return v > SIZE_MAX ? SIZE_MAX : (size_t)v;
+}
+
+/* SuperSlabs are the "arena", large blocks the "mmapped regions", front
+ * caches the "fastbins": arena + hblkhd = uordblks + fordblks. */
+struct mallinfo2 hk_mallinfo2(void)
+{
+    hk_usage u;
+    usage_now(&u);
+    struct mallinfo2 m = {
+        .arena = clamp(u.ss_bytes),
+        .ordblks = clamp(u.lru_superslabs + u.large_cached),
+        .hblks = clamp(u.large_blocks),
+        .hblkhd = clamp(u.large_bytes),
+        .fsmblks = clamp(u.front_cached),
+        .uordblks = clamp(u.small_in_use + u.large_in_use),
+        .fordblks = clamp(u.front_cached + u.small_free + u.large_free),
+    };
+    return m;
+}
+
+static int as_int(size_t v)
+{
+    return v > INT_MAX ? INT_MAX : (int)v;
+}
+
+struct mallinfo hk_mallinfo(void)
+{
+    struct mallinfo2 m = hk_mallinfo2();
+    struct mallinfo old = {
+        .arena = as_int(m.arena), .ordblks = as_int(m.ordblks),
+        .hblks = as_int(m.hblks), .hblkhd = as_int(m.hblkhd),
+        .fsmblks = as_int(m.fsmblks), .uordblks = as_int(m.uordblks),
+        .fordblks = as_int(m.fordblks),
+    };
+    return old;
+}
+
+void hk_malloc_stats(void)
+{
+    hk_usage u;
+    usage_now(&u);
+    fprintf(stderr,
+            "hakmem malloc_stats, pid %ld\n"
+            "system bytes     = %10llu  mapped: %llu SuperSlabs (%llu "
+            "empty, cached), %llu large blocks (%llu cached)\n"
+            "in use bytes     = %10llu  in blocks the program holds\n"
+            "free bytes       = %10llu  front caches %llu, SuperSlabs "
+            "%llu, large cache %llu\n",
+            (long)getpid(),
+            (unsigned long long)(u.ss_bytes + u.large_bytes),
+            (unsigned long long)u.superslabs,
+            (unsigned long long)u.lru_superslabs,
+            (unsigned long long)(u.large_blocks + u.large_cached),
+            (unsigned long long)u.large_cached,
+            (unsigned long long)(u.small_in_use + u.large_in_use),
+            (unsigned long long)(u.front_cached + u.small_free +
+                                 u.large_free),
+            (unsigned long long)u.front_cached,
+            (unsigned long long)u.small_free,
+            (unsigned long long)u.large_free);
+}
+
+/* glibc's elements, with hakmem's figures; one heap. */
+int hk_malloc_info(int options, FILE *out)
+{
+    if (options != 0 || !out) {
+        errno = EINVAL;
+        return -1;
+    }
+    hk_usage u;
+    usage_now(&u);
+    unsigned long long mapped = u.ss_bytes + u.large_bytes,
+                       rest = u.small_free + u.large_free;
+    fprintf(out,
+            "<malloc version=\"hakmem-1\">\n"
+            "<heap nr=\"0\">\n<sizes>\n</sizes>\n"
+            "<total type=\"fast\" count=\"0\" size=\"%llu\"/>\n"
+            "<total type=\"rest\" count=\"%llu\" size=\"%llu\"/>\n"
+            "<system type=\"current\" size=\"%llu\"/>\n"
+            "<aspace type=\"total\" size=\"%llu\"/>\n"
+            "</heap>\n"
+            "<total type=\"fast\" count=\"0\" size=\"%llu\"/>\n"
+            "<total type=\"rest\" count=\"%llu\" size=\"%llu\"/>\n"
+            "<total type=\"mmap\" count=\"%llu\" size=\"%llu\"/>\n"
+            "<system type=\"current\" size=\"%llu\"/>\n"
+            "<aspace type=\"total\" size=\"%llu\"/>\n"
+            "<hakmem in_use=\"%llu\" superslabs=\"%llu\" "
+            "cached_superslabs=\"%llu\" large_blocks=\"%llu\" "
+            "cached_large=\"%llu\"/>\n"
+            "</malloc>\n",
+            (unsigned long long)u.front_cached,
+            (unsigned long long)u.lru_superslabs, (unsigned long long)rest,
+            (unsigned long long)u.ss_bytes, (unsigned long long)u.ss_bytes,
+            (unsigned long long)u.front_cached,
+            (unsigned long long)(u.lru_superslabs + u.large_cached), rest,
+            (unsigned long long)u.large_blocks,
+            (unsigned long long)u.large_bytes, mapped, mapped,
+            (unsigned long long)(u.small_in_use + u.large_in_use),
+            (unsigned long long)u.superslabs,
+            (unsigned long long)u.lru_superslabs,
+            (unsigned long long)u.large_blocks,
+            (unsigned long long)u.large_cached);
+    return ferror(out) ? -1 : 0;
+}
+
 #ifdef HK_LIBC_NAMES
 #define EXPORT(name, target)                                                 \
     __typeof__(target) name __attribute__((alias(#target),                   \
@@ -246,4 +414,8 @@ EXPORT(valloc, hk_valloc);
 EXPORT(pvalloc, hk_pvalloc);
 EXPORT(malloc_usable_size, hk_malloc_usable_size);
 EXPORT(malloc_trim, hk_malloc_trim);
+EXPORT(malloc_stats, hk_malloc_stats);
+EXPORT(malloc_info, hk_malloc_info);
+EXPORT(mallinfo, hk_mallinfo);
+EXPORT(mallinfo2, hk_mallinfo2);
 #endif

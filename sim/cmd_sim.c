@@ -15,20 +15,25 @@
 
 static const char usage[] =
     "usage: hakmem sim [--config PARAMS.json] [--set NAME=VALUE]...\n"
-    "                  [--calibration COSTS.json] TRACE\n"
+    "                  [--calibration COSTS.json] [--format json|table]\n"
+    "                  [--table] TRACE\n"
     "\n"
-    "Replays TRACE through the allocator core on a simulated page backend\n"
-    "and prints one JSON object: the settings, the trace's checksum, the\n"
-    "system calls the real allocator would make (\"syscalls\"), page\n"
-    "faults, RSS and mapping peaks, TLB misses, the allocator's own\n"
-    "statistics and the predicted time.  Two runs with the same trace and\n"
-    "settings print the same bytes.\n"
+    "Replays TRACE (a file, or a pipe such as /dev/stdin) through the\n"
+    "allocator core on a simulated page backend and prints one JSON object:\n"
+    "the settings, the trace's checksum, the system calls the real\n"
+    "allocator would make (\"syscalls\"), page faults, RSS and mapping\n"
+    "peaks, TLB misses, the allocator's own statistics (\"allocator_stats\")\n"
+    "and the predicted time.  Two runs with the same trace and settings\n"
+    "print the same bytes.\n"
+    "\n"
+    "  --format table, --table  the same as a table for people\n"
     "\n"
     "Settings (NAME=VALUE): the allocator parameters (hakmem(1)), plus\n"
     "  touch=none|first|pages|all  how the program uses each new block\n"
     "  thp=0|1                     transparent huge pages\n"
     "  tlb=0|1                     the TLB model (off is faster)\n"
-    "  tlb_l1_4k_entries=N ...     TLB geometry (hakmem-sim(1))\n";
+    "  tlb_l1_4k_entries=N ...     TLB geometry (hakmem-sim(1))\n"
+    "`hakmem settings` lists them all, with defaults, ranges and meanings.\n";
 
 static void counts_for_cost(const hk_stats_snapshot *s,
                             const hk_replay_stats *rs,
@@ -115,11 +120,14 @@ int hk_cmd_sim(int argc, char **argv)
         {"config", required_argument, NULL, 'c'},
         {"set", required_argument, NULL, 's'},
         {"calibration", required_argument, NULL, 'k'},
+        {"format", required_argument, NULL, 'f'},
+        {"table", no_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     hk_run_config cfg;
     hk_cost cost;
+    enum hk_report_format format = HK_REPORT_JSON;
     char err[512];
     hk_run_config_default(&cfg);
     hk_cost_default(&cost);
@@ -130,6 +138,12 @@ int hk_cmd_sim(int argc, char **argv)
         case 'c': rc = hk_run_config_load(&cfg, optarg, err, sizeof err); break;
         case 's': rc = hk_run_config_set_arg(&cfg, optarg, err, sizeof err); break;
         case 'k': rc = hk_cost_load(&cost, optarg, err, sizeof err); break;
+        case 't': format = HK_REPORT_TABLE; break;
+        case 'f':
+            if ((rc = hk_report_format_parse(optarg, &format)) < 0)
+                snprintf(err, sizeof err, "--format: '%s' is not json or "
+                         "table", optarg);
+            break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
         }
@@ -171,14 +185,20 @@ int hk_cmd_sim(int argc, char **argv)
 
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "backend", "sim");
-    cJSON_AddItemToObject(root, "settings", hk_report_settings(&cfg));
+    cJSON_AddStringToObject(root, "allocator", "hakmem");
+    cJSON_AddItemToObject(root, "settings",
+                          hk_report_settings(&cfg, HK_SETTINGS_SIM));
     cJSON_AddItemToObject(root, "trace", hk_report_trace(path, &st));
     cJSON_AddItemToObject(root, "syscalls", hk_report_syscalls(&os));
     cJSON_AddItemToObject(root, "machine", report_machine(as, tlb));
-    cJSON_AddItemToObject(root, "allocator", hk_report_allocator(a));
+    cJSON_AddItemToObject(root, "allocator_stats", hk_report_allocator(a));
     cJSON_AddItemToObject(root, "predicted", report_predicted(&cost, counts));
-    hk_report_print(root);
+    int written = hk_report_print(root, format);
     hk_sim_stop();
     free(a);
+    if (written < 0) {
+        fprintf(stderr, "hakmem sim: cannot write the report: %m\n");
+        return 1;
+    }
     return 0;
 }

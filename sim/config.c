@@ -1,7 +1,9 @@
 /*
  * config.c - run settings by name.  The allocator's own parameters come
- * from core/params.c's table; the few settings of the replay and of the
- * simulated machine are handled here.
+ * from core/params.c's table; the few settings of the workload, the
+ * replay engine and the simulated machine are handled here, and listed
+ * in `others` with their groups and meanings (the TLB geometry's come
+ * from sim/tlb_config.c).  Visit and describe walk the same order.
  */
 #include "config.h"
 
@@ -60,6 +62,45 @@ static int parse_touch(const char *v, enum hk_touch *out, char *err,
     return -1;
 }
 
+/* The settings besides the allocator's parameters and the TLB geometry,
+ * in the order they are visited. */
+static const struct other_setting {
+    const char *name;
+    unsigned group;
+    const char *doc, *def, *range;
+} others[] = {
+    {"touch", HK_SETTINGS_WORKLOAD,
+     "how the program uses each new block: not at all, its first byte, "
+     "one byte in every page, or every byte", "pages",
+     "none, first, pages, all"},
+    {"engine", HK_SETTINGS_ENGINE,
+     "real replay: one OS thread per trace thread, or all on one in trace "
+     "order as the simulator runs them", "threads", "threads, serial"},
+    {"thp", HK_SETTINGS_MACHINE,
+     "transparent huge pages: a first touch faults in a whole 2 MiB chunk",
+     "0", "0, 1"},
+    {"tlb", HK_SETTINGS_MACHINE, "the TLB model (0 is faster)", "1", "0, 1"},
+};
+#define NOTHERS (sizeof others / sizeof others[0])
+
+static int is_tlb_field(const char *name)
+{
+    return !strncmp(name, "tlb_", 4);
+}
+
+/* "unknown setting 'NAME'", with the nearest known name if one is close. */
+static int unknown(const char *name, char *err, size_t errlen)
+{
+    const char *near = hk_run_config_suggest(name);
+    if (near)
+        snprintf(err, errlen, "unknown setting '%s' (did you mean %s?)", name,
+                 near);
+    else
+        snprintf(err, errlen, "unknown setting '%s' (`hakmem settings` "
+                 "lists them)", name);
+    return -1;
+}
+
 int hk_run_config_set(hk_run_config *c, const char *name, const char *value,
                       char *err, size_t errlen)
 {
@@ -80,7 +121,12 @@ int hk_run_config_set(hk_run_config *c, const char *name, const char *value,
         return parse_bool(name, value, &c->sim.thp, err, errlen);
     if (!strcmp(name, "tlb"))
         return parse_bool(name, value, &c->sim.tlb, err, errlen);
-    if (!strncmp(name, "tlb_", 4)) {
+    if (is_tlb_field(name)) {
+        hk_tlb_config probe;
+        hk_tlb_config_default(&probe);
+        char msg[128];
+        if (hk_tlb_config_set(&probe, name, 0, msg, sizeof msg) < 0)
+            return unknown(name, err, errlen);
         char *end;
         errno = 0;
         unsigned long long v = strtoull(value, &end, 10);
@@ -91,8 +137,7 @@ int hk_run_config_set(hk_run_config *c, const char *name, const char *value,
         }
         return hk_tlb_config_set(&c->sim.tlb_config, name, v, err, errlen);
     }
-    snprintf(err, errlen, "unknown setting '%s'", name);
-    return -1;
+    return unknown(name, err, errlen);
 }
 
 int hk_run_config_set_arg(hk_run_config *c, const char *arg, char *err,
@@ -134,7 +179,7 @@ int hk_run_config_load(hk_run_config *c, const char *path, char *err,
 }
 
 typedef struct tlb_visit {
-    void (*fn)(void *ctx, const char *name, const char *value);
+    void (*fn)(void *ctx, const hk_setting_value *v);
     void *ctx;
 } tlb_visit;
 
@@ -143,23 +188,143 @@ static void visit_tlb_field(void *ctx, const char *name, uint64_t v)
     tlb_visit *tv = ctx;
     char text[32];
     snprintf(text, sizeof text, "%llu", (unsigned long long)v);
-    tv->fn(tv->ctx, name, text);
+    tv->fn(tv->ctx, &(hk_setting_value){name, text, 1,
+                                        HK_SETTINGS_MACHINE});
 }
 
-void hk_run_config_visit(const hk_run_config *c,
-                         void (*fn)(void *ctx, const char *name,
-                                    const char *value),
+static const char *other_value(const hk_run_config *c, size_t i)
+{
+    switch (i) {
+    case 0: return hk_touch_names[c->touch];
+    case 1: return c->serial ? "serial" : "threads";
+    case 2: return c->sim.thp ? "1" : "0";
+    default: return c->sim.tlb ? "1" : "0";
+    }
+}
+
+void hk_run_config_visit(const hk_run_config *c, unsigned groups,
+                         void (*fn)(void *ctx, const hk_setting_value *v),
                          void *ctx)
 {
     char text[32];
-    for (size_t i = 0; i < hk_param_count; i++) {
-        hk_param_format(&c->params, &hk_param_table[i], text, sizeof text);
-        fn(ctx, hk_param_table[i].name, text);
+    for (size_t i = 0; (groups & HK_SETTINGS_ALLOCATOR) && i < hk_param_count;
+         i++) {
+        const hk_param_info *info = &hk_param_table[i];
+        hk_param_format(&c->params, info, text, sizeof text);
+        fn(ctx, &(hk_setting_value){info->name, text, !info->words,
+                                    HK_SETTINGS_ALLOCATOR});
     }
-    fn(ctx, "touch", hk_touch_names[c->touch]);
-    fn(ctx, "engine", c->serial ? "serial" : "threads");
-    fn(ctx, "thp", c->sim.thp ? "1" : "0");
-    fn(ctx, "tlb", c->sim.tlb ? "1" : "0");
+    for (size_t i = 0; i < NOTHERS; i++) {
+        const char *v = other_value(c, i);
+        if (groups & others[i].group)
+            fn(ctx, &(hk_setting_value){others[i].name, v,
+                                        v[0] >= '0' && v[0] <= '9',
+                                        others[i].group});
+    }
     tlb_visit tv = {fn, ctx};
-    hk_tlb_config_visit(&c->sim.tlb_config, visit_tlb_field, &tv);
+    if (groups & HK_SETTINGS_MACHINE)
+        hk_tlb_config_visit(&c->sim.tlb_config, visit_tlb_field, &tv);
+}
+
+/* ---- descriptions and suggestions ---- */
+
+typedef struct tlb_describe {
+    void (*fn)(void *ctx, const hk_setting_doc *d);
+    void *ctx;
+    const hk_tlb_config *def;
+} tlb_describe;
+
+static void tlb_default(void *ctx, const char *name, uint64_t v)
+{
+    hk_setting_doc *d = ctx;
+    if (!strcmp(name, d->name))
+        snprintf(d->def, sizeof d->def, "%llu", (unsigned long long)v);
+}
+
+static void describe_tlb_field(void *ctx, const char *name, const char *doc,
+                               uint64_t min, uint64_t max)
+{
+    tlb_describe *td = ctx;
+    hk_setting_doc d = {.name = name, .doc = doc,
+                        .group = HK_SETTINGS_MACHINE};
+    hk_tlb_config_visit(td->def, tlb_default, &d);
+    snprintf(d.range, sizeof d.range, "%llu to %llu",
+             (unsigned long long)min, (unsigned long long)max);
+    td->fn(td->ctx, &d);
+}
+
+/* A parameter's value as --set takes it: bytes with the largest K, M or
+ * G suffix that divides them. */
+static void param_text(const hk_param_info *info, uint64_t v, char *buf,
+                       size_t len)
+{
+    int shift = 0;
+    if (info->unit && !strcmp(info->unit, "bytes"))
+        while (shift < 30 && v && v % (1ull << (shift + 10)) == 0)
+            shift += 10;
+    snprintf(buf, len, "%llu%s", (unsigned long long)(v >> shift),
+             shift ? (shift == 10 ? "K" : shift == 20 ? "M" : "G") : "");
+}
+
+void hk_run_config_describe(void (*fn)(void *ctx, const hk_setting_doc *d),
+                            void *ctx)
+{
+    hk_params def;
+    hk_params_default(&def);
+    for (size_t i = 0; i < hk_param_count; i++) {
+        const hk_param_info *info = &hk_param_table[i];
+        hk_setting_doc d = {.name = info->name, .doc = info->doc,
+                            .group = HK_SETTINGS_ALLOCATOR,
+                            .unit = info->unit};
+        if (info->words)
+            hk_param_format(&def, info, d.def, sizeof d.def);
+        else
+            param_text(info, info->def, d.def, sizeof d.def);
+        if (info->words) {
+            size_t used = 0;
+            for (size_t w = 0; info->words[w] && used < sizeof d.range; w++)
+                used += (size_t)snprintf(d.range + used,
+                                         sizeof d.range - used, "%s%s",
+                                         w ? ", " : "", info->words[w]);
+        } else {
+            char lo[24], hi[24];
+            param_text(info, info->min, lo, sizeof lo);
+            param_text(info, info->max, hi, sizeof hi);
+            snprintf(d.range, sizeof d.range, "%s to %s", lo, hi);
+        }
+        fn(ctx, &d);
+    }
+    for (size_t i = 0; i < NOTHERS; i++) {
+        hk_setting_doc d = {.name = others[i].name, .doc = others[i].doc,
+                            .group = others[i].group};
+        snprintf(d.def, sizeof d.def, "%s", others[i].def);
+        snprintf(d.range, sizeof d.range, "%s", others[i].range);
+        fn(ctx, &d);
+    }
+    hk_tlb_config tlb;
+    hk_tlb_config_default(&tlb);
+    tlb_describe td = {fn, ctx, &tlb};
+    hk_tlb_config_describe(describe_tlb_field, &td);
+}
+
+typedef struct nearest {
+    const char *name, *best;
+    unsigned distance;
+} nearest;
+
+static void consider(void *ctx, const hk_setting_doc *d)
+{
+    nearest *n = ctx;
+    unsigned dist = hk_name_distance(n->name, d->name);
+    if (dist < n->distance) {
+        n->distance = dist;
+        n->best = d->name;
+    }
+}
+
+const char *hk_run_config_suggest(const char *name)
+{
+    nearest n = {name, NULL, ~0u};
+    hk_run_config_describe(consider, &n);
+    return n.best && hk_name_close(name, n.distance) ? n.best : NULL;
 }

@@ -6,16 +6,22 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-static void add_setting(void *ctx, const char *name, const char *value)
+#include "report_table.h"
+
+static void add_setting(void *ctx, const hk_setting_value *v)
 {
-    cJSON_AddStringToObject(ctx, name, value);
+    if (v->numeric)
+        cJSON_AddNumberToObject(ctx, v->name, strtod(v->text, NULL));
+    else
+        cJSON_AddStringToObject(ctx, v->name, v->text);
 }
 
-cJSON *hk_report_settings(const hk_run_config *c)
+cJSON *hk_report_settings(const hk_run_config *c, unsigned groups)
 {
     cJSON *o = cJSON_CreateObject();
-    hk_run_config_visit(c, add_setting, o);
+    hk_run_config_visit(c, groups, add_setting, o);
     return o;
 }
 
@@ -50,42 +56,74 @@ cJSON *hk_report_trace(const char *path, const hk_replay_stats *st)
     return o;
 }
 
-static void add_counter(void *ctx, const char *name, uint64_t v)
+/* The statistics walk (core/stats.h) into cJSON: a stack of the objects
+ * and arrays open. */
+typedef struct json_sink {
+    cJSON *stack[8];
+    int depth;
+} json_sink;
+
+static void json_open(void *ctx, const char *name, int array)
 {
-    cJSON_AddNumberToObject(ctx, name, (double)v);
+    json_sink *j = ctx;
+    cJSON *parent = j->stack[j->depth];
+    cJSON *o = array ? cJSON_CreateArray() : cJSON_CreateObject();
+    if (name)
+        cJSON_AddItemToObject(parent, name, o);
+    else
+        cJSON_AddItemToArray(parent, o);
+    j->stack[++j->depth] = o;
+}
+
+static void json_close(void *ctx, int array)
+{
+    (void)array;
+    ((json_sink *)ctx)->depth--;
+}
+
+static void json_count(void *ctx, const char *name, uint64_t v)
+{
+    json_sink *j = ctx;
+    cJSON_AddNumberToObject(j->stack[j->depth], name, (double)v);
+}
+
+static void json_ratio(void *ctx, const char *name, double v)
+{
+    json_sink *j = ctx;
+    cJSON_AddNumberToObject(j->stack[j->depth], name, v);
 }
 
 cJSON *hk_report_allocator(hk_allocator *a)
 {
     hk_stats_snapshot s;
     hk_alloc_snapshot(a, &s);
-    cJSON *o = cJSON_CreateObject();
-    hk_pool_stats_visit(&s.pool, add_counter,
-                        cJSON_AddObjectToObject(o, "pool"));
-    hk_large_stats_visit(&s.large, add_counter,
-                         cJSON_AddObjectToObject(o, "large"));
-    hk_class_stats_visit(&s.total, add_counter,
-                         cJSON_AddObjectToObject(o, "total"));
-    cJSON *classes = cJSON_AddArrayToObject(o, "classes");
-    for (unsigned c = 0; c < HK_CLASSES; c++) {
-        const hk_class_stats *cs = &s.cls[c];
-        if (!hk_class_stats_used(cs))
-            continue;
-        cJSON *e = cJSON_CreateObject();
-        cJSON_AddNumberToObject(e, "class", c);
-        cJSON_AddNumberToObject(e, "size", a->cls[c].size);
-        hk_class_stats_visit(cs, add_counter, e);
-        cJSON_AddItemToArray(classes, e);
-    }
-    return o;
+    json_sink j = {{cJSON_CreateObject()}, 0};
+    hk_stats_sink sink = {json_open, json_close, json_count, json_ratio, &j};
+    hk_stats_walk(&s, &sink);
+    return j.stack[0];
 }
 
-void hk_report_print(cJSON *root)
+int hk_report_print(cJSON *root, enum hk_report_format format)
 {
-    char *text = cJSON_PrintUnformatted(root);
-    if (text) {
-        puts(text);
-        free(text);
+    int rc = -1;
+    if (format == HK_REPORT_TABLE) {
+        rc = hk_report_table(root, stdout);
+    } else {
+        char *text = cJSON_PrintUnformatted(root);
+        if (text) {
+            rc = puts(text) < 0 ? -1 : 0;
+            free(text);
+        }
     }
     cJSON_Delete(root);
+    return fflush(stdout) == 0 ? rc : -1;
+}
+
+int hk_report_format_parse(const char *name, enum hk_report_format *out)
+{
+    if (!strcmp(name, "json") || !strcmp(name, "table")) {
+        *out = !strcmp(name, "table") ? HK_REPORT_TABLE : HK_REPORT_JSON;
+        return 0;
+    }
+    return -1;
 }

@@ -93,6 +93,13 @@ void hk_tlb_config_visit(const hk_tlb_config *c,
                          void (*fn)(void *ctx, const char *name, uint64_t v),
                          void *ctx);
 
+/* Call fn with every field's name, what it means and its range, in the
+ * order of hk_tlb_config_visit. */
+void hk_tlb_config_describe(void (*fn)(void *ctx, const char *name,
+                                       const char *doc, uint64_t min,
+                                       uint64_t max),
+                            void *ctx);
+
 /* 0 if c is a TLB hk_tlb_create() can build, else -1 with a one-line
  * reason naming the offending field. */
 int hk_tlb_config_check(const hk_tlb_config *c, char *err, size_t errlen);

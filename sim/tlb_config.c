@@ -20,11 +20,16 @@
 static const struct tlb_level_field {
     const char *entries, *ways;
     size_t offset;
+    const char *what; /* the level, for `hakmem settings` */
 } levels[] = {
-    {"tlb_l1_4k_entries", "tlb_l1_4k_ways", offsetof(hk_tlb_config, l1_4k)},
-    {"tlb_l1_2m_entries", "tlb_l1_2m_ways", offsetof(hk_tlb_config, l1_2m)},
-    {"tlb_l2_4k_entries", "tlb_l2_4k_ways", offsetof(hk_tlb_config, l2_4k)},
-    {"tlb_l2_2m_entries", "tlb_l2_2m_ways", offsetof(hk_tlb_config, l2_2m)},
+    {"tlb_l1_4k_entries", "tlb_l1_4k_ways", offsetof(hk_tlb_config, l1_4k),
+     "the L1 dTLB for 4 KiB pages"},
+    {"tlb_l1_2m_entries", "tlb_l1_2m_ways", offsetof(hk_tlb_config, l1_2m),
+     "the L1 dTLB for 2 MiB pages"},
+    {"tlb_l2_4k_entries", "tlb_l2_4k_ways", offsetof(hk_tlb_config, l2_4k),
+     "the second-level TLB (for both sizes when tlb_l2_shared)"},
+    {"tlb_l2_2m_entries", "tlb_l2_2m_ways", offsetof(hk_tlb_config, l2_2m),
+     "the second-level TLB for 2 MiB pages (when not shared)"},
 };
 #define NLEVELS (sizeof levels / sizeof levels[0])
 
@@ -97,6 +102,22 @@ void hk_tlb_config_visit(const hk_tlb_config *c,
         fn(ctx, levels[i].ways, l->ways);
     }
     fn(ctx, SHARED_NAME, (uint64_t)c->l2_shared);
+}
+
+void hk_tlb_config_describe(void (*fn)(void *ctx, const char *name,
+                                       const char *doc, uint64_t min,
+                                       uint64_t max),
+                            void *ctx)
+{
+    char doc[128];
+    for (size_t i = 0; i < NLEVELS; i++) {
+        snprintf(doc, sizeof doc, "entries of %s (0: none)", levels[i].what);
+        fn(ctx, levels[i].entries, doc, 0, MAX_ENTRIES);
+        snprintf(doc, sizeof doc, "ways of %s", levels[i].what);
+        fn(ctx, levels[i].ways, doc, 0, MAX_WAYS);
+    }
+    fn(ctx, SHARED_NAME, "1: one second-level TLB holds 4 KiB and 2 MiB "
+       "entries", 0, 1);
 }
 
 static int check_level(const hk_tlb_level_config *l,

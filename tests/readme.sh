@@ -1,19 +1,15 @@
 #!/usr/bin/env bash
 # The README documents every setting: each allocator parameter of
-# core/params.c and each run setting `hakmem sim` accepts, by name, and
+# core/params.c and each run setting `hakmem settings` lists, by name, and
 # each other name the environment takes (the seed report's aliases of
 # core/params.c and the HAKMEM_ variables of real/env.c) as HAKMEM_NAME.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-build/hakmem trace gen random_mixed 100 16 1 -o "$tmp/t.trace"
 alias_line='^    {"[a-z_0-9]*", "[a-z_0-9]*"},$'
 names=$(grep '^    {"[a-z_0-9]*",' core/params.c | grep -v "$alias_line" |
     grep -o '^    {"[a-z_0-9]*"' | grep -o '[a-z_0-9]*')
-names+=" $(build/hakmem sim "$tmp/t.trace" | grep -o '"settings":{[^}]*}' |
-    sed 's/^"settings"://' | grep -o '"[a-z_0-9]*":' | tr -d '":')"
+names+=" $(build/hakmem settings | awk 'NR > 1 {print $1}')"
 variables=$(grep "$alias_line" core/params.c | grep -o '^    {"[a-z_0-9]*"' |
     grep -o '[a-z_0-9]*' | tr a-z A-Z | sed 's/^/HAKMEM_/')
 variables+=" $(grep -o '"HAKMEM_[A-Z_]*[A-Z]"' real/env.c | tr -d '"')"

@@ -7,8 +7,20 @@
  * the writer wrote: a damaged or cut-short trace yields every event of
  * the intact blocks before the damage, then an error that names the byte.
  * Errors are sticky; after one, hk_trace_read keeps returning -1.
+ *
+ * A path that is not a regular file (a pipe, /dev/stdin, a socket) can be
+ * read once only, while a command may open its trace several times (the
+ * simulator reads it twice).  Its first open copies it whole into an
+ * anonymous in-memory file, kept for the life of the process; every open
+ * of that path then reads the copy from its start.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -161,10 +173,75 @@ hk_trace_reader *hk_trace_open_stream(FILE *f, const char *name, char *err,
     return r;
 }
 
+#define SPOOLED_MAX 4
+
+/* Paths read once and copied, with the copy's descriptor. */
+static struct spooled {
+    char *path;
+    int fd;
+} spooled[SPOOLED_MAX];
+
+/* A new stream on the copy: its own file position, from the start. */
+static FILE *reopen_copy(int fd)
+{
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    return fopen(proc, "rb");
+}
+
+/* Copies the rest of f into a new in-memory file and remembers it under
+ * path; the copy's stream, or NULL with errno set. */
+static FILE *spool(FILE *f, const char *path)
+{
+    size_t slot = 0;
+    while (slot < SPOOLED_MAX && spooled[slot].path)
+        slot++;
+    int fd = slot < SPOOLED_MAX ? memfd_create("hakmem-trace", MFD_CLOEXEC)
+                                : -1;
+    if (slot == SPOOLED_MAX)
+        errno = EMFILE;
+    char buf[1 << 16];
+    size_t n;
+    while (fd >= 0 && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        for (size_t done = 0; done < n;) {
+            ssize_t w = write(fd, buf + done, n - done);
+            if (w < 0) {
+                close(fd);
+                return NULL;
+            }
+            done += (size_t)w;
+        }
+    if (fd >= 0 && ferror(f)) {
+        errno = EIO;
+        close(fd);
+        return NULL;
+    }
+    if (fd < 0 || !(spooled[slot].path = strdup(path))) {
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    spooled[slot].fd = fd;
+    return reopen_copy(fd);
+}
+
 hk_trace_reader *hk_trace_open(const char *path, char *err, size_t errlen)
 {
+    for (size_t i = 0; i < SPOOLED_MAX && spooled[i].path; i++)
+        if (!strcmp(spooled[i].path, path)) {
+            FILE *copy = reopen_copy(spooled[i].fd);
+            if (!copy)
+                snprintf(err, errlen, "%s: %s", path, strerror(errno));
+            return copy ? hk_trace_open_stream(copy, path, err, errlen)
+                        : NULL;
+        }
     FILE *f = fopen(path, "rb");
-
+    struct stat st;
+    if (f && fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
+        FILE *copy = spool(f, path);
+        fclose(f);
+        f = copy;
+    }
     if (!f) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return NULL;

@@ -77,15 +77,22 @@ static void add_tick(hk_axis *a, double v, int step_exp, int unit_exp)
     snprintf(label, len, "%.*g%s", precision, scaled, prefix);
 }
 
-static void fit_linear(hk_axis *a, double min, double max, size_t max_ticks)
+static void fit_linear(hk_axis *a, double min, double max, bool whole,
+                       size_t max_ticks)
 {
     if (min == max) {
         double pad = min != 0 ? fabs(min) / 10 : 1;
+        if (whole && pad < 1)
+            pad = 1;
         min -= pad;
         max += pad;
     }
-    /* The smallest round step that covers [min, max] in max_ticks ticks. */
-    for (int e = decade((max - min) / (double)max_ticks) - 1;; e++)
+    /* The smallest round step that covers [min, max] in max_ticks ticks
+     * (a whole one for counts). */
+    int first = decade((max - min) / (double)max_ticks) - 1;
+    if (whole && first < 0)
+        first = 0;
+    for (int e = first;; e++)
         for (size_t i = 0; i < COUNT(mantissas); i++) {
             int m = mantissas[i];
             double step = round_value(1, m, e);
@@ -156,7 +163,7 @@ static void fit_log_decades(hk_axis *a, double min, double max,
         }
 }
 
-void hk_axis_fit(hk_axis *a, double min, double max, bool log,
+void hk_axis_fit(hk_axis *a, double min, double max, bool log, bool whole,
                  size_t max_ticks)
 {
     if (max_ticks < 3)
@@ -166,7 +173,7 @@ void hk_axis_fit(hk_axis *a, double min, double max, bool log,
     a->log = log;
     a->nticks = 0;
     if (!log) {
-        fit_linear(a, min, max, max_ticks);
+        fit_linear(a, min, max, whole, max_ticks);
         return;
     }
     if (min == max) {

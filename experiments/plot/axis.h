@@ -23,9 +23,10 @@ typedef struct hk_axis {
  * when log) with at most max_ticks ticks (taken as 3 or more): the range
  * ends and every tick are round numbers, 1, 2 or 5 times a power of ten,
  * equally spaced on a linear axis and decades (or 1-2-5 steps within two
- * decades) on a log axis.
+ * decades) on a log axis.  With whole, a linear axis steps by whole
+ * numbers only (for counts, which have no fractions).
  */
-void hk_axis_fit(hk_axis *a, double min, double max, bool log,
+void hk_axis_fit(hk_axis *a, double min, double max, bool log, bool whole,
                  size_t max_ticks);
 
 /* Where v lies along the axis: 0 at lo, 1 at hi. */

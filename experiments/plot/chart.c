@@ -29,6 +29,9 @@
 #define LEGEND_FONT 13.0
 #define CATEGORY_ANGLE 30.0     /* degrees, for category labels too wide */
 #define BAR_GROUP 0.8           /* of a category's width, for its bars */
+#define NOTE_FONT 12.0
+#define WHISKER_COLOR 0x303030  /* the spread; tests find it in SVG */
+#define BASELINE_RING 4         /* libplot's open circle, around a point */
 
 /* Series colours: these, then lighter, then darker. */
 static const unsigned palette[] = {
@@ -55,6 +58,8 @@ typedef struct layout {
     bool rotate_categories;
     size_t category_step;               /* label every step-th category */
     double legend_w, legend_text_w, legend_row, legend_font;
+    bool x_whole, y_whole;              /* every value a whole number */
+    char note[160];                     /* under the title, or "" */
 } layout;
 
 hk_chart_series *hk_chart_series_named(hk_chart *c, const char *name)
@@ -75,24 +80,56 @@ hk_chart_series *hk_chart_series_named(hk_chart *c, const char *name)
     return s;
 }
 
-int hk_chart_add_point(hk_chart_series *s, double x, double y)
+/* Grows one of a series' arrays to cap elements of size bytes. */
+static int grow(void **array, size_t cap, size_t size)
+{
+    void *grown = realloc(*array, cap * size);
+    if (!grown)
+        return -1;
+    *array = grown;
+    return 0;
+}
+
+int hk_chart_add_range(hk_chart_series *s, double x, double y, double lo,
+                       double hi, bool baseline)
 {
     if (s->n == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 16;
-        double *nx = realloc(s->x, cap * sizeof *nx);
-        if (!nx)
+        if (grow((void **)&s->x, cap, sizeof *s->x) < 0 ||
+            grow((void **)&s->y, cap, sizeof *s->y) < 0 ||
+            grow((void **)&s->lo, cap, sizeof *s->lo) < 0 ||
+            grow((void **)&s->hi, cap, sizeof *s->hi) < 0 ||
+            grow((void **)&s->baseline, cap, sizeof *s->baseline) < 0)
             return -1;
-        s->x = nx;
-        double *ny = realloc(s->y, cap * sizeof *ny);
-        if (!ny)
-            return -1;
-        s->y = ny;
         s->cap = cap;
     }
     s->x[s->n] = x;
     s->y[s->n] = y;
+    s->lo[s->n] = lo;
+    s->hi[s->n] = hi;
+    s->baseline[s->n] = baseline;
     s->n++;
     return 0;
+}
+
+int hk_chart_add_point(hk_chart_series *s, double x, double y)
+{
+    return hk_chart_add_range(s, x, y, y, y, false);
+}
+
+void hk_chart_scale(hk_chart *c, bool y, double factor)
+{
+    for (size_t i = 0; i < c->nseries; i++)
+        for (size_t k = 0; k < c->series[i].n; k++) {
+            hk_chart_series *s = &c->series[i];
+            if (!y) {
+                s->x[k] *= factor;
+                continue;
+            }
+            s->y[k] *= factor;
+            s->lo[k] *= factor;
+            s->hi[k] *= factor;
+        }
 }
 
 long hk_chart_add_category(hk_chart *c, const char *name)
@@ -112,6 +149,9 @@ static void series_free(hk_chart_series *s)
     free(s->name);
     free(s->x);
     free(s->y);
+    free(s->lo);
+    free(s->hi);
+    free(s->baseline);
 }
 
 void hk_chart_drop_empty_series(hk_chart *c)
@@ -218,17 +258,47 @@ static double canvas_y(const layout *L, double v)
     return L->bottom + L->inset_y + u * (L->top - L->bottom - 2 * L->inset_y);
 }
 
-/* The smallest and largest x (or y) of all points. */
+/* The smallest and largest x (or y, with the spread when it is drawn)
+ * of all points. */
 static void data_range(const hk_chart *c, bool y, double *min, double *max)
 {
     *min = INFINITY;
     *max = -INFINITY;
     for (size_t i = 0; i < c->nseries; i++)
         for (size_t k = 0; k < c->series[i].n; k++) {
-            double v = y ? c->series[i].y[k] : c->series[i].x[k];
-            *min = fmin(*min, v);
-            *max = fmax(*max, v);
+            const hk_chart_series *s = &c->series[i];
+            double lo = y ? s->y[k] : s->x[k], hi = lo;
+            if (y && c->whiskers) {
+                lo = fmin(lo, s->lo[k]);
+                hi = fmax(hi, s->hi[k]);
+            }
+            *min = fmin(*min, lo);
+            *max = fmax(*max, hi);
         }
+}
+
+/* Every x (or y, with the spread) is a whole number: a count, whose axis
+ * should not show fractions of one. */
+static bool all_whole(const hk_chart *c, bool y)
+{
+    for (size_t i = 0; i < c->nseries; i++)
+        for (size_t k = 0; k < c->series[i].n; k++) {
+            const hk_chart_series *s = &c->series[i];
+            double v[3] = {y ? s->y[k] : s->x[k], s->lo[k], s->hi[k]};
+            for (int j = 0; j < (y ? 3 : 1); j++)
+                if (v[j] != floor(v[j]))
+                    return false;
+        }
+    return true;
+}
+
+static bool any_baseline(const hk_chart *c)
+{
+    for (size_t i = 0; i < c->nseries; i++)
+        for (size_t k = 0; k < c->series[i].n; k++)
+            if (c->series[i].baseline[k])
+                return true;
+    return false;
 }
 
 static double widest_tick_label(plPlotter *pl, const hk_axis *a)
@@ -239,14 +309,18 @@ static double widest_tick_label(plPlotter *pl, const hk_axis *a)
     return w;
 }
 
+/* The series, then "y = x" with a diagonal, then "baseline" when a
+ * point is marked as one. */
 static size_t legend_entries(const hk_chart *c)
 {
-    return c->nseries + c->diagonal;
+    return c->nseries + c->diagonal + any_baseline(c);
 }
 
 static const char *legend_name(const hk_chart *c, size_t i)
 {
-    return i < c->nseries ? c->series[i].name : "y = x";
+    if (i < c->nseries)
+        return c->series[i].name;
+    return i == c->nseries && c->diagonal ? "y = x" : "baseline";
 }
 
 /* The legend's width, and its rows' height and font so that they fit
@@ -273,7 +347,8 @@ static void lay_out_legend(layout *L)
 static void fit_y(layout *L, double min, double max)
 {
     size_t most = (size_t)((L->top - L->bottom) / (TICK_FONT * 4));
-    hk_axis_fit(&L->y, min, max, L->c->logy, most < 10 ? most : 10);
+    hk_axis_fit(&L->y, min, max, L->c->logy, L->y_whole,
+                most < 10 ? most : 10);
 }
 
 /* As many x ticks as leave room between their labels. */
@@ -281,7 +356,7 @@ static void fit_x(layout *L, double min, double max)
 {
     double room = L->right - L->left - 2 * L->inset_x;
     for (size_t most = 10;; most--) {
-        hk_axis_fit(&L->x, min, max, L->c->logx, most);
+        hk_axis_fit(&L->x, min, max, L->c->logx, L->x_whole, most);
         double gap = room / (double)(L->x.nticks - 1);
         if (most <= 3 || widest_tick_label(L->pl, &L->x) + PAD <= gap)
             return;
@@ -315,12 +390,31 @@ static double lay_out_categories(layout *L)
     return widest * sin(a) + TICK_FONT * cos(a) + PAD / 2;
 }
 
+/* What the y axis hides: bars on a log axis start above 0, and a line or
+ * scatter axis may leave 0 out, which makes a small difference look big. */
+static void write_note(layout *L)
+{
+    const hk_chart *c = L->c;
+    char axis[96] = "";
+    if (c->style == HK_CHART_BARS && c->logy)
+        snprintf(axis, sizeof axis, "logarithmic y axis: the bars start at "
+                 "%s, not at 0", L->y.labels[0]);
+    else if (c->style != HK_CHART_BARS && !c->diagonal && !c->logy &&
+             L->y.lo > 0)
+        snprintf(axis, sizeof axis, "the y axis starts at %s, not at 0",
+                 L->y.labels[0]);
+    snprintf(L->note, sizeof L->note, "%s%s%s", c->caption ? c->caption : "",
+             c->caption && axis[0] ? "; " : "", axis);
+}
+
 static void lay_out(layout *L)
 {
     const hk_chart *c = L->c;
     double xmin, xmax, ymin, ymax;
     data_range(c, false, &xmin, &xmax);
     data_range(c, true, &ymin, &ymax);
+    L->x_whole = !c->ncategories && !c->logx && all_whole(c, false);
+    L->y_whole = !c->logy && all_whole(c, true);
     if (c->diagonal) {
         xmin = ymin = fmin(xmin, ymin);
         xmax = ymax = fmax(xmax, ymax);
@@ -340,6 +434,12 @@ static void lay_out(layout *L)
     L->right = c->width - PAD - L->legend_w - PAD;
     L->bottom = PAD + label_h + PAD / 2 + TICK_FONT * 1.3 + TICK_LEN;
     fit_y(L, ymin, ymax);
+    write_note(L);
+    if (L->note[0]) {
+        L->top -= NOTE_FONT * 1.4;
+        fit_y(L, ymin, ymax);
+        write_note(L);
+    }
     L->y_labels_w = widest_tick_label(L->pl, &L->y);
     L->left = PAD + label_h + PAD / 2 + L->y_labels_w + TICK_LEN + 4;
     if (!c->ncategories) {
@@ -351,6 +451,7 @@ static void lay_out(layout *L)
         /* Less height: perhaps fewer y ticks, never wider labels. */
         L->bottom += below - TICK_FONT * 1.3;
         fit_y(L, ymin, ymax);
+        write_note(L);
     }
 }
 
@@ -441,6 +542,70 @@ static void draw_points(const layout *L)
     }
 }
 
+/* A bar's centre: its category, offset to the series' place in it. */
+static double bar_centre(const layout *L, size_t series, double x)
+{
+    double width = BAR_GROUP / (double)L->c->nseries;
+    return x - BAR_GROUP / 2 + ((double)series + 0.5) * width;
+}
+
+static double point_x(const layout *L, size_t series, double x)
+{
+    return canvas_x(L, L->c->style == HK_CHART_BARS
+                           ? bar_centre(L, series, x)
+                           : x);
+}
+
+/* The spread of each point, lo to hi, with caps. */
+static void draw_whiskers(const layout *L)
+{
+    plPlotter *pl = L->pl;
+    const hk_chart *c = L->c;
+    double cap = fmin(MARKER_SIZE / 2,
+                      (canvas_x(L, BAR_GROUP / (double)c->nseries) -
+                       canvas_x(L, 0)) / 4);
+    if (!c->ncategories)
+        cap = MARKER_SIZE / 2;
+    pl_flinewidth_r(pl, 1.5);
+    pl_linemod_r(pl, "solid");
+    set_color(pl, WHISKER_COLOR);
+    for (size_t i = 0; i < c->nseries; i++) {
+        const hk_chart_series *s = &c->series[i];
+        for (size_t k = 0; k < s->n; k++) {
+            if (!(s->hi[k] > s->lo[k]))
+                continue;
+            double x = point_x(L, i, s->x[k]);
+            double lo = canvas_y(L, s->lo[k]), hi = canvas_y(L, s->hi[k]);
+            pl_fline_r(pl, x, lo, x, hi);
+            pl_fline_r(pl, x - cap, lo, x + cap, lo);
+            pl_fline_r(pl, x - cap, hi, x + cap, hi);
+        }
+    }
+    pl_endpath_r(pl);
+}
+
+static void baseline_style(plPlotter *pl)
+{
+    set_color(pl, 0x000000);
+    pl_linemod_r(pl, "solid");
+    pl_flinewidth_r(pl, 2);
+}
+
+/* A ring around each baseline point, at the top of a baseline bar. */
+static void draw_baselines(const layout *L)
+{
+    plPlotter *pl = L->pl;
+    baseline_style(pl);
+    for (size_t i = 0; i < L->c->nseries; i++) {
+        const hk_chart_series *s = &L->c->series[i];
+        for (size_t k = 0; k < s->n; k++)
+            if (s->baseline[k])
+                pl_fmarker_r(pl, point_x(L, i, s->x[k]),
+                             canvas_y(L, s->y[k]), BASELINE_RING,
+                             MARKER_SIZE * 2);
+    }
+}
+
 static void draw_bars(const layout *L)
 {
     plPlotter *pl = L->pl;
@@ -512,7 +677,11 @@ static void draw_legend(const layout *L)
     double sx = x + PAD, tx = sx + SAMPLE_W + PAD / 2;
     for (size_t i = 0; i < n; i++) {
         double y = top - PAD / 2 - ((double)i + 0.5) * L->legend_row;
-        if (i == c->nseries) {
+        if (i >= c->nseries && !strcmp(legend_name(c, i), "baseline")) {
+            baseline_style(pl);
+            pl_fmarker_r(pl, sx + SAMPLE_W / 2, y, BASELINE_RING,
+                         MARKER_SIZE * 1.6);
+        } else if (i == c->nseries) {
             diagonal_style(pl);
             pl_fline_r(pl, sx, y, sx + SAMPLE_W, y);
         } else if (c->style == HK_CHART_BARS) {
@@ -549,6 +718,11 @@ static void draw_titles(const layout *L)
               c->height - PAD - TITLE_FONT * 0.65, 'c', 'c',
               fit_text(pl, TITLE_FONT, c->title, c->width - 2 * PAD, buf,
                        sizeof buf));
+    if (L->note[0])
+        draw_text(pl, NOTE_FONT, 0, (L->left + L->right) / 2,
+                  L->top + NOTE_FONT * 0.9, 'c', 'c',
+                  fit_text(pl, NOTE_FONT, L->note, c->width - 2 * PAD, buf,
+                           sizeof buf));
     draw_text(pl, LABEL_FONT, 0, (L->left + L->right) / 2,
               PAD + LABEL_FONT * 0.65, 'c', 'c',
               fit_text(pl, LABEL_FONT, c->xlabel, L->right - L->left, buf,
@@ -589,6 +763,9 @@ int hk_chart_render(const hk_chart *c, const char *format, FILE *out)
             draw_bars(&L);
         else
             draw_points(&L);
+        if (c->whiskers)
+            draw_whiskers(&L);
+        draw_baselines(&L);
         draw_axes(&L);
         draw_legend(&L);
         draw_titles(&L);

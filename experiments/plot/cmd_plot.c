@@ -9,6 +9,7 @@
  */
 #include <getopt.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 
 #include "experiments/plot/chart.h"
 #include "experiments/plot/plot_data.h"
+#include "experiments/plot/plot_units.h"
 
 static const char usage[] =
     "usage: hakmem plot --db FILE --kind KIND -o OUT.png|OUT.svg [OPTIONS]\n"
@@ -31,8 +33,11 @@ static const char usage[] =
     "kinds:\n"
     "  line       --x FIELD --y METRIC [--series FIELD]\n"
     "             METRIC against FIELD, a line per value of the series\n"
-    "             field; each point the median of its runs (hold other\n"
-    "             parameters fixed with --where)\n"
+    "             field; each point the median of its runs, which must be\n"
+    "             of one configuration: a plot whose points would mix\n"
+    "             traces, backends, allocators or other parameters is\n"
+    "             refused, naming them (pick with --where, or split\n"
+    "             with --series)\n"
     "  scatter    --x METRIC --y METRIC [--series FIELD]\n"
     "             a point per run\n"
     "  predicted  [--predicted METRIC] [--measured METRIC] [--absolute]\n"
@@ -45,10 +50,20 @@ static const char usage[] =
     "             by trace.  When the runs include a baseline, both axes\n"
     "             are gains over it, baseline/value (value/baseline for\n"
     "             rates, named ..per_s), so that above 1 is better; without\n"
-    "             one, or with --absolute, the values, times in one unit\n"
+    "             one, or with --absolute, the values, times in one unit;\n"
+    "             configurations match on the parameters runs of both\n"
+    "             backends have\n"
     "  bars       --metric METRIC [--group FIELD] [--series FIELD]\n"
     "             a bar per allocator (or series field) in each group\n"
-    "             (default: by trace), the median of the real runs\n"
+    "             (default: by trace), the median of the real runs with\n"
+    "             whiskers from the least to the most; the runs of a bar\n"
+    "             must be of one configuration, as for line\n"
+    "\n"
+    "Axes are named for people, with units: wall_s is \"wall time (ms)\"\n"
+    "when it is in the thousandths, byte counts are in KiB, MiB...; an\n"
+    "axis of whole numbers gets whole-numbered ticks; baselines are\n"
+    "ringed; a y axis that leaves out 0 (or bars on a log axis) is noted\n"
+    "under the title.  --print prints values in the metrics' own units.\n"
     "\n"
     "options:\n"
     "  --where FIELD=VALUE  only runs with this value, as stored; runs\n"
@@ -287,62 +302,163 @@ static int parse(int argc, char **argv, options *o)
     return check_kind(o);
 }
 
+/* snprintf, for text that may be cut short at len. */
+__attribute__((format(printf, 3, 4)))
+static void put(char *buf, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
+}
+
+/* The printed points (--print), in the metrics' own units, taken before
+ * the chart is scaled for display. */
+static char *points_text(const hk_chart *c)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    if (!f)
+        return NULL;
+    for (size_t i = 0; i < c->nseries; i++)
+        for (size_t k = 0; k < c->series[i].n; k++) {
+            const hk_chart_series *s = &c->series[i];
+            if (c->ncategories)
+                fprintf(f, "%s\t%s\t%.15g\n", s->name,
+                        c->categories[(size_t)s->x[k]], s->y[k]);
+            else
+                fprintf(f, "%s\t%.15g\t%.15g\n", s->name, s->x[k],
+                        s->y[k]);
+        }
+    if (fclose(f) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* The largest magnitude along x or y (with the spread). */
+static double largest(const hk_chart *c, bool y)
+{
+    double most = 0;
+    for (size_t i = 0; i < c->nseries; i++)
+        for (size_t k = 0; k < c->series[i].n; k++) {
+            const hk_chart_series *s = &c->series[i];
+            most = fmax(most, fabs(y ? fmax(fabs(s->lo[k]), fabs(s->hi[k]))
+                                     : s->x[k]));
+            most = fmax(most, fabs(y ? s->y[k] : 0));
+        }
+    return most;
+}
+
+/* Puts a metric's values along x or y into the unit that reads best
+ * ("ms" for wall_s of a few thousandths) and labels the axis with its
+ * name for people and that unit. */
+static void metric_axis(hk_chart *c, bool y, const char *metric,
+                        char *label, size_t len)
+{
+    double factor;
+    const char *unit = hk_plot_unit(metric, largest(c, y), &factor);
+    hk_chart_scale(c, y, factor);
+    hk_plot_metric_label(metric, unit, label, len);
+}
+
+static int out_of_memory(char *err, size_t len)
+{
+    snprintf(err, len, "out of memory");
+    return -1;
+}
+
 /* Fills the chart's points and its default title and labels (in the
- * buffers). */
+ * buffers); with --print, the points in *printed. */
 static int collect(sqlite3 *db, options *o, hk_chart *c, char *title,
-                   char *xlabel, char *ylabel, size_t len, char *err,
-                   size_t errlen)
+                   char *xlabel, char *ylabel, size_t len, char **printed,
+                   char *err, size_t errlen)
 {
     hk_plot_query q = {o->where, o->nwhere, o->series, NULL};
-    char filters[512] = "";
+    char filters[512] = "", yname[256], xname[256];
     if (o->nwhere) {
         char list[500];
         hk_plot_describe(&q, list, sizeof list);
         snprintf(filters, sizeof filters, " (%s)", list);
     }
+    int rc;
     switch (o->kind) {
     case LINE:
     case SCATTER:
         c->style = o->kind == LINE ? HK_CHART_LINES : HK_CHART_POINTS;
         q.single = o->kind == LINE ? o->y : "runs";
-        snprintf(title, len, "%s vs %s%s%s%s", o->y, o->x,
-                 o->series ? " by " : "", o->series ? o->series : "",
-                 filters);
-        snprintf(xlabel, len, "%s", o->x);
-        snprintf(ylabel, len, "%s", o->y);
-        return o->kind == LINE
-                   ? hk_plot_medians(db, &q, o->x, o->y, false, c, err, errlen)
-                   : hk_plot_scatter(db, &q, o->x, o->y, c, err, errlen);
+        rc = o->kind == LINE
+                 ? hk_plot_check_collapse(db, &q, o->x, o->y, "--series",
+                                          err, errlen) < 0 ||
+                           hk_plot_medians(db, &q, o->x, o->y, false, c, err,
+                                           errlen) < 0
+                 : hk_plot_scatter(db, &q, o->x, o->y, c, err, errlen) < 0;
+        if (rc)
+            return -1;
+        if (o->print && !(*printed = points_text(c)))
+            return out_of_memory(err, errlen);
+        hk_plot_metric_name(o->y, yname, sizeof yname);
+        if (o->kind == SCATTER) {
+            hk_plot_metric_name(o->x, xname, sizeof xname);
+            metric_axis(c, false, o->x, xlabel, len);
+        } else {
+            put(xname, sizeof xname, "%s", o->x);
+            put(xlabel, len, "%s", o->x);
+        }
+        metric_axis(c, true, o->y, ylabel, len);
+        put(title, len, "%s by %s%s%s%s", yname, xname,
+            o->series ? " and " : "", o->series ? o->series : "", filters);
+        if (o->kind == LINE)
+            c->caption = "each point: the median of its runs";
+        return 0;
     case BARS:
         c->style = HK_CHART_BARS;
-        snprintf(title, len, "%s by %s and %s%s", o->metric, o->series,
-                 o->group, filters);
-        snprintf(xlabel, len, "%s", o->group);
-        snprintf(ylabel, len, "%s (median)", o->metric);
-        return hk_plot_medians(db, &q, o->group, o->metric, true, c, err,
-                               errlen);
+        c->whiskers = true;
+        if (hk_plot_check_collapse(db, &q, o->group, o->metric,
+                                   "--series or --group", err, errlen) < 0 ||
+            hk_plot_medians(db, &q, o->group, o->metric, true, c, err,
+                            errlen) < 0)
+            return -1;
+        if (o->print && !(*printed = points_text(c)))
+            return out_of_memory(err, errlen);
+        hk_plot_metric_name(o->metric, yname, sizeof yname);
+        put(title, len, "%s by %s and %s%s", yname, o->series, o->group,
+            filters);
+        c->caption = "bars: the median of the runs; whiskers: the least "
+                     "to the most";
+        put(xlabel, len, "%s", o->group);
+        metric_axis(c, true, o->metric, ylabel, len);
+        return 0;
     }
     hk_plot_versus v = {o->predicted, o->measured, !o->absolute, NULL, 0};
     c->style = HK_CHART_POINTS;
     c->diagonal = true;
     if (hk_plot_predicted(db, &q, &v, c, err, errlen) < 0)
         return -1;
+    if (o->print && !(*printed = points_text(c)))
+        return out_of_memory(err, errlen);
     if (v.left_out)
         fprintf(stderr, "hakmem plot: %zu configurations left out: no "
                 "baseline to compare with\n", v.left_out);
-    char unit[16] = "";
-    if (v.unit)
-        snprintf(unit, sizeof unit, " (%s)", v.unit);
+    hk_plot_metric_name(o->measured, xname, sizeof xname);
+    hk_plot_metric_name(o->predicted, yname, sizeof yname);
     if (v.gains) {
-        snprintf(title, len, "Predicted vs measured gain over the "
+        put(title, len, "Predicted vs measured gain over the "
                  "baseline%s", filters);
-        snprintf(xlabel, len, "measured gain (%s)", o->measured);
-        snprintf(ylabel, len, "predicted gain (%s)", o->predicted);
+        put(xlabel, len, "measured gain (%s)", xname);
+        put(ylabel, len, "predicted gain (%s)", yname);
     } else {
-        snprintf(title, len, "Predicted vs measured%s%s",
+        char unit[16] = "";
+        if (v.unit)
+            snprintf(unit, sizeof unit, " (%s)", v.unit);
+        put(title, len, "Predicted vs measured%s%s",
                  v.unit ? " time" : "", filters);
-        snprintf(xlabel, len, "measured %s%s", o->measured, unit);
-        snprintf(ylabel, len, "predicted %s%s", o->predicted, unit);
+        put(xlabel, len, "measured %s%s", xname, unit);
+        put(ylabel, len, "%s%s%s", strncmp(yname, "predicted", 9)
+                                           ? "predicted " : "",
+                 yname, unit);
     }
     return 0;
 }
@@ -366,19 +482,6 @@ static int check_log(const options *o, const hk_chart *c, char *err,
             }
         }
     return 0;
-}
-
-static void print_points(const hk_chart *c)
-{
-    for (size_t i = 0; i < c->nseries; i++)
-        for (size_t k = 0; k < c->series[i].n; k++) {
-            const hk_chart_series *s = &c->series[i];
-            if (c->ncategories)
-                printf("%s\t%s\t%.15g\n", s->name,
-                       c->categories[(size_t)s->x[k]], s->y[k]);
-            else
-                printf("%s\t%.15g\t%.15g\n", s->name, s->x[k], s->y[k]);
-        }
 }
 
 /* Renders into PATH.XXXXXX and renames that to PATH when it is whole. */
@@ -423,7 +526,7 @@ int hk_cmd_plot(int argc, char **argv)
     int rc = parse(argc, argv, &o);
     if (rc)
         return rc < 0 ? 0 : rc;
-    char err[1024], title[512], xlabel[512], ylabel[512];
+    char err[1024], title[512], xlabel[512], ylabel[512], *printed = NULL;
     sqlite3 *db = hk_plot_open(o.db, err, sizeof err);
     if (!db) {
         fprintf(stderr, "hakmem plot: %s\n", err);
@@ -432,8 +535,8 @@ int hk_cmd_plot(int argc, char **argv)
     hk_chart c = {.width = o.width, .height = o.height, .logx = o.logx,
                   .logy = o.logy, .title = title, .xlabel = xlabel,
                   .ylabel = ylabel};
-    rc = collect(db, &o, &c, title, xlabel, ylabel, sizeof title, err,
-                 sizeof err);
+    rc = collect(db, &o, &c, title, xlabel, ylabel, sizeof title, &printed,
+                 err, sizeof err);
     sqlite3_close(db);
     if (o.title)
         c.title = o.title;
@@ -445,8 +548,9 @@ int hk_cmd_plot(int argc, char **argv)
         rc = check_log(&o, &c, err, sizeof err);
     if (rc == 0)
         rc = write_chart(&c, o.out, o.format, err, sizeof err);
-    if (rc == 0 && o.print)
-        print_points(&c);
+    if (rc == 0 && printed)
+        fputs(printed, stdout);
+    free(printed);
     hk_chart_free(&c);
     if (rc < 0) {
         fprintf(stderr, "hakmem plot: %s\n", err);

@@ -45,11 +45,24 @@ sqlite3 *hk_plot_open(const char *path, char *err, size_t len);
  * categorical is set, become the chart's categories in the order the
  * first run with each appeared (numeric ones ascending).  Series are
  * ordered the same way.  Runs lacking x, y or the series field are left
- * out.
+ * out.  Each point carries the smallest and largest y of its runs and is
+ * marked baseline when one of them is.
  */
 int hk_plot_medians(sqlite3 *db, const hk_plot_query *q, const char *x,
                     const char *y, bool categorical, hk_chart *c, char *err,
                     size_t len);
+
+/*
+ * Whether the runs behind each point of hk_plot_medians (grouped by the
+ * series field and field x, and having metric y) are of one
+ * configuration: the same spec, trace, backend, allocator and
+ * parameters, repetitions apart.  0, or -1 with a message naming the
+ * fields that differ and their values, and how to pick one (--where) or
+ * split them (`split`: the options that would, e.g. "--series").
+ */
+int hk_plot_check_collapse(sqlite3 *db, const hk_plot_query *q,
+                           const char *x, const char *y, const char *split,
+                           char *err, size_t len);
 
 /* One point per run: metric x against metric y. */
 int hk_plot_scatter(sqlite3 *db, const hk_plot_query *q, const char *x,

@@ -11,6 +11,7 @@
 #include "experiments/common/stats.h"
 #include "experiments/plot/plot_query.h"
 #include "experiments/plot/plot_series.h"
+#include "experiments/plot/plot_units.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -35,6 +36,7 @@ typedef struct config {
 
 typedef struct samples {
     hk_plot_values series;
+    hk_plot_values shared;  /* parameters both backends' runs have */
     sample *s;
     size_t n, cap;
     config *configs;
@@ -48,15 +50,51 @@ static void samples_free(samples *ss)
     free(ss->s);
     free(ss->configs);
     hk_plot_values_free(&ss->series);
+    hk_plot_values_free(&ss->shared);
+}
+
+/* The parameters that runs of both backends carry: a simulation also has
+ * the simulated machine's settings, a real run the replay engine's, and
+ * neither tells configurations apart across the two. */
+static int shared_params(sqlite3 *db, hk_plot_values *out, char *err,
+                         size_t len)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT p.name FROM params p JOIN runs r"
+                           " ON r.run_id = p.run_id WHERE r.backend = 'sim'"
+                           " INTERSECT SELECT p.name FROM params p JOIN runs"
+                           " r ON r.run_id = p.run_id WHERE r.backend ="
+                           " 'real'", -1, &st, NULL) != SQLITE_OK)
+        return hk_plot_fail(err, len, "%s", sqlite3_errmsg(db));
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (hk_plot_values_index(out, hk_plot_text(st, 0)) < 0) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return hk_plot_fail(err, len, "%s", rc == SQLITE_NOMEM
+                                            ? "out of memory"
+                                            : sqlite3_errmsg(db));
+    return 0;
+}
+
+static bool is_shared(const hk_plot_values *shared, const char *name)
+{
+    for (size_t i = 0; i < shared->n; i++)
+        if (!strcmp(shared->v[i], name))
+            return true;
+    return false;
 }
 
 /* The configuration key of the run in `run`'s current row (id, ...,
  * spec, trace, allocator in columns 0 and 4 to 6): its spec, trace and
- * allocator, then each of its parameters (read with `params`) as name and
- * value, all set apart by control characters.  NULL when out of memory or
- * on error. */
+ * allocator, then each of its parameters (read with `params`) that both
+ * backends' runs have, as name and value, all set apart by control
+ * characters.  NULL when out of memory or on error. */
 static char *config_key(sqlite3_stmt *run, sqlite3_stmt *params,
-                        size_t *group_len)
+                        const hk_plot_values *shared, size_t *group_len)
 {
     char *key = NULL;
     size_t size = 0;
@@ -71,8 +109,9 @@ static char *config_key(sqlite3_stmt *run, sqlite3_stmt *params,
     sqlite3_bind_int64(params, 1, sqlite3_column_int64(run, 0));
     int rc;
     while ((rc = sqlite3_step(params)) == SQLITE_ROW)
-        fprintf(f, "%s\x1e%s\x1f", hk_plot_text(params, 0),
-                hk_plot_text(params, 1));
+        if (is_shared(shared, hk_plot_text(params, 0)))
+            fprintf(f, "%s\x1e%s\x1f", hk_plot_text(params, 0),
+                    hk_plot_text(params, 1));
     if (fclose(f) != 0 || rc != SQLITE_DONE) {
         free(key);
         return NULL;
@@ -102,6 +141,7 @@ static int fetch_samples(sqlite3 *db, const hk_plot_query *q,
     if (hk_plot_check_query(db, q, err, len) < 0 ||
         hk_plot_check_metric(db, v->predicted, err, len) < 0 ||
         hk_plot_check_metric(db, v->measured, err, len) < 0 ||
+        shared_params(db, &ss->shared, err, len) < 0 ||
         hk_plot_sql_begin(&s, err, len) < 0)
         return -1;
     fputs("SELECT id, sim, baseline, s, spec, trace, allocator, v FROM ("
@@ -133,7 +173,7 @@ static int fetch_samples(sqlite3 *db, const hk_plot_query *q,
         if (!isfinite(one.v))
             continue;
         long si = hk_plot_values_index(&ss->series, hk_plot_text(st, 3));
-        one.key = config_key(st, params, &one.group_len);
+        one.key = config_key(st, params, &ss->shared, &one.group_len);
         one.series = (size_t)si;
         if (si < 0 || !one.key || samples_add(ss, &one) < 0) {
             free(one.key);
@@ -218,25 +258,6 @@ static double gain(const char *metric, double base, double value)
                            : hk_speedup(base, value);
 }
 
-static const struct {
-    const char *name;
-    double seconds;
-} time_units[] = {{"s", 1}, {"ms", 1e-3}, {"us", 1e-6}, {"ns", 1e-9}};
-
-/* Seconds per unit of a time metric, 0 if it is not one. */
-static double seconds_per_unit(const char *metric)
-{
-    const char *sep = strrchr(metric, '.'), *under = strrchr(metric, '_');
-    if (!sep || (under && under > sep))
-        sep = under;
-    if (!sep || is_rate(metric))
-        return 0;
-    for (size_t i = 0; i < COUNT(time_units); i++)
-        if (!strcmp(sep + 1, time_units[i].name))
-            return time_units[i].seconds;
-    return 0;
-}
-
 /* Points of gains over each group's baseline configuration. */
 static int plot_gains(const samples *ss, hk_plot_versus *v,
                       const size_t *srank, hk_chart *c)
@@ -259,7 +280,8 @@ static int plot_gains(const samples *ss, hk_plot_versus *v,
                 v->left_out++;
                 continue;
             }
-            if (hk_chart_add_point(&c->series[srank[k->series]], x, y) < 0)
+            if (hk_chart_add_range(&c->series[srank[k->series]], x, y, y, y,
+                                   k->baseline) < 0)
                 return -1;
         }
     }
@@ -270,27 +292,24 @@ static int plot_gains(const samples *ss, hk_plot_versus *v,
 static int plot_values(const samples *ss, hk_plot_versus *v,
                        const size_t *srank, hk_chart *c)
 {
-    double px = seconds_per_unit(v->measured);
-    double py = seconds_per_unit(v->predicted);
+    double px = hk_plot_seconds_per_unit(v->measured);
+    double py = hk_plot_seconds_per_unit(v->predicted);
     double scale_x = 1, scale_y = 1;
     v->unit = NULL;
     if (px > 0 && py > 0) {
-        double most = 0;
+        double most = 0, per_second;
         for (size_t i = 0; i < ss->nconfigs; i++)
             most = fmax(most, fmax(ss->configs[i].measured * px,
                                    ss->configs[i].predicted * py));
-        size_t u = 0;
-        while (u + 1 < COUNT(time_units) && most < time_units[u].seconds)
-            u++;
-        v->unit = time_units[u].name;
-        scale_x = px / time_units[u].seconds;
-        scale_y = py / time_units[u].seconds;
+        v->unit = hk_plot_time_unit(most, &per_second);
+        scale_x = px * per_second;
+        scale_y = py * per_second;
     }
     for (size_t i = 0; i < ss->nconfigs; i++) {
         const config *k = &ss->configs[i];
-        if (hk_chart_add_point(&c->series[srank[k->series]],
-                               k->measured * scale_x,
-                               k->predicted * scale_y) < 0)
+        double x = k->measured * scale_x, y = k->predicted * scale_y;
+        if (hk_chart_add_range(&c->series[srank[k->series]], x, y, y, y,
+                               k->baseline) < 0)
             return -1;
     }
     return 0;

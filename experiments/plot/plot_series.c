@@ -115,6 +115,7 @@ int hk_plot_add_series(hk_chart *c, const char *field,
 typedef struct row {
     size_t series, x;   /* indices into the table's hk_plot_values */
     double xv, y;       /* xv: x when it is a metric */
+    bool baseline;      /* the run is the baseline's */
 } row;
 
 typedef struct table {
@@ -157,7 +158,8 @@ static int fetch(sqlite3 *db, const hk_plot_query *q, const char *x,
         hk_plot_check_metric(db, y, err, len) < 0 ||
         hk_plot_sql_begin(&s, err, len) < 0)
         return -1;
-    fputs("SELECT s, x, y FROM (SELECT r.run_id AS id, ", s.f);
+    fputs("SELECT s, x, y, b FROM (SELECT r.run_id AS id,"
+          " r.baseline AS b, ", s.f);
     hk_plot_sql_series(&s, q);
     fputs(" AS s, ", s.f);
     if (x_metric)
@@ -176,7 +178,8 @@ static int fetch(sqlite3 *db, const hk_plot_query *q, const char *x,
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         row r = {.xv = sqlite3_column_double(st, 1),
-                 .y = sqlite3_column_double(st, 2)};
+                 .y = sqlite3_column_double(st, 2),
+                 .baseline = sqlite3_column_int(st, 3) != 0};
         if (!isfinite(r.y) || (x_metric && !isfinite(r.xv)))
             continue;
         long si = hk_plot_values_index(&t->series, hk_plot_text(st, 0));
@@ -222,6 +225,86 @@ static double median(const row *r, size_t n)
     return (r[lo].y + r[hi].y) / 2;
 }
 
+/* ---- runs that differ behind one point ---- */
+
+/* The columns of runs that tell configurations apart, besides the
+ * parameters. */
+static const char *const config_columns[] = {"spec", "trace", "backend",
+                                             "allocator"};
+
+/* Appends ", NAME (V1, V2, ...)" for one field that varies. */
+static void describe_varying(char *buf, size_t len, const char *name,
+                             const char *values)
+{
+    size_t used = strlen(buf);
+    snprintf(buf + used, len - used, "%s%s (%.80s%s)", used ? ", " : "",
+             name, values, strlen(values) > 80 ? "..." : "");
+}
+
+/* The first value of a group_concat list, for the example in the
+ * message. */
+static void first_value(const char *values, char *buf, size_t len)
+{
+    size_t n = strcspn(values, ",");
+    snprintf(buf, len, "%.*s", (int)(n < len ? n : len - 1), values);
+}
+
+int hk_plot_check_collapse(sqlite3 *db, const hk_plot_query *q,
+                           const char *x, const char *y, const char *split,
+                           char *err, size_t len)
+{
+    hk_plot_sql s;
+    if (hk_plot_sql_begin(&s, err, len) < 0)
+        return -1;
+    fputs("WITH c AS (SELECT r.run_id AS id, r.spec AS spec, r.trace AS"
+          " trace, r.backend AS backend, r.allocator AS allocator, ", s.f);
+    hk_plot_sql_series(&s, q);
+    fputs(" AS s, ", s.f);
+    hk_plot_sql_field(&s, x);
+    fputs(" AS x, ", s.f);
+    hk_plot_sql_metric(&s, y);
+    fputs(" AS y", s.f);
+    hk_plot_sql_where(&s, q);
+    fputs("), k AS (SELECT * FROM c WHERE s IS NOT NULL AND x IS NOT NULL"
+          " AND y IS NOT NULL), f AS (SELECT k.s, k.x, p.name AS name,"
+          " p.value AS value FROM k JOIN params p ON p.run_id = k.id", s.f);
+    for (size_t i = 0; i < sizeof config_columns / sizeof *config_columns;
+         i++)
+        fprintf(s.f, " UNION ALL SELECT s, x, '%s', %s FROM k",
+                config_columns[i], config_columns[i]);
+    fputs(") SELECT name, group_concat(DISTINCT value) FROM f WHERE name IN"
+          " (SELECT name FROM f GROUP BY s, x, name"
+          " HAVING count(DISTINCT value) > 1) GROUP BY name ORDER BY"
+          " name IN ('spec', 'trace', 'backend', 'allocator') DESC, name",
+          s.f);
+    sqlite3_stmt *st = hk_plot_sql_prepare(db, &s, err, len);
+    if (!st)
+        return -1;
+    char varying[600] = "", example[160] = "";
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = hk_plot_text(st, 0);
+        if (!strcmp(name, x) || (q->series && !strcmp(name, q->series)))
+            continue;
+        describe_varying(varying, sizeof varying, name, hk_plot_text(st, 1));
+        if (!example[0]) {
+            char value[64];
+            first_value(hk_plot_text(st, 1), value, sizeof value);
+            snprintf(example, sizeof example, "%s=%s", name, value);
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return hk_plot_fail(err, len, "%s", sqlite3_errmsg(db));
+    if (!varying[0])
+        return 0;
+    return hk_plot_fail(err, len,
+                        "the runs behind each point would mix %s: keep one "
+                        "value of each with --where (e.g. --where %s), or "
+                        "split by one with %s",
+                        varying, example, split);
+}
+
 int hk_plot_medians(sqlite3 *db, const hk_plot_query *q, const char *x,
                     const char *y, bool categorical, hk_chart *c, char *err,
                     size_t len)
@@ -261,8 +344,12 @@ int hk_plot_medians(sqlite3 *db, const hk_plot_query *q, const char *x,
         double xv = (double)t.rows[a].x;
         if (!categorical)
             parse_number(t.xs.v[xorder[t.rows[a].x]], &xv);
-        if (hk_chart_add_point(&c->series[t.rows[a].series], xv,
-                               median(&t.rows[a], b - a)) < 0) {
+        bool baseline = false;
+        for (size_t i = a; i < b; i++)
+            baseline = baseline || t.rows[i].baseline;
+        if (hk_chart_add_range(&c->series[t.rows[a].series], xv,
+                               median(&t.rows[a], b - a), t.rows[a].y,
+                               t.rows[b - 1].y, baseline) < 0) {
             hk_plot_fail(err, len, "out of memory");
             goto out;
         }

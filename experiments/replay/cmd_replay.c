@@ -11,7 +11,10 @@
  * real backend, so that for any trace its system calls equal the
  * simulator's; its time includes reading the trace.
  */
+#define _GNU_SOURCE
+#include <dlfcn.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,14 +31,19 @@
 
 static const char usage[] =
     "usage: hakmem replay [--allocator hakmem|system] [--config PARAMS.json]\n"
-    "                     [--set NAME=VALUE]... [--serial] TRACE\n"
+    "                     [--set NAME=VALUE]... [--serial]\n"
+    "                     [--format json|table] [--table] TRACE\n"
     "\n"
-    "Replays TRACE on a real allocator in this process and prints one JSON\n"
-    "object: the settings, the trace, wall time, operations per second, the\n"
+    "Replays TRACE (a file, or a pipe such as /dev/stdin) on a real\n"
+    "allocator in this process and prints one JSON object: the allocator\n"
+    "and the library it came from (\"library\": the file that defines the\n"
+    "malloc that ran; \"ld_preload\" when LD_PRELOAD was set), the settings\n"
+    "that applied (hakmem's parameters only for hakmem), the trace, wall\n"
+    "time, operations per second, the\n"
     "RSS when the replay started and at its peak from then on (the kernel's\n"
     "high-water mark, reset at the start; \"peak_rss_since\" says \"process\"\n"
     "where it could not be), and for hakmem the system calls it made\n"
-    "(\"syscalls\") and its statistics.\n"
+    "(\"syscalls\") and its statistics (\"allocator_stats\").\n"
     "\n"
     "  --allocator hakmem  the allocator core linked in, on the real backend,\n"
     "                      its clock following the trace's (the default)\n"
@@ -49,6 +57,7 @@ static const char usage[] =
     "                      trace the same system calls as `hakmem sim`\n"
     "                      (hakmem only; the time includes reading the trace);\n"
     "                      the same as --set engine=serial\n"
+    "  --format table, --table  the report as a table for people\n"
     "\n"
     "Without --serial the trace is first loaded whole and checked (memory\n"
     "grows with its events, about 32 bytes each); then each trace thread\n"
@@ -63,6 +72,7 @@ static const char usage[] =
 typedef struct options {
     int system;
     hk_run_config cfg;
+    enum hk_report_format format;
     const char *path;
 } options;
 
@@ -107,6 +117,8 @@ static int parse(int argc, char **argv, options *o)
         {"config", required_argument, NULL, 'c'},
         {"set", required_argument, NULL, 's'},
         {"serial", no_argument, NULL, 'S'},
+        {"format", required_argument, NULL, 'f'},
+        {"table", no_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -129,6 +141,12 @@ static int parse(int argc, char **argv, options *o)
         case 'c': rc = hk_run_config_load(&o->cfg, optarg, err, sizeof err); break;
         case 's': rc = hk_run_config_set_arg(&o->cfg, optarg, err, sizeof err); break;
         case 'S': o->cfg.serial = 1; break;
+        case 't': o->format = HK_REPORT_TABLE; break;
+        case 'f':
+            if ((rc = hk_report_format_parse(optarg, &o->format)) < 0)
+                snprintf(err, sizeof err, "--format: '%s' is not json or "
+                         "table", optarg);
+            break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
         }
@@ -192,15 +210,41 @@ static int replay_threaded(const options *o, hk_allocator *a, measured *m,
     return rc;
 }
 
-static void report(const options *o, hk_allocator *a, const measured *m)
+/* The file that holds the malloc this process calls: this program for
+ * hakmem's core, else whichever library the dynamic linker bound malloc
+ * to (glibc's, or one LD_PRELOAD put first). */
+static void add_library(cJSON *root, int system)
+{
+    char path[PATH_MAX];
+    Dl_info info;
+    void *fn = system ? dlsym(RTLD_DEFAULT, "malloc") : NULL;
+    if (system && fn && dladdr(fn, &info) && info.dli_fname &&
+        info.dli_fname[0]) {
+        cJSON_AddStringToObject(root, "library", info.dli_fname);
+    } else if (!system) {
+        ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+        path[n > 0 ? n : 0] = '\0';
+        cJSON_AddStringToObject(root, "library", path);
+    } else {
+        cJSON_AddStringToObject(root, "library", "unknown");
+    }
+    const char *preload = getenv("LD_PRELOAD");
+    if (preload && *preload)
+        cJSON_AddStringToObject(root, "ld_preload", preload);
+}
+
+static int report(const options *o, hk_allocator *a, const measured *m)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "backend", "real");
     cJSON_AddStringToObject(root, "allocator", a ? "hakmem" : "system");
-    cJSON_AddStringToObject(root, "engine", o->cfg.serial ? "serial" : "threads");
-    cJSON_AddItemToObject(root, "settings", hk_report_settings(&o->cfg));
+    add_library(root, !a);
+    cJSON_AddItemToObject(root, "settings",
+                          hk_report_settings(&o->cfg, a ? HK_SETTINGS_REPLAY
+                                                        : HK_SETTINGS_REPLAY &
+                                                        ~HK_SETTINGS_ALLOCATOR));
     cJSON_AddItemToObject(root, "trace", hk_report_trace(o->path, &m->st));
     cJSON_AddNumberToObject(root, "threads", m->os_threads);
     cJSON_AddNumberToObject(root, "wall_s", m->wall_s);
@@ -218,7 +262,7 @@ static void report(const options *o, hk_allocator *a, const measured *m)
         cJSON_AddItemToObject(root, "syscalls", hk_report_syscalls(&os));
         cJSON_AddItemToObject(root, "allocator_stats", hk_report_allocator(a));
     }
-    hk_report_print(root);
+    return hk_report_print(root, o->format);
 }
 
 int hk_cmd_replay(int argc, char **argv)
@@ -241,6 +285,9 @@ int hk_cmd_replay(int argc, char **argv)
         fprintf(stderr, "hakmem replay: %s\n", err);
         return 1;
     }
-    report(&o, a, &m);
+    if (report(&o, a, &m) < 0) {
+        fprintf(stderr, "hakmem replay: cannot write the report: %m\n");
+        return 1;
+    }
     return 0;
 }

@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "experiments/sweep/db.h"
 #include "experiments/common/mkdirs.h"
@@ -18,6 +19,15 @@ static const char usage[] =
     "\n"
     "Exit status: 0 merged, 1 a database error, 2 a usage error.\n";
 
+/* An input that is the output file itself (the same path, a link, or
+ * another name of it): merging it would only wait on its own lock. */
+static int same_file(const char *out, const char *in)
+{
+    struct stat a, b;
+    return stat(out, &a) == 0 && stat(in, &b) == 0 && a.st_dev == b.st_dev &&
+           a.st_ino == b.st_ino;
+}
+
 int hk_cmd_merge(int argc, char **argv)
 {
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -28,9 +38,16 @@ int hk_cmd_merge(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
+    for (int i = 2; i < argc; i++)
+        if (same_file(argv[1], argv[i])) {
+            fprintf(stderr, "hakmem merge: %s is the output database and "
+                    "also an input (%s); merge other databases into it\n",
+                    argv[1], argv[i]);
+            return 2;
+        }
     char err[1024];
     hk_db *out = NULL;
-    if (hk_mkdirs_for(argv[1], err, sizeof err) == 0)
+    if (hk_mkdirs_for(argv[1], NULL, err, sizeof err) == 0)
         out = hk_db_open(argv[1], err, sizeof err);
     if (!out) {
         fprintf(stderr, "hakmem merge: %s\n", err);

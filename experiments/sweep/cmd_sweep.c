@@ -28,8 +28,10 @@ static const char usage[] =
     "its command and error output, and the others go on.\n"
     "\n"
     "  --db FILE          the database (default: the spec's \"db\")\n"
-    "  --jobs N           points run at once (default: the CPUs); timings\n"
-    "                     of the real backend are cleanest with 1\n"
+    "  --jobs N           points run at once (default: the CPUs for\n"
+    "                     simulations, 1 for the real backend, whose\n"
+    "                     timings would disturb each other; given, N for\n"
+    "                     both, with a warning when the spec has real points)\n"
     "  --shard I/N        only the points whose number modulo N is I, for\n"
     "                     one of N machines (merge with `hakmem merge`)\n"
     "  --trace-cache DIR  where generated traces are kept (default\n"
@@ -77,7 +79,7 @@ int hk_cmd_sweep(int argc, char **argv)
     const char *db = NULL, *cache = HK_TRACE_CACHE;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned jobs = cpus > 0 ? (unsigned)cpus : 1, shard = 0, shards = 1;
-    int opt;
+    int opt, jobs_given = 0;
     while ((opt = getopt_long(argc, argv, "d:j:s:t:h", opts, NULL)) != -1) {
         switch (opt) {
         case 'd': db = optarg; break;
@@ -88,6 +90,7 @@ int hk_cmd_sweep(int argc, char **argv)
                         "number from 1 to 4096\n", optarg);
                 return 2;
             }
+            jobs_given = 1;
             break;
         case 's':
             if (parse_shard(optarg, &shard, &shards) < 0) {
@@ -112,6 +115,12 @@ int hk_cmd_sweep(int argc, char **argv)
     if (status)
         return status;
     x.jobs = jobs;
+    x.real_jobs = jobs_given ? jobs : 1;
+    if (jobs_given && jobs > 1 && spec.backends[HK_BACKEND_REAL])
+        fprintf(stderr, "hakmem sweep: warning: --jobs %u runs %u real-backend "
+                "points at once, so their timings (wall_s, ops_per_s) run "
+                "concurrently and disturb each other; leave --jobs out for "
+                "one at a time\n", jobs, jobs);
     hk_column cols[HK_COLUMNS_MAX];
     size_t ncols = hk_spec_columns(&spec, cols);
     hk_plan plan;
@@ -126,6 +135,6 @@ int hk_cmd_sweep(int argc, char **argv)
     else if (failed > 0)
         fprintf(stderr, "hakmem sweep: %ld points failed; run the sweep "
                 "again to retry them\n", failed);
-    hk_exec_close(&x, &spec);
+    hk_exec_close(&x, &spec, failed != 0);
     return failed == 0 ? 0 : 1;
 }

@@ -429,6 +429,6 @@ int hk_cmd_validate(int argc, char **argv)
         status |= report(&x, &sim, &real, &o);
     hk_plan_free(&sim);
     hk_plan_free(&real);
-    hk_exec_close(&x, &spec);
+    hk_exec_close(&x, &spec, failed != 0);
     return status;
 }

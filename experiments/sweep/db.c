@@ -158,6 +158,11 @@ void hk_db_close(hk_db *db)
     free(db);
 }
 
+long hk_db_runs(hk_db *db)
+{
+    return (long)query_int(db, "SELECT count(*) FROM runs");
+}
+
 int hk_db_has(hk_db *db, const char *point_key, char *err, size_t errlen)
 {
     sqlite3_reset(db->has);
@@ -224,7 +229,7 @@ int hk_db_insert(hk_db *db, const hk_run_row *row, const cJSON *result,
             rc = fail(db, "inserting a run's rows", err, errlen);
         else if (frc != 0) {
             snprintf(err, errlen, "%s: a run's JSON has a setting that is "
-                     "not text, or a path too long", db->path);
+                     "neither text nor a whole number, or a path too long", db->path);
             rc = -1;
         }
     }

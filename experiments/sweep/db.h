@@ -16,6 +16,9 @@ typedef struct hk_db hk_db;
 hk_db *hk_db_open(const char *path, char *err, size_t errlen);
 void hk_db_close(hk_db *db);
 
+/* The number of runs stored; -1 on an error. */
+long hk_db_runs(hk_db *db);
+
 /* 1 if a run with this point key is stored, 0 if not, -1 with err. */
 int hk_db_has(hk_db *db, const char *point_key, char *err, size_t errlen);
 

@@ -19,7 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/params.h"
 #include "experiments/common/jobs.h"
 #include "experiments/common/layout.h"
 #include "experiments/common/mkdirs.h"
@@ -46,6 +45,7 @@ typedef struct batch {
     const hk_exec *x;
     pending *v;
     size_t n;
+    size_t base;    /* the first of v that the running jobs number 0 */
     hk_progress progress;
     long failed;
     int fatal;
@@ -92,25 +92,35 @@ int hk_exec_open(hk_exec *x, hk_spec *s, const char *label,
     if (gethostname(x->host, sizeof x->host) < 0)
         snprintf(x->host, sizeof x->host, "unknown");
     x->host[sizeof x->host - 1] = '\0';
-    int rc = hk_spec_prepare(s, x->hakmem, trace_cache, err, sizeof err);
+    int rc = hk_spec_prepare(s, x->hakmem, trace_cache, &x->made, err,
+                             sizeof err);
     if (rc < 0) {
         status = rc == -1 ? 2 : 1;
         goto fail;
     }
-    if (hk_mkdirs_for(db_path, err, sizeof err) < 0 ||
+    snprintf(x->db_path, sizeof x->db_path, "%s", db_path);
+    x->db_new = access(db_path, F_OK) < 0;
+    if (hk_mkdirs_for(db_path, &x->made, err, sizeof err) < 0 ||
         !(x->db = hk_db_open(db_path, err, sizeof err)))
         goto fail;
     return 0;
 fail:
     fprintf(stderr, "hakmem %s: %s\n", label, err);
-    hk_exec_close(x, s);
+    hk_exec_close(x, s, 1);
     return status;
 }
 
-void hk_exec_close(hk_exec *x, hk_spec *s)
+void hk_exec_close(hk_exec *x, hk_spec *s, int failed)
 {
+    int drop = failed && x->db_new && x->db && hk_db_runs(x->db) == 0;
     hk_db_close(x->db);
     x->db = NULL;
+    if (drop)
+        unlink(x->db_path);
+    if (failed)
+        hk_mkdirs_undo(&x->made);
+    else
+        hk_mkdirs_keep(&x->made);
     hk_spec_free(s);
 }
 
@@ -156,7 +166,8 @@ static int point_argv(const hk_exec *x, pending *q)
 
 static char *const *batch_argv(void *ctx, size_t i)
 {
-    return ((batch *)ctx)->v[i].argv;
+    batch *b = ctx;
+    return b->v[b->base + i].argv;
 }
 
 /* The last ERR_LINES lines of text, each indented. */
@@ -178,6 +189,7 @@ static void print_tail(const char *text)
     }
 }
 
+/* i: the index in b->v. */
 static void report_failure(batch *b, size_t i, const char *why,
                            const char *stderr_text)
 {
@@ -211,19 +223,6 @@ static const char *check_output(const hk_job_result *r, const cJSON *json,
     return NULL;
 }
 
-/* A peer's run prints hakmem's parameters among its settings, at their
- * defaults; they do not apply to it, so they are not its params. */
-static void drop_hakmem_params(cJSON *json)
-{
-    cJSON *settings = cJSON_GetObjectItemCaseSensitive(json, "settings");
-    for (cJSON *it = settings ? settings->child : NULL, *next; it;
-         it = next) {
-        next = it->next;
-        if (hk_param_find(it->string))
-            cJSON_Delete(cJSON_DetachItemViaPointer(settings, it));
-    }
-}
-
 /* A simulation with the spec's calibration records it among its params,
  * by checksum. */
 static void add_calibration(cJSON *json, const char *checksum)
@@ -233,9 +232,10 @@ static void add_calibration(cJSON *json, const char *checksum)
         cJSON_AddStringToObject(settings, "calibration", checksum);
 }
 
-static int point_done(void *ctx, size_t i, const hk_job_result *r)
+static int point_done(void *ctx, size_t job, const hk_job_result *r)
 {
     batch *b = ctx;
+    size_t i = b->base + job;
     const hk_point *p = b->v[i].p;
     const hk_spec *s = b->x->spec;
     const hk_spec_trace *t = &s->traces[p->trace];
@@ -260,8 +260,6 @@ static int point_done(void *ctx, size_t i, const hk_job_result *r)
         .baseline = p->baseline, .version = b->x->version,
         .host = b->x->host, .started_at = started,
     };
-    if (peer_of(p->column))
-        drop_hakmem_params(json);
     if (p->column->backend == HK_BACKEND_SIM && s->calibration)
         add_calibration(json, s->calibration_checksum);
     int rc = hk_db_insert(b->x->db, &row, json, b->err, b->errlen);
@@ -319,6 +317,38 @@ static int select_points(batch *b, const hk_plan *plan, unsigned shard,
     return 0;
 }
 
+/* Simulations first, then real runs, each in the order selected: the
+ * number of simulations. */
+static size_t sims_first(batch *b)
+{
+    pending *sorted = malloc((b->n ? b->n : 1) * sizeof *sorted);
+    size_t k = 0, sims = 0;
+    if (!sorted)
+        return 0; /* unsorted: all run at the real backend's pace */
+    for (int real = 0; real < 2; real++)
+        for (size_t i = 0; i < b->n; i++)
+            if ((b->v[i].p->column->backend == HK_BACKEND_REAL) == real)
+                sorted[k++] = b->v[i];
+    for (size_t i = 0; i < b->n; i++)
+        sims += b->v[i].p->column->backend == HK_BACKEND_SIM;
+    memcpy(b->v, sorted, b->n * sizeof *sorted);
+    free(sorted);
+    return sims;
+}
+
+/* Run b->v[from, to) with `jobs` at once; 0 or -1. */
+static int run_range(batch *b, size_t from, size_t to, unsigned jobs,
+                     char *err, size_t errlen)
+{
+    b->base = from;
+    if (from == to)
+        return 0;
+    return hk_jobs_run(to - from, jobs, batch_argv, point_done, b, err,
+                       errlen) < 0 || b->fatal
+               ? -1
+               : 0;
+}
+
 long hk_execute(const hk_exec *x, const hk_plan *plan, unsigned shard,
                 unsigned shards, char *err, size_t errlen)
 {
@@ -332,10 +362,11 @@ long hk_execute(const hk_exec *x, const hk_plan *plan, unsigned shard,
         fprintf(stderr, "%s: %zu points stored already, %zu to run\n",
                 x->label, stored, b.n);
     if (rc == 0 && b.n) {
+        size_t sims = sims_first(&b);
         hk_progress_start(&b.progress, x->label, b.n);
-        if (hk_jobs_run(b.n, x->jobs, batch_argv, point_done, &b, err,
-                        errlen) < 0 ||
-            b.fatal)
+        if (run_range(&b, 0, sims, x->jobs, err, errlen) < 0 ||
+            run_range(&b, sims, b.n, x->real_jobs ? x->real_jobs : 1, err,
+                      errlen) < 0)
             rc = -1;
         hk_progress_end(&b.progress);
     }

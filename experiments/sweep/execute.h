@@ -19,10 +19,15 @@ typedef struct hk_exec {
     const char *label;       /* the command, for messages */
     const hk_spec *spec;
     hk_db *db;
-    unsigned jobs;           /* points run at once */
+    unsigned jobs;           /* simulations run at once */
+    unsigned real_jobs;      /* real-backend points run at once: timings
+                                are only clean one at a time */
     char hakmem[PATH_MAX];   /* the hakmem program next to this one */
     char version[128];       /* `git describe --always --dirty` at build */
     char host[256];
+    char db_path[PATH_MAX];
+    int db_new;              /* the database did not exist before */
+    hk_made_dirs made;       /* directories made for traces and the db */
 } hk_exec;
 
 /* Where generated traces are kept unless a command is told otherwise. */
@@ -39,12 +44,18 @@ typedef struct hk_exec {
 int hk_exec_open(hk_exec *x, hk_spec *s, const char *label,
                  const char *spec_path, int need_baseline,
                  const char *db_path, const char *trace_cache);
-void hk_exec_close(hk_exec *x, hk_spec *s);
+
+/* Close the database and free the spec.  After a failure a database
+ * this command created and stored nothing in is removed, and so are the
+ * directories it made that are empty: a failed command leaves nothing
+ * behind but what it stored. */
+void hk_exec_close(hk_exec *x, hk_spec *s, int failed);
 
 /*
  * Run the points of plan that are not dups, whose number among those is
- * `shard` modulo `shards`, and that the database lacks.  Progress and
- * failures go to stderr.  The number of points that failed, or -1 with
+ * `shard` modulo `shards`, and that the database lacks: the simulations
+ * x->jobs at once, then the real-backend points x->real_jobs at once (1
+ * when 0).  Progress and failures go to stderr.  The number of points that failed, or -1 with
  * err when the database or the system failed (then it stops early).
  */
 long hk_execute(const hk_exec *x, const hk_plan *plan, unsigned shard,

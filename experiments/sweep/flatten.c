@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/json_file.h"
+
 #define PATH_MAX_LEN 512
 
 static int walk(const cJSON *node, char *path, size_t len,
@@ -35,6 +37,16 @@ static int walk(const cJSON *node, char *path, size_t len,
     return rc;
 }
 
+/* A setting as the params table stores it: its text as `--set` would
+ * take it (a string as it is, a whole number in decimal). */
+static int setting(const cJSON *s, const hk_flatten_sink *sink)
+{
+    char text[128];
+    if (hk_json_setting_text(s, text, sizeof text) < 0)
+        return -1;
+    return sink->param(sink->ctx, s->string, text);
+}
+
 int hk_flatten(const cJSON *run, const hk_flatten_sink *sink)
 {
     char path[PATH_MAX_LEN] = "";
@@ -47,9 +59,7 @@ int hk_flatten(const cJSON *run, const hk_flatten_sink *sink)
             continue;
         }
         for (const cJSON *s = it->child; rc == 0 && s; s = s->next)
-            rc = cJSON_IsString(s)
-                     ? sink->param(sink->ctx, s->string, s->valuestring)
-                     : -1;
+            rc = setting(s, sink);
     }
     return rc;
 }

@@ -115,14 +115,12 @@ typedef struct canon {
     int peer;
 } canon;
 
-static void hash_setting(void *ctx, const char *name, const char *value)
+static void hash_setting(void *ctx, const hk_setting_value *v)
 {
     canon *c = ctx;
-    if (c->peer && hk_param_find(name))
-        return;
-    c->h = hk_fnv128(c->h, name, strlen(name));
+    c->h = hk_fnv128(c->h, v->name, strlen(v->name));
     c->h = hk_fnv128(c->h, "=", 1);
-    c->h = hk_fnv128(c->h, value, strlen(value) + 1);
+    c->h = hk_fnv128(c->h, v->text, strlen(v->text) + 1);
 }
 
 /* *h = the hash of the canonical settings of c. */
@@ -135,7 +133,9 @@ static int hash_config(const hk_config *c, int peer, hk_u128 *h, char *err,
         if (hk_run_config_set_arg(&run, c->set[i], err, errlen) < 0)
             return -1;
     canon ctx = {hk_fnv128_init(), peer};
-    hk_run_config_visit(&run, hash_setting, &ctx);
+    hk_run_config_visit(&run, peer ? HK_SETTINGS_ALL & ~HK_SETTINGS_ALLOCATOR
+                                   : HK_SETTINGS_ALL,
+                        hash_setting, &ctx);
     *h = ctx.h;
     return 0;
 }

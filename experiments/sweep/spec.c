@@ -72,6 +72,24 @@ static char *xstrdup(parser *p, const char *key, const char *text)
     return copy;
 }
 
+/* A path the spec names: as it is when absolute, else relative to the
+ * directory the spec file is in (not the one the command runs in). */
+static char *spec_relative(parser *p, const char *key, const char *text)
+{
+    const char *slash = strrchr(p->s->path, '/');
+    if (text[0] == '/' || !slash)
+        return xstrdup(p, key, text);
+    size_t dir = (size_t)(slash - p->s->path) + 1;
+    char *path = malloc(dir + strlen(text) + 1);
+    if (!path) {
+        bad(p, key, "out of memory");
+        return NULL;
+    }
+    memcpy(path, p->s->path, dir);
+    strcpy(path + dir, text);
+    return path;
+}
+
 /* Every member of obj is one of `known`, and none appears twice. */
 static int check_keys(parser *p, const cJSON *obj, const char *path,
                       const char *const *known)
@@ -112,11 +130,11 @@ typedef struct find_ctx {
     size_t len;
 } find_ctx;
 
-static void find_setting(void *ctx, const char *name, const char *value)
+static void find_setting(void *ctx, const hk_setting_value *v)
 {
     find_ctx *f = ctx;
-    if (!strcmp(f->name, name))
-        snprintf(f->out, f->len, "%s", value);
+    if (!strcmp(f->name, v->name))
+        snprintf(f->out, f->len, "%s", v->text);
 }
 
 /* The canonical text of a setting (as the run's JSON will print it), or
@@ -134,7 +152,7 @@ static int canonical(parser *p, const char *key, const char *name,
     }
     find_ctx f = {name, out, len};
     out[0] = '\0';
-    hk_run_config_visit(&c, find_setting, &f);
+    hk_run_config_visit(&c, HK_SETTINGS_ALL, find_setting, &f);
     return 0;
 }
 
@@ -143,11 +161,10 @@ typedef struct name_probe {
     int known;
 } name_probe;
 
-static void probe_name(void *ctx, const char *name, const char *value)
+static void probe_name(void *ctx, const hk_setting_value *v)
 {
     name_probe *n = ctx;
-    (void)value;
-    n->known |= !strcmp(n->name, name);
+    n->known |= !strcmp(n->name, v->name);
 }
 
 /* A setting the run's JSON reports, so one that --set takes. */
@@ -156,11 +173,15 @@ static int check_name(parser *p, const char *key, const char *name)
     hk_run_config c;
     name_probe n = {name, 0};
     hk_run_config_default(&c);
-    hk_run_config_visit(&c, probe_name, &n);
-    if (!n.known)
-        return bad(p, key, "unknown setting '%s' (see `hakmem sim --help`)",
-                   name);
-    return 0;
+    hk_run_config_visit(&c, HK_SETTINGS_ALL, probe_name, &n);
+    if (n.known)
+        return 0;
+    const char *near = hk_run_config_suggest(name);
+    if (near)
+        return bad(p, key, "unknown setting '%s' (did you mean %s?)", name,
+                   near);
+    return bad(p, key, "unknown setting '%s' (`hakmem settings` lists "
+               "them)", name);
 }
 
 static int add_setting(parser *p, hk_settings *set, const char *key,
@@ -367,7 +388,7 @@ static int parse_trace(parser *p, const cJSON *obj, int index)
         key_of(key, "%s.file", path);
         if (!cJSON_IsString(file) || !file->valuestring[0])
             return bad(p, key, "expected the path of a trace file");
-        t->file = xstrdup(p, key, file->valuestring);
+        t->file = spec_relative(p, key, file->valuestring);
         return t->file ? 0 : -1;
     }
     key_of(key, "%s.gen", path);
@@ -537,13 +558,14 @@ static int parse_root(parser *p, const cJSON *root)
         if (!cJSON_IsString(v) || !v->valuestring[0])
             return bad(p, "calibration", "expected the path of a "
                        "calibration file (`hakmem calibrate -o FILE`)");
-        if (!(s->calibration = xstrdup(p, "calibration", v->valuestring)))
+        if (!(s->calibration = spec_relative(p, "calibration",
+                                             v->valuestring)))
             return -1;
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "db"))) {
         if (!cJSON_IsString(v) || !v->valuestring[0])
             return bad(p, "db", "expected the path of a database file");
-        if (!(s->db = xstrdup(p, "db", v->valuestring)))
+        if (!(s->db = spec_relative(p, "db", v->valuestring)))
             return -1;
     }
     return 0;

@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include "experiments/common/mkdirs.h"
+
 enum hk_backend { HK_BACKEND_SIM, HK_BACKEND_REAL, HK_BACKENDS };
 
 extern const char *const hk_backend_names[HK_BACKENDS];
@@ -36,7 +38,9 @@ typedef struct hk_grid_axis {
 
 typedef struct hk_spec_trace {
     char *name;
-    char *file;        /* NULL for a generated trace until it is cached */
+    char *file;        /* NULL for a generated trace until it is cached;
+                          a path the spec gives is made relative to the
+                          spec file's directory, like calibration and db */
     char **gen;        /* NULL, or the arguments of `hakmem trace gen` */
     size_t ngen;
     char checksum[17]; /* FNV-1a 64 of the file, hex; see hk_spec_prepare */
@@ -72,11 +76,11 @@ size_t hk_spec_grid_size(const hk_spec *s);
  * Make every trace a readable file with its checksum, and checksum the
  * calibration: a generated trace is written once into cache_dir by
  * `hakmem trace gen` (hakmem names the program), under a name made of its
- * arguments, and reused after.  0; -1 with err when the spec is at fault
- * (bad generator arguments, a missing file); -2 with err for other
- * failures.
+ * arguments, and reused after; directories made for it are recorded in
+ * made.  0; -1 with err when the spec is at fault (bad generator
+ * arguments, a missing file); -2 with err for other failures.
  */
 int hk_spec_prepare(hk_spec *s, const char *hakmem, const char *cache_dir,
-                    char *err, size_t errlen);
+                    hk_made_dirs *made, char *err, size_t errlen);
 
 #endif

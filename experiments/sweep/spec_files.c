@@ -113,7 +113,7 @@ static int checksum(const char *path, char out[17])
 }
 
 int hk_spec_prepare(hk_spec *s, const char *hakmem, const char *cache_dir,
-                    char *err, size_t errlen)
+                    hk_made_dirs *made, char *err, size_t errlen)
 {
     for (size_t i = 0; i < s->ntraces; i++) {
         hk_spec_trace *t = &s->traces[i];
@@ -123,7 +123,7 @@ int hk_spec_prepare(hk_spec *s, const char *hakmem, const char *cache_dir,
                 return -2;
             }
             if (access(t->file, R_OK) < 0) {
-                if (hk_mkdirs(cache_dir, err, errlen) < 0)
+                if (hk_mkdirs(cache_dir, made, err, errlen) < 0)
                     return -2;
                 int rc = generate(s, i, hakmem, t->file, err, errlen);
                 if (rc < 0)

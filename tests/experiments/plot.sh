@@ -5,7 +5,11 @@
 # Checks the points plotted (--print): medians of repetitions, numeric x
 # in numeric order, series, filters, gains over the baseline and absolute
 # times; every kind as PNG (signature, IHDR of the requested size) and SVG
-# (well-formed, an <svg> root, the title and the legend's labels); and
+# (well-formed, an <svg> root, the title and the legend's labels); what
+# the SVG says: axis labels for people with units (wall time in ms, not
+# wall_s), whole-numbered ticks on a count axis, whiskers on bars, the
+# baseline marked, a note where the y axis leaves out 0; refusals of
+# plots that would mix configurations or traces behind a point; and
 # errors: the exit status, a message, and no output file.
 #
 # The binary is ${HAKMEM:-build/hakmem}.  Prints FAIL lines for what went
@@ -69,6 +73,7 @@ EOF
                 param lru_cap $lru && param ptr_check $check
                 metric predicted.ns $p
                 metric syscalls.mmap.calls $((100 / (lru + 1)))
+                metric syscalls.munmap.calls $((lru == 0 ? 2 : lru == 4))
                 for rep in 0 1 2; do
                     run $trace real hakmem $rep $base
                     param lru_cap $lru && param ptr_check $check
@@ -205,24 +210,73 @@ points "runs	100	8000000
 runs	100	16000000" --kind scatter --x syscalls.mmap.calls \
     --y predicted.ns --trace alpha --where lru_cap=0
 
-# Every kind, PNG and SVG.
-kind line "wall_s vs lru_cap by ptr_check (trace=alpha)" never always \
-    lru_cap -- --kind line --x lru_cap --y wall_s --series ptr_check \
-    --trace alpha
-kind logy "wall_s vs lru_cap" wall_s -- --kind line --x lru_cap --y wall_s \
-    --logy
-kind scatter Syscalls runs -- --kind scatter --x syscalls.mmap.calls \
-    --y predicted.ns --title Syscalls
+# Every kind, PNG and SVG: titles and labels for people, with units.
+kind line "wall time by lru_cap and ptr_check (trace=alpha)" never always \
+    lru_cap "wall time (ms)" baseline -- --kind line --x lru_cap --y wall_s \
+    --series ptr_check --trace alpha
+kind logy "wall time by lru_cap (trace=alpha, ptr_check=never)" \
+    "wall time (ms)" -- --kind line --x lru_cap --y wall_s --logy \
+    --trace alpha --where ptr_check=never
+kind scatter Syscalls runs "mmap calls" "predicted time (ms)" -- \
+    --kind scatter --x syscalls.mmap.calls --y predicted.ns --title Syscalls
 kind predicted "Predicted vs measured gain over the baseline" alpha beta \
-    "y = x" -- --kind predicted
-kind absolute "Predicted vs measured time" alpha beta "y = x" -- \
+    "y = x" baseline "measured gain (wall time)" \
+    "predicted gain (predicted time)" -- --kind predicted
+kind absolute "Predicted vs measured time" alpha beta "y = x" \
+    "measured wall time (ms)" "predicted time (ms)" -- \
     --kind predicted --absolute --logx --logy
-kind bars "wall_s by allocator and trace (lru_cap=4, backend=real)" hakmem \
-    glibc mimalloc alpha beta -- --kind bars --metric wall_s \
-    --where lru_cap=4
+kind bars "wall time by allocator and trace (lru_cap=4, ptr_check=never, backend=real)" \
+    hakmem glibc mimalloc alpha beta "wall time (ms)" -- --kind bars \
+    --metric wall_s --where lru_cap=4 --where ptr_check=never
 "$hakmem" plot --db "$db" -o "$tmp/small.png" --size 640x480 --kind bars \
-    --metric wall_s || fail "plot --size 640x480"
+    --metric wall_s --where lru_cap=0 --where ptr_check=always ||
+    fail "plot --size 640x480"
 png "$tmp/small.png" 640 480
+
+# texts FILE: the text elements of an SVG, one a line.
+texts() {
+    grep -o '<text[^>]*>[^<]*</text>' "$1" | sed 's/<[^>]*>//g'
+}
+
+# A count axis (munmap calls 0, 1, 2) has whole-numbered ticks only; the
+# same range of a time would be cut in fifths.
+"$hakmem" plot --db "$db" -o "$tmp/count.svg" --kind line --x lru_cap \
+    --y syscalls.munmap.calls --trace alpha --series ptr_check ||
+    fail "plot of a count"
+svg "$tmp/count.svg" "munmap calls" 0 1 2
+fractions=$(texts "$tmp/count.svg" | grep -xE -- '-?[0-9]*\.[0-9]+' || true)
+[[ -z $fractions ]] || fail "count.svg: fractional ticks:"$'\n'"$fractions"
+
+# Bars: one whisker (a line and two caps, #303030) per bar whose runs
+# spread: every bar of the six; the baseline's bar is marked, and the
+# caption says what bars and whiskers are.
+whiskers=$(grep -c 'stroke="#303030"' "$tmp/bars.svg")
+((whiskers == 18)) || fail "bars.svg: $whiskers whisker lines, not 18"
+"$hakmem" plot --db "$db" -o "$tmp/base.svg" --kind bars --metric wall_s \
+    --where lru_cap=0 --where ptr_check=always || fail "plot of the baseline"
+svg "$tmp/base.svg" baseline \
+    "bars: the median of the runs; whiskers: the least to the most"
+# A log axis for bars says the bars do not start at 0; a line chart that
+# leaves 0 out says so.
+"$hakmem" plot --db "$db" -o "$tmp/logbars.svg" --kind bars --metric wall_s \
+    --where lru_cap=0 --where ptr_check=always --logy ||
+    fail "plot of bars on a log axis"
+texts "$tmp/logbars.svg" | grep -q "logarithmic y axis: the bars start at" ||
+    fail "logbars.svg: no note that the bars do not start at 0"
+! texts "$tmp/logy.svg" | grep -q "not at 0" ||
+    fail "logy.svg: a log axis noted as leaving out 0"
+"$hakmem" plot --db "$db" -o "$tmp/high.svg" --kind line --x ptr_check \
+    --y predicted.ns --where trace=beta --where lru_cap=0 ||
+    fail "plot of a line far from 0"
+texts "$tmp/high.svg" | grep -q "the y axis starts at .*, not at 0" ||
+    fail "high.svg: no note that the y axis leaves out 0"
+
+# Points that would mix configurations or traces are refused, naming
+# what differs and how to pick.
+no_output 1 "mix lru_cap (16,0,4), ptr_check (never,always).*--where" \
+    --db "$db" --kind bars --metric wall_s
+no_output 1 "mix trace (alpha,beta).*--series" --db "$db" --kind line \
+    --x lru_cap --y wall_s --where ptr_check=never
 
 # Errors: a message, the exit status, no file.
 no_output 1 "cannot open" --db "$tmp/missing.db" --kind line --x lru_cap \
@@ -235,7 +289,8 @@ no_output 1 "metrics include.*wall_s" --db "$db" --kind line --x lru_cap \
     --y wall_ms
 no_output 1 "parameters include.*lru_cap" --db "$db" --kind line --x lru \
     --y wall_s
-no_output 1 "logx" --db "$db" --kind line --x lru_cap --y wall_s --logx
+no_output 1 "logx" --db "$db" --kind line --x ptr_check --y wall_s --logx \
+    --trace alpha --series lru_cap
 no_output 1 "no configuration" --db "$db" --kind predicted --where lru_cap=3
 no_output 2 "unknown kind" --db "$db" --kind pie --x lru_cap --y wall_s
 no_output 2 "needs --metric" --db "$db" --kind bars
@@ -246,7 +301,8 @@ expect 2 "png or .svg" "$hakmem" plot --db "$db" --kind bars --metric wall_s \
     -o "$tmp/out/chart.pdf"
 [[ ! -e $tmp/out/chart.pdf ]] || fail "plot -o chart.pdf made a file"
 expect 1 "cannot create" "$hakmem" plot --db "$db" --kind bars \
-    --metric wall_s -o "$tmp/no/such/dir.png"
+    --metric wall_s --where lru_cap=0 --where ptr_check=never \
+    -o "$tmp/no/such/dir.png"
 # A failed plot leaves an older file as it was.
 echo old >"$tmp/out/kept.png"
 expect 1 "" "$hakmem" plot --db "$db" --kind line --x lru_cap --y nothing \

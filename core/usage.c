@@ -1,0 +1,58 @@
+/*
+ * usage.c - walking the pool and the large cache for hk_alloc_usage
+ * (usage.h).  Slow by design (every SuperSlab and live large block is
+ * visited); it runs when a program asks, never on an allocation path.
+ * Front caches of other live threads are read without their owners'
+ * cooperation, so a figure taken while they allocate is approximate.
+ */
+#include "usage.h"
+
+#include <string.h>
+
+#include "alloc.h"
+
+static void small_usage(hk_allocator *a, hk_usage *u)
+{
+    hk_pool *pool = &a->pool;
+    u->lru_superslabs = pool->lru_count;
+    hk_list_foreach(n, &pool->all) {
+        const hk_ss *ss = hk_list_entry(n, hk_ss, all_link);
+        u->superslabs++;
+        for (unsigned i = 0; i < a->units; i++) {
+            const hk_slab *s = &ss->slabs[i];
+            if (ss->unit_cls[i] != HK_CLASS_NONE && ss->unit_head[i] == i)
+                u->small_in_use += (uint64_t)s->used * s->size;
+        }
+    }
+    for (const hk_heap *h = pool->heaps; h; h = h->next)
+        for (unsigned c = 0; h->live && c < HK_CLASSES; c++)
+            u->front_cached += (uint64_t)h->front[c].count * a->cls[c].size;
+    u->ss_bytes = u->superslabs * a->params.ss_size;
+    u->small_in_use -= u->front_cached;
+    u->small_free = u->ss_bytes - u->small_in_use - u->front_cached;
+}
+
+static void large_usage(hk_large *l, hk_usage *u)
+{
+    hk_list_foreach(n, &l->live) {
+        const hk_large_hdr *h = hk_list_entry(n, hk_large_hdr, link);
+        u->large_blocks++;
+        u->large_bytes += h->bytes;
+        u->large_in_use += hk_large_usable(h);
+    }
+    u->large_cached = l->spans.count;
+    for (unsigned i = 0; i < l->spans.count; i++)
+        u->large_bytes += l->spans.slot[i].bytes;
+    u->large_free = u->large_bytes - u->large_in_use;
+}
+
+void hk_alloc_usage(hk_allocator *a, hk_usage *out)
+{
+    memset(out, 0, sizeof *out);
+    hk_lock_acquire(&a->pool.lock);
+    small_usage(a, out);
+    hk_lock_release(&a->pool.lock);
+    hk_lock_acquire(&a->large.lock);
+    large_usage(&a->large, out);
+    hk_lock_release(&a->large.lock);
+}

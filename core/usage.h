@@ -1,0 +1,34 @@
+/*
+ * usage.h - how much memory an allocator holds and how much of it the
+ * program is using, counted by walking its structures under their locks:
+ * the figures behind mallinfo2(), malloc_stats() and malloc_info().
+ *
+ * Invariant: small_in_use + front_cached + small_free = ss_bytes, and
+ * large_in_use + large_free = large_bytes.  A block freed by another
+ * thread and not yet taken back by its owner counts as in use.
+ */
+#ifndef HK_USAGE_H
+#define HK_USAGE_H
+
+#include <stdint.h>
+
+struct hk_allocator;
+
+typedef struct hk_usage {
+    uint64_t superslabs;   /* SuperSlabs mapped (in use, free or cached) */
+    uint64_t ss_bytes;     /* their bytes */
+    uint64_t small_in_use; /* bytes of small blocks the program holds */
+    uint64_t front_cached; /* bytes of blocks in the threads' front caches */
+    uint64_t small_free;   /* the rest of ss_bytes: free blocks, uncarved
+                              and unused units, headers, cached SuperSlabs */
+    uint64_t lru_superslabs; /* empty SuperSlabs kept for reuse */
+    uint64_t large_blocks; /* live large blocks */
+    uint64_t large_cached; /* freed large mappings kept for reuse */
+    uint64_t large_bytes;  /* bytes mapped for both */
+    uint64_t large_in_use; /* usable bytes of the live ones */
+    uint64_t large_free;   /* the rest of large_bytes */
+} hk_usage;
+
+void hk_alloc_usage(struct hk_allocator *a, hk_usage *out);
+
+#endif
