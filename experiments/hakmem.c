@@ -29,12 +29,13 @@ static const char usage[] =
     "  merge OUT.db IN.db...      merge the databases of sweep shards\n"
     "  validate SPEC.json         predicted against measured gains\n"
     "  plot --db FILE ...         plot results (PNG, SVG)\n"
+    "  tune TRACE...              the best settings for a program's traces\n"
     "\n"
     "`hakmem COMMAND --help` describes each command.\n";
 
 static const char *const libexec_commands[] = {
     "sim", "replay", "compare", "calibrate", "sweep", "merge", "validate",
-    "plot", NULL};
+    "plot", "tune", NULL};
 
 /* Run libexec/hakmem-CMD from the directory this program lives in. */
 static int run_libexec(const char *cmd, char **argv)
