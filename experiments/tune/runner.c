@@ -9,10 +9,12 @@
  */
 #include "experiments/tune/runner.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "experiments/common/stats.h"
 
@@ -88,6 +90,17 @@ int hk_tune_open(hk_tune_runner *r, char *const *files, size_t nfiles,
     if (nfiles > HK_TUNE_MAX_TRACES) {
         fprintf(stderr, "hakmem tune: %zu traces; at most %d\n", nfiles,
                 HK_TUNE_MAX_TRACES);
+        return 2;
+    }
+    for (size_t i = 0; i < nfiles; i++)
+        if (access(files[i], R_OK) < 0) {
+            fprintf(stderr, "hakmem tune: %s: %s\n", files[i],
+                    strerror(errno));
+            return 2;
+        }
+    if (calibration && access(calibration, R_OK) < 0) {
+        fprintf(stderr, "hakmem tune: --calibration %s: %s\n", calibration,
+                strerror(errno));
         return 2;
     }
     if (build_spec(&r->spec, files, nfiles, calibration) < 0) {
