@@ -341,6 +341,11 @@ static void find_lib(const hk_tune_runner *r, char out[PATH_MAX])
         memcpy(out, path, sizeof path);
 }
 
+/* The objective the settings recommended may give up (a fraction of the
+ * best one's) to leave a knob at its default: a knob that buys less is
+ * not worth setting, and no measurement could confirm it. */
+#define SIMPLER 0.001
+
 /* Configurations whose objectives are closer than this (a fraction of
  * the defaults') could not be told apart on hardware, where runs spread
  * by a percent or more: the runners-up reported are at least this far
@@ -422,14 +427,15 @@ int hk_cmd_tune(int argc, char **argv)
     hk_search s = {0};
     hk_tune_result t = {.r = &r, .s = &s, .o = &o.objective,
                         .ntraces = ntraces, .train = u.train,
-                        .confirm = o.confirm, .jobs = o.jobs};
+                        .confirm = o.confirm, .jobs = o.jobs,
+                        .tolerance = SIMPLER};
     char err[1024];
     double t0 = now_s();
     hk_search_point def = {{0}};
     for (size_t d = 0; d < nladders; d++)
         def.at[d] = (uint8_t)ladders[d].def;
     const hk_tune_metrics *dm;
-    hk_search_opts so = {o.budget, o.starts};
+    hk_search_opts so = {o.budget, o.starts, SIMPLER};
     int rc = hk_tune_simulate(&r, "defaults", &def, 1, 0, ntraces, &dm, err,
                               sizeof err);
     if (rc == 0) {

@@ -81,6 +81,12 @@ static void print_header(const hk_tune_result *t)
     printf("  descent from %zu point%s (%s); passes along every ladder "
            "through the best\n", s->starts, s->starts == 1 ? "" : "s",
            s->converged ? "converged" : "stopped by the budget");
+    if (s->simplified)
+        printf("  %zu knob%s put back to the default%s, buying less than "
+               "%.1f%% (the best found: objective %.4f)\n", s->simplified,
+               s->simplified == 1 ? "" : "s",
+               s->simplified == 1 ? "" : "s", 100 * t->tolerance,
+               s->values[s->optimum].score);
     double space = hk_search_space(s->dims, s->ndims);
     printf("  covered %zu of the %.0f configurations of the ladders "
            "(%.2g%%; `hakmem tune --ladders`)\n", s->n, space,

@@ -50,6 +50,9 @@ static cJSON *search(const hk_tune_result *t)
     put(obj, "starts", (double)s->starts);
     cJSON_AddBoolToObject(obj, "converged", s->converged);
     put(obj, "over_budget", (double)s->over_budget);
+    put(obj, "simplified", (double)s->simplified);
+    put(obj, "tolerance", t->tolerance);
+    put(obj, "best_found_objective", s->values[s->optimum].score);
     return obj;
 }
 

@@ -57,6 +57,7 @@ typedef struct hk_tune_result {
     size_t chosen;          /* the row to use: 0 when the defaults are best */
     hk_tune_sens sens[HK_SEARCH_DIMS];
     unsigned confirm;       /* real runs per configuration; 0 for none */
+    double tolerance;       /* the search's (hk_search_opts) */
     double search_s, confirm_s;
     unsigned jobs;
     char lib[PATH_MAX];     /* libhakmem.so, absolute */

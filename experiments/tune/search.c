@@ -268,11 +268,63 @@ static int descend(run *r, size_t start)
     }
 }
 
-/* Passes of lines through the best point until none improves on it. */
-static int lines(run *r)
+/* Point a is better than b by more than the tolerance: it keeps more of
+ * the limits, or its score is lower by more than tolerance * |b's|. */
+static int improves(const hk_search *s, size_t a, size_t b, double tol)
+{
+    const hk_search_value *x = &s->values[a], *y = &s->values[b];
+    if (hk_search_cmp(s, a, b) >= 0)
+        return 0;
+    return tol == 0 || !same(x->violation, y->violation) ||
+           x->score < y->score - tol * fabs(y->score);
+}
+
+/*
+ * Knobs of the best point back to their defaults while the score stays
+ * within the tolerance of where it started: the revert that costs least
+ * first, one at a time.  A knob that buys less than that is left at its
+ * default, so the settings recommended are the ones that matter.
+ */
+static int simplify(run *r, double tol)
+{
+    hk_search *s = r->s;
+    const hk_search_value start = s->values[s->best];
+    for (;;) {
+        hk_search_point cand[HK_SEARCH_DIMS], b = s->points[s->best];
+        size_t n = 0;
+        for (size_t d = 0; d < s->ndims; d++)
+            if (b.at[d] != s->dims[d].def) {
+                cand[n] = b;
+                cand[n++].at[d] = (uint8_t)s->dims[d].def;
+            }
+        if (evaluate(r, HK_STAGE_LINES, cand, n, SIZE_MAX) < 0)
+            return -1;
+        size_t best = SIZE_MAX;
+        for (size_t i = 0; i < n; i++) {
+            size_t j = hk_search_find(s, &cand[i]);
+            if (best == SIZE_MAX || hk_search_cmp(s, j, best) < 0)
+                best = j;
+        }
+        if (best == SIZE_MAX)
+            return 0;
+        const hk_search_value *v = &s->values[best];
+        if (v->violation > start.violation ||
+            v->score > start.score + tol * fabs(start.score))
+            return 0;
+        s->best = best;
+        s->simplified++;
+    }
+}
+
+/* Simplify the best point, then pass along every line through it; move
+ * to a line point that improves on it by more than the tolerance and
+ * start again, until none does. */
+static int lines(run *r, double tol)
 {
     hk_search *s = r->s;
     for (;;) {
+        if (simplify(r, tol) < 0)
+            return -1;
         hk_search_point centre = s->points[s->best];
         hk_search_point cand[HK_SEARCH_DIMS * HK_SEARCH_RUNGS];
         size_t n = 0;
@@ -284,7 +336,7 @@ static int lines(run *r)
         if (evaluate(r, HK_STAGE_LINES, cand, n, SIZE_MAX) < 0)
             return -1;
         size_t best = best_of(s, s->best, cand, n);
-        if (best == s->best) {
+        if (!improves(s, best, s->best, tol)) {
             for (size_t i = 0, d = 0; d < s->ndims; d++)
                 for (size_t v = 0; v < s->dims[d].n; v++)
                     s->line[d][v] = hk_search_find(s, &cand[i++]);
@@ -370,8 +422,12 @@ int hk_search_run(hk_search *s, const hk_search_dim *dims, size_t ndims,
     for (size_t i = 1; i < s->n; i++)
         if (hk_search_cmp(s, i, s->best) < 0)
             s->best = i;
-    if (lines(&r) < 0)
+    if (lines(&r, o->tolerance) < 0)
         return -1;
+    s->optimum = s->best;
+    for (size_t i = 0; i < s->n; i++)
+        if (hk_search_cmp(s, i, s->optimum) < 0)
+            s->optimum = i;
     s->over_budget = s->n > o->budget ? s->n - o->budget : 0;
     return 0;
 }
@@ -391,15 +447,17 @@ size_t hk_search_top(const hk_search *s, double margin, size_t *out,
         return 0;
     hk_search_point def = hk_search_defaults(s);
     size_t defaults = hk_search_find(s, &def);
+    /* The best point is listed first, however close it is to the
+     * defaults. */
+    if (k && s->best != defaults && s->values[s->best].violation == 0)
+        out[n++] = s->best;
     for (size_t i = 0; i < s->n && n < k; i++) {
         size_t c = order[i];
         const hk_search_value *v = &s->values[c];
-        int unlike = c != defaults && v->violation == 0;
+        int unlike = c != defaults && v->violation == 0 &&
+                     apart(v, &s->values[defaults], margin);
         for (size_t j = 0; unlike && j < n; j++)
             unlike = apart(v, &s->values[out[j]], margin);
-        /* The best point is listed however close it is to the defaults. */
-        if (unlike && i > 0)
-            unlike = apart(v, &s->values[defaults], margin);
         if (unlike)
             out[n++] = c;
     }

@@ -13,10 +13,13 @@
  *      search: try one step up and one step down in every dimension at
  *      once, move to the best (and try all the improving moves together),
  *      halve the step when nothing improves, stop at step 1;
- *   3. lines: every value of every dimension through the best point
- *      (coordinate descent with whole ladders), again from a better
- *      point if one turns up, until no line improves.  The last pass is
- *      the sensitivity of the objective to each dimension.
+ *   3. lines: the best point simplified (dimensions put back to their
+ *      defaults, cheapest first, while the score stays within the
+ *      tolerance of the best), then every value of every dimension
+ *      through it (coordinate descent with whole ladders); from a line
+ *      point better by more than the tolerance, again, until none is.
+ *      The last pass is the sensitivity of the objective to each
+ *      dimension at the point chosen.
  *
  * The budget bounds the points evaluated: the descent stops where the
  * lines would no longer fit; the lines always finish, so a pass that
@@ -71,13 +74,17 @@ typedef struct hk_search {
     size_t starts;              /* descents run */
     int converged;              /* every descent ended at step 1 */
     size_t over_budget;         /* points evaluated beyond the budget */
-    size_t best;                /* the best point; the lines go through it */
+    size_t best;                /* the point chosen; the lines go through it */
+    size_t optimum;             /* the best point evaluated */
+    size_t simplified;          /* dimensions put back to their defaults */
     size_t line[HK_SEARCH_DIMS][HK_SEARCH_RUNGS]; /* its line points */
 } hk_search;
 
 typedef struct hk_search_opts {
     size_t budget;      /* points to evaluate, at least hk_search_min_budget */
     size_t starts;      /* descents, from the best points of the coarse grid */
+    double tolerance;   /* a score this much worse (relative) is as good,
+                           if simpler; 0 for the exact optimum */
 } hk_search_opts;
 
 /* The smallest budget that holds the defaults, the smallest coarse
@@ -102,10 +109,10 @@ size_t hk_search_find(const hk_search *s, const hk_search_point *p);
 /* The defaults: the point whose every dimension is at its default. */
 hk_search_point hk_search_defaults(const hk_search *s);
 
-/* Up to k feasible points other than the defaults, best first, each with
- * a score (and tiebreak) unlike the others' and the defaults', and at
- * least margin away from their scores (the best point excepted, against
- * the defaults): the configurations worth measuring.  Their number. */
+/* Up to k feasible points other than the defaults: the point chosen
+ * first, then the best of the others whose scores (and tiebreaks) are
+ * unlike the defaults' and those listed, and at least margin away from
+ * them: the configurations worth measuring.  Their number. */
 size_t hk_search_top(const hk_search *s, double margin, size_t *out,
                      size_t k);
 

@@ -23,6 +23,8 @@ typedef struct synth {
     double depth2;             /* its floor (the first one's is 0) */
     int flat;                  /* a dimension that does not matter, or -1 */
     int cap_dim, cap;          /* constraint: at[cap_dim] <= cap, or -1 */
+    double offset;             /* added to every score */
+    int weak;                  /* a dimension that matters little, or -1 */
     hk_search_point *seen;     /* every point evaluated */
     size_t nseen, calls;
 } synth;
@@ -34,7 +36,7 @@ static double bowl(const synth *y, const hk_search_point *p, const int *o)
         if ((int)d == y->flat)
             continue;
         double e = (double)p->at[d] - o[d];
-        f += (1 + (double)d / 4) * e * e;
+        f += ((int)d == y->weak ? 1e-4 : 1 + (double)d / 4) * e * e;
     }
     return f;
 }
@@ -61,7 +63,7 @@ static int synth_eval(void *ctx, const char *stage,
         double over = y->cap_dim >= 0 && pts[i].at[y->cap_dim] > y->cap
                           ? pts[i].at[y->cap_dim] - y->cap
                           : 0;
-        out[i] = (hk_search_value){over, f, 0};
+        out[i] = (hk_search_value){over, y->offset + f, 0};
     }
     return 0;
 }
@@ -78,11 +80,12 @@ static void make_dims(hk_search_dim *dims)
     }
 }
 
-static int run(synth *y, size_t budget, size_t starts, hk_search *s)
+static int run_tol(synth *y, size_t budget, size_t starts, double tol,
+                   hk_search *s)
 {
     hk_search_dim dims[NDIMS];
     make_dims(dims);
-    hk_search_opts o = {budget, starts};
+    hk_search_opts o = {budget, starts, tol};
     char err[256] = "";
     int rc = hk_search_run(s, dims, NDIMS, &o, synth_eval, y, err,
                            sizeof err);
@@ -97,6 +100,11 @@ static int run(synth *y, size_t budget, size_t starts, hk_search *s)
     return rc;
 }
 
+static int run(synth *y, size_t budget, size_t starts, hk_search *s)
+{
+    return run_tol(y, budget, starts, 0, s);
+}
+
 static void check_at(const hk_search *s, const int *want, const char *what)
 {
     const hk_search_point *b = &s->points[s->best];
@@ -109,7 +117,7 @@ static void check_at(const hk_search *s, const int *want, const char *what)
 static void finds_the_optimum(void)
 {
     static const int opt[NDIMS] = {7, 2, 1, 8, 3, 9, 6};
-    synth y = {NDIMS, opt, NULL, 0, -1, -1, 0, NULL, 0, 0};
+    synth y = {.ndims = NDIMS, .opt = opt, .flat = -1, .cap_dim = -1, .weak = -1};
     hk_search s;
     if (run(&y, 200, 2, &s) == 0) {
         check_at(&s, opt, "bowl");
@@ -141,7 +149,7 @@ static void finds_the_optimum(void)
 static void is_deterministic(void)
 {
     static const int opt[NDIMS] = {1, 6, 9, 0, 5, 2, 7};
-    synth a = {NDIMS, opt, NULL, 0, -1, -1, 0, NULL, 0, 0};
+    synth a = {.ndims = NDIMS, .opt = opt, .flat = -1, .cap_dim = -1, .weak = -1};
     synth b = a;
     hk_search s, t;
     if (run(&a, 150, 2, &s) == 0 && run(&b, 150, 2, &t) == 0) {
@@ -163,7 +171,8 @@ static void finds_the_deeper_basin(void)
 {
     static const int near_defaults[NDIMS] = {4, 3, 4, 4, 2, 4, 3};
     static const int deeper[NDIMS] = {7, 5, 7, 9, 4, 8, 5};
-    synth y = {NDIMS, near_defaults, deeper, -20, -1, -1, 0, NULL, 0, 0};
+    synth y = {.ndims = NDIMS, .opt = near_defaults, .opt2 = deeper,
+               .depth2 = -20, .flat = -1, .cap_dim = -1, .weak = -1};
     hk_search s;
     if (run(&y, 250, 2, &s) == 0) {
         for (size_t i = 0; i < s.n; i++)
@@ -181,7 +190,8 @@ static void finds_the_deeper_basin(void)
 static void ties_and_constraints(void)
 {
     static const int opt[NDIMS] = {7, 2, 1, 8, 3, 9, 6};
-    synth y = {NDIMS, opt, NULL, 0, 3, 5, 6, NULL, 0, 0};
+    synth y = {.ndims = NDIMS, .opt = opt, .flat = 3, .cap_dim = 5, .cap = 6,
+               .weak = -1};
     hk_search s;
     if (run(&y, 200, 2, &s) == 0) {
         const hk_search_point *b = &s.points[s.best];
@@ -208,6 +218,36 @@ static void ties_and_constraints(void)
     free(y.seen);
 }
 
+/* With a tolerance, a dimension that buys less than it stays at its
+ * default, and the point chosen is within the tolerance of the optimum,
+ * which is still found. */
+static void simplifies(void)
+{
+    static const int opt[NDIMS] = {7, 2, 1, 8, 3, 9, 6};
+    synth y = {.ndims = NDIMS, .opt = opt, .flat = -1, .cap_dim = -1,
+               .offset = 100, .weak = 5};
+    hk_search s;
+    if (run_tol(&y, 250, 2, 1e-3, &s) == 0) {
+        int want[NDIMS];
+        memcpy(want, opt, sizeof want);
+        want[5] = (int)s.dims[5].def;
+        check_at(&s, want, "simplified");
+        CHECK(s.simplified >= 1, "%zu dimensions put back", s.simplified);
+        double best = s.values[s.best].score, top = s.values[s.optimum].score;
+        CHECK(best <= top * (1 + 1e-3) && top < best, "chosen %g, optimum %g",
+              best, top);
+        const hk_search_point *o = &s.points[s.optimum];
+        for (size_t d = 0; d < NDIMS; d++)
+            CHECK(o->at[d] == opt[d], "optimum: dimension %zu at %d", d,
+                  o->at[d]);
+        size_t top1[1];
+        CHECK(hk_search_top(&s, 0.005, top1, 1) == 1 && top1[0] == s.best,
+              "the chosen point is not listed first");
+    }
+    hk_search_free(&s);
+    free(y.seen);
+}
+
 static void small_budgets(void)
 {
     static const int opt[NDIMS] = {7, 2, 1, 8, 3, 9, 6};
@@ -218,9 +258,9 @@ static void small_budgets(void)
     for (size_t d = 0; d < NDIMS; d++)
         lines += sizes[d] - 1;
     CHECK_EQ(need, 1 + 27 + lines);
-    synth y = {NDIMS, opt, NULL, 0, -1, -1, 0, NULL, 0, 0};
+    synth y = {.ndims = NDIMS, .opt = opt, .flat = -1, .cap_dim = -1, .weak = -1};
     hk_search s;
-    hk_search_opts o = {need - 1, 2};
+    hk_search_opts o = {need - 1, 2, 0};
     char err[256] = "";
     CHECK(hk_search_run(&s, dims, NDIMS, &o, synth_eval, &y, err,
                         sizeof err) < 0 && strstr(err, "too small"),
@@ -319,6 +359,7 @@ int main(void)
     is_deterministic();
     finds_the_deeper_basin();
     ties_and_constraints();
+    simplifies();
     small_budgets();
     designs_are_orthogonal();
     ladders_are_sound();
