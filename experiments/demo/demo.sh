@@ -47,8 +47,8 @@ step "tuning the python3 trace and a generated one, confirmed on hardware"
 # the second tune of each trace reuses every run the first stored and
 # writes the JSON and the SVG.
 "$hakmem" trace gen phases --peak 20000 --cycles 4 --seed 3 \
-    -o results/traces/tune_phases.hkt
-for trace in recorded tune_phases; do
+    -o results/traces/phases_large.hkt
+for trace in recorded phases_large; do
     tune=("$hakmem" tune "results/traces/$trace.hkt" --budget 100 --confirm 3
           --db results/tune.db --jobs "$(nproc)")
     "${tune[@]}" --plot "results/tune_${trace}_sensitivity.png"

@@ -444,7 +444,6 @@ int hk_cmd_tune(int argc, char **argv)
                            sizeof err);
     }
     t.search_s = now_s() - t0;
-    status = rc < 0;
     if (rc == 0 && s.values[s.best].violation > 0) {
         char label[512];
         hk_tune_row closest = {.p = s.points[s.best]};
@@ -487,5 +486,5 @@ int hk_cmd_tune(int argc, char **argv)
     hk_tune_result_free(&t);
     hk_search_free(&s);
     hk_tune_close(&r);
-    return rc < 0 ? 1 : status;
+    return rc < 0;
 }

@@ -102,7 +102,7 @@ static void print_configs(const hk_tune_result *t)
         const hk_tune_row *row = &t->rows[k];
         hk_tune_row_label(t, row, label, sizeof label);
         snprintf(name, sizeof name, k ? "#%zu" : "defaults", k);
-        printf("  %-8s %.4f  %s%s\n", name, row->objective,
+        printf("  %-8s %.4f%s%s%s\n", name, row->objective, k ? "  " : "",
                k ? label : "", k && k == t->chosen ? "  (chosen)" : "");
     }
 }
@@ -166,9 +166,7 @@ static void print_holdout(const hk_tune_result *t)
 
 static void print_sensitivity(const hk_tune_result *t)
 {
-    char value[32], best[32], worst[32], name[24];
-    snprintf(name, sizeof name, t->chosen ? "#%zu" : "defaults",
-             t->chosen);
+    char value[32], best[32], worst[32];
     printf("\nsensitivity: predicted time along each ladder, the other "
            "knobs at the best point,\nas %% over the best (geometric mean "
            "over the traces chosen on):\n");
@@ -198,8 +196,9 @@ void hk_tune_print(const hk_tune_result *t)
     for (size_t i = 0; i < t->ntraces; i++)
         print_trace(t, i);
     if (t->confirm)
-        printf("  (measured: median of %u real runs; sig: every run faster "
-               "(or slower) than every run of the defaults)\n", t->confirm);
+        printf("  (measured: median of %u real runs, wall time; sig: every "
+               "run faster (or slower)\n  than every run of the defaults; "
+               "stored as spec %s)\n", t->confirm, t->r->confirm_spec);
     if (t->train < t->ntraces)
         print_holdout(t);
     print_sensitivity(t);

@@ -168,6 +168,8 @@ int hk_tune_print_json(const hk_tune_result *t)
     cJSON_AddItemToObject(root, "search", search(t));
     put(root, "confirm_runs", t->confirm);
     put(root, "confirm_wall_s", t->confirm ? t->confirm_s : NAN);
+    if (t->confirm)
+        cJSON_AddStringToObject(root, "confirm_spec", t->r->confirm_spec);
     cJSON *configs = cJSON_CreateArray();
     for (size_t k = 0; k < t->nrows; k++)
         cJSON_AddItemToArray(configs, config(t, k));

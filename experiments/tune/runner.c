@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "experiments/common/fnv.h"
 #include "experiments/common/stats.h"
 
 struct hk_tune_entry {
@@ -241,16 +242,17 @@ static void settings_free(hk_config *c, size_t n)
 
 /*
  * Runs the points of a plan of these configurations over traces [first,
- * first + count) that the database lacks, `jobs` at a time, under
- * label; *plan holds the plan after (free it).  Counts what was stored
+ * first + count) that the database lacks, `jobs` at a time, as points of
+ * the spec named spec_name; *plan holds the plan after (free it).  Counts what was stored
  * before into *stored when not NULL.  0, or -1 with err.
  */
-static int run_plan(hk_tune_runner *r, const hk_search_point *points,
-                    size_t n, size_t first, size_t count,
-                    const hk_column *col, unsigned jobs, hk_plan *plan,
-                    size_t *stored, char *err, size_t errlen)
+static int run_plan(hk_tune_runner *r, const char *spec_name,
+                    const hk_search_point *points, size_t n, size_t first,
+                    size_t count, const hk_column *col, unsigned jobs,
+                    hk_plan *plan, size_t *stored, char *err, size_t errlen)
 {
     hk_spec view = r->spec;
+    view.name = (char *)spec_name;
     view.traces += first;
     view.ntraces = count;
     hk_config *configs = settings_of(r, points, n);
@@ -311,8 +313,8 @@ int hk_tune_simulate(hk_tune_runner *r, const char *stage,
     const hk_column col = {HK_BACKEND_SIM, "hakmem", 1};
     snprintf(r->label, sizeof r->label, "tune (%s)", stage);
     if (rc == 0 && ntodo)
-        rc = run_plan(r, todo, ntodo, first, count, &col, r->jobs, &plan,
-                      &r->stored_before, err, errlen);
+        rc = run_plan(r, r->spec.name, todo, ntodo, first, count, &col,
+                      r->jobs, &plan, &r->stored_before, err, errlen);
     for (size_t i = 0; rc == 0 && i < plan.n; i++) {
         const hk_point *p = &plan.v[i];
         hk_tune_metrics *m = &entry_of(r, &todo[p->config])->m[p->trace];
@@ -337,16 +339,37 @@ int hk_tune_simulate(hk_tune_runner *r, const char *stage,
     return rc;
 }
 
+/* The spec of a confirmation: named after the configurations confirmed
+ * together, so that their runs alternate with each other's and no run of
+ * another confirmation is taken for theirs. */
+static void confirm_name(hk_tune_runner *r, const hk_search_point *points,
+                         size_t n)
+{
+    uint64_t h = HK_FNV64_OFFSET;
+    for (size_t k = 0; k < n; k++)
+        for (size_t d = 0; d < r->nladders; d++)
+            h = hk_fnv64(h, &points[k].at[d], 1);
+    snprintf(r->confirm_spec, sizeof r->confirm_spec, "%s-confirm-%08llx",
+             HK_TUNE_SPEC, (unsigned long long)(h >> 32));
+}
+
 int hk_tune_measure(hk_tune_runner *r, const hk_search_point *points,
                     size_t n, unsigned reps, hk_tune_measured *out,
                     char *err, size_t errlen)
 {
+    const hk_column sim = {HK_BACKEND_SIM, "hakmem", 1};
     const hk_column col = {HK_BACKEND_REAL, "hakmem", reps};
     size_t nt = r->spec.ntraces;
     hk_plan plan = {0};
-    snprintf(r->label, sizeof r->label, "tune (hardware)");
-    int rc = run_plan(r, points, n, 0, nt, &col, 1, &plan, NULL, err,
-                      errlen);
+    confirm_name(r, points, n);
+    snprintf(r->label, sizeof r->label, "tune (confirm, sim)");
+    int rc = run_plan(r, r->confirm_spec, points, n, 0, nt, &sim, r->jobs,
+                      &plan, NULL, err, errlen);
+    hk_plan_free(&plan);
+    snprintf(r->label, sizeof r->label, "tune (confirm, hardware)");
+    if (rc == 0)
+        rc = run_plan(r, r->confirm_spec, points, n, 0, nt, &col, 1, &plan,
+                      NULL, err, errlen);
     double *wall = calloc(reps + 1, sizeof *wall);
     double *rss = calloc(reps + 1, sizeof *rss);
     if (rc == 0 && (!wall || !rss)) {

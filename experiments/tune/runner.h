@@ -42,6 +42,7 @@ typedef struct hk_tune_runner {
                                read back */
     size_t stored_before;   /* of those, how many were stored already */
     double events[HK_TUNE_MAX_TRACES];  /* of each trace */
+    char confirm_spec[40];  /* the spec of the last hk_tune_measure */
     char label[64];
 } hk_tune_runner;
 
@@ -87,7 +88,12 @@ typedef struct hk_tune_measured {
  * Replays every point `reps` times on every trace on the real allocator
  * (`hakmem replay --allocator hakmem`), one run at a time, repetition by
  * repetition, so configurations alternate; point 0 is the defaults.
- * out[i * ntraces + t].  0, or -1 with err.
+ * The runs, and a simulation of each point, are points of a spec of
+ * their own, "tune-confirm-" and a hash of the configurations
+ * (confirm_spec): a confirmation stopped and started again goes on with
+ * its own runs, and never takes runs measured alongside other
+ * configurations, at another time, for its own.  out[i * ntraces + t].
+ * 0, or -1 with err.
  */
 int hk_tune_measure(hk_tune_runner *r, const hk_search_point *points,
                     size_t n, unsigned reps, hk_tune_measured *out,
