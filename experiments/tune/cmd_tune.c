@@ -203,42 +203,35 @@ static int parse(int argc, char **argv, options *o)
     return 0;
 }
 
-/* The knobs to tune: all, or those --params names.  Their number, or 0
- * after a message. */
+/* The knobs to tune: all, or those --params names, in core/params.c's
+ * order.  Their number, or 0 after a message. */
 static size_t select_ladders(const char *list, hk_ladder *out)
 {
     hk_ladder all[HK_SEARCH_DIMS];
     size_t n = hk_ladders(all, HK_SEARCH_DIMS);
-    if (!list) {
-        memcpy(out, all, n * sizeof *all);
-        return n;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *name = all[i].param->name, *at = list;
-        size_t len = strlen(name);
-        while ((at = strstr(at, name)) &&
-               !((at == list || at[-1] == ',') &&
-                 (at[len] == ',' || at[len] == '\0')))
-            at += len;
-        if (at)
-            out[k++] = all[i];
-    }
+    int wanted[HK_SEARCH_DIMS] = {0};
     char copy[512];
-    snprintf(copy, sizeof copy, "%s", list);
+    snprintf(copy, sizeof copy, "%s", list ? list : "");
     for (char *save, *name = strtok_r(copy, ",", &save); name;
          name = strtok_r(NULL, ",", &save)) {
+        const hk_ladder *l = hk_ladder_find(all, n, name);
         const char *why = hk_ladder_excluded(name);
-        if (hk_ladder_find(out, k, name))
-            continue;
-        if (why)
-            fprintf(stderr, "hakmem tune: --params: %s is not tuned: %s\n",
-                    name, why);
-        else
-            fprintf(stderr, "hakmem tune: --params: '%s' is not a knob "
-                    "(see --ladders)\n", name);
-        return 0;
+        if (l) {
+            wanted[l - all] = 1;
+        } else {
+            if (why)
+                fprintf(stderr, "hakmem tune: --params: %s is not tuned: "
+                        "%s\n", name, why);
+            else
+                fprintf(stderr, "hakmem tune: --params: '%s' is not a "
+                        "knob (see --ladders)\n", name);
+            return 0;
+        }
     }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!list || wanted[i])
+            out[k++] = all[i];
     if (!k)
         fprintf(stderr, "hakmem tune: --params: no knob named\n");
     return k;

@@ -66,9 +66,8 @@ static void print_header(const hk_tune_result *t)
         printf(", %s over the traces", o->robust ? "the worst" :
                "the geometric mean");
     if (o->max_rss.set)
-        printf("; peak RSS <= %g%s", o->max_rss.relative ? o->max_rss.value
-               : o->max_rss.value, o->max_rss.relative ? "x the defaults'"
-               : " bytes");
+        printf("; peak RSS <= %g%s", o->max_rss.value,
+               o->max_rss.relative ? "x the defaults'" : " bytes");
     if (o->max_syscalls.set)
         printf("; system calls <= %g%s", o->max_syscalls.value,
                o->max_syscalls.relative ? "x the defaults'" : "");
