@@ -75,6 +75,9 @@ SWEEP_SRC  := $(filter-out %/cmd_sweep.c %/cmd_merge.c %/cmd_validate.c, \
                            $(wildcard experiments/sweep/*.c)) \
               experiments/replay/peers.c
 PLOT_SRC   := $(wildcard experiments/plot/*.c)
+CHART_SRC  := experiments/plot/chart.c experiments/plot/chart_file.c \
+              experiments/plot/axis.c
+TUNE_SRC   := $(wildcard experiments/tune/*.c)
 
 TRACE_OBJ := $(call objs,direct,$(TRACE_SRC))
 LIB_DIRECT:= $(call objs,direct,$(LIB_SRC))
@@ -107,7 +110,8 @@ $(B)/main/hk_cmd_%.o: experiments/libexec_main.c
 	$(CC) $(CFLAGS) -DHK_COMMAND=hk_cmd_$* -DHK_NAME='"$*"' -MMD -MP \
 	    -c $< -o $@
 
-LIBEXEC := sim replay compare calibrate sweep merge validate plot settings
+LIBEXEC := sim replay compare calibrate sweep merge validate plot settings \
+           tune
 LIBEXEC_BIN := $(LIBEXEC:%=$(B)/libexec/hakmem-%)
 
 $(B)/libexec/hakmem-%: $(B)/main/hk_cmd_%.o $(STDOUT_CLOSE)
@@ -145,6 +149,8 @@ $(B)/libexec/hakmem-sweep: $(B)/direct/experiments/sweep/cmd_sweep.o \
                            $(SWEEP_DEPS)
 $(B)/libexec/hakmem-validate: $(B)/direct/experiments/sweep/cmd_validate.o \
                               $(SWEEP_DEPS)
+$(B)/libexec/hakmem-tune: $(call objs,direct,$(TUNE_SRC) $(CHART_SRC)) \
+                         $(SWEEP_DEPS)
 $(B)/libexec/hakmem-merge: $(call objs,direct,experiments/sweep/cmd_merge.c \
                                  experiments/sweep/db.c \
                                  experiments/sweep/flatten.c \
@@ -160,6 +166,7 @@ $(B)/libexec/hakmem-settings: LIBEXEC_LIBS := -lcjson
 $(B)/libexec/hakmem-sweep $(B)/libexec/hakmem-merge: LIBEXEC_LIBS := -lsqlite3 -lcjson
 $(B)/libexec/hakmem-validate: LIBEXEC_LIBS := -lsqlite3 -lcjson -lm
 $(B)/libexec/hakmem-plot: LIBEXEC_LIBS := -lplot -lsqlite3 -lm
+$(B)/libexec/hakmem-tune: LIBEXEC_LIBS := -lplot -lsqlite3 -lcjson -lm
 
 # ---- benchmarks ------------------------------------------------------------
 BENCH_BIN := $(patsubst experiments/bench/%.c,$(B)/bench/%,$(wildcard experiments/bench/*.c))
@@ -199,6 +206,9 @@ $(eval $(call test_prog,record_merge, \
     $(TRACE_OBJ)))
 $(eval $(call test_prog,record_calls,$(B)/direct/tests/traces/record_calls.o))
 $(eval $(call test_prog,make_cross,$(B)/direct/tests/replay/make_cross.o $(TRACE_OBJ)))
+$(eval $(call test_prog,tune_search,$(call objs,direct,tests/tune/search_test.c \
+    experiments/tune/search.c experiments/tune/design.c \
+    experiments/tune/ladder.c core/params.c)))
 
 $(B)/tsan/tests/stress.o: CFLAGS += -DSTRESS_DIRECT
 $(B)/tests/stress_tsan: TEST_LDFLAGS := $(TSAN)
@@ -207,6 +217,7 @@ $(B)/tests/unit_%_ubsan: TEST_LDFLAGS := $(UBSAN)
 $(B)/direct/tests/traces/record_calls.o: CFLAGS += -fno-builtin
 $(B)/direct/tests/real/misuse.o: CFLAGS += -fno-builtin
 $(B)/tests/dlopen_churn: TEST_LIBS := -ldl
+$(B)/tests/tune_search: TEST_LIBS := -lm
 
 # libFuzzer harness of the trace reader, built only on request (needs clang
 # with libFuzzer: FUZZ_CC).

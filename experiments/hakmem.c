@@ -37,13 +37,14 @@ static const char usage[] =
     "  validate SPEC.json         predicted against measured gains\n"
     "  plot --db FILE ...         plot results (PNG, SVG)\n"
     "  settings [NAME...]         every setting: default, range, meaning\n"
+    "  tune TRACE...              the best settings for a program's traces\n"
     "\n"
     "`hakmem help COMMAND` (or `hakmem COMMAND --help`) describes a\n"
     "command; the manual is hakmem(1), each command's hakmem-COMMAND(1).\n";
 
 static const char *const libexec_commands[] = {
     "sim", "replay", "compare", "calibrate", "sweep", "merge", "validate",
-    "plot", "settings", NULL};
+    "plot", "settings", "tune", NULL};
 
 static int is_libexec(const char *cmd)
 {

@@ -3,7 +3,9 @@
 # (generated, and recorded from a real program), sweep LRU capacity x
 # prewarm x front-cache capacity in the simulator into results/demo.db,
 # check the predicted gains of the interesting points on the real
-# allocator, compare the allocators, and draw the plots into results/.
+# allocator, compare the allocators, tune the recorded program and a
+# generated trace (confirmed on the real allocator), and draw the plots
+# into results/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 start=$SECONDS
@@ -39,6 +41,20 @@ step "validating predicted gains on the real allocator"
 
 step "comparing allocators on real replays"
 "$hakmem" sweep experiments/demo/demo_allocators.json
+
+step "tuning the python3 trace and a generated one, confirmed on hardware"
+# A small budget and three real runs per configuration keep this short;
+# the second tune of each trace reuses every run the first stored and
+# writes the JSON and the SVG.
+"$hakmem" trace gen phases --peak 20000 --cycles 4 --seed 3 \
+    -o results/traces/phases_large.hkt
+for trace in recorded phases_large; do
+    tune=("$hakmem" tune "results/traces/$trace.hkt" --budget 100 --confirm 3
+          --db results/tune.db --jobs "$(nproc)")
+    "${tune[@]}" --plot "results/tune_${trace}_sensitivity.png"
+    "${tune[@]}" --json --plot "results/tune_${trace}_sensitivity.svg" \
+        >"results/tune_$trace.json" 2>/dev/null
+done
 
 step "plotting"
 db=results/demo.db

@@ -14,11 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "experiments/plot/chart.h"
+#include "experiments/plot/chart_file.h"
 #include "experiments/plot/plot_data.h"
 #include "experiments/plot/plot_units.h"
 
@@ -176,17 +175,6 @@ static int parse_kind(options *o, const char *arg)
                        arg);
 }
 
-/* The format named by the output's extension, or NULL. */
-static const char *format_of(const char *path)
-{
-    const char *dot = strrchr(path, '.');
-    if (dot && !strcasecmp(dot, ".png"))
-        return "png";
-    if (dot && !strcasecmp(dot, ".svg"))
-        return "svg";
-    return NULL;
-}
-
 /* Checks that the kind has what it needs and takes what it was given. */
 static int check_kind(options *o)
 {
@@ -296,7 +284,7 @@ static int parse(int argc, char **argv, options *o)
         return usage_error("unexpected argument '%s'", argv[optind]);
     if (!o->db || o->kind < 0 || !o->out)
         return usage_error("--db, --kind and -o are required");
-    if (!(o->format = format_of(o->out)))
+    if (!(o->format = hk_chart_format_of(o->out)))
         return usage_error("-o '%s': the name must end in .png or .svg",
                            o->out);
     return check_kind(o);
@@ -484,42 +472,6 @@ static int check_log(const options *o, const hk_chart *c, char *err,
     return 0;
 }
 
-/* Renders into PATH.XXXXXX and renames that to PATH when it is whole. */
-static int write_chart(const hk_chart *c, const char *path,
-                       const char *format, char *err, size_t len)
-{
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 8);
-    if (!tmp) {
-        snprintf(err, len, "out of memory");
-        return -1;
-    }
-    snprintf(tmp, n + 8, "%s.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        snprintf(err, len, "cannot create %s: %m", path);
-        free(tmp);
-        return -1;
-    }
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
-    errno = 0;
-    FILE *f = fdopen(fd, "wb");
-    int rc = f ? hk_chart_render(c, format, f) : -1;
-    if (f ? ferror(f) | fclose(f) : close(fd))
-        rc = -1;
-    if (rc == 0 && rename(tmp, path) == 0) {
-        free(tmp);
-        return 0;
-    }
-    snprintf(err, len, "cannot write %s%s%s", path, errno ? ": " : "",
-             errno ? strerror(errno) : "");
-    unlink(tmp);
-    free(tmp);
-    return -1;
-}
-
 int hk_cmd_plot(int argc, char **argv)
 {
     options o;
@@ -547,7 +499,7 @@ int hk_cmd_plot(int argc, char **argv)
     if (rc == 0)
         rc = check_log(&o, &c, err, sizeof err);
     if (rc == 0)
-        rc = write_chart(&c, o.out, o.format, err, sizeof err);
+        rc = hk_chart_write(&c, o.out, o.format, err, sizeof err);
     if (rc == 0 && printed)
         fputs(printed, stdout);
     free(printed);

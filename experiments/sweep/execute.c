@@ -70,10 +70,7 @@ int hk_exec_open(hk_exec *x, hk_spec *s, const char *label,
                  const char *db_path, const char *trace_cache)
 {
     char err[1024];
-    int status = 2;
     memset(x, 0, sizeof *x);
-    x->label = label;
-    x->spec = s;
     if (hk_spec_load(s, spec_path, err, sizeof err) < 0)
         goto fail;
     if (need_baseline && !s->has_baseline) {
@@ -86,7 +83,21 @@ int hk_exec_open(hk_exec *x, hk_spec *s, const char *label,
                  spec_path);
         goto fail;
     }
-    status = 1;
+    return hk_exec_start(x, s, label, db_path, trace_cache);
+fail:
+    fprintf(stderr, "hakmem %s: %s\n", label, err);
+    hk_exec_close(x, s, 1);
+    return 2;
+}
+
+int hk_exec_start(hk_exec *x, hk_spec *s, const char *label,
+                  const char *db_path, const char *trace_cache)
+{
+    char err[1024];
+    int status = 1;
+    memset(x, 0, sizeof *x);
+    x->label = label;
+    x->spec = s;
     if (find_hakmem(x, err, sizeof err) < 0)
         goto fail;
     if (gethostname(x->host, sizeof x->host) < 0)

@@ -45,6 +45,11 @@ int hk_exec_open(hk_exec *x, hk_spec *s, const char *label,
                  const char *spec_path, int need_baseline,
                  const char *db_path, const char *trace_cache);
 
+/* The same for a spec the caller built (every string of it malloc'd, as
+ * hk_spec_free frees them), with the database at db_path. */
+int hk_exec_start(hk_exec *x, hk_spec *s, const char *label,
+                  const char *db_path, const char *trace_cache);
+
 /* Close the database and free the spec.  After a failure a database
  * this command created and stored nothing in is removed, and so are the
  * directories it made that are empty: a failed command leaves nothing

@@ -196,38 +196,32 @@ static int mark_dups(hk_plan *plan)
     return 0;
 }
 
-int hk_plan_expand(const hk_spec *s, const hk_column *cols, size_t ncols,
-                   hk_plan *out, char *err, size_t errlen)
+/* Hashes of the configurations' settings, then the points in the order
+ * of points.h; out->configs and out->peer_configs are filled.  Config 0
+ * is the baseline when base0 is set. */
+static int expand_points(const hk_spec *s, const hk_column *cols,
+                         size_t ncols, int base0, hk_plan *out, char *err,
+                         size_t errlen)
 {
-    memset(out, 0, sizeof *out);
-    size_t nconfigs = hk_spec_configs(s);
+    size_t nconfigs = out->nconfigs;
     unsigned reps = 0;
     size_t per_rep = 0;
     for (size_t c = 0; c < ncols; c++)
         reps = cols[c].reps > reps ? cols[c].reps : reps;
     for (size_t c = 0; c < ncols; c++)
         per_rep += cols[c].reps;
-    hk_u128 *hashes = calloc(2 * nconfigs, sizeof *hashes);
-    out->configs = calloc(nconfigs, sizeof *out->configs);
-    out->peer_configs = calloc(nconfigs, sizeof *out->peer_configs);
-    out->nconfigs = nconfigs;
+    hk_u128 *hashes = calloc(2 * nconfigs + 1, sizeof *hashes);
     out->v = calloc(per_rep * s->ntraces * nconfigs + 1, sizeof *out->v);
-    int rc = hashes && out->configs && out->peer_configs && out->v ? 0 : -1;
+    int rc = hashes && out->v ? 0 : -1;
     if (rc < 0)
         snprintf(err, errlen, "out of memory for %zu points",
                  per_rep * s->ntraces * nconfigs);
-    for (size_t k = 0; rc == 0 && k < nconfigs; k++) {
-        if (config_build(s, k, 0, &out->configs[k]) < 0 ||
-            config_build(s, k, 1, &out->peer_configs[k]) < 0) {
-            snprintf(err, errlen, "out of memory");
+    for (size_t k = 0; rc == 0 && k < nconfigs; k++)
+        if (hash_config(&out->configs[k], 0, &hashes[2 * k], err,
+                        errlen) < 0 ||
+            hash_config(&out->peer_configs[k], 1, &hashes[2 * k + 1], err,
+                        errlen) < 0)
             rc = -1;
-        } else if (hash_config(&out->configs[k], 0, &hashes[2 * k], err,
-                               errlen) < 0 ||
-                   hash_config(&out->peer_configs[k], 1, &hashes[2 * k + 1],
-                               err, errlen) < 0) {
-            rc = -1;
-        }
-    }
     for (unsigned rep = 0; rc == 0 && rep < reps; rep++)
         for (size_t t = 0; t < s->ntraces; t++)
             for (size_t k = 0; k < nconfigs; k++)
@@ -242,7 +236,7 @@ int hk_plan_expand(const hk_spec *s, const hk_column *cols, size_t ncols,
                     p->settings = peer ? &out->peer_configs[k]
                                        : &out->configs[k];
                     p->rep = rep;
-                    p->baseline = is_baseline(s, k) && !peer;
+                    p->baseline = base0 && k == 0 && !peer;
                     point_key(s, p, hashes[2 * k + peer]);
                 }
     if (rc == 0 && mark_dups(out) < 0) {
@@ -250,6 +244,72 @@ int hk_plan_expand(const hk_spec *s, const hk_column *cols, size_t ncols,
         rc = -1;
     }
     free(hashes);
+    return rc;
+}
+
+static int alloc_configs(hk_plan *out, size_t nconfigs, char *err,
+                         size_t errlen)
+{
+    out->configs = calloc(nconfigs + 1, sizeof *out->configs);
+    out->peer_configs = calloc(nconfigs + 1, sizeof *out->peer_configs);
+    out->nconfigs = nconfigs;
+    if (out->configs && out->peer_configs)
+        return 0;
+    snprintf(err, errlen, "out of memory for %zu configurations", nconfigs);
+    return -1;
+}
+
+int hk_plan_expand(const hk_spec *s, const hk_column *cols, size_t ncols,
+                   hk_plan *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    size_t nconfigs = hk_spec_configs(s);
+    int rc = alloc_configs(out, nconfigs, err, errlen);
+    for (size_t k = 0; rc == 0 && k < nconfigs; k++)
+        if (config_build(s, k, 0, &out->configs[k]) < 0 ||
+            config_build(s, k, 1, &out->peer_configs[k]) < 0) {
+            snprintf(err, errlen, "out of memory");
+            rc = -1;
+        }
+    if (rc == 0)
+        rc = expand_points(s, cols, ncols, s->has_baseline, out, err,
+                           errlen);
+    if (rc < 0)
+        hk_plan_free(out);
+    return rc;
+}
+
+/* name=value of `arg` into c, and into peer unless it is hakmem's. */
+static int config_put_arg(hk_config *c, hk_config *peer, const char *arg,
+                          char *err, size_t errlen)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq) {
+        snprintf(err, errlen, "'%s' is not NAME=VALUE", arg);
+        return -1;
+    }
+    char *name = strndup(arg, (size_t)(eq - arg));
+    int rc = name ? config_put(c, name, eq + 1) : -1;
+    if (rc == 0 && !hk_param_find(name))
+        rc = config_put(peer, name, eq + 1);
+    free(name);
+    if (rc < 0)
+        snprintf(err, errlen, "out of memory");
+    return rc;
+}
+
+int hk_plan_configs(const hk_spec *s, const hk_config *configs,
+                    size_t nconfigs, int base0, const hk_column *cols,
+                    size_t ncols, hk_plan *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    int rc = alloc_configs(out, nconfigs, err, errlen);
+    for (size_t k = 0; rc == 0 && k < nconfigs; k++)
+        for (size_t i = 0; rc == 0 && i < configs[k].nset; i++)
+            rc = config_put_arg(&out->configs[k], &out->peer_configs[k],
+                                configs[k].set[i], err, errlen);
+    if (rc == 0)
+        rc = expand_points(s, cols, ncols, base0, out, err, errlen);
     if (rc < 0)
         hk_plan_free(out);
     return rc;

@@ -74,6 +74,19 @@ void hk_config_label(const hk_spec *s, size_t k, char *buf, size_t len);
 /* The traces must be prepared (checksums known).  0, or -1 with err. */
 int hk_plan_expand(const hk_spec *s, const hk_column *cols, size_t ncols,
                    hk_plan *out, char *err, size_t errlen);
+
+/*
+ * A plan of configurations chosen by the caller rather than by the spec's
+ * grid (a search that picks them as it goes): each configuration's
+ * NAME=VALUE settings are copied, and the spec's fixed settings and
+ * baseline are not used; configuration 0 is flagged baseline when base0
+ * is set.  Points, keys and their order are as for hk_plan_expand, so a
+ * configuration that a sweep of the same spec name ran is the same run.
+ */
+int hk_plan_configs(const hk_spec *s, const hk_config *configs,
+                    size_t nconfigs, int base0, const hk_column *cols,
+                    size_t ncols, hk_plan *out, char *err, size_t errlen);
+
 void hk_plan_free(hk_plan *p);
 
 #endif
