@@ -105,14 +105,16 @@ $(B)/hakmem: $(call objs,direct,experiments/hakmem.c traces/record_merge.c \
              $(STDOUT_CLOSE) $(TRACE_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^
 
-$(B)/main/hk_cmd_%.o: experiments/libexec_main.c
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -DHK_COMMAND=hk_cmd_$* -DHK_NAME='"$*"' -MMD -MP \
-	    -c $< -o $@
-
 LIBEXEC := sim replay compare calibrate sweep merge validate plot settings \
            tune
 LIBEXEC_BIN := $(LIBEXEC:%=$(B)/libexec/hakmem-%)
+
+# A static pattern: these objects only (as a plain pattern, make would also
+# try it for the hk_cmd_CMD.d files it includes).
+$(LIBEXEC:%=$(B)/main/hk_cmd_%.o): $(B)/main/hk_cmd_%.o: experiments/libexec_main.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DHK_COMMAND=hk_cmd_$* -DHK_NAME='"$*"' -MMD -MP \
+	    -c $< -o $@
 
 $(B)/libexec/hakmem-%: $(B)/main/hk_cmd_%.o $(STDOUT_CLOSE)
 	@mkdir -p $(@D)
