@@ -23,7 +23,7 @@ if ! make -s --no-print-directory install DESTDIR="$root" PREFIX="$prefix" \
 fi
 top=$root$prefix
 hakmem=$top/bin/hakmem
-commands=(trace record sim replay compare calibrate sweep merge validate plot)
+commands=(trace record sim replay compare calibrate sweep merge validate plot settings tune)
 
 # --- the files ---
 for f in bin/hakmem lib/libhakmem.so.0.1.0 lib/hakmem/libhakmem-record.so \

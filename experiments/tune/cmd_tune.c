@@ -40,7 +40,7 @@ static const char usage[] =
     "halve, then passes along every knob's ladder through the best point\n"
     "until none improves, which also give the sensitivity to each knob.\n"
     "Every simulation is stored in the results database\n"
-    "(experiments/sweep/SCHEMA.md, spec \"tune\"): a tune stopped and run\n"
+    "(hakmem-sweep(1), spec \"tune\"): a tune stopped and run\n"
     "again repeats none, and `hakmem plot` can draw the search.\n"
     "\n"
     "Prints how many simulations ran and how much of the space that is, a\n"
