@@ -162,6 +162,7 @@ void hk_free_slow(hk_allocator *a, hk_heap *h, void *p)
     }
     hk_front *f = &h->front[o.cls];
     if (!f->cap) {
+        h->stats[o.cls].returned++;
         hk_heap_give_back(h, p);
         return;
     }
