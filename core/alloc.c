@@ -189,7 +189,12 @@ void *hk_alloc_realloc(hk_allocator *a, hk_heap *h, void *p, size_t n)
     void *q = hk_malloc_fast(a, h, n);
     if (!q)
         return NULL;
-    memcpy(q, p, n < o.usable ? n : o.usable);
+    size_t copy = n < o.usable ? n : o.usable;
+    memcpy(q, p, copy);
+    /* The copy reads and writes both blocks' pages: faults and TLB
+     * misses the simulation must see. */
+    hk_os_touch(p, copy);
+    hk_os_touch(q, copy);
     hk_free_fast(a, h, p);
     return q;
 }

@@ -5,7 +5,7 @@
  * hash of the key), written whole under a temporary name and renamed, so
  * a reader sees a complete file or none; the key itself is inside, under
  * "_host_key", and a file whose key is another's counts as missing.
- * Making one takes calibration-HASH.json.lock first and looks again
+ * Making one takes a lock on the cache directory first and looks again
  * once it has it, so concurrent runs calibrate once.
  */
 #define _GNU_SOURCE
@@ -205,11 +205,12 @@ static int run_calibrate(const char *tmp, char *why, size_t whylen)
 static int make_cached(hk_calibration *cal, const char *who, char *why,
                        size_t whylen)
 {
-    char lock[PATH_MAX + 8], tmp[PATH_MAX + 16];
-    snprintf(lock, sizeof lock, "%s.lock", cal->path);
-    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    char dir[PATH_MAX], tmp[PATH_MAX + 16];
+    snprintf(dir, sizeof dir, "%s", cal->path);
+    *strrchr(dir, '/') = '\0';
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0 || flock(fd, LOCK_EX) < 0) {
-        snprintf(why, whylen, "%.400s: %s", lock, strerror(errno));
+        snprintf(why, whylen, "%.400s: %s", dir, strerror(errno));
         if (fd >= 0)
             close(fd);
         return -1;

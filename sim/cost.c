@@ -19,7 +19,7 @@ const char *const hk_cost_names[HK_COST_TERMS] = {
     "munmap_page",  "madvise_page",  "page_fault", "tlb_l2_hit",
     "tlb_walk",     "start",         "decode",    "object_table",
     "dispatch",
-    "handoff",      "touch_write",   "touch_byte",
+    "handoff",      "touch_write",   "touch_byte", "copy_byte",
 };
 
 /* Measured on the development machine with `hakmem calibrate`; the same
@@ -39,7 +39,7 @@ static const hk_cost default_cost = {.ns = {
     [HK_COST_DECODE] = 0,
     [HK_COST_OBJECT_TABLE] = 0,    [HK_COST_DISPATCH] = 0,
     [HK_COST_HANDOFF] = 0,         [HK_COST_TOUCH_WRITE] = 0,
-    [HK_COST_TOUCH_BYTE] = 0,
+    [HK_COST_TOUCH_BYTE] = 0,      [HK_COST_COPY_BYTE] = 0,
 }};
 
 void hk_cost_default(hk_cost *c)
@@ -115,6 +115,17 @@ int hk_cost_load(hk_cost *c, const char *path, char *err, size_t errlen)
     return rc;
 }
 
+/*
+ * The replay engines' own memory per object live at once, whose pages
+ * fault as it first fills: the threaded engine's slot (hk_replay_slot in
+ * experiments/replay/replay_plan.h: a counter, a pointer, a size), the
+ * serial engine's record of an object (sim/replay.c: 24 bytes, a 32-byte
+ * malloc chunk) and its share of the object table (16-byte entries, at
+ * most half full).
+ */
+#define THREADS_OBJECT_BYTES 24
+#define SERIAL_OBJECT_BYTES (32 + 2 * 16)
+
 void hk_cost_count(const hk_cost_inputs *in, uint64_t counts[HK_COST_TERMS])
 {
     const hk_replay_stats *rs = in->replay;
@@ -139,7 +150,11 @@ void hk_cost_count(const hk_cost_inputs *in, uint64_t counts[HK_COST_TERMS])
     counts[HK_COST_MPROTECT] = in->os->calls[HK_OS_MPROTECT];
     counts[HK_COST_MUNMAP_PAGE] = in->unmapped_pages;
     counts[HK_COST_MADVISE_PAGE] = in->purged_pages;
-    counts[HK_COST_PAGE_FAULT] = in->page_faults;
+    counts[HK_COST_PAGE_FAULT] =
+        in->page_faults +
+        (rs->peak_live * (in->serial ? SERIAL_OBJECT_BYTES
+                                     : THREADS_OBJECT_BYTES) +
+         HK_OS_PAGE - 1) / HK_OS_PAGE;
     counts[HK_COST_TLB_L2_HIT] = in->tlb_l2_hits;
     counts[HK_COST_TLB_WALK] = in->tlb_walks;
     counts[HK_COST_START] = 1;
@@ -152,6 +167,7 @@ void hk_cost_count(const hk_cost_inputs *in, uint64_t counts[HK_COST_TERMS])
     }
     counts[HK_COST_TOUCH_WRITE] = rs->touch_writes;
     counts[HK_COST_TOUCH_BYTE] = rs->touch_bytes;
+    counts[HK_COST_COPY_BYTE] = rs->copied_bytes;
 }
 
 double hk_cost_predict(const hk_cost *c, const uint64_t counts[HK_COST_TERMS],

@@ -56,6 +56,7 @@ enum hk_cost_term {
     HK_COST_TOUCH_WRITE,  /* per write: a block's first byte (touch=first),
                            * a byte in each page it spans (touch=pages) */
     HK_COST_TOUCH_BYTE,   /* per byte written by touch=all */
+    HK_COST_COPY_BYTE,    /* per byte a realloc that moved copied */
     HK_COST_TERMS
 };
 

@@ -215,6 +215,8 @@ static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
                         ev->id);
         *o = (live_obj){p, ev->size, t};
         hk_idmap_insert(e->live, ev->id, o);
+        if (hk_idmap_count(e->live) > e->st->peak_live)
+            e->st->peak_live = hk_idmap_count(e->live);
         e->st->live_bytes_end += ev->size;
         break;
     case HK_EV_REALLOC:
@@ -226,6 +228,8 @@ static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
             e->st->failed++;
             break;
         }
+        if (p && p != o->p)
+            e->st->copied_bytes += ev->size < o->size ? ev->size : o->size;
         if (ev->size > o->size)
             use_block(e, (char *)p + o->size, ev->size - o->size);
         e->st->live_bytes_end += ev->size - o->size;

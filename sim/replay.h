@@ -32,6 +32,8 @@ typedef struct hk_replay_stats {
     uint64_t touch_writes; /* single-byte writes (touch=first, pages) */
     uint64_t touch_bytes;  /* bytes written by touch=all */
     uint64_t handoffs;     /* events on an object another thread had last */
+    uint64_t copied_bytes; /* by reallocs that moved: the smaller size */
+    uint64_t peak_live;    /* objects live at once, at most */
 } hk_replay_stats;
 
 /* What the program does with a new block of size bytes at p, as the

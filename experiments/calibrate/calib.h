@@ -85,10 +85,12 @@ void measure_tlb(calib *k);            /* tlb_l2_hit, tlb_walk */
 void measure_decode(calib *k);         /* decode */
 void measure_engines(calib *k);        /* start, object_table, dispatch */
 void measure_handoff(calib *k);        /* handoff */
-void measure_touch(calib *k);          /* touch_write, touch_byte */
+void measure_touch(calib *k);          /* touch_write, touch_byte,
+                                          copy_byte */
 
 /* Set up and tear down what measurements keep between passes. */
-void tlb_geometry(calib *k);           /* k->tlb, k->tlb_source */
+/* k->tlb, k->tlb_source; CPUID's unchecked unless scan. */
+void tlb_geometry(calib *k, int scan);
 void chase_sets_close(calib *k);
 void engine_refs_open(calib *k);
 void engine_refs_close(calib *k);

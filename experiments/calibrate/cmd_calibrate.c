@@ -32,6 +32,8 @@
 #define QUICK_PASSES 3
 #define QUICK_REPS 9
 #define QUICK_BUDGET_S 15
+#define SHORT_BUDGET_S 5 /* below: 3 repetitions, no TLB scan */
+#define SHORT_REPS 3
 #define FULL_PASSES 7
 #define FULL_REPS 31
 #define FULL_BUDGET_S 120
@@ -59,7 +61,9 @@ static const char usage[] =
     "\n"
     "  --quick           3 passes of 9 repetitions, within 15 s\n"
     "  --budget SECONDS  stop measuring again after this long (default 15\n"
-    "                    with --quick, else 120); at least one pass runs\n";
+    "                    with --quick, else 120); at least one pass runs.\n"
+    "                    Under 5 s: 3 repetitions, and the TLB geometry is\n"
+    "                    CPUID's unchecked (a rough calibration, for tests)\n";
 
 /* ---- what the measurements share ---- */
 
@@ -153,7 +157,8 @@ static const group groups[] = {
     {measure_engines,
      {HK_COST_START, HK_COST_OBJECT_TABLE, HK_COST_DISPATCH}, 3},
     {measure_handoff, {HK_COST_HANDOFF}, 1},
-    {measure_touch, {HK_COST_TOUCH_WRITE, HK_COST_TOUCH_BYTE}, 2},
+    {measure_touch,
+     {HK_COST_TOUCH_WRITE, HK_COST_TOUCH_BYTE, HK_COST_COPY_BYTE}, 3},
 };
 #define NGROUPS (sizeof groups / sizeof groups[0])
 
@@ -313,7 +318,7 @@ static cJSON *calibration_json(calib *k, const passes *ps, int quick)
              "reference trace, CPU time, less the model's price of the "
              "allocator's counted work; handoff: the same with two threads "
              "passing objects; touch_write: a byte per page of a warm "
-             "buffer; touch_byte: memset.  Kernel terms are timed by the "
+             "buffer; touch_byte: memset; copy_byte: memcpy of 512 KiB.  Kernel terms are timed by the "
              "thread's CPU clock, the others by the wall clock",
              quick ? " --quick" : "", sysconf(_SC_NPROCESSORS_ONLN),
              k->reps, k->sweep_bytes >> 10, k->tlb_near, k->tlb_far);
@@ -402,12 +407,14 @@ int hk_cmd_calibrate(int argc, char **argv)
     if (budget < 0)
         budget = quick ? QUICK_BUDGET_S : FULL_BUDGET_S;
 
-    calib k = {.reps = quick ? QUICK_REPS : FULL_REPS};
+    calib k = {.reps = budget < SHORT_BUDGET_S ? SHORT_REPS
+                       : quick             ? QUICK_REPS
+                                           : FULL_REPS};
     static passes ps;
     uint64_t t0 = calib_now_ns();
     sweep_open(&k);
     measure_timer(&k);
-    tlb_geometry(&k);
+    tlb_geometry(&k, budget >= SHORT_BUDGET_S);
     fprintf(stderr, "calibrate: TLB: %s\n", k.tlb_source);
     engine_refs_open(&k);
     measure_all(&k, &ps, quick ? QUICK_PASSES : FULL_PASSES, budget, t0);

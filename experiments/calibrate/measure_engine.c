@@ -56,6 +56,7 @@
 #define HANDOFF_SIZE 32
 #define TOUCH_PAGES 64 /* 256 KiB: the caches hold them */
 #define TOUCH_ROUNDS 32
+#define COPY_BYTES ((size_t)512 << 10)
 
 struct engine_refs {
     char dir[64];
@@ -268,12 +269,14 @@ static double engine_ns(const calib *k, window *w, const hk_replay_stats *st,
     subtract((uint64_t *)&w->s.large, (const uint64_t *)&w->s0.large,
              sizeof w->s.large / sizeof(uint64_t));
     subtract(w->os.calls, w->os0.calls, HK_OS_CALLS);
+    hk_replay_stats rs = *st;
+    rs.peak_live = 0; /* the engine's own faults are among those counted */
     uint64_t counts[HK_COST_TERMS];
     hk_cost_count(&(hk_cost_inputs){
                       .alloc = &w->s.total,
                       .large = &w->s.large,
                       .os = &w->os,
-                      .replay = st,
+                      .replay = &rs,
                       .serial = serial,
                       .page_faults = (uint64_t)w->faults,
                   },
@@ -374,14 +377,19 @@ void measure_handoff(calib *k)
 
 /* touch_write: a byte written in each 4 KiB page of a warm buffer on
  * huge pages (no TLB miss), as the engines do for touch=pages, per
- * write; touch_byte: memset of its pages, per byte. */
+ * write; touch_byte: memset of its pages, per byte; copy_byte: memcpy
+ * of a large block (half a MiB, as large blocks grow by realloc) to
+ * another, per byte. */
 void measure_touch(calib *k)
 {
     size_t bytes = (size_t)TOUCH_PAGES * HK_OS_PAGE;
     unsigned char *buf = (unsigned char *)calib_map_aligned(
         bytes, (size_t)2 << 20, MADV_HUGEPAGE);
+    unsigned char *from = (unsigned char *)calib_map_aligned(
+        2 * COPY_BYTES, (size_t)2 << 20, MADV_HUGEPAGE);
     memset(buf, 1, bytes);
-    double vw[CALIB_MAX_REPS], vb[CALIB_MAX_REPS];
+    memset(from, 1, 2 * COPY_BYTES);
+    double vw[CALIB_MAX_REPS], vb[CALIB_MAX_REPS], vc[CALIB_MAX_REPS];
     for (int r = 0; r < k->reps; r++) {
         uint64_t t0 = calib_now_ns();
         for (size_t round = 0; round < TOUCH_ROUNDS; round++)
@@ -396,11 +404,17 @@ void measure_touch(calib *k)
             calib_use(buf);
         }
         uint64_t t2 = calib_now_ns();
+        memcpy(from + COPY_BYTES, from, COPY_BYTES);
+        calib_use(from);
+        uint64_t t3 = calib_now_ns();
         vw[r] = ((double)(t1 - t0) - k->timer_ns) /
                 ((double)TOUCH_ROUNDS * TOUCH_PAGES);
         vb[r] = ((double)(t2 - t1) - k->timer_ns) / (double)bytes;
+        vc[r] = ((double)(t3 - t2) - k->timer_ns) / (double)COPY_BYTES;
     }
     munmap(buf, bytes);
+    munmap(from, 2 * COPY_BYTES);
     calib_settle(k, HK_COST_TOUCH_WRITE, vw);
     calib_settle(k, HK_COST_TOUCH_BYTE, vb);
+    calib_settle(k, HK_COST_COPY_BYTE, vc);
 }

@@ -386,9 +386,9 @@ static hk_tlb_level_config settle_level(const level *l, const char *name,
 
 /*
  * k->tlb and k->tlb_source: the preset where CPUID says nothing of the
- * data TLBs, else CPUID's geometry checked by the scan.
+ * data TLBs, else CPUID's geometry, checked by the scan if `scan`.
  */
-void tlb_geometry(calib *k)
+void tlb_geometry(calib *k, int scan)
 {
     level l1 = {0}, l2 = {0};
     char from[64], w1[200], w2[200];
@@ -400,6 +400,20 @@ void tlb_geometry(calib *k)
         snprintf(k->tlb_source, sizeof k->tlb_source,
                  "preset: Intel Golden Cove (sim/tlb.h); CPUID names no "
                  "data TLB");
+        return;
+    }
+    if (!scan) {
+        c.l1_4k = (hk_tlb_level_config){l1.entries, l1.ways};
+        c.l2_4k = (hk_tlb_level_config){l2.entries, l2.ways};
+        char err[160];
+        if (hk_tlb_config_check(&c, err, sizeof err) < 0)
+            c = preset;
+        k->tlb = c;
+        snprintf(k->tlb_source, sizeof k->tlb_source, "%s, not checked%s",
+                 from, c.l1_4k.entries == preset.l1_4k.entries &&
+                               c.l2_4k.entries == preset.l2_4k.entries
+                           ? " (preset: Intel Golden Cove)"
+                           : "");
         return;
     }
     size_t sizes[128], n = scan_sizes(&l1, &l2, sizes);

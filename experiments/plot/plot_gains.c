@@ -53,8 +53,8 @@ static void samples_free(samples *ss)
 /* The configuration key of the run in `run`'s current row (id, ...,
  * spec, trace, allocator in columns 0 and 4 to 6): its spec, trace and
  * allocator, then each of its parameters (read with `params`) as name and
- * value, all set apart by control characters.  NULL when out of memory or
- * on error. */
+ * value (but the calibration's), all set apart by control characters.
+ * NULL when out of memory or on error. */
 static char *config_key(sqlite3_stmt *run, sqlite3_stmt *params,
                         size_t *group_len)
 {
@@ -70,9 +70,13 @@ static char *config_key(sqlite3_stmt *run, sqlite3_stmt *params,
     sqlite3_reset(params);
     sqlite3_bind_int64(params, 1, sqlite3_column_int64(run, 0));
     int rc;
-    while ((rc = sqlite3_step(params)) == SQLITE_ROW)
-        fprintf(f, "%s\x1e%s\x1f", hk_plot_text(params, 0),
-                hk_plot_text(params, 1));
+    while ((rc = sqlite3_step(params)) == SQLITE_ROW) {
+        const char *name = hk_plot_text(params, 0);
+        /* what priced a prediction, not the configuration predicted */
+        if (!strncmp(name, "calibration", strlen("calibration")))
+            continue;
+        fprintf(f, "%s\x1e%s\x1f", name, hk_plot_text(params, 1));
+    }
     if (fclose(f) != 0 || rc != SQLITE_DONE) {
         free(key);
         return NULL;

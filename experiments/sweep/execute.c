@@ -101,9 +101,36 @@ static int find_hakmem(hk_exec *x, char *repo, size_t len, char *err,
     return 0;
 }
 
+/* The calibration of the simulations: resolved once here, so that a
+ * machine without one makes it once, and passed to every point by name
+ * (the spec's calibration becomes the file, NULL for the built-in). */
+static int decide_calibration(hk_exec *x, hk_spec *s, const char *request,
+                              char *err, size_t errlen)
+{
+    char who[64];
+    snprintf(who, sizeof who, "hakmem %s", x->label);
+    if (!request)
+        request = s->calibration;
+    if (hk_calibration_resolve(&x->cal, request, who, err, errlen) < 0)
+        return -1;
+    if (x->cal.warning[0])
+        fprintf(stderr, "%s: warning: the built-in calibration, measured on "
+                "another machine (%s): predicted times may be far off\n",
+                who, x->cal.warning);
+    free(s->calibration);
+    s->calibration = NULL;
+    if (x->cal.source != HK_CAL_BUILTIN &&
+        !(s->calibration = strdup(x->cal.path))) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 int hk_exec_open(hk_exec *x, hk_spec *s, const char *label,
                  const char *spec_path, int need_baseline,
-                 const char *db_path, const char *trace_cache)
+                 const char *db_path, const char *trace_cache,
+                 const char *calibration)
 {
     char err[1024];
     int status = 2;
@@ -122,6 +149,9 @@ int hk_exec_open(hk_exec *x, hk_spec *s, const char *label,
                  spec_path);
         goto fail;
     }
+    if ((need_baseline || s->backends[HK_BACKEND_SIM]) &&
+        decide_calibration(x, s, calibration, err, sizeof err) < 0)
+        goto fail;
     status = 1;
     char repo[PATH_MAX];
     if (find_hakmem(x, repo, sizeof repo, err, sizeof err) < 0)
@@ -174,10 +204,8 @@ static int point_argv(const hk_exec *x, pending *q)
     argv[a++] = (char *)x->hakmem;
     if (p->column->backend == HK_BACKEND_SIM) {
         argv[a++] = "sim";
-        if (x->spec->calibration) {
-            argv[a++] = "--calibration";
-            argv[a++] = x->spec->calibration;
-        }
+        argv[a++] = "--calibration";
+        argv[a++] = x->spec->calibration ? x->spec->calibration : "builtin";
     } else {
         argv[a++] = "replay";
         argv[a++] = "--allocator";
@@ -262,13 +290,19 @@ static void drop_hakmem_params(cJSON *json)
     }
 }
 
-/* A simulation with the spec's calibration records it among its params,
- * by checksum. */
-static void add_calibration(cJSON *json, const char *checksum)
+/* A simulation records its calibration among its params: the file's
+ * checksum, or "builtin"; and where it came from. */
+static void add_calibration(cJSON *json, const hk_exec *x)
 {
     cJSON *settings = cJSON_GetObjectItemCaseSensitive(json, "settings");
-    if (settings)
-        cJSON_AddStringToObject(settings, "calibration", checksum);
+    if (!settings)
+        return;
+    cJSON_AddStringToObject(settings, "calibration",
+                            x->spec->calibration
+                                ? x->spec->calibration_checksum
+                                : "builtin");
+    cJSON_AddStringToObject(settings, "calibration_source",
+                            hk_calibration_source_names[x->cal.source]);
 }
 
 static int point_done(void *ctx, size_t i, const hk_job_result *r)
@@ -300,8 +334,8 @@ static int point_done(void *ctx, size_t i, const hk_job_result *r)
     };
     if (peer_of(p->column))
         drop_hakmem_params(json);
-    if (p->column->backend == HK_BACKEND_SIM && s->calibration)
-        add_calibration(json, s->calibration_checksum);
+    if (p->column->backend == HK_BACKEND_SIM)
+        add_calibration(json, b->x);
     int rc = hk_db_insert(b->x->db, &row, json, b->err, b->errlen);
     cJSON_Delete(json);
     if (rc < 0) {

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "experiments/sweep/db.h"
+#include "sim/calibration.h"
 #include "experiments/sweep/points.h"
 #include "experiments/sweep/spec.h"
 
@@ -23,6 +24,7 @@ typedef struct hk_exec {
     char hakmem[PATH_MAX];   /* the hakmem program next to this one */
     char version[128];       /* `git describe --always --dirty`, or unknown */
     char host[256];
+    hk_calibration cal;      /* what the simulations are priced with */
 } hk_exec;
 
 /* Where generated traces are kept unless a command is told otherwise. */
@@ -30,15 +32,20 @@ typedef struct hk_exec {
 
 /*
  * Everything a command needs before it runs points: load the spec (which
- * must have a baseline if need_baseline), make its traces (into
- * trace_cache), open the database (db_path, or else the spec's), find
- * hakmem, read version and host.  0, or the exit status to end with
- * after the reason was printed: 2 when the spec or the arguments are
- * wrong, 1 for anything else.
+ * must have a baseline if need_baseline), decide the calibration of its
+ * simulations (`calibration`, a file or "builtin", else the spec's, else
+ * this machine's: sim/calibration.h; made now if need be, once for all
+ * the points), make its traces (into trace_cache), open the database
+ * (db_path, or else the spec's), find hakmem, read version and host.
+ * Validation (need_baseline) always simulates, a sweep when its backends
+ * say so.  0, or the exit status to end with after the reason was
+ * printed: 2 when the spec or the arguments are wrong, 1 for anything
+ * else.
  */
 int hk_exec_open(hk_exec *x, hk_spec *s, const char *label,
                  const char *spec_path, int need_baseline,
-                 const char *db_path, const char *trace_cache);
+                 const char *db_path, const char *trace_cache,
+                 const char *calibration);
 void hk_exec_close(hk_exec *x, hk_spec *s);
 
 /*
