@@ -68,6 +68,7 @@ static cJSON *report_machine(const hk_addrspace *as, const hk_tlb_stats *tlb)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "page_faults", (double)as->faults);
+    cJSON_AddNumberToObject(o, "page_tables", (double)as->page_tables);
     cJSON *rss = cJSON_AddObjectToObject(o, "rss");
     cJSON_AddNumberToObject(rss, "peak_bytes",
                             (double)as->peak_resident_pages * HK_AS_PAGE);
@@ -211,6 +212,7 @@ int hk_cmd_sim(int argc, char **argv)
                       .replay = &st,
                       .serial = cfg.serial,
                       .page_faults = as->faults,
+                      .page_tables = as->page_tables,
                       .unmapped_pages = as->unmapped_pages,
                       .purged_pages = as->purged_pages,
                       .tlb_l2_hits = tlb ? tlb->l2_hits : 0,

@@ -16,7 +16,8 @@ const char *const hk_cost_names[HK_COST_TERMS] = {
     "flush",        "slab",          "remote_free", "front_miss",
     "give_back",    "large",         "mmap",
     "munmap",       "madvise",       "mincore",   "mprotect",
-    "munmap_page",  "madvise_page",  "page_fault", "tlb_l2_hit",
+    "munmap_page",  "madvise_page",  "page_fault", "page_table",
+    "tlb_l2_hit",
     "tlb_walk",     "start",         "decode",    "object_table",
     "dispatch",
     "handoff",      "touch_write",   "touch_byte", "copy_byte",
@@ -34,7 +35,8 @@ static const hk_cost default_cost = {.ns = {
     [HK_COST_MUNMAP] = 1533.81,    [HK_COST_MADVISE] = 320.47,
     [HK_COST_MINCORE] = 585.84,    [HK_COST_MPROTECT] = 526.43,
     [HK_COST_MUNMAP_PAGE] = 230.71, [HK_COST_MADVISE_PAGE] = 228.72,
-    [HK_COST_PAGE_FAULT] = 1199.33, [HK_COST_TLB_L2_HIT] = 1.75,
+    [HK_COST_PAGE_FAULT] = 1199.33, [HK_COST_PAGE_TABLE] = 0,
+    [HK_COST_TLB_L2_HIT] = 1.75,
     [HK_COST_TLB_WALK] = 22.35,    [HK_COST_START] = 0,
     [HK_COST_DECODE] = 0,
     [HK_COST_OBJECT_TABLE] = 0,    [HK_COST_DISPATCH] = 0,
@@ -155,6 +157,7 @@ void hk_cost_count(const hk_cost_inputs *in, uint64_t counts[HK_COST_TERMS])
         (rs->peak_live * (in->serial ? SERIAL_OBJECT_BYTES
                                      : THREADS_OBJECT_BYTES) +
          HK_OS_PAGE - 1) / HK_OS_PAGE;
+    counts[HK_COST_PAGE_TABLE] = in->page_tables;
     counts[HK_COST_TLB_L2_HIT] = in->tlb_l2_hits;
     counts[HK_COST_TLB_WALK] = in->tlb_walks;
     counts[HK_COST_START] = 1;

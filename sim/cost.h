@@ -41,6 +41,9 @@ enum hk_cost_term {
     HK_COST_MUNMAP_PAGE,  /* per resident page released by munmap */
     HK_COST_MADVISE_PAGE, /* per resident page released by madvise */
     HK_COST_PAGE_FAULT,
+    HK_COST_PAGE_TABLE,  /* per page table made (a first fault in a 2 MiB
+                          * region) and freed with the region's last
+                          * mapping */
     HK_COST_TLB_L2_HIT,  /* an L1 dTLB miss that hits the second level */
     HK_COST_TLB_WALK,    /* a miss in both: a page walk */
     /* The replay engine's own work, per event of the engine that runs
@@ -86,7 +89,7 @@ typedef struct hk_cost_inputs {
     const hk_os_counts *os;       /* the backend's system calls */
     const hk_replay_stats *replay;
     int serial;                   /* the engine: serial, else threads */
-    uint64_t page_faults, unmapped_pages, purged_pages;
+    uint64_t page_faults, page_tables, unmapped_pages, purged_pages;
     uint64_t tlb_l2_hits, tlb_walks;
 } hk_cost_inputs;
 

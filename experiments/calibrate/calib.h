@@ -80,7 +80,8 @@ void measure_remote_free(calib *k);    /* remote_free */
 void measure_large(calib *k);          /* large */
 void measure_syscalls(calib *k);       /* mmap, munmap, madvise, mincore,
                                           mprotect */
-void measure_pages(calib *k);          /* page_fault, *_page */
+void measure_pages(calib *k);          /* page_fault, page_table,
+                                          *_page */
 void measure_tlb(calib *k);            /* tlb_l2_hit, tlb_walk */
 void measure_decode(calib *k);         /* decode */
 void measure_engines(calib *k);        /* start, object_table, dispatch */

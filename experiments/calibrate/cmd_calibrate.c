@@ -151,7 +151,9 @@ static const group groups[] = {
       HK_COST_MPROTECT},
      5},
     {measure_pages,
-     {HK_COST_PAGE_FAULT, HK_COST_MUNMAP_PAGE, HK_COST_MADVISE_PAGE}, 3},
+     {HK_COST_PAGE_FAULT, HK_COST_MUNMAP_PAGE, HK_COST_MADVISE_PAGE,
+      HK_COST_PAGE_TABLE},
+     4},
     {measure_tlb, {HK_COST_TLB_L2_HIT, HK_COST_TLB_WALK}, 2},
     {measure_decode, {HK_COST_DECODE}, 1},
     {measure_engines,
@@ -310,7 +312,8 @@ static cJSON *calibration_json(calib *k, const passes *ps, int quick)
              "2 MiB regions and mincore on one page, each call cold (after "
              "a sweep over %zu KiB, its time taken off); *_page: extra per "
              "resident 4 KiB page released; page_fault: a write per "
-             "fresh or emptied 4 KiB page; tlb_l2_hit, tlb_walk: random "
+             "fresh or emptied 4 KiB page; page_table: a 2 MiB region mapped, "
+             "one page written, unmapped, less the other terms; tlb_l2_hit, tlb_walk: random "
              "pointer chase, one line per page over %zu and %zu pages, less "
              "as many lines on huge pages; decode: reading a trace; "
              "start, object_table, dispatch: the serial and threaded replay "

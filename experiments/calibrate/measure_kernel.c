@@ -139,11 +139,13 @@ static void touch_pages(char *p, size_t bytes)
 /* page_fault: first writes to a fresh region's 4 KiB pages, and
  * again after madvise(MADV_DONTNEED) emptied them; munmap_page and
  * madvise_page: the time those calls take on a region of resident pages
- * over an untouched one's, per page. */
+ * over an untouched one's, per page; page_table: a region mapped, one
+ * page written, unmapped, less what the other terms price that at (its
+ * first fault makes the region's page table, the munmap frees it). */
 void measure_pages(calib *k)
 {
     double vfault[CALIB_MAX_REPS], vunmap[CALIB_MAX_REPS],
-        vadvise[CALIB_MAX_REPS];
+        vadvise[CALIB_MAX_REPS], vtable[CALIB_MAX_REPS];
     for (int r = 0; r < k->reps; r++) {
         char *p = calib_map_aligned(REGION, HK_OS_PAGE, MADV_NOHUGEPAGE);
         double fresh = fault(k, p);
@@ -162,8 +164,19 @@ void measure_pages(calib *k)
                       k->ns[HK_COST_MADVISE]) / REGION_PAGES;
         vunmap[r] = ((double)(t3 - t2) - k->cpu_timer_ns -
                      k->ns[HK_COST_MUNMAP]) / REGION_PAGES;
+        uint64_t t4 = calib_cpu_ns();
+        for (int j = 0; j < CALLS; j++) {
+            char *q = map_region();
+            q[0] = 1;
+            munmap(q, REGION);
+        }
+        vtable[r] = ((double)(calib_cpu_ns() - t4) - k->cpu_timer_ns) /
+                        CALLS -
+                    k->ns[HK_COST_MMAP] - k->ns[HK_COST_MUNMAP] -
+                    vunmap[r] - vfault[r];
     }
     calib_settle(k, HK_COST_PAGE_FAULT, vfault);
+    calib_settle(k, HK_COST_PAGE_TABLE, vtable);
     calib_settle(k, HK_COST_MUNMAP_PAGE, vunmap);
     calib_settle(k, HK_COST_MADVISE_PAGE, vadvise);
 }

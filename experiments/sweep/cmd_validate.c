@@ -100,7 +100,7 @@ typedef struct cell {
     const char *sim_key;
     double predicted_s;       /* NAN until known */
     double events, threads;
-    double faults, rss;       /* predicted */
+    double faults, rss;       /* predicted (faults: the engine's too) */
     calls sim;
     double median_s, min_s;   /* of the real runs; NAN without any */
     double spread;
@@ -121,6 +121,7 @@ typedef struct options {
 /* The worst errors seen, and where. */
 typedef struct worst {
     double ratio_err, time_err; /* |ratio - 1|, |predicted / measured - 1| */
+    double ratio, time;         /* the ratio and the error themselves */
     char ratio_at[600], time_at[600];
     size_t within_ratio, ratios, within_time, times;
 } worst;
@@ -219,7 +220,7 @@ static void read_sim(hk_db *db, const hk_point *p, cell *c)
     c->predicted_s = metric(db, p->key, "predicted.ns") * 1e-9;
     c->events = metric(db, p->key, "trace.events");
     c->threads = metric(db, p->key, "trace.threads");
-    c->faults = metric(db, p->key, "machine.page_faults");
+    c->faults = metric(db, p->key, "predicted.counts.page_fault");
     c->rss = metric(db, p->key, "machine.rss.peak_bytes");
     read_calls(db, p->key, &c->sim);
     hk_db_metrics(db, p->key, "predicted.terms_ns.%", add_term, c, err,
@@ -293,12 +294,14 @@ static double measured(const cell *c, const options *o)
     return o->use_min ? c->min_s : c->median_s;
 }
 
-/* Keep the larger error, and where it was. */
-static void note_worst(double *worst, char *at, size_t len, double err,
-                       const char *trace, const char *label)
+/* Keep the larger error (|value - 1|), the value, and where it was. */
+static void note_worst(double *worst, double *value, char *at, size_t len,
+                       double v, const char *trace, const char *label)
 {
+    double err = fabs(v - 1);
     if (!isnan(err) && err > *worst) {
         *worst = err;
+        *value = v;
         if (snprintf(at, len, "%s, %s", trace, label) >= (int)len)
             snprintf(at + len - 4, 4, "...");
     }
@@ -346,8 +349,8 @@ static int print_trace(const hk_spec *s, size_t t, const cell *cells,
         if (!isnan(time_err)) {
             all->w.times++;
             all->w.within_time += fabs(time_err) <= TARGET;
-            note_worst(&all->w.time_err, all->w.time_at,
-                       sizeof all->w.time_at, fabs(time_err), trace, label);
+            note_worst(&all->w.time_err, &all->w.time, all->w.time_at,
+                       sizeof all->w.time_at, 1 + time_err, trace, label);
         }
         int same = k > 0 && c->sim_key && base->sim_key &&
                    !strcmp(c->sim_key, base->sim_key);
@@ -364,9 +367,8 @@ static int print_trace(const hk_spec *s, size_t t, const cell *cells,
             if (!isnan(ratio)) {
                 all->w.ratios++;
                 all->w.within_ratio += fabs(ratio - 1) <= TARGET;
-                note_worst(&all->w.ratio_err, all->w.ratio_at,
-                           sizeof all->w.ratio_at, fabs(ratio - 1), trace,
-                           label);
+                note_worst(&all->w.ratio_err, &all->w.ratio, all->w.ratio_at,
+                           sizeof all->w.ratio_at, ratio, trace, label);
                 all->by_median[all->n] = 100 * fabs(
                     ps - hk_speedup(base->median_s, c->median_s));
                 all->by_min[all->n++] = 100 * fabs(
@@ -461,10 +463,10 @@ static void print_summary(errors *all, size_t ntraces, const options *o,
     const worst *w = &all->w;
     printf("\nworst speedup ratio: %.2f (%+.0f%%, %s); %zu of %zu "
            "configurations within +-%.0f%%\n",
-           1 + w->ratio_err, 100 * w->ratio_err, w->ratios ? w->ratio_at : "-",
+           w->ratio, 100 * (w->ratio - 1), w->ratios ? w->ratio_at : "-",
            w->within_ratio, w->ratios, 100 * TARGET);
-    printf("worst time error: %.0f%% (%s); %zu of %zu times within "
-           "+-%.0f%%\n", 100 * w->time_err, w->times ? w->time_at : "-",
+    printf("worst time error: %+.0f%% (%s); %zu of %zu times within "
+           "+-%.0f%%\n", 100 * (w->time - 1), w->times ? w->time_at : "-",
            w->within_time, w->times, 100 * TARGET);
     printf("median |error| of the predicted gain: %.1f pp over %zu "
            "configurations on %zu traces\n(measured by the median run: "
