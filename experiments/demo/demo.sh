@@ -34,7 +34,7 @@ PYTHONMALLOC=malloc "$hakmem" record -o results/traces/recorded.hkt -- "$python"
 import random
 random.seed(1)
 rows = [{"id": i, "name": "n%d" % random.randrange(10**6), "tags": [str(j) for j in range(i % 7)]}
-        for i in range(20000)]
+        for i in range(10000)]
 rows.sort(key=lambda r: (r["name"], r["id"]))
 print(len(rows), rows[0]["name"], rows[-1]["name"])'
 info results/traces/recorded.hkt
@@ -58,7 +58,7 @@ info results/traces/sqlite3.hkt
 # path (with ptr_check=always, a mincore() each: the report's "unknown
 # pointers in the free wrapper").
 "$hakmem" record -o results/traces/gawk.hkt -- gawk 'BEGIN {
-    for (i = 0; i < 3000; i++) {
+    for (i = 0; i < 600; i++) {
         s = sprintf("%*d", 150000 + (i % 7) * 20000, i)
         n += length(s)
         if (i % 10 == 0) keep[i] = substr(s, 1, 100)
