@@ -4,13 +4,17 @@
  * geometry, and write the calibration file that `hakmem sim` reads.
  *
  * A small, shared machine is noisy: a context switch spoils a repetition
- * now and then, and for a second at a time everything may run half as
- * fast (a virtual CPU sharing its core).  So each term is the median of
- * several passes, each pass the median of many short repetitions.  A
- * term whose passes disagree (their middle half spans more than 5% of
- * their median) is measured again, pass by pass, while the time budget
- * lasts; one that still disagrees is listed under "_noisy" with its
- * spread.  The measurements live in measure_*.c; this file runs them.
+ * now and then (the median of many short repetitions takes care of
+ * that), and for a second or more at a time everything may run up to
+ * half as fast (a virtual CPU sharing its core with another machine's):
+ * a pass in such a spell is slower in every term.  So each term is the
+ * lower quartile of several passes, what the machine does when nothing
+ * presses on it, which moves less from one calibration to the next than
+ * their median.  A term whose passes around that quartile disagree (from
+ * the lower eighth to the third eighth they span more than 5% of it) is
+ * measured again, pass by pass, while the time budget lasts; one that
+ * still disagrees is listed under "_noisy" with its spread.  The
+ * measurements live in measure_*.c; this file runs them.
  */
 #define _GNU_SOURCE
 #include <cjson/cJSON.h>
@@ -54,9 +58,10 @@ static const char usage[] =
     "error.  `hakmem sim`, `sweep` and `validate` run `calibrate --quick`\n"
     "on their own the first time they run on a machine (see README).\n"
     "\n"
-    "Each term is the median of several passes, each the median of many\n"
-    "short repetitions; a term whose passes disagree by more than 5% is\n"
-    "measured again while the budget lasts, and listed under \"_noisy\"\n"
+    "Each term is the lower quartile of several passes (slow spells of a\n"
+    "shared machine slow whole passes down), each the median of many short\n"
+    "repetitions; a term whose passes disagree by more than 5% around it\n"
+    "is measured again while the budget lasts, and listed under \"_noisy\"\n"
     "if it still disagrees.\n"
     "\n"
     "  --quick           3 passes of 9 repetitions, within 15 s\n"
@@ -170,23 +175,31 @@ typedef struct passes {
     int n[HK_COST_TERMS];
 } passes;
 
-/* The spread of a term's passes: the span of their middle half over
- * their median (all of them while there are fewer than four); a median
- * under a nanosecond counts as one, as a few tenths of a nanosecond
- * either way are noise in any prediction. */
+/* A term's value: the lower quartile of its passes v[0..n), which it
+ * sorts. */
+static double quartile(double *v, int n)
+{
+    hk_median(v, (size_t)n); /* sorts v */
+    return v[n / 4];
+}
+
+/* The spread of a term's passes around their lower quartile: from the
+ * lower eighth to the third eighth (all of them while there are fewer
+ * than three), over the quartile; one under a nanosecond counts as one,
+ * as a few tenths of a nanosecond either way are noise in any
+ * prediction. */
 static double spread(const passes *ps, enum hk_cost_term t)
 {
     int n = ps->n[t];
     double v[MAX_PASSES];
     memcpy(v, ps->v[t], (size_t)n * sizeof v[0]);
-    double mid = hk_median(v, (size_t)n); /* sorts v */
-    int q = n / 4;
-    double span = v[n - 1 - q] - v[q];
-    return span / (mid > SPREAD_FLOOR_NS ? mid : SPREAD_FLOOR_NS);
+    double q = quartile(v, n);
+    double span = n < 3 ? v[n - 1] - v[0] : v[3 * n / 8] - v[n / 8];
+    return span / (q > SPREAD_FLOOR_NS ? q : SPREAD_FLOOR_NS);
 }
 
 /* Run group g once more and keep its terms' values; afterwards k->ns
- * holds every term's median so far, which the next measurements use. */
+ * holds every term's value so far, which the next measurements use. */
 static void run_group(calib *k, passes *ps, const group *g)
 {
     measure_timer(k);
@@ -196,7 +209,7 @@ static void run_group(calib *k, passes *ps, const group *g)
         ps->v[t][ps->n[t]++] = k->ns[t];
         double v[MAX_PASSES];
         memcpy(v, ps->v[t], (size_t)ps->n[t] * sizeof v[0]);
-        k->ns[t] = hk_median(v, (size_t)ps->n[t]);
+        k->ns[t] = quartile(v, ps->n[t]);
     }
 }
 
@@ -302,8 +315,9 @@ static cJSON *calibration_json(calib *k, const passes *ps, int quick)
 
     char text[2048];
     snprintf(text, sizeof text,
-             "`hakmem calibrate%s` on %ld CPUs: each term is the median of "
-             "its passes (\"_passes\"), each the median of %d repetitions.  malloc, free, realloc: front-cache "
+             "`hakmem calibrate%s` on %ld CPUs: each term is the lower "
+             "quartile of its passes (\"_passes\"), each the median of %d "
+             "repetitions.  malloc, free, realloc: front-cache "
              "hits on a warm heap; refill, front_miss, flush, give_back: "
              "16-byte churn within one slab, with and without front caches, "
              "less the fast path; slab: pool take/give; remote_free: another "

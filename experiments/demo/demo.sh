@@ -58,7 +58,7 @@ info results/traces/sqlite3.hkt
 # path (with ptr_check=always, a mincore() each: the report's "unknown
 # pointers in the free wrapper").
 "$hakmem" record -o results/traces/gawk.hkt -- gawk 'BEGIN {
-    for (i = 0; i < 600; i++) {
+    for (i = 0; i < 400; i++) {
         s = sprintf("%*d", 150000 + (i % 7) * 20000, i)
         n += length(s)
         if (i % 10 == 0) keep[i] = substr(s, 1, 100)

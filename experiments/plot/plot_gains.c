@@ -53,7 +53,8 @@ static void samples_free(samples *ss)
 /* The configuration key of the run in `run`'s current row (id, ...,
  * spec, trace, allocator in columns 0 and 4 to 6): its spec, trace and
  * allocator, then each of its parameters (read with `params`) as name and
- * value (but the calibration's), all set apart by control characters.
+ * value (but the calibration's and the TLB's), all set apart by control
+ * characters.
  * NULL when out of memory or on error. */
 static char *config_key(sqlite3_stmt *run, sqlite3_stmt *params,
                         size_t *group_len)
@@ -72,8 +73,11 @@ static char *config_key(sqlite3_stmt *run, sqlite3_stmt *params,
     int rc;
     while ((rc = sqlite3_step(params)) == SQLITE_ROW) {
         const char *name = hk_plot_text(params, 0);
-        /* what priced a prediction, not the configuration predicted */
-        if (!strncmp(name, "calibration", strlen("calibration")))
+        /* What priced a prediction and the simulated TLB (the
+         * calibration's geometry, say), not the configuration: a real
+         * run has the machine's. */
+        if (!strncmp(name, "calibration", strlen("calibration")) ||
+            !strncmp(name, "tlb", strlen("tlb")))
             continue;
         fprintf(f, "%s\x1e%s\x1f", name, hk_plot_text(params, 1));
     }

@@ -334,6 +334,12 @@ static int print_trace(const hk_spec *s, size_t t, const cell *cells,
     for (int i = 0; i < 3 && base->top_ns[i] > 0; i++)
         printf(" %s %.0f%%", base->top_name[i],
                100 * base->top_ns[i] / (base->predicted_s * 1e9));
+    if (base->threads > 1)
+        printf("\n(engine=serial replays the threads one at a time, as "
+               "simulated; engine=threads runs\nthem at once: its CPU time "
+               "adds their waits, its wall time is up to one per core\nless "
+               "than the predicted sum, and its system calls interleave as "
+               "they like)");
     printf("\n%-*s %11s %11s %6s %6s %8s %8s %6s %8s %7s  %s\n", label_w,
            "configuration", "predicted", o->use_min ? "fastest" : "measured",
            "t.err", "spread", "p.speed", "m.speed", "ratio", "error",
