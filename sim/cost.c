@@ -26,22 +26,20 @@ const char *const hk_cost_names[HK_COST_TERMS] = {
 /* Measured on the development machine with `hakmem calibrate`; the same
  * numbers are in experiments/calibrate/default.json. */
 static const hk_cost default_cost = {.ns = {
-    [HK_COST_MALLOC] = 0.85,       [HK_COST_FREE] = 1.51,
-    [HK_COST_REALLOC] = 4.59,      [HK_COST_REFILL] = 0.83,
-    [HK_COST_FLUSH] = 3.46,      [HK_COST_SLAB] = 32.45,
-    [HK_COST_REMOTE_FREE] = 8.2,   [HK_COST_FRONT_MISS] = 0,
-    [HK_COST_GIVE_BACK] = 0,       [HK_COST_LARGE] = 0,
-    [HK_COST_MMAP] = 976.09,
-    [HK_COST_MUNMAP] = 1533.81,    [HK_COST_MADVISE] = 320.47,
-    [HK_COST_MINCORE] = 585.84,    [HK_COST_MPROTECT] = 526.43,
-    [HK_COST_MUNMAP_PAGE] = 230.71, [HK_COST_MADVISE_PAGE] = 228.72,
-    [HK_COST_PAGE_FAULT] = 1199.33, [HK_COST_PAGE_TABLE] = 0,
-    [HK_COST_TLB_L2_HIT] = 1.75,
-    [HK_COST_TLB_WALK] = 22.35,    [HK_COST_START] = 0,
-    [HK_COST_DECODE] = 0,
-    [HK_COST_OBJECT_TABLE] = 0,    [HK_COST_DISPATCH] = 0,
-    [HK_COST_HANDOFF] = 0,         [HK_COST_TOUCH_WRITE] = 0,
-    [HK_COST_TOUCH_BYTE] = 0,      [HK_COST_COPY_BYTE] = 0,
+    [HK_COST_MALLOC] = 0.85, [HK_COST_FREE] = 1.51, [HK_COST_REALLOC] = 4.59,
+    [HK_COST_REFILL] = 0.83, [HK_COST_FLUSH] = 3.46, [HK_COST_SLAB] = 32.45,
+    [HK_COST_REMOTE_FREE] = 8.2, [HK_COST_FRONT_MISS] = 4.634,
+    [HK_COST_GIVE_BACK] = 6.49, [HK_COST_LARGE] = 18.12,
+    [HK_COST_MMAP] = 976.09, [HK_COST_MUNMAP] = 1533.81,
+    [HK_COST_MADVISE] = 320.47, [HK_COST_MINCORE] = 585.84,
+    [HK_COST_MPROTECT] = 526.43, [HK_COST_MUNMAP_PAGE] = 230.71,
+    [HK_COST_MADVISE_PAGE] = 228.72, [HK_COST_PAGE_FAULT] = 1199.33,
+    [HK_COST_PAGE_TABLE] = 112093.92, [HK_COST_TLB_L2_HIT] = 1.75,
+    [HK_COST_TLB_WALK] = 22.35, [HK_COST_START] = 505264.53,
+    [HK_COST_DECODE] = 13.18, [HK_COST_OBJECT_TABLE] = 20.67,
+    [HK_COST_DISPATCH] = 21.35, [HK_COST_HANDOFF] = 43.02,
+    [HK_COST_TOUCH_WRITE] = 0.5702, [HK_COST_TOUCH_BYTE] = 0.01095,
+    [HK_COST_COPY_BYTE] = 0.01352,
 }};
 
 void hk_cost_default(hk_cost *c)

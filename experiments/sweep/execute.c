@@ -103,24 +103,33 @@ static int find_hakmem(hk_exec *x, char *repo, size_t len, char *err,
 
 /* The calibration of the simulations: resolved once here, so that a
  * machine without one makes it once, and passed to every point by name
- * (the spec's calibration becomes the file, NULL for the built-in). */
+ * (the spec's calibration becomes the file), or for the built-in one
+ * through HAKMEM_CALIBRATION, so that the points do not each warn. */
 static int decide_calibration(hk_exec *x, hk_spec *s, const char *request,
                               char *err, size_t errlen)
 {
-    char who[64];
+    char who[64], why[600];
     snprintf(who, sizeof who, "hakmem %s", x->label);
-    if (!request)
+    int from_spec = !request && s->calibration;
+    if (from_spec)
         request = s->calibration;
-    if (hk_calibration_resolve(&x->cal, request, who, err, errlen) < 0)
+    if (hk_calibration_resolve(&x->cal, request, who, why, sizeof why) < 0) {
+        if (from_spec)
+            snprintf(err, errlen, "%s: calibration: cannot read %s", s->path,
+                     why);
+        else
+            snprintf(err, errlen, "%s", why);
         return -1;
+    }
     if (x->cal.warning[0])
         fprintf(stderr, "%s: warning: the built-in calibration, measured on "
                 "another machine (%s): predicted times may be far off\n",
                 who, x->cal.warning);
     free(s->calibration);
     s->calibration = NULL;
-    if (x->cal.source != HK_CAL_BUILTIN &&
-        !(s->calibration = strdup(x->cal.path))) {
+    if (x->cal.source == HK_CAL_BUILTIN) /* the points' own, warned */
+        return setenv("HAKMEM_CALIBRATION", "builtin", 1);
+    if (!(s->calibration = strdup(x->cal.path))) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -204,8 +213,10 @@ static int point_argv(const hk_exec *x, pending *q)
     argv[a++] = (char *)x->hakmem;
     if (p->column->backend == HK_BACKEND_SIM) {
         argv[a++] = "sim";
-        argv[a++] = "--calibration";
-        argv[a++] = x->spec->calibration ? x->spec->calibration : "builtin";
+        if (x->spec->calibration) {
+            argv[a++] = "--calibration";
+            argv[a++] = x->spec->calibration;
+        }
     } else {
         argv[a++] = "replay";
         argv[a++] = "--allocator";
