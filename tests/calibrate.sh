@@ -40,7 +40,7 @@ sim() {
 
 # builtin: "term ns" per line of default_cost in sim/cost.c.
 builtin() {
-    sed -n '/default_cost = {{/,/}};/p' sim/cost.c |
+    sed -n '/default_cost = {/,/}};/p' sim/cost.c |
         grep -o '\[HK_COST_[A-Z0-9_]*\] = [-+0-9.eE]*' |
         sed 's/\[HK_COST_\([A-Z0-9_]*\)\] = /\1 /' | tr '[:upper:]' '[:lower:]'
 }
