@@ -4,8 +4,8 @@
  *
  * A measurement sets k->ns[t] of its terms to this pass's value (the
  * median of k->reps repetitions); it may read k->ns of terms measured
- * before it, which hold the median of the passes so far, to take their
- * cost off its own loops.
+ * before it, which hold their value over the passes so far, to take
+ * their cost off its own loops.
  */
 #ifndef HK_CALIB_H
 #define HK_CALIB_H

@@ -160,25 +160,24 @@ static void free_allocator(hk_allocator *a)
 }
 
 /* The serial engine on `path`, as `hakmem replay --serial` runs it, on
- * a fresh allocator. */
-static void replay_serial(const char *path, void (*started)(void *),
-                          void *ctx, hk_replay_stats *st)
+ * a fresh allocator; measured into w unless it is NULL. */
+static void replay_serial(const char *path, window *w, hk_replay_stats *st)
 {
     char err[256];
     hk_allocator *a = new_allocator();
-    if (ctx)
-        ((struct window *)ctx)->a = a;
-    if (hk_replay(a, path, HK_TOUCH_NONE, started, ctx, st, err,
-                  sizeof err) < 0)
+    if (w)
+        w->a = a;
+    if (hk_replay(a, path, HK_TOUCH_NONE, w ? window_start : NULL, w, st,
+                  err, sizeof err) < 0)
         calib_die("%s", err);
-    if (ctx)
-        window_end(ctx);
+    if (w)
+        window_end(w);
     free_allocator(a);
 }
 
-/* The threaded engine on `path`, loaded now, on a fresh allocator. */
-static void replay_threads(const char *path, void (*started)(void *),
-                           void *ctx)
+/* The threaded engine on `path`, loaded now, on a fresh allocator;
+ * measured into w. */
+static void replay_threads(const char *path, window *w)
 {
     char err[256];
     hk_replay_plan plan;
@@ -186,13 +185,11 @@ static void replay_threads(const char *path, void (*started)(void *),
     if (hk_replay_plan_load(&plan, path, err, sizeof err) < 0)
         calib_die("%s", err);
     hk_allocator *a = new_allocator();
-    if (ctx)
-        ((struct window *)ctx)->a = a;
-    if (hk_replay_threads(&plan, a, HK_TOUCH_NONE, started, ctx, &res, err,
-                          sizeof err) < 0)
+    w->a = a;
+    if (hk_replay_threads(&plan, a, HK_TOUCH_NONE, window_start, w, &res,
+                          err, sizeof err) < 0)
         calib_die("%s", err);
-    if (ctx)
-        window_end(ctx);
+    window_end(w);
     free_allocator(a);
     hk_replay_plan_free(&plan);
 }
@@ -212,9 +209,9 @@ void engine_refs_open(calib *k)
     make_one(e->big, BIG_CYCLES);
     make_two(e->two);
     /* The engine's counts of the traces. */
-    replay_serial(e->small, NULL, NULL, &e->stats_small);
-    replay_serial(e->big, NULL, NULL, &e->stats_big);
-    replay_serial(e->two, NULL, NULL, &e->stats_two);
+    replay_serial(e->small, NULL, &e->stats_small);
+    replay_serial(e->big, NULL, &e->stats_big);
+    replay_serial(e->two, NULL, &e->stats_two);
 }
 
 void engine_refs_close(calib *k)
@@ -311,9 +308,9 @@ static double fresh_run(const calib *k, const char *path, int serial,
         window w = {0};
         hk_replay_stats got;
         if (serial)
-            replay_serial(path, window_start, &w, &got);
+            replay_serial(path, &w, &got);
         else
-            replay_threads(path, window_start, &w);
+            replay_threads(path, &w);
         double ns = engine_ns(k, &w, st, serial);
         _exit(write(fd[1], &ns, sizeof ns) == sizeof ns ? 0 : 1);
     }
