@@ -66,7 +66,7 @@ RECORDER_SRC := traces/recorder.c traces/record_log.c traces/record_map.c
 REPLAY_SRC := sim/replay.c sim/cost.c sim/report.c sim/report_table.c \
               $(CONFIG_SRC) \
               $(filter-out sim/tlb_config.c,$(TLB_SRC))
-SIM_SRC    := sim/os_sim.c sim/addrspace.c sim/cmd_sim.c
+SIM_SRC    := sim/os_sim.c sim/addrspace.c sim/cmd_sim.c sim/calibration.c
 REAL_REPLAY_SRC := $(wildcard experiments/replay/replay_*.c) \
                    experiments/replay/cmd_replay.c
 # stdout_close.c goes into every command's program (below), once.
@@ -140,12 +140,16 @@ $(B)/libexec/hakmem-compare: $(call objs,direct,experiments/replay/cmd_compare.c
                                  experiments/common/layout.c \
                                  experiments/common/stats.c core/params.c)
 $(B)/libexec/hakmem-calibrate: $(call objs,direct, \
-                                 experiments/calibrate/cmd_calibrate.c \
+                                 $(wildcard experiments/calibrate/*.c) \
                                  experiments/common/stats.c \
+                                 experiments/replay/replay_plan.c \
+                                 experiments/replay/replay_threads.c \
                                  $(CORE_SRC) real/os_real.c sim/cost.c \
-                                 sim/json_file.c \
-                                 sim/tlb_config.c)
+                                 sim/replay.c sim/calibration.c \
+                                 sim/json_file.c sim/tlb_config.c) \
+                               $(TRACE_OBJ)
 SWEEP_DEPS := $(call objs,direct,$(SWEEP_SRC) $(COMMON_SRC) $(CONFIG_SRC) \
+                                 sim/calibration.c sim/cost.c \
                                  core/params.c) $(TRACE_OBJ)
 $(B)/libexec/hakmem-sweep: $(B)/direct/experiments/sweep/cmd_sweep.o \
                            $(SWEEP_DEPS)

@@ -227,6 +227,7 @@ static void release(hk_heap *h, const owner *o, void *p)
     }
     hk_front *f = &h->front[o->cls];
     if (!f->cap) {
+        h->stats[o->cls].returned++;
         hk_heap_give_back(h, p);
         return;
     }
@@ -291,7 +292,12 @@ void *hk_alloc_realloc(hk_allocator *a, hk_heap *h, void *p, size_t n)
     void *q = hk_malloc_fast(a, h, n);
     if (!q)
         return NULL;
-    memcpy(q, p, n < o.usable ? n : o.usable);
+    size_t copy = n < o.usable ? n : o.usable;
+    memcpy(q, p, copy);
+    /* The copy reads and writes both blocks' pages: faults and TLB
+     * misses the simulation must see. */
+    hk_os_touch(p, copy);
+    hk_os_touch(q, copy);
     if (!o.large && a->params.ptr_check == HK_PTR_CHECK_ALWAYS)
         quarantine(a, h, p);
     else

@@ -19,6 +19,8 @@ typedef struct hk_class_stats {
     uint64_t refilled;       /* blocks moved slab -> front */
     uint64_t flushes;        /* times the front overflowed */
     uint64_t flushed;        /* blocks moved front -> slab */
+    uint64_t returned;       /* blocks freed straight to their slab (no
+                                front cache) */
     uint64_t remote_frees;   /* blocks returned to another thread's slab */
     uint64_t slabs_acquired; /* slabs this class took from the pool */
     uint64_t slabs_released; /* empty slabs given back */

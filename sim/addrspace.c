@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "traces/trace.h"
+
 #define PAGES_PER_HUGE (HK_AS_HUGE / HK_AS_PAGE)
 
 static void *xcalloc(size_t n, size_t size)
@@ -20,10 +22,12 @@ static void *xcalloc(size_t n, size_t size)
     return p;
 }
 
-void hk_as_init(hk_addrspace *as, int thp)
+int hk_as_init(hk_addrspace *as, int thp)
 {
     memset(as, 0, sizeof *as);
     as->thp = thp;
+    as->tables = hk_idmap_create();
+    return as->tables ? 0 : -1;
 }
 
 void hk_as_destroy(hk_addrspace *as)
@@ -33,6 +37,7 @@ void hk_as_destroy(hk_addrspace *as)
         free(as->maps[i].huge);
     }
     free(as->maps);
+    hk_idmap_destroy(as->tables);
     memset(as, 0, sizeof *as);
 }
 
@@ -148,6 +153,17 @@ static hk_as_mapping piece(const hk_as_mapping *src, uint64_t from,
     return m;
 }
 
+/* Free the page tables of the regions [lo, hi] no mapping is left in. */
+static void drop_tables(hk_addrspace *as, uint64_t lo, uint64_t hi)
+{
+    int found;
+    for (uint64_t r = lo; r <= hi; r++) {
+        size_t i = lower_bound(as, r * HK_AS_HUGE);
+        if (i == as->count || as->maps[i].start >= (r + 1) * HK_AS_HUGE)
+            hk_idmap_remove(as->tables, r, &found);
+    }
+}
+
 /* Remove [start, start+size) from the mappings, splitting them as
  * needed; returns how many resident pages it held. */
 static uint64_t remove_range(hk_addrspace *as, uint64_t start, uint64_t size)
@@ -174,6 +190,8 @@ static uint64_t remove_range(hk_addrspace *as, uint64_t start, uint64_t size)
         free(m.resident);
         free(m.huge);
     }
+    if (size)
+        drop_tables(as, start / HK_AS_HUGE, (end - 1) / HK_AS_HUGE);
     as->last = 0;
     return dropped;
 }
@@ -287,6 +305,17 @@ static int chunk_fits(const hk_as_mapping *m, uint64_t addr)
     return c >= m->start && c + HK_AS_HUGE <= m->start + m->size;
 }
 
+/* A 4 KiB fault at addr: the region's page table, made if need be. */
+static void need_table(hk_addrspace *as, uint64_t addr)
+{
+    int found;
+    hk_idmap_get(as->tables, addr / HK_AS_HUGE, &found);
+    if (!found) {
+        hk_idmap_insert(as->tables, addr / HK_AS_HUGE, as);
+        as->page_tables++;
+    }
+}
+
 static void fault_in(hk_addrspace *as, hk_as_mapping *m, uint64_t page)
 {
     set_bit(m->resident, page);
@@ -320,6 +349,7 @@ uint64_t hk_as_touch_page(hk_addrspace *as, uint64_t addr)
             return HK_AS_HUGE;
         }
     }
+    need_table(as, addr);
     fault_in(as, m, page);
     return HK_AS_PAGE;
 }

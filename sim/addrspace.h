@@ -9,6 +9,11 @@
  * aligned chunk that lies wholly in one mapping makes the whole chunk
  * resident with one fault, and the chunk is translated by one 2 MiB TLB
  * entry until part of it is purged (which splits it, as the kernel does).
+ *
+ * Page tables: a 4 KiB fault in a 2 MiB region of addresses that has no
+ * page table makes one (counted in page_tables); unmapping frees it once
+ * no mapping is left in the region.  Purging keeps it, and a huge page
+ * needs none.
  */
 #ifndef HK_ADDRSPACE_H
 #define HK_ADDRSPACE_H
@@ -37,9 +42,12 @@ typedef struct hk_addrspace {
     uint64_t faults;
     uint64_t unmapped_pages; /* resident pages dropped by unmap */
     uint64_t purged_pages;   /* resident pages dropped by purge */
+    uint64_t page_tables;    /* made, by faults in regions without one */
+    struct hk_idmap *tables; /* 2 MiB regions that have one */
 } hk_addrspace;
 
-void hk_as_init(hk_addrspace *as, int thp);
+/* -1 when out of memory. */
+int hk_as_init(hk_addrspace *as, int thp);
 void hk_as_destroy(hk_addrspace *as);
 /* Add [start, start+size); returns -1 if it overlaps a mapping. */
 int hk_as_map(hk_addrspace *as, uint64_t start, uint64_t size, int counted);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "calibration.h"
 #include "config.h"
 #include "cost.h"
 #include "report.h"
@@ -15,60 +16,64 @@
 
 static const char usage[] =
     "usage: hakmem sim [--config PARAMS.json] [--set NAME=VALUE]...\n"
-    "                  [--calibration COSTS.json] [--format json|table]\n"
-    "                  [--table] TRACE\n"
+    "                  [--calibration COSTS.json|builtin]\n"
+    "                  [--format json|table] [--table] TRACE\n"
     "\n"
     "Replays TRACE (a file, or a pipe such as /dev/stdin) through the\n"
     "allocator core on a simulated page backend and prints one JSON object:\n"
     "the settings, the trace's checksum, the system calls the real\n"
     "allocator would make (\"syscalls\"), page faults, RSS and mapping\n"
-    "peaks, TLB misses, the allocator's own statistics (\"allocator_stats\")\n"
-    "and the predicted time.  Two runs with the same trace and settings\n"
+    "peaks, TLB misses, the allocator's own statistics (\"allocator_stats\"),\n"
+    "the predicted time of a real replay with the same settings (`hakmem\n"
+    "replay`, its engine's own work included) and the calibration it was\n"
+    "priced with.  Two runs with the same trace, settings and calibration\n"
     "print the same bytes.\n"
+    "\n"
+    "The calibration: COSTS.json, or the built-in one (\"builtin\", with a\n"
+    "warning); by default the one HAKMEM_CALIBRATION names (a file, or\n"
+    "builtin), else this machine's own, kept in ~/.cache/hakmem and made\n"
+    "on first use by `hakmem calibrate --quick` (about 15 s).  It also\n"
+    "gives the default TLB geometry when it measured the machine's.\n"
     "\n"
     "  --format table, --table  the same as a table for people\n"
     "\n"
     "Settings (NAME=VALUE): the allocator parameters (hakmem(1)), plus\n"
     "  touch=none|first|pages|all  how the program uses each new block\n"
+    "  engine=threads|serial       the real replay engine predicted for\n"
     "  thp=0|1                     transparent huge pages\n"
     "  tlb=0|1                     the TLB model (off is faster)\n"
     "  tlb_l1_4k_entries=N ...     TLB geometry (hakmem-sim(1))\n"
     "`hakmem settings` lists them all, with defaults, ranges and meanings.\n";
 
-static void counts_for_cost(const hk_stats_snapshot *s,
-                            const hk_replay_stats *rs,
-                            const hk_os_counts *os, const hk_addrspace *as,
-                            const hk_tlb_stats *tlb,
-                            uint64_t counts[HK_COST_TERMS])
+/* Where the TLB geometry of the run came from. */
+static const char *tlb_source(const hk_run_config *cfg, const hk_cost *cost)
 {
-    memset(counts, 0, HK_COST_TERMS * sizeof counts[0]);
-    counts[HK_COST_MALLOC] = rs->by_kind[HK_EV_MALLOC] +
-                             rs->by_kind[HK_EV_CALLOC] +
-                             rs->by_kind[HK_EV_ALIGNED];
-    counts[HK_COST_FREE] = rs->by_kind[HK_EV_FREE];
-    counts[HK_COST_REALLOC] = rs->by_kind[HK_EV_REALLOC];
-    counts[HK_COST_REFILL] = s->total.refilled;
-    counts[HK_COST_FLUSH] = s->total.flushed;
-    counts[HK_COST_SLAB] = s->total.slabs_acquired + s->total.slabs_released;
-    counts[HK_COST_REMOTE_FREE] = s->total.remote_frees;
-    counts[HK_COST_MMAP] = os->calls[HK_OS_MMAP];
-    counts[HK_COST_MUNMAP] = os->calls[HK_OS_MUNMAP];
-    counts[HK_COST_MADVISE] = os->calls[HK_OS_MADVISE];
-    counts[HK_COST_MINCORE] = os->calls[HK_OS_MINCORE];
-    counts[HK_COST_MPROTECT] = os->calls[HK_OS_MPROTECT];
-    counts[HK_COST_MUNMAP_PAGE] = as->unmapped_pages;
-    counts[HK_COST_MADVISE_PAGE] = as->purged_pages;
-    counts[HK_COST_PAGE_FAULT] = as->faults;
-    if (tlb) {
-        counts[HK_COST_TLB_L2_HIT] = tlb->l2_hits;
-        counts[HK_COST_TLB_WALK] = tlb->l2_misses;
-    }
+    hk_tlb_config preset;
+    hk_tlb_config_default(&preset);
+    const hk_tlb_config *base = cost->has_tlb ? &cost->tlb : &preset;
+    if (memcmp(base, &cfg->sim.tlb_config, sizeof *base))
+        return "the run's tlb_* settings";
+    return cost->has_tlb ? cost->tlb_source
+                         : "preset: Intel Golden Cove (sim/tlb.h)";
+}
+
+static cJSON *report_calibration(const hk_calibration *cal,
+                                 const hk_run_config *cfg)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "source",
+                            hk_calibration_source_names[cal->source]);
+    cJSON_AddStringToObject(o, "path", cal->path);
+    cJSON_AddStringToObject(o, "host_key", cal->host_key);
+    cJSON_AddStringToObject(o, "tlb_geometry", tlb_source(cfg, &cal->cost));
+    return o;
 }
 
 static cJSON *report_machine(const hk_addrspace *as, const hk_tlb_stats *tlb)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "page_faults", (double)as->faults);
+    cJSON_AddNumberToObject(o, "page_tables", (double)as->page_tables);
     cJSON *rss = cJSON_AddObjectToObject(o, "rss");
     cJSON_AddNumberToObject(rss, "peak_bytes",
                             (double)as->peak_resident_pages * HK_AS_PAGE);
@@ -114,6 +119,13 @@ static cJSON *report_predicted(const hk_cost *cost,
     return o;
 }
 
+/* The settings options in the order given: applied once the calibration
+ * has set the defaults it changes. */
+typedef struct setting_arg {
+    int json; /* --config FILE, else --set NAME=VALUE */
+    const char *text;
+} setting_arg;
+
 int hk_cmd_sim(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -126,36 +138,65 @@ int hk_cmd_sim(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     hk_run_config cfg;
-    hk_cost cost;
+    hk_calibration cal;
     enum hk_report_format format = HK_REPORT_JSON;
     char err[512];
-    hk_run_config_default(&cfg);
-    hk_cost_default(&cost);
+    const char *calibration = NULL;
+    setting_arg *args = calloc((size_t)argc, sizeof *args);
+    size_t nargs = 0;
     int opt;
+    if (!args) {
+        fprintf(stderr, "hakmem sim: out of memory\n");
+        return 1;
+    }
     while ((opt = getopt_long(argc, argv, "c:s:k:h", opts, NULL)) != -1) {
-        int rc = 0;
         switch (opt) {
-        case 'c': rc = hk_run_config_load(&cfg, optarg, err, sizeof err); break;
-        case 's': rc = hk_run_config_set_arg(&cfg, optarg, err, sizeof err); break;
-        case 'k': rc = hk_cost_load(&cost, optarg, err, sizeof err); break;
+        case 'c': args[nargs++] = (setting_arg){1, optarg}; break;
+        case 's': args[nargs++] = (setting_arg){0, optarg}; break;
+        case 'k': calibration = optarg; break;
         case 't': format = HK_REPORT_TABLE; break;
         case 'f':
-            if ((rc = hk_report_format_parse(optarg, &format)) < 0)
-                snprintf(err, sizeof err, "--format: '%s' is not json or "
-                         "table", optarg);
+            if (hk_report_format_parse(optarg, &format) < 0) {
+                fprintf(stderr, "hakmem sim: --format: '%s' is not json or "
+                        "table\n", optarg);
+                free(args);
+                return 2;
+            }
             break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: fputs(usage, stderr); return 2;
-        }
-        if (rc < 0) {
-            fprintf(stderr, "hakmem sim: %s\n", err);
-            return 2;
+        case 'h': fputs(usage, stdout); free(args); return 0;
+        default: fputs(usage, stderr); free(args); return 2;
         }
     }
     if (optind != argc - 1) {
         fputs(usage, stderr);
+        free(args);
         return 2;
     }
+    if (hk_calibration_resolve(&cal, calibration, "hakmem sim", err,
+                               sizeof err) < 0) {
+        fprintf(stderr, "hakmem sim: %s\n", err);
+        free(args);
+        return 2;
+    }
+    if (cal.warning[0])
+        fprintf(stderr, "hakmem sim: warning: the built-in calibration, "
+                "measured on another machine (%s): predicted times may be "
+                "far off\n", cal.warning);
+    hk_run_config_default(&cfg);
+    if (cal.cost.has_tlb)
+        cfg.sim.tlb_config = cal.cost.tlb;
+    for (size_t i = 0; i < nargs; i++) {
+        int rc = args[i].json
+                     ? hk_run_config_load(&cfg, args[i].text, err, sizeof err)
+                     : hk_run_config_set_arg(&cfg, args[i].text, err,
+                                             sizeof err);
+        if (rc < 0) {
+            fprintf(stderr, "hakmem sim: %s\n", err);
+            free(args);
+            return 2;
+        }
+    }
+    free(args);
     const char *path = argv[optind];
 
     if (hk_sim_start(&cfg.sim, err, sizeof err) < 0) {
@@ -169,7 +210,7 @@ int hk_cmd_sim(int argc, char **argv)
     }
     hk_replay_stats st;
     err[0] = '\0';
-    if (hk_replay(a, path, cfg.touch, &st, err, sizeof err) < 0) {
+    if (hk_replay(a, path, cfg.touch, NULL, NULL, &st, err, sizeof err) < 0) {
         fprintf(stderr, "hakmem sim: %s\n", err);
         hk_sim_stop();
         return 1;
@@ -181,7 +222,20 @@ int hk_cmd_sim(int argc, char **argv)
     const hk_addrspace *as = hk_sim_addrspace();
     const hk_tlb_stats *tlb = hk_sim_tlb_stats();
     uint64_t counts[HK_COST_TERMS];
-    counts_for_cost(&snap, &st, &os, as, tlb, counts);
+    hk_cost_count(&(hk_cost_inputs){
+                      .alloc = &snap.total,
+                      .large = &snap.large,
+                      .os = &os,
+                      .replay = &st,
+                      .serial = cfg.serial,
+                      .page_faults = as->faults,
+                      .page_tables = as->page_tables,
+                      .unmapped_pages = as->unmapped_pages,
+                      .purged_pages = as->purged_pages,
+                      .tlb_l2_hits = tlb ? tlb->l2_hits : 0,
+                      .tlb_walks = tlb ? tlb->l2_misses : 0,
+                  },
+                  counts);
 
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "backend", "sim");
@@ -192,7 +246,9 @@ int hk_cmd_sim(int argc, char **argv)
     cJSON_AddItemToObject(root, "syscalls", hk_report_syscalls(&os));
     cJSON_AddItemToObject(root, "machine", report_machine(as, tlb));
     cJSON_AddItemToObject(root, "allocator_stats", hk_report_allocator(a));
-    cJSON_AddItemToObject(root, "predicted", report_predicted(&cost, counts));
+    cJSON_AddItemToObject(root, "predicted",
+                          report_predicted(&cal.cost, counts));
+    cJSON_AddItemToObject(root, "calibration", report_calibration(&cal, &cfg));
     int written = hk_report_print(root, format);
     hk_sim_stop();
     free(a);

@@ -13,29 +13,72 @@
 
 const char *const hk_cost_names[HK_COST_TERMS] = {
     "malloc",       "free",          "realloc",   "refill",
-    "flush",        "slab",          "remote_free", "mmap",
+    "flush",        "slab",          "remote_free", "front_miss",
+    "give_back",    "large",         "mmap",
     "munmap",       "madvise",       "mincore",   "mprotect",
-    "munmap_page",  "madvise_page",  "page_fault", "tlb_l2_hit",
-    "tlb_walk",
+    "munmap_page",  "madvise_page",  "page_fault", "page_table",
+    "tlb_l2_hit",
+    "tlb_walk",     "start",         "decode",    "object_table",
+    "dispatch",
+    "handoff",      "touch_write",   "touch_byte", "copy_byte",
 };
 
 /* Measured on the development machine with `hakmem calibrate`; the same
  * numbers are in experiments/calibrate/default.json. */
-static const hk_cost default_cost = {{
-    [HK_COST_MALLOC] = 0.85,       [HK_COST_FREE] = 1.51,
-    [HK_COST_REALLOC] = 4.59,      [HK_COST_REFILL] = 0.83,
-    [HK_COST_FLUSH] = 3.46,      [HK_COST_SLAB] = 32.45,
-    [HK_COST_REMOTE_FREE] = 8.2,  [HK_COST_MMAP] = 976.09,
-    [HK_COST_MUNMAP] = 1533.81,    [HK_COST_MADVISE] = 320.47,
-    [HK_COST_MINCORE] = 585.84,    [HK_COST_MPROTECT] = 526.43,
-    [HK_COST_MUNMAP_PAGE] = 230.71, [HK_COST_MADVISE_PAGE] = 228.72,
-    [HK_COST_PAGE_FAULT] = 1199.33, [HK_COST_TLB_L2_HIT] = 1.75,
-    [HK_COST_TLB_WALK] = 22.35,
+static const hk_cost default_cost = {.ns = {
+    [HK_COST_MALLOC] = 0.85, [HK_COST_FREE] = 1.51, [HK_COST_REALLOC] = 4.59,
+    [HK_COST_REFILL] = 0.83, [HK_COST_FLUSH] = 3.46, [HK_COST_SLAB] = 32.45,
+    [HK_COST_REMOTE_FREE] = 8.2, [HK_COST_FRONT_MISS] = 4.634,
+    [HK_COST_GIVE_BACK] = 6.49, [HK_COST_LARGE] = 18.12,
+    [HK_COST_MMAP] = 976.09, [HK_COST_MUNMAP] = 1533.81,
+    [HK_COST_MADVISE] = 320.47, [HK_COST_MINCORE] = 585.84,
+    [HK_COST_MPROTECT] = 526.43, [HK_COST_MUNMAP_PAGE] = 230.71,
+    [HK_COST_MADVISE_PAGE] = 228.72, [HK_COST_PAGE_FAULT] = 1199.33,
+    [HK_COST_PAGE_TABLE] = 112093.92, [HK_COST_TLB_L2_HIT] = 1.75,
+    [HK_COST_TLB_WALK] = 22.35, [HK_COST_START] = 505264.53,
+    [HK_COST_DECODE] = 13.18, [HK_COST_OBJECT_TABLE] = 20.67,
+    [HK_COST_DISPATCH] = 21.35, [HK_COST_HANDOFF] = 43.02,
+    [HK_COST_TOUCH_WRITE] = 0.5702, [HK_COST_TOUCH_BYTE] = 0.01095,
+    [HK_COST_COPY_BYTE] = 0.01352,
 }};
 
 void hk_cost_default(hk_cost *c)
 {
     *c = default_cost;
+}
+
+/* The "tlb" object of a calibration: TLB settings by name and a "source". */
+static int load_tlb(hk_cost *c, const cJSON *o, const char *path, char *err,
+                    size_t errlen)
+{
+    char why[256];
+    if (!cJSON_IsObject(o)) {
+        snprintf(err, errlen, "%s: key \"tlb\": expected an object", path);
+        return -1;
+    }
+    hk_tlb_config_default(&c->tlb);
+    c->tlb_source[0] = '\0';
+    for (const cJSON *it = o->child; it; it = it->next) {
+        if (!strcmp(it->string, "source") && cJSON_IsString(it)) {
+            snprintf(c->tlb_source, sizeof c->tlb_source, "%s",
+                     it->valuestring);
+        } else if (!cJSON_IsNumber(it) || it->valuedouble < 0 ||
+                   hk_tlb_config_set(&c->tlb, it->string,
+                                     (uint64_t)it->valuedouble, why,
+                                     sizeof why) < 0) {
+            snprintf(err, errlen, "%s: tlb.%s: %s", path, it->string,
+                     cJSON_IsNumber(it) ? why : "expected a number");
+            return -1;
+        }
+    }
+    if (hk_tlb_config_check(&c->tlb, why, sizeof why) < 0) {
+        snprintf(err, errlen, "%s: tlb: %s", path, why);
+        return -1;
+    }
+    if (!c->tlb_source[0])
+        snprintf(c->tlb_source, sizeof c->tlb_source, "%s", path);
+    c->has_tlb = 1;
+    return 0;
 }
 
 int hk_cost_load(hk_cost *c, const char *path, char *err, size_t errlen)
@@ -52,7 +95,9 @@ int hk_cost_load(hk_cost *c, const char *path, char *err, size_t errlen)
                 term = t;
         if (term < 0 && it->string[0] == '_')
             continue; /* "_comment", "_measured": notes, not costs */
-        if (term < 0) {
+        if (term < 0 && !strcmp(it->string, "tlb")) {
+            rc = load_tlb(&next, it, path, err, errlen);
+        } else if (term < 0) {
             snprintf(err, errlen, "%s: key \"%s\": not a cost term", path,
                      it->string);
             rc = -1;
@@ -68,6 +113,62 @@ int hk_cost_load(hk_cost *c, const char *path, char *err, size_t errlen)
     if (rc == 0)
         *c = next;
     return rc;
+}
+
+/*
+ * The replay engines' own memory per object live at once, whose pages
+ * fault as it first fills: the threaded engine's slot (hk_replay_slot in
+ * experiments/replay/replay_plan.h: a counter, a pointer, a size), the
+ * serial engine's record of an object (sim/replay.c: 24 bytes, a 32-byte
+ * malloc chunk) and its share of the object table (16-byte entries, at
+ * most half full).
+ */
+#define THREADS_OBJECT_BYTES 24
+#define SERIAL_OBJECT_BYTES (32 + 2 * 16)
+
+void hk_cost_count(const hk_cost_inputs *in, uint64_t counts[HK_COST_TERMS])
+{
+    const hk_replay_stats *rs = in->replay;
+    memset(counts, 0, HK_COST_TERMS * sizeof counts[0]);
+    counts[HK_COST_MALLOC] = rs->by_kind[HK_EV_MALLOC] +
+                             rs->by_kind[HK_EV_CALLOC] +
+                             rs->by_kind[HK_EV_ALIGNED];
+    counts[HK_COST_FREE] = rs->by_kind[HK_EV_FREE];
+    counts[HK_COST_REALLOC] = rs->by_kind[HK_EV_REALLOC];
+    counts[HK_COST_REFILL] = in->alloc->refilled;
+    counts[HK_COST_FLUSH] = in->alloc->flushed;
+    counts[HK_COST_SLAB] = in->alloc->slabs_acquired +
+                           in->alloc->slabs_released;
+    counts[HK_COST_REMOTE_FREE] = in->alloc->remote_frees;
+    counts[HK_COST_FRONT_MISS] = in->alloc->front_misses;
+    counts[HK_COST_GIVE_BACK] = in->alloc->returned;
+    counts[HK_COST_LARGE] = in->large->allocs + in->large->frees;
+    counts[HK_COST_MMAP] = in->os->calls[HK_OS_MMAP];
+    counts[HK_COST_MUNMAP] = in->os->calls[HK_OS_MUNMAP];
+    counts[HK_COST_MADVISE] = in->os->calls[HK_OS_MADVISE];
+    counts[HK_COST_MINCORE] = in->os->calls[HK_OS_MINCORE];
+    counts[HK_COST_MPROTECT] = in->os->calls[HK_OS_MPROTECT];
+    counts[HK_COST_MUNMAP_PAGE] = in->unmapped_pages;
+    counts[HK_COST_MADVISE_PAGE] = in->purged_pages;
+    counts[HK_COST_PAGE_FAULT] =
+        in->page_faults +
+        (rs->peak_live * (in->serial ? SERIAL_OBJECT_BYTES
+                                     : THREADS_OBJECT_BYTES) +
+         HK_OS_PAGE - 1) / HK_OS_PAGE;
+    counts[HK_COST_PAGE_TABLE] = in->page_tables;
+    counts[HK_COST_TLB_L2_HIT] = in->tlb_l2_hits;
+    counts[HK_COST_TLB_WALK] = in->tlb_walks;
+    counts[HK_COST_START] = 1;
+    if (in->serial) {
+        counts[HK_COST_DECODE] = rs->events;
+        counts[HK_COST_OBJECT_TABLE] = rs->events;
+    } else {
+        counts[HK_COST_DISPATCH] = rs->events;
+        counts[HK_COST_HANDOFF] = rs->handoffs;
+    }
+    counts[HK_COST_TOUCH_WRITE] = rs->touch_writes;
+    counts[HK_COST_TOUCH_BYTE] = rs->touch_bytes;
+    counts[HK_COST_COPY_BYTE] = rs->copied_bytes;
 }
 
 double hk_cost_predict(const hk_cost *c, const uint64_t counts[HK_COST_TERMS],

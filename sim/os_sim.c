@@ -71,7 +71,12 @@ int hk_sim_start(const hk_sim_config *c, char *err, size_t errlen)
     memset(&W, 0, sizeof W);
     if (c->tlb && !(W.tlb = hk_tlb_create(&c->tlb_config, err, errlen)))
         return -1;
-    hk_as_init(&W.as, c->thp);
+    if (hk_as_init(&W.as, c->thp) < 0) {
+        snprintf(err, errlen, "out of memory");
+        hk_tlb_destroy(W.tlb);
+        W.tlb = NULL;
+        return -1;
+    }
     W.aligned_cursor = ALIGNED_BASE;
     W.page_cursor = PAGE_TOP;
     back(RESERVE_AT, RESERVE_BYTES);

@@ -21,6 +21,7 @@
 typedef struct live_obj {
     void *p;
     uint64_t size;
+    uint64_t thread; /* dense index of the thread that handled it last */
 } live_obj;
 
 typedef struct engine {
@@ -142,6 +143,28 @@ void hk_replay_use_block(enum hk_touch touch, void *p, uint64_t size)
     hk_os_touch(p, size);
 }
 
+void hk_replay_count_use(enum hk_touch touch, const void *p, uint64_t size,
+                         hk_replay_stats *st)
+{
+    if (!p || !size || touch == HK_TOUCH_NONE)
+        return;
+    if (touch == HK_TOUCH_ALL) {
+        st->touch_bytes += size;
+    } else if (touch == HK_TOUCH_FIRST) {
+        st->touch_writes++;
+    } else {
+        uintptr_t first = (uintptr_t)p / HK_OS_PAGE;
+        st->touch_writes += ((uintptr_t)p + size - 1) / HK_OS_PAGE - first + 1;
+    }
+}
+
+/* What the engine does with a new block, counted. */
+static void use_block(engine *e, void *p, uint64_t size)
+{
+    hk_replay_use_block(e->touch, p, size);
+    hk_replay_count_use(e->touch, p, size, e->st);
+}
+
 static hk_heap *heap_of(engine *e, uint64_t t)
 {
     if (!e->heaps[t]) {
@@ -186,31 +209,36 @@ static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
             p = hk_alloc_aligned(a, h, ev->align, ev->size);
         if (!p)
             e->st->failed++;
-        hk_replay_use_block(e->touch, p, ev->size);
+        use_block(e, p, ev->size);
         if (!(o = malloc(sizeof *o)))
             return fail(err, errlen, path, ev->offset, "out of memory at",
                         ev->id);
-        *o = (live_obj){p, ev->size};
+        *o = (live_obj){p, ev->size, t};
         hk_idmap_insert(e->live, ev->id, o);
+        if (hk_idmap_count(e->live) > e->st->peak_live)
+            e->st->peak_live = hk_idmap_count(e->live);
         e->st->live_bytes_end += ev->size;
         break;
     case HK_EV_REALLOC:
         if (!(o = hk_idmap_get(e->live, ev->id, &found)))
             return explain(path, err, errlen);
+        e->st->handoffs += o->thread != t;
         p = hk_alloc_realloc(a, h, o->p, ev->size);
         if (!p && ev->size) {
             e->st->failed++;
             break;
         }
+        if (p && p != o->p)
+            e->st->copied_bytes += ev->size < o->size ? ev->size : o->size;
         if (ev->size > o->size)
-            hk_replay_use_block(e->touch, (char *)p + o->size,
-                                ev->size - o->size);
+            use_block(e, (char *)p + o->size, ev->size - o->size);
         e->st->live_bytes_end += ev->size - o->size;
-        *o = (live_obj){p, ev->size};
+        *o = (live_obj){p, ev->size, t};
         break;
     case HK_EV_FREE:
         if (!(o = hk_idmap_remove(e->live, ev->id, &found)))
             return explain(path, err, errlen);
+        e->st->handoffs += o->thread != t;
         hk_free_fast(a, h, o->p);
         e->st->live_bytes_end -= o->size;
         free(o);
@@ -227,7 +255,8 @@ static void drop_live(void *ctx, uint64_t id, void *value)
 }
 
 int hk_replay(hk_allocator *a, const char *path, enum hk_touch touch,
-              hk_replay_stats *out, char *err, size_t errlen)
+              void (*started)(void *ctx), void *ctx, hk_replay_stats *out,
+              char *err, size_t errlen)
 {
     engine e = {.a = a, .touch = touch, .st = out};
     memset(out, 0, sizeof *out);
@@ -241,6 +270,8 @@ int hk_replay(hk_allocator *a, const char *path, enum hk_touch touch,
     e.heaps = calloc(e.threads ? e.threads : 1, sizeof *e.heaps);
     e.live = hk_idmap_create();
     int rc = r && e.heaps && e.live ? 1 : -2;
+    if (rc == 1 && started)
+        started(ctx);
     hk_event ev;
     for (uint64_t n = 0; rc == 1 && (rc = hk_trace_read(r, &ev)) == 1; n++) {
         hk_os_follow_clock(ev.time_ns);

@@ -28,14 +28,28 @@ typedef struct hk_replay_stats {
     uint64_t live_bytes_end;
     uint64_t checksum;   /* of the trace file */
     uint64_t duration_ns;
+    /* What the engine itself did, for the cost model: */
+    uint64_t touch_writes; /* single-byte writes (touch=first, pages) */
+    uint64_t touch_bytes;  /* bytes written by touch=all */
+    uint64_t handoffs;     /* events on an object another thread had last */
+    uint64_t copied_bytes; /* by reallocs that moved: the smaller size */
+    uint64_t peak_live;    /* objects live at once, at most */
 } hk_replay_stats;
 
 /* What the program does with a new block of size bytes at p, as the
  * touch mode says (and reported to the model); shared by every engine. */
 void hk_replay_use_block(enum hk_touch touch, void *p, uint64_t size);
 
-/* 0, or -1 with "FILE: byte N: what" in err. */
+/* The writes and bytes hk_replay_use_block() makes for a block, added to
+ * st's touch counts. */
+void hk_replay_count_use(enum hk_touch touch, const void *p, uint64_t size,
+                         hk_replay_stats *st);
+
+/* 0, or -1 with "FILE: byte N: what" in err.  started(ctx), if given, is
+ * called once the trace has been scanned, just before the first event:
+ * a measurement of the replay starts there. */
 int hk_replay(hk_allocator *a, const char *path, enum hk_touch touch,
-              hk_replay_stats *out, char *err, size_t errlen);
+              void (*started)(void *ctx), void *ctx, hk_replay_stats *out,
+              char *err, size_t errlen);
 
 #endif

@@ -40,16 +40,26 @@
  * l2_misses.  evictions_l1 / evictions_l2 count valid translations pushed
  * out by fills of that level's arrays; invalidation evicts nothing.
  *
- * Defaults: the data TLB of Intel's Golden Cove core (Alder Lake P-core,
- * Sapphire Rapids), from the Intel 64 and IA-32 Architectures
+ * The preset: the data TLB of Intel's Golden Cove core (Alder Lake
+ * P-core, Sapphire Rapids), from the Intel 64 and IA-32 Architectures
  * Optimization Reference Manual, Golden Cove chapter, table "TLB
- * Parameters of the Golden Cove Microarchitecture" (also WikiChip,
- * intel/microarchitectures/golden_cove):
+ * Parameters of the Golden Cove Microarchitecture"; the associativities
+ * checked against Hennessy and Patterson, Computer Architecture: A
+ * Quantitative Approach, 7th ed., chapter 2, the Intel Core i9 12900
+ * (Alder Lake) example: data TLB 96 entries 6-way for 4 KiB pages, 32
+ * entries 4-way for 2/4 MiB, 8 entries 8-way for 1 GiB; STLB 2048
+ * entries 16-way for 4 KiB, 2 MiB and 1 GiB pages (as summarized at
+ * https://my-knowledge-base-bmo.pages.dev/Reading-Notes/Computer-
+ * Architecture/CAQA/02-Memory-Hierarchy/08-Intel-Core-i9-12900):
  *   load DTLB, 4 KiB pages:  96 entries, 6-way    -> l1_4k {96, 6}
  *   load DTLB, 2/4 MiB:      32 entries, 4-way    -> l1_2m {32, 4}
  *   STLB, 4 KiB + 2/4 MiB:   2048 entries, 16-way -> l2_4k {2048, 16},
  *                                                    l2_shared = 1
- * and l2_2m {0, 0}, unused while the STLB is shared.
+ * and l2_2m {0, 0}, unused while the STLB is shared.  `hakmem calibrate`
+ * measures the machine's own geometry (CPUID checked by a pointer chase,
+ * experiments/calibrate/measure_tlb.c); a run priced by its calibration
+ * takes that instead of the preset, and says which.
+ *
  * Not modelled: 1 GiB pages and their arrays, the separate store DTLB
  * (accesses are not split into loads and stores), the ITLB, page-walk
  * caches, address-space tags (one TLB serves one address space) and any

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # `hakmem calibrate --quick` writes a calibration file: a JSON object with
 # every cost term of sim/cost.c, none negative, each system call dearer
-# than a malloc, which `hakmem sim --calibration` loads.  The shipped
-# calibration, experiments/calibrate/default.json, has exactly the cost
-# terms as keys (besides "_" notes), loads, and holds the numbers of the
-# simulator's built-in defaults (default_cost in sim/cost.c).
+# than a malloc, the machine's TLB geometry and where it came from, which
+# `hakmem sim --calibration` loads.  The shipped calibration,
+# experiments/calibrate/default.json, has exactly the cost terms as keys
+# (besides "_" notes), loads, and holds the numbers of the simulator's
+# built-in defaults (default_cost in sim/cost.c).  Every term is in the
+# model's output: a count and a price of each in the sim JSON.
 set -euo pipefail
 HAKMEM=${HAKMEM:-build/hakmem}
 default=experiments/calibrate/default.json
@@ -21,9 +23,10 @@ keys() {
         grep -v '^_' | sort || true
 }
 
-# value FILE TERM: the number TERM has in FILE, or nothing.
+# value FILE TERM: the number TERM has in FILE (its first key of that
+# name), or nothing.
 value() {
-    grep -o "\"$2\"[[:space:]]*:[[:space:]]*[-+0-9.eE]*" "$1" |
+    grep -o "\"$2\"[[:space:]]*:[[:space:]]*[-+0-9.eE]*" "$1" | head -1 |
         sed 's/.*:[[:space:]]*//' || true
 }
 
@@ -37,7 +40,7 @@ sim() {
 
 # builtin: "term ns" per line of default_cost in sim/cost.c.
 builtin() {
-    sed -n '/default_cost = {{/,/}};/p' sim/cost.c |
+    sed -n '/default_cost = {/,/}};/p' sim/cost.c |
         grep -o '\[HK_COST_[A-Z0-9_]*\] = [-+0-9.eE]*' |
         sed 's/\[HK_COST_\([A-Z0-9_]*\)\] = /\1 /' | tr '[:upper:]' '[:lower:]'
 }
@@ -57,7 +60,7 @@ check() {
 }
 
 cal=$tmp/quick.json
-if ! "$HAKMEM" calibrate --quick -o "$cal" 2> "$tmp/progress"; then
+if ! "$HAKMEM" calibrate --quick --budget 1 -o "$cal" 2> "$tmp/progress"; then
     cat "$tmp/progress"
     echo "FAIL  $HAKMEM calibrate --quick"
     exit 1
@@ -87,8 +90,25 @@ done
 check "system calls dearer than malloc ($malloc ns)${cheap:+, not:$cheap}" \
     test -z "$cheap"
 
+check "the TLB geometry and its source" \
+    grep -q '"tlb":[[:space:]]*{.*' "$cal"
 check "hakmem sim --calibration loads it" \
     sim "$tmp/quick-sim.json" --calibration "$cal"
+tlb=$(grep -o '"tlb_l2_4k_entries":[[:space:]]*[0-9]*' "$cal" | grep -o '[0-9]*$')
+check "and simulates its TLB geometry (STLB $tlb entries)" \
+    grep -q "\"tlb_l2_4k_entries\":\"$tlb\"" "$tmp/quick-sim.json"
+
+# in OBJECT JSON: the keys of the object "OBJECT":{...} (flat), sorted.
+keys_in() {
+    grep -o "\"$1\":{[^{}]*}" "$2" | head -1 | sed 's/^[^{]*{//' |
+        grep -o '"[a-z0-9_]*":' | tr -d '":' | sort
+}
+for part in terms_ns counts; do
+    differ=$(comm -3 <(echo "$terms") <(keys_in $part "$tmp/quick-sim.json") |
+        tr -d '\t' | tr '\n' ' ')
+    check "every term in the sim JSON's predicted.$part${differ:+, differs: $differ}" \
+        test -z "$differ"
+done
 
 differ=$(comm -3 <(echo "$terms") <(keys "$default") | tr -d '\t' |
     tr '\n' ' ')

@@ -33,6 +33,7 @@
 # Environment:
 #   HAKMEM_LIB           the library to preload (default build/libhakmem.so)
 #   HAKMEM_TEST_TIMEOUT  seconds each test may run (default 300)
+#   HAKMEM_CALIBRATION   set to builtin for every test (see below)
 #   HAKMEM_TEST_PEER     when non-empty, HAKMEM_LIB is a peer allocator
 #                        (mimalloc, jemalloc, ...) used to validate the
 #                        suite: api_conformance runs with --peer
@@ -50,6 +51,10 @@ source tests/preload/common.bash
 HAKMEM_LIB=$(realpath -m -- "$HAKMEM_LIB")
 timeout_s=${HAKMEM_TEST_TIMEOUT:-300}
 export HAKMEM_LIB
+# Predictions priced by the built-in calibration: the same bytes on every
+# machine, and no calibration of this one on each `hakmem sim`
+# (tests/calibrate_cache.sh tests that, in a cache of its own).
+export HAKMEM_CALIBRATION=builtin
 
 # with_hakmem COMMAND...: runs COMMAND with $HAKMEM_LIB preloaded.
 with_hakmem() {

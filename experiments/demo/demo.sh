@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The main job, end to end: install what is missing, build, make traces
-# (generated, and recorded from a real program), sweep LRU capacity x
+# (generated, and recorded from real programs), sweep LRU capacity x
 # prewarm x front-cache capacity in the simulator into results/demo.db,
 # check the predicted gains of the interesting points on the real
-# allocator, compare the allocators, tune the recorded program and a
-# generated trace (confirmed on the real allocator), and draw the plots
-# into results/.
+# allocator, validate the seed report's phases (large effects) with the
+# calibration of this machine, compare the allocators, tune the recorded
+# program and a generated trace (confirmed on the real allocator), and
+# draw the plots into results/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 start=$SECONDS
@@ -18,6 +19,14 @@ make -s -j"$(nproc)" all
 hakmem=build/hakmem
 mkdir -p results/traces
 
+step "calibrating this machine (once; kept in ~/.cache/hakmem)"
+# Every later sim, sweep and validate prices its predictions with it.
+"$hakmem" trace gen random_mixed 1000 64 1 -o results/traces/tiny.hkt
+"$hakmem" sim results/traces/tiny.hkt |
+    grep -o '"calibration":{[^}]*}' | cut -c1-200
+
+info() { "$hakmem" trace info "$1" | sed -n '1,4p;/threads/p;/peak/p'; }
+
 step "recording a real program: python3 building and sorting a table"
 # The interpreter itself, not a wrapper script in front of it, and every
 # object through malloc rather than Python's own small-object arenas.
@@ -26,18 +35,53 @@ PYTHONMALLOC=malloc "$hakmem" record -o results/traces/recorded.hkt -- "$python"
 import random
 random.seed(1)
 rows = [{"id": i, "name": "n%d" % random.randrange(10**6), "tags": [str(j) for j in range(i % 7)]}
-        for i in range(60000)]
+        for i in range(10000)]
 rows.sort(key=lambda r: (r["name"], r["id"]))
 print(len(rows), rows[0]["name"], rows[-1]["name"])'
-"$hakmem" trace info results/traces/recorded.hkt | sed -n '1,4p;/threads/p;/peak/p'
+info results/traces/recorded.hkt
+
+step "recording sqlite3 running a script, and gawk growing large strings"
+"$hakmem" record -o results/traces/sqlite3.hkt -- sqlite3 :memory: <<'SQL'
+CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, v REAL, tag TEXT);
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 30000)
+INSERT INTO t SELECT x, 'name' || (x * 7919 % 30011), x * 0.5,
+                     substr('abcdefghij', x % 10, 3) FROM c;
+CREATE INDEX t_name ON t(name);
+SELECT tag, count(*), sum(v) FROM t GROUP BY tag ORDER BY 2 DESC LIMIT 3;
+SELECT count(*) FROM t a JOIN t b ON a.name = b.name WHERE a.id < 2000;
+UPDATE t SET tag = upper(tag) WHERE id % 3 = 0;
+SELECT length(group_concat(name, ',')) FROM
+    (SELECT name FROM t ORDER BY v DESC LIMIT 500);
+SQL
+info results/traces/sqlite3.hkt
+# Strings of 150 to 270 KB, grown by realloc: most frees are of large
+# blocks, which the front caches never hold, so each leaves free's fast
+# path (with ptr_check=always, a mincore() each: the report's "unknown
+# pointers in the free wrapper").
+"$hakmem" record -o results/traces/gawk.hkt -- gawk 'BEGIN {
+    for (i = 0; i < 400; i++) {
+        s = sprintf("%*d", 150000 + (i % 7) * 20000, i)
+        n += length(s)
+        if (i % 10 == 0) keep[i] = substr(s, 1, 100)
+    }
+    print n }'
+info results/traces/gawk.hkt
 
 step "sweeping lru_cap x prewarm x front_cap in the simulator"
 "$hakmem" sweep experiments/demo/demo.json --jobs "$(nproc)"
 "$hakmem" sweep experiments/demo/demo_recorded.json --jobs "$(nproc)"
 
 step "validating predicted gains on the real allocator"
-"$hakmem" validate experiments/demo/demo_validate.json
-"$hakmem" validate experiments/demo/demo_validate_threads.json
+"$hakmem" validate experiments/demo/demo_validate.json --runs 3
+"$hakmem" validate experiments/demo/demo_validate_threads.json --runs 3
+
+step "validating the seed report's phases: predicted and measured, side by side"
+# Baseline: the report's settings; each phase alone, then all together.
+"$hakmem" validate experiments/demo/phases_validate.json --runs 3 --report
+"$hakmem" validate experiments/demo/phases_validate_larson.json --runs 3
+# The threaded engine runs larson's threads at once: the model sums them.
+"$hakmem" validate experiments/demo/phases_validate_larson_threads.json \
+    --runs 3
 
 step "comparing allocators on real replays"
 "$hakmem" sweep experiments/demo/demo_allocators.json
@@ -72,9 +116,15 @@ for ext in png svg; do
         --y predicted.ns --series prewarm --where lru_cap=8 --logx \
         --title "python3 (recorded): predicted time by front-cache capacity" \
         -o "results/recorded_front_cap.$ext"
-    plot --kind predicted --where spec=demo_validate \
+    plot --kind predicted --where spec=demo_validate --measured cpu_s \
         --title "predicted against measured gain over the baseline" \
         -o "results/predicted_vs_measured.$ext"
+    plot --kind predicted --where spec=phases_validate --measured cpu_s \
+        --logx --logy --range 1:100 \
+        --title "the report's phases: predicted against measured speedup" \
+        --xlabel "measured speedup over the report's settings (CPU time)" \
+        --ylabel "predicted speedup" \
+        -o "results/phases_speedup.$ext"
     plot --kind bars --metric ops_per_s --where spec=demo_allocators \
         --title "real replays: operations per second" \
         -o "results/allocators.$ext"

@@ -413,6 +413,12 @@ static void lay_out(layout *L)
     double xmin, xmax, ymin, ymax;
     data_range(c, false, &xmin, &xmax);
     data_range(c, true, &ymin, &ymax);
+    if (c->range_lo < c->range_hi) {
+        xmin = fmin(xmin, c->range_lo);
+        ymin = fmin(ymin, c->range_lo);
+        xmax = fmax(xmax, c->range_hi);
+        ymax = fmax(ymax, c->range_hi);
+    }
     L->x_whole = !c->ncategories && !c->logx && all_whole(c, false);
     L->y_whole = !c->logy && all_whole(c, true);
     if (c->diagonal) {

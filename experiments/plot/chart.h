@@ -31,6 +31,8 @@ typedef struct hk_chart {
     bool logx, logy;
     bool diagonal;              /* draw and label the line y = x */
     bool whiskers;              /* draw each point's spread, lo to hi */
+    double range_lo, range_hi;  /* if lo < hi: both axes span at least
+                                   this, whatever the data */
     int width, height;          /* pixels for PNG, 1/100 inch for SVG */
     /* With categories, x is categorical: a point's x is the index of its
      * category.  Bars need categories. */

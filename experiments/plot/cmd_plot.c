@@ -40,7 +40,7 @@ static const char usage[] =
     "  scatter    --x METRIC --y METRIC [--series FIELD]\n"
     "             a point per run\n"
     "  predicted  [--predicted METRIC] [--measured METRIC] [--absolute]\n"
-    "             [--series FIELD]\n"
+    "             [--series FIELD] [--range LO:HI]\n"
     "             the simulator's predictions against real runs, with the\n"
     "             line y = x: a point per configuration (spec, trace,\n"
     "             allocator and every parameter) that has both, the\n"
@@ -52,6 +52,10 @@ static const char usage[] =
     "             one, or with --absolute, the values, times in one unit;\n"
     "             configurations match on the parameters runs of both\n"
     "             backends have\n"
+    "             --range: both axes span at least LO to HI (with --logx\n"
+    "             --logy and 1:100, speedups from 1x to 100x).  The runs'\n"
+    "             calibration and tlb* params do not set configurations\n"
+    "             apart (a real run has the machine's TLB)\n"
     "  bars       --metric METRIC [--group FIELD] [--series FIELD]\n"
     "             a bar per allocator (or series field) in each group\n"
     "             (default: by trace), the median of the real runs with\n"
@@ -91,19 +95,19 @@ static const char *const kind_names[KINDS] = {
 enum {
     O_X = 1 << 0, O_Y = 1 << 1, O_METRIC = 1 << 2, O_GROUP = 1 << 3,
     O_PREDICTED = 1 << 4, O_MEASURED = 1 << 5, O_ABSOLUTE = 1 << 6,
-    O_LOGX = 1 << 7, O_BACKEND = 1 << 8,
+    O_LOGX = 1 << 7, O_BACKEND = 1 << 8, O_RANGE = 1 << 9,
 };
 
 static const unsigned kind_options[KINDS] = {
     [LINE] = O_X | O_Y | O_LOGX | O_BACKEND,
     [SCATTER] = O_X | O_Y | O_LOGX | O_BACKEND,
-    [PREDICTED] = O_PREDICTED | O_MEASURED | O_ABSOLUTE | O_LOGX,
+    [PREDICTED] = O_PREDICTED | O_MEASURED | O_ABSOLUTE | O_LOGX | O_RANGE,
     [BARS] = O_METRIC | O_GROUP | O_BACKEND,
 };
 
 static const char *const option_names[] = {
     "--x", "--y", "--metric", "--group", "--predicted", "--measured",
-    "--absolute", "--logx", "--backend",
+    "--absolute", "--logx", "--backend", "--range",
 };
 
 typedef struct options {
@@ -113,6 +117,7 @@ typedef struct options {
     const char *x, *y, *series, *metric, *group, *predicted, *measured;
     const char *title, *xlabel, *ylabel;
     bool absolute, logx, logy, print;
+    double range_lo, range_hi;
     int width, height;
     hk_plot_filter where[HK_PLOT_MAX_WHERE];
     size_t nwhere;
@@ -161,6 +166,20 @@ static int parse_size(options *o, const char *arg)
                            "8000x8000", arg);
     o->width = (int)w;
     o->height = (int)h;
+    return 0;
+}
+
+static int parse_range(options *o, const char *arg)
+{
+    char *end, *colon;
+    double lo = strtod(arg, &colon), hi = 0;
+    if (colon != arg && *colon == ':')
+        hi = strtod(colon + 1, &end);
+    if (colon == arg || *colon != ':' || *end || !(lo > 0) || !(hi > lo))
+        return usage_error("--range '%s': expected LO:HI, 0 < LO < HI", arg);
+    o->range_lo = lo;
+    o->range_hi = hi;
+    o->given |= O_RANGE;
     return 0;
 }
 
@@ -213,7 +232,7 @@ static int parse(int argc, char **argv, options *o)
 {
     enum { DB = 256, KIND, X, Y, SERIES, METRIC, GROUP, WHERE, TRACE,
            BACKEND, PRED, MEAS, ABSOLUTE, LOGX, LOGY, TITLE, XLABEL, YLABEL,
-           SIZE, PRINT };
+           SIZE, PRINT, RANGE };
     static const struct option opts[] = {
         {"db", required_argument, NULL, DB},
         {"kind", required_argument, NULL, KIND},
@@ -236,6 +255,7 @@ static int parse(int argc, char **argv, options *o)
         {"ylabel", required_argument, NULL, YLABEL},
         {"size", required_argument, NULL, SIZE},
         {"print", no_argument, NULL, PRINT},
+        {"range", required_argument, NULL, RANGE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -274,6 +294,7 @@ static int parse(int argc, char **argv, options *o)
         case YLABEL: o->ylabel = optarg; break;
         case SIZE: rc = parse_size(o, optarg); break;
         case PRINT: o->print = true; break;
+        case RANGE: rc = parse_range(o, optarg); break;
         case 'h': fputs(usage, stdout); return -1;
         default: return usage_error("bad option");
         }
@@ -423,6 +444,8 @@ static int collect(sqlite3 *db, options *o, hk_chart *c, char *title,
     hk_plot_versus v = {o->predicted, o->measured, !o->absolute, NULL, 0};
     c->style = HK_CHART_POINTS;
     c->diagonal = true;
+    c->range_lo = o->range_lo;
+    c->range_hi = o->range_hi;
     if (hk_plot_predicted(db, &q, &v, c, err, errlen) < 0)
         return -1;
     if (o->print && !(*printed = points_text(c)))

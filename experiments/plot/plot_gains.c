@@ -91,8 +91,9 @@ static bool is_shared(const hk_plot_values *shared, const char *name)
 /* The configuration key of the run in `run`'s current row (id, ...,
  * spec, trace, allocator in columns 0 and 4 to 6): its spec, trace and
  * allocator, then each of its parameters (read with `params`) that both
- * backends' runs have, as name and value, all set apart by control
- * characters.  NULL when out of memory or on error. */
+ * backends' runs have (but the calibration's and the TLB's), as name and
+ * value, all set apart by control characters.  NULL when out of memory
+ * or on error. */
 static char *config_key(sqlite3_stmt *run, sqlite3_stmt *params,
                         const hk_plot_values *shared, size_t *group_len)
 {
@@ -108,10 +109,16 @@ static char *config_key(sqlite3_stmt *run, sqlite3_stmt *params,
     sqlite3_reset(params);
     sqlite3_bind_int64(params, 1, sqlite3_column_int64(run, 0));
     int rc;
-    while ((rc = sqlite3_step(params)) == SQLITE_ROW)
-        if (is_shared(shared, hk_plot_text(params, 0)))
-            fprintf(f, "%s\x1e%s\x1f", hk_plot_text(params, 0),
-                    hk_plot_text(params, 1));
+    while ((rc = sqlite3_step(params)) == SQLITE_ROW) {
+        const char *name = hk_plot_text(params, 0);
+        /* What priced a prediction and the simulated TLB (the
+         * calibration's geometry, say), not the configuration: a real
+         * run has the machine's. */
+        if (!strncmp(name, "calibration", strlen("calibration")) ||
+            !strncmp(name, "tlb", strlen("tlb")) || !is_shared(shared, name))
+            continue;
+        fprintf(f, "%s\x1e%s\x1f", name, hk_plot_text(params, 1));
+    }
     if (fclose(f) != 0 || rc != SQLITE_DONE) {
         free(key);
         return NULL;

@@ -9,7 +9,9 @@
  * on the process's malloc family; only the replay is timed.  --serial
  * runs instead the very engine `hakmem sim` runs (sim/replay.c), on the
  * real backend, so that for any trace its system calls equal the
- * simulator's; its time includes reading the trace.
+ * simulator's; it is timed from the end of its scan of the trace, so its
+ * time includes decoding the events and following their objects (the
+ * cost model's decode and object_table terms).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -42,8 +44,10 @@ static const char usage[] =
     "time, operations per second, the\n"
     "RSS when the replay started and at its peak from then on (the kernel's\n"
     "high-water mark, reset at the start; \"peak_rss_since\" says \"process\"\n"
-    "where it could not be), and for hakmem the system calls it made\n"
-    "(\"syscalls\") and its statistics (\"allocator_stats\").\n"
+    "where it could not be), the CPU time of all its threads (\"cpu_s\") and\n"
+    "the page faults the kernel counted during the replay, and for hakmem\n"
+    "the system calls it made (\"syscalls\") and its statistics\n"
+    "(\"allocator_stats\").\n"
     "\n"
     "  --allocator hakmem  the allocator core linked in, on the real backend,\n"
     "                      its clock following the trace's (the default)\n"
@@ -55,7 +59,8 @@ static const char usage[] =
     "                      block (both allocators)\n"
     "  --serial            one OS thread, the simulator's engine: for any\n"
     "                      trace the same system calls as `hakmem sim`\n"
-    "                      (hakmem only; the time includes reading the trace);\n"
+    "                      (hakmem only; the time includes decoding the\n"
+    "                      events, but not the scan of the trace before);\n"
     "                      the same as --set engine=serial\n"
     "  --format table, --table  the report as a table for people\n"
     "\n"
@@ -168,28 +173,57 @@ static int parse(int argc, char **argv, options *o)
     return PARSED;
 }
 
+/* What is measured, from the moment the replay starts (after the trace
+ * is loaded or scanned) to its end. */
 typedef struct measured {
     hk_replay_stats st;
-    double wall_s;
+    double wall_s, cpu_s; /* CPU: every thread of the process, user + system */
     double start_rss;
-    int peak_reset; /* the peak RSS counts from the replay's start */
+    double faults;        /* page faults the kernel counted, minor + major */
+    int peak_reset;       /* the peak RSS counts from the replay's start */
     uint32_t os_threads;
+    double t0, cpu0, faults0;
 } measured;
 
-static void start_measuring(measured *m)
+static double cpu_now_s(void)
 {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double faults_now(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_minflt + (double)ru.ru_majflt;
+}
+
+/* The engines' start hook: reset the peak RSS, read the counters. */
+static void start_measuring(void *ctx)
+{
+    measured *m = ctx;
     m->peak_reset = reset_peak_rss() == 0;
     m->start_rss = rss_bytes();
+    m->faults0 = faults_now();
+    m->cpu0 = cpu_now_s();
+    m->t0 = now_s();
+}
+
+static void stop_measuring(measured *m)
+{
+    m->wall_s = now_s() - m->t0;
+    m->cpu_s = cpu_now_s() - m->cpu0;
+    m->faults = faults_now() - m->faults0;
 }
 
 static int replay_serial(const options *o, hk_allocator *a, measured *m,
                          char *err, size_t errlen)
 {
-    start_measuring(m);
     m->os_threads = 1;
-    double t0 = now_s();
-    int rc = hk_replay(a, o->path, o->cfg.touch, &m->st, err, errlen);
-    m->wall_s = now_s() - t0;
+    int rc = hk_replay(a, o->path, o->cfg.touch, start_measuring, m, &m->st,
+                       err, errlen);
+    stop_measuring(m);
     return rc;
 }
 
@@ -200,8 +234,9 @@ static int replay_threaded(const options *o, hk_allocator *a, measured *m,
     hk_replay_result res;
     if (hk_replay_plan_load(&plan, o->path, err, errlen) < 0)
         return -1;
-    start_measuring(m);
-    int rc = hk_replay_threads(&plan, a, o->cfg.touch, &res, err, errlen);
+    int rc = hk_replay_threads(&plan, a, o->cfg.touch, start_measuring, m,
+                               &res, err, errlen);
+    stop_measuring(m);
     m->st = plan.stats;
     m->st.failed = res.failed;
     m->wall_s = (double)res.wall_ns * 1e-9;
@@ -248,6 +283,8 @@ static int report(const options *o, hk_allocator *a, const measured *m)
     cJSON_AddItemToObject(root, "trace", hk_report_trace(o->path, &m->st));
     cJSON_AddNumberToObject(root, "threads", m->os_threads);
     cJSON_AddNumberToObject(root, "wall_s", m->wall_s);
+    cJSON_AddNumberToObject(root, "cpu_s", m->cpu_s);
+    cJSON_AddNumberToObject(root, "page_faults", m->faults);
     cJSON_AddNumberToObject(root, "ops_per_s",
                             m->wall_s > 0 ? (double)m->st.events / m->wall_s
                                           : 0);

@@ -240,6 +240,12 @@ int hk_replay_plan_load(hk_replay_plan *plan, const char *path, char *err,
     return state == READ ? 0 : -1;
 }
 
+void hk_replay_plan_rewind(hk_replay_plan *plan)
+{
+    if (plan->slots)
+        memset(plan->slots, 0, plan->nslots * sizeof *plan->slots);
+}
+
 void hk_replay_plan_free(hk_replay_plan *plan)
 {
     for (uint64_t i = 0; i < plan->nthreads; i++)

@@ -26,7 +26,8 @@
  * object's allocation, or the free that emptied the slot), and then the
  * wait costs one load.
  *
- * A plan runs once: running it advances the slots' counters.
+ * Running a plan advances the slots' counters; hk_replay_plan_rewind()
+ * sets them back, so that it can run again.
  */
 #ifndef HK_REPLAY_PLAN_H
 #define HK_REPLAY_PLAN_H
@@ -72,6 +73,9 @@ typedef struct hk_replay_plan {
 /* 0, or -1 with "FILE: byte N: what" (or "FILE: what") in err. */
 int hk_replay_plan_load(hk_replay_plan *plan, const char *path, char *err,
                         size_t errlen);
+
+/* Every slot as loaded: no op performed yet. */
+void hk_replay_plan_rewind(hk_replay_plan *plan);
 
 void hk_replay_plan_free(hk_replay_plan *plan);
 

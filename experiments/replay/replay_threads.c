@@ -247,12 +247,16 @@ static int gate_pass(run *r)
     return open;
 }
 
-/* Once n threads wait at the gate, open or cancel it. */
-static void gate_set(run *r, uint32_t n, enum gate g)
+/* Once n threads wait at the gate, call started(ctx) if opening, and
+ * open or cancel it. */
+static void gate_set(run *r, uint32_t n, enum gate g,
+                     void (*started)(void *ctx), void *ctx)
 {
     pthread_mutex_lock(&r->lock);
     while (r->arrived < n)
         pthread_cond_wait(&r->cond, &r->lock);
+    if (g == GATE_OPEN && started)
+        started(ctx);
     r->gate = g;
     pthread_cond_broadcast(&r->cond);
     pthread_mutex_unlock(&r->lock);
@@ -266,8 +270,10 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-int hk_replay_threads(hk_replay_plan *plan, hk_allocator *a, enum hk_touch touch,
-                      hk_replay_result *out, char *err, size_t errlen)
+int hk_replay_threads(hk_replay_plan *plan, hk_allocator *a,
+                      enum hk_touch touch, void (*started)(void *ctx),
+                      void *ctx, hk_replay_result *out, char *err,
+                      size_t errlen)
 {
     run r = {
         .slots = plan->slots,
@@ -281,7 +287,7 @@ int hk_replay_threads(hk_replay_plan *plan, hk_allocator *a, enum hk_touch touch
     };
     worker *ws = calloc(plan->nthreads ? plan->nthreads : 1, sizeof *ws);
     worker *main_thread = NULL; /* trace thread 0, run by the caller */
-    uint32_t started = 0;
+    uint32_t nstarted = 0;
     int rc = 0;
 
     memset(out, 0, sizeof *out);
@@ -304,10 +310,10 @@ int hk_replay_threads(hk_replay_plan *plan, hk_allocator *a, enum hk_touch touch
                      strerror(rc));
         } else {
             w->started = 1;
-            started++;
+            nstarted++;
         }
     }
-    gate_set(&r, started, rc ? GATE_CANCELLED : GATE_OPEN);
+    gate_set(&r, nstarted, rc ? GATE_CANCELLED : GATE_OPEN, started, ctx);
     uint64_t t0 = now_ns();
     if (!rc && main_thread)
         replay(main_thread);
@@ -317,7 +323,7 @@ int hk_replay_threads(hk_replay_plan *plan, hk_allocator *a, enum hk_touch touch
     out->wall_ns = now_ns() - t0;
     for (uint32_t i = 0; i < plan->nthreads; i++)
         out->failed += ws[i].failed;
-    out->os_threads = started + (main_thread != NULL);
+    out->os_threads = nstarted + (main_thread != NULL);
     free(ws);
     pthread_cond_destroy(&r.cond);
     pthread_mutex_destroy(&r.lock);

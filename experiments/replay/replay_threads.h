@@ -30,10 +30,14 @@ typedef struct hk_replay_result {
  * a: the allocator to drive, with a heap per trace thread, made on the
  * thread's first op; its backend's clock follows the trace.  NULL: call
  * malloc, calloc, realloc, posix_memalign and free.  Blocks are written
- * as `touch` says.  0, or -1 with err filled when the threads could not
- * be started (nothing has run then).
+ * as `touch` says.  started(ctx), if given, is called once every thread
+ * waits at the start, just before they go: a measurement of the replay
+ * starts there.  0, or -1 with err filled when the threads could not be
+ * started (nothing has run then).
  */
-int hk_replay_threads(hk_replay_plan *plan, hk_allocator *a, enum hk_touch touch,
-                      hk_replay_result *out, char *err, size_t errlen);
+int hk_replay_threads(hk_replay_plan *plan, hk_allocator *a,
+                      enum hk_touch touch, void (*started)(void *ctx),
+                      void *ctx, hk_replay_result *out, char *err,
+                      size_t errlen);
 
 #endif

@@ -16,7 +16,7 @@
 
 static const char usage[] =
     "usage: hakmem sweep SPEC.json [--db FILE] [--jobs N] [--shard I/N]\n"
-    "                    [--trace-cache DIR]\n"
+    "                    [--trace-cache DIR] [--calibration FILE|builtin]\n"
     "\n"
     "Runs every point of the experiment SPEC.json describes (its grid x\n"
     "traces x backends x allocators x repetitions, and the baseline; see\n"
@@ -36,6 +36,12 @@ static const char usage[] =
     "                     one of N machines (merge with `hakmem merge`)\n"
     "  --trace-cache DIR  where generated traces are kept (default\n"
     "                     " HK_TRACE_CACHE ")\n"
+    "  --calibration FILE|builtin\n"
+    "                     what the simulations are priced with (default: the\n"
+    "                     spec's \"calibration\", else this machine's own, made\n"
+    "                     on first use as for `hakmem sim`); its checksum is\n"
+    "                     part of their point keys, and the database's params\n"
+    "                     say which (\"calibration\", \"calibration_source\")\n"
     "\n"
     "Exit status: 0 every point is stored, 1 some point failed (or the\n"
     "database did), 2 a usage error or a bad spec.\n";
@@ -73,17 +79,19 @@ int hk_cmd_sweep(int argc, char **argv)
         {"jobs", required_argument, NULL, 'j'},
         {"shard", required_argument, NULL, 's'},
         {"trace-cache", required_argument, NULL, 't'},
+        {"calibration", required_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *db = NULL, *cache = HK_TRACE_CACHE;
+    const char *db = NULL, *cache = HK_TRACE_CACHE, *calibration = NULL;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned jobs = cpus > 0 ? (unsigned)cpus : 1, shard = 0, shards = 1;
     int opt, jobs_given = 0;
-    while ((opt = getopt_long(argc, argv, "d:j:s:t:h", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "d:j:s:t:k:h", opts, NULL)) != -1) {
         switch (opt) {
         case 'd': db = optarg; break;
         case 't': cache = optarg; break;
+        case 'k': calibration = optarg; break;
         case 'j':
             if (parse_uint(optarg, 1, 4096, &jobs) < 0) {
                 fprintf(stderr, "hakmem sweep: --jobs: '%s' is not a "
@@ -111,7 +119,7 @@ int hk_cmd_sweep(int argc, char **argv)
     hk_spec spec;
     hk_exec x;
     int status = hk_exec_open(&x, &spec, "sweep", argv[optind], 0, db,
-                              cache);
+                              cache, calibration);
     if (status)
         return status;
     x.jobs = jobs;

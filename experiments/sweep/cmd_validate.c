@@ -9,16 +9,24 @@
  * at a time with nothing else of ours running, repetition by repetition,
  * so that a slow spell of the machine spreads over all configurations.
  *
- * The gain of a configuration c over the baseline b is
+ * The measured time T of a configuration is the median (or with --stat
+ * min the smallest) over its real runs of their CPU time (cpu_s), or with
+ * --time wall of their wall time (wall_s); the predicted one is
+ * predicted.ns.  Both cover the replay engine's own work: the model
+ * prices it (sim/cost.h), nothing is taken off the measurement.  The
+ * speedup of a configuration c over the baseline b is T(b) / T(c); the
+ * ratio of the predicted to the measured speedup says how well an effect
+ * of any size was predicted (1 is exact), the gain error in percentage
+ * points (predicted T(b)/T(c) - 1 less measured) how well a small one
+ * was.  A configuration is flagged NOISY when the spread of its
+ * measurements or the baseline's ((slowest - fastest) / median) is
+ * larger than the difference predicted between the two: the measurement
+ * cannot then confirm the prediction either way.  Configurations that
+ * are the baseline itself (the same point key) are shown but not counted.
  *
- *     gain(c) = T(b) / T(c) - 1
- *
- * (+25% means c does the trace in 1/1.25 of the baseline's time), with T
- * the predicted time (predicted.ns) for the predicted gain and the median
- * (or with --stat min the fastest) wall_s of the real runs for the
- * measured gain.  The error is predicted gain - measured gain, in
- * percentage points (pp).  Configurations that are the baseline itself
- * (the same point key) are shown but not counted.
+ * --report prints, per trace, the seed report's before/after story:
+ * each configuration's system calls, page faults, RSS peak and time,
+ * predicted and measured side by side.
  */
 #include <getopt.h>
 #include <math.h>
@@ -32,34 +40,53 @@
 
 static const char usage[] =
     "usage: hakmem validate SPEC.json [--runs N] [--stat median|min]\n"
-    "                       [--db FILE] [--jobs N] [--trace-cache DIR]\n"
+    "                       [--time cpu|wall] [--report] [--db FILE]\n"
+    "                       [--jobs N] [--trace-cache DIR]\n"
+    "                       [--calibration FILE|builtin]\n"
     "\n"
     "Runs each configuration of SPEC.json (the baseline and every grid\n"
     "point) on each trace in the simulator and N times on the real\n"
-    "allocator, stores all runs in the database, and prints per trace:\n"
-    "the predicted and the measured time, the spread of the measurements\n"
-    "((slowest - fastest) / median), the gain over the baseline each time\n"
-    "implies (T(baseline) / T(configuration) - 1), the error of the\n"
-    "predicted gain in percentage points, the time per event that the\n"
-    "model does not explain ((measured - predicted) / events), and whether\n"
-    "the system calls of the simulation and of every real run agree.  Last,\n"
-    "the median absolute error over all configurations and traces.  The\n"
-    "spec's backends, allocators and repetitions are not used.\n"
+    "allocator, stores all runs in the database, and prints which\n"
+    "calibration priced the predictions and, per trace: the predicted and\n"
+    "the measured time and the error of the first, the spread of the\n"
+    "measurements ((slowest - fastest) / median), the speedup over the\n"
+    "baseline each implies (T(baseline) / T(configuration)) and their\n"
+    "ratio, the error of the predicted gain (speedup - 1) in percentage\n"
+    "points, whether the system calls of the simulation and of every real\n"
+    "run agree, and NOISY where the spread is larger than the predicted\n"
+    "difference.  Last, the worst speedup ratio and time error over all\n"
+    "configurations and traces, and the median gain error.  The spec's\n"
+    "backends, allocators and repetitions are not used.\n"
+    "\n"
+    "Both times include the replay engine's own work per event (reading\n"
+    "or dispatching it, following its object, writing the block as the\n"
+    "touch setting says): the model prices it as terms of its own.\n"
     "\n"
     "  --runs N           real runs per configuration (default 5)\n"
     "  --stat median|min  the measured time: the median (default) or the\n"
     "                     fastest of the runs\n"
+    "  --time cpu|wall    measure the CPU time of the replay (cpu_s, the\n"
+    "                     default: what it costs, whatever else the machine\n"
+    "                     runs) or its wall time (wall_s: the same on an\n"
+    "                     idle machine, for one thread)\n"
+    "  --report           also print the report's story per trace: system\n"
+    "                     calls, page faults, RSS peak (measured: the growth\n"
+    "                     over the replay) and time, predicted / measured\n"
     "  --db FILE          the database (default: the spec's \"db\")\n"
     "  --jobs N           simulations run at once (default: the CPUs); the\n"
     "                     real runs are always one at a time\n"
     "  --trace-cache DIR  where generated traces are kept (default\n"
     "                     " HK_TRACE_CACHE ")\n"
+    "  --calibration FILE|builtin\n"
+    "                     what the predictions are priced with (default: the\n"
+    "                     spec's, else this machine's, made on first use)\n"
     "\n"
     "Exit status: 0 done; 1 a run failed, or the system calls of a\n"
     "single-threaded trace differ between simulation and reality; 2 a usage\n"
     "error or a bad spec.\n";
 
 #define MAX_CALLS 8
+#define TARGET 0.15 /* the error the summary counts configurations within */
 
 /* The system calls one run made, by name, in name order. */
 typedef struct calls {
@@ -73,11 +100,14 @@ typedef struct cell {
     const char *sim_key;
     double predicted_s;       /* NAN until known */
     double events, threads;
+    double faults, rss;       /* predicted (faults: the engine's too) */
     calls sim;
     double median_s, min_s;   /* of the real runs; NAN without any */
     double spread;
+    double real_faults, real_rss, wall_over_cpu; /* medians */
     int runs;
-    calls real;               /* of the first real run that differs */
+    calls real;               /* of the first real run that differs, or
+                                 else of the first */
     int differs;
     char top_name[3][24];     /* the largest terms of the prediction */
     double top_ns[3];
@@ -85,8 +115,23 @@ typedef struct cell {
 
 typedef struct options {
     unsigned runs, jobs;
-    int use_min;
+    int use_min, use_wall, report;
 } options;
+
+/* The worst errors seen, and where. */
+typedef struct worst {
+    double ratio_err, time_err; /* |ratio - 1|, |predicted / measured - 1| */
+    double ratio, time;         /* the ratio and the error themselves */
+    char ratio_at[600], time_at[600];
+    size_t within_ratio, ratios, within_time, times;
+} worst;
+
+/* Errors of the gains, with either statistic, for the medians. */
+typedef struct errors {
+    double *by_median, *by_min;
+    size_t n;
+    worst w;
+} errors;
 
 static void add_call(void *ctx, const char *name, double value)
 {
@@ -160,6 +205,14 @@ static double total_calls(const calls *k)
     return sum;
 }
 
+static double call_count(const calls *k, const char *name)
+{
+    for (int i = 0; i < k->count; i++)
+        if (!strcmp(k->names[i], name))
+            return k->n[i];
+    return NAN;
+}
+
 static void read_sim(hk_db *db, const hk_point *p, cell *c)
 {
     char err[256];
@@ -167,33 +220,50 @@ static void read_sim(hk_db *db, const hk_point *p, cell *c)
     c->predicted_s = metric(db, p->key, "predicted.ns") * 1e-9;
     c->events = metric(db, p->key, "trace.events");
     c->threads = metric(db, p->key, "trace.threads");
+    c->faults = metric(db, p->key, "predicted.counts.page_fault");
+    c->rss = metric(db, p->key, "machine.rss.peak_bytes");
     read_calls(db, p->key, &c->sim);
     hk_db_metrics(db, p->key, "predicted.terms_ns.%", add_term, c, err,
                   sizeof err);
 }
 
-/* The real runs of configuration k on trace t, from the plan's points. */
+/* The real runs of configuration k on trace t, from the plan's points;
+ * v is room for as many values as the plan has points. */
 static void read_real(hk_db *db, const hk_plan *real, size_t t, size_t k,
-                      cell *c, double *wall)
+                      const options *o, cell *c, double *v)
 {
+    double *faults = v + real->n, *rss = v + 2 * real->n,
+           *ratio = v + 3 * real->n;
     for (size_t i = 0; i < real->n; i++) {
         const hk_point *p = &real->v[i];
         if (p->trace != t || p->config != k)
             continue;
-        double w = metric(db, p->key, "wall_s");
+        double wall = metric(db, p->key, "wall_s");
+        double cpu = metric(db, p->key, "cpu_s");
+        double w = o->use_wall ? wall : cpu;
         if (isnan(w))
             continue;
-        wall[c->runs++] = w;
+        faults[c->runs] = metric(db, p->key, "page_faults");
+        rss[c->runs] = metric(db, p->key, "peak_rss_bytes") -
+                       metric(db, p->key, "start_rss_bytes");
+        ratio[c->runs] = wall / cpu;
+        v[c->runs++] = w;
         calls got;
         read_calls(db, p->key, &got);
+        if (c->runs == 1)
+            c->real = got;
         if (!c->differs && !same_calls(&c->sim, &got)) {
             c->differs = 1;
             c->real = got;
         }
     }
-    c->median_s = hk_median(wall, (size_t)c->runs);
-    c->min_s = c->runs ? wall[0] : NAN;
-    c->spread = hk_spread(wall, (size_t)c->runs);
+    size_t n = (size_t)c->runs;
+    c->median_s = hk_median(v, n);
+    c->min_s = n ? v[0] : NAN;
+    c->spread = hk_spread(v, n);
+    c->real_faults = hk_median(faults, n);
+    c->real_rss = hk_median(rss, n);
+    c->wall_over_cpu = hk_median(ratio, n);
 }
 
 /* The baseline (configuration 0) is marked as such. */
@@ -204,16 +274,10 @@ static void config_label(const hk_spec *s, size_t k, char *buf, size_t len)
     snprintf(buf, len, "%s%s", k == 0 ? "(baseline) " : "", settings);
 }
 
-/* Errors of one trace's configurations, with either statistic. */
-typedef struct errors {
-    double *by_median, *by_min;
-    size_t n;
-} errors;
-
 static void print_calls(const cell *c)
 {
     if (!c->differs) {
-        printf("  %.0f = %.0f\n", total_calls(&c->sim), total_calls(&c->sim));
+        printf("  %.0f = %.0f", total_calls(&c->sim), total_calls(&c->sim));
         return;
     }
     printf("  %.0f / %.0f DIFFER", total_calls(&c->sim),
@@ -222,7 +286,36 @@ static void print_calls(const cell *c)
         if (c->sim.n[i] != c->real.n[i])
             printf(" (%s %.0f / %.0f)", c->sim.names[i], c->sim.n[i],
                    c->real.n[i]);
-    printf("%s\n", c->threads > 1 ? " [threads run concurrently]" : "");
+    printf("%s", c->threads > 1 ? " [threads run concurrently]" : "");
+}
+
+static double measured(const cell *c, const options *o)
+{
+    return o->use_min ? c->min_s : c->median_s;
+}
+
+/* Keep the larger error (|value - 1|), the value, and where it was. */
+static void note_worst(double *worst, double *value, char *at, size_t len,
+                       double v, const char *trace, const char *label)
+{
+    double err = fabs(v - 1);
+    if (!isnan(err) && err > *worst) {
+        *worst = err;
+        *value = v;
+        if (snprintf(at, len, "%s, %s", trace, label) >= (int)len)
+            snprintf(at + len - 4, 4, "...");
+    }
+}
+
+static int label_width(const hk_spec *s, size_t nconfigs)
+{
+    char label[512];
+    int w = 13;
+    for (size_t k = 0; k < nconfigs; k++) {
+        config_label(s, k, label, sizeof label);
+        w = (int)strlen(label) > w ? (int)strlen(label) : w;
+    }
+    return w;
 }
 
 /* One trace's table; adds its errors to all.  1 if the system calls of
@@ -231,48 +324,66 @@ static int print_trace(const hk_spec *s, size_t t, const cell *cells,
                        size_t nconfigs, const options *o, errors *all)
 {
     const cell *base = &cells[0];
-    double base_s = o->use_min ? base->min_s : base->median_s;
+    const char *trace = s->traces[t].name;
+    double base_s = measured(base, o);
     char label[512];
-    int label_w = 13, bad_calls = 0;
-    for (size_t k = 0; k < nconfigs; k++) {
-        config_label(s, k, label, sizeof label);
-        label_w = (int)strlen(label) > label_w ? (int)strlen(label)
-                                               : label_w;
-    }
+    int label_w = label_width(s, nconfigs), bad_calls = 0;
     printf("\ntrace %s: %.0f events, %.0f thread%s; largest terms at the "
-           "baseline:", s->traces[t].name, base->events, base->threads,
+           "baseline:", trace, base->events, base->threads,
            base->threads == 1 ? "" : "s");
     for (int i = 0; i < 3 && base->top_ns[i] > 0; i++)
         printf(" %s %.0f%%", base->top_name[i],
                100 * base->top_ns[i] / (base->predicted_s * 1e9));
-    printf("\n%-*s %11s %11s %6s %9s %9s %8s %7s  %s\n", label_w,
+    if (base->threads > 1)
+        printf("\n(engine=serial replays the threads one at a time, as "
+               "simulated; engine=threads runs\nthem at once: its CPU time "
+               "adds their waits, its wall time is up to one per core\nless "
+               "than the predicted sum, and its system calls interleave as "
+               "they like)");
+    printf("\n%-*s %11s %11s %6s %6s %8s %8s %6s %8s %7s  %s\n", label_w,
            "configuration", "predicted", o->use_min ? "fastest" : "measured",
-           "spread", "pred.gain", "meas.gain", "error", "ns/ev", "syscalls");
+           "t.err", "spread", "p.speed", "m.speed", "ratio", "error",
+           "ns/ev", "syscalls");
     size_t first = all->n;
     for (size_t k = 0; k < nconfigs; k++) {
         const cell *c = &cells[k];
-        double measured_s = o->use_min ? c->min_s : c->median_s;
+        double m = measured(c, o);
+        double time_err = c->predicted_s / m - 1;
         config_label(s, k, label, sizeof label);
-        printf("%-*s %8.3f ms %8.3f ms %5.0f%%", label_w, label,
-               c->predicted_s * 1e3, measured_s * 1e3, 100 * c->spread);
+        printf("%-*s %8.3f ms %8.3f ms %+5.0f%% %5.0f%%", label_w, label,
+               c->predicted_s * 1e3, m * 1e3, 100 * time_err, 100 * c->spread);
+        if (!isnan(time_err)) {
+            all->w.times++;
+            all->w.within_time += fabs(time_err) <= TARGET;
+            note_worst(&all->w.time_err, &all->w.time, all->w.time_at,
+                       sizeof all->w.time_at, 1 + time_err, trace, label);
+        }
         int same = k > 0 && c->sim_key && base->sim_key &&
                    !strcmp(c->sim_key, base->sim_key);
+        int noisy = 0;
         if (k == 0 || same) {
-            printf(" %9s %9s %8s", "", "", k ? "=base" : "");
+            printf(" %8s %8s %6s %8s", "", "", "", k ? "=base" : "");
         } else {
-            double pg = hk_gain(base->predicted_s, c->predicted_s);
-            double mg = hk_gain(base_s, measured_s);
-            printf(" %+8.1f%% %+8.1f%% %+5.1f pp", 100 * pg, 100 * mg,
-                   100 * (pg - mg));
-            if (!isnan(pg - mg)) {
+            double ps = hk_speedup(base->predicted_s, c->predicted_s);
+            double ms = hk_speedup(base_s, m);
+            double ratio = ps / ms;
+            printf(" %7.2fx %7.2fx %6.2f %+5.1f pp", ps, ms, ratio,
+                   100 * (ps - ms));
+            noisy = c->spread > fabs(ps - 1) || base->spread > fabs(ps - 1);
+            if (!isnan(ratio)) {
+                all->w.ratios++;
+                all->w.within_ratio += fabs(ratio - 1) <= TARGET;
+                note_worst(&all->w.ratio_err, &all->w.ratio, all->w.ratio_at,
+                           sizeof all->w.ratio_at, ratio, trace, label);
                 all->by_median[all->n] = 100 * fabs(
-                    pg - hk_gain(base->median_s, c->median_s));
+                    ps - hk_speedup(base->median_s, c->median_s));
                 all->by_min[all->n++] = 100 * fabs(
-                    pg - hk_gain(base->min_s, c->min_s));
+                    ps - hk_speedup(base->min_s, c->min_s));
             }
         }
-        printf(" %7.1f", (measured_s - c->predicted_s) * 1e9 / c->events);
+        printf(" %7.1f", (m - c->predicted_s) * 1e9 / c->events);
         print_calls(c);
+        printf("%s\n", noisy ? " NOISY" : "");
         bad_calls |= c->differs && c->threads <= 1;
         if (c->runs < (int)o->runs)
             printf("%-*s   (%d of %u real runs)\n", label_w, "", c->runs,
@@ -284,21 +395,115 @@ static int print_trace(const hk_spec *s, size_t t, const cell *cells,
         memcpy(copy, (o->use_min ? all->by_min : all->by_median) + first,
                n * sizeof *copy);
         printf("median |error| on %s: %.1f pp over %zu configurations\n",
-               s->traces[t].name, hk_median(copy, n), n);
+               trace, hk_median(copy, n), n);
     }
     free(copy);
     return bad_calls;
 }
 
-static void print_summary(errors *all, size_t ntraces, const options *o)
+/* "12.3M" and the like: n with a unit prefix, in `width` columns. */
+static void human(char *out, size_t len, double n)
+{
+    static const char prefix[] = " KMGT";
+    int p = 0;
+    while (fabs(n) >= 10000 && p < 4) {
+        n /= 1000;
+        p++;
+    }
+    if (isnan(n))
+        snprintf(out, len, "-");
+    else if (p)
+        snprintf(out, len, "%.1f%c", n, prefix[p]);
+    else
+        snprintf(out, len, "%.0f", n);
+}
+
+/* "predicted / measured" of one quantity, in a column of its own. */
+static void pair(double predicted, double measured, int ms)
+{
+    char a[24], b[24], both[56];
+    if (ms) {
+        snprintf(a, sizeof a, "%.1f", predicted * 1e3);
+        snprintf(b, sizeof b, "%.1f ms", measured * 1e3);
+    } else {
+        human(a, sizeof a, predicted);
+        human(b, sizeof b, measured);
+    }
+    snprintf(both, sizeof both, "%s / %s", a, b);
+    printf(" %*s", ms ? 19 : 15, both);
+}
+
+/* The report's story of one trace: predicted / measured, side by side. */
+static void print_story(const hk_spec *s, size_t t, const cell *cells,
+                        size_t nconfigs, const options *o)
+{
+    static const char *const shown[] = {"mmap", "munmap", "madvise",
+                                        "mincore"};
+    char label[512];
+    int label_w = label_width(s, nconfigs);
+    printf("\nstory of %s (predicted / measured; RSS measured as its growth "
+           "over the replay):\n%-*s", s->traces[t].name, label_w,
+           "configuration");
+    for (size_t i = 0; i < 4; i++)
+        printf(" %15s", shown[i]);
+    printf(" %15s %15s %19s\n", "page faults", "RSS peak", "time");
+    for (size_t k = 0; k < nconfigs; k++) {
+        const cell *c = &cells[k];
+        config_label(s, k, label, sizeof label);
+        printf("%-*s", label_w, label);
+        for (size_t i = 0; i < 4; i++)
+            pair(call_count(&c->sim, shown[i]),
+                 call_count(&c->real, shown[i]), 0);
+        pair(c->faults, c->real_faults, 0);
+        pair(c->rss, c->real_rss, 0);
+        pair(c->predicted_s, measured(c, o), 1);
+        putchar('\n');
+    }
+}
+
+static void print_summary(errors *all, size_t ntraces, const options *o,
+                          double busy)
 {
     double by_median = hk_median(all->by_median, all->n);
     double by_min = hk_median(all->by_min, all->n);
-    printf("\nmedian |error| of the predicted gain: %.1f pp over %zu "
+    const worst *w = &all->w;
+    printf("\nworst speedup ratio: %.2f (%+.0f%%, %s); %zu of %zu "
+           "configurations within +-%.0f%%\n",
+           w->ratio, 100 * (w->ratio - 1), w->ratios ? w->ratio_at : "-",
+           w->within_ratio, w->ratios, 100 * TARGET);
+    printf("worst time error: %+.0f%% (%s); %zu of %zu times within "
+           "+-%.0f%%\n", 100 * (w->time - 1), w->times ? w->time_at : "-",
+           w->within_time, w->times, 100 * TARGET);
+    printf("median |error| of the predicted gain: %.1f pp over %zu "
            "configurations on %zu traces\n(measured by the median run: "
            "%.1f pp; by the fastest run: %.1f pp)\n",
            o->use_min ? by_min : by_median, all->n, ntraces, by_median,
            by_min);
+    if (busy > 1.2)
+        printf("the machine was busy: the real runs' wall times were %.1f "
+               "times their CPU times (median)%s\n", busy,
+               o->use_wall ? "; --time cpu measures what they cost" : "");
+}
+
+static void print_header(const hk_exec *x, const options *o)
+{
+    char cal[1024];
+    hk_calibration_describe(&x->cal, cal, sizeof cal);
+    printf("calibration: %s\n", cal);
+    printf("TLB geometry: %s\n",
+           x->cal.cost.has_tlb ? x->cal.cost.tlb_source
+                               : "preset: Intel Golden Cove (sim/tlb.h)");
+    printf("measured: the %s %s time (%s) of %u real runs, from the end of "
+           "loading the trace\n(threads engine) or of scanning it (serial); "
+           "it includes the replay engine's own\nwork, which the model "
+           "prices (start, decode, object_table, dispatch, handoff,\n"
+           "touch_write, touch_byte): nothing is taken off\n",
+           o->use_min ? "fastest" : "median", o->use_wall ? "wall" : "CPU",
+           o->use_wall ? "wall_s" : "cpu_s", o->runs);
+    printf("t.err = predicted / measured - 1; speedup = T(baseline) / "
+           "T(configuration); ratio =\npredicted speedup / measured; error "
+           "= their difference in pp; NOISY: a spread\nlarger than the "
+           "predicted difference\n");
 }
 
 /* Prints every trace's table and the summary.  1 when the system calls
@@ -308,38 +513,49 @@ static int report(const hk_exec *x, const hk_plan *sim, const hk_plan *real,
 {
     const hk_spec *s = x->spec;
     size_t nconfigs = hk_spec_configs(s);
-    cell *cells = calloc(nconfigs, sizeof *cells);
-    double *wall = calloc(real->n + 1, sizeof *wall);
-    errors all = {calloc(s->ntraces * nconfigs + 1, sizeof *all.by_median),
-                  calloc(s->ntraces * nconfigs + 1, sizeof *all.by_min), 0};
+    size_t ncells = s->ntraces * nconfigs;
+    cell *cells = calloc(ncells, sizeof *cells);
+    double *v = calloc(4 * real->n + 1, sizeof *v);
+    double *busy = calloc(ncells + 1, sizeof *busy);
+    errors all;
+    memset(&all, 0, sizeof all);
+    all.by_median = calloc(ncells + 1, sizeof *all.by_median);
+    all.by_min = calloc(ncells + 1, sizeof *all.by_min);
     int status = 0;
-    if (!cells || !wall || !all.by_median || !all.by_min) {
+    size_t nbusy = 0;
+    if (!cells || !v || !busy || !all.by_median || !all.by_min) {
         fprintf(stderr, "hakmem validate: out of memory\n");
         status = 1;
         goto done;
     }
-    printf("gain = T(baseline) / T(configuration) - 1, predicted from "
-           "predicted.ns and measured\nfrom the %s wall_s of %u real runs; "
-           "error = predicted gain - measured gain\n",
-           o->use_min ? "fastest" : "median", o->runs);
+    print_header(x, o);
+    for (size_t i = 0; i < ncells; i++)
+        cells[i] = (cell){.predicted_s = NAN, .median_s = NAN, .min_s = NAN,
+                          .spread = NAN, .faults = NAN, .rss = NAN,
+                          .real_faults = NAN, .real_rss = NAN};
+    for (size_t i = 0; i < sim->n; i++)
+        read_sim(x->db, &sim->v[i],
+                 &cells[sim->v[i].trace * nconfigs + sim->v[i].config]);
     for (size_t t = 0; t < s->ntraces; t++) {
-        for (size_t k = 0; k < nconfigs; k++)
-            cells[k] = (cell){.predicted_s = NAN, .median_s = NAN,
-                              .min_s = NAN, .spread = NAN};
-        for (size_t i = 0; i < sim->n; i++)
-            if (sim->v[i].trace == t)
-                read_sim(x->db, &sim->v[i], &cells[sim->v[i].config]);
-        for (size_t k = 0; k < nconfigs; k++)
-            read_real(x->db, real, t, k, &cells[k], wall);
-        status |= print_trace(s, t, cells, nconfigs, o, &all);
+        cell *row = &cells[t * nconfigs];
+        for (size_t k = 0; k < nconfigs; k++) {
+            read_real(x->db, real, t, k, o, &row[k], v);
+            if (!isnan(row[k].wall_over_cpu))
+                busy[nbusy++] = row[k].wall_over_cpu;
+        }
+        status |= print_trace(s, t, row, nconfigs, o, &all);
     }
-    print_summary(&all, s->ntraces, o);
+    if (o->report)
+        for (size_t t = 0; t < s->ntraces; t++)
+            print_story(s, t, &cells[t * nconfigs], nconfigs, o);
+    print_summary(&all, s->ntraces, o, hk_median(busy, nbusy));
     if (status)
         printf("the system calls of a single-threaded trace DIFFER between "
                "the simulation and the real runs\n");
 done:
     free(cells);
-    free(wall);
+    free(v);
+    free(busy);
     free(all.by_median);
     free(all.by_min);
     return status;
@@ -359,35 +575,53 @@ static int parse_count(const char *opt, const char *text, unsigned *out)
     return 0;
 }
 
+/* 0, or the exit status for a usage error: *out = 1 if text is `one`, 0
+ * if it is `zero`. */
+static int parse_word(const char *opt, const char *text, const char *zero,
+                      const char *one, int *out)
+{
+    if (strcmp(text, zero) && strcmp(text, one)) {
+        fprintf(stderr, "hakmem validate: --%s: '%s' is not %s or %s\n", opt,
+                text, zero, one);
+        return 2;
+    }
+    *out = !strcmp(text, one);
+    return 0;
+}
+
 int hk_cmd_validate(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"runs", required_argument, NULL, 'r'},
         {"stat", required_argument, NULL, 'S'},
+        {"time", required_argument, NULL, 'T'},
+        {"report", no_argument, NULL, 'R'},
         {"db", required_argument, NULL, 'd'},
         {"jobs", required_argument, NULL, 'j'},
         {"trace-cache", required_argument, NULL, 't'},
+        {"calibration", required_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *db = NULL, *cache = HK_TRACE_CACHE;
+    const char *db = NULL, *cache = HK_TRACE_CACHE, *calibration = NULL;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     options o = {.runs = 5, .jobs = cpus > 0 ? (unsigned)cpus : 1};
     int opt, status = 0;
     while (status == 0 &&
-           (opt = getopt_long(argc, argv, "r:S:d:j:t:h", opts, NULL)) != -1) {
+           (opt = getopt_long(argc, argv, "r:S:T:Rd:j:t:k:h", opts, NULL)) !=
+               -1) {
         switch (opt) {
         case 'd': db = optarg; break;
         case 't': cache = optarg; break;
+        case 'k': calibration = optarg; break;
+        case 'R': o.report = 1; break;
         case 'r': status = parse_count("runs", optarg, &o.runs); break;
         case 'j': status = parse_count("jobs", optarg, &o.jobs); break;
         case 'S':
-            if (strcmp(optarg, "median") && strcmp(optarg, "min")) {
-                fprintf(stderr, "hakmem validate: --stat: '%s' is not "
-                        "median or min\n", optarg);
-                status = 2;
-            }
-            o.use_min = !strcmp(optarg, "min");
+            status = parse_word("stat", optarg, "median", "min", &o.use_min);
+            break;
+        case 'T':
+            status = parse_word("time", optarg, "cpu", "wall", &o.use_wall);
             break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
@@ -403,7 +637,7 @@ int hk_cmd_validate(int argc, char **argv)
     hk_spec spec;
     hk_exec x;
     if ((status = hk_exec_open(&x, &spec, "validate", argv[optind], 1, db,
-                               cache)))
+                               cache, calibration)))
         return status;
     const hk_column sim_col = {HK_BACKEND_SIM, "hakmem", 1};
     const hk_column real_col = {HK_BACKEND_REAL, "hakmem", o.runs};

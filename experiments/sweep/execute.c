@@ -65,9 +65,45 @@ static int find_hakmem(hk_exec *x, char *err, size_t errlen)
     return 0;
 }
 
+/* The calibration of the simulations: resolved once here, so that a
+ * machine without one makes it once, and passed to every point by name
+ * (the spec's calibration becomes the file), or for the built-in one
+ * through HAKMEM_CALIBRATION, so that the points do not each warn. */
+static int decide_calibration(hk_exec *x, hk_spec *s, const char *request,
+                              char *err, size_t errlen)
+{
+    char who[64], why[600];
+    snprintf(who, sizeof who, "hakmem %s", x->label);
+    int from_spec = !request && s->calibration;
+    if (from_spec)
+        request = s->calibration;
+    if (hk_calibration_resolve(&x->cal, request, who, why, sizeof why) < 0) {
+        if (from_spec)
+            snprintf(err, errlen, "%s: calibration: cannot read %s", s->path,
+                     why);
+        else
+            snprintf(err, errlen, "%s", why);
+        return -1;
+    }
+    if (x->cal.warning[0])
+        fprintf(stderr, "%s: warning: the built-in calibration, measured on "
+                "another machine (%s): predicted times may be far off\n",
+                who, x->cal.warning);
+    free(s->calibration);
+    s->calibration = NULL;
+    if (x->cal.source == HK_CAL_BUILTIN) /* the points' own, warned */
+        return setenv("HAKMEM_CALIBRATION", "builtin", 1);
+    if (!(s->calibration = strdup(x->cal.path))) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 int hk_exec_open(hk_exec *x, hk_spec *s, const char *label,
                  const char *spec_path, int need_baseline,
-                 const char *db_path, const char *trace_cache)
+                 const char *db_path, const char *trace_cache,
+                 const char *calibration)
 {
     char err[1024];
     memset(x, 0, sizeof *x);
@@ -83,6 +119,11 @@ int hk_exec_open(hk_exec *x, hk_spec *s, const char *label,
                  spec_path);
         goto fail;
     }
+    x->label = label;
+    x->spec = s;
+    if ((need_baseline || s->backends[HK_BACKEND_SIM]) &&
+        decide_calibration(x, s, calibration, err, sizeof err) < 0)
+        goto fail;
     return hk_exec_start(x, s, label, db_path, trace_cache);
 fail:
     fprintf(stderr, "hakmem %s: %s\n", label, err);
@@ -95,7 +136,6 @@ int hk_exec_start(hk_exec *x, hk_spec *s, const char *label,
 {
     char err[1024];
     int status = 1;
-    memset(x, 0, sizeof *x);
     x->label = label;
     x->spec = s;
     if (find_hakmem(x, err, sizeof err) < 0)
@@ -234,13 +274,32 @@ static const char *check_output(const hk_job_result *r, const cJSON *json,
     return NULL;
 }
 
-/* A simulation with the spec's calibration records it among its params,
- * by checksum. */
-static void add_calibration(cJSON *json, const char *checksum)
+/* A peer's run prints hakmem's parameters among its settings, at their
+ * defaults; they do not apply to it, so they are not its params. */
+static void drop_hakmem_params(cJSON *json)
 {
     cJSON *settings = cJSON_GetObjectItemCaseSensitive(json, "settings");
-    if (settings)
-        cJSON_AddStringToObject(settings, "calibration", checksum);
+    for (cJSON *it = settings ? settings->child : NULL, *next; it;
+         it = next) {
+        next = it->next;
+        if (hk_param_find(it->string))
+            cJSON_Delete(cJSON_DetachItemViaPointer(settings, it));
+    }
+}
+
+/* A simulation records its calibration among its params: the file's
+ * checksum, or "builtin"; and where it came from. */
+static void add_calibration(cJSON *json, const hk_exec *x)
+{
+    cJSON *settings = cJSON_GetObjectItemCaseSensitive(json, "settings");
+    if (!settings)
+        return;
+    cJSON_AddStringToObject(settings, "calibration",
+                            x->spec->calibration
+                                ? x->spec->calibration_checksum
+                                : "builtin");
+    cJSON_AddStringToObject(settings, "calibration_source",
+                            hk_calibration_source_names[x->cal.source]);
 }
 
 static int point_done(void *ctx, size_t job, const hk_job_result *r)
@@ -271,8 +330,10 @@ static int point_done(void *ctx, size_t job, const hk_job_result *r)
         .baseline = p->baseline, .version = b->x->version,
         .host = b->x->host, .started_at = started,
     };
-    if (p->column->backend == HK_BACKEND_SIM && s->calibration)
-        add_calibration(json, s->calibration_checksum);
+    if (peer_of(p->column))
+        drop_hakmem_params(json);
+    if (p->column->backend == HK_BACKEND_SIM)
+        add_calibration(json, b->x);
     int rc = hk_db_insert(b->x->db, &row, json, b->err, b->errlen);
     cJSON_Delete(json);
     if (rc < 0) {

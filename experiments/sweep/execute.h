@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "experiments/sweep/db.h"
+#include "sim/calibration.h"
 #include "experiments/sweep/points.h"
 #include "experiments/sweep/spec.h"
 
@@ -28,6 +29,7 @@ typedef struct hk_exec {
     char db_path[PATH_MAX];
     int db_new;              /* the database did not exist before */
     hk_made_dirs made;       /* directories made for traces and the db */
+    hk_calibration cal;      /* what the simulations are priced with */
 } hk_exec;
 
 /* Where generated traces are kept unless a command is told otherwise. */
@@ -35,18 +37,24 @@ typedef struct hk_exec {
 
 /*
  * Everything a command needs before it runs points: load the spec (which
- * must have a baseline if need_baseline), make its traces (into
- * trace_cache), open the database (db_path, or else the spec's), find
- * hakmem, read version and host.  0, or the exit status to end with
- * after the reason was printed: 2 when the spec or the arguments are
- * wrong, 1 for anything else.
+ * must have a baseline if need_baseline), decide the calibration of its
+ * simulations (`calibration`, a file or "builtin", else the spec's, else
+ * this machine's: sim/calibration.h; made now if need be, once for all
+ * the points), make its traces (into trace_cache), open the database
+ * (db_path, or else the spec's), find hakmem, read version and host.
+ * Validation (need_baseline) always simulates, a sweep when its backends
+ * say so.  0, or the exit status to end with after the reason was
+ * printed: 2 when the spec or the arguments are wrong, 1 for anything
+ * else.
  */
 int hk_exec_open(hk_exec *x, hk_spec *s, const char *label,
                  const char *spec_path, int need_baseline,
-                 const char *db_path, const char *trace_cache);
+                 const char *db_path, const char *trace_cache,
+                 const char *calibration);
 
 /* The same for a spec the caller built (every string of it malloc'd, as
- * hk_spec_free frees them), with the database at db_path. */
+ * hk_spec_free frees them), with the database at db_path; x zeroed, or
+ * as hk_exec_open leaves it. */
 int hk_exec_start(hk_exec *x, hk_spec *s, const char *label,
                   const char *db_path, const char *trace_cache);
 

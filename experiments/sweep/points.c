@@ -52,15 +52,27 @@ static int is_baseline(const hk_spec *s, size_t k)
     return s->has_baseline && k == 0;
 }
 
+/* The settings of configuration k that are not a grid point: the
+ * baseline's, or those of an entry of the list; NULL for a grid point. */
+static const hk_settings *listed(const hk_spec *s, size_t k)
+{
+    if (is_baseline(s, k))
+        return &s->baseline;
+    if (s->nconfigs)
+        return &s->configs[k - (size_t)s->has_baseline];
+    return NULL;
+}
+
 void hk_config_label(const hk_spec *s, size_t k, char *buf, size_t len)
 {
     size_t used = 0;
+    const hk_settings *set = listed(s, k);
     buf[0] = '\0';
-    if (is_baseline(s, k))
-        for (size_t i = 0; i < s->baseline.n && used < len; i++)
+    if (set)
+        for (size_t i = 0; i < set->n && used < len; i++)
             used += (size_t)snprintf(buf + used, len - used, "%s%s=%s",
-                                     i ? " " : "", s->baseline.v[i].name,
-                                     s->baseline.v[i].value);
+                                     i ? " " : "", set->v[i].name,
+                                     set->v[i].value);
     else
         for (size_t i = 0; i < s->naxes && used < len; i++)
             used += (size_t)snprintf(buf + used, len - used, "%s%s=%s",
@@ -95,7 +107,7 @@ static int config_put(hk_config *c, const char *name, const char *value)
 /* Configuration k's settings; for a peer, without hakmem's parameters. */
 static int config_build(const hk_spec *s, size_t k, int peer, hk_config *c)
 {
-    const hk_settings *over = is_baseline(s, k) ? &s->baseline : NULL;
+    const hk_settings *over = listed(s, k);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < s->fixed.n; i++)
         if (!peer || !hk_param_find(s->fixed.v[i].name))

@@ -220,6 +220,26 @@ static int parse_settings(parser *p, const cJSON *obj, const char *path,
     return 0;
 }
 
+/* "configurations": a non-empty list of objects of settings. */
+static int parse_configs(parser *p, const cJSON *list)
+{
+    int n = cJSON_GetArraySize(list);
+    if (!cJSON_IsArray(list) || n < 1 || n > GRID_MAX)
+        return bad(p, "configurations", "expected a non-empty list of "
+                   "objects of settings");
+    if (!(p->s->configs = calloc((size_t)n, sizeof *p->s->configs)))
+        return bad(p, "configurations", "out of memory");
+    char key[KEY_LEN];
+    int i = 0;
+    for (const cJSON *it = list->child; it; it = it->next, i++) {
+        key_of(key, "configurations[%d]", i);
+        p->s->nconfigs++;
+        if (parse_settings(p, it, key, &p->s->configs[i]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Append value to the axis.  seen, when not NULL, holds the canonical
  * text of each value so far, to refuse one given twice ("2M", 2097152). */
 static int axis_add(parser *p, hk_grid_axis *axis, char (*seen)[128],
@@ -491,8 +511,8 @@ static int parse_allocators(parser *p, const cJSON *list)
 static int parse_root(parser *p, const cJSON *root)
 {
     static const char *const known[] = {
-        "name", "traces", "grid", "fixed", "backends", "allocators",
-        "repetitions", "baseline", "calibration", "db", NULL};
+        "name", "traces", "grid", "configurations", "fixed", "backends",
+        "allocators", "repetitions", "baseline", "calibration", "db", NULL};
     hk_spec *s = p->s;
     if (check_keys(p, root, "", known) < 0)
         return -1;
@@ -514,6 +534,13 @@ static int parse_root(parser *p, const cJSON *root)
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "grid")) &&
         parse_grid(p, v) < 0)
         return -1;
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "configurations"))) {
+        if (s->naxes)
+            return bad(p, "configurations", "given with a grid; expected "
+                       "one of grid, configurations");
+        if (parse_configs(p, v) < 0)
+            return -1;
+    }
     for (size_t i = 0; i < s->naxes; i++)
         for (size_t j = 0; j < s->fixed.n; j++)
             if (!strcmp(s->grid[i].name, s->fixed.v[j].name)) {
@@ -557,8 +584,12 @@ static int parse_root(parser *p, const cJSON *root)
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "calibration"))) {
         if (!cJSON_IsString(v) || !v->valuestring[0])
             return bad(p, "calibration", "expected the path of a "
-                       "calibration file (`hakmem calibrate -o FILE`)");
-        if (!(s->calibration = spec_relative(p, "calibration",
+                       "calibration file (`hakmem calibrate -o FILE`) or "
+                       "\"builtin\"");
+        if (!(s->calibration = strcmp(v->valuestring, "builtin")
+                                   ? spec_relative(p, "calibration",
+                                                   v->valuestring)
+                                   : xstrdup(p, "calibration",
                                              v->valuestring)))
             return -1;
     }
@@ -613,6 +644,9 @@ void hk_spec_free(hk_spec *s)
         free(s->grid[i].values);
     }
     free(s->grid);
+    for (size_t i = 0; s->configs && i < s->nconfigs; i++)
+        free_settings(&s->configs[i]);
+    free(s->configs);
     free_settings(&s->fixed);
     free_settings(&s->baseline);
     free(s->allocators);
@@ -625,6 +659,8 @@ void hk_spec_free(hk_spec *s)
 
 size_t hk_spec_grid_size(const hk_spec *s)
 {
+    if (s->nconfigs)
+        return s->nconfigs;
     size_t n = 1;
     for (size_t i = 0; i < s->naxes; i++)
         n *= s->grid[i].n;

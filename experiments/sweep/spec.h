@@ -54,6 +54,8 @@ typedef struct hk_spec {
     size_t ntraces;
     hk_grid_axis *grid;
     size_t naxes;
+    hk_settings *configs;       /* instead of a grid: a list of them, each */
+    size_t nconfigs;            /* applied over `fixed` */
     hk_settings fixed;          /* applied to every point */
     hk_settings baseline;       /* applied over `fixed` for the baseline */
     int has_baseline;
@@ -69,7 +71,8 @@ typedef struct hk_spec {
 int hk_spec_load(hk_spec *s, const char *path, char *err, size_t errlen);
 void hk_spec_free(hk_spec *s);
 
-/* The number of points of the grid (1 without a grid). */
+/* The number of points of the grid (1 without a grid), or of the list
+ * of configurations. */
 size_t hk_spec_grid_size(const hk_spec *s);
 
 /*

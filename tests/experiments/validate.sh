@@ -1,9 +1,10 @@
 #!/bin/bash
-# validate.sh - `hakmem validate` on a tiny spec: prints a table per trace
-# (the baseline, each configuration with its predicted and measured gain,
-# system calls equal for these single-threaded traces) and a summary, and
-# stores one simulated and N real runs per distinct configuration: the
-# baseline is a grid point, so 4 per trace.
+# validate.sh - `hakmem validate` on a tiny spec: names the calibration,
+# prints a table per trace (the baseline, each configuration with its
+# predicted and measured time and speedup and their ratio, system calls
+# equal for these single-threaded traces) and a summary, and stores one
+# simulated and N real runs per distinct configuration: the baseline is a
+# grid point, so 4 per trace.
 source "$(dirname "$0")/common.bash"
 
 cat >spec.json <<JSON
@@ -24,18 +25,23 @@ for trace in mixed phases; do
     grep -q "^trace $trace: [0-9]* events, 1 thread;" out ||
         fail "no table for $trace"
 done
-grep -q "^configuration  *predicted  *measured  *spread  *pred.gain  *meas.gain  *error  *ns/ev  *syscalls$" out ||
+grep -q "^calibration: built-in" out || fail "no calibration in the header"
+grep -q "^configuration  *predicted  *measured  *t.err  *spread  *p.speed  *m.speed  *ratio  *error  *ns/ev  *syscalls$" out ||
     fail "no table header"
 # Per trace: the baseline, the grid point equal to it, and three more.
 [[ $(grep -c '^(baseline) lru_cap=0 front_cap=16 ' out) == 2 ]] ||
     fail "no baseline rows"
 [[ $(grep -c '^lru_cap=0 front_cap=16 .*=base' out) == 2 ]] ||
     fail "the grid point equal to the baseline is not marked"
-rows=$(grep -cE '^lru_cap=[08] front_cap=(16|256) .*[-+][0-9.]+% +[-+][0-9.]+% +[-+][0-9.]+ pp +-?[0-9.]+  [0-9]+ = [0-9]+$' out || true)
+rows=$(grep -cE '^lru_cap=[08] front_cap=(16|256) .*[0-9.]+x +[0-9.]+x +[0-9.]+ +[-+][0-9.]+ pp +-?[0-9.]+  [0-9]+ = [0-9]+( NOISY)?$' out || true)
 ((rows == 6)) || fail "$rows configuration rows with gains, not 6"
 ! grep -q DIFFER out || fail "system calls differ on a single-threaded trace"
 grep -qE '^median \|error\| of the predicted gain: [0-9.]+ pp over 6 configurations on 2 traces$' out ||
     fail "no summary line"
+grep -qE '^worst speedup ratio: [0-9.]+ \([-+][0-9]+%, (mixed|phases), ' out ||
+    fail "no worst speedup ratio"
+grep -qE '^worst time error: [-+][0-9]+% \((mixed|phases), ' out ||
+    fail "no worst time error"
 
 db=results/validate.db
 [[ $(count $db "SELECT count(*) FROM runs WHERE backend = 'sim'") == 8 ]] ||
@@ -46,6 +52,11 @@ db=results/validate.db
     fail "not 2 baseline runs (1 simulated, 3 real) per trace"
 [[ $(count $db "SELECT count(DISTINCT run_id) FROM metrics
                 WHERE name = 'wall_s'") == 24 ]] || fail "real runs lack wall_s"
+[[ $(count $db "SELECT count(DISTINCT run_id) FROM metrics
+                WHERE name = 'cpu_s'") == 24 ]] || fail "real runs lack cpu_s"
+[[ $(count $db "SELECT count(*) FROM params
+                WHERE name = 'calibration' AND value = 'builtin'") == 8 ]] ||
+    fail "simulated runs do not say which calibration priced them"
 [[ $(count $db "SELECT count(DISTINCT run_id) FROM metrics
                 WHERE name = 'predicted.ns'") == 8 ]] ||
     fail "simulated runs lack predicted.ns"

@@ -1,0 +1,99 @@
+/*
+ * calib.h - what the measurements of `hakmem calibrate` share: the run's
+ * state, the clock, and how a pass settles a term.
+ *
+ * A measurement sets k->ns[t] of its terms to this pass's value (the
+ * median of k->reps repetitions); it may read k->ns of terms measured
+ * before it, which hold their value over the passes so far, to take
+ * their cost off its own loops.
+ */
+#ifndef HK_CALIB_H
+#define HK_CALIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/alloc.h"
+#include "sim/cost.h"
+#include "sim/tlb.h"
+
+#define CALIB_MAX_REPS 51
+
+typedef struct calib {
+    int reps;                 /* repetitions per term in a pass */
+    double timer_ns;          /* a clock read, taken off each interval */
+    double cpu_timer_ns;      /* a read of the thread's CPU clock */
+    double ns[HK_COST_TERMS]; /* this pass's, then the final, costs */
+    char notes[2048];
+    /* Cold system calls: swept between calls, as a program's own work
+     * would, so the kernel's code and data are not all in the caches. */
+    unsigned char *sweep;
+    size_t sweep_bytes;
+    /* The TLB: the geometry the terms are measured against, and what the
+     * geometry scan found (measure_tlb.c). */
+    hk_tlb_config tlb;
+    char tlb_source[512];
+    size_t tlb_near, tlb_far;
+    struct chase_sets *chase;
+    /* The replay engines' reference traces (measure_engine.c). */
+    struct engine_refs *engine;
+} calib;
+
+__attribute__((noreturn, format(printf, 1, 2))) void calib_die(const char *fmt,
+                                                              ...);
+/* Add a sentence, once, to the "_notes" of the calibration file. */
+__attribute__((format(printf, 2, 3))) void calib_note(calib *k,
+                                                      const char *fmt, ...);
+void *calib_xcalloc(size_t n, size_t size);
+uint64_t calib_now_ns(void);
+/* The thread's CPU time: what the kernel's terms are timed by.  On a
+ * virtual machine a system call or page fault may wait for the host,
+ * which the wall clock counts and the CPU clock does not, and neither
+ * does the CPU time `hakmem validate` compares predictions with.  The
+ * allocator's and the TLB's short loops are timed by the wall clock,
+ * whose read costs tens of nanoseconds, not microseconds. */
+uint64_t calib_cpu_ns(void);
+/* This pass's cost of term t: the median of the repetitions v[]. */
+void calib_settle(calib *k, enum hk_cost_term t, double *v);
+
+/* Keep the compiler from dropping the work that produced p. */
+static inline void calib_use(const void *p)
+{
+    __asm__ volatile("" : : "r"(p) : "memory");
+}
+
+/* bytes of private anonymous memory aligned to align (a power of two),
+ * with madvise advice (MADV_HUGEPAGE or MADV_NOHUGEPAGE) taken. */
+char *calib_map_aligned(size_t bytes, size_t align, int advice);
+
+/* Read one byte in every cache line of the sweep buffer. */
+void calib_sweep(calib *k);
+
+/* The measurements, by file.  Each runs k->reps repetitions. */
+void measure_timer(calib *k);
+void measure_fast_path(calib *k);      /* malloc, free */
+void measure_realloc(calib *k);        /* realloc */
+void measure_refill_flush(calib *k);   /* refill, flush, front_miss,
+                                          give_back */
+void measure_slab(calib *k);           /* slab */
+void measure_remote_free(calib *k);    /* remote_free */
+void measure_large(calib *k);          /* large */
+void measure_syscalls(calib *k);       /* mmap, munmap, madvise, mincore,
+                                          mprotect */
+void measure_pages(calib *k);          /* page_fault, page_table,
+                                          *_page */
+void measure_tlb(calib *k);            /* tlb_l2_hit, tlb_walk */
+void measure_decode(calib *k);         /* decode */
+void measure_engines(calib *k);        /* start, object_table, dispatch */
+void measure_handoff(calib *k);        /* handoff */
+void measure_touch(calib *k);          /* touch_write, touch_byte,
+                                          copy_byte */
+
+/* Set up and tear down what measurements keep between passes. */
+/* k->tlb, k->tlb_source; CPUID's unchecked unless scan. */
+void tlb_geometry(calib *k, int scan);
+void chase_sets_close(calib *k);
+void engine_refs_open(calib *k);
+void engine_refs_close(calib *k);
+
+#endif

@@ -1,0 +1,304 @@
+/*
+ * calibration.c - finding, or making, the calibration of this machine.
+ *
+ * The cache holds one file per host key, calibration-HASH.json (HASH: a
+ * hash of the key), written whole under a temporary name and renamed, so
+ * a reader sees a complete file or none; the key itself is inside, under
+ * "_host_key", and a file whose key is another's counts as missing.
+ * Making one takes a lock on the cache directory first and looks again
+ * once it has it, so concurrent runs calibrate once.
+ */
+#define _GNU_SOURCE
+#include "calibration.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "json_file.h"
+
+const char *const hk_calibration_source_names[] = {
+    [HK_CAL_BUILTIN] = "builtin",
+    [HK_CAL_FILE] = "file",
+    [HK_CAL_ENV] = "environment",
+    [HK_CAL_CACHE] = "cache",
+};
+
+static void cpu_model(char *out, size_t len)
+{
+    snprintf(out, len, "unknown CPU");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return;
+    char line[256];
+    while (fgets(line, sizeof line, f)) {
+        char *colon = strchr(line, ':');
+        if (colon && !strncmp(line, "model name", 10)) {
+            colon += 1 + strspn(colon + 1, " \t");
+            colon[strcspn(colon, "\n")] = '\0';
+            snprintf(out, len, "%s", colon);
+            break;
+        }
+    }
+    fclose(f);
+}
+
+void hk_calibration_host_key(char *out, size_t len)
+{
+    const char *forced = getenv("HAKMEM_HOST_KEY");
+    if (forced && forced[0]) {
+        snprintf(out, len, "%s", forced);
+        return;
+    }
+    char host[256] = "", cpu[200];
+    struct utsname un;
+    if (gethostname(host, sizeof host - 1) < 0)
+        snprintf(host, sizeof host, "unknown host");
+    if (uname(&un) < 0)
+        snprintf(un.release, sizeof un.release, "unknown kernel");
+    cpu_model(cpu, sizeof cpu);
+    snprintf(out, len, "%s / %s / %s", host, cpu, un.release);
+}
+
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return h;
+}
+
+/* mkdir -p; 0 or -1 with errno. */
+static int make_dirs(const char *dir)
+{
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = path + 1;; p++) {
+        if (*p != '/' && *p)
+            continue;
+        char c = *p;
+        *p = '\0';
+        if (mkdir(path, 0755) < 0 && errno != EEXIST)
+            return -1;
+        if (!(*p = c))
+            return 0;
+    }
+}
+
+/* The cache file of this host key; -1 (with why) when there is no cache
+ * directory to put it in. */
+static int cache_path(const char *key, char *out, size_t len, char *why,
+                      size_t whylen)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    char dir[PATH_MAX];
+    if (xdg && xdg[0] == '/')
+        snprintf(dir, sizeof dir, "%s/hakmem", xdg);
+    else if (home && home[0] == '/')
+        snprintf(dir, sizeof dir, "%s/.cache/hakmem", home);
+    else {
+        snprintf(why, whylen, "neither XDG_CACHE_HOME nor HOME names a "
+                 "directory to keep it in");
+        return -1;
+    }
+    if (make_dirs(dir) < 0 || access(dir, W_OK) < 0) {
+        snprintf(why, whylen, "%.400s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (snprintf(out, len, "%s/calibration-%016llx.json", dir,
+                 (unsigned long long)fnv1a(key)) >= (int)len) {
+        snprintf(why, whylen, "%.400s: the path is too long", dir);
+        return -1;
+    }
+    return 0;
+}
+
+/* Load the cached file if it is this host's: 1, or 0 (missing, another
+ * host's, unreadable). */
+static int load_cached(hk_calibration *cal)
+{
+    if (access(cal->path, R_OK) < 0)
+        return 0;
+    char err[512];
+    cJSON *o = hk_json_load_object(cal->path, 1 << 20, err, sizeof err);
+    const cJSON *key = cJSON_GetObjectItemCaseSensitive(o, "_host_key");
+    int mine = cJSON_IsString(key) && !strcmp(key->valuestring, cal->host_key);
+    cJSON_Delete(o);
+    hk_cost c;
+    hk_cost_default(&c);
+    if (!mine || hk_cost_load(&c, cal->path, err, sizeof err) < 0)
+        return 0;
+    cal->cost = c;
+    return 1;
+}
+
+/* The hakmem-calibrate next to this program (libexec/). */
+static int calibrate_program(char *out, size_t len)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n < 0)
+        return -1;
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (!slash)
+        return -1;
+    *slash = '\0';
+    if (snprintf(out, len, "%s/hakmem-calibrate", self) >= (int)len)
+        return -1;
+    return access(out, X_OK);
+}
+
+/* Run `hakmem calibrate --quick -o tmp`, its output on our stderr; 0 or
+ * -1 with why. */
+static int run_calibrate(const char *tmp, char *why, size_t whylen)
+{
+    char prog[PATH_MAX];
+    if (calibrate_program(prog, sizeof prog) < 0) {
+        snprintf(why, whylen, "hakmem-calibrate is not next to this program");
+        return -1;
+    }
+    const char *budget = getenv("HAKMEM_CALIBRATE_BUDGET");
+    char *argv[] = {prog, "--quick", "-o", (char *)tmp, NULL, NULL, NULL};
+    if (budget && budget[0]) {
+        argv[4] = "--budget";
+        argv[5] = (char *)budget;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(why, whylen, "fork: %s", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        dup2(2, 1); /* our stdout is the run's JSON */
+        execv(prog, argv);
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) {
+            snprintf(why, whylen, "waitpid: %s", strerror(errno));
+            return -1;
+        }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        snprintf(why, whylen, "%.400s --quick failed (status %d)", prog, status);
+        return -1;
+    }
+    return 0;
+}
+
+/* Make this host's calibration into cal->path (under its lock, unless
+ * another process made it meanwhile) and load it; 0 or -1 with why. */
+static int make_cached(hk_calibration *cal, const char *who, char *why,
+                       size_t whylen)
+{
+    char dir[PATH_MAX], tmp[PATH_MAX + 16];
+    snprintf(dir, sizeof dir, "%s", cal->path);
+    *strrchr(dir, '/') = '\0';
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+        snprintf(why, whylen, "%.400s: %s", dir, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    int rc = 0;
+    if (!load_cached(cal)) {
+        fprintf(stderr, "%s: no calibration for this machine (%s) yet: "
+                "measuring one into %s\n", who, cal->host_key, cal->path);
+        snprintf(tmp, sizeof tmp, "%s.%ld.tmp", cal->path, (long)getpid());
+        rc = run_calibrate(tmp, why, whylen);
+        if (rc == 0 && rename(tmp, cal->path) < 0) {
+            snprintf(why, whylen, "%.400s: %s", cal->path, strerror(errno));
+            rc = -1;
+        }
+        unlink(tmp);
+        if (rc == 0 && !load_cached(cal)) {
+            snprintf(why, whylen, "%.400s: not a calibration of this machine",
+                     cal->path);
+            rc = -1;
+        }
+    }
+    close(fd); /* releases the lock */
+    return rc;
+}
+
+static int load_file(hk_calibration *cal, const char *path,
+                     enum hk_calibration_source source, char *err,
+                     size_t errlen)
+{
+    cal->source = source;
+    snprintf(cal->path, sizeof cal->path, "%s", path);
+    return hk_cost_load(&cal->cost, path, err, errlen);
+}
+
+int hk_calibration_resolve(hk_calibration *cal, const char *request,
+                           const char *who, char *err, size_t errlen)
+{
+    memset(cal, 0, sizeof *cal);
+    hk_cost_default(&cal->cost);
+    hk_calibration_host_key(cal->host_key, sizeof cal->host_key);
+    const char *pinned = getenv("HAKMEM_CALIBRATION");
+    if (request && !strcmp(request, "builtin")) {
+        snprintf(cal->warning, sizeof cal->warning, "asked for");
+        return 0;
+    }
+    if (request)
+        return load_file(cal, request, HK_CAL_FILE, err, errlen);
+    if (pinned && !strcmp(pinned, "builtin"))
+        return 0;
+    if (pinned && pinned[0]) {
+        if (load_file(cal, pinned, HK_CAL_ENV, err, errlen) == 0)
+            return 0;
+        char why[512];
+        snprintf(why, sizeof why, "%s", err);
+        snprintf(err, errlen, "HAKMEM_CALIBRATION: %s", why);
+        return -1;
+    }
+    char why[1024];
+    if (cache_path(cal->host_key, cal->path, sizeof cal->path, why,
+                   sizeof why) == 0 &&
+        (load_cached(cal) || make_cached(cal, who, why, sizeof why) == 0)) {
+        cal->source = HK_CAL_CACHE;
+        return 0;
+    }
+    hk_cost_default(&cal->cost);
+    cal->path[0] = '\0';
+    snprintf(cal->warning, sizeof cal->warning, "no calibration of this "
+             "machine could be made: %.440s", why);
+    return 0;
+}
+
+void hk_calibration_describe(const hk_calibration *cal, char *out,
+                             size_t len)
+{
+    switch (cal->source) {
+    case HK_CAL_BUILTIN:
+        snprintf(out, len, "built-in (experiments/calibrate/default.json, "
+                 "measured on another machine)%s%s",
+                 cal->warning[0] ? ": " : "", cal->warning);
+        break;
+    case HK_CAL_CACHE:
+        snprintf(out, len, "this machine's, %s (host key: %s)", cal->path,
+                 cal->host_key);
+        break;
+    default:
+        snprintf(out, len, "%s (%s)", cal->path,
+                 cal->source == HK_CAL_ENV ? "from HAKMEM_CALIBRATION"
+                                           : "asked for");
+        break;
+    }
+}

@@ -1,0 +1,61 @@
+/*
+ * calibration.h - which calibration a run's predictions use, and where
+ * the machine's own one is kept.
+ *
+ * In this order: the one asked for (`--calibration FILE`, or "builtin");
+ * the one HAKMEM_CALIBRATION names (a file, or "builtin": how scripts and
+ * the test suite pin one, without a warning); the one made for this
+ * machine, kept in $XDG_CACHE_HOME/hakmem (default ~/.cache/hakmem) under
+ * its host key (host name, CPU model, kernel release; HAKMEM_HOST_KEY
+ * replaces it); and when there is none yet, one made now by running
+ * `hakmem calibrate --quick` (progress on stderr, at most about 15 s;
+ * HAKMEM_CALIBRATE_BUDGET=SECONDS shortens it) and kept there for every
+ * later run.  Processes that want one at the same time make it once: the
+ * first holds a lock on it while the others wait.  When none can be made
+ * (no cache directory, calibration failed), the built-in one is used and
+ * `warning` says why.
+ */
+#ifndef HK_CALIBRATION_H
+#define HK_CALIBRATION_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "cost.h"
+
+enum hk_calibration_source {
+    HK_CAL_BUILTIN, /* experiments/calibrate/default.json, compiled in */
+    HK_CAL_FILE,    /* asked for by name */
+    HK_CAL_ENV,     /* named by HAKMEM_CALIBRATION */
+    HK_CAL_CACHE,   /* this machine's, from the cache (made if missing) */
+};
+
+extern const char *const hk_calibration_source_names[];
+
+typedef struct hk_calibration {
+    hk_cost cost;
+    enum hk_calibration_source source;
+    char path[PATH_MAX];  /* the file; "" for the built-in one */
+    char host_key[512];   /* this machine's key */
+    char warning[512];    /* why the built-in one is used, or "" */
+} hk_calibration;
+
+/*
+ * request: a file, "builtin", or NULL for the default order above.
+ * `who` prefixes the messages on stderr ("hakmem sim").  0, or -1 with
+ * err when the file asked for (or named by HAKMEM_CALIBRATION) cannot be
+ * loaded; a cache or calibration that fails is not an error but a
+ * warning.
+ */
+int hk_calibration_resolve(hk_calibration *cal, const char *request,
+                           const char *who, char *err, size_t errlen);
+
+/* This machine's host key: "HOST / CPU MODEL / KERNEL RELEASE", or
+ * HAKMEM_HOST_KEY. */
+void hk_calibration_host_key(char *out, size_t len);
+
+/* One line for people: where the calibration came from. */
+void hk_calibration_describe(const hk_calibration *cal, char *out,
+                             size_t len);
+
+#endif

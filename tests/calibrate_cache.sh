@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Every run finds the calibration of its machine: `hakmem sim` without a
+# calibration makes one on first use (hakmem calibrate --quick, here cut
+# short with HAKMEM_CALIBRATE_BUDGET) into $XDG_CACHE_HOME/hakmem, keyed
+# by the host; the next run reuses it without measuring, another host key
+# makes another; the JSON says which priced it.  With no cache to keep
+# it in, and when asked for, the built-in one is used with a warning; a
+# HAKMEM_CALIBRATION pin uses it silently.
+set -euo pipefail
+HAKMEM=${HAKMEM:-build/hakmem}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+check() { # check DESCRIPTION COMMAND...
+    local what=$1
+    shift
+    if "$@"; then echo "ok    $what"; else echo "FAIL  $what"; fail=1; fi
+}
+"$HAKMEM" trace gen random_mixed 2000 64 1 -o "$tmp/t.trace"
+
+# sim KEY OUT: a run on host key KEY with the test's cache; stderr to OUT.err
+sim() {
+    env -u HAKMEM_CALIBRATION XDG_CACHE_HOME="$tmp/cache" \
+        HAKMEM_HOST_KEY="$1" HAKMEM_CALIBRATE_BUDGET=1 \
+        "$HAKMEM" sim "$tmp/t.trace" > "$2" 2> "$2.err"
+}
+field() { # field NAME < JSON: the string value of "NAME" in "calibration"
+    grep -o '"calibration":{[^}]*}' | grep -o "\"$1\":\"[^\"]*\"" |
+        cut -d'"' -f4
+}
+
+sim "test host A" "$tmp/a1.json"
+files=("$tmp"/cache/hakmem/calibration-*.json)
+check "the first run calibrated (progress on stderr)" \
+    grep -q "measuring one into" "$tmp/a1.json.err"
+check "one calibration file in the cache" test ${#files[@]} = 1
+check "it is the host's (\"_host_key\")" \
+    grep -q '"_host_key":[[:space:]]*"test host A"' "${files[0]}"
+check "the JSON names it: source cache" \
+    test "$(field source < "$tmp/a1.json")" = cache
+check "the JSON names it: its path" \
+    test "$(field path < "$tmp/a1.json")" = "${files[0]}"
+check "the JSON names it: the host key" \
+    test "$(field host_key < "$tmp/a1.json")" = "test host A"
+check "the JSON says where the TLB geometry came from" \
+    test -n "$(field tlb_geometry < "$tmp/a1.json")"
+
+before=$(stat -c %Y.%s "${files[0]}")
+sim "test host A" "$tmp/a2.json"
+check "the second run reused it (no measuring)" \
+    test ! -s "$tmp/a2.json.err"
+check "the second run left it as it was" \
+    test "$(stat -c %Y.%s "${files[0]}")" = "$before"
+check "the second run printed the same bytes" cmp -s "$tmp/a1.json" "$tmp/a2.json"
+
+sim "test host B" "$tmp/b.json"
+check "another host key calibrated anew" \
+    grep -q "measuring one into" "$tmp/b.json.err"
+check "and keeps a second file" \
+    test "$(ls "$tmp"/cache/hakmem/calibration-*.json | wc -l)" = 2
+check "its JSON names the other key" \
+    test "$(field host_key < "$tmp/b.json")" = "test host B"
+
+: > "$tmp/not-a-dir"
+env -u HAKMEM_CALIBRATION XDG_CACHE_HOME="$tmp/not-a-dir" \
+    "$HAKMEM" sim "$tmp/t.trace" > "$tmp/none.json" 2> "$tmp/none.err"
+check "no cache directory: the built-in one, with a warning" \
+    grep -q "warning: the built-in calibration" "$tmp/none.err"
+check "no cache directory: the JSON says builtin" \
+    test "$(field source < "$tmp/none.json")" = builtin
+
+"$HAKMEM" sim --calibration builtin "$tmp/t.trace" > "$tmp/ask.json" \
+    2> "$tmp/ask.err"
+check "--calibration builtin: a warning" \
+    grep -q "warning: the built-in calibration" "$tmp/ask.err"
+HAKMEM_CALIBRATION=builtin "$HAKMEM" sim "$tmp/t.trace" > "$tmp/pin.json" \
+    2> "$tmp/pin.err"
+check "HAKMEM_CALIBRATION=builtin: silent" test ! -s "$tmp/pin.err"
+check "HAKMEM_CALIBRATION=builtin and --calibration builtin: the same bytes" \
+    cmp -s "$tmp/ask.json" "$tmp/pin.json"
+HAKMEM_CALIBRATION="${files[0]}" "$HAKMEM" sim "$tmp/t.trace" > "$tmp/env.json"
+check "HAKMEM_CALIBRATION=FILE: source environment" \
+    test "$(field source < "$tmp/env.json")" = environment
+HAKMEM_CALIBRATION="$tmp/missing.json" "$HAKMEM" sim "$tmp/t.trace" \
+    > /dev/null 2> "$tmp/missing.err" && status=0 || status=$?
+check "HAKMEM_CALIBRATION naming no file: exit 2, naming it" \
+    test "$status" = 2 -a -n "$(grep -l "HAKMEM_CALIBRATION: .*missing.json" "$tmp/missing.err")"
+exit $fail
