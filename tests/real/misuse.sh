@@ -45,8 +45,9 @@ for peer in glibc: mimalloc:libmimalloc.so.2 jemalloc:libjemalloc.so.2 \
     [ -z "$so" ] || [ -e "$dir/$so" ] || continue
     echo
     echo "== $name${so:+ ($dir/$so)}, for comparison"
+    # Informational: what a peer does is not hakmem's to assert.
     for prog in "${progs[@]}"; do
-        LD_PRELOAD=${so:+$dir/$so} "$prog" || fail=1
+        LD_PRELOAD=${so:+$dir/$so} "$prog" || true
     done
 done
 exit $fail
