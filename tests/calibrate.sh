@@ -96,7 +96,7 @@ check "hakmem sim --calibration loads it" \
     sim "$tmp/quick-sim.json" --calibration "$cal"
 tlb=$(grep -o '"tlb_l2_4k_entries":[[:space:]]*[0-9]*' "$cal" | grep -o '[0-9]*$')
 check "and simulates its TLB geometry (STLB $tlb entries)" \
-    grep -q "\"tlb_l2_4k_entries\":\"$tlb\"" "$tmp/quick-sim.json"
+    grep -q "\"tlb_l2_4k_entries\":$tlb[,}]" "$tmp/quick-sim.json"
 
 # in OBJECT JSON: the keys of the object "OBJECT":{...} (flat), sorted.
 keys_in() {

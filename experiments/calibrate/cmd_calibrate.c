@@ -56,7 +56,7 @@ static const char usage[] =
     "as JSON, the calibration file that `hakmem sim --calibration FILE`\n"
     "reads: to FILE, or to standard output; progress goes to standard\n"
     "error.  `hakmem sim`, `sweep` and `validate` run `calibrate --quick`\n"
-    "on their own the first time they run on a machine (see README).\n"
+    "on their own the first time they run on a machine (hakmem-sim(1)).\n"
     "\n"
     "Each term is the lower quartile of several passes (slow spells of a\n"
     "shared machine slow whole passes down), each the median of many short\n"
