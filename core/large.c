@@ -3,11 +3,10 @@
  * live blocks, and realloc in place; their spans come from and go back to
  * the cache in spans.c.
  *
- * Invariants (under the lock): every live large block is on `live` and
- * registered under the granule of its user pointer with HK_REG_LARGE set;
- * no two blocks have their user pointers in one granule (spans are cut
- * only where hk_spans_cut allows); stats.live_bytes is the sum of the
- * live blocks' bytes.
+ * Invariants (under the lock): every live large block starts on a granule
+ * (spans.h), is on `live` and is registered under the granule of its user
+ * pointer with HK_REG_LARGE set, so no granule names two blocks;
+ * stats.live_bytes is the sum of the live blocks' bytes.
  */
 #include "large.h"
 
@@ -45,7 +44,8 @@ static void large_verify(hk_allocator *a)
         hk_large_hdr *h = hk_list_entry(n, hk_large_hdr, link);
         HK_ASSERT(hk_registry_get(&a->registry, (uintptr_t)h + h->offset) ==
                   ((uintptr_t)h | HK_REG_LARGE));
-        HK_ASSERT(h->bytes % HK_OS_PAGE == 0 && h->offset < h->bytes);
+        HK_ASSERT((uintptr_t)h % ((size_t)1 << HK_REG_SHIFT) == 0);
+        HK_ASSERT(h->bytes % HK_OS_PAGE == 0 && h->offset <= h->bytes);
         live += h->bytes;
     }
     HK_ASSERT(live == l->stats.live_bytes);
@@ -175,7 +175,7 @@ void *hk_large_resize(hk_allocator *a, hk_large_hdr *h, size_t n)
 
     hk_lock_acquire(&l->lock);
     if (need <= h->bytes) {
-        size_t cut = hk_spans_cut((char *)h, offset, need);
+        size_t cut = hk_spans_cut(offset, need);
         if (h->bytes >= cut + HK_SPANS_MIN) {
             hk_span tail = {(char *)h + cut, h->bytes - cut, h->bytes - cut,
                             h->mapping, now};

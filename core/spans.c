@@ -76,6 +76,7 @@ static void spans_verify(hk_allocator *a)
     for (unsigned i = 0; i < c->count; i++) {
         const hk_span *s = &c->slot[i];
         HK_ASSERT(i == 0 || c->slot[i - 1].freed_at <= s->freed_at);
+        HK_ASSERT((uintptr_t)s->base % GRANULE == 0);
         HK_ASSERT(s->bytes && s->bytes % HK_OS_PAGE == 0);
         HK_ASSERT(s->dirty <= s->bytes && s->dirty % HK_OS_PAGE == 0);
         HK_ASSERT(hk_registry_get(&a->registry, (uintptr_t)s->base) !=
@@ -88,11 +89,10 @@ static void spans_verify(hk_allocator *a)
                                              memory_order_relaxed) != NEVER);
 }
 
-size_t hk_spans_cut(const char *base, size_t offset, size_t need)
+size_t hk_spans_cut(size_t offset, size_t need)
 {
-    uintptr_t user = (uintptr_t)base + offset;
-    size_t past = (size_t)(((user | (GRANULE - 1)) + 1) - (uintptr_t)base);
-    return need > past ? need : past;
+    size_t end = need > offset ? need : offset + 1;
+    return (end + GRANULE - 1) & ~(GRANULE - 1);
 }
 
 /* How much of a span of `bytes` at base a block of need bytes at offset
@@ -104,7 +104,7 @@ static size_t fit(const char *base, size_t bytes, size_t need, size_t offset)
         return 0;
     if (bytes - need <= need / 4)
         return bytes;
-    size_t cut = hk_spans_cut(base, offset, need);
+    size_t cut = hk_spans_cut(offset, need);
     return cut - need <= need / 4 && bytes >= cut + HK_SPANS_MIN ? cut : 0;
 }
 

@@ -64,12 +64,13 @@ static inline void hk_spans_saw_live(hk_spans *c, size_t live)
 }
 
 /*
- * Where a block at base with its user pointer at base + offset may end so
- * that the rest of its span can hold other blocks: at need bytes, but
- * past the ownership granule of its user pointer (one granule names one
- * block).
+ * Where a block of need bytes with its user pointer at offset may end in
+ * a longer span, so that the rest can hold other blocks: need rounded up
+ * to a whole ownership granule, and past the granule of the user
+ * pointer.  Every span starts on a granule, so every block does, and one
+ * granule never names two blocks.
  */
-size_t hk_spans_cut(const char *base, size_t offset, size_t need);
+size_t hk_spans_cut(size_t offset, size_t need);
 
 /*
  * A span of need bytes whose base + offset is aligned to offset, for a
@@ -83,7 +84,7 @@ hk_span hk_spans_take(struct hk_allocator *a, size_t need, size_t offset,
 /*
  * Grow the block [base, base + bytes) of `mapping` in place into the
  * cached span right after it, to need bytes or a little more: its new
- * length, or 0 when no cached span there serves.
+ * length, or 0 when no cached span there serves.  No system call.
  */
 size_t hk_spans_extend(struct hk_allocator *a, char *base, size_t bytes,
                        size_t offset, uint64_t mapping, size_t need);

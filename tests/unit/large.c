@@ -500,12 +500,12 @@ static void slots_overflow_evicts_oldest(void)
 }
 
 /*
- * Random sizes from 130 KiB to 16 MiB, malloc, calloc and realloc, freed
+ * Random sizes from 130 KiB to `most`, malloc, calloc and realloc, freed
  * in random order: every block keeps its bytes, calloc reads zero, and no
  * two blocks share the granule of their user pointers (a free would land
  * on the wrong header and stop the program).
  */
-static void churn_keeps_blocks_apart(void)
+static void churn(size_t most)
 {
     hk_allocator *a = fresh(NULL);
     hk_heap *h = hk_heap_create(a);
@@ -519,7 +519,7 @@ static void churn_keeps_blocks_apart(void)
          step++) {
         x = x * 6364136223846793005ull + 1442695040888963407ull;
         unsigned i = (unsigned)(x >> 33) % LIVE;
-        size_t size = (130 << 10) + (size_t)(x >> 13) % (16 * MIB);
+        size_t size = (130 << 10) + (size_t)(x >> 13) % most;
         if (p[i]) {
             CHECK_EQ(first_unfilled(p[i], n[i], seed[i]), n[i]);
             if ((x >> 7) % 4 == 0) {
@@ -554,13 +554,58 @@ static void churn_keeps_blocks_apart(void)
         }
     hk_large_stats s = stats(a);
     CHECK(s.cache_splits && s.cache_grows && s.merges && s.resizes,
-          "splits %llu grows %llu merges %llu resizes %llu",
+          "up to %zu: splits %llu grows %llu merges %llu resizes %llu", most,
           (unsigned long long)s.cache_splits,
           (unsigned long long)s.cache_grows, (unsigned long long)s.merges,
           (unsigned long long)s.resizes);
     CHECK_EQ(s.live_bytes, 0);
     hk_heap_destroy(h);
     hk_alloc_destroy(a);
+}
+
+/* A block of exactly `bytes` of span (its header included). */
+static void *block_of(hk_allocator *a, hk_heap *h, size_t bytes)
+{
+    return hk_malloc_fast(a, h, bytes - HK_LARGE_HEADER);
+}
+
+/*
+ * The arrangement that once put two user pointers in one granule: a span
+ * cut at 1600 KiB for one block and again at 1100 KiB for another, whose
+ * 500 KiB rest then fits a block whole, right before the block at 1600
+ * KiB.  Blocks start on granules, so no two can share one.
+ */
+static void granules_never_shared(void)
+{
+    hk_allocator *a = fresh(NULL);
+    hk_heap *h = hk_heap_create(a);
+    const size_t K = 1024;
+    hk_free_fast(a, h, block_of(a, h, 5 * MIB));
+    char *first = block_of(a, h, 1600 * K);
+    char *next = block_of(a, h, 3 * MIB);
+    hk_free_fast(a, h, first);
+    char *head = block_of(a, h, 1100 * K);
+    char *rest = block_of(a, h, 450 * K);
+    char *p[] = {next, head, rest};
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < i; j++)
+            CHECK((uintptr_t)p[i] >> HK_REG_SHIFT !=
+                      (uintptr_t)p[j] >> HK_REG_SHIFT,
+                  "blocks %p and %p share a granule", (void *)p[i],
+                  (void *)p[j]);
+    for (int i = 0; i < 3; i++) {
+        CHECK(hk_alloc_usable_size(a, p[i]) > 0, "block %d lost", i);
+        hk_free_fast(a, h, p[i]);
+    }
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+}
+
+static void churn_keeps_blocks_apart(void)
+{
+    churn(16 * MIB);
+    /* Blocks under a granule, where whole spans end inside one. */
+    churn(2 * MIB);
 }
 
 UNIT_MAIN(TEST(loop_maps_once), TEST(no_cache_maps_every_time),
@@ -571,4 +616,4 @@ UNIT_MAIN(TEST(loop_maps_once), TEST(no_cache_maps_every_time),
           TEST(limit_follows_recent_peak), TEST(decay_half_per_delay),
           TEST(small_activity_drives_decay),
           TEST(slots_overflow_evicts_oldest),
-          TEST(churn_keeps_blocks_apart))
+          TEST(granules_never_shared), TEST(churn_keeps_blocks_apart))
