@@ -132,9 +132,10 @@ void hk_large_free(hk_allocator *a, hk_large_hdr *h)
     hk_lock_release(&l->lock);
 }
 
-/* Grow h's block to need bytes through the seam, out of the live list
- * and the ownership map while the lock is released (its header may
- * move): the header, moved or not, or NULL with the block intact. */
+/* Grow h's block to need bytes through the seam, out of the live list,
+ * the live bytes and the ownership map while the lock is released (its
+ * header may move): the header, moved or not, or NULL with the block
+ * intact. */
 static hk_large_hdr *grow_block(hk_allocator *a, hk_large_hdr *h,
                                 size_t need)
 {
@@ -142,6 +143,7 @@ static hk_large_hdr *grow_block(hk_allocator *a, hk_large_hdr *h,
     char *user = (char *)h + h->offset;
     hk_registry_set(&a->registry, user, 1, 0);
     hk_list_remove(&l->live, &h->link);
+    l->stats.live_bytes -= h->bytes;
     hk_lock_release(&l->lock);
     size_t old = h->bytes;
     hk_large_hdr *q =
@@ -154,9 +156,9 @@ static hk_large_hdr *grow_block(hk_allocator *a, hk_large_hdr *h,
         if (q != h)
             q->mapping = hk_spans_new_mapping(&l->spans);
         q->bytes = need;
-        live_add(l, need - old);
         user = (char *)q + q->offset;
     }
+    live_add(l, b->bytes);
     /* Only a moved block can need a new leaf of the map. */
     if (hk_registry_set(&a->registry, user, 1, (uintptr_t)b | HK_REG_LARGE))
         hk_os_fatal("realloc(): no memory for the ownership map", user);

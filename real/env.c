@@ -43,10 +43,14 @@ static const char *const stats_names[] = {"HAKMEM_STATS",
                                           "HAKMEM_SS_LRU_DEBUG"};
 #define N_STATS_NAMES (sizeof stats_names / sizeof stats_names[0])
 
-/* The variables besides the parameters and their aliases. */
+/* The variables besides the parameters and their aliases: the library's
+ * own switches, then those hakmem's commands, benchmarks and tests read,
+ * which reach the library in the environment of the programs they run. */
 static const char *const other_names[] = {
     "HAKMEM_STATS", "HAKMEM_FRONT_STATS", "HAKMEM_SS_LRU_DEBUG",
-    "HAKMEM_STATS_FILE"};
+    "HAKMEM_STATS_FILE", "HAKMEM_LIB", "HAKMEM_CALIBRATION",
+    "HAKMEM_HOST_KEY", "HAKMEM_CALIBRATE_BUDGET", "HAKMEM_BENCH_QUICK",
+    "HAKMEM_BENCH_SUITE", "HAKMEM_TEST_TIMEOUT", "HAKMEM_TEST_PEER"};
 #define NOTHER (sizeof other_names / sizeof other_names[0])
 
 static int is_name(const char *var, size_t len, const char *name)

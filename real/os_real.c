@@ -187,9 +187,10 @@ static int cursor_extend(uintptr_t end, size_t more)
 
 void *hk_os_grow(void *p, size_t old_size, size_t new_size, size_t align)
 {
-    if (!HINTS_USABLE)
-        return sys_mremap(p, old_size, new_size, MREMAP_MAYMOVE, NULL);
-    if (cursor_extend((uintptr_t)p + old_size, new_size - old_size) &&
+    /* Without hints no cursor tells whether the pages above are free, so
+     * growing in place is simply tried. */
+    if ((!HINTS_USABLE ||
+         cursor_extend((uintptr_t)p + old_size, new_size - old_size)) &&
         sys_mremap(p, old_size, new_size, 0, NULL))
         return p;
     void *to = map_aligned(new_size, align);

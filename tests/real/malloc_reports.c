@@ -77,8 +77,8 @@ int main(int argc, char **argv)
     struct mallinfo2 now = mallinfo2();
     malloc_info(0, info);
     malloc_stats();
-    printf("arena=%zu\nhblkhd=%zu\nuordblks=%zu\nfordblks=%zu\n", now.arena,
-           now.hblkhd, now.uordblks, now.fordblks);
+    printf("arena=%zu\nhblkhd=%zu\nuordblks=%zu\nfordblks=%zu\nheld=%zu\n",
+           now.arena, now.hblkhd, now.uordblks, now.fordblks, usable);
     check(malloc_info(1, info) == -1, "malloc_info(1, ...) refused", 0, 1);
 
     for (int i = 0; i < N; i++)

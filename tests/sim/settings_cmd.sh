@@ -11,6 +11,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
 source tests/lib.bash
 for v in $(compgen -e | grep '^HAKMEM_' || true); do unset "$v"; done
 hakmem=build/hakmem
+# The names of the parameter table's rows (not those of the aliases).
+table_names() {
+    sed -n '/hk_param_table\[\] = {/,/^};/s/^    {"\([a-z_0-9]*\)",.*/\1/p' \
+        core/params.c
+}
 "$hakmem" trace gen random_mixed 200 16 1 -o "$tmp/t.trace" ||
     fail "trace gen"
 
@@ -21,7 +26,7 @@ head -n 1 "$tmp/list" | grep -q "^NAME  *DEFAULT  *VALUES  *APPLIES TO  *MEANING
 while read -r name def; do
     grep -qE "^$name +$def " "$tmp/list" ||
         fail "the list lacks $name with default $def"
-done < <(sed -n 's/^    {"\([a-z_0-9]*\)",.*/\1/p' core/params.c |
+done < <(table_names |
     while read -r n; do
         # The default as the table's row states it, for the plain counts.
         row=$(grep -A2 "^    {\"$n\"," core/params.c | tr -d '\n')
@@ -29,7 +34,7 @@ done < <(sed -n 's/^    {"\([a-z_0-9]*\)",.*/\1/p' core/params.c |
         [[ $def =~ ^[0-9]+$ ]] || def='[^ ]+'
         echo "$n $def"
     done)
-count=$(sed -n 's/^    {"\([a-z_0-9]*\)",.*/\1/p' core/params.c | wc -l)
+count=$(table_names | wc -l)
 ((count >= 9)) || fail "found only $count parameters in core/params.c"
 for name in touch engine thp tlb tlb_l1_4k_entries tlb_l2_shared; do
     grep -q "^$name " "$tmp/list" || fail "the list lacks $name"

@@ -23,11 +23,11 @@ differs=$(chosen "$json" '.differs | length')
 
 eval "env HAKMEM_STATS=json ${line%PROGRAM} ls /" >/dev/null 2>stats.json ||
     fail "the line failed: $(cat stats.json)"
-jq -e .params stats.json >/dev/null ||
+jq -e .settings stats.json >/dev/null ||
     fail "no statistics from the line: $(head -c 500 stats.json)"
 for knob in $(jq -r '.configurations[0].settings | keys[]' <<<"$json"); do
     want=$(chosen "$json" ".settings.$knob")
-    got=$(jq -r ".params.$knob | tonumber" stats.json)
+    got=$(jq -r ".settings.$knob | tonumber" stats.json)
     echo "$knob: chosen $want, the library has $got"
     [[ $got == "$want" ]] || fail "$knob is $got under the line, not $want"
 done
