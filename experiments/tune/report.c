@@ -115,8 +115,8 @@ static void print_trace(const hk_tune_result *t, size_t i)
     printf("  %-8s %11s %7s %10s %8s %8s", "", "pred.time", "gain",
            "pred.rss", "syscalls", "faults");
     if (t->confirm)
-        printf(" %11s %6s %7s %4s %10s", "meas.time", "spread", "gain",
-               "sig", "meas.rss");
+        printf(" %11s %6s %7s %7s %5s %4s %10s", "meas.time", "spread",
+               "gain", "paired", "won", "sig", "meas.rss");
     printf("\n");
     for (size_t k = 0; k < t->nrows; k++) {
         const hk_tune_row *row = &t->rows[k];
@@ -130,10 +130,14 @@ static void print_trace(const hk_tune_result *t, size_t i)
                show_count(p->faults, e, sizeof e));
         const hk_tune_measured *m = &row->meas[i];
         if (t->confirm && m->runs) {
+            char won[24] = "";
+            if (k)
+                snprintf(won, sizeof won, "%zu/%zu", m->wins, m->pairs);
             snprintf(f, sizeof f, "%.1f%%", 100 * m->spread);
-            printf(" %11s %6s %7s %4s %10s",
+            printf(" %11s %6s %7s %7s %5s %4s %10s",
                    show_time(m->median_s * 1e9, a, sizeof a), f,
                    k ? show_gain(row->meas_gain[i], b, sizeof b) : "",
+                   k ? show_gain(m->paired_gain, c, sizeof c) : "", won,
                    !k ? "" : row->significant[i] ? "yes" : "no",
                    show_bytes(m->rss_bytes, g, sizeof g));
             if (m->syscalls != p->syscalls)
@@ -195,9 +199,13 @@ void hk_tune_print(const hk_tune_result *t)
     for (size_t i = 0; i < t->ntraces; i++)
         print_trace(t, i);
     if (t->confirm)
-        printf("  (measured: median of %u real runs, wall time; sig: every "
-               "run faster (or slower)\n  than every run of the defaults; "
-               "stored as spec %s)\n", t->confirm, t->r->confirm_spec);
+        printf("  (measured: the median of %u real runs' wall time, the "
+               "configurations taking turns;\n  paired: the median over "
+               "the turns of the defaults' time over this one's, less 1;\n"
+               "  won: turns this one was faster in; sig: faster (or "
+               "slower) in every one of at least %d;\n  stored as spec "
+               "%s)\n", t->confirm, HK_TUNE_SIGN_RUNS,
+               t->r->confirm_spec);
     if (t->train < t->ntraces)
         print_holdout(t);
     print_sensitivity(t);

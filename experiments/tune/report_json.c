@@ -88,6 +88,9 @@ static cJSON *trace_row(const hk_tune_result *t, const hk_tune_row *row,
         put(meas, "rss_growth_bytes", m->rss_bytes);
         put(meas, "syscalls", m->syscalls);
         put(meas, "gain", row->defaults ? 0 : row->meas_gain[i]);
+        put(meas, "pairs", (double)m->pairs);
+        put(meas, "wins", (double)m->wins);
+        put(meas, "paired_gain", row->defaults ? 0 : m->paired_gain);
         put(meas, "significant", row->significant[i]);
         cJSON_AddItemToObject(obj, "measured", meas);
     }

@@ -68,10 +68,10 @@ static void gains(hk_tune_result *t, hk_tune_row *row)
         row->meas_gain[i] = a->runs && b->runs
                                 ? hk_gain(a->median_s, b->median_s)
                                 : NAN;
-        row->significant[i] = !a->runs || !b->runs ? 0
-                              : b->max_s < a->min_s ? 1
-                              : b->min_s > a->max_s ? -1
-                                                    : 0;
+        row->significant[i] = b->pairs < HK_TUNE_SIGN_RUNS ? 0
+                              : b->wins == b->pairs ? 1
+                              : b->wins == 0 ? -1
+                                             : 0;
     }
     row->pred_gain_train = mean_gain(row->pred_gain, 0, t->train);
     row->pred_gain_held = mean_gain(row->pred_gain, t->train, t->ntraces);

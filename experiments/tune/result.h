@@ -7,10 +7,15 @@
  *
  * A gain is T(defaults) / T(configuration) - 1 (+5% is 1.05 times as
  * fast); over several traces, the geometric mean of the speedups minus
- * one.  A measured gain is significant when every run of the
- * configuration was faster than every run of the defaults (or, for a
- * loss, slower): the margin is larger than the spread of the runs.
+ * one.  The runs of a confirmation go repetition by repetition, each
+ * configuration beside the defaults under the same load, so a measured
+ * gain is significant when the configuration was faster than the
+ * defaults in every one of at least HK_TUNE_SIGN_RUNS repetitions (or
+ * slower in every one): a sign test, each pair a coin toss were there no
+ * difference, so the chance of that is 2^(1-N) (1/16 for 5 runs, 1/1024
+ * for 11); the margin is larger than what the load moves between runs.
  */
+#define HK_TUNE_SIGN_RUNS 5
 #ifndef HK_RESULT_H
 #define HK_RESULT_H
 

@@ -339,6 +339,46 @@ int hk_tune_simulate(hk_tune_runner *r, const char *stage,
     return rc;
 }
 
+/*
+ * Configuration k on trace t from the table of runs: the median, range
+ * and spread of its times and the median of its RSS growth; and against
+ * the defaults' (k = 0) run of the same repetition, which ran next to
+ * it: how often it was faster, and the median of those ratios.  v has
+ * room for reps values.
+ */
+static void summarise(hk_tune_measured *m, const double *wall,
+                      const double *rss, double *v, size_t reps, size_t nt,
+                      size_t n, size_t t, size_t k)
+{
+    double syscalls = m->syscalls;
+    *m = (hk_tune_measured){.syscalls = syscalls};
+    for (size_t rep = 0; rep < reps; rep++) {
+        double w = wall[(rep * nt + t) * n + k];
+        if (!isnan(w))
+            v[m->runs++] = rss[(rep * nt + t) * n + k];
+    }
+    m->rss_bytes = hk_median(v, m->runs);
+    m->runs = 0;
+    for (size_t rep = 0; rep < reps; rep++) {
+        double w = wall[(rep * nt + t) * n + k];
+        if (!isnan(w))
+            v[m->runs++] = w;
+    }
+    m->median_s = hk_median(v, m->runs);
+    m->min_s = m->runs ? v[0] : NAN;
+    m->max_s = m->runs ? v[m->runs - 1] : NAN;
+    m->spread = hk_spread(v, m->runs);
+    for (size_t rep = 0; rep < reps; rep++) {
+        double w = wall[(rep * nt + t) * n + k];
+        double d = wall[(rep * nt + t) * n];
+        if (isnan(w) || isnan(d))
+            continue;
+        m->wins += w < d;
+        v[m->pairs++] = d / w;
+    }
+    m->paired_gain = hk_median(v, m->pairs) - 1;
+}
+
 /* The spec of a confirmation: named after the configurations confirmed
  * together, so that their runs alternate with each other's and no run of
  * another confirmation is taken for theirs. */
@@ -370,39 +410,33 @@ int hk_tune_measure(hk_tune_runner *r, const hk_search_point *points,
     if (rc == 0)
         rc = run_plan(r, r->confirm_spec, points, n, 0, nt, &col, 1, &plan,
                       NULL, err, errlen);
-    double *wall = calloc(reps + 1, sizeof *wall);
-    double *rss = calloc(reps + 1, sizeof *rss);
-    if (rc == 0 && (!wall || !rss)) {
+    /* wall[(rep * nt + t) * n + k], NAN for a run that failed */
+    size_t cells = (size_t)reps * nt * n;
+    double *wall = malloc((cells + 1) * sizeof *wall);
+    double *rss = malloc((cells + 1) * sizeof *rss);
+    double *v = calloc(reps + 1, sizeof *v);
+    if (rc == 0 && (!wall || !rss || !v)) {
         snprintf(err, errlen, "out of memory");
         rc = -1;
     }
+    for (size_t i = 0; rc == 0 && i < cells; i++)
+        wall[i] = rss[i] = NAN;
+    for (size_t i = 0; rc == 0 && i < plan.n; i++) {
+        const hk_point *p = &plan.v[i];
+        size_t c = (p->rep * nt + p->trace) * n + p->config;
+        wall[c] = metric(r->x.db, p->key, "wall_s");
+        rss[c] = metric(r->x.db, p->key, "peak_rss_bytes") -
+                 metric(r->x.db, p->key, "start_rss_bytes");
+        if (p->rep == 0)
+            out[p->config * nt + p->trace].syscalls =
+                metric_sum(r->x.db, p->key, "syscalls.%.calls");
+    }
     for (size_t k = 0; rc == 0 && k < n; k++)
-        for (size_t t = 0; t < nt; t++) {
-            hk_tune_measured *m = &out[k * nt + t];
-            *m = (hk_tune_measured){0};
-            m->syscalls = NAN;
-            for (size_t i = 0; i < plan.n; i++) {
-                const hk_point *p = &plan.v[i];
-                if (p->config != k || p->trace != t)
-                    continue;
-                double w = metric(r->x.db, p->key, "wall_s");
-                if (isnan(w))
-                    continue;
-                rss[m->runs] = metric(r->x.db, p->key, "peak_rss_bytes") -
-                               metric(r->x.db, p->key, "start_rss_bytes");
-                wall[m->runs++] = w;
-                if (isnan(m->syscalls))
-                    m->syscalls = metric_sum(r->x.db, p->key,
-                                             "syscalls.%.calls");
-            }
-            m->median_s = hk_median(wall, m->runs);
-            m->min_s = m->runs ? wall[0] : NAN;
-            m->max_s = m->runs ? wall[m->runs - 1] : NAN;
-            m->spread = hk_spread(wall, m->runs);
-            m->rss_bytes = hk_median(rss, m->runs);
-        }
+        for (size_t t = 0; t < nt; t++)
+            summarise(&out[k * nt + t], wall, rss, v, reps, nt, n, t, k);
     free(wall);
     free(rss);
+    free(v);
     hk_plan_free(&plan);
     return rc;
 }

@@ -75,13 +75,17 @@ int hk_tune_simulate(hk_tune_runner *r, const char *stage,
 const hk_tune_metrics *hk_tune_known(const hk_tune_runner *r,
                                      const hk_search_point *p);
 
-/* Real runs of a configuration on a trace: the median and the spread. */
+/* Real runs of a configuration on a trace: the median and the spread,
+ * and against the defaults' run of the same repetition (the one that ran
+ * beside it, under the same load). */
 typedef struct hk_tune_measured {
     size_t runs;
     double median_s, min_s, max_s;
     double spread;          /* (max - min) / median */
     double rss_bytes;       /* median of the replays' RSS growth */
     double syscalls;        /* of the first run */
+    size_t pairs, wins;     /* repetitions with both runs; faster in */
+    double paired_gain;     /* median of T(defaults) / T(this), less 1 */
 } hk_tune_measured;
 
 /*

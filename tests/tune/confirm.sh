@@ -27,21 +27,39 @@ real="FROM runs WHERE spec = '$spec' AND backend = 'real'"
         AND backend = 'sim'") == "$rows" ]] ||
     fail "the configurations confirmed are not simulated in their spec"
 
-# Each row's median against the database's; the gain from the medians.
-for ((k = 0; k < rows; k++)); do
-    median=$(jq ".configurations[$k].traces.phases.measured.median_s" \
-        <<<"$json")
-    runs=$(jq -r ".configurations[$k].settings | to_entries
+# times K: configuration K's wall times by repetition, from the database.
+times() {
+    local match
+    match=$(jq -r ".configurations[$1].settings | to_entries
         | map(\"(SELECT value FROM params p WHERE p.run_id = r.run_id AND
                p.name = '\(.key)') = '\(.value)'\") | join(\" AND \")" \
         <<<"$json")
-    truth=$(count confirm.db "SELECT printf('%.17g', value) FROM (SELECT
-        m.value FROM runs r JOIN metrics m ON m.run_id = r.run_id AND
-        m.name = 'wall_s' WHERE r.spec = '$spec' AND r.backend = 'real'
-        AND $runs ORDER BY m.value LIMIT 1 OFFSET 1)")
-    jq -e --argjson a "$median" --argjson b "$truth" -n \
-        '($a - $b | fabs) <= 1e-12 * $b' >/dev/null ||
-        fail "configuration $k: median $median, the database's $truth"
+    count confirm.db "SELECT printf('%.17g', m.value) FROM runs r
+        JOIN metrics m ON m.run_id = r.run_id AND m.name = 'wall_s'
+        WHERE r.spec = '$spec' AND r.backend = 'real' AND $match
+        ORDER BY r.rep"
+}
+
+# Each row's median against the database's, and the turns it won against
+# the defaults' run of the same repetition.
+mapfile -t defaults < <(times 0)
+for ((k = 0; k < rows; k++)); do
+    mapfile -t mine < <(times "$k")
+    median=$(printf '%s\n' "${mine[@]}" | sort -g | sed -n 2p)
+    jq -e --argjson m "$median" ".configurations[$k].traces.phases.measured
+        | (.median_s - \$m | fabs) <= 1e-12 * \$m" <<<"$json" >/dev/null ||
+        fail "configuration $k: median $(jq ".configurations[$k].traces
+            .phases.measured.median_s" <<<"$json"), the database's $median"
+    ((k > 0)) || continue
+    wins=0
+    for rep in 0 1 2; do
+        jq -e -n "${mine[rep]} < ${defaults[rep]}" >/dev/null && ((++wins))
+    done
+    said=$(jq ".configurations[$k].traces.phases.measured
+        | \"\(.wins)/\(.pairs)\"" -r <<<"$json")
+    [[ $said == "$wins/3" ]] ||
+        fail "configuration $k won $said turns by the tune, $wins/3 by" \
+            "the database"
 done
 jq -e '.configurations[0].traces.phases.measured.median_s as $d
        | .configurations[1:][] | .traces.phases.measured
