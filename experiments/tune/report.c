@@ -71,9 +71,14 @@ static void print_header(const hk_tune_result *t)
     if (o->max_syscalls.set)
         printf("; system calls <= %g%s", o->max_syscalls.value,
                o->max_syscalls.relative ? "x the defaults'" : "");
-    printf("\nsearch: %zu configurations, %zu simulations (%zu stored "
-           "already) in %.1f s, %u at a time\n", s->n, r->simulations,
-           r->stored_before, t->search_s, t->jobs);
+    size_t by_stage[3] = {0};
+    for (size_t i = 0; i < s->n; i++)
+        by_stage[s->stage[i]]++;
+    printf("\nsearch: %zu configurations (coarse %zu, descent %zu, lines "
+           "%zu), %zu simulations\n  (%zu stored already) in %.1f s, %u at "
+           "a time\n", s->n, by_stage[HK_STAGE_COARSE],
+           by_stage[HK_STAGE_DESCENT], by_stage[HK_STAGE_LINES],
+           r->simulations, r->stored_before, t->search_s, t->jobs);
     printf("  coarse: the defaults and %s%zu of the %zu-point grid of "
            "three rungs per knob\n", s->fractional ? "a fractional design, "
            : "", s->design_rows, s->grid_rows);

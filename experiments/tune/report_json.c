@@ -38,6 +38,15 @@ static cJSON *search(const hk_tune_result *t)
     cJSON *obj = cJSON_CreateObject();
     double space = hk_search_space(s->dims, s->ndims);
     put(obj, "configurations", (double)s->n);
+    static const char *const stages[] = {"coarse", "descent", "lines"};
+    cJSON *by_stage = cJSON_CreateObject();
+    for (int st = 0; st < 3; st++) {
+        size_t n = 0;
+        for (size_t i = 0; i < s->n; i++)
+            n += s->stage[i] == st;
+        put(by_stage, stages[st], (double)n);
+    }
+    cJSON_AddItemToObject(obj, "by_stage", by_stage);
     put(obj, "simulations", (double)t->r->simulations);
     put(obj, "stored_before", (double)t->r->stored_before);
     put(obj, "wall_s", t->search_s);
