@@ -24,6 +24,7 @@
 
 #define MIN_UNIT_SHIFT 16 /* slab units are at least 64 KiB */
 #define FRONT_BYTES 65536 /* front caches hold about this much per class */
+#define FRONT_MAX_BYTES (256 * 1024) /* ... and grow to at most this much */
 
 static unsigned log2_exact(uint64_t v)
 {
@@ -59,6 +60,11 @@ int hk_alloc_init(hk_allocator *a, const hk_params *p)
          * a SuperSlab went back as soon as the program freed its last
          * block, which a cache holding blocks would prevent. */
         ci->front_cap = p->shared_pool ? min_u32(p->front_cap, by_bytes) : 0;
+        uint64_t max_by_bytes = FRONT_MAX_BYTES / size;
+        ci->front_max = p->shared_pool ? min_u32(p->front_max, max_by_bytes)
+                                       : 0;
+        if (ci->front_max < ci->front_cap)
+            ci->front_max = ci->front_cap;
         ci->refill = min_u32(p->refill, ci->front_cap);
         ci->grid_mul = hk_grid_mul(ci->size);
     }
@@ -222,7 +228,7 @@ static void release(hk_heap *h, const owner *o, void *p)
 {
     *hk_block_mark(p) = HK_FREE_MARK;
     if (!h) {
-        hk_slab_put_remote(o->slab, p);
+        hk_slab_put_remote(o->slab, p, p);
         return;
     }
     hk_front *f = &h->front[o->cls];
@@ -232,7 +238,7 @@ static void release(hk_heap *h, const owner *o, void *p)
         return;
     }
     if (f->count == f->cap)
-        hk_heap_flush(h, o->cls, f->cap / 2 ? f->cap / 2 : 1);
+        hk_heap_overflow(h, o->cls);
     HK_ASSERT(f->count < f->cap);
     f->slots[f->count++] = p;
 }

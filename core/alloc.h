@@ -28,7 +28,8 @@
 typedef struct hk_class_info {
     uint32_t size;      /* block bytes */
     uint32_t units;     /* slab span, in SuperSlab units */
-    uint32_t front_cap; /* front cache bound for this class */
+    uint32_t front_cap; /* front cache bound for this class, at first */
+    uint32_t front_max; /* ... and the most it grows to */
     uint32_t refill;    /* blocks per refill */
     uint64_t grid_mul;  /* hk_grid_mul(size) */
 } hk_class_info;

@@ -65,7 +65,7 @@ static size_t heap_bytes(const hk_allocator *a)
 {
     size_t slots = 0;
     for (unsigned c = 0; c < HK_CLASSES; c++)
-        slots += a->cls[c].front_cap;
+        slots += a->cls[c].front_max;
     size_t bytes = sizeof(hk_heap) + slots * sizeof(void *);
     return (bytes + HK_OS_PAGE - 1) & ~(size_t)(HK_OS_PAGE - 1);
 }
@@ -78,8 +78,9 @@ static void heap_setup(hk_allocator *a, hk_heap *h)
         f->slots = cell;
         f->count = 0;
         f->hits = 0;
+        f->overflows = 0;
         f->cap = c < HK_CLASSES ? a->cls[c].front_cap : 0;
-        cell += f->cap;
+        cell += c < HK_CLASSES ? a->cls[c].front_max : 0;
     }
     memset(h->moved, 0, sizeof h->moved);
     h->moved_at = 0;
@@ -117,25 +118,36 @@ hk_heap *hk_heap_create(hk_allocator *a)
     return h;
 }
 
-void hk_heap_give_back(hk_heap *h, void *p)
+/* The slab holding p, a block free() accepted. */
+static hk_slab *slab_of(hk_allocator *a, void *p)
 {
-    hk_allocator *a = h->alloc;
     hk_ss *ss = hk_ss_of_entry(hk_registry_get(&a->registry, (uintptr_t)p));
     hk_os_touch(ss, sizeof ss->unit_head);
     hk_slab *s = hk_ss_slab_of(ss, (uintptr_t)p, a->unit_shift);
     hk_os_touch(s, sizeof *s);
-    /* free() checked p; with always, the mark shows whether the program
-     * wrote into the block while a front held it. */
+    return s;
+}
+
+/* free() checked p; with always, the mark shows whether the program
+ * wrote into the block while a front held it. */
+static void check_still_free(const hk_allocator *a, void *p)
+{
     if (a->params.ptr_check == HK_PTR_CHECK_ALWAYS && !hk_block_is_marked(p))
         hk_os_fatal("free(): corrupted free block", p);
+}
+
+/* n free blocks of s, linked from head to tail, go home together. */
+static void give_chain(hk_heap *h, hk_slab *s, void *head, void *tail,
+                       uint32_t n)
+{
     if (atomic_load_explicit(&s->owner, memory_order_relaxed) != h) {
-        h->stats[s->cls].remote_frees++;
-        hk_slab_put_remote(s, p);
+        h->stats[s->cls].remote_frees += n;
+        hk_slab_put_remote(s, head, tail);
         return;
     }
     unsigned c = s->cls;
     HK_ASSERT(s->full == hk_slab_exhausted(s));
-    hk_slab_put_local(s, p);
+    hk_slab_put_local(s, head, tail, n);
     if (s->full) {
         hk_list_remove(&h->full[c], &s->link);
         avail_push_second(h, c, s);
@@ -146,8 +158,16 @@ void hk_heap_give_back(hk_heap *h, void *p)
         (hk_list_first(&h->avail[c]) != &s->link || !h->front[c].cap)) {
         hk_list_remove(&h->avail[c], &s->link);
         h->stats[c].slabs_released++;
-        hk_pool_release_slab(a, s);
+        hk_pool_release_slab(h->alloc, s);
     }
+}
+
+void hk_heap_give_back(hk_heap *h, void *p)
+{
+    hk_slab *s = slab_of(h->alloc, p);
+    check_still_free(h->alloc, p);
+    hk_os_touch(p, sizeof(void *));
+    give_chain(h, s, p, p, 1);
 }
 
 void hk_heap_flush_moved(hk_heap *h)
@@ -175,19 +195,90 @@ int hk_heap_holds(const hk_heap *h, unsigned c, const void *p)
     return 0;
 }
 
+/* Chains being built by a flush, one per slab met; a block joins the
+ * chain of its slab, found by address without a registry lookup. */
+#define CHAINS 4
+
+typedef struct chain {
+    hk_slab *slab;
+    uintptr_t start, span; /* the slab's blocks: [start, start + span) */
+    void *head, *tail;
+    uint32_t n;
+} chain;
+
+/* The open chain of the slab holding p, opening one (and sending the one
+ * opened first home, when all are taken) if none does. */
+static chain *chain_for(hk_heap *h, chain *ch, unsigned *open, void *p)
+{
+    uintptr_t u = (uintptr_t)p;
+    for (unsigned k = 0; k < *open; k++)
+        if (u - ch[k].start < ch[k].span)
+            return &ch[k];
+    if (*open == CHAINS) {
+        give_chain(h, ch[0].slab, ch[0].head, ch[0].tail, ch[0].n);
+        memmove(ch, ch + 1, (CHAINS - 1) * sizeof *ch);
+        --*open;
+    }
+    hk_slab *s = slab_of(h->alloc, p);
+    chain *t = &ch[(*open)++];
+    *t = (chain){s, (uintptr_t)s->start, (uintptr_t)(s->end - s->start),
+                 NULL, p, 0};
+    return t;
+}
+
 void hk_heap_flush(hk_heap *h, unsigned c, uint32_t n)
 {
     hk_front *f = &h->front[c];
+    /* Locals: the links written below could alias these, for all the
+     * compiler knows. */
+    void **slots = f->slots;
+    int always = h->alloc->params.ptr_check == HK_PTR_CHECK_ALWAYS;
+    chain ch[CHAINS];
+    unsigned open = 0;
     if (n > f->count)
         n = f->count;
-    for (uint32_t i = 0; i < n; i++)
-        hk_heap_give_back(h, f->slots[i]);
-    memmove(f->slots, f->slots + n, (f->count - n) * sizeof(void *));
+    for (uint32_t i = 0; i < n;) {
+        chain *t = chain_for(h, ch, &open, slots[i]);
+        uintptr_t start = t->start, span = t->span;
+        void *head = t->head;
+        uint32_t first = i;
+        /* Consecutive blocks of one slab, linked in a tight loop. */
+        do {
+            void *p = slots[i];
+            if ((uintptr_t)p - start >= span)
+                break;
+            if (always)
+                check_still_free(h->alloc, p);
+            hk_os_touch(p, sizeof(void *));
+            *(void **)p = head;
+            head = p;
+        } while (++i < n);
+        t->head = head;
+        t->n += i - first;
+    }
+    for (unsigned k = 0; k < open; k++)
+        give_chain(h, ch[k].slab, ch[k].head, ch[k].tail, ch[k].n);
+    memmove(slots, slots + n, (f->count - n) * sizeof(void *));
     f->count -= n;
     h->stats[c].flushes++;
     h->stats[c].flushed += n;
     if (HK_DEBUG)
         heap_verify(h, c);
+}
+
+/* Overflows in a row, nothing fetched back between them, after which a
+ * front's bound shrinks by a quarter: far more than a burst freed in one
+ * go causes, so that only a thread whose blocks do not come back (it frees
+ * what others allocate) gives up the room it grew. */
+#define OVERFLOWS_TO_SHRINK 16
+
+void hk_heap_overflow(hk_heap *h, unsigned c)
+{
+    hk_front *f = &h->front[c];
+    uint32_t floor = h->alloc->cls[c].front_cap;
+    if (++f->overflows % OVERFLOWS_TO_SHRINK == 0 && f->cap > floor)
+        f->cap = f->cap - f->cap / 4 > floor ? f->cap - f->cap / 4 : floor;
+    hk_heap_flush(h, c, f->count - f->cap / 2);
 }
 
 static unsigned check_of(const hk_heap *h)
@@ -228,8 +319,9 @@ static hk_slab *next_slab(hk_heap *h, unsigned c)
     return s;
 }
 
-/* Move up to `want` blocks of class c from the heap's slabs into out[]. */
-static uint32_t take(hk_heap *h, unsigned c, void **out, uint32_t want)
+/* Move up to `want` blocks of class c from the heap's slabs into the
+ * cells below top, top[-1] first; returns how many. */
+static uint32_t take(hk_heap *h, unsigned c, void **top, uint32_t want)
 {
     uint32_t got = 0;
     while (got < want) {
@@ -237,7 +329,7 @@ static uint32_t take(hk_heap *h, unsigned c, void **out, uint32_t want)
         hk_slab *s = first ? hk_slab_at(first) : NULL;
         if (!s && (got || !(s = next_slab(h, c))))
             break;
-        got += hk_slab_take(s, out + got, want - got, check_of(h));
+        got += hk_slab_take(s, top - got, want - got, check_of(h));
         if (hk_slab_exhausted(s) && !hk_slab_drain_remote(s, check_of(h))) {
             hk_list_remove(&h->avail[c], &s->link);
             full_push(h, c, s);
@@ -262,24 +354,29 @@ void *hk_heap_refill(hk_heap *h, unsigned c)
     hk_front *f = &h->front[c];
     if (!f->cap) { /* no front cache: one block straight from a slab */
         void *b;
-        return take(h, c, &b, 1) ? hand_out(b) : NULL;
+        return take(h, c, &b + 1, 1) ? hand_out(b) : NULL;
+    }
+    /* Empty again after overflowing: what went home came back, so the
+     * bound was too small for the program's swing. */
+    if (f->overflows) {
+        uint32_t max = h->alloc->cls[c].front_max;
+        f->cap = f->cap < max / 2 ? f->cap * 2 : max;
+        f->overflows = 0;
     }
     uint32_t want = h->alloc->cls[c].refill;
     if (want > f->cap - f->count)
         want = f->cap - f->count;
-    void **out = f->slots + f->count;
-    uint32_t got = take(h, c, out, want);
+    void **top = f->slots + f->count + want;
+    uint32_t got = take(h, c, top, want);
     if (!got)
         return NULL;
-    /* Reverse, so blocks leave the stack in address order. */
-    for (uint32_t i = 0, j = got - 1; i < j; i++, j--) {
-        void *t = out[i];
-        out[i] = out[j];
-        out[j] = t;
-    }
-    hk_os_touch(out, got * sizeof(void *));
+    /* The blocks sit in the `got` cells below top, the first one taken
+     * on top; usually got == want and they are already in place. */
+    if (got < want)
+        memmove(f->slots + f->count, top - got, got * sizeof(void *));
+    hk_os_touch(f->slots + f->count, got * sizeof(void *));
     f->count += got - 1;
-    return hand_out(out[got - 1]);
+    return hand_out(f->slots[f->count]);
 }
 
 static void hand_over(hk_heap *h, hk_list *list)

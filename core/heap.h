@@ -9,6 +9,13 @@
  * With ptr_check=always, blocks that realloc moved away from wait in the
  * quarantine `moved` before they join a front (see alloc.c).
  *
+ * A front's bound adapts: it starts at the class's front_cap and doubles
+ * (up to its front_max) whenever the front runs empty after having
+ * overflowed, that is whenever blocks it sent home had to be fetched back;
+ * long runs of overflows with no refill between them (a thread that frees
+ * what others allocate) shrink it again.  slots has room for front_max
+ * blocks.
+ *
  * Only the owning thread touches a heap, except remote_hint, which other
  * threads bump when they free into one of its slabs.
  */
@@ -30,6 +37,7 @@ typedef struct hk_front {
     void **slots;
     uint32_t count, cap;
     uint64_t hits;
+    uint32_t overflows; /* overflows since the last refill */
 } hk_front;
 
 #define HK_MOVED 32 /* blocks in the quarantine */
@@ -70,7 +78,11 @@ void hk_heap_destroy(hk_heap *h);
 /* The front of class c is empty: refill it and pop one block (or NULL). */
 void *hk_heap_refill(hk_heap *h, unsigned c);
 
-/* The front of class c is full: return its oldest blocks to their slabs. */
+/* The front of class c is full: adapt its bound, then send its older
+ * blocks home. */
+void hk_heap_overflow(hk_heap *h, unsigned c);
+
+/* Return the n oldest blocks of the front of class c to their slabs. */
 void hk_heap_flush(hk_heap *h, unsigned c, uint32_t n);
 
 /* A block goes home: to its slab's local list when h owns the slab, else

@@ -25,6 +25,8 @@ const hk_param_info hk_param_table[] = {
      FIELD(prewarm), 0, 64, 1, NULL, NULL},
     {"front_cap", "per-thread cached blocks per size class", FIELD(front_cap),
      1, 4096, 128, NULL, NULL},
+    {"front_max", "the most blocks a class's front grows to when it is "
+     "too small", FIELD(front_max), 1, 65536, 2048, NULL, NULL},
     {"refill", "blocks moved from slabs to the front cache at once",
      FIELD(refill), 1, 4096, 32, NULL, NULL},
     {"ss_size", "SuperSlab bytes (power of two)", FIELD(ss_size), 1 * MIB,

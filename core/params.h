@@ -23,6 +23,7 @@ typedef struct hk_params {
     uint64_t lru_cap;     /* empty SuperSlabs kept mapped for reuse */
     uint64_t prewarm;     /* extra SuperSlabs mapped with each new one */
     uint64_t front_cap;   /* per-thread cached blocks per size class */
+    uint64_t front_max;   /* the most a class's front grows to */
     uint64_t refill;      /* blocks moved into the front per refill */
     uint64_t ss_size;     /* SuperSlab bytes: power of two, aligned */
     uint64_t shared_pool; /* 1: any SuperSlab serves any class */

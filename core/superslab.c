@@ -1,8 +1,9 @@
 /*
  * superslab.c - moving blocks between a slab and the caches in front of
- * it.  Remote frees are a lock-free push; the owner takes the whole remote
- * list with one exchange, so neither side ever waits for the other.
- * Blocks leaving a list are checked as block.h and hk_slab_take describe.
+ * it.  Remote frees push a whole chain of blocks with one compare-and-swap;
+ * the owner takes the whole remote list with one exchange, so neither side
+ * ever waits for the other, and neither pays an atomic per block.  Blocks
+ * leaving a list are checked as block.h and hk_slab_take describe.
  */
 #include "superslab.h"
 
@@ -32,38 +33,42 @@ static void grid_carved(hk_slab *s)
         atomic_store_explicit(&ss->grid_lim[u], lim, memory_order_relaxed);
 }
 
-unsigned hk_slab_take(hk_slab *s, void **out, unsigned n, unsigned check)
+unsigned hk_slab_take(hk_slab *s, void **top, unsigned n, unsigned check)
 {
-    unsigned got = 0;
-    while (got < n && s->free) {
-        void *b = s->free;
+    void **out = top, **stop = top - n;
+    void *b = s->free;
+    while (out != stop && b) {
         hk_os_touch(b, sizeof(void *));
         void *next = *(void **)b;
         check_free_block(s, b, next, check);
-        s->free = next;
-        out[got++] = b;
+        *--out = b;
+        b = next;
     }
-    if (got < n && s->bump + s->size <= s->end) {
-        while (got < n && s->bump + s->size <= s->end) {
-            *hk_block_mark(s->bump) = HK_FREE_MARK;
-            out[got++] = s->bump;
-            s->bump += s->size;
+    s->free = b;
+    if (out != stop && s->bump + s->size <= s->end) {
+        char *bump = s->bump;
+        size_t size = s->size;
+        while (out != stop && bump + size <= s->end) {
+            *hk_block_mark(bump) = HK_FREE_MARK;
+            *--out = bump;
+            bump += size;
         }
+        s->bump = bump;
         grid_carved(s);
     }
+    unsigned got = (unsigned)(top - out);
     s->used += got;
     return got;
 }
 
-void hk_slab_put_remote(hk_slab *s, void *p)
+void hk_slab_put_remote(hk_slab *s, void *head, void *tail)
 {
-    void *head = atomic_load_explicit(&s->remote, memory_order_relaxed);
-    hk_os_touch(p, sizeof(void *));
-    *hk_block_mark(p) = HK_FREE_MARK;
+    void *old = atomic_load_explicit(&s->remote, memory_order_relaxed);
+    hk_os_touch(tail, sizeof(void *));
     do {
-        *(void **)p = head;
+        *(void **)tail = old;
     } while (!atomic_compare_exchange_weak_explicit(
-        &s->remote, &head, p, memory_order_release, memory_order_relaxed));
+        &s->remote, &old, head, memory_order_release, memory_order_relaxed));
     struct hk_heap *owner =
         atomic_load_explicit(&s->owner, memory_order_relaxed);
     if (owner)

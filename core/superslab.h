@@ -131,27 +131,30 @@ static inline int hk_ss_is_block(const hk_ss *ss, uintptr_t u, uintptr_t off)
 }
 
 /*
- * Move up to n blocks out of the slab into out[]; returns how many.
- * check is the allocator's ptr_check: unless it is never, a block taken
- * from the free list must still carry its free mark (else the program
- * wrote into a free block, or freed it twice and got it back already);
- * with always, its next pointer must also be a block of the slab.
+ * Move up to n blocks out of the slab into the cells below top (top[-1]
+ * first, then top[-2], ...); returns how many.  check is the allocator's
+ * ptr_check: unless it is never, a block taken from the free list must
+ * still carry its free mark (else the program wrote into a free block, or
+ * freed it twice and got it back already); with always, its next pointer
+ * must also be a block of the slab.
  */
-unsigned hk_slab_take(hk_slab *s, void **out, unsigned n, unsigned check);
+unsigned hk_slab_take(hk_slab *s, void **top, unsigned n, unsigned check);
 
-/* Owner: give a block back to the slab's local free list. */
-static inline void hk_slab_put_local(hk_slab *s, void *p)
+/* Owner: give n free blocks (marked, block.h), linked from head to tail
+ * through their first words, back to the slab's local free list. */
+static inline void hk_slab_put_local(hk_slab *s, void *head, void *tail,
+                                     uint32_t n)
 {
-    HK_ASSERT(s->used > 0);
-    hk_os_touch(p, sizeof(void *));
-    *(void **)p = s->free;
-    *hk_block_mark(p) = HK_FREE_MARK;
-    s->free = p;
-    s->used--;
+    HK_ASSERT(s->used >= n);
+    hk_os_touch(tail, sizeof(void *));
+    *(void **)tail = s->free;
+    s->free = head;
+    s->used -= n;
 }
 
-/* Any thread: give a block back through the remote list. */
-void hk_slab_put_remote(hk_slab *s, void *p);
+/* Any thread: give free blocks (marked), linked from head to tail, back
+ * through the remote list, all with one compare-and-swap. */
+void hk_slab_put_remote(hk_slab *s, void *head, void *tail);
 
 /* Owner: move remote blocks onto the local list; returns how many.  The
  * blocks are checked as hk_slab_take checks them. */

@@ -42,10 +42,14 @@ static enum hk_stats_mode g_stats;
 static pthread_key_t g_heap_key;
 static atomic_int g_ready; /* 0: untouched, 1: being set up, 2: ready */
 static __thread hk_heap *tls_heap __attribute__((tls_model("initial-exec")));
+/* Set once the thread's heap has been destroyed: the thread is exiting,
+ * and its last frees must not make a heap that nothing would destroy. */
+static __thread int tls_exiting __attribute__((tls_model("initial-exec")));
 
 static void thread_exit(void *heap)
 {
     tls_heap = NULL;
+    tls_exiting = 1;
     hk_heap_destroy(heap);
 }
 
@@ -185,9 +189,22 @@ void *hk_malloc(size_t size)
     return malloc_first(size);
 }
 
+/* A thread that frees before it ever allocates (a consumer of blocks
+ * made elsewhere) gets its heap here, so that its frees are batched by its
+ * front like any other thread's instead of each taking the remote path. */
+static __attribute__((noinline)) void free_first(void *ptr)
+{
+    hk_heap *h = ptr && !tls_exiting ? heap_slow() : NULL;
+    hk_free_fast(&g_alloc, h, ptr);
+}
+
 void hk_free(void *ptr)
 {
-    hk_free_fast(&g_alloc, tls_heap, ptr);
+    hk_heap *h = tls_heap;
+    if (likely(h))
+        hk_free_fast(&g_alloc, h, ptr);
+    else
+        free_first(ptr);
 }
 
 void *hk_calloc(size_t count, size_t size)

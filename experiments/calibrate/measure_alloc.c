@@ -60,6 +60,8 @@ static void bench_open(bench *b, int heaps, int shared_pool)
     hk_params p;
     hk_params_default(&p);
     p.purge_delay = PURGE_OFF_MS;
+    p.front_max = p.front_cap; /* fronts that do not grow, so that the
+                                * churn loops keep refilling and flushing */
     p.shared_pool = (uint64_t)shared_pool;
     b->a = calib_xcalloc(1, sizeof *b->a);
     if (hk_alloc_init(b->a, &p) < 0)

@@ -85,7 +85,7 @@ static void broken_invariants_are_caught(void)
     expect_caught("lru count", lru_count_off, "core/pool.c",
                   "on_lru == empty && on_lru == pool->lru_count");
     expect_caught("slab used", slab_used_off, "core/superslab.h",
-                  "s->used > 0");
+                  "s->used >= n");
     expect_caught("link twice", link_twice, "core/list.h", "!n->prev");
     expect_caught("remove twice", remove_twice, "core/list.h",
                   "prev && (n == l->first || prev->next == n)");

@@ -2,7 +2,9 @@
  * heap.c - blocks move between fronts, slabs and threads without loss:
  * every block handed out is distinct, writable over its whole class size,
  * and comes back after frees by its own heap, by another heap (the remote
- * path), and after its heap dies (abandonment and adoption).
+ * path, in chains per slab), and after its heap dies (abandonment and
+ * adoption).  A front grows to hold a program's bursts, and stays small in
+ * a heap that only frees.
  */
 #include "unit.h"
 
@@ -100,6 +102,112 @@ static void remote_frees_return_to_owner(void)
     hk_alloc_destroy(a);
 }
 
+/* Blocks of several slabs and two owners, interleaved in a third heap's
+ * front, all reach their slabs: once every heap is gone and the pool
+ * purged, every SuperSlab is empty again. */
+static void mixed_flush_returns_every_block(void)
+{
+    hk_allocator *a = unit_alloc(NULL);
+    hk_heap *o1 = hk_heap_create(a), *o2 = hk_heap_create(a);
+    hk_heap *other = hk_heap_create(a);
+    static void *p[N];
+    for (unsigned i = 0; i < N; i++) {
+        p[i] = hk_malloc_fast(a, i % 3 ? o1 : o2, i % 2 ? 48 : 700);
+        fill(p[i], 48, i);
+    }
+    /* Frees in a scattered order, a third by an owner, the rest by other. */
+    for (unsigned k = 0; k < N; k++) {
+        unsigned i = (unsigned)(((uint64_t)k * 7919) % N);
+        CHECK(intact(p[i], 48, i), "block %u", i);
+        hk_free_fast(a, k % 3 ? other : (i % 3 ? o1 : o2), p[i]);
+    }
+    hk_alloc_trim(a, other);
+    hk_stats_snapshot s;
+    hk_alloc_snapshot(a, &s);
+    uint64_t remote = s.cls[hk_class_of(48)].remote_frees +
+                      s.cls[hk_class_of(700)].remote_frees;
+    CHECK(remote >= N / 2, "remote %llu", (unsigned long long)remote);
+    hk_heap_destroy(other);
+    hk_heap_destroy(o2);
+    hk_heap_destroy(o1);
+    hk_pool_purge(a, 1);
+    hk_alloc_snapshot(a, &s);
+    CHECK_EQ(a->pool.lru_count, s.pool.ss_live);
+    hk_alloc_destroy(a);
+}
+
+/* Bursts of BURST blocks, allocated then freed: the front grows until a
+ * burst fits, then a burst needs no refill and no flush, unless
+ * front_max holds it to front_cap. */
+#define BURST 1500
+
+static hk_class_stats burst_rounds(hk_allocator *a, hk_heap *h, int rounds)
+{
+    static void *p[BURST];
+    hk_stats_snapshot s0, s1;
+    for (int r = 0; r < rounds; r++) {
+        hk_alloc_snapshot(a, &s0);
+        for (unsigned i = 0; i < BURST; i++) {
+            p[i] = hk_malloc_fast(a, h, 64);
+            fill(p[i], 64, i);
+        }
+        for (unsigned i = 0; i < BURST; i++) {
+            CHECK(intact(p[i], 64, i), "block %u", i);
+            hk_free_fast(a, h, p[i]);
+        }
+        hk_alloc_snapshot(a, &s1);
+    }
+    hk_class_stats d = s1.cls[hk_class_of(64)], b = s0.cls[hk_class_of(64)];
+    d.front_misses -= b.front_misses;
+    d.flushes -= b.flushes;
+    return d;
+}
+
+static void front_grows_to_hold_bursts(void)
+{
+    hk_allocator *a = unit_alloc(NULL);
+    hk_heap *h = hk_heap_create(a);
+    hk_class_stats last = burst_rounds(a, h, 8);
+    CHECK_EQ(last.front_misses, 0);
+    CHECK_EQ(last.flushes, 0);
+    CHECK(h->front[hk_class_of(64)].cap >= BURST, "cap %u",
+          h->front[hk_class_of(64)].cap);
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+
+    a = unit_alloc((const char *const[]){"front_max=128", NULL});
+    h = hk_heap_create(a);
+    last = burst_rounds(a, h, 8);
+    CHECK(last.front_misses > 0 && last.flushes > 0, "misses %llu flushes %llu",
+          (unsigned long long)last.front_misses,
+          (unsigned long long)last.flushes);
+    CHECK_EQ(h->front[hk_class_of(64)].cap, 128);
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+}
+
+/* A heap that only frees what another allocates overflows over and over
+ * and never fetches anything back: its front keeps its first bound. */
+static void freeing_heap_front_stays_small(void)
+{
+    hk_allocator *a = unit_alloc(NULL);
+    hk_heap *owner = hk_heap_create(a), *other = hk_heap_create(a);
+    static void *p[N];
+    unsigned c = hk_class_of(64);
+    for (int r = 0; r < 3; r++) {
+        for (unsigned i = 0; i < N; i++)
+            p[i] = hk_malloc_fast(a, owner, 64);
+        for (unsigned i = 0; i < N; i++)
+            hk_free_fast(a, other, p[i]);
+        CHECK_EQ(other->front[c].cap, a->cls[c].front_cap);
+        CHECK(other->front[c].count <= a->cls[c].front_cap, "count %u",
+              other->front[c].count);
+    }
+    hk_heap_destroy(other);
+    hk_heap_destroy(owner);
+    hk_alloc_destroy(a);
+}
+
 static void dead_heap_slabs_are_adopted(void)
 {
     hk_allocator *a = unit_alloc(NULL);
@@ -156,5 +264,8 @@ static void aligned_blocks_are_aligned(void)
 UNIT_MAIN(TEST(own_blocks_round_trip),
           TEST(front_serves_repeats_without_refill),
           TEST(remote_frees_return_to_owner),
+          TEST(mixed_flush_returns_every_block),
+          TEST(front_grows_to_hold_bursts),
+          TEST(freeing_heap_front_stays_small),
           TEST(dead_heap_slabs_are_adopted),
           TEST(aligned_blocks_are_aligned))
