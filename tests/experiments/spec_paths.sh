@@ -101,4 +101,13 @@ rm specs/out/real.db
 "$hakmem" sweep specs/real.json --jobs 2 2>err || fail "real sweep --jobs 2"
 grep -q "warning: --jobs 2 runs 2 real-backend points at once" err ||
     fail "no warning for --jobs 2 on real points: $(cat err)"
+# The bundled specs name the checkout's results/, as make demo makes it.
+for spec in "$root"/experiments/*/*.json; do
+    jq -e '.traces' "$spec" >/dev/null 2>&1 || continue # not a spec
+    dir=$(dirname "$spec")
+    while read -r path; do
+        [[ $(realpath -m "$dir/$path") == "$root"/results/* ]] ||
+            fail "$spec: $path is not under results/ of the checkout"
+    done < <(jq -r '.db // empty, (.traces[] | .file // empty)' "$spec")
+done
 echo "spec paths from the spec; failures leave nothing; clear errors"
