@@ -127,6 +127,18 @@ static int cache_path(const char *key, char *out, size_t len, char *why,
 
 /* Load the cached file if it is this host's: 1, or 0 (missing, another
  * host's, unreadable). */
+/* What the calibration o says of the load it was made under. */
+static void read_load(hk_calibration *cal, const cJSON *o)
+{
+    const cJSON *l = cJSON_GetObjectItemCaseSensitive(o, "_load");
+    const cJSON *load = cJSON_GetObjectItemCaseSensitive(l, "load1");
+    const cJSON *cpus = cJSON_GetObjectItemCaseSensitive(l, "cpus");
+    cal->made_at_load = cJSON_IsNumber(load) ? load->valuedouble : 0;
+    cal->made_on_cpus = cJSON_IsNumber(cpus) && cpus->valuedouble >= 1
+                            ? (long)cpus->valuedouble
+                            : 0;
+}
+
 static int load_cached(hk_calibration *cal)
 {
     if (access(cal->path, R_OK) < 0)
@@ -135,6 +147,7 @@ static int load_cached(hk_calibration *cal)
     cJSON *o = hk_json_load_object(cal->path, 1 << 20, err, sizeof err);
     const cJSON *key = cJSON_GetObjectItemCaseSensitive(o, "_host_key");
     int mine = cJSON_IsString(key) && !strcmp(key->valuestring, cal->host_key);
+    read_load(cal, o);
     cJSON_Delete(o);
     hk_cost c;
     hk_cost_default(&c);
@@ -242,7 +255,12 @@ static int load_file(hk_calibration *cal, const char *path,
 {
     cal->source = source;
     snprintf(cal->path, sizeof cal->path, "%s", path);
-    return hk_cost_load(&cal->cost, path, err, errlen);
+    if (hk_cost_load(&cal->cost, path, err, errlen) < 0)
+        return -1;
+    cJSON *o = hk_json_load_object(path, 1 << 20, err, errlen);
+    read_load(cal, o);
+    cJSON_Delete(o);
+    return 0;
 }
 
 int hk_calibration_resolve(hk_calibration *cal, const char *request,
@@ -282,6 +300,25 @@ int hk_calibration_resolve(hk_calibration *cal, const char *request,
     return 0;
 }
 
+int hk_calibration_busy(const hk_calibration *cal)
+{
+    return cal->made_on_cpus > 0 && cal->made_at_load > cal->made_on_cpus;
+}
+
+void hk_calibration_warn(const hk_calibration *cal, const char *who)
+{
+    if (cal->warning[0])
+        fprintf(stderr, "%s: warning: the built-in calibration, measured on "
+                "another machine (%s): predicted times may be far off\n",
+                who, cal->warning);
+    else if (hk_calibration_busy(cal))
+        fprintf(stderr, "%s: warning: the calibration %s was made at load "
+                "%.1f on %ld CPUs, which slows what it measures: predicted "
+                "times may be high; `hakmem calibrate -o %s` on an idle "
+                "machine replaces it\n", who, cal->path, cal->made_at_load,
+                cal->made_on_cpus, cal->path);
+}
+
 void hk_calibration_describe(const hk_calibration *cal, char *out,
                              size_t len)
 {
@@ -301,4 +338,9 @@ void hk_calibration_describe(const hk_calibration *cal, char *out,
                                            : "asked for");
         break;
     }
+    size_t used = strlen(out);
+    if (hk_calibration_busy(cal) && used < len)
+        snprintf(out + used, len - used, "; made at load %.1f on %ld CPUs, "
+                 "so its times may be high", cal->made_at_load,
+                 cal->made_on_cpus);
 }

@@ -38,6 +38,8 @@ typedef struct hk_calibration {
     char path[PATH_MAX];  /* the file; "" for the built-in one */
     char host_key[512];   /* this machine's key */
     char warning[512];    /* why the built-in one is used, or "" */
+    double made_at_load;  /* the 1-minute load average when it was made */
+    long made_on_cpus;    /* ... and the CPUs then; 0 when unknown */
 } hk_calibration;
 
 /*
@@ -53,6 +55,13 @@ int hk_calibration_resolve(hk_calibration *cal, const char *request,
 /* This machine's host key: "HOST / CPU MODEL / KERNEL RELEASE", or
  * HAKMEM_HOST_KEY. */
 void hk_calibration_host_key(char *out, size_t len);
+
+/* On stderr, prefixed by who: that the built-in calibration is in use,
+ * or that this one was made on a machine busier than its CPUs. */
+void hk_calibration_warn(const hk_calibration *cal, const char *who);
+
+/* Was it made while more threads wanted to run than there were CPUs? */
+int hk_calibration_busy(const hk_calibration *cal);
 
 /* One line for people: where the calibration came from. */
 void hk_calibration_describe(const hk_calibration *cal, char *out,

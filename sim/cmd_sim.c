@@ -65,6 +65,10 @@ static cJSON *report_calibration(const hk_calibration *cal,
                             hk_calibration_source_names[cal->source]);
     cJSON_AddStringToObject(o, "path", cal->path);
     cJSON_AddStringToObject(o, "host_key", cal->host_key);
+    if (cal->made_on_cpus) {
+        cJSON_AddNumberToObject(o, "made_at_load", cal->made_at_load);
+        cJSON_AddNumberToObject(o, "made_on_cpus", (double)cal->made_on_cpus);
+    }
     cJSON_AddStringToObject(o, "tlb_geometry", tlb_source(cfg, &cal->cost));
     return o;
 }
@@ -178,10 +182,7 @@ int hk_cmd_sim(int argc, char **argv)
         free(args);
         return 2;
     }
-    if (cal.warning[0])
-        fprintf(stderr, "hakmem sim: warning: the built-in calibration, "
-                "measured on another machine (%s): predicted times may be "
-                "far off\n", cal.warning);
+    hk_calibration_warn(&cal, "hakmem sim");
     hk_run_config_default(&cfg);
     if (cal.cost.has_tlb)
         cfg.sim.tlb_config = cal.cost.tlb;

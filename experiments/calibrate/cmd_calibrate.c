@@ -294,6 +294,14 @@ static void add_host(cJSON *o)
     gmtime_r(&now, &utc);
     strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
     cJSON_AddStringToObject(o, "_date", text);
+    /* A busy machine slows every term down: readers warn of it. */
+    double load;
+    if (getloadavg(&load, 1) == 1) {
+        cJSON *l = cJSON_AddObjectToObject(o, "_load");
+        cJSON_AddNumberToObject(l, "load1", rounded(load));
+        cJSON_AddNumberToObject(l, "cpus",
+                                (double)sysconf(_SC_NPROCESSORS_ONLN));
+    }
 }
 
 static cJSON *calibration_json(calib *k, const passes *ps, int quick)

@@ -85,10 +85,7 @@ static int decide_calibration(hk_exec *x, hk_spec *s, const char *request,
             snprintf(err, errlen, "%s", why);
         return -1;
     }
-    if (x->cal.warning[0])
-        fprintf(stderr, "%s: warning: the built-in calibration, measured on "
-                "another machine (%s): predicted times may be far off\n",
-                who, x->cal.warning);
+    hk_calibration_warn(&x->cal, who);
     free(s->calibration);
     s->calibration = NULL;
     if (x->cal.source == HK_CAL_BUILTIN) /* the points' own, warned */
