@@ -82,6 +82,7 @@ static void heap_setup(hk_allocator *a, hk_heap *h)
         f->cap = c < HK_CLASSES ? a->cls[c].front_cap : 0;
         cell += c < HK_CLASSES ? a->cls[c].front_max : 0;
     }
+    h->grown_bytes = 0;
     memset(h->moved, 0, sizeof h->moved);
     h->moved_at = 0;
     memset(h->stats, 0, sizeof h->stats);
@@ -272,12 +273,22 @@ void hk_heap_flush(hk_heap *h, unsigned c, uint32_t n)
  * what others allocate) gives up the room it grew. */
 #define OVERFLOWS_TO_SHRINK 16
 
+/* Class c's front bound becomes cap, its growth counted in grown_bytes. */
+static void set_cap(hk_heap *h, unsigned c, uint32_t cap)
+{
+    hk_front *f = &h->front[c];
+    size_t size = h->alloc->cls[c].size;
+    h->grown_bytes = h->grown_bytes + cap * size - f->cap * size;
+    f->cap = cap;
+}
+
 void hk_heap_overflow(hk_heap *h, unsigned c)
 {
     hk_front *f = &h->front[c];
     uint32_t floor = h->alloc->cls[c].front_cap;
     if (++f->overflows % OVERFLOWS_TO_SHRINK == 0 && f->cap > floor)
-        f->cap = f->cap - f->cap / 4 > floor ? f->cap - f->cap / 4 : floor;
+        set_cap(h, c,
+                f->cap - f->cap / 4 > floor ? f->cap - f->cap / 4 : floor);
     hk_heap_flush(h, c, f->count - f->cap / 2);
 }
 
@@ -359,8 +370,11 @@ void *hk_heap_refill(hk_heap *h, unsigned c)
     /* Empty again after overflowing: what went home came back, so the
      * bound was too small for the program's swing. */
     if (f->overflows) {
-        uint32_t max = h->alloc->cls[c].front_max;
-        f->cap = f->cap < max / 2 ? f->cap * 2 : max;
+        const hk_class_info *ci = &h->alloc->cls[c];
+        uint32_t cap = f->cap < ci->front_max / 2 ? f->cap * 2 : ci->front_max;
+        if (h->grown_bytes + (size_t)(cap - f->cap) * ci->size <=
+            HK_HEAP_GROWTH_BYTES)
+            set_cap(h, c, cap);
         f->overflows = 0;
     }
     uint32_t want = h->alloc->cls[c].refill;

@@ -13,8 +13,11 @@
  * (up to its front_max) whenever the front runs empty after having
  * overflowed, that is whenever blocks it sent home had to be fetched back;
  * long runs of overflows with no refill between them (a thread that frees
- * what others allocate) shrink it again.  slots has room for front_max
- * blocks.
+ * what others allocate) shrink it again.  All of a heap's fronts
+ * together grow by at most HK_HEAP_GROWTH_BYTES of blocks past their
+ * first bounds: a program whose swings span many classes, in many
+ * threads, would otherwise keep front_max blocks of every class in every
+ * thread.  slots has room for front_max blocks.
  *
  * Only the owning thread touches a heap, except remote_hint, which other
  * threads bump when they free into one of its slabs.
@@ -32,6 +35,8 @@
 #include "superslab.h"
 
 struct hk_allocator;
+
+#define HK_HEAP_GROWTH_BYTES ((size_t)1 << 20)
 
 typedef struct hk_front {
     void **slots;
@@ -54,6 +59,7 @@ typedef struct hk_heap {
     hk_class_stats stats[HK_CLASSES];
     struct hk_heap *next; /* every heap, live or dead, for reuse */
     size_t map_bytes;
+    size_t grown_bytes; /* front room grown past the classes' front_cap */
     int live;
 } hk_heap;
 

@@ -186,6 +186,39 @@ static void front_grows_to_hold_bursts(void)
     hk_alloc_destroy(a);
 }
 
+/* Bursts in every class from 1 KiB to 16 KiB, each larger than its
+ * front: the fronts grow, but all together by no more than the heap's
+ * growth budget, which grown_bytes counts exactly. */
+static void fronts_grow_within_the_heap_budget(void)
+{
+    hk_allocator *a = unit_alloc(NULL);
+    hk_heap *h = hk_heap_create(a);
+    static void *p[256];
+    unsigned first = hk_class_of(1024), last = hk_class_of(16384);
+    for (int r = 0; r < 6; r++)
+        for (unsigned c = first; c <= last; c++) {
+            size_t size = a->cls[c].size;
+            unsigned n = 4 * a->cls[c].front_cap;
+            for (unsigned i = 0; i < n; i++) {
+                p[i] = hk_malloc_fast(a, h, size);
+                fill(p[i], size, i);
+            }
+            for (unsigned i = 0; i < n; i++) {
+                CHECK(intact(p[i], size, i), "class %u block %u", c, i);
+                hk_free_fast(a, h, p[i]);
+            }
+        }
+    size_t grown = 0;
+    for (unsigned c = 0; c < HK_CLASSES; c++)
+        grown += (size_t)(h->front[c].cap - a->cls[c].front_cap) *
+                 a->cls[c].size;
+    CHECK(grown > 0, "no front grew");
+    CHECK_EQ(grown, h->grown_bytes);
+    CHECK(grown <= HK_HEAP_GROWTH_BYTES, "grown %zu", grown);
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+}
+
 /* A heap that only frees what another allocates overflows over and over
  * and never fetches anything back: its front keeps its first bound. */
 static void freeing_heap_front_stays_small(void)
@@ -266,6 +299,7 @@ UNIT_MAIN(TEST(own_blocks_round_trip),
           TEST(remote_frees_return_to_owner),
           TEST(mixed_flush_returns_every_block),
           TEST(front_grows_to_hold_bursts),
+          TEST(fronts_grow_within_the_heap_budget),
           TEST(freeing_heap_front_stays_small),
           TEST(dead_heap_slabs_are_adopted),
           TEST(aligned_blocks_are_aligned))
