@@ -334,7 +334,7 @@ static cJSON *calibration_json(calib *k, const passes *ps, int quick)
              "2 MiB regions and mincore on one page, each call cold (after "
              "a sweep over %zu KiB, its time taken off); *_page: extra per "
              "resident 4 KiB page released; page_fault: a write per "
-             "fresh or emptied 4 KiB page; page_table: a 2 MiB region mapped, "
+             "fresh or emptied 4 KiB page, 1024 of each in an 8 MiB region; page_table: a 2 MiB region mapped, "
              "one page written, unmapped, less the other terms; tlb_l2_hit, tlb_walk: random "
              "pointer chase, one line per page over %zu and %zu pages, less "
              "as many lines on huge pages; decode: reading a trace; "
