@@ -66,7 +66,6 @@ int hk_alloc_init(hk_allocator *a, const hk_params *p)
         if (ci->front_max < ci->front_cap)
             ci->front_max = ci->front_cap;
         ci->refill = min_u32(p->refill, ci->front_cap);
-        ci->grid_mul = hk_grid_mul(ci->size);
     }
     for (size_t i = 0; i <= HK_FAST_MAX / 16; i++)
         a->front_of_small[i] = hk_front_at(hk_class_of_small(i * 16));
@@ -89,9 +88,7 @@ static void *class_alloc(hk_heap *h, unsigned c)
     hk_front *f = &h->front[c];
     if (f->count) {
         f->hits++;
-        void *p = f->slots[--f->count];
-        *hk_block_mark(p) = 0;
-        return p;
+        return hk_block_hand_out(f->slots[--f->count]);
     }
     return hk_heap_refill(h, c);
 }
@@ -226,7 +223,7 @@ static void check_live(hk_allocator *a, hk_heap *h, const owner *o, void *p,
 /* p, a checked small block, is free from now on: into h's front, or home. */
 static void release(hk_heap *h, const owner *o, void *p)
 {
-    *hk_block_mark(p) = HK_FREE_MARK;
+    hk_block_set_free(p);
     if (!h) {
         hk_slab_put_remote(o->slab, p, p);
         return;
@@ -267,7 +264,7 @@ void hk_free_slow(hk_allocator *a, hk_heap *h, void *p)
  */
 static void quarantine(hk_allocator *a, hk_heap *h, void *p)
 {
-    *hk_block_mark(p) = HK_FREE_MARK;
+    hk_block_set_free(p);
     void *old = h->moved[h->moved_at];
     h->moved[h->moved_at] = p;
     h->moved_at = (h->moved_at + 1) % HK_MOVED;

@@ -31,7 +31,6 @@ typedef struct hk_class_info {
     uint32_t front_cap; /* front cache bound for this class, at first */
     uint32_t front_max; /* ... and the most it grows to */
     uint32_t refill;    /* blocks per refill */
-    uint64_t grid_mul;  /* hk_grid_mul(size) */
 } hk_class_info;
 
 typedef struct hk_allocator {
@@ -75,9 +74,7 @@ static inline void *hk_malloc_fast(hk_allocator *a, hk_heap *h, size_t n)
             f->count = count - 1;
             f->hits++;
             hk_os_touch(&f->slots[count - 1], sizeof(void *));
-            void *p = f->slots[count - 1];
-            *hk_block_mark(p) = 0;
-            return p;
+            return hk_block_hand_out(f->slots[count - 1]);
         }
     }
     return hk_malloc_slow(a, h, n);
@@ -108,7 +105,7 @@ static inline void hk_free_fast(hk_allocator *a, hk_heap *h, void *p)
         if (__builtin_expect(count < f->cap && hk_ss_is_block(ss, u, off) &&
                                  !hk_block_is_marked(p),
                              1)) {
-            *hk_block_mark(p) = HK_FREE_MARK;
+            hk_block_set_free(p);
             hk_os_touch(&f->slots[count], sizeof(void *));
             f->count = (uint32_t)count + 1;
             f->slots[count] = p;

@@ -37,4 +37,17 @@ static inline int hk_block_is_marked(void *p)
     return *hk_block_mark(p) == HK_FREE_MARK;
 }
 
+/* p is free from now on: carved, or freed by the program. */
+static inline void hk_block_set_free(void *p)
+{
+    *hk_block_mark(p) = HK_FREE_MARK;
+}
+
+/* p leaves for the program: it is no longer free. */
+static inline void *hk_block_hand_out(void *p)
+{
+    *hk_block_mark(p) = 0;
+    return p;
+}
+
 #endif

@@ -66,8 +66,7 @@ static size_t heap_bytes(const hk_allocator *a)
     size_t slots = 0;
     for (unsigned c = 0; c < HK_CLASSES; c++)
         slots += a->cls[c].front_max;
-    size_t bytes = sizeof(hk_heap) + slots * sizeof(void *);
-    return (bytes + HK_OS_PAGE - 1) & ~(size_t)(HK_OS_PAGE - 1);
+    return hk_os_page_up(sizeof(hk_heap) + slots * sizeof(void *));
 }
 
 static void heap_setup(hk_allocator *a, hk_heap *h)
@@ -353,19 +352,12 @@ static uint32_t take(hk_heap *h, unsigned c, void **top, uint32_t want)
     return got;
 }
 
-/* A block leaves for the program: it is no longer free (block.h). */
-static void *hand_out(void *b)
-{
-    *hk_block_mark(b) = 0;
-    return b;
-}
-
 void *hk_heap_refill(hk_heap *h, unsigned c)
 {
     hk_front *f = &h->front[c];
     if (!f->cap) { /* no front cache: one block straight from a slab */
         void *b;
-        return take(h, c, &b + 1, 1) ? hand_out(b) : NULL;
+        return take(h, c, &b + 1, 1) ? hk_block_hand_out(b) : NULL;
     }
     /* Empty again after overflowing: what went home came back, so the
      * bound was too small for the program's swing. */
@@ -390,7 +382,7 @@ void *hk_heap_refill(hk_heap *h, unsigned c)
         memmove(f->slots + f->count, top - got, got * sizeof(void *));
     hk_os_touch(f->slots + f->count, got * sizeof(void *));
     f->count += got - 1;
-    return hand_out(f->slots[f->count]);
+    return hk_block_hand_out(f->slots[f->count]);
 }
 
 static void hand_over(hk_heap *h, hk_list *list)

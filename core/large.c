@@ -22,11 +22,6 @@ void hk_large_init(hk_large *l)
     hk_spans_init(&l->spans);
 }
 
-static size_t page_up(size_t n)
-{
-    return (n + HK_OS_PAGE - 1) & ~(size_t)(HK_OS_PAGE - 1);
-}
-
 static void live_add(hk_large *l, size_t bytes)
 {
     l->stats.live_bytes += bytes;
@@ -63,7 +58,7 @@ void *hk_large_alloc(hk_allocator *a, size_t n, size_t align, int zero)
     size_t offset = align > HK_LARGE_HEADER ? align : HK_LARGE_HEADER;
     if (n > SIZE_MAX / 2 - offset)
         return NULL;
-    size_t need = page_up(offset + n);
+    size_t need = hk_os_page_up(offset + n);
     size_t map_align = map_align_for(a, offset);
     uint64_t now = hk_os_now_ns();
 
@@ -172,7 +167,7 @@ void *hk_large_resize(hk_allocator *a, hk_large_hdr *h, size_t n)
     size_t offset = h->offset;
     if (n > SIZE_MAX / 2 - offset)
         return NULL;
-    size_t need = page_up(offset + n);
+    size_t need = hk_os_page_up(offset + n);
     uint64_t now = hk_os_now_ns();
 
     hk_lock_acquire(&l->lock);

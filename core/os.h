@@ -18,6 +18,12 @@
 
 #define HK_OS_PAGE 4096u
 
+/* n rounded up to whole pages (n below SIZE_MAX - HK_OS_PAGE). */
+static inline size_t hk_os_page_up(size_t n)
+{
+    return (n + HK_OS_PAGE - 1) & ~(size_t)(HK_OS_PAGE - 1);
+}
+
 /*
  * Map `size` bytes (a multiple of HK_OS_PAGE) of zeroed read-write memory
  * whose address is a multiple of `align` (a power of two >= HK_OS_PAGE).

@@ -187,11 +187,12 @@ static hk_slab *slab_carve(hk_allocator *a, hk_ss *ss, unsigned first,
     char *lo = (char *)ss + first * unit + (first == 0 ? HK_SS_HEADER : 0);
     char *hi = (char *)ss + (first + ci->units) * unit;
     size_t blocks = (size_t)(hi - lo) / ci->size;
+    uint64_t mul = hk_grid_mul(ci->size);
     set_class(ss, first, ci->units, c);
     for (unsigned u = first; u < first + ci->units; u++) {
         ss->unit_head[u] = (uint8_t)first;
         ss->grid_first[u] = (uint32_t)(lo - (char *)ss);
-        ss->grid_mul[u] = ci->grid_mul;
+        ss->grid_mul[u] = mul;
         atomic_store_explicit(&ss->grid_lim[u], 0, memory_order_relaxed);
     }
     ss->free_units &= ~bits;

@@ -29,9 +29,7 @@
  * still keeps 1/16 of its idle bytes resident until the next step. */
 #define MAX_DECAY_STEPS 4
 #define NEVER UINT64_MAX
-#define TABLE_BYTES                                                          \
-    ((HK_SPANS_SLOTS * sizeof(hk_span) + HK_OS_PAGE - 1) &                   \
-     ~(size_t)(HK_OS_PAGE - 1))
+#define TABLE_BYTES hk_os_page_up(HK_SPANS_SLOTS * sizeof(hk_span))
 /*
  * What serving a request costs, in bytes of pages to fault in (a fault
  * costs about what zeroing a page does), a system call counted as
@@ -45,11 +43,6 @@ void hk_spans_init(hk_spans *c)
 {
     memset(c, 0, sizeof *c);
     atomic_store_explicit(&c->next_decay, NEVER, memory_order_relaxed);
-}
-
-static size_t page_up(size_t n)
-{
-    return (n + HK_OS_PAGE - 1) & ~(size_t)(HK_OS_PAGE - 1);
 }
 
 static size_t min_size(size_t a, size_t b)
@@ -310,7 +303,7 @@ static void decay(hk_allocator *a, uint64_t now)
     for (; old < c->count && c->slot[old].freed_at + delay <= now; old++)
         idle += c->slot[old].dirty;
     size_t keep = delay ? idle >> min_size(steps, MAX_DECAY_STEPS) : 0;
-    size_t purge = page_up(idle - keep);
+    size_t purge = hk_os_page_up(idle - keep);
     for (unsigned i = 0; purge && i < old; i++) {
         size_t bytes = min_size(purge, c->slot[i].dirty);
         if (bytes) {

@@ -49,7 +49,7 @@ unsigned hk_slab_take(hk_slab *s, void **top, unsigned n, unsigned check)
         char *bump = s->bump;
         size_t size = s->size;
         while (out != stop && bump + size <= s->end) {
-            *hk_block_mark(bump) = HK_FREE_MARK;
+            hk_block_set_free(bump);
             *--out = bump;
             bump += size;
         }
