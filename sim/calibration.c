@@ -125,8 +125,6 @@ static int cache_path(const char *key, char *out, size_t len, char *why,
     return 0;
 }
 
-/* Load the cached file if it is this host's: 1, or 0 (missing, another
- * host's, unreadable). */
 /* What the calibration o says of the load it was made under. */
 static void read_load(hk_calibration *cal, const cJSON *o)
 {
@@ -139,6 +137,8 @@ static void read_load(hk_calibration *cal, const cJSON *o)
                             : 0;
 }
 
+/* Load the cached file if it is this host's: 1, or 0 (missing, another
+ * host's, unreadable), cal untouched. */
 static int load_cached(hk_calibration *cal)
 {
     if (access(cal->path, R_OK) < 0)
@@ -146,15 +146,17 @@ static int load_cached(hk_calibration *cal)
     char err[512];
     cJSON *o = hk_json_load_object(cal->path, 1 << 20, err, sizeof err);
     const cJSON *key = cJSON_GetObjectItemCaseSensitive(o, "_host_key");
-    int mine = cJSON_IsString(key) && !strcmp(key->valuestring, cal->host_key);
-    read_load(cal, o);
-    cJSON_Delete(o);
     hk_cost c;
     hk_cost_default(&c);
-    if (!mine || hk_cost_load(&c, cal->path, err, sizeof err) < 0)
-        return 0;
-    cal->cost = c;
-    return 1;
+    int mine = cJSON_IsString(key) &&
+               !strcmp(key->valuestring, cal->host_key) &&
+               hk_cost_load(&c, cal->path, err, sizeof err) == 0;
+    if (mine) {
+        cal->cost = c;
+        read_load(cal, o);
+    }
+    cJSON_Delete(o);
+    return mine;
 }
 
 /* The hakmem-calibrate next to this program (libexec/). */

@@ -16,6 +16,10 @@ trap 'rm -rf "$tmp"' EXIT
 # The cost terms: hk_cost_names in sim/cost.c.
 terms=$(sed -n '/hk_cost_names\[HK_COST_TERMS\] = {/,/};/p' sim/cost.c |
     grep -o '"[a-z0-9_]*"' | tr -d '"' | sort)
+(($(wc -w <<<"$terms") >= 20)) || {
+    echo "FAIL: found only $(wc -w <<<"$terms") terms in sim/cost.c"
+    exit 1
+}
 
 # keys FILE: the object's keys, sorted, without the "_" notes.
 keys() {

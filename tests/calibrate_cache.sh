@@ -31,6 +31,7 @@ field() { # field NAME < JSON: the string value of "NAME" in "calibration"
 }
 
 sim "test host A" "$tmp/a1.json"
+shopt -s nullglob
 files=("$tmp"/cache/hakmem/calibration-*.json)
 check "the first run calibrated (progress on stderr)" \
     grep -q "measuring one into" "$tmp/a1.json.err"

@@ -106,6 +106,29 @@ static inline uint64_t option_u64(const char *prog, const char *usage,
 
 /* Exits with status 1 when a pthread call (or anything else returning an
  * errno value) failed. */
+/* The getopt results every program answers alike: -h prints the usage,
+ * and a missing value or an unknown option is a usage error.  Programs
+ * call getopt with a leading ':' in their option string. */
+static inline _Noreturn void option_other(const char *prog,
+                                          const char *usage, int c)
+{
+    if (c == 'h') {
+        fputs(usage, stdout);
+        exit(0);
+    }
+    if (c == ':')
+        usage_error(prog, usage, "-%c needs a value", optopt);
+    usage_error(prog, usage, "unknown option '-%c'", optopt);
+}
+
+/* Programs take options only. */
+static inline void no_operands(const char *prog, const char *usage, int argc,
+                               char **argv)
+{
+    if (optind < argc)
+        usage_error(prog, usage, "unexpected argument '%s'", argv[optind]);
+}
+
 static inline void die_on_error(const char *prog, int err, const char *what)
 {
     if (err != 0) {

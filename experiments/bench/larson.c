@@ -95,17 +95,11 @@ static struct config parse_config(int argc, char **argv)
         case 'm': cfg.min_size = positive(c, optarg); break;
         case 'M': cfg.max_size = positive(c, optarg); break;
         case 'r': cfg.seed = option_u64(prog, usage, c, optarg, 0, UINT64_MAX); break;
-        case 'h':
-            fputs(usage, stdout);
-            exit(0);
-        case ':':
-            usage_error(prog, usage, "-%c needs a value", optopt);
         default:
-            usage_error(prog, usage, "unknown option '-%c'", optopt);
+            option_other(prog, usage, c);
         }
     }
-    if (optind < argc)
-        usage_error(prog, usage, "unexpected argument '%s'", argv[optind]);
+    no_operands(prog, usage, argc, argv);
     if (cfg.min_size > cfg.max_size)
         usage_error(prog, usage, "-m %" PRIu64 " exceeds -M %" PRIu64,
                 cfg.min_size, cfg.max_size);

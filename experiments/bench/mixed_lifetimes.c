@@ -78,17 +78,11 @@ static struct config parse_config(int argc, char **argv)
         case 'p': cfg.permille = option_u64(prog, usage, c, optarg, 0, 1000); break;
         case 'r': cfg.seed = option_u64(prog, usage, c, optarg, 0, UINT64_MAX); break;
         case 'X': cfg.damage = true; break;
-        case 'h':
-            fputs(usage, stdout);
-            exit(0);
-        case ':':
-            usage_error(prog, usage, "-%c needs a value", optopt);
         default:
-            usage_error(prog, usage, "unknown option '-%c'", optopt);
+            option_other(prog, usage, c);
         }
     }
-    if (optind < argc)
-        usage_error(prog, usage, "unexpected argument '%s'", argv[optind]);
+    no_operands(prog, usage, argc, argv);
     return cfg;
 }
 

@@ -73,17 +73,11 @@ static struct config parse_config(int argc, char **argv)
         case 'q': cfg.queue = option_u64(prog, usage, c, optarg, 1, 1u << 24); break;
         case 'r': cfg.seed = option_u64(prog, usage, c, optarg, 0, UINT64_MAX); break;
         case 'X': cfg.damage = true; break;
-        case 'h':
-            fputs(usage, stdout);
-            exit(0);
-        case ':':
-            usage_error(prog, usage, "-%c needs a value", optopt);
         default:
-            usage_error(prog, usage, "unknown option '-%c'", optopt);
+            option_other(prog, usage, c);
         }
     }
-    if (optind < argc)
-        usage_error(prog, usage, "unexpected argument '%s'", argv[optind]);
+    no_operands(prog, usage, argc, argv);
     if ((cfg.queue & (cfg.queue - 1)) != 0)
         usage_error(prog, usage, "-q %" PRIu64 " is not a power of two", cfg.queue);
     return cfg;

@@ -13,7 +13,6 @@
 #include "experiments/plot/plot_series.h"
 #include "experiments/plot/plot_units.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- predicted against measured ---- */
 

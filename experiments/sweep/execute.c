@@ -69,8 +69,8 @@ static int find_hakmem(hk_exec *x, char *err, size_t errlen)
  * machine without one makes it once, and passed to every point by name
  * (the spec's calibration becomes the file), or for the built-in one
  * through HAKMEM_CALIBRATION, so that the points do not each warn. */
-static int decide_calibration(hk_exec *x, hk_spec *s, const char *request,
-                              char *err, size_t errlen)
+int hk_exec_calibrate(hk_exec *x, hk_spec *s, const char *request,
+                      char *err, size_t errlen)
 {
     char who[64], why[600];
     snprintf(who, sizeof who, "hakmem %s", x->label);
@@ -119,7 +119,7 @@ int hk_exec_open(hk_exec *x, hk_spec *s, const char *label,
     x->label = label;
     x->spec = s;
     if ((need_baseline || s->backends[HK_BACKEND_SIM]) &&
-        decide_calibration(x, s, calibration, err, sizeof err) < 0)
+        hk_exec_calibrate(x, s, calibration, err, sizeof err) < 0)
         goto fail;
     return hk_exec_start(x, s, label, db_path, trace_cache);
 fail:

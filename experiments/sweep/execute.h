@@ -52,9 +52,14 @@ int hk_exec_open(hk_exec *x, hk_spec *s, const char *label,
                  const char *db_path, const char *trace_cache,
                  const char *calibration);
 
+/* The calibration step of hk_exec_open, for a spec the caller built:
+ * x->label set, the rest of x zeroed.  0, or -1 with err. */
+int hk_exec_calibrate(hk_exec *x, hk_spec *s, const char *request,
+                      char *err, size_t errlen);
+
 /* The same for a spec the caller built (every string of it malloc'd, as
  * hk_spec_free frees them), with the database at db_path; x zeroed, or
- * as hk_exec_open leaves it. */
+ * as hk_exec_open and hk_exec_calibrate leave it. */
 int hk_exec_start(hk_exec *x, hk_spec *s, const char *label,
                   const char *db_path, const char *trace_cache);
 

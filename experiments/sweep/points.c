@@ -122,17 +122,12 @@ static int config_build(const hk_spec *s, size_t k, int peer, hk_config *c)
     return rc;
 }
 
-typedef struct canon {
-    hk_u128 h;
-    int peer;
-} canon;
-
 static void hash_setting(void *ctx, const hk_setting_value *v)
 {
-    canon *c = ctx;
-    c->h = hk_fnv128(c->h, v->name, strlen(v->name));
-    c->h = hk_fnv128(c->h, "=", 1);
-    c->h = hk_fnv128(c->h, v->text, strlen(v->text) + 1);
+    hk_u128 *h = ctx;
+    *h = hk_fnv128(*h, v->name, strlen(v->name));
+    *h = hk_fnv128(*h, "=", 1);
+    *h = hk_fnv128(*h, v->text, strlen(v->text) + 1);
 }
 
 /* *h = the hash of the canonical settings of c. */
@@ -144,11 +139,11 @@ static int hash_config(const hk_config *c, int peer, hk_u128 *h, char *err,
     for (size_t i = 0; i < c->nset; i++)
         if (hk_run_config_set_arg(&run, c->set[i], err, errlen) < 0)
             return -1;
-    canon ctx = {hk_fnv128_init(), peer};
+    hk_u128 ctx = hk_fnv128_init();
     hk_run_config_visit(&run, peer ? HK_SETTINGS_ALL & ~HK_SETTINGS_ALLOCATOR
                                    : HK_SETTINGS_ALL,
                         hash_setting, &ctx);
-    *h = ctx.h;
+    *h = ctx;
     return 0;
 }
 

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "experiments/common/layout.h"
 #include "experiments/plot/chart_file.h"
 #include "experiments/tune/ladder.h"
 #include "experiments/tune/objective.h"
@@ -324,18 +325,6 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* libhakmem.so next to the hakmem program, absolute. */
-static void find_lib(const hk_tune_runner *r, char out[PATH_MAX])
-{
-    char path[PATH_MAX];
-    const char *slash = strrchr(r->x.hakmem, '/');
-    int dir = slash ? (int)(slash - r->x.hakmem) : 1;
-    snprintf(path, sizeof path, "%.*s/libhakmem.so", dir,
-             slash ? r->x.hakmem : ".");
-    if (!realpath(path, out))
-        memcpy(out, path, sizeof path);
-}
-
 /* The objective the settings recommended may give up (a fraction of the
  * best one's) to leave a knob at its default: a knob that buys less is
  * not worth setting, and no measurement could confirm it. */
@@ -365,7 +354,6 @@ static int make_rows(hk_tune_result *t, tune *u, unsigned top, char *err,
     for (size_t k = 0; rc == 0 && k <= n; k++) {
         points[k] = k ? s->points[idx[k - 1]] : def;
         t->rows[k].p = points[k];
-        t->rows[k].point = k ? idx[k - 1] : hk_search_find(s, &def);
         t->rows[k].defaults = k == 0;
         if (k && idx[k - 1] == s->best)
             t->chosen = k;
@@ -465,21 +453,23 @@ int hk_cmd_tune(int argc, char **argv)
         free(meas);
         free(points);
     }
-    if (rc == 0) {
-        find_lib(&r, t.lib);
-        if (hk_tune_result_finish(&t) < 0) {
-            snprintf(err, sizeof err, "out of memory");
-            rc = -1;
-        }
-    }
-    if (rc == 0 && (o.json ? hk_tune_print_json(&t) : (hk_tune_print(&t), 0)))
+    if (rc == 0 && hk_layout_find(HK_PART_LIBRARY, NULL, t.lib, sizeof t.lib,
+                                  err, sizeof err) < 0)
         rc = -1;
+    if (rc == 0 && hk_tune_result_finish(&t) < 0) {
+        snprintf(err, sizeof err, "out of memory");
+        rc = -1;
+    }
+    if (rc == 0 && (o.json ? hk_tune_print_json(&t) : (hk_tune_print(&t), 0))) {
+        snprintf(err, sizeof err, "out of memory");
+        rc = -1;
+    }
     if (rc == 0 && o.plot && hk_tune_plot(&t, o.plot, err, sizeof err) < 0)
         rc = -1;
     if (rc < 0)
         fprintf(stderr, "hakmem tune: %s\n", err);
     hk_tune_result_free(&t);
     hk_search_free(&s);
-    hk_tune_close(&r);
+    hk_tune_close(&r, rc < 0);
     return rc < 0;
 }

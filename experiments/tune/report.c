@@ -145,7 +145,7 @@ static void print_trace(const hk_tune_result *t, size_t i)
                    k ? show_gain(m->paired_gain, c, sizeof c) : "", won,
                    !k ? "" : row->significant[i] ? "yes" : "no",
                    show_bytes(m->rss_bytes, g, sizeof g));
-            if (m->syscalls != p->syscalls)
+            if (!isnan(m->syscalls) && m->syscalls != p->syscalls)
                 printf("  (%.0f system calls measured)", m->syscalls);
         }
         printf("\n");

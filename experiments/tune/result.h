@@ -15,9 +15,10 @@
  * difference, so the chance of that is 2^(1-N) (1/16 for 5 runs, 1/1024
  * for 11); the margin is larger than what the load moves between runs.
  */
-#define HK_TUNE_SIGN_RUNS 5
 #ifndef HK_RESULT_H
 #define HK_RESULT_H
+
+#define HK_TUNE_SIGN_RUNS 5
 
 #include <limits.h>
 #include <stddef.h>
@@ -28,7 +29,6 @@
 
 typedef struct hk_tune_row {
     hk_search_point p;
-    size_t point;           /* index in the search */
     int defaults;
     double objective;       /* over the traces it was chosen on */
     double violation;

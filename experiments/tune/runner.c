@@ -57,8 +57,7 @@ static char *trace_name(const hk_spec *s, size_t index, const char *file)
     return strdup(unique);
 }
 
-static int build_spec(hk_spec *s, char *const *files, size_t n,
-                      const char *calibration)
+static int build_spec(hk_spec *s, char *const *files, size_t n)
 {
     memset(s, 0, sizeof *s);
     s->path = strdup("hakmem tune");
@@ -77,7 +76,7 @@ static int build_spec(hk_spec *s, char *const *files, size_t n,
             !(s->traces[i].file = strdup(files[i])))
             return -1;
     }
-    return calibration && !(s->calibration = strdup(calibration)) ? -1 : 0;
+    return 0;
 }
 
 int hk_tune_open(hk_tune_runner *r, char *const *files, size_t nfiles,
@@ -99,22 +98,24 @@ int hk_tune_open(hk_tune_runner *r, char *const *files, size_t nfiles,
                     strerror(errno));
             return 2;
         }
-    if (calibration && access(calibration, R_OK) < 0) {
-        fprintf(stderr, "hakmem tune: --calibration %s: %s\n", calibration,
-                strerror(errno));
-        return 2;
-    }
-    if (build_spec(&r->spec, files, nfiles, calibration) < 0) {
+    if (build_spec(&r->spec, files, nfiles) < 0) {
         fprintf(stderr, "hakmem tune: out of memory\n");
         hk_spec_free(&r->spec);
         return 1;
     }
+    char err[1024];
+    r->x.label = "tune";
+    if (hk_exec_calibrate(&r->x, &r->spec, calibration, err, sizeof err) < 0) {
+        fprintf(stderr, "hakmem tune: --calibration %s\n", err);
+        hk_spec_free(&r->spec);
+        return 2;
+    }
     return hk_exec_start(&r->x, &r->spec, "tune", db, HK_TRACE_CACHE);
 }
 
-void hk_tune_close(hk_tune_runner *r)
+void hk_tune_close(hk_tune_runner *r, int failed)
 {
-    hk_exec_close(&r->x, &r->spec, 0);
+    hk_exec_close(&r->x, &r->spec, failed);
     free(r->memo);
     r->memo = NULL;
 }

@@ -48,14 +48,16 @@ typedef struct hk_tune_runner {
 
 /*
  * Names the traces after their files (letters, digits, '_', '.', '-';
- * made unique), checksums them and the calibration (NULL for the
- * simulator's own), opens the database.  0, or the exit status to end
+ * made unique), decides the calibration as a sweep does (a file, "builtin"
+ * or NULL for this machine's, made now if need be), checksums the traces
+ * and the calibration, opens the database.  0, or the exit status to end
  * with after the reason was printed (2 for a bad argument).
  */
 int hk_tune_open(hk_tune_runner *r, char *const *files, size_t nfiles,
                  const char *db, const char *calibration,
                  const hk_ladder *ladders, size_t nladders, unsigned jobs);
-void hk_tune_close(hk_tune_runner *r);
+/* failed: remove what a failed tune made and stored nothing in. */
+void hk_tune_close(hk_tune_runner *r, int failed);
 
 /*
  * The predicted numbers of each point on the traces [first, first +

@@ -399,8 +399,6 @@ int hk_search_run(hk_search *s, const hk_search_dim *dims, size_t ndims,
     }
     s->ndims = ndims;
     memcpy(s->dims, dims, ndims * sizeof *dims);
-    s->best = 0;
-    s->converged = 1;
     run r = {s, fn, ctx, o->budget - line_points(dims, ndims), err, errlen};
     if (coarse(&r, o->budget) < 0)
         return -1;

@@ -21,12 +21,14 @@ static void *produce(void *arg)
 {
     (void)arg;
     for (size_t i = 0; i < count; i++) {
-        blocks[i] = malloc(64);
-        if (!blocks[i]) {
+        unsigned char *b = malloc(64);
+        if (!b) {
             puts("FAIL: malloc(64) returned NULL");
             exit(1);
         }
-        memset(blocks[i], (int)(i & 0xff), 64);
+        memset(b, (int)(i & 0xff), 64);
+        /* Published filled: the consumer starts on the last one. */
+        __atomic_store_n(&blocks[i], b, __ATOMIC_RELEASE);
     }
     /* Stay alive, owning the slabs, until the consumer is done. */
     pthread_barrier_wait(&consumed);

@@ -30,7 +30,8 @@ if command -v g++ > /dev/null; then
         fail=1
     fi
 else
-    echo "g++ is not installed: the C++ cases are left out"
+    echo "FAIL: g++ is not installed (build-essential): the C++ cases"
+    fail=1
 fi
 
 echo "== hakmem ($lib)"

@@ -74,16 +74,15 @@ grep -qE "^system bytes += +$((arena + hblkhd)) " "$tmp/malloc_stats" ||
     fail "malloc_stats disagrees with arena + hblkhd: $(cat "$tmp/malloc_stats")"
 grep -qE "^free bytes += +$fordblks " "$tmp/malloc_stats" ||
     fail "malloc_stats disagrees with fordblks $fordblks"
-if command -v xmllint >/dev/null; then
-    xmllint --noout "$tmp/info.xml" || fail "malloc_info: not well-formed"
-    [[ $(xmllint --xpath 'string(/malloc/system[@type="current"]/@size)' \
-        "$tmp/info.xml") == $((arena + hblkhd)) ]] ||
-        fail "malloc_info's system size: $(cat "$tmp/info.xml")"
-    [[ $(xmllint --xpath 'string(/malloc/hakmem/@in_use)' "$tmp/info.xml") == \
-        "$uordblks" ]] || fail "malloc_info's in_use: $(cat "$tmp/info.xml")"
-    [[ $(xmllint --xpath 'string(/malloc/total[@type="mmap"]/@size)' \
-        "$tmp/info.xml") == "$hblkhd" ]] || fail "malloc_info's mmap size"
-fi
+command -v xmllint >/dev/null || fail "xmllint is not installed (libxml2-utils)"
+xmllint --noout "$tmp/info.xml" || fail "malloc_info: not well-formed"
+[[ $(xmllint --xpath 'string(/malloc/system[@type="current"]/@size)' \
+    "$tmp/info.xml") == $((arena + hblkhd)) ]] ||
+    fail "malloc_info's system size: $(cat "$tmp/info.xml")"
+[[ $(xmllint --xpath 'string(/malloc/hakmem/@in_use)' "$tmp/info.xml") == \
+    "$uordblks" ]] || fail "malloc_info's in_use: $(cat "$tmp/info.xml")"
+[[ $(xmllint --xpath 'string(/malloc/total[@type="mmap"]/@size)' \
+    "$tmp/info.xml") == "$hblkhd" ]] || fail "malloc_info's mmap size"
 
 ((failures == 0)) && echo "statistics in their files; glibc's reports answered"
 exit $((failures > 0))

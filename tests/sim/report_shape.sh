@@ -93,14 +93,11 @@ holds "$tmp/system.json" 'has("allocator_stats") or has("syscalls") | not'
 holds "$tmp/system.json" '.library | test("/libc\\.so")'
 holds "$tmp/system.json" 'has("ld_preload") | not'
 peer=/usr/lib/x86_64-linux-gnu/libmimalloc.so.2
-if [[ -e $peer ]]; then
-    LD_PRELOAD=$peer "$hakmem" replay --allocator system "$tmp/t.trace" \
-        >"$tmp/peer.json" || fail "replay under mimalloc"
-    holds "$tmp/peer.json" '.library | test("mimalloc")'
-    holds "$tmp/peer.json" ".ld_preload == \"$peer\""
-else
-    echo "note: mimalloc is not installed; the preloaded library is not checked"
-fi
+[[ -e $peer ]] || fail "$peer is not installed (libmimalloc-dev)"
+LD_PRELOAD=$peer "$hakmem" replay --allocator system "$tmp/t.trace" \
+    >"$tmp/peer.json" || fail "replay under mimalloc"
+holds "$tmp/peer.json" '.library | test("mimalloc")'
+holds "$tmp/peer.json" ".ld_preload == \"$peer\""
 
 # Tables for people.
 expect 0 "^allocator_stats" "$hakmem" sim --format table "$tmp/t.trace"

@@ -41,15 +41,14 @@ for name in touch engine thp tlb tlb_l1_4k_entries tlb_l2_shared; do
 done
 # Every default listed is a value --set takes (sizes as 2M, words...).
 "$hakmem" settings --json >"$tmp/list.json" || fail "settings --json"
-if command -v jq >/dev/null; then
-    sets=()
-    while read -r arg; do
-        sets+=(--set "$arg")
-    done < <(jq -r '.[] | "\(.name)=\(.default)"' "$tmp/list.json")
-    ((${#sets[@]} >= 40)) || fail "settings --json: ${#sets[@]} arguments"
-    "$hakmem" sim "${sets[@]}" "$tmp/t.trace" >/dev/null ||
-        fail "sim does not take the listed defaults: ${sets[*]}"
-fi
+command -v jq >/dev/null || fail "jq is not installed"
+sets=()
+while read -r arg; do
+    sets+=(--set "$arg")
+done < <(jq -r '.[] | "\(.name)=\(.default)"' "$tmp/list.json")
+((${#sets[@]} >= 40)) || fail "settings --json: ${#sets[@]} arguments"
+"$hakmem" sim "${sets[@]}" "$tmp/t.trace" >/dev/null ||
+    fail "sim does not take the listed defaults: ${sets[*]}"
 expect 0 "^ss_size  *2M  *1M to 64M " "$hakmem" settings ss_size
 expect 2 "unknown setting 'lru_capp' (did you mean lru_cap?)" \
     "$hakmem" settings lru_capp

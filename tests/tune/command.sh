@@ -25,7 +25,10 @@ eval "env HAKMEM_STATS=json ${line%PROGRAM} ls /" >/dev/null 2>stats.json ||
     fail "the line failed: $(cat stats.json)"
 jq -e .settings stats.json >/dev/null ||
     fail "no statistics from the line: $(head -c 500 stats.json)"
-for knob in $(jq -r '.configurations[0].settings | keys[]' <<<"$json"); do
+mapfile -t chosen_knobs < <(jq -r '.configurations[0].settings | keys[]' <<<"$json")
+[[ ${#chosen_knobs[@]} == "$(tr , '\n' <<<"$knobs" | wc -l)" ]] ||
+    fail "the tune reports ${#chosen_knobs[@]} knobs, not those of $knobs"
+for knob in "${chosen_knobs[@]}"; do
     want=$(chosen "$json" ".settings.$knob")
     got=$(jq -r ".settings.$knob | tonumber" stats.json)
     echo "$knob: chosen $want, the library has $got"

@@ -62,7 +62,7 @@ for ((k = 0; k < rows; k++)); do
             "the database"
 done
 jq -e '.configurations[0].traces.phases.measured.median_s as $d
-       | .configurations[1:][] | .traces.phases.measured
-       | ((.gain - ($d / .median_s - 1)) | fabs) < 1e-9' <<<"$json" \
+       | [.configurations[1:][] | .traces.phases.measured
+          | ((.gain - ($d / .median_s - 1)) | fabs) < 1e-9] | all' <<<"$json" \
     >/dev/null || fail "a measured gain is not defaults / configuration - 1"
 echo "confirmed: $rows configurations x 3 runs, in turns, in $spec"

@@ -199,6 +199,11 @@ static void fronts_grow_within_the_heap_budget(void)
         for (unsigned c = first; c <= last; c++) {
             size_t size = a->cls[c].size;
             unsigned n = 4 * a->cls[c].front_cap;
+            if (n > sizeof p / sizeof p[0]) {
+                CHECK(0, "class %u: %u blocks, room for %zu", c, n,
+                      sizeof p / sizeof p[0]);
+                break;
+            }
             for (unsigned i = 0; i < n; i++) {
                 p[i] = hk_malloc_fast(a, h, size);
                 fill(p[i], size, i);
