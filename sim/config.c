@@ -188,8 +188,7 @@ static void visit_tlb_field(void *ctx, const char *name, uint64_t v)
     tlb_visit *tv = ctx;
     char text[32];
     snprintf(text, sizeof text, "%llu", (unsigned long long)v);
-    tv->fn(tv->ctx, &(hk_setting_value){name, text, 1,
-                                        HK_SETTINGS_MACHINE});
+    tv->fn(tv->ctx, &(hk_setting_value){name, text, 1});
 }
 
 static const char *other_value(const hk_run_config *c, size_t i)
@@ -211,15 +210,13 @@ void hk_run_config_visit(const hk_run_config *c, unsigned groups,
          i++) {
         const hk_param_info *info = &hk_param_table[i];
         hk_param_format(&c->params, info, text, sizeof text);
-        fn(ctx, &(hk_setting_value){info->name, text, !info->words,
-                                    HK_SETTINGS_ALLOCATOR});
+        fn(ctx, &(hk_setting_value){info->name, text, !info->words});
     }
     for (size_t i = 0; i < NOTHERS; i++) {
         const char *v = other_value(c, i);
         if (groups & others[i].group)
             fn(ctx, &(hk_setting_value){others[i].name, v,
-                                        v[0] >= '0' && v[0] <= '9',
-                                        others[i].group});
+                                        v[0] >= '0' && v[0] <= '9'});
     }
     tlb_visit tv = {fn, ctx};
     if (groups & HK_SETTINGS_MACHINE)

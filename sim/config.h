@@ -61,7 +61,6 @@ typedef struct hk_setting_value {
     const char *name;
     const char *text;
     int numeric;
-    unsigned group;
 } hk_setting_value;
 
 /* Visit every setting of the groups given, in a fixed order. */

@@ -145,12 +145,6 @@ static void add_call(void *ctx, const char *name, double value)
     k->n[k->count++] = value;
 }
 
-static void take_value(void *ctx, const char *name, double value)
-{
-    (void)name;
-    *(double *)ctx = value;
-}
-
 /* Keeps the three largest terms, largest first. */
 static void add_term(void *ctx, const char *name, double ns)
 {
@@ -167,16 +161,6 @@ static void add_term(void *ctx, const char *name, double ns)
             snprintf(c->top_name[i], sizeof c->top_name[i], "%s", term);
             return;
         }
-}
-
-/* One metric of a run, or NAN. */
-static double metric(hk_db *db, const char *key, const char *name)
-{
-    double v = NAN;
-    char err[256];
-    if (hk_db_metrics(db, key, name, take_value, &v, err, sizeof err) != 1)
-        return NAN;
-    return v;
 }
 
 static void read_calls(hk_db *db, const char *key, calls *k)
@@ -217,11 +201,11 @@ static void read_sim(hk_db *db, const hk_point *p, cell *c)
 {
     char err[256];
     c->sim_key = p->key;
-    c->predicted_s = metric(db, p->key, "predicted.ns") * 1e-9;
-    c->events = metric(db, p->key, "trace.events");
-    c->threads = metric(db, p->key, "trace.threads");
-    c->faults = metric(db, p->key, "predicted.counts.page_fault");
-    c->rss = metric(db, p->key, "machine.rss.peak_bytes");
+    c->predicted_s = hk_db_metric(db, p->key, "predicted.ns") * 1e-9;
+    c->events = hk_db_metric(db, p->key, "trace.events");
+    c->threads = hk_db_metric(db, p->key, "trace.threads");
+    c->faults = hk_db_metric(db, p->key, "predicted.counts.page_fault");
+    c->rss = hk_db_metric(db, p->key, "machine.rss.peak_bytes");
     read_calls(db, p->key, &c->sim);
     hk_db_metrics(db, p->key, "predicted.terms_ns.%", add_term, c, err,
                   sizeof err);
@@ -238,14 +222,14 @@ static void read_real(hk_db *db, const hk_plan *real, size_t t, size_t k,
         const hk_point *p = &real->v[i];
         if (p->trace != t || p->config != k)
             continue;
-        double wall = metric(db, p->key, "wall_s");
-        double cpu = metric(db, p->key, "cpu_s");
+        double wall = hk_db_metric(db, p->key, "wall_s");
+        double cpu = hk_db_metric(db, p->key, "cpu_s");
         double w = o->use_wall ? wall : cpu;
         if (isnan(w))
             continue;
-        faults[c->runs] = metric(db, p->key, "page_faults");
-        rss[c->runs] = metric(db, p->key, "peak_rss_bytes") -
-                       metric(db, p->key, "start_rss_bytes");
+        faults[c->runs] = hk_db_metric(db, p->key, "page_faults");
+        rss[c->runs] = hk_db_metric(db, p->key, "peak_rss_bytes") -
+                       hk_db_metric(db, p->key, "start_rss_bytes");
         ratio[c->runs] = wall / cpu;
         v[c->runs++] = w;
         calls got;

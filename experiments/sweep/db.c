@@ -9,6 +9,7 @@
 #include "experiments/sweep/db.h"
 
 #include <errno.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,6 +263,22 @@ int hk_db_metrics(hk_db *db, const char *point_key, const char *like,
     if (rc != SQLITE_DONE)
         return fail(db, "reading metrics", err, errlen);
     return n;
+}
+
+static void take_value(void *ctx, const char *name, double value)
+{
+    (void)name;
+    *(double *)ctx = value;
+}
+
+double hk_db_metric(hk_db *db, const char *point_key, const char *name)
+{
+    double v = NAN;
+    char err[256];
+    if (hk_db_metrics(db, point_key, name, take_value, &v, err,
+                      sizeof err) != 1)
+        return NAN;
+    return v;
 }
 
 /* Run ids above `above` are the runs this merge added. */

@@ -49,6 +49,10 @@ int hk_db_metrics(hk_db *db, const char *point_key, const char *like,
                   void (*fn)(void *ctx, const char *name, double value),
                   void *ctx, char *err, size_t errlen);
 
+/* The one metric of that run named `name` (no pattern), or NAN when the
+ * run has none or the database cannot be read. */
+double hk_db_metric(hk_db *db, const char *point_key, const char *name);
+
 /* Copy into db every run of the database at path whose point key db
  * lacks, with its params and metrics; run ids are db's own.  The number
  * of runs copied, or -1 with err. */

@@ -179,29 +179,13 @@ const hk_tune_metrics *hk_tune_known(const hk_tune_runner *r,
     return NULL;
 }
 
-static void take(void *ctx, const char *name, double value)
-{
-    (void)name;
-    *(double *)ctx = value;
-}
-
 static void add(void *ctx, const char *name, double value)
 {
     (void)name;
     *(double *)ctx += value;
 }
 
-/* One metric of a stored run (NAN when it has none), or the sum of the
- * metrics that match a pattern. */
-static double metric(hk_db *db, const char *key, const char *name)
-{
-    double v = NAN;
-    char err[256];
-    if (hk_db_metrics(db, key, name, take, &v, err, sizeof err) != 1)
-        return NAN;
-    return v;
-}
-
+/* The sum of the metrics of a stored run that match a pattern. */
 static double metric_sum(hk_db *db, const char *key, const char *like)
 {
     double v = 0;
@@ -319,11 +303,11 @@ int hk_tune_simulate(hk_tune_runner *r, const char *stage,
     for (size_t i = 0; rc == 0 && i < plan.n; i++) {
         const hk_point *p = &plan.v[i];
         hk_tune_metrics *m = &entry_of(r, &todo[p->config])->m[p->trace];
-        m->time_ns = metric(r->x.db, p->key, "predicted.ns");
-        m->rss_bytes = metric(r->x.db, p->key, "machine.rss.peak_bytes");
-        m->faults = metric(r->x.db, p->key, "machine.page_faults");
+        m->time_ns = hk_db_metric(r->x.db, p->key, "predicted.ns");
+        m->rss_bytes = hk_db_metric(r->x.db, p->key, "machine.rss.peak_bytes");
+        m->faults = hk_db_metric(r->x.db, p->key, "machine.page_faults");
         m->syscalls = metric_sum(r->x.db, p->key, "syscalls.%.calls");
-        r->events[p->trace] = metric(r->x.db, p->key, "trace.events");
+        r->events[p->trace] = hk_db_metric(r->x.db, p->key, "trace.events");
         if (!p->dup)
             r->simulations++;
         if (isnan(m->time_ns) || isnan(m->rss_bytes) || isnan(m->syscalls)) {
@@ -425,9 +409,9 @@ int hk_tune_measure(hk_tune_runner *r, const hk_search_point *points,
     for (size_t i = 0; rc == 0 && i < plan.n; i++) {
         const hk_point *p = &plan.v[i];
         size_t c = (p->rep * nt + p->trace) * n + p->config;
-        wall[c] = metric(r->x.db, p->key, "wall_s");
-        rss[c] = metric(r->x.db, p->key, "peak_rss_bytes") -
-                 metric(r->x.db, p->key, "start_rss_bytes");
+        wall[c] = hk_db_metric(r->x.db, p->key, "wall_s");
+        rss[c] = hk_db_metric(r->x.db, p->key, "peak_rss_bytes") -
+                 hk_db_metric(r->x.db, p->key, "start_rss_bytes");
         if (p->rep == 0)
             out[p->config * nt + p->trace].syscalls =
                 metric_sum(r->x.db, p->key, "syscalls.%.calls");
