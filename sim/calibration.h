@@ -57,10 +57,11 @@ int hk_calibration_resolve(hk_calibration *cal, const char *request,
 void hk_calibration_host_key(char *out, size_t len);
 
 /* On stderr, prefixed by who: that the built-in calibration is in use,
- * or that this one was made on a machine busier than its CPUs. */
+ * or that this one was made at a load above twice its CPUs. */
 void hk_calibration_warn(const hk_calibration *cal, const char *who);
 
-/* Was it made while more threads wanted to run than there were CPUs? */
+/* Was it made while twice as many threads wanted to run as there were
+ * CPUs (a 1-minute load average taken before it measured)? */
 int hk_calibration_busy(const hk_calibration *cal);
 
 /* One line for people: where the calibration came from. */

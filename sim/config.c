@@ -223,6 +223,26 @@ void hk_run_config_visit(const hk_run_config *c, unsigned groups,
         hk_tlb_config_visit(&c->sim.tlb_config, visit_tlb_field, &tv);
 }
 
+typedef struct name_probe {
+    const char *name;
+    int known;
+} name_probe;
+
+static void probe_name(void *ctx, const hk_setting_value *v)
+{
+    name_probe *n = ctx;
+    n->known |= !strcmp(n->name, v->name);
+}
+
+int hk_run_config_check_name(const char *name, char *err, size_t errlen)
+{
+    hk_run_config c;
+    name_probe n = {name, 0};
+    hk_run_config_default(&c);
+    hk_run_config_visit(&c, HK_SETTINGS_ALL, probe_name, &n);
+    return n.known ? 0 : unknown(name, err, errlen);
+}
+
 /* ---- descriptions and suggestions ---- */
 
 typedef struct tlb_describe {

@@ -86,4 +86,9 @@ void hk_run_config_describe(void (*fn)(void *ctx, const hk_setting_doc *d),
  * or NULL: for "did you mean ...?". */
 const char *hk_run_config_suggest(const char *name);
 
+/* 0 if name is a setting (one the run's JSON reports, so one that --set
+ * takes); else -1 with "unknown setting 'NAME'" and the nearest known
+ * name, if one is close, in err. */
+int hk_run_config_check_name(const char *name, char *err, size_t errlen);
+
 #endif

@@ -88,7 +88,7 @@ HAKMEM_CALIBRATION="$tmp/missing.json" "$HAKMEM" sim "$tmp/t.trace" \
 check "HAKMEM_CALIBRATION naming no file: exit 2, naming it" \
     test "$status" = 2 -a -n "$(grep -l "HAKMEM_CALIBRATION: .*missing.json" "$tmp/missing.err")"
 # A calibration says the load it was made under.  One made on a machine
-# busier than its CPUs: a warning naming the load, and the JSON says it;
+# loaded above twice its CPUs: a warning naming the load, and the JSON says it;
 # one made at rest: no warning.
 check "the calibration gives its load and CPUs (\"_load\")" \
     eval "jq -e '._load.load1 >= 0 and ._load.cpus >= 1' \"\${files[0]}\" >/dev/null"

@@ -25,6 +25,9 @@ typedef struct calib {
     double cpu_timer_ns;      /* a read of the thread's CPU clock */
     double ns[HK_COST_TERMS]; /* this pass's, then the final, costs */
     char notes[2048];
+    /* The 1-minute load average before measuring (-1 if unknown): what
+     * else the machine was running, without calibrate's own threads. */
+    double load_before;
     /* Cold system calls: swept between calls, as a program's own work
      * would, so the kernel's code and data are not all in the caches. */
     unsigned char *sweep;

@@ -276,7 +276,7 @@ static void add_number(void *ctx, const char *name, uint64_t v)
     cJSON_AddNumberToObject(ctx, name, (double)v);
 }
 
-static void add_host(cJSON *o)
+static void add_host(cJSON *o, double load)
 {
     char host[256] = "", text[600], key[512];
     struct utsname un;
@@ -295,8 +295,7 @@ static void add_host(cJSON *o)
     strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
     cJSON_AddStringToObject(o, "_date", text);
     /* A busy machine slows every term down: readers warn of it. */
-    double load;
-    if (getloadavg(&load, 1) == 1) {
+    if (load >= 0) {
         cJSON *l = cJSON_AddObjectToObject(o, "_load");
         cJSON_AddNumberToObject(l, "load1", rounded(load));
         cJSON_AddNumberToObject(l, "cpus",
@@ -319,7 +318,7 @@ static cJSON *calibration_json(calib *k, const passes *ps, int quick)
     cJSON *tlb = cJSON_AddObjectToObject(o, "tlb");
     hk_tlb_config_visit(&k->tlb, add_number, tlb);
     cJSON_AddStringToObject(tlb, "source", k->tlb_source);
-    add_host(o);
+    add_host(o, k->load_before);
 
     char text[2048];
     snprintf(text, sizeof text,
@@ -435,6 +434,8 @@ int hk_cmd_calibrate(int argc, char **argv)
     calib k = {.reps = budget < SHORT_BUDGET_S ? SHORT_REPS
                        : quick             ? QUICK_REPS
                                            : FULL_REPS};
+    if (getloadavg(&k.load_before, 1) != 1)
+        k.load_before = -1;
     static passes ps;
     uint64_t t0 = calib_now_ns();
     sweep_open(&k);

@@ -156,32 +156,13 @@ static int canonical(parser *p, const char *key, const char *name,
     return 0;
 }
 
-typedef struct name_probe {
-    const char *name;
-    int known;
-} name_probe;
-
-static void probe_name(void *ctx, const hk_setting_value *v)
-{
-    name_probe *n = ctx;
-    n->known |= !strcmp(n->name, v->name);
-}
-
 /* A setting the run's JSON reports, so one that --set takes. */
 static int check_name(parser *p, const char *key, const char *name)
 {
-    hk_run_config c;
-    name_probe n = {name, 0};
-    hk_run_config_default(&c);
-    hk_run_config_visit(&c, HK_SETTINGS_ALL, probe_name, &n);
-    if (n.known)
+    char msg[256];
+    if (hk_run_config_check_name(name, msg, sizeof msg) == 0)
         return 0;
-    const char *near = hk_run_config_suggest(name);
-    if (near)
-        return bad(p, key, "unknown setting '%s' (did you mean %s?)", name,
-                   near);
-    return bad(p, key, "unknown setting '%s' (`hakmem settings` lists "
-               "them)", name);
+    return bad(p, key, "%s", msg);
 }
 
 static int add_setting(parser *p, hk_settings *set, const char *key,
