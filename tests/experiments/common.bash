@@ -49,6 +49,26 @@ count() {
     sqlite3 -cmd '.timeout 5000' "$1" "$2"
 }
 
+# kill_once_stored DB N COMMAND...: run COMMAND (its stdout dropped, its
+# stderr into killed.err) and SIGKILL it once DB holds N runs; prints how
+# many it holds then, and fails if the command finished before the kill.
+kill_once_stored() {
+    local db=$1 want=$2 stored=0 pid
+    shift 2
+    "$@" >/dev/null 2>killed.err &
+    pid=$!
+    for _ in $(seq 2000); do
+        stored=$(count "$db" "SELECT count(*) FROM runs" 2>/dev/null ||
+            echo 0)
+        ((stored >= want)) && break
+        sleep 0.01
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    # Said on stderr: the caller takes stdout, and its errexit stops it.
+    wait "$pid" && fail "$* finished before it could be killed" >&2
+    count "$db" "SELECT count(*) FROM runs"
+}
+
 # dump DB: every run on one line, sorted by point key: the columns of runs
 # but the run id and the provenance (version, host, started_at), then the
 # params and the metrics, values exact.

@@ -23,18 +23,8 @@ total=$((2 * (27 + 1)))
         "SELECT count(*) FROM runs") runs, not $total"
 
 # One point at a time, killed once a few are stored.
-"$hakmem" sweep spec.json --db resumed.db --jobs 1 2>killed.err &
-pid=$!
-stored=0
-for _ in $(seq 1000); do
-    stored=$(count resumed.db "SELECT count(*) FROM runs" 2>/dev/null ||
-        echo 0)
-    ((stored >= 3)) && break
-    sleep 0.01
-done
-kill -KILL "$pid" 2>/dev/null || true
-wait "$pid" && fail "the sweep finished before it could be killed"
-stored=$(count resumed.db "SELECT count(*) FROM runs")
+stored=$(kill_once_stored resumed.db 3 "$hakmem" sweep spec.json \
+    --db resumed.db --jobs 1)
 echo "killed after $stored of $total points"
 ((stored > 0 && stored < total)) || fail "killed with $stored points stored"
 

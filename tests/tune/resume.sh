@@ -13,19 +13,8 @@ total=$(jq .search.simulations <<<"$whole")
         "SELECT count(*) FROM runs") runs, not its $total simulations"
 
 # One simulation at a time, killed once a few are stored.
-"$hakmem" tune phases.hkt --params "$knobs" --budget 45 --db part.db \
-    --jobs 1 >/dev/null 2>killed.err &
-pid=$!
-stored=0
-for _ in $(seq 2000); do
-    stored=$(count part.db "SELECT count(*) FROM runs" 2>/dev/null ||
-        echo 0)
-    ((stored >= 5)) && break
-    sleep 0.01
-done
-kill -KILL "$pid" 2>/dev/null || true
-wait "$pid" && fail "the tune finished before it could be killed"
-stored=$(count part.db "SELECT count(*) FROM runs")
+stored=$(kill_once_stored part.db 5 "$hakmem" tune phases.hkt \
+    --params "$knobs" --budget 45 --db part.db --jobs 1)
 echo "killed after $stored of $total simulations"
 ((stored > 0 && stored < total)) || fail "killed with $stored stored"
 
