@@ -250,17 +250,11 @@ static bool same_group(const config *a, const config *b)
            !memcmp(a->key, b->key, a->group_len);
 }
 
-static bool is_rate(const char *metric)
-{
-    size_t n = strlen(metric);
-    return n >= 5 && !strcmp(metric + n - 5, "per_s");
-}
-
 /* value's gain over base: above 1 is better.  A rate is the inverse of a
  * time. */
 static double gain(const char *metric, double base, double value)
 {
-    return is_rate(metric) ? hk_speedup(1 / base, 1 / value)
+    return hk_plot_is_rate(metric) ? hk_speedup(1 / base, 1 / value)
                            : hk_speedup(base, value);
 }
 

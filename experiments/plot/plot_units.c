@@ -26,7 +26,7 @@ double hk_plot_seconds_per_unit(const char *metric)
     const char *sep = strrchr(metric, '.'), *under = strrchr(metric, '_');
     if (!sep || (under && under > sep))
         sep = under;
-    if (!sep || ends_with(metric, "per_s"))
+    if (!sep || hk_plot_is_rate(metric))
         return 0;
     for (size_t i = 0; i < COUNT(time_units); i++)
         if (!strcmp(sep + 1, time_units[i].name))
@@ -37,6 +37,11 @@ double hk_plot_seconds_per_unit(const char *metric)
 int hk_plot_is_bytes(const char *metric)
 {
     return ends_with(metric, "bytes");
+}
+
+int hk_plot_is_rate(const char *metric)
+{
+    return ends_with(metric, "per_s");
 }
 
 /* Whole names, then prefixes whose rest names a part. */

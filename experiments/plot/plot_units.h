@@ -16,6 +16,9 @@ double hk_plot_seconds_per_unit(const char *metric);
 /* Whether the metric counts bytes (its last part ends in "bytes"). */
 int hk_plot_is_bytes(const char *metric);
 
+/* Whether the metric is a rate (it ends in "per_s"). */
+int hk_plot_is_rate(const char *metric);
+
 /* The metric for people: "wall time", "predicted time", "mmap calls",
  * "peak RSS", ...; else its last part with spaces for underscores. */
 void hk_plot_metric_name(const char *metric, char *buf, size_t len);
