@@ -340,7 +340,9 @@ static uint32_t take(hk_heap *h, unsigned c, void **top, uint32_t want)
         if (!s && (got || !(s = next_slab(h, c))))
             break;
         got += hk_slab_take(s, top - got, want - got, check_of(h));
-        if (hk_slab_exhausted(s) && !hk_slab_drain_remote(s, check_of(h))) {
+        if (!hk_slab_exhausted(s))
+            break; /* it gave what it would: fresh blocks a page at a time */
+        if (!hk_slab_drain_remote(s, check_of(h))) {
             hk_list_remove(&h->avail[c], &s->link);
             full_push(h, c, s);
         }

@@ -48,7 +48,12 @@ unsigned hk_slab_take(hk_slab *s, void **top, unsigned n, unsigned check)
     if (out != stop && s->bump + s->size <= s->end) {
         char *bump = s->bump;
         size_t size = s->size;
-        while (out != stop && bump + size <= s->end) {
+        /* Writing a fresh block's mark faults its page in: carve no
+         * further than the pages the first fresh block covers, which its
+         * new owner is about to touch anyway. */
+        char *reach = (char *)hk_os_page_up((uintptr_t)bump + size);
+        while (out != stop && bump + size <= s->end &&
+               bump + 2 * sizeof(uint64_t) <= reach) {
             hk_block_set_free(bump);
             *--out = bump;
             bump += size;
