@@ -40,7 +40,6 @@ int hk_alloc_init(hk_allocator *a, const hk_params *p)
 {
     if (hk_params_check(p, NULL, 0) != 0)
         return -1;
-    memset(a, 0, sizeof *a);
     a->params = *p;
     unsigned ss_shift = log2_exact(p->ss_size);
     a->unit_shift = ss_shift - 6 > MIN_UNIT_SHIFT ? ss_shift - 6

@@ -45,8 +45,11 @@ typedef struct hk_allocator {
     hk_large large;
 } hk_allocator;
 
-/* Set up an allocator; nothing is mapped until first use.  Returns -1 if
- * a parameter is out of range (see hk_params_check). */
+/* Set up an allocator in zero-filled memory (static storage, calloc):
+ * only what must not be zero is written, so that the parts a program
+ * never uses cost it no page.  Nothing is mapped until first use.
+ * Returns -1, having written nothing, if a parameter is out of range (see
+ * hk_params_check). */
 int hk_alloc_init(hk_allocator *a, const hk_params *p);
 
 /* Unmap everything the allocator ever mapped. */

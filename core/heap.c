@@ -61,25 +61,38 @@ static void heap_verify(hk_heap *h, unsigned c)
         }
 }
 
+/*
+ * A heap's slots follow it in two parts: first every class's front_cap
+ * cells, packed, then every class's front_max cells.  A front starts in
+ * the first part, so that a thread's fronts, small at first, share a few
+ * pages instead of faulting in a page each; the first time it grows it
+ * moves to the second (it is empty then: it grows on a refill).  Here,
+ * the cells of the classes below c in the first part, or in the second.
+ */
+static size_t cells_below(const hk_allocator *a, unsigned c, int grown)
+{
+    size_t n = 0;
+    for (unsigned k = 0; k < c; k++)
+        n += grown ? a->cls[k].front_max : a->cls[k].front_cap;
+    return n;
+}
+
 static size_t heap_bytes(const hk_allocator *a)
 {
-    size_t slots = 0;
-    for (unsigned c = 0; c < HK_CLASSES; c++)
-        slots += a->cls[c].front_max;
+    size_t slots = cells_below(a, HK_CLASSES, 0) + cells_below(a, HK_CLASSES, 1);
     return hk_os_page_up(sizeof(hk_heap) + slots * sizeof(void *));
 }
 
 static void heap_setup(hk_allocator *a, hk_heap *h)
 {
-    void **cell = (void **)(h + 1);
+    void **cells = (void **)(h + 1);
     for (unsigned c = 0; c <= HK_CLASSES; c++) {
         hk_front *f = &h->front[c];
-        f->slots = cell;
+        f->slots = cells + cells_below(a, c, 0);
         f->count = 0;
         f->hits = 0;
         f->overflows = 0;
         f->cap = c < HK_CLASSES ? a->cls[c].front_cap : 0;
-        cell += c < HK_CLASSES ? a->cls[c].front_max : 0;
     }
     h->grown_bytes = 0;
     memset(h->moved, 0, sizeof h->moved);
@@ -272,11 +285,18 @@ void hk_heap_flush(hk_heap *h, unsigned c, uint32_t n)
  * what others allocate) gives up the room it grew. */
 #define OVERFLOWS_TO_SHRINK 16
 
-/* Class c's front bound becomes cap, its growth counted in grown_bytes. */
+/* Class c's front bound becomes cap, its growth counted in grown_bytes;
+ * past its first bound it has room of its own (see cells_below). */
 static void set_cap(hk_heap *h, unsigned c, uint32_t cap)
 {
     hk_front *f = &h->front[c];
-    size_t size = h->alloc->cls[c].size;
+    const hk_allocator *a = h->alloc;
+    size_t size = a->cls[c].size;
+    if (cap > a->cls[c].front_cap && f->cap <= a->cls[c].front_cap) {
+        HK_ASSERT(f->count == 0);
+        f->slots = (void **)(h + 1) + cells_below(a, HK_CLASSES, 0) +
+                   cells_below(a, c, 1);
+    }
     h->grown_bytes = h->grown_bytes + cap * size - f->cap * size;
     f->cap = cap;
 }

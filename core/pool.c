@@ -11,7 +11,6 @@
  */
 #include "pool.h"
 
-#include <string.h>
 
 #include "alloc.h"
 #include "heap.h"
@@ -20,7 +19,6 @@
 
 void hk_pool_init(hk_pool *pool)
 {
-    memset(pool, 0, sizeof *pool);
     pool->next_purge = NEVER;
 }
 

@@ -35,6 +35,7 @@ typedef struct hk_pool {
     hk_class_stats class_stats[HK_CLASSES]; /* dead heaps and pool work */
 } hk_pool;
 
+/* pool: zero-filled. */
 void hk_pool_init(hk_pool *pool);
 
 /* Unmap every SuperSlab (the allocator is being thrown away). */

@@ -9,9 +9,6 @@
 void hk_registry_init(hk_registry *r)
 {
     atomic_init(&r->hot_first, HK_REG_NO_HOT);
-    atomic_init(&r->hot_leaf, NULL);
-    for (unsigned i = 0; i < HK_REG_TOP; i++)
-        atomic_init(&r->top[i], NULL);
 }
 
 void hk_registry_destroy(hk_registry *r)

@@ -40,6 +40,7 @@ typedef struct hk_registry {
     _Atomic(_Atomic uintptr_t *) top[HK_REG_TOP];
 } hk_registry;
 
+/* r: zero-filled. */
 void hk_registry_init(hk_registry *r);
 /* Unmap every leaf. */
 void hk_registry_destroy(hk_registry *r);

@@ -204,7 +204,7 @@ int hk_cmd_sim(int argc, char **argv)
         fprintf(stderr, "hakmem sim: %s\n", err);
         return 2;
     }
-    hk_allocator *a = malloc(sizeof *a);
+    hk_allocator *a = calloc(1, sizeof *a);
     if (!a || hk_alloc_init(a, &cfg.params) < 0) {
         fprintf(stderr, "hakmem sim: cannot set up the allocator\n");
         return 1;

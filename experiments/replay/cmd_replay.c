@@ -309,7 +309,7 @@ int hk_cmd_replay(int argc, char **argv)
     if (status != PARSED)
         return status;
     hk_allocator *a = NULL;
-    if (!o.system && (!(a = malloc(sizeof *a)) ||
+    if (!o.system && (!(a = calloc(1, sizeof *a)) ||
                       hk_alloc_init(a, &o.cfg.params) < 0)) {
         fprintf(stderr, "hakmem replay: cannot set up the allocator\n");
         return 1;

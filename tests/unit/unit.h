@@ -37,6 +37,7 @@ static inline hk_allocator *unit_alloc(const char *const *settings)
             exit(2);
         }
     }
+    memset(&a, 0, sizeof a); /* the last test's allocator */
     if (hk_alloc_init(&a, &p) != 0) {
         fprintf(stderr, "hk_alloc_init failed\n");
         exit(2);
