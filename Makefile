@@ -197,7 +197,7 @@ $(foreach u,$(UNIT),$(eval $(call test_prog,unit_$(u)_ubsan, \
     $(B)/ubsan/tests/unit/$(u).o $(call objs,ubsan,$(LIB_SRC)))))
 $(foreach t,api_conformance stress,$(eval $(call test_prog,$(t), \
     $(B)/direct/tests/$(t).o)))
-$(foreach t,rss_after_peak first_call dlopen_churn large_blocks malloc_reports free_only_thread,$(eval $(call test_prog,$(t), \
+$(foreach t,rss_after_peak fault_ahead first_call dlopen_churn large_blocks malloc_reports free_only_thread,$(eval $(call test_prog,$(t), \
     $(B)/direct/tests/real/$(t).o)))
 $(eval $(call test_prog,fork_threads,$(B)/direct/tests/preload/fork_threads.o))
 $(eval $(call test_prog,misuse,$(call objs,direct,tests/real/misuse.c tests/real/misuse_run.c)))
