@@ -17,7 +17,10 @@
 # informational: the exit status is 0 unless a run fails (1: a nonzero exit,
 # as on a failed self-check, or no RESULT line) or the usage is wrong (2).
 # HAKMEM_LIB names the library measured as "hakmem" (default
-# build/libhakmem.so); HAKMEM_BENCH_QUICK=1 is --quick; HAKMEM_BENCH_SUITE
+# build/libhakmem.so); HAKMEM_BASE_LIB, another build of it measured
+# beside it as "base" (not a peer: the cost or gain of a change, as the
+# median over rounds of hakmem's speed over the base's in the same round);
+# HAKMEM_BENCH_QUICK=1 is --quick; HAKMEM_BENCH_SUITE
 # names another suite file (tests use it).  Uses bash, awk, coreutils,
 # /usr/bin/time (GNU) and strace only.
 set -euo pipefail
@@ -28,7 +31,7 @@ readonly PEER_DIR=/usr/lib/x86_64-linux-gnu
 SUITE=$(realpath -m -- "${HAKMEM_BENCH_SUITE:-$root/experiments/bench/suite.txt}")
 readonly SUITE
 readonly MEMORY_SYSCALLS=(mmap munmap madvise mprotect mremap brk mincore)
-readonly ALL_ALLOCATORS=(hakmem glibc mimalloc jemalloc tcmalloc)
+readonly ALL_ALLOCATORS=(hakmem base glibc mimalloc jemalloc tcmalloc)
 
 usage() {
 	cat <<-EOF
@@ -38,6 +41,7 @@ usage() {
 	  --allocators LIST  comma-separated subset of: ${ALL_ALLOCATORS[*]}
 	  --shapes LIST      comma-separated subset of the shapes of the suite file
 	environment: HAKMEM_LIB            library measured as hakmem (default build/libhakmem.so)
+	             HAKMEM_BASE_LIB       another hakmem build, measured beside it as "base"
 	             HAKMEM_BENCH_QUICK=1  same as --quick
 	             HAKMEM_BENCH_SUITE    the suite file (default experiments/bench/suite.txt)
 	EOF
@@ -81,6 +85,11 @@ done
 
 hakmem_lib=$(realpath -m -- "${HAKMEM_LIB:-$root/build/libhakmem.so}")
 [[ -f $hakmem_lib ]] || die "hakmem library $hakmem_lib is missing (run make, or set HAKMEM_LIB)"
+base_lib=
+if [[ -n ${HAKMEM_BASE_LIB:-} ]]; then
+	base_lib=$(realpath -m -- "$HAKMEM_BASE_LIB")
+	[[ -f $base_lib ]] || die "HAKMEM_BASE_LIB: $base_lib is missing"
+fi
 cd "$root"
 command -v strace >/dev/null || die "strace is not installed"
 [[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (Debian package 'time')"
@@ -98,10 +107,13 @@ declare -A lib_of=(
 )
 [[ -f ${lib_of[tcmalloc]} ]] || lib_of[tcmalloc]=$PEER_DIR/libtcmalloc.so.4
 for a in $wanted_allocators; do
-	[[ -v lib_of[$a] ]] || usage_error "unknown allocator '$a' (known: ${ALL_ALLOCATORS[*]})"
+	[[ -v lib_of[$a] || $a == base ]] || usage_error "unknown allocator '$a' (known: ${ALL_ALLOCATORS[*]})"
+	[[ $a != base || -n $base_lib ]] || usage_error "the allocator 'base' needs HAKMEM_BASE_LIB"
 done
+[[ -n $base_lib ]] && lib_of[base]=$base_lib
 allocators=()
 for a in "${ALL_ALLOCATORS[@]}"; do
+	[[ -v lib_of[$a] ]] || continue
 	[[ -z $wanted_allocators || " $wanted_allocators " == *" $a "* ]] || continue
 	[[ -z ${lib_of[$a]} || -f ${lib_of[$a]} ]] && allocators+=("$a")
 done
@@ -264,7 +276,7 @@ print_header() {
 		fi
 	done
 	for a in "${ALL_ALLOCATORS[@]}"; do
-		[[ -n ${lib_of[$a]} && ! -f ${lib_of[$a]} ]] && printf '  %-9s missing (%s)\n' "$a" "${lib_of[$a]}"
+		[[ -v lib_of[$a] && -n ${lib_of[$a]} && ! -f ${lib_of[$a]} ]] && printf '  %-9s missing (%s)\n' "$a" "${lib_of[$a]}"
 	done
 	echo "shapes (COMMAND; metric, role):"
 	for shape in "${shapes[@]}"; do

@@ -13,7 +13,9 @@
 # with -v syscalls="mmap munmap ..." naming the counted calls.  Speed is
 # the metric as a rate: a key with _per_ in it as it is, a time inverted,
 # so that higher is faster for every shape.  A shape's best peer is the
-# fastest allocator but hakmem; its best RSS, the smallest of the peers'.
+# fastest allocator but hakmem and "base" (another build of hakmem); its
+# best RSS, the smallest of the peers'.  Against base, runs pair by round:
+# the i-th runs of a command were made in the same round.
 # An allocator with a failed run has no result for the command's shapes.
 # Plain POSIX awk.
 
@@ -80,7 +82,7 @@ function summarize(s, a,    k, n, i, v, r, f) {
 function best_peers(s,    i, a) {
 	for (i = 2; i <= nalloc; i++) {
 		a = alloc[i]
-		if (!has[s, a])
+		if (!has[s, a] || a == "base")
 			continue
 		if (!((s) in best_speed) || speed[s, a] > best_speed[s]) {
 			best_speed[s] = speed[s, a]; best_name[s] = a
@@ -91,6 +93,43 @@ function best_peers(s,    i, a) {
 }
 
 function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
+
+# The i-th timed run's speed of allocator a on shape s.
+function run_speed(s, a, i,    v) {
+	v = field[cid[s], a, i, metric[s]] + 0
+	return rate(s) ? v : (v > 0 ? 1 / v : 0)
+}
+
+# hakmem's speed over base's, run by run within each round, for shape s:
+# their median in paired[s] (and quartiles in paired_lo, paired_hi);
+# returns how many rounds paired.
+function pair_rounds(s,    n, i, r, q) {
+	if (!has[s, "hakmem"] || !has[s, "base"])
+		return 0
+	n = runs[cid[s], "hakmem"]
+	if (runs[cid[s], "base"] < n)
+		n = runs[cid[s], "base"]
+	for (i = 1; i <= n; i++)
+		r[i] = run_speed(s, "base", i) > 0 ? run_speed(s, "hakmem", i) / run_speed(s, "base", i) : 0
+	paired[s] = median(r, n)
+	q = int((n + 3) / 4)
+	paired_lo[s] = r[q]; paired_hi[s] = r[n + 1 - q]
+	return n
+}
+
+function print_paired(    i, s, n) {
+	print ""
+	print "hakmem against its base build (HAKMEM_BASE_LIB), paired: hakmem's speed over"
+	print "the base's in the same round, median and quartiles over the rounds"
+	printf "  %-16s %7s %7s %7s %7s\n", "shape", "median", "q1", "q3", "rounds"
+	for (i = 1; i <= nshape; i++) {
+		s = shape[i]
+		if ((n = pair_rounds(s)) > 0)
+			printf "  %-16s %7.3f %7.3f %7.3f %7d\n", s, paired[s], paired_lo[s], paired_hi[s], n
+		else
+			printf "  %-16s %7s\n", s, "-"
+	}
+}
 
 function print_table(    i, j, s, a, scale, label, top, ncalls, c, n, v) {
 	ncalls = split(syscalls, names, " ")
@@ -194,6 +233,11 @@ function print_targets(    i, s, peer_rss) {
 	}
 	for (i = 1; i <= nshape; i++) {
 		s = shape[i]
+		if ((s == "random_mixed" || s == "larson") && pair_rounds(s) > 0)
+			target(s, "hakmem / base build speed, paired", sprintf("%.3f", paired[s]), ">=", "0.98")
+	}
+	for (i = 1; i <= nshape; i++) {
+		s = shape[i]
 		if ((s == "random_mixed" || s == "larson") && has[s, "mimalloc"])
 			target(s, "hakmem / mimalloc peak RSS",
 			       has[s, "hakmem"] ? ratio(rss[s, "hakmem"], rss[s, "mimalloc"]) : "-", "<=", "1.25")
@@ -216,6 +260,9 @@ END {
 		for (j = 2; j <= nalloc; j++)
 			print_geomean(alloc[j], alloc[j])
 	}
+	for (j = 2; j <= nalloc; j++)
+		if (alloc[j] == "base")
+			print_paired()
 	print_targets()
 	exit missing
 }

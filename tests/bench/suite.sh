@@ -4,7 +4,9 @@
 # its own check otherwise; experiments/bench/run.sh --quick, one round on
 # hakmem and glibc, prints a row per shape of the suite and allocator with
 # numbers in every column, ratios that agree with the medians, and the
-# geometric means; a run that fails its self-check fails run.sh; and
+# geometric means; a base build (HAKMEM_BASE_LIB) is paired with hakmem
+# round by round, left out of the best peers, and judged against the
+# cost budget; a run that fails its self-check fails run.sh; and
 # scaling.sh still runs.
 #
 # Needs the benchmarks and build/libhakmem.so built, strace and
@@ -120,6 +122,32 @@ grep -Eq "^  the best peer of each +[0-9.]+ +[0-9.]+ +${score:-0}\$" "$tmp/table
     fail "no geometric mean over ${score:-0} score shapes: $(grep -A3 '^geometric' "$tmp/table")"
 grep -Eq "^  glibc +[0-9.]+ +[0-9.]+ +${score:-0}\$" "$tmp/table" ||
     fail "no geometric mean against glibc"
+
+# --- a base build beside hakmem ----------------------------------------------
+
+# The same library as its own base: every paired median is a ratio near 1
+# (not exactly: the runs are different runs), base is no peer, and the
+# cost targets are printed.
+out=$(HAKMEM_BASE_LIB=$lib experiments/bench/run.sh --quick --rounds 3 \
+    --shapes random_mixed,larson,bursts --allocators hakmem,base,glibc 2>"$tmp/err") ||
+    fail "run.sh with HAKMEM_BASE_LIB: exit status $?: $(tail -n 5 "$tmp/err")"
+for shape in random_mixed larson bursts; do
+    row=$(awk -v s="$shape" '/^hakmem against its base build/ { on = 1 } on && $1 == s' <<<"$out")
+    read -r -a f <<<"$row"
+    [[ ${#f[@]} == 5 && ${f[4]} == 3 ]] || { fail "$shape: paired row '$row'"; continue; }
+    awk -v m="${f[1]}" -v lo="${f[2]}" -v hi="${f[3]}" \
+        'BEGIN { exit !(lo <= m && m <= hi && m > 0.3 && m < 3) }' ||
+        fail "$shape: paired median ${f[1]} outside its quartiles ${f[2]}..${f[3]} or far from 1"
+    best=$(awk -v s="$shape" '$1 == s && $2 == "glibc" { print $6 }' <<<"$out")
+    [[ $best == 1.00 ]] || fail "$shape: glibc, the only peer, has speed/best $best (base taken for a peer?)"
+done
+for shape in random_mixed larson; do
+    grep -Eq "^  $shape +hakmem / base build speed, paired +[0-9.]+ +target >= 0.98 +(PASS|MISS)\$" <<<"$out" ||
+        fail "$shape: no cost target against the base build"
+done
+expect 1 "HAKMEM_BASE_LIB: /nonexistent/libhakmem.so is missing" \
+    env HAKMEM_BASE_LIB=/nonexistent/libhakmem.so experiments/bench/run.sh --quick --rounds 1
+expect 2 "needs HAKMEM_BASE_LIB" experiments/bench/run.sh --allocators hakmem,base
 
 # --- failures and usage -------------------------------------------------------
 
