@@ -178,7 +178,7 @@ function print_geomean(against, label,    i, s, n, ls, lr, ps, pr) {
 		if (role[s] != "score" || !has[s, "hakmem"])
 			continue
 		if (against == "") {
-			if (!((s) in best_speed)) continue
+			if (!((s) in best_name)) continue
 			ps = best_speed[s]; pr = best_rss[s]
 		} else {
 			if (!has[s, against]) continue
