@@ -291,9 +291,11 @@ print_header() {
 	echo "median: of the timed runs, the shape's metric in UNIT (M/s: millions per second; s: seconds);"
 	echo "  spread: (max - min) / median.  speed/best: this allocator's speed over the best peer's"
 	echo "  (speed: rates as they are, times inverted), above 1.00 it is faster than every peer;"
-	echo "  hk/this: hakmem's speed over this allocator's.  RSS MiB: median peak RSS; rss/best: over"
-	echo "  the smallest peer's.  faults: median minor + major page faults.  Syscall columns: calls in"
-	echo "  the syscall run, whole process, dynamic loader included."
+	echo "  hk/this: hakmem's speed over this allocator's (medians).  paired: the median over the rounds"
+	echo "  of hakmem's speed over this allocator's in the same round, which a drift of the machine's"
+	echo "  speed does not move.  RSS MiB: median peak RSS; rss/best: over the smallest peer's."
+	echo "  faults: median minor + major page faults.  Syscall columns: calls in the syscall run,"
+	echo "  whole process, dynamic loader included."
 	echo
 }
 

@@ -87,40 +87,42 @@ for shape in "${expected[@]}"; do
     for alloc in hakmem glibc; do
         row=$(awk -v s="$shape" -v a="$alloc" '$1 == s && $2 == a' "$tmp/table")
         read -r -a f <<<"$row"
-        if ((${#f[@]} != 18)); then
-            fail "$shape/$alloc: ${#f[@]} fields instead of 18: '$row'"
+        if ((${#f[@]} != 19)); then
+            fail "$shape/$alloc: ${#f[@]} fields instead of 19: '$row'"
             continue
         fi
-        for i in 2 4 5 6 7 8; do
+        for i in 2 4 5 6 7 8 9; do
             [[ ${f[i]%\%} =~ $num ]] || fail "$shape/$alloc: field $((i + 1)) '${f[i]}' is not a number"
         done
-        for i in $(seq 9 17); do
+        for i in $(seq 10 18); do
             [[ ${f[i]} =~ ^[0-9]+$ ]] || fail "$shape/$alloc: field $((i + 1)) '${f[i]}' is not a count"
         done
         [[ ${f[3]} == M/s || ${f[3]} == /s || ${f[3]} == s ]] || fail "$shape/$alloc: unit '${f[3]}'"
-        [[ ${f[17]} == $((f[10] + f[11] + f[12] + f[13] + f[14] + f[15] + f[16])) ]] ||
-            fail "$shape/$alloc: syscall total ${f[17]} is not the sum of its columns"
+        [[ ${f[18]} == $((f[11] + f[12] + f[13] + f[14] + f[15] + f[16] + f[17])) ]] ||
+            fail "$shape/$alloc: syscall total ${f[18]} is not the sum of its columns"
         # glibc is the only peer, so it is its own best, and hakmem's ratio
-        # to it is the medians' (times inverted).
+        # to it is the medians' (times inverted); with one round, the one
+        # pair's too.
         if [[ $alloc == hakmem ]]; then
             hk=("${f[2]}" "${f[5]}")
-            [[ ${f[6]} == 1.00 ]] || fail "$shape: hakmem against itself: ${f[6]}"
+            [[ ${f[6]} == 1.00 && ${f[7]} == 1.00 ]] || fail "$shape: hakmem against itself: ${f[6]} ${f[7]}"
             continue
         fi
-        [[ ${f[5]} == 1.00 && ${f[8]} == 1.00 ]] ||
-            fail "$shape: glibc against itself: speed ${f[5]}, rss ${f[8]}"
+        [[ ${f[5]} == 1.00 && ${f[9]} == 1.00 ]] ||
+            fail "$shape: glibc against itself: speed ${f[5]}, rss ${f[9]}"
         [[ ${f[6]} == "${hk[1]}" ]] || fail "$shape: hk/this ${f[6]} but hakmem's speed/best ${hk[1]}"
+        [[ ${f[7]} == "${f[6]}" ]] || fail "$shape: one round, yet paired ${f[7]} is not hk/this ${f[6]}"
         awk -v h="${hk[0]}" -v g="${f[2]}" -v r="${hk[1]}" -v u="${f[3]}" 'BEGIN {
             want = u == "s" ? g / h : h / g
             exit !(r - want < 0.006 + 0.002 * want && want - r < 0.006 + 0.002 * want)
         }' || fail "$shape: hakmem speed/best ${hk[1]}, medians ${hk[0]} and ${f[2]} ${f[3]}"
     done
 done
-rows=$(awk 'NF == 18 && ($2 == "hakmem" || $2 == "glibc")' "$tmp/table" | wc -l)
+rows=$(awk 'NF == 19 && ($2 == "hakmem" || $2 == "glibc")' "$tmp/table" | wc -l)
 ((rows == 2 * ${#expected[@]})) || fail "$rows table rows, expected $((2 * ${#expected[@]}))"
-grep -Eq "^  the best peer of each +[0-9.]+ +[0-9.]+ +${score:-0}\$" "$tmp/table" ||
+grep -Eq "^  the best peer of each +[0-9.]+ +[0-9.]+ +[0-9.]+ +${score:-0}\$" "$tmp/table" ||
     fail "no geometric mean over ${score:-0} score shapes: $(grep -A3 '^geometric' "$tmp/table")"
-grep -Eq "^  glibc +[0-9.]+ +[0-9.]+ +${score:-0}\$" "$tmp/table" ||
+grep -Eq "^  glibc +[0-9.]+ +[0-9.]+ +[0-9.]+ +${score:-0}\$" "$tmp/table" ||
     fail "no geometric mean against glibc"
 
 # --- a base build beside hakmem ----------------------------------------------
@@ -139,6 +141,9 @@ for shape in random_mixed larson bursts; do
         'BEGIN { exit !(lo <= m && m <= hi && m > 0.3 && m < 3) }' ||
         fail "$shape: paired median ${f[1]} outside its quartiles ${f[2]}..${f[3]} or far from 1"
     best=$(awk -v s="$shape" '$1 == s && $2 == "glibc" { print $6 }' <<<"$out")
+    base_paired=$(awk -v s="$shape" '$1 == s && $2 == "base" && NF == 19 { print $8 }' <<<"$out")
+    awk -v a="$base_paired" -v b="${f[1]}" 'BEGIN { exit !(a != "" && a - b <= 0.0051 && b - a <= 0.0051) }' ||
+        fail "$shape: base row's paired '$base_paired', the paired section's ${f[1]}"
     [[ $best == 1.00 ]] || fail "$shape: glibc, the only peer, has speed/best $best (base taken for a peer?)"
 done
 for shape in random_mixed larson; do
