@@ -66,6 +66,16 @@ int hk_alloc_init(hk_allocator *a, const hk_params *p)
             ci->front_max = ci->front_cap;
         ci->refill = min_u32(p->refill, ci->front_cap);
     }
+    uint32_t first = 0, grown = 0;
+    for (unsigned c = 0; c < HK_CLASSES; c++)
+        grown += a->cls[c].front_cap;
+    for (unsigned c = 0; c < HK_CLASSES; c++) {
+        a->cls[c].first_cell = first;
+        a->cls[c].grown_cell = grown;
+        first += a->cls[c].front_cap;
+        grown += a->cls[c].front_max;
+    }
+    a->heap_cells = grown;
     for (size_t i = 0; i <= HK_FAST_MAX / 16; i++)
         a->front_of_small[i] = hk_front_at(hk_class_of_small(i * 16));
     hk_registry_init(&a->registry);

@@ -31,6 +31,9 @@ typedef struct hk_class_info {
     uint32_t front_cap; /* front cache bound for this class, at first */
     uint32_t front_max; /* ... and the most it grows to */
     uint32_t refill;    /* blocks per refill */
+    /* Where its front's slots lie among the cells after a heap (heap.c):
+     * at first, and once it has grown past front_cap. */
+    uint32_t first_cell, grown_cell;
 } hk_class_info;
 
 typedef struct hk_allocator {
@@ -38,6 +41,7 @@ typedef struct hk_allocator {
     uint16_t front_of_small[HK_FAST_MAX / 16 + 1];
     unsigned unit_shift;
     unsigned units;            /* units per SuperSlab */
+    uint32_t heap_cells;       /* slots after each heap, all classes' */
     hk_registry registry;
     hk_params params;
     hk_class_info cls[HK_CLASSES];

@@ -66,21 +66,12 @@ static void heap_verify(hk_heap *h, unsigned c)
  * cells, packed, then every class's front_max cells.  A front starts in
  * the first part, so that a thread's fronts, small at first, share a few
  * pages instead of faulting in a page each; the first time it grows it
- * moves to the second (it is empty then: it grows on a refill).  Here,
- * the cells of the classes below c in the first part, or in the second.
+ * moves to the second (it is empty then: it grows on a refill).  Each
+ * class's place in either part is in its hk_class_info.
  */
-static size_t cells_below(const hk_allocator *a, unsigned c, int grown)
-{
-    size_t n = 0;
-    for (unsigned k = 0; k < c; k++)
-        n += grown ? a->cls[k].front_max : a->cls[k].front_cap;
-    return n;
-}
-
 static size_t heap_bytes(const hk_allocator *a)
 {
-    size_t slots = cells_below(a, HK_CLASSES, 0) + cells_below(a, HK_CLASSES, 1);
-    return hk_os_page_up(sizeof(hk_heap) + slots * sizeof(void *));
+    return hk_os_page_up(sizeof(hk_heap) + a->heap_cells * sizeof(void *));
 }
 
 static void heap_setup(hk_allocator *a, hk_heap *h)
@@ -88,7 +79,7 @@ static void heap_setup(hk_allocator *a, hk_heap *h)
     void **cells = (void **)(h + 1);
     for (unsigned c = 0; c <= HK_CLASSES; c++) {
         hk_front *f = &h->front[c];
-        f->slots = cells + cells_below(a, c, 0);
+        f->slots = cells + (c < HK_CLASSES ? a->cls[c].first_cell : 0);
         f->count = 0;
         f->hits = 0;
         f->overflows = 0;
@@ -286,7 +277,7 @@ void hk_heap_flush(hk_heap *h, unsigned c, uint32_t n)
 #define OVERFLOWS_TO_SHRINK 16
 
 /* Class c's front bound becomes cap, its growth counted in grown_bytes;
- * past its first bound it has room of its own (see cells_below). */
+ * past its first bound it has room of its own (see heap_bytes). */
 static void set_cap(hk_heap *h, unsigned c, uint32_t cap)
 {
     hk_front *f = &h->front[c];
@@ -294,8 +285,7 @@ static void set_cap(hk_heap *h, unsigned c, uint32_t cap)
     size_t size = a->cls[c].size;
     if (cap > a->cls[c].front_cap && f->cap <= a->cls[c].front_cap) {
         HK_ASSERT(f->count == 0);
-        f->slots = (void **)(h + 1) + cells_below(a, HK_CLASSES, 0) +
-                   cells_below(a, c, 1);
+        f->slots = (void **)(h + 1) + a->cls[c].grown_cell;
     }
     h->grown_bytes = h->grown_bytes + cap * size - f->cap * size;
     f->cap = cap;
