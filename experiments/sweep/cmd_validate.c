@@ -18,7 +18,11 @@
  * ratio of the predicted to the measured speedup says how well an effect
  * of any size was predicted (1 is exact), the gain error in percentage
  * points (predicted T(b)/T(c) - 1 less measured) how well a small one
- * was.  A configuration is flagged NOISY when the spread of its
+ * was.  The measured speedup is also taken by pairs: the median over the
+ * repetitions of the baseline's time over the configuration's in the same
+ * repetition, which ran moments apart, so that a change of the machine's
+ * speed between repetitions (virtual machines switch between speeds that
+ * differ by half) moves both sides of a pair alike.  A configuration is flagged NOISY when the spread of its
  * measurements or the baseline's ((slowest - fastest) / median) is
  * larger than the difference predicted between the two: the measurement
  * cannot then confirm the prediction either way.  Configurations that
@@ -103,6 +107,8 @@ typedef struct cell {
     double faults, rss;       /* predicted (faults: the engine's too) */
     calls sim;
     double median_s, min_s;   /* of the real runs; NAN without any */
+    double *rep_s;            /* each repetition's, NAN where it is missing */
+    double paired;            /* the speedup by pairs (see above), or NAN */
     double spread;
     double real_faults, real_rss, wall_over_cpu; /* medians */
     int runs;
@@ -131,6 +137,7 @@ typedef struct errors {
     double *by_median, *by_min;
     size_t n;
     worst w;
+    worst by_pairs; /* of the speedup ratios by pairs */
 } errors;
 
 static void add_call(void *ctx, const char *name, double value)
@@ -231,6 +238,8 @@ static void read_real(hk_db *db, const hk_plan *real, size_t t, size_t k,
         rss[c->runs] = hk_db_metric(db, p->key, "peak_rss_bytes") -
                        hk_db_metric(db, p->key, "start_rss_bytes");
         ratio[c->runs] = wall / cpu;
+        if (p->rep < o->runs)
+            c->rep_s[p->rep] = w;
         v[c->runs++] = w;
         calls got;
         read_calls(db, p->key, &got);
@@ -248,6 +257,18 @@ static void read_real(hk_db *db, const hk_plan *real, size_t t, size_t k,
     c->real_faults = hk_median(faults, n);
     c->real_rss = hk_median(rss, n);
     c->wall_over_cpu = hk_median(ratio, n);
+}
+
+/* The median over the repetitions of T(b) / T(c), each from one
+ * repetition; NAN without a pair.  tmp has room for `runs` values. */
+static double paired_speedup(const cell *b, const cell *c, unsigned runs,
+                             double *tmp)
+{
+    size_t n = 0;
+    for (unsigned r = 0; r < runs; r++)
+        if (!isnan(b->rep_s[r]) && !isnan(c->rep_s[r]))
+            tmp[n++] = hk_speedup(b->rep_s[r], c->rep_s[r]);
+    return n ? hk_median(tmp, n) : NAN;
 }
 
 /* The baseline (configuration 0) is marked as such. */
@@ -324,10 +345,11 @@ static int print_trace(const hk_spec *s, size_t t, const cell *cells,
                "adds their waits, its wall time is up to one per core\nless "
                "than the predicted sum, and its system calls interleave as "
                "they like)");
-    printf("\n%-*s %11s %11s %6s %6s %8s %8s %6s %8s %7s  %s\n", label_w,
-           "configuration", "predicted", o->use_min ? "fastest" : "measured",
-           "t.err", "spread", "p.speed", "m.speed", "ratio", "error",
-           "ns/ev", "syscalls");
+    printf("\n%-*s %11s %11s %6s %6s %8s %8s %6s %8s %8s %6s %7s  %s\n",
+           label_w, "configuration", "predicted",
+           o->use_min ? "fastest" : "measured", "t.err", "spread", "p.speed",
+           "m.speed", "ratio", "error", "m.paired", "ratio", "ns/ev",
+           "syscalls");
     size_t first = all->n;
     for (size_t k = 0; k < nconfigs; k++) {
         const cell *c = &cells[k];
@@ -346,13 +368,21 @@ static int print_trace(const hk_spec *s, size_t t, const cell *cells,
                    !strcmp(c->sim_key, base->sim_key);
         int noisy = 0;
         if (k == 0 || same) {
-            printf(" %8s %8s %6s %8s", "", "", "", k ? "=base" : "");
+            printf(" %8s %8s %6s %8s %8s %6s", "", "", "", k ? "=base" : "",
+                   "", "");
         } else {
             double ps = hk_speedup(base->predicted_s, c->predicted_s);
             double ms = hk_speedup(base_s, m);
-            double ratio = ps / ms;
-            printf(" %7.2fx %7.2fx %6.2f %+5.1f pp", ps, ms, ratio,
-                   100 * (ps - ms));
+            double ratio = ps / ms, by_pairs = ps / c->paired;
+            printf(" %7.2fx %7.2fx %6.2f %+5.1f pp %7.2fx %6.2f", ps, ms,
+                   ratio, 100 * (ps - ms), c->paired, by_pairs);
+            if (!isnan(by_pairs)) {
+                worst *w = &all->by_pairs;
+                w->ratios++;
+                w->within_ratio += fabs(by_pairs - 1) <= TARGET;
+                note_worst(&w->ratio_err, &w->ratio, w->ratio_at,
+                           sizeof w->ratio_at, by_pairs, trace, label);
+            }
             noisy = c->spread > fabs(ps - 1) || base->spread > fabs(ps - 1);
             if (!isnan(ratio)) {
                 all->w.ratios++;
@@ -455,6 +485,12 @@ static void print_summary(errors *all, size_t ntraces, const options *o,
            "configurations within +-%.0f%%\n",
            w->ratio, 100 * (w->ratio - 1), w->ratios ? w->ratio_at : "-",
            w->within_ratio, w->ratios, 100 * TARGET);
+    const worst *p = &all->by_pairs;
+    printf("by pairs (each run against the baseline's of its repetition): "
+           "worst %.2f (%+.0f%%, %s);\n  %zu of %zu configurations within "
+           "+-%.0f%%\n", p->ratio, 100 * (p->ratio - 1),
+           p->ratios ? p->ratio_at : "-", p->within_ratio, p->ratios,
+           100 * TARGET);
     printf("worst time error: %+.0f%% (%s); %zu of %zu times within "
            "+-%.0f%%\n", 100 * (w->time - 1), w->times ? w->time_at : "-",
            w->within_time, w->times, 100 * TARGET);
@@ -501,22 +537,26 @@ static int report(const hk_exec *x, const hk_plan *sim, const hk_plan *real,
     cell *cells = calloc(ncells, sizeof *cells);
     double *v = calloc(4 * real->n + 1, sizeof *v);
     double *busy = calloc(ncells + 1, sizeof *busy);
+    double *reps = calloc(ncells * o->runs + 1, sizeof *reps);
     errors all;
     memset(&all, 0, sizeof all);
     all.by_median = calloc(ncells + 1, sizeof *all.by_median);
     all.by_min = calloc(ncells + 1, sizeof *all.by_min);
     int status = 0;
     size_t nbusy = 0;
-    if (!cells || !v || !busy || !all.by_median || !all.by_min) {
+    if (!cells || !v || !busy || !reps || !all.by_median || !all.by_min) {
         fprintf(stderr, "hakmem validate: out of memory\n");
         status = 1;
         goto done;
     }
     print_header(x, o);
+    for (size_t i = 0; i < ncells * o->runs; i++)
+        reps[i] = NAN;
     for (size_t i = 0; i < ncells; i++)
         cells[i] = (cell){.predicted_s = NAN, .median_s = NAN, .min_s = NAN,
                           .spread = NAN, .faults = NAN, .rss = NAN,
-                          .real_faults = NAN, .real_rss = NAN};
+                          .real_faults = NAN, .real_rss = NAN,
+                          .rep_s = reps + i * o->runs, .paired = NAN};
     for (size_t i = 0; i < sim->n; i++)
         read_sim(x->db, &sim->v[i],
                  &cells[sim->v[i].trace * nconfigs + sim->v[i].config]);
@@ -527,6 +567,8 @@ static int report(const hk_exec *x, const hk_plan *sim, const hk_plan *real,
             if (!isnan(row[k].wall_over_cpu))
                 busy[nbusy++] = row[k].wall_over_cpu;
         }
+        for (size_t k = 1; k < nconfigs; k++)
+            row[k].paired = paired_speedup(&row[0], &row[k], o->runs, v);
         status |= print_trace(s, t, row, nconfigs, o, &all);
     }
     if (o->report)
@@ -540,6 +582,7 @@ done:
     free(cells);
     free(v);
     free(busy);
+    free(reps);
     free(all.by_median);
     free(all.by_min);
     return status;

@@ -57,7 +57,7 @@ MMAP=1 MUNMAP=2 MINCORE=4
 for trace in mixed phases; do
     [[ -n $(row $trace "$base") ]] || fail "$trace: no baseline row"
     for c in "$A" "$B" "$P" "$C" "$ALL"; do
-        read -r p m <<< "$(speeds $trace "$c")"
+        read -r p m _ <<< "$(speeds $trace "$c")"
         [[ -n $p && -n $m ]] || fail "$trace, $c: no speedups"
         awk -v p="$p" 'BEGIN { exit !(p >= 1) }' ||
             fail "$trace, $c: predicted slower than the baseline ($p)"

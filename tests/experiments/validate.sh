@@ -26,20 +26,23 @@ for trace in mixed phases; do
         fail "no table for $trace"
 done
 grep -q "^calibration: built-in" out || fail "no calibration in the header"
-grep -q "^configuration  *predicted  *measured  *t.err  *spread  *p.speed  *m.speed  *ratio  *error  *ns/ev  *syscalls$" out ||
+grep -q "^configuration  *predicted  *measured  *t.err  *spread  *p.speed  *m.speed  *ratio  *error  *m.paired  *ratio  *ns/ev  *syscalls$" out ||
     fail "no table header"
 # Per trace: the baseline, the grid point equal to it, and three more.
 [[ $(grep -c '^(baseline) lru_cap=0 front_cap=16 ' out) == 2 ]] ||
     fail "no baseline rows"
 [[ $(grep -c '^lru_cap=0 front_cap=16 .*=base' out) == 2 ]] ||
     fail "the grid point equal to the baseline is not marked"
-rows=$(grep -cE '^lru_cap=[08] front_cap=(16|256) .*[0-9.]+x +[0-9.]+x +[0-9.]+ +[-+][0-9.]+ pp +-?[0-9.]+  [0-9]+ = [0-9]+( NOISY)?$' out || true)
+rows=$(grep -cE '^lru_cap=[08] front_cap=(16|256) .*[0-9.]+x +[0-9.]+x +[0-9.]+ +[-+][0-9.]+ pp +[0-9.]+x +[0-9.]+ +-?[0-9.]+  [0-9]+ = [0-9]+( NOISY)?$' out || true)
 ((rows == 6)) || fail "$rows configuration rows with gains, not 6"
 ! grep -q DIFFER out || fail "system calls differ on a single-threaded trace"
 grep -qE '^median \|error\| of the predicted gain: [0-9.]+ pp over 6 configurations on 2 traces$' out ||
     fail "no summary line"
 grep -qE '^worst speedup ratio: [0-9.]+ \([-+][0-9]+%, (mixed|phases), ' out ||
     fail "no worst speedup ratio"
+grep -qE '^by pairs \(each run against the baseline.s of its repetition\): worst [0-9.]+ \([-+][0-9]+%, (mixed|phases), ' out ||
+    fail "no worst speedup ratio by pairs"
+grep -qE '^  [0-9]+ of 6 configurations within \+-15%$' out || fail "no count within the target by pairs"
 grep -qE '^worst time error: [-+][0-9]+% \((mixed|phases), ' out ||
     fail "no worst time error"
 
