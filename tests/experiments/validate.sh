@@ -3,8 +3,9 @@
 # prints a table per trace (the baseline, each configuration with its
 # predicted and measured time and speedup and their ratio, system calls
 # equal for these single-threaded traces) and a summary, and stores one
-# simulated and N real runs per distinct configuration: the baseline is a
-# grid point, so 4 per trace.
+# simulated and N real runs per distinct configuration (the baseline is a
+# grid point, so 4 per trace); the speedup by pairs is the median of the
+# runs' per-repetition ratios, read back from the database.
 source "$(dirname "$0")/common.bash"
 
 cat >spec.json <<JSON
@@ -63,6 +64,23 @@ db=results/validate.db
 [[ $(count $db "SELECT count(DISTINCT run_id) FROM metrics
                 WHERE name = 'predicted.ns'") == 8 ]] ||
     fail "simulated runs lack predicted.ns"
+
+# The speedup by pairs, from the database: per repetition, the baseline's
+# CPU time over the configuration's on trace mixed, then their median.
+config_cpu() { # REP LRU_CAP FRONT_CAP: the CPU time of that real run
+    count $db "SELECT m.value FROM runs r JOIN metrics m USING (run_id)
+               JOIN params a ON a.run_id = r.run_id AND a.name = 'lru_cap'
+               JOIN params b ON b.run_id = r.run_id AND b.name = 'front_cap'
+               WHERE r.backend = 'real' AND r.trace = 'mixed' AND r.rep = $1
+                 AND m.name = 'cpu_s' AND a.value = '$2' AND b.value = '$3'"
+}
+want=$(for rep in 0 1 2; do
+           echo "$(config_cpu $rep 0 16) $(config_cpu $rep 8 256)"
+       done | awk '{ print $1 / $2 }' | sort -g | sed -n 2p)
+got=$(awk '/^trace mixed:/ { on = 1 } on && /^lru_cap=8 front_cap=256 / { print; exit }' out |
+      grep -oE '[0-9.]+x' | sed -n 3p | tr -d x)
+awk -v w="$want" -v g="$got" 'BEGIN { exit !(w > 0 && g - w <= 0.006 && w - g <= 0.006) }' ||
+    fail "speedup by pairs printed $got, the runs' median is $want"
 
 # Run again: everything is stored, the same table comes out.
 "$hakmem" validate spec.json --runs 3 >again 2>err || fail "$(cat err)"
