@@ -25,6 +25,7 @@
 #include "os.h"
 
 #define HK_FREE_MARK ((uint64_t)(int64_t)(int32_t)0xf7eeb10cu)
+#define HK_BLOCK_MARK_END (2 * sizeof(uint64_t)) /* offset past the mark */
 
 static inline uint64_t *hk_block_mark(void *p)
 {

@@ -11,7 +11,6 @@
  */
 #include "pool.h"
 
-
 #include "alloc.h"
 #include "heap.h"
 

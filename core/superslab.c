@@ -53,7 +53,7 @@ unsigned hk_slab_take(hk_slab *s, void **top, unsigned n, unsigned check)
          * new owner is about to touch anyway. */
         char *reach = (char *)hk_os_page_up((uintptr_t)bump + size);
         while (out != stop && bump + size <= s->end &&
-               bump + 2 * sizeof(uint64_t) <= reach) {
+               bump + HK_BLOCK_MARK_END <= reach) {
             hk_block_set_free(bump);
             *--out = bump;
             bump += size;

@@ -135,11 +135,10 @@ static inline int hk_ss_is_block(const hk_ss *ss, uintptr_t u, uintptr_t off)
  * first, then top[-2], ...); returns how many.  Fewer than n leave only an
  * exhausted slab, or one whose fresh blocks were carved as far as the
  * pages the first of them covers: no page is faulted in ahead of use.
- * check is the allocator's
- * ptr_check: unless it is never, a block taken from the free list must
- * still carry its free mark (else the program wrote into a free block, or
- * freed it twice and got it back already); with always, its next pointer
- * must also be a block of the slab.
+ * check is the allocator's ptr_check: unless it is never, a block taken
+ * from the free list must still carry its free mark (else the program
+ * wrote into a free block, or freed it twice and got it back already);
+ * with always, its next pointer must also be a block of the slab.
  */
 unsigned hk_slab_take(hk_slab *s, void **top, unsigned n, unsigned check);
 
