@@ -21,12 +21,12 @@
  * was.  The measured speedup is also taken by pairs: the median over the
  * repetitions of the baseline's time over the configuration's in the same
  * repetition, which ran moments apart, so that a change of the machine's
- * speed between repetitions (virtual machines switch between speeds that
- * differ by half) moves both sides of a pair alike.  A configuration is flagged NOISY when the spread of its
- * measurements or the baseline's ((slowest - fastest) / median) is
- * larger than the difference predicted between the two: the measurement
- * cannot then confirm the prediction either way.  Configurations that
- * are the baseline itself (the same point key) are shown but not counted.
+ * speed between repetitions moves both sides of a pair alike.  A
+ * configuration is flagged NOISY when the spread of its measurements or
+ * the baseline's ((slowest - fastest) / median) is larger than the
+ * difference predicted between the two: the measurement cannot then
+ * confirm the prediction either way.  Configurations that are the
+ * baseline itself (the same point key) are shown but not counted.
  *
  * --report prints, per trace, the seed report's before/after story:
  * each configuration's system calls, page faults, RSS peak and time,
@@ -312,6 +312,16 @@ static void note_worst(double *worst, double *value, char *at, size_t len,
     }
 }
 
+/* A speedup ratio of configuration `label` on `trace`, counted in w. */
+static void count_ratio(worst *w, double ratio, const char *trace,
+                        const char *label)
+{
+    w->ratios++;
+    w->within_ratio += fabs(ratio - 1) <= TARGET;
+    note_worst(&w->ratio_err, &w->ratio, w->ratio_at, sizeof w->ratio_at,
+               ratio, trace, label);
+}
+
 static int label_width(const hk_spec *s, size_t nconfigs)
 {
     char label[512];
@@ -376,19 +386,11 @@ static int print_trace(const hk_spec *s, size_t t, const cell *cells,
             double ratio = ps / ms, by_pairs = ps / c->paired;
             printf(" %7.2fx %7.2fx %6.2f %+5.1f pp %7.2fx %6.2f", ps, ms,
                    ratio, 100 * (ps - ms), c->paired, by_pairs);
-            if (!isnan(by_pairs)) {
-                worst *w = &all->by_pairs;
-                w->ratios++;
-                w->within_ratio += fabs(by_pairs - 1) <= TARGET;
-                note_worst(&w->ratio_err, &w->ratio, w->ratio_at,
-                           sizeof w->ratio_at, by_pairs, trace, label);
-            }
+            if (!isnan(by_pairs))
+                count_ratio(&all->by_pairs, by_pairs, trace, label);
             noisy = c->spread > fabs(ps - 1) || base->spread > fabs(ps - 1);
             if (!isnan(ratio)) {
-                all->w.ratios++;
-                all->w.within_ratio += fabs(ratio - 1) <= TARGET;
-                note_worst(&all->w.ratio_err, &all->w.ratio, all->w.ratio_at,
-                           sizeof all->w.ratio_at, ratio, trace, label);
+                count_ratio(&all->w, ratio, trace, label);
                 all->by_median[all->n] = 100 * fabs(
                     ps - hk_speedup(base->median_s, c->median_s));
                 all->by_min[all->n++] = 100 * fabs(
