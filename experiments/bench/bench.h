@@ -104,8 +104,6 @@ static inline uint64_t option_u64(const char *prog, const char *usage,
     return parsed;
 }
 
-/* Exits with status 1 when a pthread call (or anything else returning an
- * errno value) failed. */
 /* The getopt results every program answers alike: -h prints the usage,
  * and a missing value or an unknown option is a usage error.  Programs
  * call getopt with a leading ':' in their option string. */
@@ -121,7 +119,7 @@ static inline _Noreturn void option_other(const char *prog,
     usage_error(prog, usage, "unknown option '-%c'", optopt);
 }
 
-/* Programs take options only. */
+/* For the programs that take options only: an operand is a usage error. */
 static inline void no_operands(const char *prog, const char *usage, int argc,
                                char **argv)
 {
@@ -129,6 +127,8 @@ static inline void no_operands(const char *prog, const char *usage, int argc,
         usage_error(prog, usage, "unexpected argument '%s'", argv[optind]);
 }
 
+/* Exits with status 1 when a pthread call (or anything else returning an
+ * errno value) failed. */
 static inline void die_on_error(const char *prog, int err, const char *what)
 {
     if (err != 0) {

@@ -13,7 +13,6 @@
 #include "experiments/plot/plot_series.h"
 #include "experiments/plot/plot_units.h"
 
-
 /* ---- predicted against measured ---- */
 
 /* One run's predicted (sim) or measured (real) value, and its
@@ -255,7 +254,7 @@ static bool same_group(const config *a, const config *b)
 static double gain(const char *metric, double base, double value)
 {
     return hk_plot_is_rate(metric) ? hk_speedup(1 / base, 1 / value)
-                           : hk_speedup(base, value);
+                                   : hk_speedup(base, value);
 }
 
 /* Points of gains over each group's baseline configuration. */

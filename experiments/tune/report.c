@@ -71,9 +71,8 @@ static void print_header(const hk_tune_result *t)
     if (o->max_syscalls.set)
         printf("; system calls <= %g%s", o->max_syscalls.value,
                o->max_syscalls.relative ? "x the defaults'" : "");
-    size_t by_stage[3] = {0};
-    for (size_t i = 0; i < s->n; i++)
-        by_stage[s->stage[i]]++;
+    size_t by_stage[HK_STAGES];
+    hk_search_stage_counts(s, by_stage);
     printf("\nsearch: %zu configurations (coarse %zu, descent %zu, lines "
            "%zu), %zu simulations\n  (%zu stored already) in %.1f s, %u at "
            "a time\n", s->n, by_stage[HK_STAGE_COARSE],

@@ -38,14 +38,13 @@ static cJSON *search(const hk_tune_result *t)
     cJSON *obj = cJSON_CreateObject();
     double space = hk_search_space(s->dims, s->ndims);
     put(obj, "configurations", (double)s->n);
-    static const char *const stages[] = {"coarse", "descent", "lines"};
+    static const char *const stages[HK_STAGES] = {"coarse", "descent",
+                                                  "lines"};
+    size_t counts[HK_STAGES];
+    hk_search_stage_counts(s, counts);
     cJSON *by_stage = cJSON_CreateObject();
-    for (int st = 0; st < 3; st++) {
-        size_t n = 0;
-        for (size_t i = 0; i < s->n; i++)
-            n += s->stage[i] == st;
-        put(by_stage, stages[st], (double)n);
-    }
+    for (int st = 0; st < HK_STAGES; st++)
+        put(by_stage, stages[st], (double)counts[st]);
     cJSON_AddItemToObject(obj, "by_stage", by_stage);
     put(obj, "simulations", (double)t->r->simulations);
     put(obj, "stored_before", (double)t->r->stored_before);

@@ -329,39 +329,33 @@ int hk_tune_simulate(hk_tune_runner *r, const char *stage,
  * and spread of its times and the median of its RSS growth; and against
  * the defaults' (k = 0) run of the same repetition, which ran next to
  * it: how often it was faster, and the median of those ratios.  v has
- * room for reps values.
+ * room for 3 * reps values.
  */
 static void summarise(hk_tune_measured *m, const double *wall,
                       const double *rss, double *v, size_t reps, size_t nt,
                       size_t n, size_t t, size_t k)
 {
+    double *times = v, *growth = v + reps, *ratios = v + 2 * reps;
     double syscalls = m->syscalls;
     *m = (hk_tune_measured){.syscalls = syscalls};
     for (size_t rep = 0; rep < reps; rep++) {
-        double w = wall[(rep * nt + t) * n + k];
-        if (!isnan(w))
-            v[m->runs++] = rss[(rep * nt + t) * n + k];
-    }
-    m->rss_bytes = hk_median(v, m->runs);
-    m->runs = 0;
-    for (size_t rep = 0; rep < reps; rep++) {
-        double w = wall[(rep * nt + t) * n + k];
-        if (!isnan(w))
-            v[m->runs++] = w;
-    }
-    m->median_s = hk_median(v, m->runs);
-    m->min_s = m->runs ? v[0] : NAN;
-    m->max_s = m->runs ? v[m->runs - 1] : NAN;
-    m->spread = hk_spread(v, m->runs);
-    for (size_t rep = 0; rep < reps; rep++) {
-        double w = wall[(rep * nt + t) * n + k];
-        double d = wall[(rep * nt + t) * n];
-        if (isnan(w) || isnan(d))
+        size_t at = (rep * nt + t) * n;
+        double w = wall[at + k], d = wall[at];
+        if (isnan(w))
             continue;
-        m->wins += w < d;
-        v[m->pairs++] = d / w;
+        growth[m->runs] = rss[at + k];
+        times[m->runs++] = w;
+        if (!isnan(d)) {
+            m->wins += w < d;
+            ratios[m->pairs++] = d / w;
+        }
     }
-    m->paired_gain = hk_median(v, m->pairs) - 1;
+    m->rss_bytes = hk_median(growth, m->runs);
+    m->median_s = hk_median(times, m->runs);
+    m->min_s = m->runs ? times[0] : NAN;
+    m->max_s = m->runs ? times[m->runs - 1] : NAN;
+    m->spread = hk_spread(times, m->runs);
+    m->paired_gain = hk_median(ratios, m->pairs) - 1;
 }
 
 /* The spec of a confirmation: named after the configurations confirmed
@@ -399,7 +393,7 @@ int hk_tune_measure(hk_tune_runner *r, const hk_search_point *points,
     size_t cells = (size_t)reps * nt * n;
     double *wall = malloc((cells + 1) * sizeof *wall);
     double *rss = malloc((cells + 1) * sizeof *rss);
-    double *v = calloc(reps + 1, sizeof *v);
+    double *v = calloc(3 * (size_t)reps + 1, sizeof *v);
     if (rc == 0 && (!wall || !rss || !v)) {
         snprintf(err, errlen, "out of memory");
         rc = -1;

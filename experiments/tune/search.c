@@ -75,6 +75,14 @@ hk_search_point hk_search_defaults(const hk_search *s)
     return p;
 }
 
+void hk_search_stage_counts(const hk_search *s, size_t counts[HK_STAGES])
+{
+    for (int st = 0; st < HK_STAGES; st++)
+        counts[st] = 0;
+    for (size_t i = 0; i < s->n; i++)
+        counts[s->stage[i]]++;
+}
+
 double hk_search_space(const hk_search_dim *dims, size_t ndims)
 {
     double n = 1;

@@ -59,7 +59,12 @@ typedef int (*hk_search_fn)(void *ctx, const char *stage,
                             const hk_search_point *points, size_t n,
                             hk_search_value *out, char *err, size_t errlen);
 
-enum hk_search_stage { HK_STAGE_COARSE, HK_STAGE_DESCENT, HK_STAGE_LINES };
+enum hk_search_stage {
+    HK_STAGE_COARSE,
+    HK_STAGE_DESCENT,
+    HK_STAGE_LINES,
+    HK_STAGES
+};
 
 typedef struct hk_search {
     size_t ndims;
@@ -93,6 +98,9 @@ size_t hk_search_min_budget(const hk_search_dim *dims, size_t ndims);
 
 /* The number of points of the whole space (saturating). */
 double hk_search_space(const hk_search_dim *dims, size_t ndims);
+
+/* How many of the points evaluated each stage contributed. */
+void hk_search_stage_counts(const hk_search *s, size_t counts[HK_STAGES]);
 
 /* 0, or -1 with err (a bad budget, out of memory, or fn's error). */
 int hk_search_run(hk_search *s, const hk_search_dim *dims, size_t ndims,

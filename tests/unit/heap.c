@@ -26,6 +26,27 @@ static int intact(const void *p, size_t n, unsigned seed)
     return 1;
 }
 
+/* n blocks of `size` bytes from heap h into p[], each filled with its
+ * index's pattern. */
+static void alloc_filled(hk_allocator *a, hk_heap *h, void **p, unsigned n,
+                         size_t size)
+{
+    for (unsigned i = 0; i < n; i++) {
+        p[i] = hk_malloc_fast(a, h, size);
+        fill(p[i], size, i);
+    }
+}
+
+/* Check p[0 .. n) still hold their patterns, then free them through h. */
+static void free_checked(hk_allocator *a, hk_heap *h, void **p, unsigned n,
+                         size_t size)
+{
+    for (unsigned i = 0; i < n; i++) {
+        CHECK(intact(p[i], size, i), "block %u of %zu bytes", i, size);
+        hk_free_fast(a, h, p[i]);
+    }
+}
+
 static size_t size_of(unsigned i)
 {
     return 1 + (i * 2654435761u) % 3000;
@@ -78,14 +99,8 @@ static void remote_frees_return_to_owner(void)
     hk_allocator *a = unit_alloc(NULL);
     hk_heap *owner = hk_heap_create(a), *other = hk_heap_create(a);
     static void *p[N];
-    for (unsigned i = 0; i < N; i++) {
-        p[i] = hk_malloc_fast(a, owner, 64);
-        fill(p[i], 64, i);
-    }
-    for (unsigned i = 0; i < N; i++) {
-        CHECK(intact(p[i], 64, i), "block %u", i);
-        hk_free_fast(a, other, p[i]);
-    }
+    alloc_filled(a, owner, p, N, 64);
+    free_checked(a, other, p, N, 64);
     hk_alloc_trim(a, other); /* push the other heap's front home */
     hk_stats_snapshot s0, s1;
     hk_alloc_snapshot(a, &s0);
@@ -147,14 +162,8 @@ static hk_class_stats burst_rounds(hk_allocator *a, hk_heap *h, int rounds)
     hk_stats_snapshot s0, s1;
     for (int r = 0; r < rounds; r++) {
         hk_alloc_snapshot(a, &s0);
-        for (unsigned i = 0; i < BURST; i++) {
-            p[i] = hk_malloc_fast(a, h, 64);
-            fill(p[i], 64, i);
-        }
-        for (unsigned i = 0; i < BURST; i++) {
-            CHECK(intact(p[i], 64, i), "block %u", i);
-            hk_free_fast(a, h, p[i]);
-        }
+        alloc_filled(a, h, p, BURST, 64);
+        free_checked(a, h, p, BURST, 64);
         hk_alloc_snapshot(a, &s1);
     }
     hk_class_stats d = s1.cls[hk_class_of(64)], b = s0.cls[hk_class_of(64)];
@@ -204,14 +213,8 @@ static void fronts_grow_within_the_heap_budget(void)
                       sizeof p / sizeof p[0]);
                 break;
             }
-            for (unsigned i = 0; i < n; i++) {
-                p[i] = hk_malloc_fast(a, h, size);
-                fill(p[i], size, i);
-            }
-            for (unsigned i = 0; i < n; i++) {
-                CHECK(intact(p[i], size, i), "class %u block %u", c, i);
-                hk_free_fast(a, h, p[i]);
-            }
+            alloc_filled(a, h, p, n, size);
+            free_checked(a, h, p, n, size);
         }
     size_t grown = 0;
     for (unsigned c = 0; c < HK_CLASSES; c++)
