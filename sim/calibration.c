@@ -150,7 +150,7 @@ static int load_cached(hk_calibration *cal)
     hk_cost_default(&c);
     int mine = cJSON_IsString(key) &&
                !strcmp(key->valuestring, cal->host_key) &&
-               hk_cost_load(&c, cal->path, err, sizeof err) == 0;
+               hk_cost_from_json(&c, o, cal->path, err, sizeof err) == 0;
     if (mine) {
         cal->cost = c;
         read_load(cal, o);
@@ -257,12 +257,12 @@ static int load_file(hk_calibration *cal, const char *path,
 {
     cal->source = source;
     snprintf(cal->path, sizeof cal->path, "%s", path);
-    if (hk_cost_load(&cal->cost, path, err, errlen) < 0)
-        return -1;
     cJSON *o = hk_json_load_object(path, 1 << 20, err, errlen);
-    read_load(cal, o);
+    int rc = o ? hk_cost_from_json(&cal->cost, o, path, err, errlen) : -1;
+    if (rc == 0)
+        read_load(cal, o);
     cJSON_Delete(o);
-    return 0;
+    return rc;
 }
 
 int hk_calibration_resolve(hk_calibration *cal, const char *request,

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_file.h"
 
 const char *const hk_cost_names[HK_COST_TERMS] = {
     "malloc",       "free",          "realloc",   "refill",
@@ -81,11 +80,9 @@ static int load_tlb(hk_cost *c, const cJSON *o, const char *path, char *err,
     return 0;
 }
 
-int hk_cost_load(hk_cost *c, const char *path, char *err, size_t errlen)
+int hk_cost_from_json(hk_cost *c, const cJSON *root, const char *path,
+                      char *err, size_t errlen)
 {
-    cJSON *root = hk_json_load_object(path, 1 << 20, err, errlen);
-    if (!root)
-        return -1;
     int rc = 0;
     hk_cost next = *c;
     for (cJSON *it = root->child; it && rc == 0; it = it->next) {
@@ -109,7 +106,6 @@ int hk_cost_load(hk_cost *c, const char *path, char *err, size_t errlen)
             next.ns[term] = it->valuedouble;
         }
     }
-    cJSON_Delete(root);
     if (rc == 0)
         *c = next;
     return rc;

@@ -76,11 +76,14 @@ typedef struct hk_cost {
  * geometry (the simulator's preset applies). */
 void hk_cost_default(hk_cost *c);
 
-/* Load a calibration: every key must be a known term with a number >= 0,
- * or "tlb", an object of TLB settings (tlb_l1_4k_entries, ...) and its
- * "source"; keys starting with '_' are notes.  Terms it does not mention
- * keep their current value. */
-int hk_cost_load(hk_cost *c, const char *path, char *err, size_t errlen);
+/* Take a calibration, the object root read from the file path (named in
+ * errors): every key must be a known term with a number >= 0, or "tlb",
+ * an object of TLB settings (tlb_l1_4k_entries, ...) and its "source";
+ * keys starting with '_' are notes.  Terms it does not mention keep their
+ * current value; on an error c is untouched. */
+struct cJSON;
+int hk_cost_from_json(hk_cost *c, const struct cJSON *root, const char *path,
+                      char *err, size_t errlen);
 
 /* What a run observed, from which the model counts its events. */
 typedef struct hk_cost_inputs {
