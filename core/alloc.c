@@ -23,6 +23,10 @@
 #include <string.h>
 
 #define MIN_UNIT_SHIFT 16 /* slab units are at least 64 KiB */
+/* A slab spans the fewest units that hold this many blocks: few enough
+ * that a class's slack (a partly used slab per class and thread) stays
+ * small, and the pool is still visited once per several blocks. */
+#define SLAB_MIN_BLOCKS 4
 #define FRONT_BYTES 65536 /* front caches hold about this much per class */
 #define FRONT_MAX_BYTES (256 * 1024) /* ... and grow to at most this much */
 
@@ -51,7 +55,7 @@ int hk_alloc_init(hk_allocator *a, const hk_params *p)
     for (unsigned c = 0; c < HK_CLASSES; c++) {
         hk_class_info *ci = &a->cls[c];
         size_t size = hk_class_size(c);
-        size_t span = (8 * size + unit - 1) / unit;
+        size_t span = (SLAB_MIN_BLOCKS * size + unit - 1) / unit;
         ci->size = (uint32_t)size;
         ci->units = (uint32_t)(span < max_span ? span : max_span);
         uint64_t by_bytes = FRONT_BYTES / size > 2 ? FRONT_BYTES / size : 2;
