@@ -339,6 +339,22 @@ static hk_slab *next_slab(hk_heap *h, unsigned c)
     return s;
 }
 
+/* The slab refills take from: s, the head of avail[c], unless s would
+ * carve while blocks freed already wait, in s's remote list or in the
+ * slab after it (where slabs that get blocks back go): carving writes
+ * fresh pages, reuse does not, so those blocks go first. */
+static hk_slab *freed_first(hk_heap *h, unsigned c, hk_slab *s)
+{
+    if (s->free || hk_slab_drain_remote(s, check_of(h)) || !s->link.next)
+        return s;
+    hk_slab *t = hk_slab_at(s->link.next);
+    if (!t->free && !hk_slab_drain_remote(t, check_of(h)))
+        return s;
+    hk_list_remove(&h->avail[c], &t->link);
+    avail_push(h, c, t);
+    return t;
+}
+
 /* Move up to `want` blocks of class c from the heap's slabs into the
  * cells below top, top[-1] first; returns how many. */
 static uint32_t take(hk_heap *h, unsigned c, void **top, uint32_t want)
@@ -349,6 +365,7 @@ static uint32_t take(hk_heap *h, unsigned c, void **top, uint32_t want)
         hk_slab *s = first ? hk_slab_at(first) : NULL;
         if (!s && (got || !(s = next_slab(h, c))))
             break;
+        s = freed_first(h, c, s);
         got += hk_slab_take(s, top - got, want - got, check_of(h));
         if (!hk_slab_exhausted(s))
             break; /* it gave what it would: fresh blocks a page at a time */

@@ -3,7 +3,7 @@
  * every block handed out is distinct, writable over its whole class size,
  * and comes back after frees by its own heap, by another heap (the remote
  * path, in chains per slab), and after its heap dies (abandonment and
- * adoption).  A front grows to hold a program's bursts, and stays small in
+ * adoption).  Freed blocks are used before fresh ones.  A front grows to hold a program's bursts, and stays small in
  * a heap that only frees.
  */
 #include "unit.h"
@@ -114,6 +114,36 @@ static void remote_frees_return_to_owner(void)
         hk_free_fast(a, owner, p[i]);
     hk_heap_destroy(other);
     hk_heap_destroy(owner);
+    hk_alloc_destroy(a);
+}
+
+/* Blocks freed into a slab that had run out are used again before the
+ * slab refills take from carves a fresh page. */
+static void freed_blocks_go_before_fresh_ones(void)
+{
+    enum { SIZE = 4096, LIVE = 40, FREED = 8 };
+    hk_allocator *a = unit_alloc(NULL);
+    hk_heap *h = hk_heap_create(a);
+    static void *p[LIVE];
+    alloc_filled(a, h, p, LIVE, SIZE); /* three slabs, the last carving */
+    free_checked(a, h, p, FREED, SIZE);
+    hk_alloc_trim(a, h);
+    static void *again[FREED];
+    for (unsigned i = 0; i < FREED; i++) {
+        again[i] = hk_malloc_fast(a, h, SIZE);
+        unsigned j = 0;
+        while (j < FREED && p[j] != again[i])
+            j++;
+        CHECK(j < FREED, "malloc %u: %p is not a freed block", i, again[i]);
+        p[j] = NULL; /* found once only */
+        fill(again[i], SIZE, i);
+    }
+    free_checked(a, h, again, FREED, SIZE);
+    for (unsigned i = FREED; i < LIVE; i++) {
+        CHECK(intact(p[i], SIZE, i), "block %u", i);
+        hk_free_fast(a, h, p[i]);
+    }
+    hk_heap_destroy(h);
     hk_alloc_destroy(a);
 }
 
@@ -305,6 +335,7 @@ static void aligned_blocks_are_aligned(void)
 UNIT_MAIN(TEST(own_blocks_round_trip),
           TEST(front_serves_repeats_without_refill),
           TEST(remote_frees_return_to_owner),
+          TEST(freed_blocks_go_before_fresh_ones),
           TEST(mixed_flush_returns_every_block),
           TEST(front_grows_to_hold_bursts),
           TEST(fronts_grow_within_the_heap_budget),
