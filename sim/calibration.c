@@ -176,21 +176,28 @@ static int calibrate_program(char *out, size_t len)
     return access(out, X_OK);
 }
 
-/* Run `hakmem calibrate --quick -o tmp`, its output on our stderr; 0 or
- * -1 with why. */
-static int run_calibrate(const char *tmp, char *why, size_t whylen)
+/* Run `hakmem calibrate MODE ARG -o tmp` (ARG may be NULL), its
+ * progress on our stderr; 0 or -1 with why. */
+static int run_calibrate(const char *mode, const char *arg, const char *tmp,
+                         char *why, size_t whylen)
 {
     char prog[PATH_MAX];
     if (calibrate_program(prog, sizeof prog) < 0) {
         snprintf(why, whylen, "hakmem-calibrate is not next to this program");
         return -1;
     }
+    char *argv[8] = {prog, (char *)mode};
+    int argc = 2;
+    if (arg)
+        argv[argc++] = (char *)arg;
+    argv[argc++] = "-o";
+    argv[argc++] = (char *)tmp;
     const char *budget = getenv("HAKMEM_CALIBRATE_BUDGET");
-    char *argv[] = {prog, "--quick", "-o", (char *)tmp, NULL, NULL, NULL};
-    if (budget && budget[0]) {
-        argv[4] = "--budget";
-        argv[5] = (char *)budget;
+    if (!arg && budget && budget[0]) {
+        argv[argc++] = "--budget";
+        argv[argc++] = (char *)budget;
     }
+    argv[argc] = NULL;
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
@@ -209,7 +216,8 @@ static int run_calibrate(const char *tmp, char *why, size_t whylen)
             return -1;
         }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        snprintf(why, whylen, "%.400s --quick failed (status %d)", prog, status);
+        snprintf(why, whylen, "%.400s %s failed (status %d)", prog, mode,
+                 status);
         return -1;
     }
     return 0;
@@ -235,7 +243,7 @@ static int make_cached(hk_calibration *cal, const char *who, char *why,
         fprintf(stderr, "%s: no calibration for this machine (%s) yet: "
                 "measuring one into %s\n", who, cal->host_key, cal->path);
         snprintf(tmp, sizeof tmp, "%s.%ld.tmp", cal->path, (long)getpid());
-        rc = run_calibrate(tmp, why, whylen);
+        rc = run_calibrate("--quick", NULL, tmp, why, whylen);
         if (rc == 0 && rename(tmp, cal->path) < 0) {
             snprintf(why, whylen, "%.400s: %s", cal->path, strerror(errno));
             rc = -1;
@@ -347,4 +355,43 @@ void hk_calibration_describe(const hk_calibration *cal, char *out,
         snprintf(out + used, len - used, "; made at load %.1f on %ld CPUs, "
                  "so its times may be high", cal->made_at_load,
                  cal->made_on_cpus);
+}
+
+int hk_calibration_probe(const hk_calibration *cal, hk_calibration_now *now,
+                         char *why, size_t whylen)
+{
+    const char *dir = getenv("TMPDIR");
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s/hakmem-check.XXXXXX",
+             dir && dir[0] ? dir : "/tmp");
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        snprintf(why, whylen, "%s: %s", tmp, strerror(errno));
+        return -1;
+    }
+    close(fd);
+    int rc = run_calibrate("--check", cal->path[0] ? cal->path : "builtin",
+                           tmp, why, whylen);
+    FILE *f = rc == 0 ? fopen(tmp, "r") : NULL;
+    if (rc == 0 && !f) {
+        snprintf(why, whylen, "%s: %s", tmp, strerror(errno));
+        rc = -1;
+    }
+    now->n = 0;
+    char name[32];
+    double calibrated, ns;
+    while (f && fscanf(f, "%31s %lf %lf", name, &calibrated, &ns) == 3)
+        for (int t = 0; t < HK_COST_TERMS; t++)
+            if (!strcmp(hk_cost_names[t], name) && now->n < HK_COST_TERMS) {
+                now->term[now->n] = (enum hk_cost_term)t;
+                now->ns[now->n++] = ns;
+            }
+    if (f)
+        fclose(f);
+    unlink(tmp);
+    if (rc == 0 && now->n == 0) {
+        snprintf(why, whylen, "hakmem calibrate --check printed no term");
+        rc = -1;
+    }
+    return rc;
 }

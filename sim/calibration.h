@@ -68,4 +68,17 @@ int hk_calibration_busy(const hk_calibration *cal);
 void hk_calibration_describe(const hk_calibration *cal, char *out,
                              size_t len);
 
+/* What a few terms cost now (`hakmem calibrate --check`, about a
+ * second): the terms most runs weigh, to set against a calibration. */
+typedef struct hk_calibration_now {
+    int n;
+    enum hk_cost_term term[HK_COST_TERMS];
+    double ns[HK_COST_TERMS];
+} hk_calibration_now;
+
+/* Measure them, against cal's costs (which the measurements take off
+ * their loops); 0, or -1 with why. */
+int hk_calibration_probe(const hk_calibration *cal, hk_calibration_now *now,
+                         char *why, size_t whylen);
+
 #endif

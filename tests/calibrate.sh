@@ -131,4 +131,32 @@ done < <(builtin)
 check "$default equals default_cost in sim/cost.c${unequal:+, not:$unequal}" \
     test -z "$unequal"
 
+# --check measures a few terms against a calibration: one line per term,
+# "NAME CALIBRATED NOW", the calibrated column the file's own value.  A
+# file that prices page faults at a quarter of what quick.json measured
+# shows them at well over twice that now.
+awk 'match($0, /"page_fault":[[:space:]]*[0-9]/) {
+         v = substr($0, RSTART + RLENGTH - 1) + 0
+         sub(/"page_fault":[[:space:]]*[0-9.eE+]+/, "\"page_fault\": " v / 4)
+     }
+     { print }' "$cal" > "$tmp/cheap.json"
+"$HAKMEM" calibrate --check "$tmp/cheap.json" > "$tmp/check" 2> "$tmp/progress" ||
+    { cat "$tmp/progress"; check "calibrate --check" false; }
+unknown=$(comm -13 <(echo "$terms") <(cut -d' ' -f1 "$tmp/check" | sort) |
+    tr '\n' ' ')
+check "--check prints cost terms${unknown:+, not: $unknown}" \
+    test -s "$tmp/check" -a -z "$unknown"
+unequal=""
+while read -r t was now; do
+    awk -v a="$was" -v b="$(value "$tmp/cheap.json" "$t")" -v n="$now" \
+        'BEGIN { exit !(b != "" && (a - b) * (a - b) <= 1e-6 * b * b + 1e-8 && n >= 0) }' ||
+        unequal+=" $t"
+done < "$tmp/check"
+check "--check's calibrated costs are the file's${unequal:+, not:$unequal}" \
+    test -z "$unequal"
+check "--check finds page faults dearer than the file says" \
+    awk '$1 == "page_fault" { found = 1; ok = $3 > 2 * $2 } END { exit !(found && ok) }' "$tmp/check"
+check "--check of a missing file fails" \
+    eval '! "$HAKMEM" calibrate --check "$tmp/none.json" > /dev/null 2>&1'
+
 exit $fail

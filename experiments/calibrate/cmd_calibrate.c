@@ -48,6 +48,7 @@
 
 static const char usage[] =
     "usage: hakmem calibrate [-o FILE] [--quick] [--budget SECONDS]\n"
+    "       hakmem calibrate --check CALIBRATION|builtin [-o FILE]\n"
     "\n"
     "Measures what each event of the simulator's cost model costs on this\n"
     "machine (ns per malloc, refill, slab, system call, page fault, TLB\n"
@@ -68,7 +69,14 @@ static const char usage[] =
     "  --budget SECONDS  stop measuring again after this long (default 15\n"
     "                    with --quick, else 120); at least one pass runs.\n"
     "                    Under 5 s: 3 repetitions, and the TLB geometry is\n"
-    "                    CPUID's unchecked (a rough calibration, for tests)\n";
+    "                    CPUID's unchecked (a rough calibration, for tests)\n"
+    "  --check CALIBRATION|builtin\n"
+    "                    measure the terms most runs weigh (malloc, free,\n"
+    "                    the refill path, system calls, page faults) once,\n"
+    "                    in about a second, and print a line per term:\n"
+    "                    NAME CALIBRATED_NS NOW_NS.  `hakmem validate`\n"
+    "                    runs it before and after its real runs, to show\n"
+    "                    how far the machine has moved from its calibration\n";
 
 /* ---- what the measurements share ---- */
 
@@ -140,32 +148,33 @@ typedef struct group {
     void (*measure)(calib *k);
     enum hk_cost_term terms[5];
     int nterms;
+    int probe; /* run by --check: quick, and the terms most runs weigh */
 } group;
 
 static const group groups[] = {
-    {measure_fast_path, {HK_COST_MALLOC, HK_COST_FREE}, 2},
-    {measure_realloc, {HK_COST_REALLOC}, 1},
+    {measure_fast_path, {HK_COST_MALLOC, HK_COST_FREE}, 2, 1},
+    {measure_realloc, {HK_COST_REALLOC}, 1, 0},
     {measure_refill_flush,
      {HK_COST_REFILL, HK_COST_FRONT_MISS, HK_COST_FLUSH, HK_COST_GIVE_BACK},
-     4},
-    {measure_slab, {HK_COST_SLAB}, 1},
-    {measure_remote_free, {HK_COST_REMOTE_FREE}, 1},
-    {measure_large, {HK_COST_LARGE}, 1},
+     4, 1},
+    {measure_slab, {HK_COST_SLAB}, 1, 0},
+    {measure_remote_free, {HK_COST_REMOTE_FREE}, 1, 0},
+    {measure_large, {HK_COST_LARGE}, 1, 0},
     {measure_syscalls,
      {HK_COST_MMAP, HK_COST_MUNMAP, HK_COST_MADVISE, HK_COST_MINCORE,
       HK_COST_MPROTECT},
-     5},
+     5, 1},
     {measure_pages,
      {HK_COST_PAGE_FAULT, HK_COST_MUNMAP_PAGE, HK_COST_MADVISE_PAGE,
       HK_COST_PAGE_TABLE},
-     4},
-    {measure_tlb, {HK_COST_TLB_L2_HIT, HK_COST_TLB_WALK}, 2},
-    {measure_decode, {HK_COST_DECODE}, 1},
+     4, 1},
+    {measure_tlb, {HK_COST_TLB_L2_HIT, HK_COST_TLB_WALK}, 2, 0},
+    {measure_decode, {HK_COST_DECODE}, 1, 1},
     {measure_engines,
-     {HK_COST_START, HK_COST_OBJECT_TABLE, HK_COST_DISPATCH}, 3},
-    {measure_handoff, {HK_COST_HANDOFF}, 1},
+     {HK_COST_START, HK_COST_OBJECT_TABLE, HK_COST_DISPATCH}, 3, 1},
+    {measure_handoff, {HK_COST_HANDOFF}, 1, 0},
     {measure_touch,
-     {HK_COST_TOUCH_WRITE, HK_COST_TOUCH_BYTE, HK_COST_COPY_BYTE}, 3},
+     {HK_COST_TOUCH_WRITE, HK_COST_TOUCH_BYTE, HK_COST_COPY_BYTE}, 3, 1},
 };
 #define NGROUPS (sizeof groups / sizeof groups[0])
 
@@ -391,16 +400,53 @@ static void sweep_open(calib *k)
     memset(k->sweep, 1, k->sweep_bytes);
 }
 
+/* --check: the probe groups run once, on a calibration's values (which
+ * each measurement takes off its own loops); per term, a line
+ * "NAME CALIBRATED_NS NOW_NS".  request: a file or "builtin". */
+static int check(const char *request, FILE *out)
+{
+    hk_calibration cal;
+    char err[1024];
+    if (hk_calibration_resolve(&cal, request, "hakmem calibrate", err,
+                               sizeof err) < 0) {
+        fprintf(stderr, "hakmem calibrate: --check: %s\n", err);
+        return 1;
+    }
+    calib k = {.reps = QUICK_REPS};
+    memcpy(k.ns, cal.cost.ns, sizeof k.ns);
+    sweep_open(&k);
+    engine_refs_open(&k);
+    for (size_t g = 0; g < NGROUPS; g++)
+        if (groups[g].probe) {
+            measure_timer(&k);
+            groups[g].measure(&k);
+        }
+    engine_refs_close(&k);
+    int ok = 1;
+    for (size_t g = 0; g < NGROUPS; g++)
+        for (int i = 0; groups[g].probe && i < groups[g].nterms; i++) {
+            enum hk_cost_term t = groups[g].terms[i];
+            ok &= fprintf(out, "%s %.4g %.4g\n", hk_cost_names[t],
+                          cal.cost.ns[t], k.ns[t]) > 0;
+        }
+    free(k.sweep);
+    ok &= (out == stdout ? fflush(out) : fclose(out)) == 0;
+    if (!ok)
+        fprintf(stderr, "hakmem calibrate: --check: cannot write\n");
+    return ok ? 0 : 1;
+}
+
 int hk_cmd_calibrate(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'},
         {"quick", no_argument, NULL, 'q'},
         {"budget", required_argument, NULL, 'b'},
+        {"check", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *path = NULL;
+    const char *path = NULL, *against = NULL;
     double budget = -1;
     int quick = 0, opt;
     char *end;
@@ -408,6 +454,7 @@ int hk_cmd_calibrate(int argc, char **argv)
         switch (opt) {
         case 'o': path = optarg; break;
         case 'q': quick = 1; break;
+        case 'c': against = optarg; break;
         case 'b':
             budget = strtod(optarg, &end);
             if (end == optarg || *end || !(budget >= 0 && budget <= 3600)) {
@@ -429,6 +476,8 @@ int hk_cmd_calibrate(int argc, char **argv)
         fprintf(stderr, "hakmem calibrate: %s: %s\n", path, strerror(errno));
         return 1;
     }
+    if (against)
+        return check(against, out);
     if (budget < 0)
         budget = quick ? QUICK_BUDGET_S : FULL_BUDGET_S;
 

@@ -28,6 +28,16 @@
  * confirm the prediction either way.  Configurations that are the
  * baseline itself (the same point key) are shown but not counted.
  *
+ * A shared machine's speed moves (on a virtual machine, page faults by
+ * a third from one minute to the next), and a calibration is a snapshot.
+ * So the terms most runs weigh are measured again, in about a second,
+ * just before the real runs and just after them (`hakmem calibrate
+ * --check`): the header shows each one's cost then over its calibrated
+ * cost, and the summary what the time errors and speedup ratios would be
+ * with those terms priced at what they cost before, or after, the real
+ * runs.  An error that the re-pricing removes is the machine's drift,
+ * not the model's.
+ *
  * --report prints, per trace, the seed report's before/after story:
  * each configuration's system calls, page faults, RSS peak and time,
  * predicted and measured side by side.
@@ -117,7 +127,19 @@ typedef struct cell {
     int differs;
     char top_name[3][24];     /* the largest terms of the prediction */
     double top_ns[3];
+    double repriced_s[2];     /* predicted_s with the probed terms at their
+                                 cost before / after the real runs */
 } cell;
+
+/* The machine's costs of a few terms, measured before and after the real
+ * runs (hk_calibration_probe). */
+typedef struct probes {
+    hk_calibration_now at[2];
+    int have[2];
+    const char *why_not; /* why neither was taken, or NULL */
+} probes;
+
+static const char *const probe_when[2] = {"before", "after"};
 
 typedef struct options {
     unsigned runs, jobs;
@@ -204,11 +226,32 @@ static double call_count(const calls *k, const char *name)
     return NAN;
 }
 
-static void read_sim(hk_db *db, const hk_point *p, cell *c)
+/* The prediction of point key with each term of now priced at its cost
+ * there: the predicted ns less those terms' part, plus their counts at
+ * the new costs. */
+static double repriced(hk_db *db, const char *key,
+                       const hk_calibration_now *now)
+{
+    double ns = hk_db_metric(db, key, "predicted.ns");
+    char name[64];
+    for (int i = 0; i < now->n; i++) {
+        const char *term = hk_cost_names[now->term[i]];
+        snprintf(name, sizeof name, "predicted.terms_ns.%s", term);
+        ns -= hk_db_metric(db, key, name);
+        snprintf(name, sizeof name, "predicted.counts.%s", term);
+        ns += hk_db_metric(db, key, name) * now->ns[i];
+    }
+    return ns * 1e-9;
+}
+
+static void read_sim(hk_db *db, const hk_point *p, const probes *pr, cell *c)
 {
     char err[256];
     c->sim_key = p->key;
     c->predicted_s = hk_db_metric(db, p->key, "predicted.ns") * 1e-9;
+    for (int i = 0; i < 2; i++)
+        c->repriced_s[i] = pr->have[i] ? repriced(db, p->key, &pr->at[i])
+                                       : NAN;
     c->events = hk_db_metric(db, p->key, "trace.events");
     c->threads = hk_db_metric(db, p->key, "trace.threads");
     c->faults = hk_db_metric(db, p->key, "predicted.counts.page_fault");
@@ -477,6 +520,44 @@ static void print_story(const hk_spec *s, size_t t, const cell *cells,
     }
 }
 
+/* The summary's time errors and speedup ratios again, with the
+ * predictions re-priced at the costs probed `which` (0: before the real
+ * runs, 1: after). */
+static void print_repriced(const hk_spec *s, const cell *cells,
+                           size_t nconfigs, const options *o, int which)
+{
+    worst w;
+    char label[512];
+    memset(&w, 0, sizeof w);
+    for (size_t t = 0; t < s->ntraces; t++) {
+        const cell *row = &cells[t * nconfigs];
+        double base_p = row[0].repriced_s[which], base_m = measured(row, o);
+        for (size_t k = 0; k < nconfigs; k++) {
+            const cell *c = &row[k];
+            double p = c->repriced_s[which], m = measured(c, o);
+            config_label(s, k, label, sizeof label);
+            if (isnan(p / m))
+                continue;
+            w.times++;
+            w.within_time += fabs(p / m - 1) <= TARGET;
+            note_worst(&w.time_err, &w.time, w.time_at, sizeof w.time_at,
+                       p / m, s->traces[t].name, label);
+            int same = k > 0 && c->sim_key && row[0].sim_key &&
+                       !strcmp(c->sim_key, row[0].sim_key);
+            double ratio = hk_speedup(base_p, p) / hk_speedup(base_m, m);
+            if (k > 0 && !same && !isnan(ratio))
+                count_ratio(&w, ratio, s->traces[t].name, label);
+        }
+    }
+    printf("re-priced at the costs probed %s the real runs: worst time "
+           "error %+.0f%% (%s);\n  %zu of %zu times within +-%.0f%%; worst "
+           "speedup ratio %.2f (%s);\n  %zu of %zu configurations within "
+           "+-%.0f%%\n", probe_when[which], 100 * (w.time - 1),
+           w.times ? w.time_at : "-", w.within_time, w.times, 100 * TARGET,
+           w.ratio, w.ratios ? w.ratio_at : "-", w.within_ratio, w.ratios,
+           100 * TARGET);
+}
+
 static void print_summary(errors *all, size_t ntraces, const options *o,
                           double busy)
 {
@@ -507,11 +588,27 @@ static void print_summary(errors *all, size_t ntraces, const options *o,
                o->use_wall ? "; --time cpu measures what they cost" : "");
 }
 
-static void print_header(const hk_exec *x, const options *o)
+static void print_header(const hk_exec *x, const options *o,
+                         const probes *pr)
 {
     char cal[1024];
     hk_calibration_describe(&x->cal, cal, sizeof cal);
     printf("calibration: %s\n", cal);
+    printf("the machine now: each term's cost (`hakmem calibrate --check`) "
+           "over its calibrated cost\n");
+    for (int i = 0; i < 2; i++) {
+        const hk_calibration_now *now = &pr->at[i];
+        printf("  %s the real runs:%s%s", probe_when[i],
+               pr->have[i] ? "" : " not measured",
+               pr->why_not ? pr->why_not : "");
+        for (int j = 0; pr->have[i] && j < now->n; j++) {
+            double was = x->cal.cost.ns[now->term[j]];
+            printf("%s %s %.2f", j % 8 ? "" : "\n   ",
+                   hk_cost_names[now->term[j]],
+                   was > 0 ? now->ns[j] / was : NAN);
+        }
+        printf("\n");
+    }
     printf("TLB geometry: %s\n",
            x->cal.cost.has_tlb ? x->cal.cost.tlb_source
                                : "preset: Intel Golden Cove (sim/tlb.h)");
@@ -531,7 +628,7 @@ static void print_header(const hk_exec *x, const options *o)
 /* Prints every trace's table and the summary.  1 when the system calls
  * of a single-threaded trace differ (or memory ran out), else 0. */
 static int report(const hk_exec *x, const hk_plan *sim, const hk_plan *real,
-                  const options *o)
+                  const options *o, const probes *pr)
 {
     const hk_spec *s = x->spec;
     size_t nconfigs = hk_spec_configs(s);
@@ -551,7 +648,7 @@ static int report(const hk_exec *x, const hk_plan *sim, const hk_plan *real,
         status = 1;
         goto done;
     }
-    print_header(x, o);
+    print_header(x, o, pr);
     for (size_t i = 0; i < ncells * o->runs; i++)
         reps[i] = NAN;
     for (size_t i = 0; i < ncells; i++)
@@ -560,7 +657,7 @@ static int report(const hk_exec *x, const hk_plan *sim, const hk_plan *real,
                           .real_faults = NAN, .real_rss = NAN,
                           .rep_s = reps + i * o->runs, .paired = NAN};
     for (size_t i = 0; i < sim->n; i++)
-        read_sim(x->db, &sim->v[i],
+        read_sim(x->db, &sim->v[i], pr,
                  &cells[sim->v[i].trace * nconfigs + sim->v[i].config]);
     for (size_t t = 0; t < s->ntraces; t++) {
         cell *row = &cells[t * nconfigs];
@@ -577,6 +674,9 @@ static int report(const hk_exec *x, const hk_plan *sim, const hk_plan *real,
         for (size_t t = 0; t < s->ntraces; t++)
             print_story(s, t, &cells[t * nconfigs], nconfigs, o);
     print_summary(&all, s->ntraces, o, hk_median(busy, nbusy));
+    for (int i = 0; i < 2; i++)
+        if (pr->have[i])
+            print_repriced(s, cells, nconfigs, o, i);
     if (status)
         printf("the system calls of a single-threaded trace DIFFER between "
                "the simulation and the real runs\n");
@@ -588,6 +688,18 @@ done:
     free(all.by_median);
     free(all.by_min);
     return status;
+}
+
+/* The machine's costs now, into pr->at[i]; a warning if they cannot be
+ * measured. */
+static void probe(const hk_exec *x, probes *pr, int i)
+{
+    char why[1024];
+    pr->have[i] = hk_calibration_probe(&x->cal, &pr->at[i], why,
+                                       sizeof why) == 0;
+    if (!pr->have[i])
+        fprintf(stderr, "hakmem validate: warning: the machine's costs %s "
+                "the real runs were not measured: %s\n", probe_when[i], why);
 }
 
 /* 0, or the exit status for a usage error. */
@@ -671,6 +783,7 @@ int hk_cmd_validate(int argc, char **argv)
     const hk_column sim_col = {HK_BACKEND_SIM, "hakmem", 1};
     const hk_column real_col = {HK_BACKEND_REAL, "hakmem", o.runs};
     hk_plan sim = {0}, real = {0};
+    probes pr = {0};
     char err[1024];
     long failed = -1;
     if (hk_plan_expand(&spec, &sim_col, 1, &sim, err, sizeof err) == 0 &&
@@ -680,7 +793,17 @@ int hk_cmd_validate(int argc, char **argv)
         long f = hk_execute(&x, &sim, 0, 1, err, sizeof err);
         x.label = "validate (real)";
         x.jobs = 1;
-        long g = f < 0 ? -1 : hk_execute(&x, &real, 0, 1, err, sizeof err);
+        long g = -1;
+        if (f >= 0) {
+            long stored = hk_db_runs(x.db);
+            probe(&x, &pr, 0);
+            g = hk_execute(&x, &real, 0, 1, err, sizeof err);
+            probe(&x, &pr, 1);
+            if (hk_db_runs(x.db) == stored) {
+                pr.have[0] = pr.have[1] = 0;
+                pr.why_not = " (every real run was in the database)";
+            }
+        }
         failed = g < 0 ? -1 : f + g;
     }
     if (failed < 0)
@@ -689,7 +812,7 @@ int hk_cmd_validate(int argc, char **argv)
         fprintf(stderr, "hakmem validate: %ld runs failed\n", failed);
     status = failed != 0;
     if (failed >= 0)
-        status |= report(&x, &sim, &real, &o);
+        status |= report(&x, &sim, &real, &o, &pr);
     hk_plan_free(&sim);
     hk_plan_free(&real);
     hk_exec_close(&x, &spec, failed != 0);

@@ -5,7 +5,10 @@
 # equal for these single-threaded traces) and a summary, and stores one
 # simulated and N real runs per distinct configuration (the baseline is a
 # grid point, so 4 per trace); the speedup by pairs is the median of the
-# runs' per-repetition ratios, read back from the database.
+# runs' per-repetition ratios, read back from the database.  The machine's
+# costs are measured again before and after the real runs: the header
+# shows them over the calibration's, the summary the errors re-priced at
+# them; a second validate that runs nothing new does not measure them.
 source "$(dirname "$0")/common.bash"
 
 cat >spec.json <<JSON
@@ -46,6 +49,16 @@ grep -qE '^by pairs \(each run against the baseline.s of its repetition\): worst
 grep -qE '^  [0-9]+ of 6 configurations within \+-15%$' out || fail "no count within the target by pairs"
 grep -qE '^worst time error: [-+][0-9]+% \((mixed|phases), ' out ||
     fail "no worst time error"
+grep -q "^the machine now: each term's cost" out || fail "no probe header"
+for when in before after; do
+    grep -A3 "^  $when the real runs:\$" out | tr '\n' ' ' |
+        grep -qE '^  [a-z]+ the real runs: +malloc [0-9.]+ free [0-9.]+ .*page_fault [0-9.]+ .*dispatch [0-9.]+' ||
+        fail "no costs measured $when the real runs"
+    grep -qE "^re-priced at the costs probed $when the real runs: worst time error [-+][0-9]+% \((mixed|phases), " out ||
+        fail "no re-priced summary ($when)"
+done
+[[ $(grep -cE '^  [0-9]+ of 10 times within \+-15%; worst speedup ratio [0-9.]+ \((mixed|phases), ' out) == 2 ]] ||
+    fail "no re-priced time counts"
 
 db=results/validate.db
 [[ $(count $db "SELECT count(*) FROM runs WHERE backend = 'sim'") == 8 ]] ||
@@ -84,5 +97,10 @@ awk -v w="$want" -v g="$got" 'BEGIN { exit !(w > 0 && g - w <= 0.006 && w - g <=
 
 # Run again: everything is stored, the same table comes out.
 "$hakmem" validate spec.json --runs 3 >again 2>err || fail "$(cat err)"
-cmp -s out again || fail "the second validate printed another table"
+tables() { sed -n '/^trace /,/^worst time error/p' "$1"; }
+cmp -s <(tables out) <(tables again) ||
+    fail "the second validate printed another table"
 grep -q "24 points stored already, 0 to run" err || fail "$(cat err)"
+[[ $(grep -c 'the real runs: not measured (every real run was in the database)$' again) == 2 ]] ||
+    fail "the second validate measured costs that do not bracket its runs"
+! grep -q '^re-priced' again || fail "the second validate re-priced"
