@@ -72,8 +72,9 @@ static const char usage[] =
     "                    CPUID's unchecked (a rough calibration, for tests)\n"
     "  --check CALIBRATION|builtin\n"
     "                    measure the terms most runs weigh (malloc, free,\n"
-    "                    the refill path, system calls, page faults) once,\n"
-    "                    in about a second, and print a line per term:\n"
+    "                    the refill path, system calls, page faults, the\n"
+    "                    replay engines' own work) once, in about a\n"
+    "                    second, and print a line per term:\n"
     "                    NAME CALIBRATED_NS NOW_NS.  `hakmem validate`\n"
     "                    runs it before and after its real runs, to show\n"
     "                    how far the machine has moved from its calibration\n";
