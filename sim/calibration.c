@@ -379,13 +379,16 @@ int hk_calibration_probe(const hk_calibration *cal, hk_calibration_now *now,
     }
     now->n = 0;
     char name[32];
-    double calibrated, ns;
-    while (f && fscanf(f, "%31s %lf %lf", name, &calibrated, &ns) == 3)
-        for (int t = 0; t < HK_COST_TERMS; t++)
-            if (!strcmp(hk_cost_names[t], name) && now->n < HK_COST_TERMS) {
-                now->term[now->n] = (enum hk_cost_term)t;
-                now->ns[now->n++] = ns;
-            }
+    double ns;
+    /* Lines "NAME CALIBRATED_NS NOW_NS": cal has the calibrated costs. */
+    while (f && now->n < HK_COST_TERMS &&
+           fscanf(f, "%31s %*f %lf", name, &ns) == 2) {
+        int t = hk_cost_term_of(name);
+        if (t >= 0) {
+            now->term[now->n] = (enum hk_cost_term)t;
+            now->ns[now->n++] = ns;
+        }
+    }
     if (f)
         fclose(f);
     unlink(tmp);

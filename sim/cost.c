@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 const char *const hk_cost_names[HK_COST_TERMS] = {
     "malloc",       "free",          "realloc",   "refill",
     "flush",        "slab",          "remote_free", "front_miss",
@@ -40,6 +39,14 @@ static const hk_cost default_cost = {.ns = {
     [HK_COST_TOUCH_WRITE] = 0.5702, [HK_COST_TOUCH_BYTE] = 0.01095,
     [HK_COST_COPY_BYTE] = 0.01352,
 }};
+
+int hk_cost_term_of(const char *name)
+{
+    for (int t = 0; t < HK_COST_TERMS; t++)
+        if (!strcmp(hk_cost_names[t], name))
+            return t;
+    return -1;
+}
 
 void hk_cost_default(hk_cost *c)
 {
@@ -86,10 +93,7 @@ int hk_cost_from_json(hk_cost *c, const cJSON *root, const char *path,
     int rc = 0;
     hk_cost next = *c;
     for (cJSON *it = root->child; it && rc == 0; it = it->next) {
-        int term = -1;
-        for (int t = 0; t < HK_COST_TERMS; t++)
-            if (!strcmp(hk_cost_names[t], it->string))
-                term = t;
+        int term = hk_cost_term_of(it->string);
         if (term < 0 && it->string[0] == '_')
             continue; /* "_comment", "_measured": notes, not costs */
         if (term < 0 && !strcmp(it->string, "tlb")) {

@@ -65,6 +65,9 @@ enum hk_cost_term {
 
 extern const char *const hk_cost_names[HK_COST_TERMS];
 
+/* The term named name (an enum hk_cost_term), or -1. */
+int hk_cost_term_of(const char *name);
+
 typedef struct hk_cost {
     double ns[HK_COST_TERMS];
     int has_tlb;          /* the file named the machine's TLB geometry: */

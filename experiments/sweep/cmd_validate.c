@@ -365,6 +365,14 @@ static void count_ratio(worst *w, double ratio, const char *trace,
                ratio, trace, label);
 }
 
+/* Is configuration k, c, a grid point that is the baseline itself (the
+ * same point key)?  Shown, not counted. */
+static int is_baseline_point(const cell *base, const cell *c, size_t k)
+{
+    return k > 0 && c->sim_key && base->sim_key &&
+           !strcmp(c->sim_key, base->sim_key);
+}
+
 static int label_width(const hk_spec *s, size_t nconfigs)
 {
     char label[512];
@@ -417,8 +425,7 @@ static int print_trace(const hk_spec *s, size_t t, const cell *cells,
             note_worst(&all->w.time_err, &all->w.time, all->w.time_at,
                        sizeof all->w.time_at, 1 + time_err, trace, label);
         }
-        int same = k > 0 && c->sim_key && base->sim_key &&
-                   !strcmp(c->sim_key, base->sim_key);
+        int same = is_baseline_point(base, c, k);
         int noisy = 0;
         if (k == 0 || same) {
             printf(" %8s %8s %6s %8s %8s %6s", "", "", "", k ? "=base" : "",
@@ -542,8 +549,7 @@ static void print_repriced(const hk_spec *s, const cell *cells,
             w.within_time += fabs(p / m - 1) <= TARGET;
             note_worst(&w.time_err, &w.time, w.time_at, sizeof w.time_at,
                        p / m, s->traces[t].name, label);
-            int same = k > 0 && c->sim_key && row[0].sim_key &&
-                       !strcmp(c->sim_key, row[0].sim_key);
+            int same = is_baseline_point(row, c, k);
             double ratio = hk_speedup(base_p, p) / hk_speedup(base_m, m);
             if (k > 0 && !same && !isnan(ratio))
                 count_ratio(&w, ratio, s->traces[t].name, label);
