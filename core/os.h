@@ -105,11 +105,20 @@ void hk_os_counts_get(hk_os_counts *out);
  */
 void hk_os_follow_clock(uint64_t ns);
 
-/* Report that the core read or wrote [p, p+size); feeds the TLB model. */
+/* Report that the core read or wrote [p, p+size); feeds the TLB and
+ * data cache models.  hk_os_touch_foreign() reports memory that is not
+ * the allocator's (a replay engine's own tables): the caches see it, the
+ * simulated address space does not. */
 #ifdef HK_OS_SIM
 void hk_os_touch(const void *p, size_t size);
+void hk_os_touch_foreign(const void *p, size_t size);
 #else
 static inline void hk_os_touch(const void *p, size_t size)
+{
+    (void)p;
+    (void)size;
+}
+static inline void hk_os_touch_foreign(const void *p, size_t size)
 {
     (void)p;
     (void)size;

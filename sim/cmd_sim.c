@@ -57,6 +57,13 @@ static const char *tlb_source(const hk_run_config *cfg, const hk_cost *cost)
                          : "preset: Intel Golden Cove (sim/tlb.h)";
 }
 
+/* Where the data caches of the run came from. */
+static const char *dcache_source(const hk_cost *cost)
+{
+    return cost->has_dcache ? cost->dcache_source
+                            : "preset: Intel Golden Cove (sim/dcache.h)";
+}
+
 static cJSON *report_calibration(const hk_calibration *cal,
                                  const hk_run_config *cfg)
 {
@@ -70,10 +77,28 @@ static cJSON *report_calibration(const hk_calibration *cal,
         cJSON_AddNumberToObject(o, "made_on_cpus", (double)cal->made_on_cpus);
     }
     cJSON_AddStringToObject(o, "tlb_geometry", tlb_source(cfg, &cal->cost));
+    cJSON_AddStringToObject(o, "dcache_geometry", dcache_source(&cal->cost));
     return o;
 }
 
-static cJSON *report_machine(const hk_addrspace *as, const hk_tlb_stats *tlb)
+static cJSON *report_dcache(const hk_dcache_stats *d)
+{
+    static const char *const missed[] = {"l1_misses", "l2_misses",
+                                         "l3_misses"};
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "accesses", (double)d->accesses);
+    for (unsigned k = 0; k < HK_DCACHE_LEVELS; k++)
+        cJSON_AddNumberToObject(o, missed[k], (double)d->misses[k]);
+    cJSON *f = cJSON_AddObjectToObject(o, "fault_path");
+    cJSON_AddNumberToObject(f, "accesses", (double)d->fault_accesses);
+    for (unsigned k = 0; k < HK_DCACHE_LEVELS; k++)
+        cJSON_AddNumberToObject(f, missed[k], (double)d->fault_misses[k]);
+    cJSON_AddNumberToObject(o, "fault_evictions", (double)d->fault_evictions);
+    return o;
+}
+
+static cJSON *report_machine(const hk_addrspace *as, const hk_tlb_stats *tlb,
+                             const hk_dcache_stats *dcache)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "page_faults", (double)as->faults);
@@ -104,6 +129,8 @@ static cJSON *report_machine(const hk_addrspace *as, const hk_tlb_stats *tlb)
         cJSON_AddNumberToObject(t, "l2_misses_2m",
                                 (double)tlb->l2_misses_2m);
     }
+    if (dcache)
+        cJSON_AddItemToObject(o, "dcache", report_dcache(dcache));
     return o;
 }
 
@@ -186,6 +213,8 @@ int hk_cmd_sim(int argc, char **argv)
     hk_run_config_default(&cfg);
     if (cal.cost.has_tlb)
         cfg.sim.tlb_config = cal.cost.tlb;
+    if (cal.cost.has_dcache)
+        cfg.sim.dcache_config = cal.cost.dcache;
     for (size_t i = 0; i < nargs; i++) {
         int rc = args[i].json
                      ? hk_run_config_load(&cfg, args[i].text, err, sizeof err)
@@ -222,6 +251,7 @@ int hk_cmd_sim(int argc, char **argv)
     hk_alloc_snapshot(a, &snap);
     const hk_addrspace *as = hk_sim_addrspace();
     const hk_tlb_stats *tlb = hk_sim_tlb_stats();
+    const hk_dcache_stats *dcache = hk_sim_dcache_stats();
     uint64_t counts[HK_COST_TERMS];
     hk_cost_count(&(hk_cost_inputs){
                       .alloc = &snap.total,
@@ -235,6 +265,7 @@ int hk_cmd_sim(int argc, char **argv)
                       .purged_pages = as->purged_pages,
                       .tlb_l2_hits = tlb ? tlb->l2_hits : 0,
                       .tlb_walks = tlb ? tlb->l2_misses : 0,
+                      .dcache = dcache,
                   },
                   counts);
 
@@ -245,7 +276,7 @@ int hk_cmd_sim(int argc, char **argv)
                           hk_report_settings(&cfg, HK_SETTINGS_SIM));
     cJSON_AddItemToObject(root, "trace", hk_report_trace(path, &st));
     cJSON_AddItemToObject(root, "syscalls", hk_report_syscalls(&os));
-    cJSON_AddItemToObject(root, "machine", report_machine(as, tlb));
+    cJSON_AddItemToObject(root, "machine", report_machine(as, tlb, dcache));
     cJSON_AddItemToObject(root, "allocator_stats", hk_report_allocator(a));
     cJSON_AddItemToObject(root, "predicted",
                           report_predicted(&cal.cost, counts));

@@ -24,6 +24,8 @@ void hk_sim_config_default(hk_sim_config *c)
     memset(c, 0, sizeof *c);
     c->tlb = 1;
     hk_tlb_config_default(&c->tlb_config);
+    c->dcache = 1;
+    hk_dcache_config_default(&c->dcache_config);
 }
 
 void hk_run_config_default(hk_run_config *c)
@@ -80,6 +82,8 @@ static const struct other_setting {
      "transparent huge pages: a first touch faults in a whole 2 MiB chunk",
      "0", "0, 1"},
     {"tlb", HK_SETTINGS_MACHINE, "the TLB model (0 is faster)", "1", "0, 1"},
+    {"dcache", HK_SETTINGS_MACHINE, "the data cache model (0 is faster)", "1",
+     "0, 1"},
 };
 #define NOTHERS (sizeof others / sizeof others[0])
 
@@ -121,6 +125,8 @@ int hk_run_config_set(hk_run_config *c, const char *name, const char *value,
         return parse_bool(name, value, &c->sim.thp, err, errlen);
     if (!strcmp(name, "tlb"))
         return parse_bool(name, value, &c->sim.tlb, err, errlen);
+    if (!strcmp(name, "dcache"))
+        return parse_bool(name, value, &c->sim.dcache, err, errlen);
     if (is_tlb_field(name)) {
         hk_tlb_config probe;
         hk_tlb_config_default(&probe);
@@ -197,7 +203,8 @@ static const char *other_value(const hk_run_config *c, size_t i)
     case 0: return hk_touch_names[c->touch];
     case 1: return c->serial ? "serial" : "threads";
     case 2: return c->sim.thp ? "1" : "0";
-    default: return c->sim.tlb ? "1" : "0";
+    case 3: return c->sim.tlb ? "1" : "0";
+    default: return c->sim.dcache ? "1" : "0";
     }
 }
 

@@ -16,7 +16,8 @@ const char *const hk_cost_names[HK_COST_TERMS] = {
     "munmap",       "madvise",       "mincore",   "mprotect",
     "munmap_page",  "madvise_page",  "page_fault", "page_table",
     "tlb_l2_hit",
-    "tlb_walk",     "start",         "decode",    "object_table",
+    "tlb_walk",     "cache_l2",      "cache_l3",  "cache_mem",
+    "start",         "decode",    "object_table",
     "dispatch",
     "handoff",      "touch_write",   "touch_byte", "copy_byte",
 };
@@ -33,7 +34,9 @@ static const hk_cost default_cost = {.ns = {
     [HK_COST_MPROTECT] = 526.43, [HK_COST_MUNMAP_PAGE] = 230.71,
     [HK_COST_MADVISE_PAGE] = 228.72, [HK_COST_PAGE_FAULT] = 1199.33,
     [HK_COST_PAGE_TABLE] = 112093.92, [HK_COST_TLB_L2_HIT] = 1.75,
-    [HK_COST_TLB_WALK] = 22.35, [HK_COST_START] = 505264.53,
+    [HK_COST_TLB_WALK] = 22.35, [HK_COST_CACHE_L2] = 3.41,
+    [HK_COST_CACHE_L3] = 11.22, [HK_COST_CACHE_MEM] = 157.89,
+    [HK_COST_START] = 505264.53,
     [HK_COST_DECODE] = 13.18, [HK_COST_OBJECT_TABLE] = 20.67,
     [HK_COST_DISPATCH] = 21.35, [HK_COST_HANDOFF] = 43.02,
     [HK_COST_TOUCH_WRITE] = 0.5702, [HK_COST_TOUCH_BYTE] = 0.01095,
@@ -87,6 +90,41 @@ static int load_tlb(hk_cost *c, const cJSON *o, const char *path, char *err,
     return 0;
 }
 
+/* The "dcache" object of a calibration: the data caches by field name
+ * and a "source". */
+static int load_dcache(hk_cost *c, const cJSON *o, const char *path,
+                       char *err, size_t errlen)
+{
+    char why[256];
+    if (!cJSON_IsObject(o)) {
+        snprintf(err, errlen, "%s: key \"dcache\": expected an object", path);
+        return -1;
+    }
+    hk_dcache_config_default(&c->dcache);
+    c->dcache_source[0] = '\0';
+    for (const cJSON *it = o->child; it; it = it->next) {
+        if (!strcmp(it->string, "source") && cJSON_IsString(it)) {
+            snprintf(c->dcache_source, sizeof c->dcache_source, "%s",
+                     it->valuestring);
+        } else if (!cJSON_IsNumber(it) || it->valuedouble < 0 ||
+                   hk_dcache_config_set(&c->dcache, it->string,
+                                        (uint64_t)it->valuedouble) < 0) {
+            snprintf(err, errlen, "%s: dcache.%s: %s", path, it->string,
+                     cJSON_IsNumber(it) ? "not a data cache field"
+                                        : "expected a number");
+            return -1;
+        }
+    }
+    if (hk_dcache_config_check(&c->dcache, why, sizeof why) < 0) {
+        snprintf(err, errlen, "%s: dcache: %s", path, why);
+        return -1;
+    }
+    if (!c->dcache_source[0])
+        snprintf(c->dcache_source, sizeof c->dcache_source, "%s", path);
+    c->has_dcache = 1;
+    return 0;
+}
+
 int hk_cost_from_json(hk_cost *c, const cJSON *root, const char *path,
                       char *err, size_t errlen)
 {
@@ -98,6 +136,8 @@ int hk_cost_from_json(hk_cost *c, const cJSON *root, const char *path,
             continue; /* "_comment", "_measured": notes, not costs */
         if (term < 0 && !strcmp(it->string, "tlb")) {
             rc = load_tlb(&next, it, path, err, errlen);
+        } else if (term < 0 && !strcmp(it->string, "dcache")) {
+            rc = load_dcache(&next, it, path, err, errlen);
         } else if (term < 0) {
             snprintf(err, errlen, "%s: key \"%s\": not a cost term", path,
                      it->string);
@@ -158,6 +198,12 @@ void hk_cost_count(const hk_cost_inputs *in, uint64_t counts[HK_COST_TERMS])
     counts[HK_COST_PAGE_TABLE] = in->page_tables;
     counts[HK_COST_TLB_L2_HIT] = in->tlb_l2_hits;
     counts[HK_COST_TLB_WALK] = in->tlb_walks;
+    if (in->dcache) { /* the fault path's L1 misses are in page_fault */
+        const hk_dcache_stats *d = in->dcache;
+        counts[HK_COST_CACHE_L2] = d->misses[0];
+        counts[HK_COST_CACHE_L3] = d->misses[1] + d->fault_misses[1];
+        counts[HK_COST_CACHE_MEM] = d->misses[2] + d->fault_misses[2];
+    }
     counts[HK_COST_START] = 1;
     if (in->serial) {
         counts[HK_COST_DECODE] = rs->events;

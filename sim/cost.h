@@ -8,7 +8,8 @@
  * allocator's work, the kernel's, and the replay engine's own (decoding
  * events, following objects, writing the blocks as the touch mode says,
  * handing objects between threads).  A calibration file may also carry
- * the machine's TLB geometry, which then replaces the built-in preset.
+ * the machine's TLB geometry and data caches, which then replace the
+ * built-in presets.
  */
 #ifndef HK_COST_H
 #define HK_COST_H
@@ -19,6 +20,7 @@
 #include "core/os.h"
 #include "core/stats.h"
 #include "replay.h"
+#include "dcache.h"
 #include "tlb.h"
 
 enum hk_cost_term {
@@ -46,6 +48,9 @@ enum hk_cost_term {
                           * mapping */
     HK_COST_TLB_L2_HIT,  /* an L1 dTLB miss that hits the second level */
     HK_COST_TLB_WALK,    /* a miss in both: a page walk */
+    HK_COST_CACHE_L2,    /* a line the L1d missed: L2's latency over L1's */
+    HK_COST_CACHE_L3,    /* a line L2 missed too: L3's over L2's */
+    HK_COST_CACHE_MEM,   /* a line L3 missed too: memory's over L3's */
     /* The replay engine's own work, per event of the engine that runs
      * (setting engine): serial decodes each event and follows its
      * object in a table; threads dispatches pre-loaded ops and waits
@@ -73,6 +78,9 @@ typedef struct hk_cost {
     int has_tlb;          /* the file named the machine's TLB geometry: */
     hk_tlb_config tlb;
     char tlb_source[512]; /* how it was found */
+    int has_dcache;       /* the file named the machine's data caches: */
+    hk_dcache_config dcache;
+    char dcache_source[512];
 } hk_cost;
 
 /* The calibration shipped in experiments/calibrate/default.json; no TLB
@@ -81,7 +89,8 @@ void hk_cost_default(hk_cost *c);
 
 /* Take a calibration, the object root read from the file path (named in
  * errors): every key must be a known term with a number >= 0, or "tlb",
- * an object of TLB settings (tlb_l1_4k_entries, ...) and its "source";
+ * an object of TLB settings (tlb_l1_4k_entries, ...) and its "source",
+ * or "dcache", the data caches (dcache.h's field names) and a "source";
  * keys starting with '_' are notes.  Terms it does not mention keep their
  * current value; on an error c is untouched. */
 struct cJSON;
@@ -97,6 +106,7 @@ typedef struct hk_cost_inputs {
     int serial;                   /* the engine: serial, else threads */
     uint64_t page_faults, page_tables, unmapped_pages, purged_pages;
     uint64_t tlb_l2_hits, tlb_walks;
+    const hk_dcache_stats *dcache; /* NULL: the model was off */
 } hk_cost_inputs;
 
 /* The count of every term. */

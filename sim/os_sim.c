@@ -3,7 +3,8 @@
  *
  * Every call the real backend would make is counted here exactly where it
  * would have been made, with the same bytes, and applied to the simulated
- * address space; the TLB sees every touch the core reports.  The real
+ * address space; the TLB and the data caches see every touch the core
+ * reports, and the caches the replay engine's own.  The real
  * system calls this file makes to back simulated memory are invisible to
  * the model.
  */
@@ -34,6 +35,7 @@
 static struct sim_world {
     hk_addrspace as;
     hk_tlb *tlb;
+    hk_dcache *dcache;
     hk_os_counts counts;
     uint64_t now;
     uint64_t aligned_cursor;
@@ -69,13 +71,13 @@ int hk_sim_start(const hk_sim_config *c, char *err, size_t errlen)
     if (W.started)
         hk_sim_stop();
     memset(&W, 0, sizeof W);
-    if (c->tlb && !(W.tlb = hk_tlb_create(&c->tlb_config, err, errlen)))
-        return -1;
+    if ((c->tlb && !(W.tlb = hk_tlb_create(&c->tlb_config, err, errlen))) ||
+        (c->dcache &&
+         !(W.dcache = hk_dcache_create(&c->dcache_config, err, errlen))))
+        goto fail;
     if (hk_as_init(&W.as, c->thp) < 0) {
         snprintf(err, errlen, "out of memory");
-        hk_tlb_destroy(W.tlb);
-        W.tlb = NULL;
-        return -1;
+        goto fail;
     }
     W.aligned_cursor = ALIGNED_BASE;
     W.page_cursor = PAGE_TOP;
@@ -83,6 +85,11 @@ int hk_sim_start(const hk_sim_config *c, char *err, size_t errlen)
     hk_as_map(&W.as, RESERVE_AT, RESERVE_BYTES, 0);
     W.started = 1;
     return 0;
+fail:
+    hk_tlb_destroy(W.tlb);
+    hk_dcache_destroy(W.dcache);
+    memset(&W, 0, sizeof W);
+    return -1;
 }
 
 void hk_sim_stop(void)
@@ -92,8 +99,8 @@ void hk_sim_stop(void)
     for (size_t i = 0; i < W.as.count; i++)
         munmap((void *)W.as.maps[i].start, W.as.maps[i].size);
     hk_as_destroy(&W.as);
-    if (W.tlb)
-        hk_tlb_destroy(W.tlb);
+    hk_tlb_destroy(W.tlb);
+    hk_dcache_destroy(W.dcache);
     memset(&W, 0, sizeof W);
 }
 
@@ -105,6 +112,11 @@ const hk_addrspace *hk_sim_addrspace(void)
 const hk_tlb_stats *hk_sim_tlb_stats(void)
 {
     return W.tlb ? hk_tlb_stats_get(W.tlb) : NULL;
+}
+
+const hk_dcache_stats *hk_sim_dcache_stats(void)
+{
+    return W.dcache ? hk_dcache_stats_get(W.dcache) : NULL;
 }
 
 static void count(enum hk_os_call k, uint64_t bytes)
@@ -260,12 +272,24 @@ void hk_os_touch(const void *p, size_t size)
     for (a &= ~(uint64_t)(HK_AS_PAGE - 1); a < end; a += HK_AS_PAGE) {
         /* A page touched just before is resident still: nothing to model
          * but the TLB access. */
-        uint64_t page_size = W.last_page_size && a == W.last_page
-                                 ? W.last_page_size
-                                 : hk_as_touch_page(&W.as, a);
+        uint64_t page_size = W.last_page_size;
+        if (!page_size || a != W.last_page) {
+            uint64_t faults = W.as.faults;
+            page_size = hk_as_touch_page(&W.as, a);
+            if (W.dcache && W.as.faults != faults)
+                hk_dcache_fault(W.dcache, a < (uint64_t)p ? (uint64_t)p : a);
+        }
         W.last_page = a;
         W.last_page_size = page_size;
         if (page_size && W.tlb)
             hk_tlb_access(W.tlb, a, page_size == HK_AS_HUGE);
     }
+    if (W.dcache)
+        hk_dcache_access(W.dcache, (uint64_t)p, size ? size : 1);
+}
+
+void hk_os_touch_foreign(const void *p, size_t size)
+{
+    if (W.dcache)
+        hk_dcache_access(W.dcache, (uint64_t)p, size ? size : 1);
 }

@@ -107,40 +107,45 @@ static int explain(const char *path, char *err, size_t errlen)
  * What the program does with a new block, as the touch mode says: its
  * first byte, one byte in every page it spans, or all of it.  On the real
  * backend the bytes are written, so the kernel sees the program's page
- * faults; in the simulation the touches are reported to the model and not
+ * faults; in the simulation each write is reported to the model and not
  * performed, which keeps the simulator's own memory small.
  */
 #ifdef HK_OS_SIM
-static void write_bytes(unsigned char *b, uint64_t n, uint64_t stride)
+static void write_byte(unsigned char *b)
 {
-    (void)b;
-    (void)n;
-    (void)stride;
+    hk_os_touch(b, 1);
+}
+
+static void write_all(unsigned char *b, uint64_t n)
+{
+    hk_os_touch(b, n);
 }
 #else
-/* Write the first byte of every `stride`-aligned piece of [b, b + n). */
-static void write_bytes(unsigned char *b, uint64_t n, uint64_t stride)
+static void write_byte(unsigned char *b)
 {
-    if (stride == 1) {
-        memset(b, 0xa5, n);
-        return;
-    }
-    for (unsigned char *p = b; p < b + n;
-         p = (unsigned char *)(((uintptr_t)p | (stride - 1)) + 1))
-        *p = 0xa5;
+    *b = 0xa5;
+}
+
+static void write_all(unsigned char *b, uint64_t n)
+{
+    memset(b, 0xa5, n);
 }
 #endif
 
 void hk_replay_use_block(enum hk_touch touch, void *p, uint64_t size)
 {
-    static const uint64_t stride[] = {
-        [HK_TOUCH_PAGES] = HK_OS_PAGE, [HK_TOUCH_ALL] = 1};
+    unsigned char *b = p;
     if (!p || !size || touch == HK_TOUCH_NONE)
         return;
-    if (touch == HK_TOUCH_FIRST)
-        size = 1;
-    write_bytes(p, size, touch == HK_TOUCH_FIRST ? 1 : stride[touch]);
-    hk_os_touch(p, size);
+    if (touch == HK_TOUCH_ALL) {
+        write_all(b, size);
+        return;
+    }
+    write_byte(b);
+    if (touch == HK_TOUCH_PAGES)
+        for (b = (unsigned char *)(((uintptr_t)b | (HK_OS_PAGE - 1)) + 1);
+             b < (unsigned char *)p + size; b += HK_OS_PAGE)
+            write_byte(b);
 }
 
 void hk_replay_count_use(enum hk_touch touch, const void *p, uint64_t size,
@@ -163,6 +168,28 @@ static void use_block(engine *e, void *p, uint64_t size)
 {
     hk_replay_use_block(e->touch, p, size);
     hk_replay_count_use(e->touch, p, size, e->st);
+}
+
+/*
+ * The engine's own memory per event, for the data cache model: the object
+ * table's slot, and the object's record.  Their real addresses change
+ * from run to run, so the model sees fixed stand-ins, far from every
+ * simulated mapping: slot i of the table at TABLE_AT, and the record of
+ * the object in slot i at RECORDS_AT (a 32-byte malloc chunk each; the
+ * real ones lie as scattered, over about as many lines).
+ */
+#define TABLE_AT ((uintptr_t)0x7e0000000000)
+#define RECORDS_AT ((uintptr_t)0x7f0000000000)
+
+static void touch_table(size_t slot)
+{
+    hk_os_touch_foreign((const void *)(TABLE_AT + slot * 16), 16);
+}
+
+static void touch_record(size_t slot)
+{
+    hk_os_touch_foreign((const void *)(RECORDS_AT + slot * 32),
+                        sizeof(live_obj));
 }
 
 static hk_heap *heap_of(engine *e, uint64_t t)
@@ -194,6 +221,8 @@ static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
     live_obj *o;
     void *p = NULL;
 
+    size_t slot = hk_idmap_slot(e->live, ev->id);
+    touch_table(slot);
     switch (ev->kind) {
     case HK_EV_MALLOC:
     case HK_EV_CALLOC:
@@ -214,6 +243,7 @@ static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
             return fail(err, errlen, path, ev->offset, "out of memory at",
                         ev->id);
         *o = (live_obj){p, ev->size, t};
+        touch_record(slot);
         hk_idmap_insert(e->live, ev->id, o);
         if (hk_idmap_count(e->live) > e->st->peak_live)
             e->st->peak_live = hk_idmap_count(e->live);
@@ -222,6 +252,7 @@ static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
     case HK_EV_REALLOC:
         if (!(o = hk_idmap_get(e->live, ev->id, &found)))
             return explain(path, err, errlen);
+        touch_record(slot);
         e->st->handoffs += o->thread != t;
         p = hk_alloc_realloc(a, h, o->p, ev->size);
         if (!p && ev->size) {
@@ -238,6 +269,7 @@ static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
     case HK_EV_FREE:
         if (!(o = hk_idmap_remove(e->live, ev->id, &found)))
             return explain(path, err, errlen);
+        touch_record(slot);
         e->st->handoffs += o->thread != t;
         hk_free_fast(a, h, o->p);
         e->st->live_bytes_end -= o->size;

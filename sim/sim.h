@@ -2,7 +2,8 @@
  * sim.h - the simulated world behind core/os.h.
  *
  * hk_sim_start() sets up a fresh world: an empty simulated address space,
- * zeroed counters, a TLB, and a clock at 0.  Mappings are placed by the
+ * zeroed counters, a TLB, data caches, and a clock at 0.  Mappings are
+ * placed by the
  * same rules the real backend uses (aligned regions upward from 16 TiB,
  * the first 1 MiB of page-aligned metadata from a reserve with no call,
  * the rest downward from just below 16 TiB), so every address, and so every
@@ -17,12 +18,15 @@
 #include <stdint.h>
 
 #include "addrspace.h"
+#include "dcache.h"
 #include "tlb.h"
 
 typedef struct hk_sim_config {
     int thp;   /* transparent huge pages: 0 never, 1 always */
     int tlb;   /* 0: no TLB model (faster) */
     hk_tlb_config tlb_config;
+    int dcache; /* 0: no data cache model (faster) */
+    hk_dcache_config dcache_config;
 } hk_sim_config;
 
 void hk_sim_config_default(hk_sim_config *c);
@@ -35,5 +39,7 @@ void hk_sim_stop(void);
 const hk_addrspace *hk_sim_addrspace(void);
 /* NULL when the TLB model is off. */
 const hk_tlb_stats *hk_sim_tlb_stats(void);
+/* NULL when the data cache model is off. */
+const hk_dcache_stats *hk_sim_dcache_stats(void);
 
 #endif

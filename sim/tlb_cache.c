@@ -1,15 +1,15 @@
 /*
  * tlb_cache.c - one TLB array: set selection, lookup, fill, invalidation.
  *
- * Keys are page << 1 | huge; tlb_lru.h keeps each set in recency order.
+ * Keys are page << 1 | huge; lru_set.h keeps each set in recency order.
  * Page numbers are below 2^52 (a 64-bit address shifted by at least 12),
- * so no key collides with HK_TLB_LRU_EMPTY.
+ * so no key collides with HK_LRU_SET_EMPTY.
  */
 #include "tlb_cache.h"
 
 #include <stdlib.h>
 
-#include "tlb_lru.h"
+#include "lru_set.h"
 
 static uint64_t key_of(uint64_t page, unsigned huge)
 {
@@ -31,7 +31,7 @@ int hk_tlb_cache_init(hk_tlb_cache *c, uint32_t entries, uint32_t ways)
     c->keys = malloc(entries * sizeof *c->keys);
     if (!c->keys)
         return -1;
-    hk_tlb_lru_clear(c->keys, entries);
+    hk_lru_set_clear(c->keys, entries);
     c->set_mask = entries / ways - 1;
     c->ways = ways;
     return 0;
@@ -49,10 +49,10 @@ bool hk_tlb_cache_lookup(hk_tlb_cache *c, uint64_t page, unsigned huge)
     if (c->ways == 0)
         return false;
     uint64_t *set = set_of(c, page);
-    int64_t i = hk_tlb_lru_find(set, c->ways, key_of(page, huge));
+    int64_t i = hk_lru_set_find(set, c->ways, key_of(page, huge));
     if (i < 0)
         return false;
-    hk_tlb_lru_promote(set, (uint32_t)i);
+    hk_lru_set_promote(set, (uint32_t)i);
     return true;
 }
 
@@ -60,9 +60,9 @@ bool hk_tlb_cache_fill(hk_tlb_cache *c, uint64_t page, unsigned huge)
 {
     if (c->ways == 0)
         return false;
-    uint64_t out = hk_tlb_lru_insert(set_of(c, page), c->ways,
+    uint64_t out = hk_lru_set_insert(set_of(c, page), c->ways,
                                      key_of(page, huge));
-    return out != HK_TLB_LRU_EMPTY;
+    return out != HK_LRU_SET_EMPTY;
 }
 
 /* Few pages: look each one up in its own set. */
@@ -71,9 +71,9 @@ static void invalidate_each(hk_tlb_cache *c, uint64_t first, uint64_t last,
 {
     for (uint64_t page = first;; page++) {
         uint64_t *set = set_of(c, page);
-        int64_t i = hk_tlb_lru_find(set, c->ways, key_of(page, huge));
+        int64_t i = hk_lru_set_find(set, c->ways, key_of(page, huge));
         if (i >= 0)
-            hk_tlb_lru_remove(set, c->ways, (uint32_t)i);
+            hk_lru_set_remove(set, c->ways, (uint32_t)i);
         if (page == last)
             return;
     }
@@ -94,7 +94,7 @@ static void invalidate_all(hk_tlb_cache *c, uint64_t first, uint64_t last,
         for (uint32_t i = c->ways; i-- > 0;) {
             uint64_t d = set[i] - lo;
             if (d <= span && (d & 1) == 0)
-                hk_tlb_lru_remove(set, c->ways, i);
+                hk_lru_set_remove(set, c->ways, i);
         }
     }
 }

@@ -8,7 +8,7 @@
  * sizes never confuses 4 KiB page n with 2 MiB page n.  A translation's set
  * is its page number modulo the number of sets, a power of two, so
  * neighbouring pages land in neighbouring sets.  Each set keeps the
- * invariants of tlb_lru.h.
+ * invariants of lru_set.h.
  *
  * An array of 0 entries is absent: it never hits and drops its fills.
  * The array counts nothing; its caller keeps the statistics.

@@ -12,7 +12,8 @@
 #   build/tests/api_conformance   run with $HAKMEM_LIB preloaded
 #   build/tests/stress            run with $HAKMEM_LIB preloaded
 #   build/tests/stress_tsan       run directly, if built
-#   build/tests/tlb_test, build/tests/trace_roundtrip
+#   build/tests/tlb_test, build/tests/dcache_test,
+#   build/tests/trace_roundtrip
 #                                 the simulator's and the traces' unit
 #                                 tests, run directly
 #   build/debug/tests/unit_*, build/debug/tests/stress
@@ -83,7 +84,7 @@ discover() {
     add "$conformance" "with_hakmem $conformance"
     add build/tests/stress "with_hakmem build/tests/stress"
     for test in build/tests/stress_tsan build/tests/tlb_test \
-        build/tests/trace_roundtrip; do
+        build/tests/dcache_test build/tests/trace_roundtrip; do
         [[ -e $test ]] && add "$test" "$test"
     done
     # The unit and stress tests once more on the debug build, which asserts

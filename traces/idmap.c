@@ -126,6 +126,11 @@ int hk_idmap_insert(hk_idmap *m, uint64_t id, void *value)
     return 0;
 }
 
+size_t hk_idmap_slot(const hk_idmap *m, uint64_t id)
+{
+    return id == EMPTY ? 0 : (size_t)(find(m, id) - m->slots);
+}
+
 void *hk_idmap_get(const hk_idmap *m, uint64_t id, int *found)
 {
     if (id == EMPTY) {

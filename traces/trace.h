@@ -73,6 +73,10 @@ void hk_idmap_destroy(hk_idmap *m);
 int hk_idmap_insert(hk_idmap *m, uint64_t id, void *value);
 /* The value of a live id, or NULL with *found = 0. */
 void *hk_idmap_get(const hk_idmap *m, uint64_t id, int *found);
+/* The index of the slot holding id's entry, or that would: what a lookup
+ * reads last (for models of the caches a replay runs through).  Slots
+ * are 16 bytes. */
+size_t hk_idmap_slot(const hk_idmap *m, uint64_t id);
 /* Remove and return; *found = 0 if id was not live. */
 void *hk_idmap_remove(hk_idmap *m, uint64_t id, int *found);
 void hk_idmap_set(hk_idmap *m, uint64_t id, void *value);

@@ -15,6 +15,7 @@
 
 #include "core/alloc.h"
 #include "sim/cost.h"
+#include "sim/dcache.h"
 #include "sim/tlb.h"
 
 #define CALIB_MAX_REPS 51
@@ -38,6 +39,10 @@ typedef struct calib {
     char tlb_source[512];
     size_t tlb_near, tlb_far;
     struct chase_sets *chase;
+    /* The data caches: the geometry, and what a page fault displaces
+     * (measure_cache.c). */
+    hk_dcache_config dcache;
+    char dcache_source[512];
     /* The replay engines' reference traces (measure_engine.c). */
     struct engine_refs *engine;
 } calib;
@@ -65,6 +70,15 @@ static inline void calib_use(const void *p)
     __asm__ volatile("" : : "r"(p) : "memory");
 }
 
+/* AMD's associativity codes (CPUID leaf 0x80000006, for TLBs and caches
+ * alike) for an array of `entries`; 0: unusable. */
+static inline unsigned calib_amd_ways(unsigned code, unsigned entries)
+{
+    static const unsigned ways[16] = {0, 1, 2, 3, 4, 6, 8, 0,
+                                      16, 0, 32, 48, 64, 96, 128, 0};
+    return code == 0xf ? entries : ways[code & 0xf];
+}
+
 /* bytes of private anonymous memory aligned to align (a power of two),
  * with madvise advice (MADV_HUGEPAGE or MADV_NOHUGEPAGE) taken. */
 char *calib_map_aligned(size_t bytes, size_t align, int advice);
@@ -86,6 +100,7 @@ void measure_syscalls(calib *k);       /* mmap, munmap, madvise, mincore,
 void measure_pages(calib *k);          /* page_fault, page_table,
                                           *_page */
 void measure_tlb(calib *k);            /* tlb_l2_hit, tlb_walk */
+void measure_cache(calib *k);          /* cache_l2, cache_l3, cache_mem */
 void measure_decode(calib *k);         /* decode */
 void measure_engines(calib *k);        /* start, object_table, dispatch */
 void measure_handoff(calib *k);        /* handoff */
@@ -96,6 +111,9 @@ void measure_touch(calib *k);          /* touch_write, touch_byte,
 /* k->tlb, k->tlb_source; CPUID's unchecked unless scan. */
 void tlb_geometry(calib *k, int scan);
 void chase_sets_close(calib *k);
+/* k->dcache and k->dcache_source; with faults, what a fault displaces
+ * too (else nothing). */
+void cache_geometry(calib *k, int faults);
 void engine_refs_open(calib *k);
 void engine_refs_close(calib *k);
 

@@ -170,6 +170,8 @@ static const group groups[] = {
       HK_COST_PAGE_TABLE},
      4, 1},
     {measure_tlb, {HK_COST_TLB_L2_HIT, HK_COST_TLB_WALK}, 2, 0},
+    {measure_cache, {HK_COST_CACHE_L2, HK_COST_CACHE_L3, HK_COST_CACHE_MEM},
+     3, 0},
     {measure_decode, {HK_COST_DECODE}, 1, 1},
     {measure_engines,
      {HK_COST_START, HK_COST_OBJECT_TABLE, HK_COST_DISPATCH}, 3, 1},
@@ -328,6 +330,9 @@ static cJSON *calibration_json(calib *k, const passes *ps, int quick)
     cJSON *tlb = cJSON_AddObjectToObject(o, "tlb");
     hk_tlb_config_visit(&k->tlb, add_number, tlb);
     cJSON_AddStringToObject(tlb, "source", k->tlb_source);
+    cJSON *dcache = cJSON_AddObjectToObject(o, "dcache");
+    hk_dcache_config_visit(&k->dcache, add_number, dcache);
+    cJSON_AddStringToObject(dcache, "source", k->dcache_source);
     add_host(o, k->load_before);
 
     char text[2048];
@@ -347,7 +352,10 @@ static cJSON *calibration_json(calib *k, const passes *ps, int quick)
              "region; page_table: a 2 MiB region mapped, one page written, "
              "unmapped, less the other terms; tlb_l2_hit, tlb_walk: random "
              "pointer chase, one line per page over %zu and %zu pages, less "
-             "as many lines on huge pages; decode: reading a trace; "
+             "as many lines on huge pages; cache_l2, cache_l3, cache_mem: "
+             "random pointer chases on huge pages over half of L1, half of "
+             "L2, past L2 and past L3, the latency steps between them; "
+             "decode: reading a trace; "
              "start, object_table, dispatch: the serial and threaded replay "
              "engines in processes of their own on a short and a long "
              "reference trace, CPU time, less the model's price of the "
@@ -493,6 +501,8 @@ int hk_cmd_calibrate(int argc, char **argv)
     measure_timer(&k);
     tlb_geometry(&k, budget >= SHORT_BUDGET_S);
     fprintf(stderr, "calibrate: TLB: %s\n", k.tlb_source);
+    cache_geometry(&k, budget >= SHORT_BUDGET_S);
+    fprintf(stderr, "calibrate: caches: %s\n", k.dcache_source);
     engine_refs_open(&k);
     measure_all(&k, &ps, quick ? QUICK_PASSES : FULL_PASSES, budget, t0);
     engine_refs_close(&k);

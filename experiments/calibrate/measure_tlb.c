@@ -212,13 +212,6 @@ typedef struct level {
                                missed (0: none) */
 } level;
 
-/* AMD's associativity codes in leaf 0x80000006; 0: unusable. */
-static unsigned amd_ways(unsigned code, unsigned entries)
-{
-    static const unsigned ways[16] = {0, 1, 2, 3, 4, 6, 8, 0,
-                                      16, 0, 32, 48, 64, 96, 128, 0};
-    return code == 0xf ? entries : ways[code & 0xf];
-}
 
 /* The 4 KiB arrays of the data TLBs from CPUID, and the 2 MiB ones into
  * c; a word on where they came from into from.  0 if CPUID has none. */
@@ -264,7 +257,7 @@ static int cpuid_tlb(level *l1, level *l2, hk_tlb_config *c, char *from,
         c->l1_2m.ways = (a >> 24) == 0xff ? c->l1_2m.entries : a >> 24;
         __cpuid(0x80000006, a, b, cx, d);
         l2->entries = (b >> 16) & 0xfff;
-        l2->ways = amd_ways(b >> 28, l2->entries);
+        l2->ways = calib_amd_ways(b >> 28, l2->entries);
         c->l2_shared = 1; /* one L2 dTLB for all page sizes since Zen */
         snprintf(from, len, "cpuid 0x80000005/0x80000006");
     } else {

@@ -1,5 +1,6 @@
 /*
- * tlb_lru.h - LRU replacement within one set of a TLB array.
+ * lru_set.h - LRU replacement within one set of a set-associative array
+ * (a TLB array, sim/tlb_cache.c; a data cache level, sim/dcache.c).
  *
  * A set is `ways` slots of keys kept in recency order rather than beside
  * age stamps, so no clock can overflow and the victim needs no search.
@@ -7,30 +8,30 @@
  * Invariants of a set:
  *  - the valid keys form a prefix, most recently used first, least
  *    recently used last;
- *  - every slot after that prefix holds HK_TLB_LRU_EMPTY;
- *  - no key appears twice, and no valid key equals HK_TLB_LRU_EMPTY.
+ *  - every slot after that prefix holds HK_LRU_SET_EMPTY;
+ *  - no key appears twice, and no valid key equals HK_LRU_SET_EMPTY.
  *
  * A hit moves its key to the front; a fill shifts everything back one slot
  * and drops whatever was in the last, which is the least recently used
  * key or, while the set has room, an empty slot.  Hot keys sit in the
  * first slots, so a lookup that hits usually stops after one or two.
  */
-#ifndef HK_TLB_LRU_H
-#define HK_TLB_LRU_H
+#ifndef HK_LRU_SET_H
+#define HK_LRU_SET_H
 
 #include <stdint.h>
 
-#define HK_TLB_LRU_EMPTY UINT64_MAX
+#define HK_LRU_SET_EMPTY UINT64_MAX
 
 /* Empty n slots: one set, or every set of an array at once. */
-static inline void hk_tlb_lru_clear(uint64_t *slots, uint32_t n)
+static inline void hk_lru_set_clear(uint64_t *slots, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++)
-        slots[i] = HK_TLB_LRU_EMPTY;
+        slots[i] = HK_LRU_SET_EMPTY;
 }
 
 /* The slot holding key, or -1. */
-static inline int64_t hk_tlb_lru_find(const uint64_t *set, uint32_t ways,
+static inline int64_t hk_lru_set_find(const uint64_t *set, uint32_t ways,
                                       uint64_t key)
 {
     for (uint32_t i = 0; i < ways; i++)
@@ -40,7 +41,7 @@ static inline int64_t hk_tlb_lru_find(const uint64_t *set, uint32_t ways,
 }
 
 /* Make the key in slot i the most recently used. */
-static inline void hk_tlb_lru_promote(uint64_t *set, uint32_t i)
+static inline void hk_lru_set_promote(uint64_t *set, uint32_t i)
 {
     uint64_t key = set[i];
     for (; i > 0; i--)
@@ -51,9 +52,9 @@ static inline void hk_tlb_lru_promote(uint64_t *set, uint32_t i)
 /*
  * Insert key, which is not in the set, as the most recently used.  Returns
  * the key pushed out of the last slot: the evicted one, or
- * HK_TLB_LRU_EMPTY when the set had room.
+ * HK_LRU_SET_EMPTY when the set had room.
  */
-static inline uint64_t hk_tlb_lru_insert(uint64_t *set, uint32_t ways,
+static inline uint64_t hk_lru_set_insert(uint64_t *set, uint32_t ways,
                                          uint64_t key)
 {
     uint64_t out = set[ways - 1];
@@ -64,11 +65,11 @@ static inline uint64_t hk_tlb_lru_insert(uint64_t *set, uint32_t ways,
 }
 
 /* Drop the key in slot i, keeping the others in their order. */
-static inline void hk_tlb_lru_remove(uint64_t *set, uint32_t ways, uint32_t i)
+static inline void hk_lru_set_remove(uint64_t *set, uint32_t ways, uint32_t i)
 {
     for (; i + 1 < ways; i++)
         set[i] = set[i + 1];
-    set[ways - 1] = HK_TLB_LRU_EMPTY;
+    set[ways - 1] = HK_LRU_SET_EMPTY;
 }
 
 #endif

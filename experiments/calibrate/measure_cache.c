@@ -1,0 +1,345 @@
+/*
+ * measure_cache.c - the data caches: their geometry, what a line missed at
+ * each level costs, and what a page fault does to them.
+ *
+ * Everything comes from pointer chases: a random cycle through every
+ * cache line of a buffer on huge pages (so the TLB stays out of it),
+ * each step a load that depends on the one before.  A chase over half of
+ * a level's size runs at that level's latency; the model's terms are the
+ * differences between neighbouring levels (sim/cost.h).  Loads that do
+ * not depend on each other overlap, so the terms overstate what a program
+ * whose misses are independent pays.
+ *
+ * Geometry.  CPUID (Intel leaf 4; AMD leaf 0x8000001D, else 0x80000005
+ * and 0x80000006) says what the caches are.  L1 and L2 are taken as
+ * reported when their sizes are credible.  A virtual machine often reports
+ * a made-up L3 (this one's says 508 MiB), and the part of a shared L3 a
+ * guest gets is whatever its neighbours leave, so the L3 is found by a
+ * scan: chases over 2x, 4x, ... the L2 up to SCAN_MAX; the L3 holds the
+ * largest working set whose latency is still nearer the L3's (the first
+ * size's) than memory's (the last's).  A reported L3 within a factor of
+ * two of that is confirmed and taken as reported.  Ways are rounded down
+ * so that the number of sets is a power of two.
+ *
+ * Faults (dcache.h).  A chase lap over a cycle that fits a level, a page
+ * fault, and another lap: the second lap's extra time over the latency
+ * step to the next level is the number of the cycle's lines the fault
+ * displaced, which scaled to the level's size is fault_l{1,2}_lines.  And
+ * the fault itself costs more when the cycle between faults is larger
+ * than L2 (the fault path's lines are gone from L1 and L2): the extra over
+ * the L3 step is fault_path_lines.  Medians over FAULT_LAPS faults.
+ */
+#define _GNU_SOURCE
+#include <cpuid.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "experiments/calibrate/calib.h"
+#include "experiments/common/stats.h"
+
+#define LINE HK_DCACHE_LINE
+#define HUGE_PAGE ((size_t)2 << 20)
+#define SCAN_MAX ((size_t)64 << 20) /* bytes: memory's latency */
+#define FAR_MIN ((size_t)32 << 20)
+#define CHASE_STEPS 200000
+#define FAULT_LAPS 101
+#define MAX_LINES_REPORTED ((size_t)1 << 20)
+
+/* What CPUID says, per level (0: nothing). */
+typedef struct reported {
+    uint64_t bytes[HK_DCACHE_LEVELS];
+    uint32_t ways[HK_DCACHE_LEVELS];
+} reported;
+
+/* Leaf 4 and AMD's 0x8000001D share a layout. */
+static int deterministic_leaf(unsigned leaf, reported *r)
+{
+    for (unsigned i = 0; i < 16; i++) {
+        unsigned a, b, c, d;
+        __cpuid_count(leaf, i, a, b, c, d);
+        unsigned type = a & 0x1f, lvl = (a >> 5) & 7;
+        if (!type)
+            break;
+        if (type == 2 || lvl < 1 || lvl > HK_DCACHE_LEVELS)
+            continue; /* instruction caches */
+        uint32_t ways = (b >> 22) + 1, parts = ((b >> 12) & 0x3ff) + 1;
+        uint64_t line = (b & 0xfff) + 1, sets = (uint64_t)c + 1;
+        r->bytes[lvl - 1] = ways * parts * line * sets;
+        r->ways[lvl - 1] = ways;
+    }
+    return r->bytes[0] != 0;
+}
+
+static void cpuid_caches(reported *r, char *from, size_t len)
+{
+    unsigned a, b, c, d, max;
+    char vendor[13] = "";
+    memset(r, 0, sizeof *r);
+    __cpuid(0, max, b, c, d);
+    memcpy(vendor, &b, 4);
+    memcpy(vendor + 4, &d, 4);
+    memcpy(vendor + 8, &c, 4);
+    int amd = !strcmp(vendor, "AuthenticAMD") || !strcmp(vendor, "HygonGenuine");
+    if (!amd && max >= 4 && deterministic_leaf(4, r)) {
+        snprintf(from, len, "cpuid 4");
+        return;
+    }
+    __cpuid(0x80000000, max, b, c, d);
+    if (!amd || max < 0x80000006) {
+        snprintf(from, len, "no cpuid cache data");
+        return;
+    }
+    if (max >= 0x8000001d && deterministic_leaf(0x8000001d, r)) {
+        snprintf(from, len, "cpuid 0x8000001d");
+        return;
+    }
+    __cpuid(0x80000005, a, b, c, d);
+    r->bytes[0] = (uint64_t)(c >> 24) << 10;
+    r->ways[0] = (c >> 16) & 0xff;
+    __cpuid(0x80000006, a, b, c, d);
+    r->bytes[1] = (uint64_t)(c >> 16) << 10;
+    r->ways[1] = calib_amd_ways((c >> 12) & 0xf, (unsigned)(r->bytes[1] / LINE));
+    r->bytes[2] = (uint64_t)(d >> 18) << 19;
+    r->ways[2] = calib_amd_ways((d >> 12) & 0xf, (unsigned)(r->bytes[2] / LINE));
+    snprintf(from, len, "cpuid 0x80000005/0x80000006");
+}
+
+/* Ways for `bytes` near `ways` (16 when unknown) that make a power-of-two
+ * number of sets. */
+static uint32_t fit_ways(uint64_t bytes, uint32_t ways)
+{
+    uint64_t lines = bytes / LINE, sets = 1;
+    if (!ways || ways > 64)
+        ways = 16;
+    while (sets * 2 <= lines / ways)
+        sets *= 2;
+    uint64_t w = lines / sets;
+    return (uint32_t)(w > 64 ? 64 : w);
+}
+
+/* ---- chases ---- */
+
+/* A random cycle through the first `lines` lines of a huge-page buffer. */
+typedef struct cycle {
+    char *base;
+    size_t bytes, lines;
+    void **at;
+} cycle;
+
+static void cycle_open(cycle *cy, size_t bytes, uint64_t *rng)
+{
+    cy->bytes = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    cy->base = calib_map_aligned(cy->bytes, HUGE_PAGE, MADV_HUGEPAGE);
+    madvise(cy->base, cy->bytes, MADV_DONTFORK);
+    cy->lines = bytes / LINE;
+    size_t *order = calib_xcalloc(cy->lines, sizeof *order);
+    for (size_t i = 0; i < cy->lines; i++)
+        order[i] = i;
+    for (size_t i = cy->lines - 1; i > 0; i--) {
+        *rng ^= *rng << 13, *rng ^= *rng >> 7, *rng ^= *rng << 17;
+        size_t j = (size_t)(*rng % (i + 1)), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+    for (size_t i = 0; i < cy->lines; i++)
+        *(void **)(cy->base + order[i] * LINE) =
+            cy->base + order[(i + 1) % cy->lines] * LINE;
+    cy->at = (void **)(cy->base + order[0] * LINE);
+    free(order);
+}
+
+static void cycle_close(cycle *cy)
+{
+    munmap(cy->base, cy->bytes);
+}
+
+/* Follow `steps` links; the wall time. */
+static uint64_t chase(cycle *cy, size_t steps)
+{
+    void **p = cy->at;
+    uint64_t t0 = calib_now_ns();
+    for (size_t i = 0; i < steps; i++)
+        p = *p;
+    uint64_t t = calib_now_ns() - t0;
+    calib_use(p);
+    cy->at = p;
+    return t;
+}
+
+/* Bring a cycle in: two laps, or as many steps as a few timings take. */
+static void warm(cycle *cy)
+{
+    chase(cy, cy->lines < 2 * CHASE_STEPS ? 2 * cy->lines : 4 * CHASE_STEPS);
+}
+
+/* ns per step over a working set of `bytes`: the best of a few runs. */
+static double latency(size_t bytes, uint64_t *rng)
+{
+    cycle cy;
+    cycle_open(&cy, bytes, rng);
+    warm(&cy);
+    double best = 1e30;
+    for (int i = 0; i < 5; i++) {
+        double t = (double)chase(&cy, CHASE_STEPS) / CHASE_STEPS;
+        if (t < best)
+            best = t;
+    }
+    cycle_close(&cy);
+    return best;
+}
+
+/* ---- the geometry and what a fault does ---- */
+
+/*
+ * Over a cycle of `bytes`: the median extra time of a lap after a page
+ * fault over a lap before it (*lap_extra), and the median time of the
+ * fault (*fault_ns).
+ */
+static void around_faults(size_t bytes, uint64_t *rng, double *lap_extra,
+                          double *fault_ns)
+{
+    cycle cy;
+    cycle_open(&cy, bytes, rng);
+    char *fresh = calib_map_aligned(FAULT_LAPS * HK_OS_PAGE, HK_OS_PAGE,
+                                    MADV_NOHUGEPAGE);
+    double extra[FAULT_LAPS], fault[FAULT_LAPS];
+    warm(&cy);
+    for (int i = 0; i < FAULT_LAPS; i++) {
+        uint64_t before = chase(&cy, cy.lines);
+        uint64_t t0 = calib_now_ns();
+        *(volatile char *)(fresh + (size_t)i * HK_OS_PAGE) = 1;
+        fault[i] = (double)(calib_now_ns() - t0);
+        extra[i] = (double)chase(&cy, cy.lines) - (double)before;
+    }
+    *lap_extra = hk_median(extra, FAULT_LAPS);
+    *fault_ns = hk_median(fault, FAULT_LAPS);
+    munmap(fresh, FAULT_LAPS * HK_OS_PAGE);
+    cycle_close(&cy);
+}
+
+/* Lines of a level of `lines` lines that a fault displaces, from `lost`
+ * of a cycle of `cycle_lines` lines. */
+static uint32_t scaled(double lost, size_t cycle_lines, uint64_t lines)
+{
+    double v = lost / (double)cycle_lines * (double)lines;
+    if (v < 0.5)
+        return 0;
+    return v >= 0.9 * (double)lines ? (uint32_t)lines : (uint32_t)(v + 0.5);
+}
+
+void cache_geometry(calib *k, int faults)
+{
+    reported r;
+    char from[128];
+    uint64_t rng = 0x2545f4914f6cdd1dull;
+    hk_dcache_config *c = &k->dcache;
+    hk_dcache_config_default(c);
+    cpuid_caches(&r, from, sizeof from);
+    if (r.bytes[0] >= (16u << 10) && r.bytes[0] <= (256u << 10))
+        c->bytes[0] = r.bytes[0], c->ways[0] = fit_ways(r.bytes[0], r.ways[0]);
+    if (r.bytes[1] >= (128u << 10) && r.bytes[1] <= (8u << 20))
+        c->bytes[1] = r.bytes[1], c->ways[1] = fit_ways(r.bytes[1], r.ways[1]);
+
+    /* The L3: where latency leaves the first size's for memory's. */
+    double lat[16];
+    size_t size[16], n = 0;
+    for (size_t b = 2 * c->bytes[1]; b <= SCAN_MAX && n < 16; b *= 2) {
+        size[n] = b;
+        lat[n++] = latency(b, &rng);
+    }
+    size_t fit = 0;
+    for (size_t i = 0; i < n; i++)
+        if (lat[i] < (lat[0] + lat[n - 1]) / 2)
+            fit = size[i];
+    char l3[160];
+    if (r.bytes[2] && fit && r.bytes[2] <= 2 * fit && 2 * r.bytes[2] >= fit) {
+        c->bytes[2] = r.bytes[2];
+        snprintf(l3, sizeof l3, "L3 as reported (scan: %zu KiB fit)",
+                 fit >> 10);
+    } else if (fit) {
+        c->bytes[2] = fit;
+        snprintf(l3, sizeof l3, "L3 %zu KiB measured (cpuid says %llu KiB)",
+                 fit >> 10, (unsigned long long)(r.bytes[2] >> 10));
+    } else {
+        snprintf(l3, sizeof l3, "L3 preset (the scan found none)");
+    }
+    c->ways[2] = fit_ways(c->bytes[2], r.bytes[2] == c->bytes[2] ? r.ways[2]
+                                                                   : 16);
+
+    char fault_text[192] = "faults not measured";
+    if (faults) {
+        double l1 = latency(c->bytes[0] / 2, &rng);
+        double l2 = latency(c->bytes[1] / 2, &rng);
+        double l3 = latency(2 * c->bytes[1] <= c->bytes[2] / 2
+                                ? 2 * c->bytes[1] : c->bytes[2] / 2, &rng);
+        double extra, quiet_fault, busy_fault;
+        around_faults(c->bytes[0] / 2, &rng, &extra, &quiet_fault);
+        c->fault_lines[0] = scaled(extra / (l2 - l1), c->bytes[0] / 2 / LINE,
+                                   c->bytes[0] / LINE);
+        around_faults(c->bytes[1] / 4, &rng, &extra, &busy_fault);
+        c->fault_lines[1] = scaled(extra / (l3 - l2), c->bytes[1] / 4 / LINE,
+                                   c->bytes[1] / LINE);
+        around_faults(2 * c->bytes[1], &rng, &extra, &busy_fault);
+        double path = (busy_fault - quiet_fault) / (l3 - l2);
+        c->fault_path_lines =
+            path < 0.5 ? 0
+            : path > MAX_LINES_REPORTED ? MAX_LINES_REPORTED
+                                        : (uint32_t)(path + 0.5);
+        snprintf(fault_text, sizeof fault_text,
+                 "a fault displaces %u of L1's lines, %u of L2's; its own "
+                 "path %u lines (fault %.0f ns beside %zu KiB, %.0f ns "
+                 "beside %zu KiB)", c->fault_lines[0], c->fault_lines[1],
+                 c->fault_path_lines, quiet_fault, c->bytes[0] / 2 >> 10,
+                 busy_fault, 2 * c->bytes[1] >> 10);
+    }
+    char why[160];
+    if (hk_dcache_config_check(c, why, sizeof why) < 0) {
+        hk_dcache_config_default(c);
+        snprintf(k->dcache_source, sizeof k->dcache_source,
+                 "preset (measured geometry unusable: %s)", why);
+        return;
+    }
+    snprintf(k->dcache_source, sizeof k->dcache_source, "%s: L1 %llu KiB, "
+             "L2 %llu KiB; %s; %s", from,
+             (unsigned long long)(c->bytes[0] >> 10),
+             (unsigned long long)(c->bytes[1] >> 10), l3, fault_text);
+}
+
+/* ---- the terms ---- */
+
+/* The working sets of the terms: half of L1, half of L2, past L2 within
+ * L3, and well past L3. */
+static size_t working_set(const hk_dcache_config *c, unsigned i)
+{
+    size_t mid = 2 * c->bytes[1] <= c->bytes[2] / 2 ? 2 * c->bytes[1]
+                                                    : c->bytes[2] / 2;
+    size_t far = 4 * c->bytes[2] > FAR_MIN ? 4 * c->bytes[2] : FAR_MIN;
+    return i == 0 ? c->bytes[0] / 2 : i == 1 ? c->bytes[1] / 2
+         : i == 2 ? mid : far;
+}
+
+void measure_cache(calib *k)
+{
+    uint64_t rng = 0x9e3779b97f4a7c15ull;
+    cycle cy[4];
+    for (unsigned i = 0; i < 4; i++)
+        cycle_open(&cy[i], working_set(&k->dcache, i), &rng);
+    double step[3][CALIB_MAX_REPS];
+    for (int r = 0; r < k->reps; r++) {
+        double lat[4];
+        /* Each chase evicts the others: bring each back in first. */
+        for (unsigned i = 0; i < 4; i++) {
+            warm(&cy[i]);
+            lat[i] = (double)chase(&cy[i], CHASE_STEPS) / CHASE_STEPS;
+        }
+        for (unsigned i = 0; i < 3; i++)
+            step[i][r] = lat[i + 1] - lat[i];
+    }
+    for (unsigned i = 0; i < 4; i++)
+        cycle_close(&cy[i]);
+    calib_settle(k, HK_COST_CACHE_L2, step[0]);
+    calib_settle(k, HK_COST_CACHE_L3, step[1]);
+    calib_settle(k, HK_COST_CACHE_MEM, step[2]);
+}

@@ -1,0 +1,101 @@
+/*
+ * dcache.h - the simulator's data caches: up to three levels of
+ * set-associative caches of 64-byte lines, LRU within a set, that see
+ * every byte the core reports touching and the replay engine's own
+ * tables.
+ *
+ * An access to a line looks it up in L1; a miss goes on to L2, then to
+ * L3, then to memory, and the line is filled into every level it missed.
+ * Non-inclusive, like the TLB: an eviction from one level leaves the
+ * others alone.  misses[k] counts the accesses no level up to k + 1 held,
+ * so accesses >= misses[0] >= misses[1] >= misses[2]; an absent level
+ * (bytes == 0) holds nothing.
+ *
+ * Indexing.  A real L2 or L3 is indexed by physical address, and the
+ * kernel hands out page frames in no order tied to virtual addresses, so
+ * each 4 KiB page gets a frame that is a fixed hash of its virtual page
+ * number, and a line's key is its frame's line number.  Two runs of the
+ * same trace get the same frames; neighbouring pages do not share sets
+ * by construction, as they would if virtual addresses indexed a large
+ * cache.  An L1 of at most 64 sets is indexed by bits within the page,
+ * as a VIPT cache is, which the hash leaves alone.
+ *
+ * Page faults.  On a virtual machine a page fault may leave the VM, and
+ * both the kernel's work and the exit displace lines: the first level is
+ * often emptied outright (an L1 flush on re-entry), and part of the
+ * second.  hk_dcache_fault() fills the zeroed page, then empties fault_lines[k] slots of level k + 1,
+ * picked by a fixed pseudo-random sequence (all of them when that is the
+ * level's size); the calibration measures how many a fault costs the
+ * program on its machine.
+ *
+ * Not modelled: instruction fetch, prefetchers, write-backs, coherence
+ * between simulated CPUs (one hierarchy serves every thread, as the
+ * serial engine runs them on one core), and replacement other than LRU.
+ */
+#ifndef HK_DCACHE_H
+#define HK_DCACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HK_DCACHE_LEVELS 3
+#define HK_DCACHE_LINE 64
+
+typedef struct hk_dcache_config {
+    uint64_t bytes[HK_DCACHE_LEVELS]; /* 0: the level is absent */
+    uint32_t ways[HK_DCACHE_LEVELS];
+    uint32_t fault_lines[HK_DCACHE_LEVELS]; /* emptied by each page fault */
+    uint32_t fault_path_lines;              /* the fault path's own */
+} hk_dcache_config;
+
+/* The preset: Intel Golden Cove's L1d (48 KiB, 12-way) and L2 (1.25 MiB,
+ * 10-way), and an L3 slice of 2 MiB per core, 16-way, for eight cores;
+ * faults displace nothing. */
+void hk_dcache_config_default(hk_dcache_config *c);
+
+/* Set a field by name, as a calibration file names it: l{1,2,3}_bytes,
+ * l{1,2,3}_ways, fault_l{1,2,3}_lines, fault_path_lines.  Returns 0, or -1 for an unknown
+ * name. */
+int hk_dcache_config_set(hk_dcache_config *c, const char *name,
+                         uint64_t value);
+
+/* Call fn with every field's name and value, in a fixed order. */
+void hk_dcache_config_visit(const hk_dcache_config *c,
+                            void (*fn)(void *ctx, const char *name,
+                                       uint64_t v),
+                            void *ctx);
+
+/* 0 if c is a hierarchy hk_dcache_create() can build, else -1 with a
+ * one-line reason naming the level: bytes a multiple of ways * 64 giving
+ * a power-of-two number of sets, ways from 1 to 64, at most 1 GiB. */
+int hk_dcache_config_check(const hk_dcache_config *c, char *err,
+                           size_t errlen);
+
+typedef struct hk_dcache_stats {
+    uint64_t accesses;                 /* lines the program looked up */
+    uint64_t misses[HK_DCACHE_LEVELS]; /* of them, missed by L1; by L1
+                                        * and L2; by every level */
+    uint64_t fault_accesses;           /* lines of the fault path */
+    uint64_t fault_misses[HK_DCACHE_LEVELS];
+    uint64_t fault_evictions;          /* valid lines emptied by faults */
+} hk_dcache_stats;
+
+typedef struct hk_dcache hk_dcache;
+
+/* Empty caches, or NULL with a reason (bad geometry, out of memory). */
+hk_dcache *hk_dcache_create(const hk_dcache_config *c, char *err,
+                            size_t errlen);
+void hk_dcache_destroy(hk_dcache *d);
+
+/* Every line of [vaddr, vaddr + bytes), bytes > 0, is read or written. */
+void hk_dcache_access(hk_dcache *d, uint64_t vaddr, uint64_t bytes);
+
+/* A page fault at vaddr: the kernel zeroed the 4 KiB page holding it
+ * (the one it clears last, for a huge page), whose lines every level then
+ * holds; then the displacement the configuration says. */
+void hk_dcache_fault(hk_dcache *d, uint64_t vaddr);
+
+/* The counters, live. */
+const hk_dcache_stats *hk_dcache_stats_get(const hk_dcache *d);
+
+#endif
