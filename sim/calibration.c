@@ -4,7 +4,8 @@
  * The cache holds one file per host key, calibration-HASH.json (HASH: a
  * hash of the key), written whole under a temporary name and renamed, so
  * a reader sees a complete file or none; the key itself is inside, under
- * "_host_key", and a file whose key is another's counts as missing.
+ * "_host_key", and a file whose key is another's counts as missing, as
+ * does one that lacks a term of the model (made by an older hakmem).
  * Making one takes a lock on the cache directory first and looks again
  * once it has it, so concurrent runs calibrate once.
  */
@@ -137,8 +138,19 @@ static void read_load(hk_calibration *cal, const cJSON *o)
                             : 0;
 }
 
-/* Load the cached file if it is this host's: 1, or 0 (missing, another
- * host's, unreadable), cal untouched. */
+/* Whether o prices every term of the model: a file made before the
+ * model had one is out of date. */
+static int has_every_term(const cJSON *o)
+{
+    for (int t = 0; t < HK_COST_TERMS; t++)
+        if (!cJSON_GetObjectItemCaseSensitive(o, hk_cost_names[t]))
+            return 0;
+    return 1;
+}
+
+/* Load the cached file if it is this host's and up to date: 1, or 0
+ * (missing, another host's, older than a term, unreadable), cal
+ * untouched. */
 static int load_cached(hk_calibration *cal)
 {
     if (access(cal->path, R_OK) < 0)
@@ -149,7 +161,7 @@ static int load_cached(hk_calibration *cal)
     hk_cost c;
     hk_cost_default(&c);
     int mine = cJSON_IsString(key) &&
-               !strcmp(key->valuestring, cal->host_key) &&
+               !strcmp(key->valuestring, cal->host_key) && has_every_term(o) &&
                hk_cost_from_json(&c, o, cal->path, err, sizeof err) == 0;
     if (mine) {
         cal->cost = c;

@@ -3,11 +3,11 @@
  *
  * hk_sim_start() sets up a fresh world: an empty simulated address space,
  * zeroed counters, a TLB, data caches, and a clock at 0.  Mappings are
- * placed by the
- * same rules the real backend uses (aligned regions upward from 16 TiB,
- * the first 1 MiB of page-aligned metadata from a reserve with no call,
- * the rest downward from just below 16 TiB), so every address, and so every
- * counter, is the same from run to run and machine to machine.  Each
+ * placed by the same rules the real backend uses (aligned regions upward
+ * from 16 TiB, the first 1 MiB of page-aligned metadata from a reserve
+ * with no call, the rest downward from just below 16 TiB), so every
+ * address, and so every counter, is the same from run to run and machine
+ * to machine.  Each
  * simulated mapping is backed by real memory at the same address, so the
  * allocator can write into what it gets.
  */

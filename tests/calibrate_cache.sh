@@ -3,7 +3,8 @@
 # calibration makes one on first use (hakmem calibrate --quick, here cut
 # short with HAKMEM_CALIBRATE_BUDGET) into $XDG_CACHE_HOME/hakmem, keyed
 # by the host; the next run reuses it without measuring, another host key
-# makes another; the JSON says which priced it.  With no cache to keep
+# makes another, and so does a file that lacks a term of the model; the
+# JSON says which priced it.  With no cache to keep
 # it in, and when asked for, the built-in one is used with a warning; a
 # HAKMEM_CALIBRATION pin uses it silently.  A calibration made on a busy
 # machine is used with a warning.
@@ -46,6 +47,8 @@ check "the JSON names it: the host key" \
     test "$(field host_key < "$tmp/a1.json")" = "test host A"
 check "the JSON says where the TLB geometry came from" \
     test -n "$(field tlb_geometry < "$tmp/a1.json")"
+check "the JSON says where the data caches came from" \
+    grep -q '"dcache_geometry":"cpuid\|"dcache_geometry":"no cpuid\|"dcache_geometry":"preset' "$tmp/a1.json"
 
 before=$(stat -c %Y.%s "${files[0]}")
 sim "test host A" "$tmp/a2.json"
@@ -54,6 +57,15 @@ check "the second run reused it (no measuring)" \
 check "the second run left it as it was" \
     test "$(stat -c %Y.%s "${files[0]}")" = "$before"
 check "the second run printed the same bytes" cmp -s "$tmp/a1.json" "$tmp/a2.json"
+
+# A file without a term of the model was made by an older hakmem.
+cp "${files[0]}" "$tmp/complete.json"
+grep -v '"cache_mem":' "$tmp/complete.json" > "${files[0]}"
+sim "test host A" "$tmp/a3.json"
+check "a file lacking a term (cache_mem) is made again" \
+    grep -q "measuring one into" "$tmp/a3.json.err"
+check "and the new one has the term" \
+    grep -q '"cache_mem":' "${files[0]}"
 
 sim "test host B" "$tmp/b.json"
 check "another host key calibrated anew" \
