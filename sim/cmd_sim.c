@@ -42,6 +42,7 @@ static const char usage[] =
     "  engine=threads|serial       the real replay engine predicted for\n"
     "  thp=0|1                     transparent huge pages\n"
     "  tlb=0|1                     the TLB model (off is faster)\n"
+    "  dcache=0|1                  the data cache model (off is faster)\n"
     "  tlb_l1_4k_entries=N ...     TLB geometry (hakmem-sim(1))\n"
     "`hakmem settings` lists them all, with defaults, ranges and meanings.\n";
 
@@ -57,13 +58,6 @@ static const char *tlb_source(const hk_run_config *cfg, const hk_cost *cost)
                          : "preset: Intel Golden Cove (sim/tlb.h)";
 }
 
-/* Where the data caches of the run came from. */
-static const char *dcache_source(const hk_cost *cost)
-{
-    return cost->has_dcache ? cost->dcache_source
-                            : "preset: Intel Golden Cove (sim/dcache.h)";
-}
-
 static cJSON *report_calibration(const hk_calibration *cal,
                                  const hk_run_config *cfg)
 {
@@ -77,7 +71,7 @@ static cJSON *report_calibration(const hk_calibration *cal,
         cJSON_AddNumberToObject(o, "made_on_cpus", (double)cal->made_on_cpus);
     }
     cJSON_AddStringToObject(o, "tlb_geometry", tlb_source(cfg, &cal->cost));
-    cJSON_AddStringToObject(o, "dcache_geometry", dcache_source(&cal->cost));
+    cJSON_AddStringToObject(o, "dcache_geometry", hk_cost_dcache_source(&cal->cost));
     return o;
 }
 
@@ -89,6 +83,7 @@ static cJSON *report_dcache(const hk_dcache_stats *d)
     cJSON_AddNumberToObject(o, "accesses", (double)d->accesses);
     for (unsigned k = 0; k < HK_DCACHE_LEVELS; k++)
         cJSON_AddNumberToObject(o, missed[k], (double)d->misses[k]);
+    cJSON_AddNumberToObject(o, "prefetched", (double)d->prefetched);
     cJSON *f = cJSON_AddObjectToObject(o, "fault_path");
     cJSON_AddNumberToObject(f, "accesses", (double)d->fault_accesses);
     for (unsigned k = 0; k < HK_DCACHE_LEVELS; k++)
@@ -240,6 +235,7 @@ int hk_cmd_sim(int argc, char **argv)
     }
     hk_replay_stats st;
     err[0] = '\0';
+    hk_replay_model_engine(cfg.serial);
     if (hk_replay(a, path, cfg.touch, NULL, NULL, &st, err, sizeof err) < 0) {
         fprintf(stderr, "hakmem sim: %s\n", err);
         hk_sim_stop();

@@ -56,6 +56,12 @@ void hk_cost_default(hk_cost *c)
     *c = default_cost;
 }
 
+const char *hk_cost_dcache_source(const hk_cost *c)
+{
+    return c->has_dcache ? c->dcache_source
+                         : "preset: Intel Golden Cove (sim/dcache.h)";
+}
+
 /* The "tlb" object of a calibration: TLB settings by name and a "source". */
 static int load_tlb(hk_cost *c, const cJSON *o, const char *path, char *err,
                     size_t errlen)

@@ -87,6 +87,9 @@ typedef struct hk_cost {
  * geometry (the simulator's preset applies). */
 void hk_cost_default(hk_cost *c);
 
+/* Where the data caches a run with this calibration models came from. */
+const char *hk_cost_dcache_source(const hk_cost *c);
+
 /* Take a calibration, the object root read from the file path (named in
  * errors): every key must be a known term with a number >= 0, or "tlb",
  * an object of TLB settings (tlb_l1_4k_entries, ...) and its "source",

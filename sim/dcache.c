@@ -19,6 +19,7 @@
 #define FRAME_BITS 40
 #define MAX_BYTES ((uint64_t)1 << 30)
 #define MAX_WAYS 64
+#define NO_LINE (HK_LRU_SET_EMPTY - 1) /* no key, nor one less than a key */
 
 typedef struct level {
     uint64_t *keys; /* sets * ways */
@@ -30,7 +31,7 @@ struct hk_dcache {
     level lv[HK_DCACHE_LEVELS];
     uint32_t fault_lines[HK_DCACHE_LEVELS];
     uint32_t fault_path_lines;
-    uint64_t last;   /* the key looked up last: L1's most recent */
+    uint64_t last;   /* the key looked up last, or NO_LINE */
     uint64_t random; /* state of the faults' slot sequence */
     hk_dcache_stats stats;
 };
@@ -128,7 +129,7 @@ hk_dcache *hk_dcache_create(const hk_dcache_config *c, char *err,
     hk_dcache *d = calloc(1, sizeof *d);
     if (!d)
         goto oom;
-    d->last = HK_LRU_SET_EMPTY;
+    d->last = NO_LINE;
     d->random = 0x9e3779b97f4a7c15ull;
     d->fault_path_lines = c->fault_path_lines;
     for (unsigned k = 0; k < HK_DCACHE_LEVELS; k++) {
@@ -208,12 +209,16 @@ static void access_line(hk_dcache *d, uint64_t key)
 {
     hk_dcache_stats *st = &d->stats;
     st->accesses++;
-    if (key == d->last)
-        return;
+    if (key == d->last && d->lv[0].ways)
+        return; /* L1's most recent line */
     unsigned missed = look_and_fill(d, key);
-    for (unsigned k = 0; k < missed; k++)
-        st->misses[k]++;
-    d->last = d->lv[0].ways ? key : HK_LRU_SET_EMPTY;
+    if (missed && key == d->last + 1) {
+        st->prefetched++; /* the line after the last one: a stream's */
+    } else {
+        for (unsigned k = 0; k < missed; k++)
+            st->misses[k]++;
+    }
+    d->last = key;
 }
 
 void hk_dcache_access(hk_dcache *d, uint64_t vaddr, uint64_t bytes)
@@ -284,7 +289,7 @@ void hk_dcache_fault(hk_dcache *d, uint64_t vaddr)
     for (unsigned k = 0; k < HK_DCACHE_LEVELS; k++)
         if (d->lv[k].ways && d->fault_lines[k])
             displace(d, &d->lv[k], d->fault_lines[k]);
-    d->last = HK_LRU_SET_EMPTY;
+    d->last = NO_LINE;
 }
 
 const hk_dcache_stats *hk_dcache_stats_get(const hk_dcache *d)

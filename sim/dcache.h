@@ -8,8 +8,16 @@
  * L3, then to memory, and the line is filled into every level it missed.
  * Non-inclusive, like the TLB: an eviction from one level leaves the
  * others alone.  misses[k] counts the accesses no level up to k + 1 held,
- * so accesses >= misses[0] >= misses[1] >= misses[2]; an absent level
- * (bytes == 0) holds nothing.
+ * prefetched lines (below) aside, so accesses >= misses[0] + prefetched
+ * and misses[0] >= misses[1] >= misses[2]; an absent level (bytes == 0)
+ * holds nothing.
+ *
+ * Streams.  A line that misses L1 right after the line before it in
+ * memory was looked up belongs to a sequential stream, which the
+ * hardware's prefetchers bring in ahead of use: it is filled like any
+ * miss but counted as prefetched, not as missed.  Frames are hashed, so a
+ * stream ends at a 4 KiB page boundary, as real prefetchers' do.  The
+ * fault path's lines are counted apart and never as prefetched.
  *
  * Indexing.  A real L2 or L3 is indexed by physical address, and the
  * kernel hands out page frames in no order tied to virtual addresses, so
@@ -28,7 +36,8 @@
  * level's size); the calibration measures how many a fault costs the
  * program on its machine.
  *
- * Not modelled: instruction fetch, prefetchers, write-backs, coherence
+ * Not modelled: instruction fetch, prefetchers other than the stream
+ * one above, write-backs, coherence
  * between simulated CPUs (one hierarchy serves every thread, as the
  * serial engine runs them on one core), and replacement other than LRU.
  */
@@ -75,6 +84,7 @@ typedef struct hk_dcache_stats {
     uint64_t accesses;                 /* lines the program looked up */
     uint64_t misses[HK_DCACHE_LEVELS]; /* of them, missed by L1; by L1
                                         * and L2; by every level */
+    uint64_t prefetched;               /* missed L1 but streamed in */
     uint64_t fault_accesses;           /* lines of the fault path */
     uint64_t fault_misses[HK_DCACHE_LEVELS];
     uint64_t fault_evictions;          /* valid lines emptied by faults */

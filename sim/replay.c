@@ -21,8 +21,111 @@
 typedef struct live_obj {
     void *p;
     uint64_t size;
-    uint64_t thread; /* dense index of the thread that handled it last */
+    uint32_t thread; /* dense index of the thread that handled it last */
+    uint32_t record; /* its stand-in for the data cache model */
 } live_obj;
+
+/*
+ * The engine's own memory per event, for the data cache model, as the
+ * real engine being predicted keeps it.  The serial one looks the object
+ * up in its table and reads its record, a 24-byte malloc chunk; the
+ * threaded one reads the object's 24-byte slot in its plan (it streams
+ * the plan's ops in order, which the model leaves to prefetching).
+ * Their real addresses change from run to run, so the model sees fixed
+ * stand-ins far from every simulated mapping: slot i of the table at
+ * TABLE_AT + 16 i, and records or slots at RECORDS_AT, handed out as
+ * both engines reuse them: the one emptied last first, else a new one.
+ * The real replay neither keeps nor looks up any of this.
+ */
+#define TABLE_AT ((uintptr_t)0x7e0000000000)
+#define RECORDS_AT ((uintptr_t)0x7f0000000000)
+#define RECORD_BYTES 32 /* a record's malloc chunk */
+#define SLOT_BYTES 24   /* a plan's slot (experiments/replay/replay_plan.h) */
+
+#ifdef HK_OS_SIM
+static int model_serial = 1;
+
+void hk_replay_model_engine(int serial)
+{
+    model_serial = serial;
+}
+
+typedef struct records {
+    uint32_t *freed;
+    size_t count, cap;
+    uint32_t next;
+} records;
+
+static uint32_t record_take(records *r)
+{
+    return r->count ? r->freed[--r->count] : r->next++;
+}
+
+/* A record that cannot be kept for reuse (no memory) is not reused. */
+static void record_give(records *r, uint32_t i)
+{
+    if (r->count == r->cap) {
+        size_t cap = r->cap ? 2 * r->cap : 1024;
+        uint32_t *v = realloc(r->freed, cap * sizeof *v);
+        if (!v)
+            return;
+        r->freed = v;
+        r->cap = cap;
+    }
+    r->freed[r->count++] = i;
+}
+
+static void records_free(records *r)
+{
+    free(r->freed);
+}
+
+static void touch_table(const hk_idmap *m, uint64_t id)
+{
+    if (model_serial)
+        hk_os_touch_foreign(
+            (const void *)(TABLE_AT + hk_idmap_slot(m, id) * 16), 16);
+}
+
+static void touch_record(uint32_t record)
+{
+    uintptr_t bytes = model_serial ? RECORD_BYTES : SLOT_BYTES;
+    hk_os_touch_foreign((const void *)(RECORDS_AT + record * bytes), 24);
+}
+#else
+typedef struct records {
+    char none;
+} records;
+
+static uint32_t record_take(records *r)
+{
+    (void)r;
+    return 0;
+}
+
+static void record_give(records *r, uint32_t i)
+{
+    (void)r;
+    (void)i;
+}
+
+static void records_free(records *r)
+{
+    (void)r;
+}
+
+static void touch_table(const hk_idmap *m, uint64_t id)
+{
+    (void)m;
+    (void)id;
+}
+
+static void touch_record(uint32_t record)
+{
+    (void)record;
+}
+#endif
+
 
 typedef struct engine {
     hk_allocator *a;
@@ -34,6 +137,7 @@ typedef struct engine {
     uint32_t cached_thread; /* the last lookup, as threads run in bursts */
     uint64_t cached_index;
     hk_idmap *live;
+    records records;
     hk_replay_stats *st;
 } engine;
 
@@ -170,28 +274,6 @@ static void use_block(engine *e, void *p, uint64_t size)
     hk_replay_count_use(e->touch, p, size, e->st);
 }
 
-/*
- * The engine's own memory per event, for the data cache model: the object
- * table's slot, and the object's record.  Their real addresses change
- * from run to run, so the model sees fixed stand-ins, far from every
- * simulated mapping: slot i of the table at TABLE_AT, and the record of
- * the object in slot i at RECORDS_AT (a 32-byte malloc chunk each; the
- * real ones lie as scattered, over about as many lines).
- */
-#define TABLE_AT ((uintptr_t)0x7e0000000000)
-#define RECORDS_AT ((uintptr_t)0x7f0000000000)
-
-static void touch_table(size_t slot)
-{
-    hk_os_touch_foreign((const void *)(TABLE_AT + slot * 16), 16);
-}
-
-static void touch_record(size_t slot)
-{
-    hk_os_touch_foreign((const void *)(RECORDS_AT + slot * 32),
-                        sizeof(live_obj));
-}
-
 static hk_heap *heap_of(engine *e, uint64_t t)
 {
     if (!e->heaps[t]) {
@@ -221,8 +303,7 @@ static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
     live_obj *o;
     void *p = NULL;
 
-    size_t slot = hk_idmap_slot(e->live, ev->id);
-    touch_table(slot);
+    touch_table(e->live, ev->id);
     switch (ev->kind) {
     case HK_EV_MALLOC:
     case HK_EV_CALLOC:
@@ -242,8 +323,8 @@ static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
         if (!(o = malloc(sizeof *o)))
             return fail(err, errlen, path, ev->offset, "out of memory at",
                         ev->id);
-        *o = (live_obj){p, ev->size, t};
-        touch_record(slot);
+        *o = (live_obj){p, ev->size, (uint32_t)t, record_take(&e->records)};
+        touch_record(o->record);
         hk_idmap_insert(e->live, ev->id, o);
         if (hk_idmap_count(e->live) > e->st->peak_live)
             e->st->peak_live = hk_idmap_count(e->live);
@@ -252,7 +333,7 @@ static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
     case HK_EV_REALLOC:
         if (!(o = hk_idmap_get(e->live, ev->id, &found)))
             return explain(path, err, errlen);
-        touch_record(slot);
+        touch_record(o->record);
         e->st->handoffs += o->thread != t;
         p = hk_alloc_realloc(a, h, o->p, ev->size);
         if (!p && ev->size) {
@@ -264,12 +345,13 @@ static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
         if (ev->size > o->size)
             use_block(e, (char *)p + o->size, ev->size - o->size);
         e->st->live_bytes_end += ev->size - o->size;
-        *o = (live_obj){p, ev->size, t};
+        *o = (live_obj){p, ev->size, (uint32_t)t, o->record};
         break;
     case HK_EV_FREE:
         if (!(o = hk_idmap_remove(e->live, ev->id, &found)))
             return explain(path, err, errlen);
-        touch_record(slot);
+        touch_record(o->record);
+        record_give(&e->records, o->record);
         e->st->handoffs += o->thread != t;
         hk_free_fast(a, h, o->p);
         e->st->live_bytes_end -= o->size;
@@ -329,6 +411,7 @@ int hk_replay(hk_allocator *a, const char *path, enum hk_touch touch,
         hk_idmap_each(e.live, drop_live, NULL);
         hk_idmap_destroy(e.live);
     }
+    records_free(&e.records);
     if (r)
         hk_trace_close_reader(r);
     hk_idmap_destroy(e.dense);

@@ -52,4 +52,11 @@ int hk_replay(hk_allocator *a, const char *path, enum hk_touch touch,
               void (*started)(void *ctx), void *ctx, hk_replay_stats *out,
               char *err, size_t errlen);
 
+#ifdef HK_OS_SIM
+/* Which real engine's own memory the simulated replay stands in for, in
+ * the data cache model: the serial one's (the default) or the threaded
+ * one's. */
+void hk_replay_model_engine(int serial);
+#endif
+
 #endif

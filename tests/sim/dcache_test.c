@@ -6,8 +6,9 @@
  * accesses and page faults and compares every counter with the expected
  * value; the comment above each expected block says how the numbers
  * follow.  Every comparison also checks the counter identities of
- * dcache.h (accesses >= misses[0] >= misses[1] >= misses[2], and the same
- * for the fault path).  Then the configuration: validation, setting and
+ * dcache.h (accesses >= misses[0] + prefetched, misses[0] >= misses[1] >=
+ * misses[2], and fault_accesses >= fault_misses[0] >= fault_misses[1] >=
+ * fault_misses[2]).  Then the configuration: validation, setting and
  * visiting by name, and that two hierarchies fed one sequence agree.
  * Prints "ok NAME" or "FAIL NAME" per case (with the differences on
  * stderr) and exits 1 if any case failed.
@@ -17,6 +18,17 @@
  * (address bits 6..11) modulo the number of sets: the frame hash does not
  * reach those bits, and lines at the same offset of different pages share
  * a set.  Sets are written [most recent, ..., least recent].
+ *
+ * Streams.  A line that misses L1 while its key is the one looked up just
+ * before plus one (the next line of the same page) is counted in
+ * prefetched, not in misses[].  Where a case means to count plain misses
+ * it touches lines out of that order (every other line, or backwards);
+ * where it reads ranges, the first line of each page's run misses and the
+ * rest are prefetched.  A stream never crosses a page boundary here: no
+ * page from 0 to 12 has the frame after its predecessor's (dcache.c's
+ * hash gives pages 0 to 6 frames 0, 0x7321f70d5f, 0xc770ff3bee,
+ * 0x79e3f6d0b9, 0x8ee1fe77dc, 0x7d63baf002, 0xabddb12daf).  The case
+ * "streams" covers the rule itself.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,9 +53,9 @@ static int case_failures;
     } while (0)
 
 #define STATS_FIELDS(X)                                                      \
-    X(accesses) X(misses[0]) X(misses[1]) X(misses[2]) X(fault_accesses)     \
-    X(fault_misses[0]) X(fault_misses[1]) X(fault_misses[2])                 \
-    X(fault_evictions)
+    X(accesses) X(misses[0]) X(misses[1]) X(misses[2]) X(prefetched)         \
+    X(fault_accesses) X(fault_misses[0]) X(fault_misses[1])                  \
+    X(fault_misses[2]) X(fault_evictions)
 
 /* Every counter of d equals want's, and the identities hold. */
 static void expect_stats(const hk_dcache *d, hk_dcache_stats want, int line)
@@ -57,7 +69,8 @@ static void expect_stats(const hk_dcache *d, hk_dcache_stats want, int line)
     }
     STATS_FIELDS(COMPARE)
 #undef COMPARE
-    CHECK(got->accesses >= got->misses[0] && got->misses[0] >= got->misses[1] &&
+    CHECK(got->accesses >= got->misses[0] + got->prefetched &&
+              got->misses[0] >= got->misses[1] &&
               got->misses[1] >= got->misses[2],
           "line %d", line);
     CHECK(got->fault_accesses >= got->fault_misses[0] &&
@@ -98,6 +111,15 @@ static void touch(hk_dcache *d, uint64_t a)
     hk_dcache_access(d, a, 1);
 }
 
+/* One access each to lines first, first + step, ... (n lines) of page
+ * `page`, in that order; step may be negative. */
+static void touch_lines(hk_dcache *d, uint64_t page, int first, int step,
+                        int n)
+{
+    for (int i = 0; i < n; i++)
+        touch(d, LINE(page, first + i * step));
+}
+
 static void one_line_repeated(void)
 {
     /* L1 2 x 4 sets, L2 4 x 8, L3 8 x 16. */
@@ -110,10 +132,11 @@ static void one_line_repeated(void)
     hk_dcache_access(d, 0x103f, 1);
     /* Three more accesses within the same 64 bytes: one line each, hits. */
     EXPECT(d, .accesses = 4, .misses = {1, 1, 1});
-    touch(d, 0x1040);
+    touch(d, 0x1080);
     touch(d, 0x1000);
-    /* Line 1 (L1 set 1) is new: a miss everywhere.  Line 0 again, after
-     * another line, is looked up in L1 and still there: a hit. */
+    /* Line 2 (L1 set 2) is new: a miss everywhere (line 1, the line after
+     * line 0, would have been streamed in).  Line 0 again, after another
+     * line, is looked up in L1 and still there: a hit. */
     EXPECT(d, .accesses = 6, .misses = {2, 2, 2});
     hk_dcache_destroy(d);
 }
@@ -122,37 +145,45 @@ static void spanning_lines_and_pages(void)
 {
     hk_dcache *d = dc_new(geometry(2, 4, 4, 8, 8, 16));
     hk_dcache_access(d, 60, 8);
-    /* Bytes 60..67: lines 0 and 1 of page 0, both cold. */
-    EXPECT(d, .accesses = 2, .misses = {2, 2, 2});
+    /* Bytes 60..67: lines 0 and 1 of page 0, both cold.  Line 0 misses
+     * every level; line 1 misses L1 right after line 0: prefetched. */
+    EXPECT(d, .accesses = 2, .misses = {1, 1, 1}, .prefetched = 1);
     hk_dcache_access(d, 0, 128);
     hk_dcache_access(d, 64, 1);
     /* Bytes 0..127 are the same two lines, then line 1 once more: three
-     * hits. */
-    EXPECT(d, .accesses = 5, .misses = {2, 2, 2});
+     * hits (the prefetched line was filled like a miss). */
+    EXPECT(d, .accesses = 5, .misses = {1, 1, 1}, .prefetched = 1);
     hk_dcache_access(d, 0xffc, 8);
     /* Bytes 0xffc..0x1003 cross into page 1: line 63 of page 0 (L1 set 3)
-     * and line 0 of page 1 (set 0), both cold. */
-    EXPECT(d, .accesses = 7, .misses = {4, 4, 4});
+     * and line 0 of page 1 (set 0), both cold.  Both miss: line 63 does
+     * not follow line 1, and page 1's frame is not the one after page
+     * 0's, so the stream does not go on into page 1. */
+    EXPECT(d, .accesses = 7, .misses = {3, 3, 3}, .prefetched = 1);
     touch(d, PAGE(0));
     touch(d, PAGE(1));
     /* Line 0 of pages 0 and 1 are two lines of L1 set 0, [page 1,
      * page 0]: both hit. */
-    EXPECT(d, .accesses = 9, .misses = {4, 4, 4});
+    EXPECT(d, .accesses = 9, .misses = {3, 3, 3}, .prefetched = 1);
     hk_dcache_access(d, 0x2fc0, 0x1080);
     /* Bytes 0x2fc0..0x403f: line 63 of page 2, all 64 lines of page 3,
-     * line 0 of page 4; 66 cold lines. */
-    EXPECT(d, .accesses = 75, .misses = {70, 70, 70});
+     * line 0 of page 4; 66 cold lines.  Each page starts a stream of its
+     * own: line 63 of page 2, line 0 of page 3 and line 0 of page 4 miss,
+     * lines 1..63 of page 3 are prefetched. */
+    EXPECT(d, .accesses = 75, .misses = {6, 6, 6}, .prefetched = 64);
     hk_dcache_access(d, PAGE(5), 4096);
-    /* Exactly page 5: 64 cold lines. */
-    EXPECT(d, .accesses = 139, .misses = {134, 134, 134});
-    hk_dcache_access(d, PAGE(5), 4096);
-    /* Page 5 again.  L1 set s (4 sets) sees lines s, s + 4, ..., s + 60
-     * of the page in turn, 16 lines cycling through 2 ways: each was
-     * evicted since its last use, 64 misses.  L2 set s (8 sets) likewise
-     * cycles 8 lines through 4 ways: 64 misses.  L3 set s (16 sets) got
-     * the page's lines s, s + 16, s + 32, s + 48 last of all, 4 of its 8
-     * ways: all 64 hit. */
-    EXPECT(d, .accesses = 203, .misses = {198, 198, 134});
+    /* Exactly page 5: 64 cold lines, line 0 missed, 63 prefetched. */
+    EXPECT(d, .accesses = 139, .misses = {7, 7, 7}, .prefetched = 127);
+    touch_lines(d, 5, 0, 2, 32);
+    touch_lines(d, 5, 1, 2, 32);
+    /* Page 5 again, its even lines then its odd ones: no line follows the
+     * one looked up before it, so nothing is prefetched.  L1 set s (4
+     * sets), which holds [s + 60, s + 56], sees lines s, s + 4, ..., s +
+     * 60 in turn (all of one parity, so in order), 16 lines cycling
+     * through 2 ways: each was evicted since its last use, 64 misses.  L2
+     * set s (8 sets) likewise cycles 8 lines through 4 ways: 64 misses.
+     * L3 set s (16 sets) got the page's lines s, s + 16, s + 32, s + 48
+     * last of all, 4 of its 8 ways: all 64 hit. */
+    EXPECT(d, .accesses = 203, .misses = {71, 71, 7}, .prefetched = 127);
     hk_dcache_destroy(d);
 }
 
@@ -193,10 +224,12 @@ static void lru_within_l1_set(void)
 
 static void l1_miss_l2_hit(void)
 {
-    /* Fully associative levels: L1 2 lines, L2 4, L3 16. */
+    /* Fully associative levels: L1 2 lines, L2 4, L3 16.  Every other
+     * line of page 0, so that no access is to the line after the one
+     * before it: every L1 miss is a plain miss, none prefetched. */
     hk_dcache *d = dc_new(geometry(2, 1, 4, 1, 16, 1));
-    const uint64_t A = LINE(0, 0), B = LINE(0, 1), C = LINE(0, 2),
-                   D = LINE(0, 3), E = LINE(0, 4);
+    const uint64_t A = LINE(0, 0), B = LINE(0, 2), C = LINE(0, 4),
+                   D = LINE(0, 6), E = LINE(0, 8);
     touch(d, A);
     touch(d, B);
     touch(d, C);
@@ -224,7 +257,9 @@ static void l1_miss_l2_hit(void)
 
 static void absent_levels(void)
 {
-    const uint64_t A = LINE(0, 0), B = LINE(0, 1), C = LINE(0, 2);
+    /* Every other line (all levels here have one set), so none is
+     * streamed in. */
+    const uint64_t A = LINE(0, 0), B = LINE(0, 2), C = LINE(0, 4);
 
     hk_dcache *d = dc_new(geometry(2, 1, 0, 0, 0, 0));
     touch(d, A);
@@ -277,10 +312,13 @@ static void absent_levels(void)
     hk_dcache_access(d, 0, 128);
     hk_dcache_access(d, 0, 128);
     hk_dcache_fault(d, 0);
-    /* No level at all: 4 accesses, all missed by every level.  The fault
-     * path's 3 lines likewise; there is nothing to displace. */
-    EXPECT(d, .accesses = 4, .misses = {4, 4, 4}, .fault_accesses = 3,
-           .fault_misses = {3, 3, 3});
+    /* No level at all: lines 0, 1, 0, 1, all missed by every level.  Line
+     * 0 counts as a miss twice; line 1, each time right after line 0, as
+     * prefetched.  The fault path's 3 lines all count in fault_misses
+     * (the stream rule is the program's only); there is nothing to
+     * displace. */
+    EXPECT(d, .accesses = 4, .misses = {2, 2, 2}, .prefetched = 2,
+           .fault_accesses = 3, .fault_misses = {3, 3, 3});
     hk_dcache_destroy(d);
 }
 
@@ -297,7 +335,9 @@ static hk_dcache_config fault_geometry(uint32_t l1, uint32_t l2, uint32_t l3)
 
 static void fault_zeroed_page_and_flush(void)
 {
-    const uint64_t X = LINE(5, 0), Y = LINE(5, 1), AT = 0x9123; /* page 9 */
+    /* X and Y are lines 0 and 2 of page 5: not consecutive, so Y right
+     * after X is a plain miss. */
+    const uint64_t X = LINE(5, 0), Y = LINE(5, 2), AT = 0x9123; /* page 9 */
 
     hk_dcache *d = dc_new(fault_geometry(0, 0, 0));
     touch(d, X);
@@ -309,8 +349,9 @@ static void fault_zeroed_page_and_flush(void)
     touch(d, X);
     hk_dcache_access(d, PAGE(9), 4096);
     touch(d, Y);
-    /* L1 set 0 is [page 9 line 0, X], set 1 [page 9 line 1, Y]: X, the
-     * whole zeroed page and Y hit L1. */
+    /* L1 set 0 is [page 9 line 0, X], set 2 [page 9 line 2, Y]: X, the
+     * whole zeroed page and Y hit L1 (hits count nothing, next line or
+     * not). */
     EXPECT(d, .accesses = 68, .misses = {2, 2, 2});
     hk_dcache_destroy(d);
 
@@ -323,12 +364,16 @@ static void fault_zeroed_page_and_flush(void)
     EXPECT(d, .accesses = 2, .misses = {2, 2, 2}, .fault_evictions = 66);
     touch(d, X);
     hk_dcache_access(d, PAGE(9), 4096);
-    /* X misses L1 and hits L2; so does each of the page's lines. */
-    EXPECT(d, .accesses = 67, .misses = {67, 2, 2}, .fault_evictions = 66);
+    /* X misses L1 and hits L2; so does each of the page's lines, in order:
+     * line 0 (not the line after X) is a miss, lines 1..63 are prefetched,
+     * however far down the line was found. */
+    EXPECT(d, .accesses = 67, .misses = {4, 2, 2}, .prefetched = 63,
+           .fault_evictions = 66);
     hk_dcache_access(d, PAGE(9), 4096);
     touch(d, Y);
     /* The page is back in L1: 64 hits.  Y, flushed, hits L2. */
-    EXPECT(d, .accesses = 132, .misses = {68, 2, 2}, .fault_evictions = 66);
+    EXPECT(d, .accesses = 132, .misses = {5, 2, 2}, .prefetched = 63,
+           .fault_evictions = 66);
     hk_dcache_destroy(d);
 
     d = dc_new(fault_geometry(1000, 1024, 0));
@@ -339,8 +384,9 @@ static void fault_zeroed_page_and_flush(void)
      * L2 too (the same 66). */
     EXPECT(d, .accesses = 2, .misses = {2, 2, 2}, .fault_evictions = 132);
     touch(d, X);
-    hk_dcache_access(d, PAGE(9), 4096);
-    /* Only L3 holds X and the page. */
+    touch_lines(d, 9, 63, -1, 64);
+    /* Only L3 holds X and the page, read backwards so that none of its
+     * lines is prefetched: 65 misses of L1 and L2. */
     EXPECT(d, .accesses = 67, .misses = {67, 67, 2},
            .fault_evictions = 132);
     hk_dcache_destroy(d);
@@ -371,9 +417,11 @@ static void fault_zeroed_page_and_flush(void)
      * emptied counts once; empty slots count nothing. */
     CHECK(emptied > 0 && emptied <= 64, "fault_evictions %llu",
           (unsigned long long)emptied);
-    hk_dcache_access(d, PAGE(9), 4096);
+    touch_lines(d, 9, 63, -1, 64);
     /* Exactly the lines emptied miss L1 (and hit L2); refills go to free
-     * ways, so the others hit. */
+     * ways, so the others hit.  Backwards, so each is a plain miss
+     * wherever it lies (in order, an emptied line after line 0 would be
+     * prefetched). */
     EXPECT(d, .accesses = 64, .misses = {emptied, 0, 0},
            .fault_evictions = emptied);
     hk_dcache_destroy(d);
@@ -383,15 +431,17 @@ static void fault_zeroed_page_and_flush(void)
     hk_dcache_access(d, PAGE(6), 4096);
     hk_dcache_fault(d, PAGE(6));
     /* Pages 5 and 6 fill L1 exactly: set s is [page 6 line s, page 5 line
-     * s], and the fault's fill of page 6 only hits.  Displacing 1 slot of
-     * a full L1 empties exactly one valid line, wherever it is. */
-    EXPECT(d, .accesses = 128, .misses = {128, 128, 128},
+     * s], and the fault's fill of page 6 only hits.  Each page's line 0
+     * misses, its other 63 lines are prefetched.  Displacing 1 slot of a
+     * full L1 empties exactly one valid line, wherever it is. */
+    EXPECT(d, .accesses = 128, .misses = {2, 2, 2}, .prefetched = 126,
            .fault_evictions = 1);
-    hk_dcache_access(d, PAGE(5), 4096);
-    hk_dcache_access(d, PAGE(6), 4096);
-    /* The line lost is the one L1 miss (an L2 hit); its refill goes into
-     * the way it left empty, so nothing else is evicted. */
-    EXPECT(d, .accesses = 256, .misses = {129, 128, 128},
+    touch_lines(d, 5, 63, -1, 64);
+    touch_lines(d, 6, 63, -1, 64);
+    /* Both pages backwards: the line lost is the one L1 miss (an L2 hit),
+     * a plain miss wherever it was; its refill goes into the way it left
+     * empty, so nothing else is evicted. */
+    EXPECT(d, .accesses = 256, .misses = {3, 2, 2}, .prefetched = 126,
            .fault_evictions = 1);
     hk_dcache_destroy(d);
 }
@@ -446,6 +496,77 @@ static void fault_path_lines(void)
     hk_dcache_destroy(d);
 }
 
+static void streams(void)
+{
+    /* L1 2 x 64 sets, L2 16 x 64, L3 32 x 64: line s of any page goes to
+     * set s of each level; no fault displaces anything. */
+    const hk_dcache_config c = geometry(2, 64, 16, 64, 32, 64);
+
+    hk_dcache *d = dc_new(c);
+    hk_dcache_access(d, LINE(3, 8), 8 * HK_DCACHE_LINE);
+    /* Lines 8..15 of page 3, cold, in one access: line 8 misses every
+     * level; each of lines 9..15 misses L1 right after the line before it
+     * was looked up: 7 prefetched. */
+    EXPECT(d, .accesses = 8, .misses = {1, 1, 1}, .prefetched = 7);
+    hk_dcache_access(d, LINE(3, 8), 8 * HK_DCACHE_LINE);
+    /* Prefetched lines are filled like misses: all 8 hit L1 now, and a
+     * next line that hits counts nothing. */
+    EXPECT(d, .accesses = 16, .misses = {1, 1, 1}, .prefetched = 7);
+    hk_dcache_destroy(d);
+
+    d = dc_new(c);
+    touch_lines(d, 3, 15, -1, 8);
+    /* The same 8 lines, cold, one access each from 15 down to 8: each is
+     * the line before the one looked up last, never the one after: 8
+     * misses at every level. */
+    EXPECT(d, .accesses = 8, .misses = {8, 8, 8});
+    hk_dcache_destroy(d);
+
+    d = dc_new(c);
+    hk_dcache_access(d, LINE(2, 60), 8 * HK_DCACHE_LINE);
+    /* Lines 60..63 of page 2, then lines 0..3 of page 3, cold.  Frames are
+     * 0xc770ff3bee for page 2 and 0x79e3f6d0b9 for page 3, so page 3's
+     * line 0 (key 0x79e3f6d0b9 << 6) is not the key after page 2's line
+     * 63 (0xc770ff3bee << 6 | 63): the stream ends at the boundary and a
+     * new one starts.  Lines 60 and 0 miss, the other 6 are prefetched. */
+    EXPECT(d, .accesses = 8, .misses = {2, 2, 2}, .prefetched = 6);
+    hk_dcache_destroy(d);
+
+    d = dc_new(c);
+    touch(d, LINE(4, 5));
+    touch(d, LINE(4, 4));
+    touch(d, LINE(4, 5));
+    /* Line 5 misses; line 4, not the line after 5, misses.  Line 5 again
+     * is the line after 4, but L1 (set 5) holds it: a hit, counted
+     * neither as prefetched nor as a miss. */
+    EXPECT(d, .accesses = 3, .misses = {2, 2, 2});
+    touch(d, LINE(4, 6));
+    /* Line 6, cold, after line 5: prefetched. */
+    EXPECT(d, .accesses = 4, .misses = {2, 2, 2}, .prefetched = 1);
+    hk_dcache_destroy(d);
+
+    d = dc_new(c);
+    touch(d, LINE(7, 10));
+    touch(d, LINE(7, 11));
+    /* Without a fault between them, line 11 after line 10 streams. */
+    EXPECT(d, .accesses = 2, .misses = {1, 1, 1}, .prefetched = 1);
+    hk_dcache_destroy(d);
+
+    d = dc_new(c);
+    touch(d, LINE(7, 10));
+    hk_dcache_fault(d, PAGE(20));
+    touch(d, LINE(7, 11));
+    /* The same two lines with a fault between: the fault fills page 20
+     * (a second way of each L1 set, so line 10 of page 7 stays) and
+     * forgets the line looked up last, so line 11, cold, is a miss at
+     * every level, not a prefetch. */
+    EXPECT(d, .accesses = 2, .misses = {2, 2, 2});
+    touch(d, LINE(7, 12));
+    /* The stream resumes from there: line 12 follows line 11. */
+    EXPECT(d, .accesses = 3, .misses = {2, 2, 2}, .prefetched = 1);
+    hk_dcache_destroy(d);
+}
+
 static void default_geometry(void)
 {
     hk_dcache_config c;
@@ -460,14 +581,17 @@ static void default_geometry(void)
     hk_dcache_access(d, PAGE(0), PAGE(12));
     hk_dcache_access(d, PAGE(0), PAGE(12));
     /* L1 has 64 sets of 12 ways: line s of each of the 12 pages goes to
-     * set s, filling L1 exactly.  768 cold lines, then 768 hits. */
-    EXPECT(d, .accesses = 1536, .misses = {768, 768, 768});
+     * set s, filling L1 exactly.  768 cold lines, of which each page's
+     * line 0 misses and the other 756 are prefetched; then 768 hits. */
+    EXPECT(d, .accesses = 1536, .misses = {12, 12, 12}, .prefetched = 756);
     hk_dcache_access(d, PAGE(12), PAGE(1));
-    hk_dcache_access(d, PAGE(0), PAGE(1));
-    /* Page 12's lines are cold and each evicts page 0's line from its L1
-     * set; page 0 then misses L1 and hits L2 (hashed frames, but 13
-     * pages hardly load 10 ways of any of its 2048 sets). */
-    EXPECT(d, .accesses = 1664, .misses = {896, 832, 832});
+    touch_lines(d, 0, 63, -1, 64);
+    /* Page 12's lines are cold (line 0 missed, 63 prefetched) and each
+     * evicts page 0's line from its L1 set; page 0, read backwards so
+     * that nothing is prefetched, then misses L1 and hits L2 64 times
+     * (hashed frames, but 13 pages hardly load 10 ways of any of its
+     * 2048 sets). */
+    EXPECT(d, .accesses = 1664, .misses = {77, 13, 13}, .prefetched = 819);
     hk_dcache_destroy(d);
 }
 
@@ -664,13 +788,15 @@ static void determinism(void)
     CHECK(same_stats(a, e), "a later run differs");
 
     /* The sequence exercised every counter: misses at every level, hits
-     * at every level, faults with partial displacement. */
+     * at every level, streams, faults with partial displacement. */
     const hk_dcache_stats *s = hk_dcache_stats_get(a);
-    CHECK(s->accesses > s->misses[0] && s->misses[0] > s->misses[1] &&
-              s->misses[1] > s->misses[2] && s->misses[2] > 0,
-          "accesses %llu, misses %llu %llu %llu",
+    CHECK(s->accesses > s->misses[0] + s->prefetched &&
+              s->misses[0] > s->misses[1] && s->misses[1] > s->misses[2] &&
+              s->misses[2] > 0 && s->prefetched > 0,
+          "accesses %llu, misses %llu %llu %llu, prefetched %llu",
           (unsigned long long)s->accesses, (unsigned long long)s->misses[0],
-          (unsigned long long)s->misses[1], (unsigned long long)s->misses[2]);
+          (unsigned long long)s->misses[1], (unsigned long long)s->misses[2],
+          (unsigned long long)s->prefetched);
     uint64_t faults = s->fault_accesses / 50;
     CHECK(faults > 100 && s->fault_accesses == faults * 50, "%llu faults",
           (unsigned long long)faults);
@@ -704,6 +830,7 @@ int main(void)
         {"absent levels", absent_levels},
         {"fault: zeroed page and flushes", fault_zeroed_page_and_flush},
         {"fault path lines", fault_path_lines},
+        {"streams", streams},
         {"default geometry (Golden Cove)", default_geometry},
         {"config validation", config_validation},
         {"config by name", config_by_name},
