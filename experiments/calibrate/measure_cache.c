@@ -27,7 +27,9 @@
  * displaced, which scaled to the level's size is fault_l{1,2}_lines.  And
  * the fault itself costs more when the cycle between faults is larger
  * than L2 (the fault path's lines are gone from L1 and L2): the extra over
- * the L3 step is fault_path_lines.  Medians over FAULT_LAPS faults.
+ * the L3 step is fault_path_lines.  Medians over FAULT_LAPS faults, the
+ * three cycles taken in turn, each lap after a fault set against a
+ * control lap without one (around_faults).
  */
 #define _GNU_SOURCE
 #include <cpuid.h>
@@ -193,30 +195,58 @@ static double latency(size_t bytes, uint64_t *rng)
 /* ---- the geometry and what a fault does ---- */
 
 /*
- * Over a cycle of `bytes`: the median extra time of a lap after a page
- * fault over a lap before it (*lap_extra), and the median time of the
- * fault (*fault_ns).
+ * What a fault does beside three cycles: one in half of L1, one in a
+ * quarter of L2, one twice L2.  Each round visits the three in turn (so
+ * a slow spell of the machine weighs on all three alike) and, for each,
+ * times a lap, a control lap, a page fault and a lap after it.  Per
+ * cycle: the median of the laps after faults less the median of the
+ * control laps (*lap_extra), and the median fault (*fault_ns); and the
+ * median, round by round, of the fault beside the largest cycle less the
+ * one beside the smallest (*fault_gap).
  */
-static void around_faults(size_t bytes, uint64_t *rng, double *lap_extra,
-                          double *fault_ns)
+enum { NEAR_L1, NEAR_L2, PAST_L2, CYCLES };
+
+static void around_faults(const hk_dcache_config *c, uint64_t *rng,
+                          double lap_extra[CYCLES], double fault_ns[CYCLES],
+                          double *fault_gap)
 {
-    cycle cy;
-    cycle_open(&cy, bytes, rng);
-    char *fresh = calib_map_aligned(FAULT_LAPS * HK_OS_PAGE, HK_OS_PAGE,
-                                    MADV_NOHUGEPAGE);
-    double extra[FAULT_LAPS], fault[FAULT_LAPS];
-    warm(&cy);
+    const size_t bytes[CYCLES] = {c->bytes[0] / 2, c->bytes[1] / 4,
+                                  2 * c->bytes[1]};
+    cycle cy[CYCLES];
+    for (unsigned k = 0; k < CYCLES; k++)
+        cycle_open(&cy[k], bytes[k], rng);
+    /* A page per cycle per round, and one to warm the fault path. */
+    size_t fresh_bytes = (size_t)FAULT_LAPS * (CYCLES + 1) * HK_OS_PAGE;
+    char *fresh = calib_map_aligned(fresh_bytes, HK_OS_PAGE, MADV_NOHUGEPAGE);
+    static double after[CYCLES][FAULT_LAPS], control[CYCLES][FAULT_LAPS],
+        fault[CYCLES][FAULT_LAPS], gap[FAULT_LAPS];
     for (int i = 0; i < FAULT_LAPS; i++) {
-        uint64_t before = chase(&cy, cy.lines);
-        uint64_t t0 = calib_now_ns();
-        *(volatile char *)(fresh + (size_t)i * HK_OS_PAGE) = 1;
-        fault[i] = (double)(calib_now_ns() - t0);
-        extra[i] = (double)chase(&cy, cy.lines) - (double)before;
+        char *page = fresh + (size_t)i * (CYCLES + 1) * HK_OS_PAGE;
+        for (unsigned k = 0; k < CYCLES; k++) {
+            warm(&cy[k]);
+            /* The cycle before was larger: its laps pushed the fault
+             * path's lines out, which a fault beside the small cycle
+             * must find in place. */
+            if (k == NEAR_L1)
+                *(volatile char *)(page + CYCLES * HK_OS_PAGE) = 1;
+            uint64_t first = chase(&cy[k], cy[k].lines);
+            uint64_t second = chase(&cy[k], cy[k].lines);
+            uint64_t t0 = calib_now_ns();
+            *(volatile char *)(page + k * HK_OS_PAGE) = 1;
+            fault[k][i] = (double)(calib_now_ns() - t0);
+            after[k][i] = (double)chase(&cy[k], cy[k].lines) - (double)second;
+            control[k][i] = (double)second - (double)first;
+        }
+        gap[i] = fault[PAST_L2][i] - fault[NEAR_L1][i];
     }
-    *lap_extra = hk_median(extra, FAULT_LAPS);
-    *fault_ns = hk_median(fault, FAULT_LAPS);
-    munmap(fresh, FAULT_LAPS * HK_OS_PAGE);
-    cycle_close(&cy);
+    for (unsigned k = 0; k < CYCLES; k++) {
+        lap_extra[k] = hk_median(after[k], FAULT_LAPS) -
+                       hk_median(control[k], FAULT_LAPS);
+        fault_ns[k] = hk_median(fault[k], FAULT_LAPS);
+        cycle_close(&cy[k]);
+    }
+    *fault_gap = hk_median(gap, FAULT_LAPS);
+    munmap(fresh, fresh_bytes);
 }
 
 /* Lines of a level of `lines` lines that a fault displaces, from `lost`
@@ -274,15 +304,13 @@ void cache_geometry(calib *k, int faults)
         double l2 = latency(c->bytes[1] / 2, &rng);
         double l3 = latency(2 * c->bytes[1] <= c->bytes[2] / 2
                                 ? 2 * c->bytes[1] : c->bytes[2] / 2, &rng);
-        double extra, quiet_fault, busy_fault;
-        around_faults(c->bytes[0] / 2, &rng, &extra, &quiet_fault);
-        c->fault_lines[0] = scaled(extra / (l2 - l1), c->bytes[0] / 2 / LINE,
-                                   c->bytes[0] / LINE);
-        around_faults(c->bytes[1] / 4, &rng, &extra, &busy_fault);
-        c->fault_lines[1] = scaled(extra / (l3 - l2), c->bytes[1] / 4 / LINE,
-                                   c->bytes[1] / LINE);
-        around_faults(2 * c->bytes[1], &rng, &extra, &busy_fault);
-        double path = (busy_fault - quiet_fault) / (l3 - l2);
+        double extra[CYCLES], fault[CYCLES], gap;
+        around_faults(c, &rng, extra, fault, &gap);
+        c->fault_lines[0] = scaled(extra[NEAR_L1] / (l2 - l1),
+                                   c->bytes[0] / 2 / LINE, c->bytes[0] / LINE);
+        c->fault_lines[1] = scaled(extra[NEAR_L2] / (l3 - l2),
+                                   c->bytes[1] / 4 / LINE, c->bytes[1] / LINE);
+        double path = gap / (l3 - l2);
         c->fault_path_lines =
             path < 0.5 ? 0
             : path > MAX_LINES_REPORTED ? MAX_LINES_REPORTED
@@ -291,8 +319,8 @@ void cache_geometry(calib *k, int faults)
                  "a fault displaces %u of L1's lines, %u of L2's; its own "
                  "path %u lines (fault %.0f ns beside %zu KiB, %.0f ns "
                  "beside %zu KiB)", c->fault_lines[0], c->fault_lines[1],
-                 c->fault_path_lines, quiet_fault, c->bytes[0] / 2 >> 10,
-                 busy_fault, 2 * c->bytes[1] >> 10);
+                 c->fault_path_lines, fault[NEAR_L1], c->bytes[0] / 2 >> 10,
+                 fault[PAST_L2], 2 * c->bytes[1] >> 10);
     }
     char why[160];
     if (hk_dcache_config_check(c, why, sizeof why) < 0) {
