@@ -167,8 +167,9 @@ $(B)/libexec/hakmem-settings: $(call objs,direct,sim/cmd_settings.c \
                                  $(CONFIG_SRC) core/params.c)
 
 $(B)/libexec/hakmem-sim $(B)/libexec/hakmem-replay: LIBEXEC_LIBS := -lcjson -lm
-$(B)/libexec/hakmem-compare $(B)/libexec/hakmem-calibrate \
+$(B)/libexec/hakmem-compare \
 $(B)/libexec/hakmem-settings: LIBEXEC_LIBS := -lcjson
+$(B)/libexec/hakmem-calibrate: LIBEXEC_LIBS := -lcjson -lm
 $(B)/libexec/hakmem-sweep $(B)/libexec/hakmem-merge: LIBEXEC_LIBS := -lsqlite3 -lcjson
 $(B)/libexec/hakmem-validate: LIBEXEC_LIBS := -lsqlite3 -lcjson -lm
 $(B)/libexec/hakmem-plot: LIBEXEC_LIBS := -lplot -lsqlite3 -lm

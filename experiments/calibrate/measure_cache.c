@@ -15,11 +15,12 @@
  * reported when their sizes are credible.  A virtual machine often reports
  * a made-up L3 (this one's says 508 MiB), and the part of a shared L3 a
  * guest gets is whatever its neighbours leave, so the L3 is found by a
- * scan: chases over 2x, 4x, ... the L2 up to SCAN_MAX; the L3 holds the
- * largest working set whose latency is still nearer the L3's (the first
- * size's) than memory's (the last's).  A reported L3 within a factor of
- * two of that is confirmed and taken as reported.  Ways are rounded down
- * so that the number of sets is a power of two.
+ * scan: chases over 2x, 4x, ... the L2 up to SCAN_MAX; the L3 ends where
+ * the latency, interpolated between the sizes scanned, is halfway from
+ * the L3's (the first size's) to memory's (the last's).  A reported L3
+ * within a factor of two of that is confirmed and taken as reported.
+ * Sizes and ways are rounded so that the number of sets is a power of
+ * two.
  *
  * Faults (dcache.h).  A chase lap over a cycle that fits a level, a page
  * fault, and another lap: the second lap's extra time over the latency
@@ -33,6 +34,7 @@
  */
 #define _GNU_SOURCE
 #include <cpuid.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,9 +110,11 @@ static void cpuid_caches(reported *r, char *from, size_t len)
     snprintf(from, len, "cpuid 0x80000005/0x80000006");
 }
 
-/* Ways for `bytes` near `ways` (16 when unknown) that make a power-of-two
- * number of sets. */
-static uint32_t fit_ways(uint64_t bytes, uint32_t ways)
+/* Level k of about `bytes` in sets of about `ways` (16 when unknown),
+ * made a shape the model takes: a power-of-two number of sets, the ways
+ * what fills the bytes (at most 64), the bytes rounded down to match. */
+static void set_level(hk_dcache_config *c, unsigned k, uint64_t bytes,
+                      uint32_t ways)
 {
     uint64_t lines = bytes / LINE, sets = 1;
     if (!ways || ways > 64)
@@ -118,7 +122,8 @@ static uint32_t fit_ways(uint64_t bytes, uint32_t ways)
     while (sets * 2 <= lines / ways)
         sets *= 2;
     uint64_t w = lines / sets;
-    return (uint32_t)(w > 64 ? 64 : w);
+    c->ways[k] = (uint32_t)(w > 64 ? 64 : w);
+    c->bytes[k] = sets * c->ways[k] * LINE;
 }
 
 /* ---- chases ---- */
@@ -268,9 +273,9 @@ void cache_geometry(calib *k, int faults)
     hk_dcache_config_default(c);
     cpuid_caches(&r, from, sizeof from);
     if (r.bytes[0] >= (16u << 10) && r.bytes[0] <= (256u << 10))
-        c->bytes[0] = r.bytes[0], c->ways[0] = fit_ways(r.bytes[0], r.ways[0]);
+        set_level(c, 0, r.bytes[0], r.ways[0]);
     if (r.bytes[1] >= (128u << 10) && r.bytes[1] <= (8u << 20))
-        c->bytes[1] = r.bytes[1], c->ways[1] = fit_ways(r.bytes[1], r.ways[1]);
+        set_level(c, 1, r.bytes[1], r.ways[1]);
 
     /* The L3: where latency leaves the first size's for memory's. */
     double lat[16];
@@ -279,24 +284,27 @@ void cache_geometry(calib *k, int faults)
         size[n] = b;
         lat[n++] = latency(b, &rng);
     }
+    /* Latency rises over a range of sizes, not at one: the L3 ends where
+     * it is halfway to memory's, between the two sizes it lies between
+     * (geometrically). */
+    double mid = (lat[0] + lat[n - 1]) / 2;
     size_t fit = 0;
-    for (size_t i = 0; i < n; i++)
-        if (lat[i] < (lat[0] + lat[n - 1]) / 2)
-            fit = size[i];
+    for (size_t i = 1; i < n && !fit; i++)
+        if (lat[i] >= mid && lat[i] > lat[i - 1])
+            fit = (size_t)((double)size[i - 1] *
+                           exp2((mid - lat[i - 1]) / (lat[i] - lat[i - 1])));
     char l3[160];
     if (r.bytes[2] && fit && r.bytes[2] <= 2 * fit && 2 * r.bytes[2] >= fit) {
-        c->bytes[2] = r.bytes[2];
-        snprintf(l3, sizeof l3, "L3 as reported (scan: %zu KiB fit)",
-                 fit >> 10);
+        set_level(c, 2, r.bytes[2], r.ways[2]);
+        snprintf(l3, sizeof l3, "L3 as reported (scan: %zu KiB)", fit >> 10);
     } else if (fit) {
-        c->bytes[2] = fit;
-        snprintf(l3, sizeof l3, "L3 %zu KiB measured (cpuid says %llu KiB)",
-                 fit >> 10, (unsigned long long)(r.bytes[2] >> 10));
+        set_level(c, 2, fit, 16);
+        snprintf(l3, sizeof l3, "L3 %llu KiB measured (cpuid says %llu KiB)",
+                 (unsigned long long)(c->bytes[2] >> 10),
+                 (unsigned long long)(r.bytes[2] >> 10));
     } else {
         snprintf(l3, sizeof l3, "L3 preset (the scan found none)");
     }
-    c->ways[2] = fit_ways(c->bytes[2], r.bytes[2] == c->bytes[2] ? r.ways[2]
-                                                                   : 16);
 
     char fault_text[192] = "faults not measured";
     if (faults) {
