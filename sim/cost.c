@@ -62,72 +62,84 @@ const char *hk_cost_dcache_source(const hk_cost *c)
                          : "preset: Intel Golden Cove (sim/dcache.h)";
 }
 
-/* The "tlb" object of a calibration: TLB settings by name and a "source". */
-static int load_tlb(hk_cost *c, const cJSON *o, const char *path, char *err,
-                    size_t errlen)
+/* A machine object of a calibration ("tlb", "dcache"): settings by name
+ * and a "source", read into a configuration through these. */
+typedef struct machine_object {
+    const char *key;
+    void *config;
+    void (*reset)(void *config);
+    int (*set)(void *config, const char *name, uint64_t v, char *why,
+               size_t len);
+    int (*check)(const void *config, char *why, size_t len);
+    char *source;
+    size_t source_len;
+    int *has;
+} machine_object;
+
+static void tlb_reset(void *config)
+{
+    hk_tlb_config_default(config);
+}
+
+static int tlb_set(void *config, const char *name, uint64_t v, char *why,
+                   size_t len)
+{
+    return hk_tlb_config_set(config, name, v, why, len);
+}
+
+static int tlb_check(const void *config, char *why, size_t len)
+{
+    return hk_tlb_config_check(config, why, len);
+}
+
+static void dcache_reset(void *config)
+{
+    hk_dcache_config_default(config);
+}
+
+static int dcache_set(void *config, const char *name, uint64_t v, char *why,
+                      size_t len)
+{
+    if (hk_dcache_config_set(config, name, v) == 0)
+        return 0;
+    snprintf(why, len, "not a data cache field");
+    return -1;
+}
+
+static int dcache_check(const void *config, char *why, size_t len)
+{
+    return hk_dcache_config_check(config, why, len);
+}
+
+static int load_machine_object(const machine_object *m, const cJSON *o,
+                               const char *path, char *err, size_t errlen)
 {
     char why[256];
     if (!cJSON_IsObject(o)) {
-        snprintf(err, errlen, "%s: key \"tlb\": expected an object", path);
+        snprintf(err, errlen, "%s: key \"%s\": expected an object", path,
+                 m->key);
         return -1;
     }
-    hk_tlb_config_default(&c->tlb);
-    c->tlb_source[0] = '\0';
+    m->reset(m->config);
+    m->source[0] = '\0';
     for (const cJSON *it = o->child; it; it = it->next) {
         if (!strcmp(it->string, "source") && cJSON_IsString(it)) {
-            snprintf(c->tlb_source, sizeof c->tlb_source, "%s",
-                     it->valuestring);
+            snprintf(m->source, m->source_len, "%s", it->valuestring);
         } else if (!cJSON_IsNumber(it) || it->valuedouble < 0 ||
-                   hk_tlb_config_set(&c->tlb, it->string,
-                                     (uint64_t)it->valuedouble, why,
-                                     sizeof why) < 0) {
-            snprintf(err, errlen, "%s: tlb.%s: %s", path, it->string,
+                   m->set(m->config, it->string, (uint64_t)it->valuedouble,
+                          why, sizeof why) < 0) {
+            snprintf(err, errlen, "%s: %s.%s: %s", path, m->key, it->string,
                      cJSON_IsNumber(it) ? why : "expected a number");
             return -1;
         }
     }
-    if (hk_tlb_config_check(&c->tlb, why, sizeof why) < 0) {
-        snprintf(err, errlen, "%s: tlb: %s", path, why);
+    if (m->check(m->config, why, sizeof why) < 0) {
+        snprintf(err, errlen, "%s: %s: %s", path, m->key, why);
         return -1;
     }
-    if (!c->tlb_source[0])
-        snprintf(c->tlb_source, sizeof c->tlb_source, "%s", path);
-    c->has_tlb = 1;
-    return 0;
-}
-
-/* The "dcache" object of a calibration: the data caches by field name
- * and a "source". */
-static int load_dcache(hk_cost *c, const cJSON *o, const char *path,
-                       char *err, size_t errlen)
-{
-    char why[256];
-    if (!cJSON_IsObject(o)) {
-        snprintf(err, errlen, "%s: key \"dcache\": expected an object", path);
-        return -1;
-    }
-    hk_dcache_config_default(&c->dcache);
-    c->dcache_source[0] = '\0';
-    for (const cJSON *it = o->child; it; it = it->next) {
-        if (!strcmp(it->string, "source") && cJSON_IsString(it)) {
-            snprintf(c->dcache_source, sizeof c->dcache_source, "%s",
-                     it->valuestring);
-        } else if (!cJSON_IsNumber(it) || it->valuedouble < 0 ||
-                   hk_dcache_config_set(&c->dcache, it->string,
-                                        (uint64_t)it->valuedouble) < 0) {
-            snprintf(err, errlen, "%s: dcache.%s: %s", path, it->string,
-                     cJSON_IsNumber(it) ? "not a data cache field"
-                                        : "expected a number");
-            return -1;
-        }
-    }
-    if (hk_dcache_config_check(&c->dcache, why, sizeof why) < 0) {
-        snprintf(err, errlen, "%s: dcache: %s", path, why);
-        return -1;
-    }
-    if (!c->dcache_source[0])
-        snprintf(c->dcache_source, sizeof c->dcache_source, "%s", path);
-    c->has_dcache = 1;
+    if (!m->source[0])
+        snprintf(m->source, m->source_len, "%s", path);
+    *m->has = 1;
     return 0;
 }
 
@@ -136,14 +148,23 @@ int hk_cost_from_json(hk_cost *c, const cJSON *root, const char *path,
 {
     int rc = 0;
     hk_cost next = *c;
+    const machine_object machines[] = {
+        {"tlb", &next.tlb, tlb_reset, tlb_set, tlb_check, next.tlb_source,
+         sizeof next.tlb_source, &next.has_tlb},
+        {"dcache", &next.dcache, dcache_reset, dcache_set, dcache_check,
+         next.dcache_source, sizeof next.dcache_source, &next.has_dcache},
+    };
     for (cJSON *it = root->child; it && rc == 0; it = it->next) {
         int term = hk_cost_term_of(it->string);
         if (term < 0 && it->string[0] == '_')
             continue; /* "_comment", "_measured": notes, not costs */
-        if (term < 0 && !strcmp(it->string, "tlb")) {
-            rc = load_tlb(&next, it, path, err, errlen);
-        } else if (term < 0 && !strcmp(it->string, "dcache")) {
-            rc = load_dcache(&next, it, path, err, errlen);
+        const machine_object *m = NULL;
+        for (size_t i = 0; term < 0 && i < sizeof machines / sizeof *machines;
+             i++)
+            if (!strcmp(it->string, machines[i].key))
+                m = &machines[i];
+        if (m) {
+            rc = load_machine_object(m, it, path, err, errlen);
         } else if (term < 0) {
             snprintf(err, errlen, "%s: key \"%s\": not a cost term", path,
                      it->string);
