@@ -17,8 +17,9 @@
  * guest gets is whatever its neighbours leave, so the L3 is found by a
  * scan: chases over 2x, 4x, ... the L2 up to SCAN_MAX; the L3 ends where
  * the latency, interpolated between the sizes scanned, is halfway from
- * the L3's (the first size's) to memory's (the last's).  A reported L3
- * within a factor of two of that is confirmed and taken as reported.
+ * the L3's (the first size's) to memory's (the last's); the median of
+ * L3_SCANS scans.  A reported L3 within a factor of two of that is
+ * confirmed and taken as reported.
  * Sizes and ways are rounded so that the number of sets is a power of
  * two.
  *
@@ -45,11 +46,12 @@
 
 #define LINE HK_DCACHE_LINE
 #define HUGE_PAGE ((size_t)2 << 20)
-#define SCAN_MAX ((size_t)64 << 20) /* bytes: memory's latency */
+#define SCAN_MAX ((size_t)32 << 20) /* bytes: memory's latency */
 #define FAR_MIN ((size_t)32 << 20)
 #define CHASE_STEPS 200000
 #define FAULT_LAPS 101
 #define MAX_LINES_REPORTED ((size_t)1 << 20)
+#define L3_SCANS 3 /* the L3 is their median: a guest's share moves */
 
 /* What CPUID says, per level (0: nothing). */
 typedef struct reported {
@@ -200,6 +202,35 @@ static double latency(size_t bytes, uint64_t *rng)
 /* ---- the geometry and what a fault does ---- */
 
 /*
+ * Where the L3 ends, from chases over 2x, 4x, ... an L2 of l2 bytes up to
+ * SCAN_MAX, or 0.  Latency rises over a range of sizes, not at one: the
+ * L3 ends where it is halfway from the first size's to the last's
+ * (memory's), interpolated geometrically between the two sizes it lies
+ * between.
+ */
+static size_t scan_l3(size_t l2, uint64_t *rng)
+{
+    double lat[16];
+    size_t size[16], n = 0;
+    for (size_t b = 2 * l2; b <= SCAN_MAX && n < 16; b *= 2) {
+        size[n] = b;
+        lat[n++] = latency(b, rng);
+    }
+    double mid = (lat[0] + lat[n - 1]) / 2;
+    for (size_t i = 1; i < n; i++)
+        if (lat[i] >= mid && lat[i] > lat[i - 1])
+            return (size_t)((double)size[i - 1] *
+                            exp2((mid - lat[i - 1]) / (lat[i] - lat[i - 1])));
+    return 0;
+}
+
+static int by_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/*
  * What a fault does beside three cycles: one in half of L1, one in a
  * quarter of L2, one twice L2.  Each round visits the three in turn (so
  * a slow spell of the machine weighs on all three alike) and, for each,
@@ -277,30 +308,22 @@ void cache_geometry(calib *k, int faults)
     if (r.bytes[1] >= (128u << 10) && r.bytes[1] <= (8u << 20))
         set_level(c, 1, r.bytes[1], r.ways[1]);
 
-    /* The L3: where latency leaves the first size's for memory's. */
-    double lat[16];
-    size_t size[16], n = 0;
-    for (size_t b = 2 * c->bytes[1]; b <= SCAN_MAX && n < 16; b *= 2) {
-        size[n] = b;
-        lat[n++] = latency(b, &rng);
-    }
-    /* Latency rises over a range of sizes, not at one: the L3 ends where
-     * it is halfway to memory's, between the two sizes it lies between
-     * (geometrically). */
-    double mid = (lat[0] + lat[n - 1]) / 2;
-    size_t fit = 0;
-    for (size_t i = 1; i < n && !fit; i++)
-        if (lat[i] >= mid && lat[i] > lat[i - 1])
-            fit = (size_t)((double)size[i - 1] *
-                           exp2((mid - lat[i - 1]) / (lat[i] - lat[i - 1])));
+    size_t scans[L3_SCANS];
+    for (int i = 0; i < L3_SCANS; i++)
+        scans[i] = scan_l3(c->bytes[1], &rng);
+    qsort(scans, L3_SCANS, sizeof scans[0], by_size);
+    size_t fit = scans[L3_SCANS / 2];
     char l3[160];
     if (r.bytes[2] && fit && r.bytes[2] <= 2 * fit && 2 * r.bytes[2] >= fit) {
         set_level(c, 2, r.bytes[2], r.ways[2]);
-        snprintf(l3, sizeof l3, "L3 as reported (scan: %zu KiB)", fit >> 10);
+        snprintf(l3, sizeof l3, "L3 as reported (scans: %zu, %zu, %zu KiB)",
+                 scans[0] >> 10, scans[1] >> 10, scans[2] >> 10);
     } else if (fit) {
         set_level(c, 2, fit, 16);
-        snprintf(l3, sizeof l3, "L3 %llu KiB measured (cpuid says %llu KiB)",
-                 (unsigned long long)(c->bytes[2] >> 10),
+        snprintf(l3, sizeof l3,
+                 "L3 %llu KiB measured (scans: %zu, %zu, %zu KiB; cpuid says "
+                 "%llu KiB)", (unsigned long long)(c->bytes[2] >> 10),
+                 scans[0] >> 10, scans[1] >> 10, scans[2] >> 10,
                  (unsigned long long)(r.bytes[2] >> 10));
     } else {
         snprintf(l3, sizeof l3, "L3 preset (the scan found none)");
