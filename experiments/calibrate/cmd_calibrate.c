@@ -52,12 +52,14 @@ static const char usage[] =
     "\n"
     "Measures what each event of the simulator's cost model costs on this\n"
     "machine (ns per malloc, refill, slab, system call, page fault, TLB\n"
-    "miss, the replay engines' own work per event, ...) and the machine's\n"
-    "data TLB geometry (CPUID, checked by a pointer chase), and writes them\n"
-    "as JSON, the calibration file that `hakmem sim --calibration FILE`\n"
-    "reads: to FILE, or to standard output; progress goes to standard\n"
-    "error.  `hakmem sim`, `sweep` and `validate` run `calibrate --quick`\n"
-    "on their own the first time they run on a machine (hakmem-sim(1)).\n"
+    "miss, cache miss, the replay engines' own work per event, ...), the\n"
+    "machine's data TLB geometry (CPUID, checked by a pointer chase) and\n"
+    "its data caches (CPUID's L1 and L2, the L3 a pointer chase finds, what\n"
+    "a page fault displaces), and writes them as JSON, the calibration file\n"
+    "that `hakmem sim --calibration FILE` reads: to FILE, or to standard\n"
+    "output; progress goes to standard error.  `hakmem sim`, `sweep` and\n"
+    "`validate` run `calibrate --quick` on their own the first time they\n"
+    "run on a machine (hakmem-sim(1)).\n"
     "\n"
     "Each term is the lower quartile of several passes (slow spells of a\n"
     "shared machine slow whole passes down), each the median of many short\n"
@@ -73,8 +75,9 @@ static const char usage[] =
     "  --check CALIBRATION|builtin\n"
     "                    measure the terms most runs weigh (malloc, free,\n"
     "                    the refill path, system calls, page faults, the\n"
-    "                    replay engines' own work) once, in about a\n"
-    "                    second, and print a line per term:\n"
+    "                    data caches' misses, the replay engines' own\n"
+    "                    work) once, in about a second, and print a line\n"
+    "                    per term:\n"
     "                    NAME CALIBRATED_NS NOW_NS.  `hakmem validate`\n"
     "                    runs it before and after its real runs, to show\n"
     "                    how far the machine has moved from its calibration\n";
@@ -171,7 +174,7 @@ static const group groups[] = {
      4, 1},
     {measure_tlb, {HK_COST_TLB_L2_HIT, HK_COST_TLB_WALK}, 2, 0},
     {measure_cache, {HK_COST_CACHE_L2, HK_COST_CACHE_L3, HK_COST_CACHE_MEM},
-     3, 0},
+     3, 1},
     {measure_decode, {HK_COST_DECODE}, 1, 1},
     {measure_engines,
      {HK_COST_START, HK_COST_OBJECT_TABLE, HK_COST_DISPATCH}, 3, 1},
@@ -423,6 +426,10 @@ static int check(const char *request, FILE *out)
     }
     calib k = {.reps = QUICK_REPS};
     memcpy(k.ns, cal.cost.ns, sizeof k.ns);
+    if (cal.cost.has_dcache)
+        k.dcache = cal.cost.dcache;
+    else
+        hk_dcache_config_default(&k.dcache);
     sweep_open(&k);
     engine_refs_open(&k);
     for (size_t g = 0; g < NGROUPS; g++)
