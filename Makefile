@@ -52,10 +52,11 @@ objs = $(patsubst %.c,$(B)/$(1)/%.o,$(2))
 # ---- sources ---------------------------------------------------------------
 CORE_SRC  := $(wildcard core/*.c)
 LIB_SRC   := $(CORE_SRC) $(wildcard real/*.c)
-TLB_SRC   := sim/tlb.c sim/tlb_cache.c sim/tlb_config.c
+TLB_SRC   := sim/tlb.c sim/assoc.c sim/tlb_config.c
 # Settings by name (sim/config.c) with what they name: shared by every
 # command that reads run settings, on either backend.
-CONFIG_SRC := sim/config.c sim/tlb_config.c sim/dcache.c sim/json_file.c
+CONFIG_SRC := sim/config.c sim/tlb_config.c sim/dcache_config.c \
+              sim/json_file.c
 TRACE_SRC := traces/cmd_args.c traces/crc32c.c traces/idmap.c traces/trace_write.c \
              traces/trace_read.c traces/trace_check.c traces/gen.c \
              traces/cmd_trace.c traces/cmd_import.c traces/import_mtrace.c \
@@ -66,7 +67,8 @@ RECORDER_SRC := traces/recorder.c traces/record_log.c traces/record_map.c
 REPLAY_SRC := sim/replay.c sim/cost.c sim/report.c sim/report_table.c \
               $(CONFIG_SRC) \
               $(filter-out sim/tlb_config.c,$(TLB_SRC))
-SIM_SRC    := sim/os_sim.c sim/addrspace.c sim/cmd_sim.c sim/calibration.c
+SIM_SRC    := sim/os_sim.c sim/addrspace.c sim/dcache.c sim/cmd_sim.c \
+              sim/calibration.c
 REAL_REPLAY_SRC := $(wildcard experiments/replay/replay_*.c) \
                    experiments/replay/cmd_replay.c
 # stdout_close.c goes into every command's program (below), once.
@@ -146,7 +148,8 @@ $(B)/libexec/hakmem-calibrate: $(call objs,direct, \
                                  experiments/replay/replay_threads.c \
                                  $(CORE_SRC) real/os_real.c sim/cost.c \
                                  sim/replay.c sim/calibration.c \
-                                 sim/json_file.c sim/tlb_config.c sim/dcache.c) \
+                                 sim/json_file.c sim/tlb_config.c \
+                                 sim/dcache_config.c) \
                                $(TRACE_OBJ)
 SWEEP_DEPS := $(call objs,direct,$(SWEEP_SRC) $(COMMON_SRC) $(CONFIG_SRC) \
                                  sim/calibration.c sim/cost.c \
@@ -205,7 +208,8 @@ $(eval $(call test_prog,misuse,$(call objs,direct,tests/real/misuse.c tests/real
 $(eval $(call test_prog,stress_tsan, \
     $(B)/tsan/tests/stress.o $(call objs,tsan,$(LIB_SRC))))
 $(eval $(call test_prog,tlb_test,$(call objs,direct,tests/sim/tlb_test.c $(TLB_SRC))))
-$(eval $(call test_prog,dcache_test,$(call objs,direct,tests/sim/dcache_test.c sim/dcache.c)))
+$(eval $(call test_prog,dcache_test,$(call objs,direct,tests/sim/dcache_test.c \
+    sim/dcache.c sim/dcache_config.c sim/assoc.c)))
 $(eval $(call test_prog,tlb_bench,$(call objs,direct,tests/sim/tlb_bench.c $(TLB_SRC))))
 $(foreach t,trace_roundtrip make_bad_trace,$(eval $(call test_prog,$(t), \
     $(B)/direct/tests/traces/$(t).o $(TRACE_OBJ))))

@@ -54,8 +54,7 @@ static const char *tlb_source(const hk_run_config *cfg, const hk_cost *cost)
     const hk_tlb_config *base = cost->has_tlb ? &cost->tlb : &preset;
     if (memcmp(base, &cfg->sim.tlb_config, sizeof *base))
         return "the run's tlb_* settings";
-    return cost->has_tlb ? cost->tlb_source
-                         : "preset: Intel Golden Cove (sim/tlb.h)";
+    return hk_cost_tlb_source(cost);
 }
 
 static cJSON *report_calibration(const hk_calibration *cal,
@@ -71,7 +70,8 @@ static cJSON *report_calibration(const hk_calibration *cal,
         cJSON_AddNumberToObject(o, "made_on_cpus", (double)cal->made_on_cpus);
     }
     cJSON_AddStringToObject(o, "tlb_geometry", tlb_source(cfg, &cal->cost));
-    cJSON_AddStringToObject(o, "dcache_geometry", hk_cost_dcache_source(&cal->cost));
+    cJSON_AddStringToObject(o, "dcache_geometry",
+                            hk_cost_dcache_source(&cal->cost));
     return o;
 }
 

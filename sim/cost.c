@@ -56,6 +56,12 @@ void hk_cost_default(hk_cost *c)
     *c = default_cost;
 }
 
+const char *hk_cost_tlb_source(const hk_cost *c)
+{
+    return c->has_tlb ? c->tlb_source
+                      : "preset: Intel Golden Cove (sim/tlb.h)";
+}
+
 const char *hk_cost_dcache_source(const hk_cost *c)
 {
     return c->has_dcache ? c->dcache_source

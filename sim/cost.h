@@ -87,7 +87,9 @@ typedef struct hk_cost {
  * geometry (the simulator's preset applies). */
 void hk_cost_default(hk_cost *c);
 
-/* Where the data caches a run with this calibration models came from. */
+/* Where the TLB geometry and the data caches that a run with this
+ * calibration models came from. */
+const char *hk_cost_tlb_source(const hk_cost *c);
 const char *hk_cost_dcache_source(const hk_cost *c);
 
 /* Take a calibration, the object root read from the file path (named in

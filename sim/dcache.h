@@ -28,18 +28,26 @@
  * cache.  An L1 of at most 64 sets is indexed by bits within the page,
  * as a VIPT cache is, which the hash leaves alone.
  *
- * Page faults.  On a virtual machine a page fault may leave the VM, and
- * both the kernel's work and the exit displace lines: the first level is
- * often emptied outright (an L1 flush on re-entry), and part of the
- * second.  hk_dcache_fault() fills the zeroed page, then empties fault_lines[k] slots of level k + 1,
- * picked by a fixed pseudo-random sequence (all of them when that is the
- * level's size); the calibration measures how many a fault costs the
- * program on its machine.
+ * Page faults.  A fault's price (the calibration's page_fault) is measured
+ * with little else running, so its own code and data sit in the caches;
+ * in a program they may not, and the fault displaces the program's lines
+ * in turn.  On a virtual machine, where a fault may leave the VM, the
+ * first level is often emptied outright (an L1 flush on re-entry), and
+ * part of the second.  hk_dcache_fault() models all three: the zeroed
+ * page's lines fill every level; the fault path's own fault_path_lines
+ * lines (a fixed range no program address reaches) are looked up and
+ * filled, their misses counted apart (fault_misses); then fault_lines[k]
+ * slots of level k + 1, picked by a fixed pseudo-random sequence, are
+ * emptied (all of them when that is the level's size).  The calibration
+ * measures both numbers on its machine.
  *
  * Not modelled: instruction fetch, prefetchers other than the stream
- * one above, write-backs, coherence
- * between simulated CPUs (one hierarchy serves every thread, as the
- * serial engine runs them on one core), and replacement other than LRU.
+ * one above, write-backs, coherence between simulated CPUs (one hierarchy
+ * serves every thread, as the serial engine runs them on one core), and
+ * replacement other than LRU.
+ *
+ * The configuration's functions are in dcache_config.c, the sets in
+ * assoc.c (shared with the TLB).
  */
 #ifndef HK_DCACHE_H
 #define HK_DCACHE_H
@@ -63,8 +71,8 @@ typedef struct hk_dcache_config {
 void hk_dcache_config_default(hk_dcache_config *c);
 
 /* Set a field by name, as a calibration file names it: l{1,2,3}_bytes,
- * l{1,2,3}_ways, fault_l{1,2,3}_lines, fault_path_lines.  Returns 0, or -1 for an unknown
- * name. */
+ * l{1,2,3}_ways, fault_l{1,2,3}_lines, fault_path_lines.  Returns 0, or
+ * -1 for an unknown name. */
 int hk_dcache_config_set(hk_dcache_config *c, const char *name,
                          uint64_t value);
 

@@ -1,6 +1,6 @@
 /*
  * lru_set.h - LRU replacement within one set of a set-associative array
- * (a TLB array, sim/tlb_cache.c; a data cache level, sim/dcache.c).
+ * (sim/assoc.c, the array both the TLB and the data caches use).
  *
  * A set is `ways` slots of keys kept in recency order rather than beside
  * age stamps, so no clock can overflow and the victim needs no search.

@@ -4,9 +4,8 @@
  * Every call the real backend would make is counted here exactly where it
  * would have been made, with the same bytes, and applied to the simulated
  * address space; the TLB and the data caches see every touch the core
- * reports, and the caches the replay engine's own.  The real
- * system calls this file makes to back simulated memory are invisible to
- * the model.
+ * reports, and the caches the replay engine's own.  The real system calls
+ * this file makes to back simulated memory are invisible to the model.
  */
 #define _GNU_SOURCE
 #include "sim.h"

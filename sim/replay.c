@@ -126,7 +126,6 @@ static void touch_record(uint32_t record)
 }
 #endif
 
-
 typedef struct engine {
     hk_allocator *a;
     enum hk_touch touch;

@@ -7,9 +7,8 @@
  * from 16 TiB, the first 1 MiB of page-aligned metadata from a reserve
  * with no call, the rest downward from just below 16 TiB), so every
  * address, and so every counter, is the same from run to run and machine
- * to machine.  Each
- * simulated mapping is backed by real memory at the same address, so the
- * allocator can write into what it gets.
+ * to machine.  Each simulated mapping is backed by real memory at the
+ * same address, so the allocator can write into what it gets.
  */
 #ifndef HK_SIM_H
 #define HK_SIM_H

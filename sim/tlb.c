@@ -12,11 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "tlb_cache.h"
+#include "assoc.h"
 
 struct hk_tlb {
-    hk_tlb_cache l1[2];
-    hk_tlb_cache l2[2];
+    hk_assoc l1[2];
+    hk_assoc l2[2];
     unsigned l2_split; /* 1: l2[1] holds 2 MiB; 0: l2[0] holds both */
     hk_tlb_stats stats;
     /* The translation used last, page number << 1 | huge, or ~0: a repeat
@@ -27,7 +27,7 @@ struct hk_tlb {
 
 static const unsigned page_shift[2] = {12, 21};
 
-static hk_tlb_cache *stlb(hk_tlb *t, unsigned huge)
+static hk_assoc *stlb(hk_tlb *t, unsigned huge)
 {
     return &t->l2[huge & t->l2_split];
 }
@@ -45,10 +45,10 @@ hk_tlb *hk_tlb_create(const hk_tlb_config *c, char *err, size_t errlen)
     t->last = ~0ull;
     hk_tlb_level_config l2_2m = c->l2_shared ? (hk_tlb_level_config){0, 0}
                                              : c->l2_2m;
-    if (hk_tlb_cache_init(&t->l1[0], c->l1_4k.entries, c->l1_4k.ways) != 0 ||
-        hk_tlb_cache_init(&t->l1[1], c->l1_2m.entries, c->l1_2m.ways) != 0 ||
-        hk_tlb_cache_init(&t->l2[0], c->l2_4k.entries, c->l2_4k.ways) != 0 ||
-        hk_tlb_cache_init(&t->l2[1], l2_2m.entries, l2_2m.ways) != 0) {
+    if (hk_assoc_init(&t->l1[0], c->l1_4k.entries, c->l1_4k.ways) != 0 ||
+        hk_assoc_init(&t->l1[1], c->l1_2m.entries, c->l1_2m.ways) != 0 ||
+        hk_assoc_init(&t->l2[0], c->l2_4k.entries, c->l2_4k.ways) != 0 ||
+        hk_assoc_init(&t->l2[1], l2_2m.entries, l2_2m.ways) != 0) {
         hk_tlb_destroy(t);
         snprintf(err, errlen, "TLB: out of memory");
         return NULL;
@@ -61,8 +61,8 @@ void hk_tlb_destroy(hk_tlb *t)
     if (!t)
         return;
     for (unsigned s = 0; s < 2; s++) {
-        hk_tlb_cache_fini(&t->l1[s]);
-        hk_tlb_cache_fini(&t->l2[s]);
+        hk_assoc_fini(&t->l1[s]);
+        hk_assoc_fini(&t->l2[s]);
     }
     free(t);
 }
@@ -78,20 +78,20 @@ static void access_page(hk_tlb *t, uint64_t page, unsigned huge)
     }
     if (t->l1[huge].ways) /* an absent L1 array never hits */
         t->last = page << 1 | huge;
-    if (hk_tlb_cache_lookup(&t->l1[huge], page, huge)) {
+    if (hk_assoc_lookup(&t->l1[huge], page, huge)) {
         st->l1_hits++;
         return;
     }
     st->l1_misses++;
-    hk_tlb_cache *l2 = stlb(t, huge);
-    if (hk_tlb_cache_lookup(l2, page, huge)) {
+    hk_assoc *l2 = stlb(t, huge);
+    if (hk_assoc_lookup(l2, page, huge)) {
         st->l2_hits++;
     } else {
         st->l2_misses++;
         st->l2_misses_2m += huge;
-        st->evictions_l2 += hk_tlb_cache_fill(l2, page, huge);
+        st->evictions_l2 += hk_assoc_fill(l2, page, huge);
     }
-    st->evictions_l1 += hk_tlb_cache_fill(&t->l1[huge], page, huge);
+    st->evictions_l1 += hk_assoc_fill(&t->l1[huge], page, huge);
 }
 
 void hk_tlb_access(hk_tlb *t, uint64_t vaddr, int huge)
@@ -128,8 +128,8 @@ void hk_tlb_invalidate(hk_tlb *t, uint64_t vaddr, uint64_t bytes)
     for (unsigned s = 0; s < 2; s++) {
         uint64_t first_page = vaddr >> page_shift[s];
         uint64_t last_page = last >> page_shift[s];
-        hk_tlb_cache_invalidate(&t->l1[s], first_page, last_page, s);
-        hk_tlb_cache_invalidate(stlb(t, s), first_page, last_page, s);
+        hk_assoc_invalidate(&t->l1[s], first_page, last_page, s);
+        hk_assoc_invalidate(stlb(t, s), first_page, last_page, s);
     }
 }
 

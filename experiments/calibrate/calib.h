@@ -10,8 +10,10 @@
 #ifndef HK_CALIB_H
 #define HK_CALIB_H
 
+#include <cpuid.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/alloc.h"
 #include "sim/cost.h"
@@ -70,6 +72,25 @@ static inline void calib_use(const void *p)
     __asm__ volatile("" : : "r"(p) : "memory");
 }
 
+/* Whose CPU this is (Hygon's count as AMD's: same leaves), with the
+ * highest standard CPUID leaf in *max. */
+enum calib_vendor { CALIB_INTEL, CALIB_AMD, CALIB_OTHER_VENDOR };
+
+static inline enum calib_vendor calib_cpu_vendor(unsigned *max)
+{
+    unsigned b, c, d;
+    char vendor[13] = "";
+    __cpuid(0, *max, b, c, d);
+    memcpy(vendor, &b, 4);
+    memcpy(vendor + 4, &d, 4);
+    memcpy(vendor + 8, &c, 4);
+    if (!strcmp(vendor, "GenuineIntel"))
+        return CALIB_INTEL;
+    if (!strcmp(vendor, "AuthenticAMD") || !strcmp(vendor, "HygonGenuine"))
+        return CALIB_AMD;
+    return CALIB_OTHER_VENDOR;
+}
+
 /* AMD's associativity codes (CPUID leaf 0x80000006, for TLBs and caches
  * alike) for an array of `entries`; 0: unusable. */
 static inline unsigned calib_amd_ways(unsigned code, unsigned entries)
@@ -82,6 +103,22 @@ static inline unsigned calib_amd_ways(unsigned code, unsigned entries)
 /* bytes of private anonymous memory aligned to align (a power of two),
  * with madvise advice (MADV_HUGEPAGE or MADV_NOHUGEPAGE) taken. */
 char *calib_map_aligned(size_t bytes, size_t align, int advice);
+
+/* Pointer chases (chase.c): link the n lines line(ctx, 0 .. n-1) into
+ * one cycle in random order, each holding the next one's address;
+ * returns line 0. */
+void *calib_chase_link(size_t n, char *(*line)(const void *ctx, size_t i),
+                       const void *ctx, uint64_t *rng);
+/* Follow `steps` links from *at, leaving *at where the chase stopped;
+ * the wall time it took. */
+uint64_t calib_chase(void **at, size_t steps);
+
+/* qsort's order of size_t values. */
+static inline int calib_by_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
 
 /* Read one byte in every cache line of the sweep buffer. */
 void calib_sweep(calib *k);

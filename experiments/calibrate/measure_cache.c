@@ -81,13 +81,8 @@ static int deterministic_leaf(unsigned leaf, reported *r)
 static void cpuid_caches(reported *r, char *from, size_t len)
 {
     unsigned a, b, c, d, max;
-    char vendor[13] = "";
     memset(r, 0, sizeof *r);
-    __cpuid(0, max, b, c, d);
-    memcpy(vendor, &b, 4);
-    memcpy(vendor + 4, &d, 4);
-    memcpy(vendor + 8, &c, 4);
-    int amd = !strcmp(vendor, "AuthenticAMD") || !strcmp(vendor, "HygonGenuine");
+    int amd = calib_cpu_vendor(&max) == CALIB_AMD;
     if (!amd && max >= 4 && deterministic_leaf(4, r)) {
         snprintf(from, len, "cpuid 4");
         return;
@@ -106,9 +101,11 @@ static void cpuid_caches(reported *r, char *from, size_t len)
     r->ways[0] = (c >> 16) & 0xff;
     __cpuid(0x80000006, a, b, c, d);
     r->bytes[1] = (uint64_t)(c >> 16) << 10;
-    r->ways[1] = calib_amd_ways((c >> 12) & 0xf, (unsigned)(r->bytes[1] / LINE));
+    r->ways[1] =
+        calib_amd_ways((c >> 12) & 0xf, (unsigned)(r->bytes[1] / LINE));
     r->bytes[2] = (uint64_t)(d >> 18) << 19;
-    r->ways[2] = calib_amd_ways((d >> 12) & 0xf, (unsigned)(r->bytes[2] / LINE));
+    r->ways[2] =
+        calib_amd_ways((d >> 12) & 0xf, (unsigned)(r->bytes[2] / LINE));
     snprintf(from, len, "cpuid 0x80000005/0x80000006");
 }
 
@@ -134,8 +131,13 @@ static void set_level(hk_dcache_config *c, unsigned k, uint64_t bytes,
 typedef struct cycle {
     char *base;
     size_t bytes, lines;
-    void **at;
+    void *at;
 } cycle;
+
+static char *packed_line(const void *base, size_t i)
+{
+    return (char *)base + i * LINE;
+}
 
 static void cycle_open(cycle *cy, size_t bytes, uint64_t *rng)
 {
@@ -143,20 +145,7 @@ static void cycle_open(cycle *cy, size_t bytes, uint64_t *rng)
     cy->base = calib_map_aligned(cy->bytes, HUGE_PAGE, MADV_HUGEPAGE);
     madvise(cy->base, cy->bytes, MADV_DONTFORK);
     cy->lines = bytes / LINE;
-    size_t *order = calib_xcalloc(cy->lines, sizeof *order);
-    for (size_t i = 0; i < cy->lines; i++)
-        order[i] = i;
-    for (size_t i = cy->lines - 1; i > 0; i--) {
-        *rng ^= *rng << 13, *rng ^= *rng >> 7, *rng ^= *rng << 17;
-        size_t j = (size_t)(*rng % (i + 1)), t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-    }
-    for (size_t i = 0; i < cy->lines; i++)
-        *(void **)(cy->base + order[i] * LINE) =
-            cy->base + order[(i + 1) % cy->lines] * LINE;
-    cy->at = (void **)(cy->base + order[0] * LINE);
-    free(order);
+    cy->at = calib_chase_link(cy->lines, packed_line, cy->base, rng);
 }
 
 static void cycle_close(cycle *cy)
@@ -164,23 +153,11 @@ static void cycle_close(cycle *cy)
     munmap(cy->base, cy->bytes);
 }
 
-/* Follow `steps` links; the wall time. */
-static uint64_t chase(cycle *cy, size_t steps)
-{
-    void **p = cy->at;
-    uint64_t t0 = calib_now_ns();
-    for (size_t i = 0; i < steps; i++)
-        p = *p;
-    uint64_t t = calib_now_ns() - t0;
-    calib_use(p);
-    cy->at = p;
-    return t;
-}
-
 /* Bring a cycle in: two laps, or as many steps as a few timings take. */
 static void warm(cycle *cy)
 {
-    chase(cy, cy->lines < 2 * CHASE_STEPS ? 2 * cy->lines : 4 * CHASE_STEPS);
+    calib_chase(&cy->at,
+                cy->lines < 2 * CHASE_STEPS ? 2 * cy->lines : 4 * CHASE_STEPS);
 }
 
 /* ns per step over a working set of `bytes`: the best of a few runs. */
@@ -191,7 +168,7 @@ static double latency(size_t bytes, uint64_t *rng)
     warm(&cy);
     double best = 1e30;
     for (int i = 0; i < 5; i++) {
-        double t = (double)chase(&cy, CHASE_STEPS) / CHASE_STEPS;
+        double t = (double)calib_chase(&cy.at, CHASE_STEPS) / CHASE_STEPS;
         if (t < best)
             best = t;
     }
@@ -222,12 +199,6 @@ static size_t scan_l3(size_t l2, uint64_t *rng)
             return (size_t)((double)size[i - 1] *
                             exp2((mid - lat[i - 1]) / (lat[i] - lat[i - 1])));
     return 0;
-}
-
-static int by_size(const void *a, const void *b)
-{
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    return x < y ? -1 : x > y;
 }
 
 /*
@@ -265,12 +236,13 @@ static void around_faults(const hk_dcache_config *c, uint64_t *rng,
              * must find in place. */
             if (k == NEAR_L1)
                 *(volatile char *)(page + CYCLES * HK_OS_PAGE) = 1;
-            uint64_t first = chase(&cy[k], cy[k].lines);
-            uint64_t second = chase(&cy[k], cy[k].lines);
+            uint64_t first = calib_chase(&cy[k].at, cy[k].lines);
+            uint64_t second = calib_chase(&cy[k].at, cy[k].lines);
             uint64_t t0 = calib_now_ns();
             *(volatile char *)(page + k * HK_OS_PAGE) = 1;
             fault[k][i] = (double)(calib_now_ns() - t0);
-            after[k][i] = (double)chase(&cy[k], cy[k].lines) - (double)second;
+            after[k][i] =
+                (double)calib_chase(&cy[k].at, cy[k].lines) - (double)second;
             control[k][i] = (double)second - (double)first;
         }
         gap[i] = fault[PAST_L2][i] - fault[NEAR_L1][i];
@@ -311,7 +283,7 @@ void cache_geometry(calib *k, int faults)
     size_t scans[L3_SCANS];
     for (int i = 0; i < L3_SCANS; i++)
         scans[i] = scan_l3(c->bytes[1], &rng);
-    qsort(scans, L3_SCANS, sizeof scans[0], by_size);
+    qsort(scans, L3_SCANS, sizeof scans[0], calib_by_size);
     size_t fit = scans[L3_SCANS / 2];
     char l3[160];
     if (r.bytes[2] && fit && r.bytes[2] <= 2 * fit && 2 * r.bytes[2] >= fit) {
@@ -395,7 +367,7 @@ void measure_cache(calib *k)
             size_t steps = i < 3 ? CHASE_STEPS : CHASE_STEPS / 4;
             if (i < 3)
                 warm(&cy[i]);
-            lat[i] = (double)chase(&cy[i], steps) / (double)steps;
+            lat[i] = (double)calib_chase(&cy[i].at, steps) / (double)steps;
         }
         for (unsigned i = 0; i < 3; i++)
             step[i][r] = lat[i + 1] - lat[i];

@@ -63,43 +63,16 @@ static char *line_at(char *base, size_t i, int packed)
     return base + chunk * HK_OS_PAGE + (2 * (i % per_chunk) + half) * LINE;
 }
 
-static uint64_t next_random(uint64_t *state) /* splitmix64 */
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
+/* A chase's layout, for calib_chase_link. */
+typedef struct layout {
+    char *base;
+    int packed;
+} layout;
 
-/* Link the first n lines into one cycle in random order (Sattolo's
- * algorithm); returns its first line. */
-static void *link_chain(char *base, size_t n, int packed, uint64_t *rng)
+static char *layout_line(const void *ctx, size_t i)
 {
-    size_t *next = calib_xcalloc(n, sizeof *next);
-    for (size_t i = 0; i < n; i++)
-        next[i] = i;
-    for (size_t i = n - 1; i > 0; i--) {
-        size_t j = (size_t)(next_random(rng) % i), t = next[i];
-        next[i] = next[j];
-        next[j] = t;
-    }
-    for (size_t i = 0; i < n; i++)
-        *(void **)line_at(base, i, packed) = line_at(base, next[i], packed);
-    free(next);
-    return base;
-}
-
-/* Follow `steps` links from *at, leaving *at where the chase stopped. */
-static uint64_t chase(void **at, size_t steps)
-{
-    void *p = *at;
-    uint64_t t0 = calib_now_ns();
-    for (size_t i = 0; i < steps; i++)
-        p = *(void **)p;
-    uint64_t t = calib_now_ns() - t0;
-    calib_use(p);
-    *at = p;
-    return t;
+    const layout *l = ctx;
+    return line_at(l->base, i, l->packed);
 }
 
 /* Whether the mapping holding p has at least `bytes` of huge pages
@@ -153,8 +126,10 @@ static void chase_pair_open(calib *k, chase_pair *c, size_t pages,
 static void chase_pair_link(chase_pair *c, size_t lines, uint64_t *rng)
 {
     c->lines = lines;
-    c->spread_at = link_chain(c->spread, lines, 0, rng);
-    c->packed_at = link_chain(c->packed, lines, 1, rng);
+    c->spread_at = calib_chase_link(lines, layout_line,
+                                    &(layout){c->spread, 0}, rng);
+    c->packed_at = calib_chase_link(lines, layout_line,
+                                    &(layout){c->packed, 1}, rng);
 }
 
 /*
@@ -171,8 +146,8 @@ static void chase_pair_warm_up(chase_pair *c, int min)
     uint64_t best = UINT64_MAX;
     int calm = 0;
     for (int lap = 1; lap <= WARM_LAPS_MAX; lap++) {
-        uint64_t t = chase(&c->spread_at, c->lines) +
-                     chase(&c->packed_at, c->lines);
+        uint64_t t = calib_chase(&c->spread_at, c->lines) +
+                     calib_chase(&c->packed_at, c->lines);
         calm = t < best - best / 50 ? 0 : calm + 1;
         if (t < best)
             best = t;
@@ -185,8 +160,8 @@ static void chase_pair_warm_up(chase_pair *c, int min)
  * from where it stopped. */
 static double chase_pair_extra(chase_pair *c, size_t steps)
 {
-    uint64_t spread = chase(&c->spread_at, steps);
-    uint64_t packed = chase(&c->packed_at, steps);
+    uint64_t spread = calib_chase(&c->spread_at, steps);
+    uint64_t packed = calib_chase(&c->packed_at, steps);
     return ((double)spread - (double)packed) / (double)steps;
 }
 
@@ -219,13 +194,9 @@ static int cpuid_tlb(level *l1, level *l2, hk_tlb_config *c, char *from,
                      size_t len)
 {
     unsigned a, b, cx, d;
-    char vendor[13] = "";
-    __cpuid(0, a, b, cx, d);
-    unsigned max = a;
-    memcpy(vendor, &b, 4);
-    memcpy(vendor + 4, &d, 4);
-    memcpy(vendor + 8, &cx, 4);
-    if (!strcmp(vendor, "GenuineIntel") && max >= 0x18) {
+    unsigned max;
+    enum calib_vendor vendor = calib_cpu_vendor(&max);
+    if (vendor == CALIB_INTEL && max >= 0x18) {
         unsigned subleaves;
         __cpuid_count(0x18, 0, subleaves, b, cx, d);
         for (unsigned i = 0; i <= subleaves && i < 64; i++) {
@@ -246,7 +217,7 @@ static int cpuid_tlb(level *l1, level *l2, hk_tlb_config *c, char *from,
                 c->l2_shared = 1;
         }
         snprintf(from, len, "cpuid 0x18");
-    } else if (!strcmp(vendor, "AuthenticAMD") || !strcmp(vendor, "HygonGenuine")) {
+    } else if (vendor == CALIB_AMD) {
         __cpuid(0x80000000, max, b, cx, d);
         if (max < 0x80000006)
             return 0;
@@ -274,12 +245,6 @@ static int has_size(const size_t *v, size_t n, size_t x)
     return 0;
 }
 
-static int by_size(const void *a, const void *b)
-{
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* The scan's sizes: geometric, and each CPUID size E with 0.75 E and
  * 1.5 E around it; sorted, at most SCAN_LIMIT. */
 static size_t scan_sizes(const level *l1, const level *l2, size_t *out)
@@ -295,7 +260,7 @@ static size_t scan_sizes(const level *l1, const level *l2, size_t *out)
                 !has_size(out, n, near[j]))
                 out[n++] = near[j];
     }
-    qsort(out, n, sizeof *out, by_size);
+    qsort(out, n, sizeof *out, calib_by_size);
     return n;
 }
 
@@ -321,8 +286,8 @@ static double extra_at(chase_pair *p, size_t n, uint64_t *rng)
     double v[SCAN_REPS];
     chase_pair_link(p, n, rng);
     for (int lap = 0; lap < SCAN_LAPS; lap++) {
-        chase(&p->spread_at, n);
-        chase(&p->packed_at, n);
+        calib_chase(&p->spread_at, n);
+        calib_chase(&p->packed_at, n);
     }
     for (int r = 0; r < SCAN_REPS; r++)
         v[r] = chase_pair_extra(p, CHASE_STEPS);

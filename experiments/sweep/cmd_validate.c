@@ -615,9 +615,7 @@ static void print_header(const hk_exec *x, const options *o,
         }
         printf("\n");
     }
-    printf("TLB geometry: %s\n",
-           x->cal.cost.has_tlb ? x->cal.cost.tlb_source
-                               : "preset: Intel Golden Cove (sim/tlb.h)");
+    printf("TLB geometry: %s\n", hk_cost_tlb_source(&x->cal.cost));
     printf("data caches: %s\n", hk_cost_dcache_source(&x->cal.cost));
     printf("measured: the %s %s time (%s) of %u real runs, from the end of "
            "loading the trace\n(threads engine) or of scanning it (serial); "

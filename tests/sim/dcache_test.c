@@ -35,22 +35,12 @@
 #include <string.h>
 
 #include "sim/dcache.h"
+#include "tests/check.h"
+#include "tests/sim/visited.h"
 
 /* Address of line `line` (0..63) of 4 KiB page `page`. */
 #define LINE(page, line) (((uint64_t)(page) << 12) | ((uint64_t)(line) << 6))
 #define PAGE(n) ((uint64_t)(n) << 12)
-
-static int case_failures;
-
-#define CHECK(cond, ...)                                                     \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            case_failures++;                                                 \
-            fprintf(stderr, "%s:%d: %s: ", __FILE__, __LINE__, #cond);      \
-            fprintf(stderr, __VA_ARGS__);                                    \
-            fputc('\n', stderr);                                             \
-        }                                                                    \
-    } while (0)
 
 #define STATS_FIELDS(X)                                                      \
     X(accesses) X(misses[0]) X(misses[1]) X(misses[2]) X(prefetched)         \
@@ -61,12 +51,7 @@ static int case_failures;
 static void expect_stats(const hk_dcache *d, hk_dcache_stats want, int line)
 {
     const hk_dcache_stats *got = hk_dcache_stats_get(d);
-#define COMPARE(f)                                                           \
-    if (got->f != want.f) {                                                  \
-        case_failures++;                                                     \
-        fprintf(stderr, "line %d: %s = %llu, expected %llu\n", line, #f,     \
-                (unsigned long long)got->f, (unsigned long long)want.f);     \
-    }
+#define COMPARE(f) CHECK_FIELD(got, want, f, line);
     STATS_FIELDS(COMPARE)
 #undef COMPARE
     CHECK(got->accesses >= got->misses[0] + got->prefetched &&
@@ -657,22 +642,6 @@ static void config_validation(void)
     CHECK(hk_dcache_config_check(&c, err, sizeof err) == 0, "%s", err);
 }
 
-struct visited {
-    int n;
-    const char *names[16];
-    uint64_t values[16];
-};
-
-static void record(void *ctx, const char *name, uint64_t v)
-{
-    struct visited *seen = ctx;
-    if (seen->n < 16) {
-        seen->names[seen->n] = name;
-        seen->values[seen->n] = v;
-    }
-    seen->n++;
-}
-
 /* Field by field: the struct has padding, which memcmp would compare. */
 static int same_config(const hk_dcache_config *a, const hk_dcache_config *b)
 {
@@ -819,10 +788,7 @@ static void determinism(void)
 
 int main(void)
 {
-    static const struct {
-        const char *name;
-        void (*fn)(void);
-    } cases[] = {
+    static const check_case cases[] = {
         {"one line repeated", one_line_repeated},
         {"accesses spanning lines and pages", spanning_lines_and_pages},
         {"LRU within an L1 set", lru_within_l1_set},
@@ -836,12 +802,5 @@ int main(void)
         {"config by name", config_by_name},
         {"determinism", determinism},
     };
-    int failed = 0;
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        case_failures = 0;
-        cases[i].fn();
-        printf("%s %s\n", case_failures ? "FAIL" : "ok", cases[i].name);
-        failed += case_failures != 0;
-    }
-    return failed ? 1 : 0;
+    return check_cases(cases, sizeof cases / sizeof cases[0]);
 }

@@ -13,21 +13,11 @@
 #include <string.h>
 
 #include "sim/tlb.h"
+#include "tests/check.h"
+#include "tests/sim/visited.h"
 
 #define KB4(n) ((uint64_t)(n) << 12) /* address of 4 KiB page n */
 #define MB2(n) ((uint64_t)(n) << 21) /* address of 2 MiB page n */
-
-static int case_failures;
-
-#define CHECK(cond, ...)                                                     \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            case_failures++;                                                 \
-            fprintf(stderr, "%s:%d: %s: ", __FILE__, __LINE__, #cond);      \
-            fprintf(stderr, __VA_ARGS__);                                    \
-            fputc('\n', stderr);                                             \
-        }                                                                    \
-    } while (0)
 
 #define STATS_FIELDS(X)                                                      \
     X(accesses) X(l1_hits) X(l1_misses) X(l2_hits) X(l2_misses)              \
@@ -37,12 +27,7 @@ static int case_failures;
 static void expect_stats(const hk_tlb *t, hk_tlb_stats want, int line)
 {
     const hk_tlb_stats *got = hk_tlb_stats_get(t);
-#define COMPARE(f)                                                           \
-    if (got->f != want.f) {                                                  \
-        case_failures++;                                                     \
-        fprintf(stderr, "line %d: %s = %llu, expected %llu\n", line, #f,     \
-                (unsigned long long)got->f, (unsigned long long)want.f);     \
-    }
+#define COMPARE(f) CHECK_FIELD(got, want, f, line);
     STATS_FIELDS(COMPARE)
 #undef COMPARE
     CHECK(got->accesses == got->l1_hits + got->l1_misses, "line %d", line);
@@ -378,22 +363,6 @@ static void expect_rejected(hk_tlb_config c, const char *field)
     hk_tlb_destroy(t);
 }
 
-struct visited {
-    int n;
-    const char *names[16];
-    uint64_t values[16];
-};
-
-static void record(void *ctx, const char *name, uint64_t v)
-{
-    struct visited *seen = ctx;
-    if (seen->n < 16) {
-        seen->names[seen->n] = name;
-        seen->values[seen->n] = v;
-    }
-    seen->n++;
-}
-
 static void config_validation(void)
 {
     hk_tlb_config def, c;
@@ -479,10 +448,7 @@ static void config_validation(void)
 
 int main(void)
 {
-    static const struct {
-        const char *name;
-        void (*fn)(void);
-    } cases[] = {
+    static const check_case cases[] = {
         {"cold misses, then hits", cold_misses_then_hits},
         {"capacity misses, fully associative", capacity_fully_associative},
         {"conflict misses, set associative", conflict_set_associative},
@@ -496,12 +462,5 @@ int main(void)
         {"default geometry (Golden Cove)", default_geometry},
         {"config validation", config_validation},
     };
-    int failed = 0;
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        case_failures = 0;
-        cases[i].fn();
-        printf("%s %s\n", case_failures ? "FAIL" : "ok", cases[i].name);
-        failed += case_failures != 0;
-    }
-    return failed ? 1 : 0;
+    return check_cases(cases, sizeof cases / sizeof cases[0]);
 }
