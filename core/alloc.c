@@ -95,27 +95,36 @@ void hk_alloc_destroy(hk_allocator *a)
     hk_registry_destroy(&a->registry);
 }
 
-/* A block of class c for heap h: from the front, else by refilling it. */
-static void *class_alloc(hk_heap *h, unsigned c)
-{
-    hk_front *f = &h->front[c];
-    if (f->count) {
-        f->hits++;
-        return hk_block_hand_out(f->slots[--f->count]);
-    }
-    return hk_heap_refill(h, c);
-}
-
 static void *fail_enomem(void)
 {
     errno = ENOMEM;
     return NULL;
 }
 
+/* Out of line, so that class_alloc's front hit needs no stack frame. */
+static void *class_refill(hk_heap *h, unsigned c)
+{
+    void *p = hk_heap_refill(h, c);
+    return p ? p : fail_enomem();
+}
+
+/* A block of class c for heap h: from the front, else by refilling it;
+ * NULL (errno ENOMEM) when out of memory. */
+static inline void *class_alloc(hk_heap *h, unsigned c)
+{
+    hk_front *f = &h->front[c];
+    if (__builtin_expect(f->count != 0, 1))
+        return hk_front_pop(f);
+    return class_refill(h, c);
+}
+
+/* Sizes above the table of the malloc fast path are frequent too (buffers,
+ * strings): their front hit is as short, with the class computed. */
 void *hk_malloc_slow(hk_allocator *a, hk_heap *h, size_t n)
 {
-    void *p = n <= HK_SMALL_MAX ? class_alloc(h, hk_class_of(n))
-                                : hk_large_alloc(a, n, 16, 0);
+    if (__builtin_expect(n <= HK_SMALL_MAX, 1))
+        return class_alloc(h, hk_class_of(n));
+    void *p = hk_large_alloc(a, n, 16, 0);
     return p ? p : fail_enomem();
 }
 
@@ -123,7 +132,6 @@ void *hk_alloc_aligned(hk_allocator *a, hk_heap *h, size_t align, size_t n)
 {
     if (align <= 16)
         return hk_malloc_fast(a, h, n);
-    void *p;
     if (align <= HK_OS_PAGE && n <= HK_SMALL_MAX) {
         /* Every power of two up to a page is a class, and slabs start
          * page-aligned, so the first class whose size is a multiple of
@@ -131,10 +139,9 @@ void *hk_alloc_aligned(hk_allocator *a, hk_heap *h, size_t align, size_t n)
         unsigned c = hk_class_of(n > align ? n : align);
         while (a->cls[c].size % align)
             c++;
-        p = class_alloc(h, c);
-    } else {
-        p = hk_large_alloc(a, n, align, 0);
+        return class_alloc(h, c);
     }
+    void *p = hk_large_alloc(a, n, align, 0);
     return p ? p : fail_enomem();
 }
 

@@ -76,13 +76,8 @@ static inline void *hk_malloc_fast(hk_allocator *a, hk_heap *h, size_t n)
 {
     if (__builtin_expect(n <= HK_FAST_MAX, 1)) {
         hk_front *f = hk_front_of(h, a->front_of_small[(n + 15) >> 4]);
-        uint32_t count = f->count;
-        if (__builtin_expect(count != 0, 1)) {
-            f->count = count - 1;
-            f->hits++;
-            hk_os_touch(&f->slots[count - 1], sizeof(void *));
-            return hk_block_hand_out(f->slots[count - 1]);
-        }
+        if (__builtin_expect(f->count != 0, 1))
+            return hk_front_pop(f);
     }
     return hk_malloc_slow(a, h, n);
 }

@@ -75,6 +75,16 @@ static inline hk_front *hk_front_of(hk_heap *h, uint16_t at)
     return (hk_front *)((char *)h + at);
 }
 
+/* The block on top of front f, which is not empty, handed out. */
+static inline void *hk_front_pop(hk_front *f)
+{
+    uint32_t count = f->count - 1;
+    f->count = count;
+    f->hits++;
+    hk_os_touch(&f->slots[count], sizeof(void *));
+    return hk_block_hand_out(f->slots[count]);
+}
+
 /* A heap for the calling thread: a dead one reused, or a new mapping. */
 hk_heap *hk_heap_create(struct hk_allocator *a);
 
