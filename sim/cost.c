@@ -17,7 +17,7 @@ const char *const hk_cost_names[HK_COST_TERMS] = {
     "munmap_page",  "madvise_page",  "page_fault", "page_table",
     "tlb_l2_hit",
     "tlb_walk",     "cache_l2",      "cache_l3",  "cache_mem",
-    "start",         "decode",    "object_table",
+    "start",        "start_threads", "decode",    "object_table",
     "dispatch",
     "handoff",      "touch_write",   "touch_byte", "copy_byte",
 };
@@ -36,9 +36,9 @@ static const hk_cost default_cost = {.ns = {
     [HK_COST_PAGE_TABLE] = 112093.92, [HK_COST_TLB_L2_HIT] = 1.75,
     [HK_COST_TLB_WALK] = 22.35, [HK_COST_CACHE_L2] = 3.41,
     [HK_COST_CACHE_L3] = 11.22, [HK_COST_CACHE_MEM] = 157.89,
-    [HK_COST_START] = 505264.53,
-    [HK_COST_DECODE] = 13.18, [HK_COST_OBJECT_TABLE] = 20.67,
-    [HK_COST_DISPATCH] = 21.35, [HK_COST_HANDOFF] = 43.02,
+    [HK_COST_START] = 651383.85, [HK_COST_START_THREADS] = 1623302.04,
+    [HK_COST_DECODE] = 16.07, [HK_COST_OBJECT_TABLE] = 13.85,
+    [HK_COST_DISPATCH] = 7.89, [HK_COST_HANDOFF] = 147.28,
     [HK_COST_TOUCH_WRITE] = 0.5702, [HK_COST_TOUCH_BYTE] = 0.01095,
     [HK_COST_COPY_BYTE] = 0.01352,
 }};
@@ -237,11 +237,12 @@ void hk_cost_count(const hk_cost_inputs *in, uint64_t counts[HK_COST_TERMS])
         counts[HK_COST_CACHE_L3] = d->misses[1] + d->fault_misses[1];
         counts[HK_COST_CACHE_MEM] = d->misses[2] + d->fault_misses[2];
     }
-    counts[HK_COST_START] = 1;
     if (in->serial) {
+        counts[HK_COST_START] = 1;
         counts[HK_COST_DECODE] = rs->events;
         counts[HK_COST_OBJECT_TABLE] = rs->events;
     } else {
+        counts[HK_COST_START_THREADS] = 1;
         counts[HK_COST_DISPATCH] = rs->events;
         counts[HK_COST_HANDOFF] = rs->handoffs;
     }

@@ -55,8 +55,11 @@ enum hk_cost_term {
      * (setting engine): serial decodes each event and follows its
      * object in a table; threads dispatches pre-loaded ops and waits
      * where an object passes from one thread to another. */
-    HK_COST_START,        /* per replay: its first steps in a fresh process
-                           * (code, tables and caches cold) */
+    HK_COST_START,        /* per serial replay: its first steps in a fresh
+                           * process (code, tables and caches cold) */
+    HK_COST_START_THREADS, /* the same for a threaded replay, whose first
+                            * hundred thousand ops or so cost twice what
+                            * later ones do */
     HK_COST_DECODE,       /* per event read from the trace (serial) */
     HK_COST_OBJECT_TABLE, /* per event's object looked up (serial) */
     HK_COST_DISPATCH,     /* per op dispatched (threads) */

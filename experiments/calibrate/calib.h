@@ -139,7 +139,8 @@ void measure_pages(calib *k);          /* page_fault, page_table,
 void measure_tlb(calib *k);            /* tlb_l2_hit, tlb_walk */
 void measure_cache(calib *k);          /* cache_l2, cache_l3, cache_mem */
 void measure_decode(calib *k);         /* decode */
-void measure_engines(calib *k);        /* start, object_table, dispatch */
+void measure_engines(calib *k); /* start, start_threads, object_table,
+                                * dispatch */
 void measure_handoff(calib *k);        /* handoff */
 void measure_touch(calib *k);          /* touch_write, touch_byte,
                                           copy_byte */

@@ -14,13 +14,23 @@
  * model prices the allocator's counted work at (malloc, free, refill,
  * ..., system calls, every page fault the kernel counted) is the
  * engine's.  Two traces of the same kind, short and long, tell apart
- * what a replay costs once (start) from what each event costs:
+ * what a replay costs once (start, start_threads) from what each event
+ * costs:
  *
  *   threads: dispatch per op
  *   serial:  decode + object_table per event (decode is timed alone, on
  *            reading the trace)
  *   threads, one thread allocating batches that another frees: handoff
- *            per free of the other thread's object, beyond dispatch
+ *            per free of the other thread's object, over the same events
+ *            all in one thread (both short: warm-up included in each)
+ *
+ * The short trace has a hundred thousand cycles, not fewer: the threaded
+ * engine's ops cost about twice as much in the first hundred thousand or
+ * so as they do after (here 20 ns against 10, steady from 100 thousand
+ * to 3 million events), so a slope taken over shorter traces prices
+ * every op of a long one at its warm-up cost.  The warm-up goes into
+ * start_threads; the serial engine's cost per event is the same
+ * throughout.
  *
  * The reference traces' objects fit the caches and the first-level dTLB,
  * so the terms are the engines' work itself; the misses of larger
@@ -49,9 +59,9 @@
 #include "traces/gen.h"
 #include "traces/trace.h"
 
-#define SMALL_CYCLES 10000
-#define BIG_CYCLES 100000
-#define HANDOFF_BATCHES 200
+#define SMALL_CYCLES 100000
+#define BIG_CYCLES 400000
+#define HANDOFF_BATCHES 1000
 #define HANDOFF_BATCH 64
 #define HANDOFF_SIZE 32
 #define TOUCH_PAGES 64 /* 256 KiB: the caches hold them */
@@ -60,8 +70,9 @@
 
 struct engine_refs {
     char dir[64];
-    char small[96], big[96], two[96]; /* one thread short and long; two */
-    hk_replay_stats stats_small, stats_big, stats_two;
+    char small[96], big[96]; /* one thread, short and long */
+    char two[96], one[96];   /* batches passed between threads, or not */
+    hk_replay_stats stats_small, stats_big, stats_two, stats_one;
 };
 
 static void make_one(const char *path, uint64_t cycles)
@@ -73,8 +84,9 @@ static void make_one(const char *path, uint64_t cycles)
 }
 
 /* Thread 0 allocates a batch, thread 1 frees it, batch after batch: a
- * pipeline in which every free is a handoff. */
-static void make_two(const char *path)
+ * pipeline in which every free is a handoff; or, with threads 1, the
+ * same events all in thread 0. */
+static void make_batches(const char *path, uint32_t threads)
 {
     char err[256];
     hk_trace_writer *w = hk_trace_create(path, "calibrate: handoffs", err,
@@ -87,7 +99,7 @@ static void make_two(const char *path)
             for (uint64_t i = 0; i < HANDOFF_BATCH; i++) {
                 hk_event ev = {
                     .kind = thread ? HK_EV_FREE : HK_EV_MALLOC,
-                    .thread = (uint32_t)thread,
+                    .thread = (uint32_t)thread % threads,
                     .id = b * HANDOFF_BATCH + i,
                     .size = thread ? 0 : HANDOFF_SIZE,
                     .time_ns = time++,
@@ -205,13 +217,16 @@ void engine_refs_open(calib *k)
     snprintf(e->small, sizeof e->small, "%s/small.trace", e->dir);
     snprintf(e->big, sizeof e->big, "%s/big.trace", e->dir);
     snprintf(e->two, sizeof e->two, "%s/two.trace", e->dir);
+    snprintf(e->one, sizeof e->one, "%s/one.trace", e->dir);
     make_one(e->small, SMALL_CYCLES);
     make_one(e->big, BIG_CYCLES);
-    make_two(e->two);
+    make_batches(e->two, 2);
+    make_batches(e->one, 1);
     /* The engine's counts of the traces. */
     replay_serial(e->small, NULL, &e->stats_small);
     replay_serial(e->big, NULL, &e->stats_big);
     replay_serial(e->two, NULL, &e->stats_two);
+    replay_serial(e->one, NULL, &e->stats_one);
 }
 
 void engine_refs_close(calib *k)
@@ -222,6 +237,7 @@ void engine_refs_close(calib *k)
     unlink(e->small);
     unlink(e->big);
     unlink(e->two);
+    unlink(e->one);
     rmdir(e->dir);
     free(e);
     k->engine = NULL;
@@ -281,7 +297,8 @@ static double engine_ns(const calib *k, window *w, const hk_replay_stats *st,
                   },
                   counts);
     static const enum hk_cost_term own[] = {
-        HK_COST_START, HK_COST_DECODE, HK_COST_OBJECT_TABLE, HK_COST_DISPATCH,
+        HK_COST_START, HK_COST_START_THREADS, HK_COST_DECODE,
+        HK_COST_OBJECT_TABLE, HK_COST_DISPATCH,
         HK_COST_HANDOFF, HK_COST_TOUCH_WRITE, HK_COST_TOUCH_BYTE};
     for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
         counts[own[i]] = 0;
@@ -333,14 +350,14 @@ static int fresh_reps(const calib *k)
     return k->reps / 2 > 3 ? k->reps / 2 : 3;
 }
 
-/* start, object_table, dispatch: see the top.  start is the mean of the
- * two engines'. */
+/* start, start_threads, object_table, dispatch: see the top. */
 void measure_engines(calib *k)
 {
     struct engine_refs *e = k->engine;
     double n0 = (double)e->stats_small.events,
            n1 = (double)e->stats_big.events;
-    double vs[CALIB_MAX_REPS], vo[CALIB_MAX_REPS], vd[CALIB_MAX_REPS];
+    double vs[CALIB_MAX_REPS], vt[CALIB_MAX_REPS], vo[CALIB_MAX_REPS],
+        vd[CALIB_MAX_REPS];
     int reps = fresh_reps(k);
     for (int r = 0; r < reps; r++) {
         double t0 = fresh_run(k, e->small, 0, &e->stats_small);
@@ -351,9 +368,11 @@ void measure_engines(calib *k)
         double serial = (s1 - s0) / (n1 - n0);
         vd[r] = dispatch;
         vo[r] = serial - k->ns[HK_COST_DECODE];
-        vs[r] = (t0 - n0 * dispatch + s0 - n0 * serial) / 2;
+        vt[r] = t0 - n0 * dispatch;
+        vs[r] = s0 - n0 * serial;
     }
     k->ns[HK_COST_START] = hk_median(vs, (size_t)reps);
+    k->ns[HK_COST_START_THREADS] = hk_median(vt, (size_t)reps);
     k->ns[HK_COST_OBJECT_TABLE] = hk_median(vo, (size_t)reps);
     k->ns[HK_COST_DISPATCH] = hk_median(vd, (size_t)reps);
 }
@@ -368,8 +387,8 @@ void measure_handoff(calib *k)
     double v[CALIB_MAX_REPS];
     int reps = fresh_reps(k);
     for (int r = 0; r < reps; r++)
-        v[r] = (fresh_run(k, e->two, 0, st) - k->ns[HK_COST_START] -
-                (double)st->events * k->ns[HK_COST_DISPATCH]) /
+        v[r] = (fresh_run(k, e->two, 0, st) -
+                fresh_run(k, e->one, 0, &e->stats_one)) /
                (double)st->handoffs;
     k->ns[HK_COST_HANDOFF] = hk_median(v, (size_t)reps);
 }

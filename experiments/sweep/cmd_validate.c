@@ -620,9 +620,9 @@ static void print_header(const hk_exec *x, const options *o,
     printf("measured: the %s %s time (%s) of %u real runs, from the end of "
            "loading the trace\n(threads engine) or of scanning it (serial); "
            "it includes the replay engine's own\nwork, which the model "
-           "prices (start, decode, object_table, dispatch, handoff,\n"
-           "touch_write, touch_byte, and the cache misses of its tables): "
-           "nothing is taken off\n",
+           "prices (start, start_threads, decode, object_table, dispatch,\n"
+           "handoff, touch_write, touch_byte, and the cache misses of its "
+           "tables): nothing is\ntaken off\n",
            o->use_min ? "fastest" : "median", o->use_wall ? "wall" : "CPU",
            o->use_wall ? "wall_s" : "cpu_s", o->runs);
     printf("t.err = predicted / measured - 1; speedup = T(baseline) / "
