@@ -136,6 +136,8 @@ typedef struct engine {
     uint32_t cached_thread; /* the last lookup, as threads run in bursts */
     uint64_t cached_index;
     hk_idmap *live;
+    size_t live_slots;   /* its size when last seen */
+    uint64_t live_sizes; /* bit k: it has had 2^k slots */
     records records;
     hk_replay_stats *st;
 } engine;
@@ -273,6 +275,21 @@ static void use_block(engine *e, void *p, uint64_t size)
     hk_replay_count_use(e->touch, p, size, e->st);
 }
 
+/* The object table resized into a new one, written whole: fresh memory
+ * the first time it has this size; after that, the memory malloc kept
+ * from the last table of that size. */
+static void note_table(engine *e)
+{
+    size_t slots = hk_idmap_slots(e->live);
+    if (slots == e->live_slots)
+        return;
+    e->live_slots = slots;
+    uint64_t bit = (uint64_t)1 << __builtin_ctzll(slots);
+    if (!(e->live_sizes & bit))
+        e->st->table_bytes += slots * 16;
+    e->live_sizes |= bit;
+}
+
 static hk_heap *heap_of(engine *e, uint64_t t)
 {
     if (!e->heaps[t]) {
@@ -325,6 +342,7 @@ static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
         *o = (live_obj){p, ev->size, (uint32_t)t, record_take(&e->records)};
         touch_record(o->record);
         hk_idmap_insert(e->live, ev->id, o);
+        note_table(e);
         if (hk_idmap_count(e->live) > e->st->peak_live)
             e->st->peak_live = hk_idmap_count(e->live);
         e->st->live_bytes_end += ev->size;
@@ -349,6 +367,7 @@ static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
     case HK_EV_FREE:
         if (!(o = hk_idmap_remove(e->live, ev->id, &found)))
             return explain(path, err, errlen);
+        note_table(e);
         touch_record(o->record);
         record_give(&e->records, o->record);
         e->st->handoffs += o->thread != t;
@@ -382,6 +401,10 @@ int hk_replay(hk_allocator *a, const char *path, enum hk_touch touch,
     hk_trace_reader *r = hk_trace_open(path, err, errlen);
     e.heaps = calloc(e.threads ? e.threads : 1, sizeof *e.heaps);
     e.live = hk_idmap_create();
+    if (e.live) {
+        e.live_slots = hk_idmap_slots(e.live);
+        e.live_sizes = e.live_slots;
+    }
     int rc = r && e.heaps && e.live ? 1 : -2;
     if (rc == 1 && started)
         started(ctx);

@@ -201,6 +201,11 @@ size_t hk_idmap_count(const hk_idmap *m)
     return m->used + (size_t)m->has_empty;
 }
 
+size_t hk_idmap_slots(const hk_idmap *m)
+{
+    return m->mask + 1;
+}
+
 /* fn must not change the map. */
 void hk_idmap_each(const hk_idmap *m,
                    void (*fn)(void *ctx, uint64_t id, void *value), void *ctx)

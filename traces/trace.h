@@ -81,6 +81,9 @@ size_t hk_idmap_slot(const hk_idmap *m, uint64_t id);
 void *hk_idmap_remove(hk_idmap *m, uint64_t id, int *found);
 void hk_idmap_set(hk_idmap *m, uint64_t id, void *value);
 size_t hk_idmap_count(const hk_idmap *m);
+/* The table's size in slots: it doubles and halves as ids come and go,
+ * each time into a newly allocated table. */
+size_t hk_idmap_slots(const hk_idmap *m);
 /* Visit every live id (order unspecified). */
 void hk_idmap_each(const hk_idmap *m, void (*fn)(void *ctx, uint64_t id,
                                                  void *value),

@@ -572,6 +572,9 @@ static void test_idmap(void)
         CHECK(hk_idmap_insert(m, ids[i], as_ptr(ids[i] * 3 + 1)) == 0,
               "insert %zu", i);
     CHECK_EQ(hk_idmap_count(m), N);
+    /* At most half full, in a power of two: the least is 2^21 for 10^6
+     * ids (UINT64_MAX lives beside the table). */
+    CHECK_EQ(hk_idmap_slots(m), (size_t)1 << 21);
     CHECK(hk_idmap_insert(m, UINT64_MAX, NULL) == -1, "UINT64_MAX is live");
     CHECK(hk_idmap_insert(m, ids[777], NULL) == -1, "live");
     size_t bad = 0;
@@ -605,6 +608,8 @@ static void test_idmap(void)
     for (size_t i = 1; i < N; i += 2)
         hk_idmap_remove(m, ids[i], &found);
     CHECK_EQ(hk_idmap_count(m), 0);
+    CHECK(hk_idmap_slots(m) <= 32, "empty, the table shrank back to %zu slots",
+          hk_idmap_slots(m));
     for (size_t i = 0; i < 100; i++)
         CHECK(hk_idmap_insert(m, i, NULL) == 0, "after shrinking");
     CHECK_EQ(hk_idmap_count(m), 100);
