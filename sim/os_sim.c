@@ -283,8 +283,7 @@ void hk_os_touch(const void *p, size_t size)
         if (page_size && W.tlb)
             hk_tlb_access(W.tlb, a, page_size == HK_AS_HUGE);
     }
-    if (W.dcache)
-        hk_dcache_access(W.dcache, (uint64_t)p, size ? size : 1);
+    hk_os_touch_foreign(p, size);
 }
 
 void hk_os_touch_foreign(const void *p, size_t size)

@@ -286,7 +286,6 @@ static double engine_ns(const calib *k, window *w, const hk_replay_stats *st,
     subtract(w->os.calls, w->os0.calls, HK_OS_CALLS);
     hk_replay_stats rs = *st;
     rs.peak_live = 0; /* the engine's own faults are among those counted */
-    rs.table_bytes = 0;
     uint64_t counts[HK_COST_TERMS];
     hk_cost_count(&(hk_cost_inputs){
                       .alloc = &w->s.total,

@@ -244,56 +244,49 @@ static void absent_levels(void)
 {
     /* Every other line (all levels here have one set), so none is
      * streamed in. */
-    const uint64_t A = LINE(0, 0), B = LINE(0, 2), C = LINE(0, 4);
-
-    hk_dcache *d = dc_new(geometry(2, 1, 0, 0, 0, 0));
-    touch(d, A);
-    touch(d, B);
-    touch(d, A);
-    touch(d, C);
-    touch(d, A);
-    touch(d, A);
-    /* L1 alone, 2 lines: A, B miss; A hits; C misses (evicts B); A hits
-     * twice.  Each L1 miss is a miss of every level. */
-    EXPECT(d, .accesses = 6, .misses = {3, 3, 3});
-    hk_dcache_destroy(d);
-
-    d = dc_new(geometry(0, 0, 2, 1, 0, 0));
-    touch(d, A);
-    touch(d, A);
-    touch(d, B);
-    touch(d, A);
-    touch(d, C);
-    touch(d, B);
-    /* No L1: every access misses it, even A right after A.  L2, 2 lines:
-     * A misses, A hits, B misses, A hits ([A, B]), C misses (evicts B), B
-     * misses.  L3 absent: misses[2] = misses[1]. */
-    EXPECT(d, .accesses = 6, .misses = {6, 4, 4});
-    hk_dcache_destroy(d);
-
-    d = dc_new(geometry(2, 1, 0, 0, 4, 1));
-    touch(d, A);
-    touch(d, B);
-    touch(d, C);
-    touch(d, A);
-    /* No L2: L1 [C, B] lost A, L3 [C, B, A] has it: misses[0] and
-     * misses[1], not misses[2]. */
-    EXPECT(d, .accesses = 4, .misses = {4, 4, 3});
-    hk_dcache_destroy(d);
-
-    d = dc_new(geometry(4, 1, 0, 0, 2, 1));
-    touch(d, A);
-    touch(d, B);
-    touch(d, C);
-    touch(d, A);
-    /* Not inclusive: L3 [C, B] evicted A, L1 [C, B, A] keeps it: a hit. */
-    EXPECT(d, .accesses = 4, .misses = {3, 3, 3});
-    hk_dcache_destroy(d);
+    enum { A = 1, B = 2, C = 3 };
+    static const struct {
+        int line;            /* where the case is, for its failures */
+        uint32_t w1, w2, w3; /* ways of each level, one set; 0: absent */
+        int lines[6];        /* A, B or C in turn, 0 ends */
+        uint64_t misses[3];
+    } cases[] = {
+        /* L1 alone, 2 lines: A, B miss; A hits; C misses (evicts B); A
+         * hits twice.  Each L1 miss is a miss of every level. */
+        {__LINE__, 2, 0, 0, {A, B, A, C, A, A}, {3, 3, 3}},
+        /* No L1: every access misses it, even A right after A.  L2, 2
+         * lines: A misses, A hits, B misses, A hits ([A, B]), C misses
+         * (evicts B), B misses.  L3 absent: misses[2] = misses[1]. */
+        {__LINE__, 0, 2, 0, {A, A, B, A, C, B}, {6, 4, 4}},
+        /* No L2: L1 [C, B] lost A, L3 [C, B, A] has it: misses[0] and
+         * misses[1], not misses[2]. */
+        {__LINE__, 2, 0, 4, {A, B, C, A}, {4, 4, 3}},
+        /* Not inclusive: L3 [C, B] evicted A, L1 [C, B, A] keeps it: a
+         * hit. */
+        {__LINE__, 4, 0, 2, {A, B, C, A}, {3, 3, 3}},
+    };
+    static const uint64_t addr[] = {[A] = LINE(0, 0), [B] = LINE(0, 2),
+                                    [C] = LINE(0, 4)};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        hk_dcache *d = dc_new(geometry(cases[i].w1, !!cases[i].w1,
+                                       cases[i].w2, !!cases[i].w2,
+                                       cases[i].w3, !!cases[i].w3));
+        uint64_t n = 0;
+        for (; n < 6 && cases[i].lines[n]; n++)
+            touch(d, addr[cases[i].lines[n]]);
+        expect_stats(d,
+                     (hk_dcache_stats){.accesses = n,
+                                       .misses = {cases[i].misses[0],
+                                                  cases[i].misses[1],
+                                                  cases[i].misses[2]}},
+                     cases[i].line);
+        hk_dcache_destroy(d);
+    }
 
     hk_dcache_config c = geometry(0, 0, 0, 0, 0, 0);
     c.fault_lines[0] = c.fault_lines[1] = c.fault_lines[2] = 5;
     c.fault_path_lines = 3;
-    d = dc_new(c);
+    hk_dcache *d = dc_new(c);
     hk_dcache_access(d, 0, 128);
     hk_dcache_access(d, 0, 128);
     hk_dcache_fault(d, 0);
