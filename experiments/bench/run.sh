@@ -9,7 +9,12 @@
 #
 # Timed runs alternate allocators run by run (round-robin, the starting
 # allocator rotating each round) so that machine noise spreads over all of
-# them; the table gives the median.  Each timed run goes through
+# them; the table gives the median.  Every round runs fresh copies of the
+# libraries and benchmark programs: how a file came into the page cache
+# (written by the linker a moment ago, or read from disk) moved the same
+# library's speed by 20% on a malloc-bound shape here, and a copy per round
+# gives every allocator the same treatment and a new placement each time.
+# Each timed run goes through
 # `/usr/bin/time`, which gives peak RSS and page faults without disturbing
 # the timing.  System calls come from one more run per allocator under
 # `strace -f -c` with a seccomp filter on the memory calls, which traces the
@@ -188,11 +193,30 @@ record_failure() {
 	if [[ -s $work/stderr ]]; then sed 's/^/    /' "$work/stderr" >&2; fi
 }
 
-# timed_run CID ALLOCATOR: one run under /usr/bin/time.
+# fresh_copies: this round's copies of every library and benchmark program,
+# in $work/round: ALLOCATOR/LIBRARY-NAME and bin/PROGRAM.
+fresh_copies() {
+	local a cid program
+	rm -rf "$work/round"
+	mkdir -p "$work/round/bin"
+	for a in "${allocators[@]}"; do
+		[[ -n ${lib_of[$a]} ]] || continue
+		mkdir "$work/round/$a"
+		cp "${lib_of[$a]}" "$work/round/$a/"
+	done
+	for cid in "${!commands[@]}"; do
+		read -r program _ <<<"${commands[cid]}"
+		cp "$program" "$work/round/bin/"
+	done
+}
+
+# timed_run CID ALLOCATOR: one run under /usr/bin/time, of this round's
+# copies.
 timed_run() {
 	local -a cmd preload=()
 	read -r -a cmd <<<"${commands[$1]}"
-	[[ -n ${lib_of[$2]} ]] && preload=("LD_PRELOAD=${lib_of[$2]}")
+	cmd[0]=$work/round/bin/${cmd[0]##*/}
+	[[ -n ${lib_of[$2]} ]] && preload=("LD_PRELOAD=$work/round/$2/${lib_of[$2]##*/}")
 	local status=0 line kb minor major
 	# The braces keep bash's own "Aborted"-style notice out of the output;
 	# record_failure reports the signal.
@@ -241,6 +265,7 @@ traced_run() {
 run_all() {
 	local n=${#allocators[@]} round cid i a
 	for ((round = 0; round < rounds; round++)); do
+		fresh_copies
 		for cid in "${!commands[@]}"; do
 			echo "run.sh: round $((round + 1))/$rounds: ${commands[cid]}" >&2
 			for ((i = 0; i < n; i++)); do
@@ -285,7 +310,8 @@ print_header() {
 	for shape in "${absent[@]}"; do
 		printf '  %-16s (no source in experiments/bench/: left out)\n' "$shape"
 	done
-	echo "timed run:   /usr/bin/time -f '%M %R %F' env [LD_PRELOAD=LIB] COMMAND"
+	echo "timed run:   /usr/bin/time -f '%M %R %F' env [LD_PRELOAD=LIB] COMMAND, on copies of LIB and"
+	echo "             of the program made afresh each round"
 	echo "syscall run: strace -f -c ${seccomp[*]} -e trace=$(IFS=,; echo "${MEMORY_SYSCALLS[*]}") [-E LD_PRELOAD=LIB] COMMAND"
 	echo
 	echo "median: of the timed runs, the shape's metric in UNIT (M/s: millions per second; s: seconds);"
