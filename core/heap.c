@@ -7,6 +7,14 @@
  * back to the pool as soon as it is empty, unless it is the head of
  * avail[c]: keeping one slab per class stops a program that allocates and
  * frees around a slab boundary from cycling slabs through the pool.
+ *
+ * While other threads live, a heap keeps at most AVAIL_KEEP slabs of a
+ * class on avail[c]; a slab that gets blocks back beyond that goes to the
+ * pool with its live blocks, for whichever thread next needs a slab of the
+ * class.  Only the owner reuses a slab's free blocks, so without this each
+ * thread's slabs stay sized for that thread's own peak of the class: when
+ * threads' demands swing out of step (one frees as another allocates),
+ * one thread's free blocks sat unused while another carved fresh pages.
  */
 #include "heap.h"
 
@@ -14,12 +22,16 @@
 
 #include "alloc.h"
 
+#define AVAIL_KEEP 4
+
 /* Slabs join a heap's lists only through these three, which keep
- * s->full true exactly for the slabs on full[c]. */
+ * s->full true exactly for the slabs on full[c], and leave avail[c] only
+ * through avail_remove; avail_count[c] is the length of avail[c]. */
 static void avail_push(hk_heap *h, unsigned c, hk_slab *s)
 {
     s->full = 0;
     hk_list_push_front(&h->avail[c], &s->link);
+    h->avail_count[c]++;
 }
 
 /* Link s second, so that the first keeps serving refills. */
@@ -31,6 +43,13 @@ static void avail_push_second(hk_heap *h, unsigned c, hk_slab *s)
         hk_list_push_front(l, &s->link);
     else
         hk_list_insert_after(l, hk_list_first(l), &s->link);
+    h->avail_count[c]++;
+}
+
+static void avail_remove(hk_heap *h, unsigned c, hk_slab *s)
+{
+    hk_list_remove(&h->avail[c], &s->link);
+    h->avail_count[c]--;
 }
 
 static void full_push(hk_heap *h, unsigned c, hk_slab *s)
@@ -46,6 +65,10 @@ static void full_push(hk_heap *h, unsigned c, hk_slab *s)
  * used never above the blocks ever carved. */
 static void heap_verify(hk_heap *h, unsigned c)
 {
+    uint32_t on_avail = 0;
+    hk_list_foreach(n, &h->avail[c])
+        on_avail++;
+    HK_ASSERT(on_avail == h->avail_count[c]);
     HK_ASSERT(h->front[c].count <= h->front[c].cap);
     for (uint32_t i = 0; i < h->front[c].count; i++)
         HK_ASSERT(hk_block_is_marked(h->front[c].slots[i]));
@@ -102,6 +125,7 @@ hk_heap *hk_heap_create(hk_allocator *a)
         h = h->next;
     if (h) {
         pool->stats.heaps_reused++;
+        atomic_fetch_add_explicit(&pool->heaps_live, 1, memory_order_relaxed);
         heap_setup(a, h);
         hk_lock_release(&pool->lock);
         return h;
@@ -116,6 +140,7 @@ hk_heap *hk_heap_create(hk_allocator *a)
     heap_setup(a, h);
     hk_lock_acquire(&pool->lock);
     pool->stats.heaps_created++;
+    atomic_fetch_add_explicit(&pool->heaps_live, 1, memory_order_relaxed);
     h->next = pool->heaps;
     pool->heaps = h;
     hk_lock_release(&pool->lock);
@@ -156,13 +181,20 @@ static void give_chain(hk_heap *h, hk_slab *s, void *head, void *tail,
         hk_list_remove(&h->full[c], &s->link);
         avail_push_second(h, c, s);
     }
-    /* Without a front cache nothing pins an empty slab, not even the one
-     * refills use: it goes back at once, as before the shared pool. */
-    if (s->used == 0 &&
-        (hk_list_first(&h->avail[c]) != &s->link || !h->front[c].cap)) {
-        hk_list_remove(&h->avail[c], &s->link);
+    /* The head, which refills use, stays even when empty; without a
+     * front cache nothing pins it: it goes back at once, as before the
+     * shared pool. */
+    int is_head = hk_list_first(&h->avail[c]) == &s->link;
+    if (s->used == 0 && (!is_head || !h->front[c].cap)) {
+        avail_remove(h, c, s);
         h->stats[c].slabs_released++;
         hk_pool_release_slab(h->alloc, s);
+    } else if (!is_head && h->avail_count[c] > AVAIL_KEEP &&
+               atomic_load_explicit(&h->alloc->pool.heaps_live,
+                                    memory_order_relaxed) > 1) {
+        avail_remove(h, c, s);
+        h->stats[c].slabs_passed++;
+        hk_pool_abandon_slab(h->alloc, s);
     }
 }
 
@@ -350,7 +382,7 @@ static hk_slab *freed_first(hk_heap *h, unsigned c, hk_slab *s)
     hk_slab *t = hk_slab_at(s->link.next);
     if (!t->free && !hk_slab_drain_remote(t, check_of(h)))
         return s;
-    hk_list_remove(&h->avail[c], &t->link);
+    avail_remove(h, c, t);
     avail_push(h, c, t);
     return t;
 }
@@ -370,7 +402,7 @@ static uint32_t take(hk_heap *h, unsigned c, void **top, uint32_t want)
         if (!hk_slab_exhausted(s))
             break; /* it gave what it would: fresh blocks a page at a time */
         if (!hk_slab_drain_remote(s, check_of(h))) {
-            hk_list_remove(&h->avail[c], &s->link);
+            avail_remove(h, c, s);
             full_push(h, c, s);
         }
     }
@@ -436,6 +468,7 @@ void hk_heap_destroy(hk_heap *h)
         if (h->front[c].count)
             hk_heap_flush(h, c, h->front[c].count);
         hand_over(h, &h->avail[c]);
+        h->avail_count[c] = 0;
         hand_over(h, &h->full[c]);
     }
     hk_lock_acquire(&a->pool.lock);
@@ -444,6 +477,7 @@ void hk_heap_destroy(hk_heap *h)
         hk_class_stats_add(&a->pool.class_stats[c], &h->stats[c]);
     }
     h->live = 0;
+    atomic_fetch_sub_explicit(&a->pool.heaps_live, 1, memory_order_relaxed);
     hk_lock_release(&a->pool.lock);
 }
 

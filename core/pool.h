@@ -1,6 +1,6 @@
 /*
  * pool.h - the shared pool: every SuperSlab, which of them have free
- * units, the LRU cache of empty ones, slabs abandoned by exited threads,
+ * units, the LRU cache of empty ones, slabs given up by their threads,
  * and every heap.  One lock guards it all; it is taken only on slow paths
  * (a heap needs a new slab or gives an empty one back), never per block.
  *
@@ -11,6 +11,7 @@
 #ifndef HK_POOL_H
 #define HK_POOL_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "list.h"
@@ -30,6 +31,7 @@ typedef struct hk_pool {
     uint64_t lru_count;
     hk_list abandoned[HK_CLASSES];
     struct hk_heap *heaps;
+    _Atomic uint32_t heaps_live; /* written under the lock, read anywhere */
     uint64_t next_purge;         /* earliest time a purge is due */
     hk_pool_stats stats;
     hk_class_stats class_stats[HK_CLASSES]; /* dead heaps and pool work */
@@ -49,7 +51,8 @@ hk_slab *hk_pool_acquire_slab(struct hk_allocator *a, struct hk_heap *h,
 /* An empty slab goes back to its SuperSlab. */
 void hk_pool_release_slab(struct hk_allocator *a, hk_slab *s);
 
-/* A non-empty slab whose owner is exiting waits for adoption. */
+/* A non-empty slab its owner gives up (it is exiting, or it holds more
+ * slabs of the class with room than it keeps) waits for adoption. */
 void hk_pool_abandon_slab(struct hk_allocator *a, hk_slab *s);
 
 /* Return memory unused for purge_delay (all of it when force); the

@@ -24,7 +24,9 @@ typedef struct hk_class_stats {
     uint64_t remote_frees;   /* blocks returned to another thread's slab */
     uint64_t slabs_acquired; /* slabs this class took from the pool */
     uint64_t slabs_released; /* empty slabs given back */
-    uint64_t slabs_adopted;  /* slabs taken over from exited threads */
+    uint64_t slabs_passed;   /* slabs given to the pool, blocks still in use,
+                                for other threads (heap.c) */
+    uint64_t slabs_adopted;  /* slabs taken over from other threads */
     uint64_t ss_mapped;      /* SuperSlabs mapped to serve this class */
     uint64_t lru_hits;       /* SuperSlabs reused from the LRU */
     uint64_t lru_misses;     /* the LRU was empty when one was needed */

@@ -212,7 +212,8 @@ void hk_cost_count(const hk_cost_inputs *in, uint64_t counts[HK_COST_TERMS])
     counts[HK_COST_REFILL] = in->alloc->refilled;
     counts[HK_COST_FLUSH] = in->alloc->flushed;
     counts[HK_COST_SLAB] = in->alloc->slabs_acquired +
-                           in->alloc->slabs_released;
+                           in->alloc->slabs_released +
+                           in->alloc->slabs_passed;
     counts[HK_COST_REMOTE_FREE] = in->alloc->remote_frees;
     counts[HK_COST_FRONT_MISS] = in->alloc->front_misses;
     counts[HK_COST_GIVE_BACK] = in->alloc->returned;

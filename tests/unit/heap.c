@@ -2,8 +2,8 @@
  * heap.c - blocks move between fronts, slabs and threads without loss:
  * every block handed out is distinct, writable over its whole class size,
  * and comes back after frees by its own heap, by another heap (the remote
- * path, in chains per slab), and after its heap dies (abandonment and
- * adoption).  Freed blocks are used before fresh ones.  A front grows to hold a program's bursts, and stays small in
+ * path, in chains per slab), after its heap dies (abandonment and
+ * adoption), and after its heap passes surplus slabs to another.  Freed blocks are used before fresh ones.  A front grows to hold a program's bursts, and stays small in
  * a heap that only frees.
  */
 #include "unit.h"
@@ -314,6 +314,77 @@ static void dead_heap_slabs_are_adopted(void)
     hk_alloc_destroy(a);
 }
 
+/* h allocates `slabs` slabs' worth of 4 KiB blocks (filled), then frees
+ * every fourth: its front overflows and the blocks go home, which leaves
+ * every slab partly free.  Returns how many blocks are in p[]. */
+static unsigned spread_frees(hk_allocator *a, hk_heap *h, void **p,
+                             unsigned slabs)
+{
+    unsigned c = hk_class_of(4096);
+    unsigned per_slab = (unsigned)(((size_t)a->cls[c].units << a->unit_shift) /
+                                   4096);
+    unsigned n = slabs * per_slab;
+    alloc_filled(a, h, p, n, 4096);
+    for (unsigned i = 0; i < n; i += 4) {
+        CHECK(intact(p[i], 4096, i), "block %u", i);
+        hk_free_fast(a, h, p[i]);
+        p[i] = NULL;
+    }
+    hk_heap_flush(h, c, h->front[c].count);
+    return n;
+}
+
+/* Check and free the blocks of p[0 .. n) still held (not NULL). */
+static void free_held(hk_allocator *a, hk_heap *h, void **p, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (p[i]) {
+            CHECK(intact(p[i], 4096, i), "block %u", i);
+            hk_free_fast(a, h, p[i]);
+        }
+}
+
+/* While another thread lives, a heap keeps a few partly free slabs of a
+ * class and passes the rest, blocks in use and all, to the pool; the
+ * other heap adopts them instead of carving fresh memory, and every block
+ * keeps its contents.  A heap alone keeps all of its slabs. */
+static void surplus_slabs_pass_to_other_heaps(void)
+{
+    static void *p[N];
+    for (int alone = 0; alone < 2; alone++) {
+        hk_allocator *a = unit_alloc(NULL);
+        hk_heap *h1 = hk_heap_create(a);
+        hk_heap *h2 = alone ? NULL : hk_heap_create(a);
+        unsigned n = spread_frees(a, h1, p, 24);
+        hk_stats_snapshot s0, s1;
+        hk_alloc_snapshot(a, &s0);
+        if (alone) {
+            CHECK_EQ(s0.total.slabs_passed, 0);
+            free_held(a, h1, p, n);
+            hk_heap_destroy(h1);
+            hk_alloc_destroy(a);
+            continue;
+        }
+        CHECK(s0.total.slabs_passed >= 24 - 4 - 2, "passed %llu of 24",
+              (unsigned long long)s0.total.slabs_passed);
+        static void *q[N];
+        unsigned taken = (unsigned)s0.total.slabs_passed;
+        alloc_filled(a, h2, q, taken, 4096);
+        hk_alloc_snapshot(a, &s1);
+        CHECK(s1.total.slabs_adopted > 0, "no slab adopted");
+        CHECK_EQ(s1.pool.ss_mapped, s0.pool.ss_mapped);
+        free_held(a, h1, p, n);
+        free_checked(a, h2, q, taken, 4096);
+        hk_heap_destroy(h2);
+        hk_heap_destroy(h1);
+        hk_pool_purge(a, 1);
+        hk_stats_snapshot s2;
+        hk_alloc_snapshot(a, &s2);
+        CHECK_EQ(a->pool.lru_count, s2.pool.ss_live);
+        hk_alloc_destroy(a);
+    }
+}
+
 static void aligned_blocks_are_aligned(void)
 {
     hk_allocator *a = unit_alloc(NULL);
@@ -341,4 +412,5 @@ UNIT_MAIN(TEST(own_blocks_round_trip),
           TEST(fronts_grow_within_the_heap_budget),
           TEST(freeing_heap_front_stays_small),
           TEST(dead_heap_slabs_are_adopted),
+          TEST(surplus_slabs_pass_to_other_heaps),
           TEST(aligned_blocks_are_aligned))
