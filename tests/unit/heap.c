@@ -279,6 +279,17 @@ static void freeing_heap_front_stays_small(void)
     hk_alloc_destroy(a);
 }
 
+/* Every block is free and every heap dead: all slabs went home and the
+ * SuperSlabs are empty, so they sit in the LRU.  Then a is destroyed. */
+static void all_went_home(hk_allocator *a)
+{
+    hk_pool_purge(a, 1);
+    hk_stats_snapshot s;
+    hk_alloc_snapshot(a, &s);
+    CHECK_EQ(a->pool.lru_count, s.pool.ss_live);
+    hk_alloc_destroy(a);
+}
+
 static void dead_heap_slabs_are_adopted(void)
 {
     hk_allocator *a = unit_alloc(NULL);
@@ -305,13 +316,7 @@ static void dead_heap_slabs_are_adopted(void)
     for (unsigned i = 0; i < N; i++)
         hk_free_fast(a, h2, p[i]);
     hk_heap_destroy(h2);
-    /* With every block free, all slabs went home and the SuperSlabs are
-     * empty: they sit in the LRU. */
-    hk_pool_purge(a, 1);
-    hk_stats_snapshot s2;
-    hk_alloc_snapshot(a, &s2);
-    CHECK_EQ(a->pool.lru_count, s2.pool.ss_live);
-    hk_alloc_destroy(a);
+    all_went_home(a);
 }
 
 /* h allocates `slabs` slabs' worth of 4 KiB blocks (filled), then frees
@@ -377,11 +382,7 @@ static void surplus_slabs_pass_to_other_heaps(void)
         free_checked(a, h2, q, taken, 4096);
         hk_heap_destroy(h2);
         hk_heap_destroy(h1);
-        hk_pool_purge(a, 1);
-        hk_stats_snapshot s2;
-        hk_alloc_snapshot(a, &s2);
-        CHECK_EQ(a->pool.lru_count, s2.pool.ss_live);
-        hk_alloc_destroy(a);
+        all_went_home(a);
     }
 }
 
