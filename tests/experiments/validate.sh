@@ -49,6 +49,8 @@ grep -qE '^by pairs \(each run against the baseline.s of its repetition\): worst
 grep -qE '^  [0-9]+ of 6 configurations within \+-15%$' out || fail "no count within the target by pairs"
 grep -qE '^worst time error: [-+][0-9]+% \((mixed|phases), ' out ||
     fail "no worst time error"
+grep -qE '^measured by the fastest run: worst time error [-+][0-9]+% \((mixed|phases), ' out ||
+    fail "no summary by the fastest run"
 grep -q "^the machine now: each term's cost" out || fail "no probe header"
 for when in before after; do
     grep -A3 "^  $when the real runs:\$" out | tr '\n' ' ' |
@@ -57,7 +59,7 @@ for when in before after; do
     grep -qE "^re-priced at the costs probed $when the real runs: worst time error [-+][0-9]+% \((mixed|phases), " out ||
         fail "no re-priced summary ($when)"
 done
-[[ $(grep -cE '^  [0-9]+ of 10 times within \+-15%; worst speedup ratio [0-9.]+ \((mixed|phases), ' out) == 2 ]] ||
+[[ $(grep -cE '^  [0-9]+ of 10 times within \+-15%; worst speedup ratio [0-9.]+ \((mixed|phases), ' out) == 3 ]] ||
     fail "no re-priced time counts"
 
 db=results/validate.db
