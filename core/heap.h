@@ -53,7 +53,7 @@ typedef struct hk_heap {
     uint32_t moved_at;              /* its next slot */
     struct hk_allocator *alloc;
     hk_list avail[HK_CLASSES]; /* first: the slab refills take from */
-    uint32_t avail_count[HK_CLASSES];
+    uint32_t avail_count[HK_CLASSES]; /* the length of avail[c] */
     hk_list full[HK_CLASSES];
     _Atomic uint64_t remote_hint[HK_CLASSES];
     uint64_t remote_seen[HK_CLASSES];

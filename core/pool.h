@@ -2,7 +2,7 @@
  * pool.h - the shared pool: every SuperSlab, which of them have free
  * units, the LRU cache of empty ones, slabs given up by their threads,
  * and every heap.  One lock guards it all; it is taken only on slow paths
- * (a heap needs a new slab or gives an empty one back), never per block.
+ * (a heap needs a new slab or gives one back), never per block.
  *
  * With shared_pool=1 every SuperSlab with a free span can serve any size
  * class (list 0); with shared_pool=0 each SuperSlab serves one class until
