@@ -343,9 +343,15 @@ static void print_calls(const cell *c)
     printf("%s", c->threads > 1 ? " [threads run concurrently]" : "");
 }
 
+/* A cell's measured time: its fastest real run, or its median one. */
+static double measured_by(const cell *c, int use_min)
+{
+    return use_min ? c->min_s : c->median_s;
+}
+
 static double measured(const cell *c, const options *o)
 {
-    return o->use_min ? c->min_s : c->median_s;
+    return measured_by(c, o->use_min);
 }
 
 /* Keep the larger error (|value - 1|), the value, and where it was. */
@@ -553,10 +559,10 @@ static void print_again(const hk_spec *s, const cell *cells,
     for (size_t t = 0; t < s->ntraces; t++) {
         const cell *row = &cells[t * nconfigs];
         double base_p = priced(row, which);
-        double base_m = use_min ? row->min_s : row->median_s;
+        double base_m = measured_by(row, use_min);
         for (size_t k = 0; k < nconfigs; k++) {
             const cell *c = &row[k];
-            double p = priced(c, which), m = use_min ? c->min_s : c->median_s;
+            double p = priced(c, which), m = measured_by(c, use_min);
             config_label(s, k, label, sizeof label);
             if (isnan(p / m))
                 continue;
@@ -694,9 +700,7 @@ static int report(const hk_exec *x, const hk_plan *sim, const hk_plan *real,
         for (size_t t = 0; t < s->ntraces; t++)
             print_story(s, t, &cells[t * nconfigs], nconfigs, o);
     print_summary(&all, s->ntraces, o, hk_median(busy, nbusy));
-    /* Another program on the machine only ever adds time, so where the
-     * median and the fastest run disagree the difference is the
-     * machine's, not the model's. */
+    /* By the other statistic: see the top of this file. */
     print_again(s, cells, nconfigs, -1, !o->use_min,
                 o->use_min ? "measured by the median run"
                            : "measured by the fastest run");
