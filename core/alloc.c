@@ -82,6 +82,8 @@ int hk_alloc_init(hk_allocator *a, const hk_params *p)
     a->heap_cells = grown;
     for (size_t i = 0; i <= HK_FAST_MAX / 16; i++)
         a->front_of_small[i] = hk_front_at(hk_class_of_small(i * 16));
+    for (size_t i = 0; i <= HK_SMALL_MAX / HK_MEDIUM_STEP; i++)
+        a->front_of_medium[i] = hk_front_at(hk_class_of(i * HK_MEDIUM_STEP));
     hk_registry_init(&a->registry);
     hk_pool_init(&a->pool);
     hk_large_init(&a->large);
@@ -118,8 +120,7 @@ static inline void *class_alloc(hk_heap *h, unsigned c)
     return class_refill(h, c);
 }
 
-/* Sizes above the table of the malloc fast path are frequent too (buffers,
- * strings): their front hit is as short, with the class computed. */
+/* What hk_malloc_fast could not serve: an empty front, or a large block. */
 void *hk_malloc_slow(hk_allocator *a, hk_heap *h, size_t n)
 {
     if (__builtin_expect(n <= HK_SMALL_MAX, 1))

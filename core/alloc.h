@@ -37,8 +37,10 @@ typedef struct hk_class_info {
 } hk_class_info;
 
 typedef struct hk_allocator {
-    /* hk_front_at(hk_class_of(n)), by (n + 15) / 16 */
+    /* hk_front_at(hk_class_of(n)), by (n + 15) / 16 up to HK_FAST_MAX
+     * and by (n + 127) / 128 up to HK_SMALL_MAX */
     uint16_t front_of_small[HK_FAST_MAX / 16 + 1];
+    uint16_t front_of_medium[HK_SMALL_MAX / HK_MEDIUM_STEP + 1];
     unsigned unit_shift;
     unsigned units;            /* units per SuperSlab */
     uint32_t heap_cells;       /* slots after each heap, all classes' */
@@ -74,11 +76,16 @@ void hk_alloc_snapshot(hk_allocator *a, hk_stats_snapshot *out);
 
 static inline void *hk_malloc_fast(hk_allocator *a, hk_heap *h, size_t n)
 {
-    if (__builtin_expect(n <= HK_FAST_MAX, 1)) {
-        hk_front *f = hk_front_of(h, a->front_of_small[(n + 15) >> 4]);
-        if (__builtin_expect(f->count != 0, 1))
-            return hk_front_pop(f);
-    }
+    uint16_t at;
+    if (__builtin_expect(n <= HK_FAST_MAX, 1))
+        at = a->front_of_small[(n + 15) >> 4];
+    else if (__builtin_expect(n <= HK_SMALL_MAX, 1))
+        at = a->front_of_medium[(n + HK_MEDIUM_STEP - 1) / HK_MEDIUM_STEP];
+    else
+        return hk_malloc_slow(a, h, n);
+    hk_front *f = hk_front_of(h, at);
+    if (__builtin_expect(f->count != 0, 1))
+        return hk_front_pop(f);
     return hk_malloc_slow(a, h, n);
 }
 

@@ -15,7 +15,10 @@
 #define HK_CLASSES 48
 #define HK_CLASS_NONE HK_CLASSES /* marks a free slab unit */
 #define HK_SMALL_MAX ((size_t)128 * 1024)
-#define HK_FAST_MAX 1024 /* sizes the malloc fast path maps by table */
+#define HK_FAST_MAX 1024 /* sizes mapped by a table of 16-byte steps */
+/* Above HK_FAST_MAX every class size is a multiple of this, so a table of
+ * such steps maps the rest of the small sizes exactly. */
+#define HK_MEDIUM_STEP 128
 
 /* The index of the highest bit set in m, which is not 0. */
 #define HK_TOP_BIT(m) (63u - (unsigned)__builtin_clzl(m))

@@ -39,6 +39,9 @@ static void fast_table_matches_formula(void)
     for (size_t n = 0; n <= HK_FAST_MAX; n++)
         CHECK_EQ(a->front_of_small[(n + 15) >> 4],
                  hk_front_at(hk_class_of(n)));
+    for (size_t n = HK_FAST_MAX + 1; n <= HK_SMALL_MAX; n++)
+        CHECK_EQ(a->front_of_medium[(n + HK_MEDIUM_STEP - 1) / HK_MEDIUM_STEP],
+                 hk_front_at(hk_class_of(n)));
     hk_alloc_destroy(a);
 }
 
