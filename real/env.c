@@ -7,6 +7,13 @@
  * report's HAKMEM_FRONT_STATS and HAKMEM_SS_LRU_DEBUG.  When several
  * names of one setting are given, the first in that order counts and
  * the others are reported as ignored.
+ *
+ * Every program reads its settings, at its first malloc, so that path
+ * calls neither snprintf nor getenv: a code page touched maps its
+ * neighbours too, as the kernel faults file pages in 64 KiB at a time,
+ * and the two cost a program that never prints about 220 KB of RSS
+ * (1.76 against 1.54 MB for one that mallocs, frees and exits; 1.25
+ * under glibc).  Warnings, which are rare, use snprintf.
  */
 #include "env.h"
 
@@ -25,12 +32,34 @@ static void warn(const char *msg)
         return;
 }
 
+/* HAKMEM_ and param in capitals, cut to len - 1 characters. */
 static void env_name(char *out, size_t len, const char *param)
 {
-    size_t n = snprintf(out, len, PREFIX "%s", param);
-    for (size_t i = sizeof PREFIX - 1; i < n && i < len; i++)
-        if (out[i] >= 'a' && out[i] <= 'z')
-            out[i] = (char)(out[i] - 'a' + 'A');
+    size_t n = 0;
+    for (const char *p = PREFIX; *p && n + 1 < len; p++)
+        out[n++] = *p;
+    for (const char *p = param; *p && n + 1 < len; p++)
+        out[n++] = *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p;
+    out[n] = '\0';
+}
+
+/* s after `prefix`, or NULL if s does not start with it. */
+static const char *after(const char *s, const char *prefix)
+{
+    while (*prefix && *s == *prefix)
+        s++, prefix++;
+    return *prefix ? NULL : s;
+}
+
+/* The value of variable `name`, or NULL. */
+static const char *env_get(const char *name)
+{
+    for (char **e = environ; e && *e; e++) {
+        const char *v = after(*e, name);
+        if (v && *v == '=')
+            return v + 1;
+    }
+    return NULL;
 }
 
 /* Variables of the recorder (traces/recorder.c), which may be preloaded
@@ -126,7 +155,7 @@ static const char *first_set(const char *const *names, size_t n,
     const char *v = NULL;
     char msg[320];
     for (size_t i = 0; i < n; i++) {
-        const char *w = getenv(names[i]);
+        const char *w = env_get(names[i]);
         if (!w)
             continue;
         if (!v) {
@@ -187,8 +216,7 @@ void hk_env_params(hk_params *p, enum hk_stats_mode *stats)
     for (char **e = environ; e && *e; e++) {
         const char *eq = strchr(*e, '=');
         size_t len = eq ? (size_t)(eq - *e) : strlen(*e);
-        if (strncmp(*e, PREFIX, sizeof PREFIX - 1) != 0 ||
-            known_name(*e, len))
+        if (!after(*e, PREFIX) || known_name(*e, len))
             continue;
         char var[64];
         const char *near = len < sizeof var ? nearest(*e, len, var) : NULL;
