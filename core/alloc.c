@@ -120,11 +120,12 @@ static inline void *class_alloc(hk_heap *h, unsigned c)
     return class_refill(h, c);
 }
 
-/* What hk_malloc_fast could not serve: an empty front, or a large block. */
+/* What hk_malloc_fast could not serve: the class's front is empty (it
+ * looked), or the block is large. */
 void *hk_malloc_slow(hk_allocator *a, hk_heap *h, size_t n)
 {
     if (__builtin_expect(n <= HK_SMALL_MAX, 1))
-        return class_alloc(h, hk_class_of(n));
+        return class_refill(h, hk_class_of(n));
     void *p = hk_large_alloc(a, n, 16, 0);
     return p ? p : fail_enomem();
 }

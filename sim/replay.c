@@ -148,10 +148,9 @@ typedef struct engine {
  * alone: the real replay does not time this. */
 static void note_table(engine *e)
 {
-    size_t slots = hk_idmap_slots(e->live);
-    uint64_t bit = (uint64_t)1 << __builtin_ctzll(slots);
-    if (!(e->live_sizes & bit)) {
-        e->live_sizes |= bit;
+    uint64_t slots = hk_idmap_slots(e->live); /* a power of two: its bit */
+    if (!(e->live_sizes & slots)) {
+        e->live_sizes |= slots;
         e->st->table_bytes += slots * 16;
     }
 }
