@@ -80,7 +80,7 @@ step "validating the seed report's phases: predicted and measured, side by side"
 # Five runs: their median stands even if two of them meet a busy moment
 # of a shared machine.
 "$hakmem" validate experiments/demo/phases_validate.json --runs 5 --report
-"$hakmem" validate experiments/demo/phases_validate_larson.json --runs 3
+"$hakmem" validate experiments/demo/phases_validate_larson.json --runs 5
 # The threaded engine runs larson's threads at once: the model sums them.
 "$hakmem" validate experiments/demo/phases_validate_larson_threads.json \
     --runs 3
