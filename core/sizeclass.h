@@ -37,7 +37,9 @@ static inline unsigned hk_class_of(size_t n)
 
 /* The class of every multiple of 16 up to HK_FAST_MAX, built by the
  * compiler: the malloc fast path's class lookup is one load. */
-#define HK_CLASS_OF_16(i) HK_CLASS_OF((size_t)(i) * 16)
+/* The cast: clang checks both arms of HK_CLASS_OF's conditionals against
+ * the element type, and the arm not taken may be out of range. */
+#define HK_CLASS_OF_16(i) (unsigned char)HK_CLASS_OF((size_t)(i) * 16)
 #define HK_CLASS_OF_16x4(i)                                                  \
     HK_CLASS_OF_16(i), HK_CLASS_OF_16(i + 1), HK_CLASS_OF_16(i + 2),         \
         HK_CLASS_OF_16(i + 3)
