@@ -19,7 +19,8 @@ static const char *const ptr_check_words[] = {"never", "cached", "always",
 #define GIB (1024ull * 1024 * 1024)
 
 const hk_param_info hk_param_table[] = {
-    {"lru_cap", "empty SuperSlabs kept mapped for reuse", FIELD(lru_cap), 0,
+    {"lru_cap", "empty SuperSlabs kept mapped for reuse (more stay for "
+     "purge_delay)", FIELD(lru_cap), 0,
      4096, 8, NULL, NULL},
     {"prewarm", "extra SuperSlabs mapped ahead in the same call",
      FIELD(prewarm), 0, 64, 1, NULL, NULL},

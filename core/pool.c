@@ -88,13 +88,15 @@ static void pool_verify(hk_allocator *a)
             HK_ASSERT(s->ss->unit_cls[s->first_unit] == c);
         }
     }
+    uint64_t later = UINT64_MAX;
     hk_list_foreach(n, &pool->lru) {
-        HK_ASSERT(hk_list_entry(n, hk_ss, link)->free_units == all_units(a));
+        hk_ss *ss = hk_list_entry(n, hk_ss, link);
+        HK_ASSERT(ss->free_units == all_units(a) && ss->emptied_at <= later);
+        later = ss->emptied_at;
         on_lru++;
     }
     HK_ASSERT(on_partial == partial);
     HK_ASSERT(on_lru == empty && on_lru == pool->lru_count);
-    HK_ASSERT(pool->lru_count <= a->params.lru_cap);
 }
 
 /* Units [first, first + units) now belong to class c (or are free). */
@@ -117,7 +119,7 @@ static void ss_reset(hk_allocator *a, hk_ss *ss, unsigned c)
 }
 
 /* Map 1 + prewarm SuperSlabs in one call; the extra ones go to the LRU. */
-static hk_ss *ss_map(hk_allocator *a, unsigned c)
+static hk_ss *ss_map(hk_allocator *a, unsigned c, uint64_t now)
 {
     hk_pool *pool = &a->pool;
     uint64_t room = a->params.lru_cap > pool->lru_count
@@ -148,7 +150,7 @@ static hk_ss *ss_map(hk_allocator *a, unsigned c)
         pool->stats.ss_peak = pool->stats.ss_live;
     pool->class_stats[c].ss_mapped += n;
     for (uint64_t i = 1; i < n; i++)
-        hk_lru_push(a, (hk_ss *)(base + i * bytes));
+        hk_lru_push(a, (hk_ss *)(base + i * bytes), now);
     return (hk_ss *)base;
 }
 
@@ -232,7 +234,7 @@ static hk_ss *ss_with_span(hk_allocator *a, hk_list *list, unsigned units,
     return NULL;
 }
 
-static hk_slab *carve_new(hk_allocator *a, unsigned c)
+static hk_slab *carve_new(hk_allocator *a, unsigned c, uint64_t now)
 {
     hk_pool *pool = &a->pool;
     hk_list *list = partial_list(a, c);
@@ -246,7 +248,7 @@ static hk_slab *carve_new(hk_allocator *a, unsigned c)
             ss_reset(a, ss, c);
         } else {
             pool->class_stats[c].lru_misses++;
-            ss = ss_map(a, c);
+            ss = ss_map(a, c, now);
             if (!ss)
                 return NULL;
         }
@@ -267,7 +269,7 @@ hk_slab *hk_pool_acquire_slab(hk_allocator *a, hk_heap *h, unsigned c)
     uint64_t now = hk_os_now_ns();
     hk_lock_acquire(&pool->lock);
     hk_slab *s = adopt(a, h, c);
-    if (!s && (s = carve_new(a, c)) != NULL)
+    if (!s && (s = carve_new(a, c, now)) != NULL)
         atomic_store_explicit(&s->owner, h, memory_order_relaxed);
     if (s)
         h->stats[c].slabs_acquired++;
@@ -300,7 +302,7 @@ static void release_locked(hk_allocator *a, hk_slab *s, uint64_t now)
         hk_list_push_front(list, &ss->link);
     if (ss->free_units == all_units(a)) {
         hk_list_remove(list, &ss->link);
-        hk_lru_push(a, ss);
+        hk_lru_push(a, ss, now);
     }
 }
 
@@ -362,7 +364,7 @@ static void purge_ss(hk_allocator *a, hk_ss *ss)
 static void purge_pass(hk_allocator *a, uint64_t now, int force)
 {
     uint64_t delay = a->params.purge_delay * 1000000ull;
-    uint64_t next = NEVER;
+    uint64_t next = hk_lru_trim(a, now, force ? 0 : delay);
     reclaim_abandoned(a, now);
     hk_list_foreach(n, &a->pool.all) {
         hk_ss *ss = hk_list_entry(n, hk_ss, all_link);

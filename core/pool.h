@@ -59,9 +59,13 @@ void hk_pool_abandon_slab(struct hk_allocator *a, hk_slab *s);
  * bytes returned. */
 size_t hk_pool_purge(struct hk_allocator *a, int force);
 
-/* Internal to the pool and lru.c (caller holds the lock). */
-void hk_lru_push(struct hk_allocator *a, hk_ss *ss);
+/* Internal to the pool and lru.c (caller holds the lock).  hk_lru_trim
+ * unmaps the cached SuperSlabs beyond lru_cap that have been empty for
+ * `delay` ns and returns when the next one will have been (UINT64_MAX:
+ * none waits). */
+void hk_lru_push(struct hk_allocator *a, hk_ss *ss, uint64_t now);
 hk_ss *hk_lru_pop(struct hk_allocator *a);
+uint64_t hk_lru_trim(struct hk_allocator *a, uint64_t now, uint64_t delay);
 void hk_ss_unmap(struct hk_allocator *a, hk_ss *ss);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * pool.c - SuperSlab life cycle, checked against the backend's own count
  * of system calls: the shared pool packs classes together, the LRU keeps
- * empty SuperSlabs up to lru_cap, prewarm maps ahead in one call, and the
+ * lru_cap empty SuperSlabs and the others for purge_delay, prewarm maps
+ * ahead in one call, and the
  * purge policy madvises free memory only once purge_delay has passed.
  */
 #include "unit.h"
@@ -59,22 +60,31 @@ static uint64_t grow_and_shrink(hk_allocator *a, unsigned n)
     return counts().calls[HK_OS_MUNMAP] - before.calls[HK_OS_MUNMAP];
 }
 
-static void lru_keeps_up_to_cap(void)
+/* After growing to 6 SuperSlabs and shrinking back, with lru_cap=2. */
+static hk_allocator *shrunk_with_cap2(const char *purge_delay,
+                                      uint64_t *munmaps, hk_stats_snapshot *s)
 {
-    static const char *const cap2[] = {"prewarm=0", "lru_cap=2",
-                                       "large_cache=0", NULL};
-    hk_allocator *a = unit_alloc(cap2);
-    uint64_t munmaps = grow_and_shrink(a, 6);
+    const char *const settings[] = {"prewarm=0", "lru_cap=2", "large_cache=0",
+                                    purge_delay, NULL};
+    hk_allocator *a = unit_alloc(settings);
+    *munmaps = grow_and_shrink(a, 6);
+    hk_alloc_snapshot(a, s);
+    CHECK(s->pool.ss_mapped >= 6, "mapped %llu",
+          (unsigned long long)s->pool.ss_mapped);
+    return a;
+}
+
+/* lru_cap empty SuperSlabs stay for good; the others for purge_delay. */
+static void lru_keeps_cap_and_decays_the_rest(void)
+{
+    uint64_t munmaps;
     hk_stats_snapshot s;
-    hk_alloc_snapshot(a, &s);
-    CHECK(s.pool.ss_mapped >= 6, "mapped %llu",
-          (unsigned long long)s.pool.ss_mapped);
-    CHECK_EQ(a->pool.lru_count, 2);
-    CHECK_EQ(s.pool.ss_live, 2);
-    CHECK_EQ(s.pool.ss_unmapped, s.pool.ss_mapped - 2);
-    /* munmaps: the evicted SuperSlabs plus the scratch large block. */
-    CHECK_EQ(munmaps, s.pool.ss_unmapped + 1);
-    /* Growing again reuses the cached pair first. */
+    hk_allocator *a = shrunk_with_cap2("purge_delay=3600000", &munmaps, &s);
+    /* All cached for now: the one munmap is the scratch large block's. */
+    CHECK_EQ(munmaps, 1);
+    CHECK_EQ(a->pool.lru_count, s.pool.ss_mapped);
+    CHECK_EQ(s.pool.ss_live, s.pool.ss_mapped);
+    /* Growing again reuses a cached one. */
     hk_heap *h = hk_heap_create(a);
     void *q = hk_malloc_fast(a, h, 64);
     hk_stats_snapshot t;
@@ -83,6 +93,23 @@ static void lru_keeps_up_to_cap(void)
     CHECK_EQ(t.total.lru_hits, s.total.lru_hits + 1);
     hk_free_fast(a, h, q);
     hk_heap_destroy(h);
+    /* A forced purge (malloc_trim) ends every wait: lru_cap remain. */
+    hk_os_counts before = counts();
+    hk_pool_purge(a, 1);
+    hk_alloc_snapshot(a, &t);
+    CHECK_EQ(a->pool.lru_count, 2);
+    CHECK_EQ(t.pool.ss_live, 2);
+    CHECK_EQ(t.pool.ss_unmapped, t.pool.ss_mapped - 2);
+    CHECK_EQ(counts().calls[HK_OS_MUNMAP] - before.calls[HK_OS_MUNMAP],
+             t.pool.ss_unmapped);
+    hk_alloc_destroy(a);
+
+    /* With purge_delay=0 nothing waits: beyond lru_cap, munmap at once. */
+    a = shrunk_with_cap2("purge_delay=0", &munmaps, &s);
+    CHECK_EQ(a->pool.lru_count, 2);
+    CHECK_EQ(s.pool.ss_live, 2);
+    CHECK_EQ(s.pool.ss_unmapped, s.pool.ss_mapped - 2);
+    CHECK_EQ(munmaps, s.pool.ss_unmapped + 1);
     hk_alloc_destroy(a);
 }
 
@@ -150,6 +177,6 @@ static void purge_waits_for_delay(void)
     hk_alloc_destroy(a);
 }
 
-UNIT_MAIN(TEST(shared_pool_packs_classes), TEST(lru_keeps_up_to_cap),
+UNIT_MAIN(TEST(shared_pool_packs_classes), TEST(lru_keeps_cap_and_decays_the_rest),
           TEST(lru_cap_zero_unmaps_at_once),
           TEST(prewarm_maps_ahead_in_one_call), TEST(purge_waits_for_delay))
