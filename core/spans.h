@@ -16,7 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HK_SPANS_SLOTS 1024
+/* Spans cached at most: a burst of 1,600 blocks of 200 KB, each its own
+ * mapping, freed together, must fit (1024 evicted a third of them, which
+ * the next burst mapped and faulted in again). */
+#define HK_SPANS_SLOTS 4096
 /* A piece smaller than this is not worth a span of its own. */
 #define HK_SPANS_MIN ((size_t)256 << 10)
 
