@@ -72,6 +72,7 @@ void *hk_large_alloc(hk_allocator *a, size_t n, size_t align, int zero)
             return NULL;
         s.bytes = need;
         s.dirty = 0;
+        s.whole = true;
         hk_lock_acquire(&l->lock);
         s.mapping = hk_spans_new_mapping(&l->spans);
         l->stats.cache_misses++;
@@ -90,7 +91,7 @@ void *hk_large_alloc(hk_allocator *a, size_t n, size_t align, int zero)
     hk_os_touch(h, sizeof *h);
     /* Whole, link included: a reused span holds old bytes there. */
     *h = (hk_large_hdr){.bytes = s.bytes, .offset = offset,
-                        .mapping = s.mapping};
+                        .mapping = s.mapping, .whole = s.whole};
 
     hk_lock_acquire(&l->lock);
     if (hk_registry_set(&a->registry, user, 1,
@@ -120,7 +121,7 @@ void hk_large_free(hk_allocator *a, hk_large_hdr *h)
     l->stats.frees++;
     l->stats.live_bytes -= h->bytes;
     hk_spans_put(a, (hk_span){(char *)h, h->bytes, h->bytes, h->mapping,
-                              now});
+                              now, h->whole});
     hk_spans_decay_if_due(a, now);
     if (HK_DEBUG)
         large_verify(a);
@@ -148,8 +149,10 @@ static hk_large_hdr *grow_block(hk_allocator *a, hk_large_hdr *h,
     hk_large_hdr *b = q ? q : h;
     if (q) {
         hk_os_touch(q, sizeof *q);
-        if (q != h)
+        if (q != h) { /* moved: all of a new mapping */
             q->mapping = hk_spans_new_mapping(&l->spans);
+            q->whole = true;
+        }
         q->bytes = need;
         user = (char *)q + q->offset;
     }
@@ -175,8 +178,9 @@ void *hk_large_resize(hk_allocator *a, hk_large_hdr *h, size_t n)
         size_t cut = hk_spans_cut(offset, need);
         if (h->bytes >= cut + HK_SPANS_MIN) {
             hk_span tail = {(char *)h + cut, h->bytes - cut, h->bytes - cut,
-                            h->mapping, now};
+                            h->mapping, now, false};
             h->bytes = cut;
+            h->whole = false;
             l->stats.live_bytes -= tail.bytes;
             hk_spans_put(a, tail);
         }

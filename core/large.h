@@ -25,6 +25,7 @@
 #ifndef HK_LARGE_H
 #define HK_LARGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,7 @@ typedef struct hk_large_hdr {
     size_t offset;    /* user pointer - span start: a power of two >= 64 */
     uint64_t mapping; /* which mapping the span lies in (hk_span) */
     hk_link link;     /* on the list of live large blocks */
+    bool whole;       /* the span is all of its mapping (hk_span) */
 } hk_large_hdr;
 
 typedef struct hk_large {

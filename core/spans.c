@@ -144,8 +144,9 @@ static hk_span take_head(hk_allocator *a, unsigned i, size_t len)
     if (len < s.bytes) {
         insert(a, (hk_span){s.base + len, s.bytes - len,
                             s.dirty > len ? s.dirty - len : 0, s.mapping,
-                            s.freed_at});
+                            s.freed_at, false});
         s.bytes = len;
+        s.whole = false;
         s.dirty = min_size(s.dirty, len);
     }
     return s;
@@ -156,7 +157,7 @@ static hk_span join(hk_span lo, hk_span hi, uint64_t freed_at)
 {
     size_t dirty = hi.dirty ? lo.bytes + hi.dirty : lo.dirty;
     return (hk_span){lo.base, lo.bytes + hi.bytes, dirty, lo.mapping,
-                     freed_at};
+                     freed_at, false};
 }
 
 void hk_spans_put(hk_allocator *a, hk_span s)
@@ -168,7 +169,7 @@ void hk_spans_put(hk_allocator *a, hk_span s)
         unmap(a, s);
         return;
     }
-    for (unsigned i = 0; i < c->count;) {
+    for (unsigned i = 0; !s.whole && i < c->count;) {
         hk_span n = c->slot[i];
         if (n.mapping != s.mapping ||
             (n.base + n.bytes != s.base && s.base + s.bytes != n.base)) {
@@ -214,8 +215,10 @@ static hk_span grow(hk_allocator *a, unsigned i, size_t need,
         unmap(a, s);
         return (hk_span){0};
     }
-    if (p != s.base)
+    if (p != s.base) { /* moved: all of a new mapping */
         s.mapping = hk_spans_new_mapping(&l->spans);
+        s.whole = true;
+    }
     s.base = p;
     s.bytes = need;
     l->stats.cache_grows++;

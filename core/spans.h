@@ -13,6 +13,7 @@
 #define HK_SPANS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,7 @@ struct hk_allocator;
  * hk_os_map or hk_os_grow call made, so two of them that touch are one
  * range to the kernel and can be grown as one.  [base, base + dirty) may
  * hold old data and be resident; the rest reads zero and is not resident.
+ * A span that is `whole`, all of its mapping, has no neighbour to join.
  */
 typedef struct hk_span {
     char *base;
@@ -37,6 +39,7 @@ typedef struct hk_span {
     size_t dirty;
     uint64_t mapping;
     uint64_t freed_at;
+    bool whole;
 } hk_span;
 
 typedef struct hk_spans {
