@@ -95,7 +95,9 @@ size_t hk_spans_cut(size_t offset, size_t need)
 
 /* How much of a span of `bytes` at base a block of need bytes at offset
  * takes: all of it, or its head up to a cut, wasting a quarter of need
- * at most; 0 when it does not fit so. */
+ * at most; 0 when it does not fit so.  A span within the granules the
+ * block needs anyway is taken whole whatever it wastes: no other block
+ * could use the rest. */
 static size_t fit(const char *base, size_t bytes, size_t need, size_t offset)
 {
     if (bytes < need || (uintptr_t)base % offset)
@@ -103,6 +105,8 @@ static size_t fit(const char *base, size_t bytes, size_t need, size_t offset)
     if (bytes - need <= need / 4)
         return bytes;
     size_t cut = hk_spans_cut(offset, need);
+    if (bytes <= cut)
+        return bytes;
     return cut - need <= need / 4 && bytes >= cut + HK_SPANS_MIN ? cut : 0;
 }
 
