@@ -12,7 +12,8 @@
  * purge_delay has passed.  lru_cap=0 keeps nothing: the old design.
  *
  * The list is in the order SuperSlabs were emptied (pushes and pops are at
- * the front), so its last entry is always the one emptied longest ago.
+ * the front, emptied_at never decreases from back to front), so its last
+ * entry is always the one emptied longest ago.
  */
 #include "alloc.h"
 
@@ -23,7 +24,11 @@ void hk_lru_push(hk_allocator *a, hk_ss *ss, uint64_t now)
         hk_ss_unmap(a, ss);
         return;
     }
-    ss->emptied_at = now;
+    /* Threads read the clock before taking the lock, so `now` may be a
+     * little older than the front's time: the order must hold. */
+    hk_link *front = hk_list_first(&pool->lru);
+    uint64_t newest = front ? hk_list_entry(front, hk_ss, link)->emptied_at : 0;
+    ss->emptied_at = now > newest ? now : newest;
     hk_list_push_front(&pool->lru, &ss->link);
     pool->lru_count++;
     pool->stats.ss_cached++;
