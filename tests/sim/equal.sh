@@ -6,7 +6,8 @@
 # which runs a one-thread trace on one thread).  Checked for small-block
 # traces under four settings and for a trace of large blocks (mixed sizes,
 # reallocs: spans split, joined, grown in place and moved with mremap,
-# decayed and evicted) under three, each block touched at its first byte
+# decayed and evicted) under three, for bursts far past lru_cap under two
+# waits, each block touched at its first byte
 # only (placement and calls do not depend on it); then the threaded replay
 # of each kind against strace, which counts the system calls
 # independently.
@@ -38,6 +39,24 @@ BEGIN {
     print "= End"
 }' > "$tmp/large.log"
 "$HAKMEM" trace import --from mtrace "$tmp/large.log" -o "$tmp/large.trace" 2>/dev/null
+
+# Bursts of 200 to 1,200 blocks of 40,000 bytes (up to 24 SuperSlabs),
+# each freed whole: far past lru_cap, so the LRU's wait decides whether
+# the next burst finds its SuperSlabs still mapped.
+awk 'function rnd(n) { x = (x * 69069 + 1) % 4294967296; return int(x / 4294967296 * n) }
+BEGIN {
+    x = 11; id = 1; print "= Start"
+    for (r = 0; r < 8; r++) {
+        n = 200 + rnd(1000)
+        for (i = 0; i < n; i++) {
+            printf "+ 0x%x 0x%x\n", id * 4096, 40000; a[i] = id++ * 4096
+        }
+        for (i = 0; i < n; i++)
+            printf "- 0x%x\n", a[i]
+    }
+    print "= End"
+}' > "$tmp/bursts.log"
+"$HAKMEM" trace import --from mtrace "$tmp/bursts.log" -o "$tmp/bursts.trace" 2>/dev/null
 
 settings=(
     ""
@@ -92,6 +111,8 @@ equal() {
 equal rm "${settings[@]}"
 equal phases "${settings[@]}"
 equal large "${large_settings[@]}"
+# purge_delay=1: 1 ms, a thousand calls of the trace (a burst is up to 2,400).
+equal bursts "" "--set purge_delay=1"
 
 # Under its settings, the large trace reaches every path it is there for.
 for counter in cache_hits cache_splits cache_grows cache_misses merges \
@@ -102,6 +123,23 @@ for counter in cache_hits cache_splits cache_grows cache_misses merges \
 done
 n=$(syscalls < "$tmp/large.sims" | calls mremap | awk '{n += $1} END {print n + 0}')
 [ "$n" -gt 0 ] || { echo "large trace: no mremap"; fail=1; }
+
+# The bursts: by default every SuperSlab past lru_cap waits (the trace is
+# shorter than purge_delay), none is unmapped or mapped twice; with the
+# wait cut to 1 ms some are unmapped between bursts.
+evicted=$(grep -o '"ss_evicted":[0-9]*' "$tmp/bursts.sims" | cut -d: -f2 | tr '\n' ' ')
+mapped=$(grep -o '"ss_mapped":[0-9]*' "$tmp/bursts.sims" | head -2 | cut -d: -f2 | tr '\n' ' ')
+peak=$(grep -o '"ss_peak":[0-9]*' "$tmp/bursts.sims" | head -2 | cut -d: -f2 | tr '\n' ' ')
+read -r ev_default ev_short <<<"$evicted"
+read -r mapped_default _ <<<"$mapped"
+read -r peak_default _ <<<"$peak"
+if [ "$ev_default" != 0 ] || [ "$mapped_default" != "$peak_default" ] ||
+    [ "${ev_short:-0}" -le 0 ]; then
+    echo "bursts: evicted $evicted (want 0, then some), mapped $mapped_default, peak $peak_default (want equal)"
+    fail=1
+else
+    echo "bursts: the LRU's wait kept all $peak_default SuperSlabs; at 1 ms, $ev_short unmapped"
+fi
 
 # strace: the replay tool's own tables come from glibc's malloc, whose
 # mappings lie where the kernel puts them; the backend's SuperSlabs and
