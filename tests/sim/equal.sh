@@ -127,12 +127,16 @@ n=$(syscalls < "$tmp/large.sims" | calls mremap | awk '{n += $1} END {print n + 
 # The bursts: by default every SuperSlab past lru_cap waits (the trace is
 # shorter than purge_delay), none is unmapped or mapped twice; with the
 # wait cut to 1 ms some are unmapped between bursts.
-evicted=$(grep -o '"ss_evicted":[0-9]*' "$tmp/bursts.sims" | cut -d: -f2 | tr '\n' ' ')
-mapped=$(grep -o '"ss_mapped":[0-9]*' "$tmp/bursts.sims" | head -2 | cut -d: -f2 | tr '\n' ' ')
-peak=$(grep -o '"ss_peak":[0-9]*' "$tmp/bursts.sims" | head -2 | cut -d: -f2 | tr '\n' ' ')
-read -r ev_default ev_short <<<"$evicted"
-read -r mapped_default _ <<<"$mapped"
-read -r peak_default _ <<<"$peak"
+# pool FIELD RUN: a pool counter of the RUN-th sim of the bursts (the
+# pool's object comes first, before the per-class counters).
+pool() {
+    sed -n "$2p" "$tmp/bursts.sims" | grep -o "\"$1\":[0-9]*" | head -1 | cut -d: -f2
+}
+ev_default=$(pool ss_evicted 1)
+ev_short=$(pool ss_evicted 2)
+mapped_default=$(pool ss_mapped 1)
+peak_default=$(pool ss_peak 1)
+evicted="$ev_default $ev_short"
 if [ "$ev_default" != 0 ] || [ "$mapped_default" != "$peak_default" ] ||
     [ "${ev_short:-0}" -le 0 ]; then
     echo "bursts: evicted $evicted (want 0, then some), mapped $mapped_default, peak $peak_default (want equal)"

@@ -2,8 +2,8 @@
  * pool.c - SuperSlab life cycle, checked against the backend's own count
  * of system calls: the shared pool packs classes together, the LRU keeps
  * lru_cap empty SuperSlabs and the others for purge_delay, prewarm maps
- * ahead in one call, and the
- * purge policy madvises free memory only once purge_delay has passed.
+ * ahead in one call, and the purge policy madvises free memory only once
+ * purge_delay has passed.
  */
 #include "unit.h"
 
@@ -177,6 +177,7 @@ static void purge_waits_for_delay(void)
     hk_alloc_destroy(a);
 }
 
-UNIT_MAIN(TEST(shared_pool_packs_classes), TEST(lru_keeps_cap_and_decays_the_rest),
+UNIT_MAIN(TEST(shared_pool_packs_classes),
+          TEST(lru_keeps_cap_and_decays_the_rest),
           TEST(lru_cap_zero_unmaps_at_once),
           TEST(prewarm_maps_ahead_in_one_call), TEST(purge_waits_for_delay))
