@@ -153,7 +153,7 @@ void *hk_alloc_calloc(hk_allocator *a, hk_heap *h, size_t count, size_t size)
     if (__builtin_mul_overflow(count, size, &n))
         return fail_enomem();
     if (n > HK_SMALL_MAX) {
-        void *p = hk_large_alloc(a, n, 16, 1);
+        void *p = hk_large_alloc(a, n, 16, HK_LARGE_ZERO);
         return p ? p : fail_enomem();
     }
     void *p = hk_malloc_fast(a, h, n);
@@ -314,9 +314,10 @@ void *hk_alloc_realloc(hk_allocator *a, hk_heap *h, void *p, size_t n)
     /* Keep the block when it fits and would not waste half of itself. */
     if (n <= o.usable && n > o.usable / 2)
         return p;
-    void *q = hk_malloc_fast(a, h, n);
+    void *q = n > HK_SMALL_MAX ? hk_large_alloc(a, n, 16, HK_LARGE_GROWING)
+                               : hk_malloc_fast(a, h, n);
     if (!q)
-        return NULL;
+        return fail_enomem();
     size_t copy = n < o.usable ? n : o.usable;
     memcpy(q, p, copy);
     /* The copy reads and writes both blocks' pages: faults and TLB

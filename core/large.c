@@ -52,7 +52,8 @@ static size_t map_align_for(const hk_allocator *a, size_t offset)
     return offset > a->params.ss_size ? offset : a->params.ss_size;
 }
 
-void *hk_large_alloc(hk_allocator *a, size_t n, size_t align, int zero)
+void *hk_large_alloc(hk_allocator *a, size_t n, size_t align,
+                     unsigned flags)
 {
     hk_large *l = &a->large;
     size_t offset = align > HK_LARGE_HEADER ? align : HK_LARGE_HEADER;
@@ -64,7 +65,8 @@ void *hk_large_alloc(hk_allocator *a, size_t n, size_t align, int zero)
 
     hk_lock_acquire(&l->lock);
     l->stats.allocs++;
-    hk_span s = hk_spans_take(a, need, offset, map_align);
+    hk_span s = hk_spans_take(a, need, offset, map_align,
+                              flags & HK_LARGE_GROWING);
     hk_lock_release(&l->lock);
     if (!s.base) {
         s.base = hk_os_map(need, map_align);
@@ -83,7 +85,7 @@ void *hk_large_alloc(hk_allocator *a, size_t n, size_t align, int zero)
     hk_large_hdr *h = (hk_large_hdr *)s.base;
     char *user = s.base + offset;
     /* Bytes past dirty are known to read zero: fresh, grown or purged. */
-    if (zero && s.dirty > offset) {
+    if ((flags & HK_LARGE_ZERO) && s.dirty > offset) {
         size_t dirty = s.dirty - offset < n ? s.dirty - offset : n;
         hk_os_touch(user, dirty);
         memset(user, 0, dirty);
@@ -120,41 +122,59 @@ void hk_large_free(hk_allocator *a, hk_large_hdr *h)
     hk_list_remove(&l->live, &h->link);
     l->stats.frees++;
     l->stats.live_bytes -= h->bytes;
-    hk_spans_put(a, (hk_span){(char *)h, h->bytes, h->bytes, h->mapping,
-                              now, h->whole});
+    hk_spans_put(a, (hk_span){.base = (char *)h, .bytes = h->bytes,
+                              .dirty = h->bytes, .mapping = h->mapping,
+                              .freed_at = now, .whole = h->whole});
     hk_spans_decay_if_due(a, now);
     if (HK_DEBUG)
         large_verify(a);
     hk_lock_release(&l->lock);
 }
 
-/* Grow h's block to need bytes through the seam, out of the live list,
- * the live bytes and the ownership map while the lock is released (its
- * header may move): the header, moved or not, or NULL with the block
- * intact. */
+/*
+ * Grow h's block to at least need bytes through the seam, out of the live
+ * list, the live bytes and the ownership map while the lock is released
+ * (its header may move): the header, moved or not, or NULL with the block
+ * intact.  The block takes need up to its granule cut, and the mapping
+ * grows to twice the block's bytes where the cache has room for the
+ * rest: that part is cached clean right after the block, which grows
+ * into it with no call (or any block may use it), so a block grown a
+ * little at a time makes a logarithmic number of calls and moves its
+ * pages as often, not once per step.
+ */
 static hk_large_hdr *grow_block(hk_allocator *a, hk_large_hdr *h,
-                                size_t need)
+                                size_t need, uint64_t now)
 {
     hk_large *l = &a->large;
+    size_t keep = hk_spans_cut(h->offset, need);
+    size_t ahead = 2 * h->bytes > keep ? 2 * h->bytes - keep : 0;
+    size_t room = hk_spans_room(a) & ~(size_t)(HK_OS_PAGE - 1);
+    ahead = ahead < room ? ahead : room;
+    if (ahead < HK_SPANS_MIN)
+        ahead = 0;
     char *user = (char *)h + h->offset;
     hk_registry_set(&a->registry, user, 1, 0);
     hk_list_remove(&l->live, &h->link);
     l->stats.live_bytes -= h->bytes;
     hk_lock_release(&l->lock);
     size_t old = h->bytes;
-    hk_large_hdr *q =
-        hk_os_grow(h, old, need, map_align_for(a, h->offset));
+    hk_large_hdr *q = hk_os_grow(h, old, keep + ahead,
+                                 map_align_for(a, h->offset));
     hk_lock_acquire(&l->lock);
     l->stats.grows++;
     hk_large_hdr *b = q ? q : h;
     if (q) {
         hk_os_touch(q, sizeof *q);
-        if (q != h) { /* moved: all of a new mapping */
+        if (q != h) { /* moved: a new mapping */
             q->mapping = hk_spans_new_mapping(&l->spans);
             q->whole = true;
         }
-        q->bytes = need;
+        q->whole = q->whole && !ahead;
+        q->bytes = keep;
         user = (char *)q + q->offset;
+        if (ahead)
+            hk_spans_put(a, (hk_span){(char *)q + keep, ahead, 0,
+                                      q->mapping, now, false, true});
     }
     live_add(l, b->bytes);
     /* Only a moved block can need a new leaf of the map. */
@@ -178,7 +198,7 @@ void *hk_large_resize(hk_allocator *a, hk_large_hdr *h, size_t n)
         size_t cut = hk_spans_cut(offset, need);
         if (h->bytes >= cut + HK_SPANS_MIN) {
             hk_span tail = {(char *)h + cut, h->bytes - cut, h->bytes - cut,
-                            h->mapping, now, false};
+                            h->mapping, now, false, true};
             h->bytes = cut;
             h->whole = false;
             l->stats.live_bytes -= tail.bytes;
@@ -190,7 +210,7 @@ void *hk_large_resize(hk_allocator *a, hk_large_hdr *h, size_t n)
         if (len) {
             live_add(l, len - h->bytes);
             h->bytes = len;
-        } else if (!(h = grow_block(a, h, need))) {
+        } else if (!(h = grow_block(a, h, need, now))) {
             hk_lock_release(&l->lock);
             return NULL;
         }

@@ -56,8 +56,14 @@ typedef struct hk_large {
 void hk_large_init(hk_large *l);
 void hk_large_destroy(struct hk_allocator *a);
 
-/* n bytes aligned to align (a power of two); zeroed when zero is set. */
-void *hk_large_alloc(struct hk_allocator *a, size_t n, size_t align, int zero);
+enum {
+    HK_LARGE_ZERO = 1,    /* the block must read zero */
+    HK_LARGE_GROWING = 2, /* realloc grows a block into it: it may grow on */
+};
+
+/* n bytes aligned to align (a power of two), as flags (HK_LARGE_*) ask. */
+void *hk_large_alloc(struct hk_allocator *a, size_t n, size_t align,
+                     unsigned flags);
 void hk_large_free(struct hk_allocator *a, hk_large_hdr *h);
 
 /*

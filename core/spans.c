@@ -33,7 +33,7 @@
 /*
  * What serving a request costs, in bytes of pages to fault in (a fault
  * costs about what zeroing a page does), a system call counted as
- * GROW_COST or MAP_COST bytes: the cache chooses between its spans, and
+ * GROW_COST, MAP_COST or PURGE_COST bytes: the cache chooses between its spans, and
  * between any of them and a new mapping, by this.  A grow moves the span's
  * pages (mremap) and costs far more than its call: blocks of 100 to 400 KB
  * replaced at random ran 1.0 s with 765 grows priced at 64 KiB, 0.64 s
@@ -42,6 +42,7 @@
  * megabyte of its pages.
  */
 #define MAP_COST ((size_t)32 << 10)
+#define PURGE_COST MAP_COST
 #define GROW_COST ((size_t)1 << 20)
 
 void hk_spans_init(hk_spans *c)
@@ -63,6 +64,12 @@ static size_t limit(const hk_allocator *a)
     size_t peak = a->large.spans.recent_peak;
     return min_size(peak > LIMIT_FLOOR ? peak : LIMIT_FLOOR,
                     a->params.large_cache);
+}
+
+size_t hk_spans_room(const hk_allocator *a)
+{
+    size_t most = limit(a), cached = a->large.stats.cached_bytes;
+    return most > cached ? most - cached : 0;
 }
 
 /* The invariants above, counted. */
@@ -93,21 +100,39 @@ size_t hk_spans_cut(size_t offset, size_t need)
     return (end + GRANULE - 1) & ~(GRANULE - 1);
 }
 
-/* How much of a span of `bytes` at base a block of need bytes at offset
- * takes: all of it, or its head up to a cut, wasting a quarter of need
- * at most; 0 when it does not fit so.  A span within the granules the
- * block needs anyway is taken whole whatever it wastes: no other block
- * could use the rest. */
+/* Where a block of need bytes at offset ends in a span of `bytes` >=
+ * need: at the granule cut when the rest can be a span of its own, else
+ * at the span's end. */
+static size_t end_in(size_t bytes, size_t need, size_t offset)
+{
+    size_t cut = hk_spans_cut(offset, need);
+    return bytes >= cut + HK_SPANS_MIN ? cut : bytes;
+}
+
+/* How much of a span of `bytes` at base a new block of need bytes at
+ * offset takes: all of it when that wastes a quarter of need at most,
+ * else what end_in leaves it; 0 when it does not fit.  Dirty pages it
+ * would hold for nothing are purged when it is taken (wasted()). */
 static size_t fit(const char *base, size_t bytes, size_t need, size_t offset)
 {
     if (bytes < need || (uintptr_t)base % offset)
         return 0;
-    if (bytes - need <= need / 4)
-        return bytes;
-    size_t cut = hk_spans_cut(offset, need);
-    if (bytes <= cut)
-        return bytes;
-    return cut - need <= need / 4 && bytes >= cut + HK_SPANS_MIN ? cut : 0;
+    return bytes - need <= need / 4 ? bytes : end_in(bytes, need, offset);
+}
+
+/* The dirty bytes past need that a block taking len bytes of s would
+ * hold for nothing: none within a quarter of need, which a block may
+ * keep, and none when s lies within the block's granules: s held a
+ * block of this scale, and a purge would only make the next such block
+ * fault them in again (blocks of 100 to 400 KB replaced at random ran
+ * five times slower so). */
+static size_t wasted(const hk_span *s, size_t len, size_t need,
+                     size_t offset)
+{
+    if (s->bytes <= hk_spans_cut(offset, need) || len - need <= need / 4 ||
+        s->dirty <= need)
+        return 0;
+    return min_size(s->dirty, len) - need;
 }
 
 static void remove_at(hk_allocator *a, unsigned i)
@@ -138,11 +163,32 @@ static void unmap(hk_allocator *a, hk_span s)
     a->large.stats.unmapped++;
 }
 
+/* Unmap s past its first `most` bytes, all of it when the head left
+ * would be too small to keep. */
+static void trim(hk_allocator *a, hk_span *s, size_t most)
+{
+    size_t keep = most & ~(size_t)(HK_OS_PAGE - 1);
+    if (keep < HK_SPANS_MIN)
+        keep = 0;
+    unmap(a, (hk_span){.base = s->base + keep, .bytes = s->bytes - keep});
+    s->bytes = keep;
+    s->dirty = min_size(s->dirty, keep);
+    s->whole = false;
+}
+
 static void evict_oldest(hk_allocator *a)
 {
     hk_span s = a->large.spans.slot[0];
     remove_at(a, 0);
     unmap(a, s);
+}
+
+static void purge_tail(hk_allocator *a, hk_span *s, size_t bytes)
+{
+    s->dirty -= bytes;
+    hk_os_purge(s->base + s->dirty, bytes);
+    a->large.stats.purged++;
+    a->large.stats.purged_bytes += bytes;
 }
 
 /* Take slot i, leaving all but its first len bytes cached. */
@@ -153,7 +199,7 @@ static hk_span take_head(hk_allocator *a, unsigned i, size_t len)
     if (len < s.bytes) {
         insert(a, (hk_span){s.base + len, s.bytes - len,
                             s.dirty > len ? s.dirty - len : 0, s.mapping,
-                            s.freed_at, false});
+                            s.freed_at, false, true});
         s.bytes = len;
         s.whole = false;
         s.dirty = min_size(s.dirty, len);
@@ -166,7 +212,7 @@ static hk_span join(hk_span lo, hk_span hi, uint64_t freed_at)
 {
     size_t dirty = hi.dirty ? lo.bytes + hi.dirty : lo.dirty;
     return (hk_span){lo.base, lo.bytes + hi.bytes, dirty, lo.mapping,
-                     freed_at, false};
+                     freed_at, false, lo.after_block};
 }
 
 void hk_spans_put(hk_allocator *a, hk_span s)
@@ -189,10 +235,10 @@ void hk_spans_put(hk_allocator *a, hk_span s)
         s = n.base < s.base ? join(n, s, s.freed_at) : join(s, n, s.freed_at);
         a->large.stats.merges++;
     }
-    if (s.bytes > most) {
-        unmap(a, s);
+    if (s.bytes > most)
+        trim(a, &s, most);
+    if (!s.bytes)
         return;
-    }
     while (c->count == HK_SPANS_SLOTS ||
            a->large.stats.cached_bytes + s.bytes > most)
         evict_oldest(a);
@@ -234,8 +280,17 @@ static hk_span grow(hk_allocator *a, unsigned i, size_t need,
     return s;
 }
 
+/* Between spans that cost the same: one that no live block may want to
+ * grow into, then the smallest. */
+static bool better_tie(const hk_span *s, const hk_span *best)
+{
+    if (s->after_block != best->after_block)
+        return !s->after_block;
+    return s->bytes < best->bytes;
+}
+
 hk_span hk_spans_take(hk_allocator *a, size_t need, size_t offset,
-                      size_t map_align)
+                      size_t map_align, bool growing)
 {
     hk_spans *c = &a->large.spans;
     int best = -1;
@@ -244,14 +299,15 @@ hk_span hk_spans_take(hk_allocator *a, size_t need, size_t offset,
         const hk_span *s = &c->slot[i];
         size_t len = fit(s->base, s->bytes, need, offset), cost;
         if (len)
-            cost = need - min_size(s->dirty, need);
+            cost = need - min_size(s->dirty, need) +
+                   (!growing && wasted(s, len, need, offset) ? PURGE_COST
+                                                             : 0);
         else if (s->bytes < need && (uintptr_t)s->base % offset == 0)
             cost = need - s->dirty + GROW_COST;
         else
             continue;
-        /* Ties go to the smallest span. */
-        if (cost < best_cost || (cost == best_cost && best >= 0 &&
-                                 s->bytes < c->slot[best].bytes)) {
+        if (cost < best_cost ||
+            (cost == best_cost && best >= 0 && better_tie(s, &c->slot[best]))) {
             best = (int)i;
             best_len = len;
             best_cost = cost;
@@ -265,7 +321,11 @@ hk_span hk_spans_take(hk_allocator *a, size_t need, size_t offset,
         a->large.stats.cache_splits++;
     else
         a->large.stats.cache_hits++;
+    size_t waste =
+        growing ? 0 : wasted(&c->slot[best], best_len, need, offset);
     hk_span s = take_head(a, (unsigned)best, best_len);
+    if (waste)
+        purge_tail(a, &s, waste);
     if (HK_DEBUG)
         spans_verify(a);
     return s;
@@ -279,20 +339,13 @@ size_t hk_spans_extend(hk_allocator *a, char *base, size_t bytes,
         const hk_span *s = &c->slot[i];
         if (s->base != base + bytes || s->mapping != mapping)
             continue;
-        size_t len = fit(base, bytes + s->bytes, need, offset);
-        if (len)
-            take_head(a, i, len - bytes);
+        if (bytes + s->bytes < need)
+            return 0;
+        size_t len = end_in(bytes + s->bytes, need, offset);
+        take_head(a, i, len - bytes);
         return len;
     }
     return 0;
-}
-
-static void purge_tail(hk_allocator *a, hk_span *s, size_t bytes)
-{
-    s->dirty -= bytes;
-    hk_os_purge(s->base + s->dirty, bytes);
-    a->large.stats.purged++;
-    a->large.stats.purged_bytes += bytes;
 }
 
 /*

@@ -32,6 +32,8 @@ struct hk_allocator;
  * range to the kernel and can be grown as one.  [base, base + dirty) may
  * hold old data and be resident; the rest reads zero and is not resident.
  * A span that is `whole`, all of its mapping, has no neighbour to join.
+ * One `after_block` was cut off the end of a block still live then: a
+ * block placed there would keep that one from growing in place.
  */
 typedef struct hk_span {
     char *base;
@@ -40,6 +42,7 @@ typedef struct hk_span {
     uint64_t mapping;
     uint64_t freed_at;
     bool whole;
+    bool after_block;
 } hk_span;
 
 typedef struct hk_spans {
@@ -82,18 +85,25 @@ size_t hk_spans_cut(size_t offset, size_t need);
  * A span of need bytes whose base + offset is aligned to offset, for a
  * new block: from the cache, grown through the seam (with map_align, the
  * lock released around the call) when that is cheapest; base NULL when a
- * new mapping costs less or the cache has nothing.
+ * new mapping costs less or the cache has nothing.  A block that is
+ * `growing` keeps the dirty pages of its granules, as it will soon fill
+ * them; another has those past what it needs purged.
  */
 hk_span hk_spans_take(struct hk_allocator *a, size_t need, size_t offset,
-                      size_t map_align);
+                      size_t map_align, bool growing);
 
 /*
  * Grow the block [base, base + bytes) of `mapping` in place into the
- * cached span right after it, to need bytes or a little more: its new
- * length, or 0 when no cached span there serves.  No system call.
+ * cached span right after it, to need bytes or up to its granule cut
+ * (hk_spans_cut), dirty pages and all, as a growing block soon fills
+ * them: its new length, or 0 when no cached span there serves.  No
+ * system call.
  */
 size_t hk_spans_extend(struct hk_allocator *a, char *base, size_t bytes,
                        size_t offset, uint64_t mapping, size_t need);
+
+/* Bytes the cache can take before it must evict. */
+size_t hk_spans_room(const struct hk_allocator *a);
 
 /* Cache a freed span; the oldest make room, and one larger than the
  * limit is unmapped. */

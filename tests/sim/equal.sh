@@ -58,6 +58,25 @@ BEGIN {
 }' > "$tmp/bursts.log"
 "$HAKMEM" trace import --from mtrace "$tmp/bursts.log" -o "$tmp/bursts.trace" 2>/dev/null
 
+# Two blocks grown in turn a page at a time from 132 KiB to 12 MiB, then
+# freed; three times.  Each often lies in the way of the other, and the
+# second round on finds the first's spans cached, dirty.
+awk 'BEGIN {
+    id = 1; print "= Start"
+    for (r = 0; r < 3; r++) {
+        a[0] = a[1] = 0
+        for (n = 135168; n <= 12582912; n += 4096)
+            for (k = 0; k < 2; k++) {
+                if (a[k]) printf "< 0x%x\n> 0x%x 0x%x\n", a[k], id * 4096, n
+                else printf "+ 0x%x 0x%x\n", id * 4096, n
+                a[k] = id++ * 4096
+            }
+        printf "- 0x%x\n- 0x%x\n", a[0], a[1]
+    }
+    print "= End"
+}' > "$tmp/growth.log"
+"$HAKMEM" trace import --from mtrace "$tmp/growth.log" -o "$tmp/growth.trace" 2>/dev/null
+
 settings=(
     ""
     "--set lru_cap=0"
@@ -113,6 +132,7 @@ equal phases "${settings[@]}"
 equal large "${large_settings[@]}"
 # purge_delay=1: 1 ms, a thousand calls of the trace (a burst is up to 2,400).
 equal bursts "" "--set purge_delay=1"
+equal growth "" "--set touch=first --set purge_delay=0"
 
 # Under its settings, the large trace reaches every path it is there for.
 for counter in cache_hits cache_splits cache_grows cache_misses merges \
@@ -123,6 +143,17 @@ for counter in cache_hits cache_splits cache_grows cache_misses merges \
 done
 n=$(syscalls < "$tmp/large.sims" | calls mremap | awk '{n += $1} END {print n + 0}')
 [ "$n" -gt 0 ] || { echo "large trace: no mremap"; fail=1; }
+
+# The growth: each block's mapping grows ahead of it, doubling, so the
+# calls are logarithmic in its size (1 to 16 MiB is four doublings),
+# never one per step; later rounds grow into the cached spans.
+n=$(sed -n 1p "$tmp/growth.sims" | syscalls | calls mremap)
+if [ "${n:-99}" -gt $((2 * 5)) ]; then
+    echo "growth: $n mremap calls for 6 blocks grown page by page (want at most 10)"
+    fail=1
+else
+    echo "growth: $n mremap calls for 6 blocks grown page by page to 12 MiB"
+fi
 
 # The bursts: by default every SuperSlab past lru_cap waits (the trace is
 # shorter than purge_delay), none is unmapped or mapped twice; with the
@@ -176,4 +207,5 @@ strace_agrees() {
 }
 strace_agrees rm "--set lru_cap=0 --set prewarm=0 --set shared_pool=0 --set ptr_check=always"
 strace_agrees large "--set touch=first --set large_cache=40M --set purge_delay=0"
+strace_agrees growth ""
 exit $fail

@@ -280,7 +280,8 @@ static void realloc_resizes_in_place(void)
     CHECK_EQ(first_unfilled(q, n, 1), n);
     fill(q, 30 * MIB, 2);
 
-    void *other = hk_malloc_fast(a, h, 3 * MIB);
+    /* Large enough that the cache's limit holds what follows. */
+    void *other = hk_malloc_fast(a, h, 24 * MIB);
     c0 = counts();
     unsigned char *r = hk_alloc_realloc(a, h, q, 40 * MIB);
     CHECK(r != q, "grew in place past a later mapping");
@@ -335,6 +336,106 @@ static void realloc_keeps_contents(void)
     CHECK(hk_alloc_realloc(a, h, p, 0) == NULL, "realloc(p, 0)");
     hk_heap_destroy(h);
     hk_alloc_destroy(a);
+}
+
+/*
+ * Two blocks grown a page at a time from 200 KB to 40 MiB, in turn, so
+ * that each often lies in the way of the other: the mappings grow to
+ * twice a block's size ahead of it, so each block makes a logarithmic
+ * number of calls, not one per step, and keeps every byte through the
+ * moves.
+ */
+static void growth_reserves_ahead(void)
+{
+    hk_allocator *a = fresh(NULL);
+    hk_heap *h = hk_heap_create(a);
+    unsigned char *p[2] = {NULL, NULL};
+    hk_os_counts c0 = counts();
+    for (size_t n = 200000; n <= 40 * MIB; n += HK_OS_PAGE)
+        for (int k = 0; k < 2; k++) {
+            p[k] = hk_alloc_realloc(a, h, p[k], n);
+            p[k][n - 1] = (unsigned char)(n / HK_OS_PAGE + k);
+        }
+    /* From 200 KB to the granule, then doubling from 1 to 64 MiB: seven
+     * grows per block, each a move at worst (an mmap and an mremap); and
+     * each block's first mapping, the cache's table, a leaf of the map. */
+    CHECK(calls_since(&c0, HK_OS_MREMAP) <= 2 * 7, "%llu mremap calls",
+          (unsigned long long)calls_since(&c0, HK_OS_MREMAP));
+    CHECK(calls_since(&c0, HK_OS_MMAP) <= 2 * 7 + 4, "%llu mmap calls",
+          (unsigned long long)calls_since(&c0, HK_OS_MMAP));
+    for (int k = 0; k < 2; k++)
+        for (size_t n = 200000; n <= 40 * MIB; n += HK_OS_PAGE)
+            if (p[k][n - 1] != (unsigned char)(n / HK_OS_PAGE + k)) {
+                CHECK(0, "block %d: byte %zu lost", k, n - 1);
+                break;
+            }
+    hk_free_fast(a, h, p[0]);
+    hk_free_fast(a, h, p[1]);
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+}
+
+/* Free a touched 8 MiB block, then grow a block from `first` bytes a page
+ * at a time to nearly that size: the page faults it took, the calls it
+ * made in cd, the bytes purged in purged. */
+static long grow_after_free(size_t first, hk_os_counts *cd, uint64_t *purged)
+{
+    hk_allocator *a = fresh(NULL);
+    hk_heap *h = hk_heap_create(a);
+    if (first <= HK_SMALL_MAX) { /* its slab mapped and faulted in */
+        unsigned char *small = hk_malloc_fast(a, h, first);
+        touch_faults(small, first);
+        hk_free_fast(a, h, small);
+    }
+    unsigned char *p = hk_malloc_fast(a, h, 8 * MIB);
+    touch_faults(p, 8 * MIB);
+    hk_free_fast(a, h, p);
+
+    hk_os_counts c0 = counts();
+    uint64_t purged0 = stats(a).purged_bytes;
+    unsigned char *q = hk_malloc_fast(a, h, first);
+    long faults = touch_faults(q, first);
+    for (size_t n = first; n <= 8 * MIB - HK_OS_PAGE; n += HK_OS_PAGE) {
+        q = hk_alloc_realloc(a, h, q, n);
+        faults += touch_faults(q + n - HK_OS_PAGE, HK_OS_PAGE);
+    }
+    CHECK(q == p, "from %zu bytes: the growing block did not reuse the "
+                  "freed span", first);
+    for (int k = 0; k < HK_OS_CALLS; k++)
+        cd->calls[k] = calls_since(&c0, k);
+    *purged = stats(a).purged_bytes - purged0;
+    hk_free_fast(a, h, q);
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+    return faults;
+}
+
+/*
+ * After a larger block was freed, a block grows into its span: no
+ * mapping, no move.  A large block that malloc made takes the span's
+ * head with the dirty pages of its granule past what it asked for purged
+ * (a block that stays small holds no more than it asked for), and faults
+ * them in again as it grows; one that realloc made, growing out of the
+ * small classes, is growing and keeps them.
+ */
+static void growth_reuses_freed_span(void)
+{
+    hk_os_counts cd;
+    uint64_t purged;
+    long faults = grow_after_free(132 << 10, &cd, &purged);
+    CHECK_EQ(cd.calls[HK_OS_MMAP], 0);
+    CHECK_EQ(cd.calls[HK_OS_MREMAP], 0);
+    CHECK_EQ(cd.calls[HK_OS_MADVISE], 1);
+    CHECK(purged > 800 << 10 && purged < MIB, "purged %llu bytes",
+          (unsigned long long)purged);
+    CHECK(faults <= (long)(purged / HK_OS_PAGE) + 16,
+          "%ld faults growing into pages kept resident", faults);
+
+    faults = grow_after_free(64 << 10, &cd, &purged);
+    for (int k = 0; k < HK_OS_CALLS; k++)
+        CHECK(cd.calls[k] == 0, "growing from a small block: %s made",
+              hk_os_call_names[k]);
+    CHECK(faults <= 16, "%ld faults growing from a small block", faults);
 }
 
 static void cache_bounded_by_large_cache(void)
@@ -612,7 +713,8 @@ UNIT_MAIN(TEST(loop_maps_once), TEST(no_cache_maps_every_time),
           TEST(calloc_zeroes_reused_memory), TEST(calloc_skips_known_zero),
           TEST(similar_size_reuses_pages), TEST(split_then_join),
           TEST(grow_moves_pages), TEST(realloc_resizes_in_place),
-          TEST(realloc_keeps_contents), TEST(cache_bounded_by_large_cache),
+          TEST(realloc_keeps_contents), TEST(growth_reserves_ahead),
+          TEST(growth_reuses_freed_span), TEST(cache_bounded_by_large_cache),
           TEST(limit_follows_recent_peak), TEST(decay_half_per_delay),
           TEST(small_activity_drives_decay),
           TEST(slots_overflow_evicts_oldest),
