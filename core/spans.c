@@ -33,13 +33,13 @@
 /*
  * What serving a request costs, in bytes of pages to fault in (a fault
  * costs about what zeroing a page does), a system call counted as
- * GROW_COST, MAP_COST or PURGE_COST bytes: the cache chooses between its spans, and
- * between any of them and a new mapping, by this.  A grow moves the span's
- * pages (mremap) and costs far more than its call: blocks of 100 to 400 KB
- * replaced at random ran 1.0 s with 765 grows priced at 64 KiB, 0.64 s
- * with none, the page faults the same, the difference all user time spent
- * after the moves.  At 1 MiB a span grows only when that keeps more than a
- * megabyte of its pages.
+ * GROW_COST, MAP_COST or PURGE_COST bytes: the cache chooses between its
+ * spans, and between any of them and a new mapping, by this.  A grow
+ * moves the span's pages (mremap) and costs far more than its call:
+ * blocks of 100 to 400 KB replaced at random ran 1.0 s with 765 grows
+ * priced at 64 KiB, 0.64 s with none, the page faults the same, the
+ * difference all user time spent after the moves.  At 1 MiB a span
+ * grows only when that keeps more than a megabyte of its pages.
  */
 #define MAP_COST ((size_t)32 << 10)
 #define PURGE_COST MAP_COST
