@@ -296,7 +296,15 @@ static void quarantine(hk_allocator *a, hk_heap *h, void *p)
     }
 }
 
-void *hk_alloc_realloc(hk_allocator *a, hk_heap *h, void *p, size_t n)
+static void *large_resize(hk_allocator *a, hk_large_hdr *l, size_t n)
+{
+    void *q = hk_large_resize(a, l, n);
+    return q ? q : fail_enomem();
+}
+
+/* Everything but a large block that stays large. */
+static __attribute__((noinline)) void *
+realloc_slow(hk_allocator *a, hk_heap *h, void *p, size_t n)
 {
     if (!p)
         return hk_malloc_fast(a, h, n);
@@ -305,10 +313,8 @@ void *hk_alloc_realloc(hk_allocator *a, hk_heap *h, void *p, size_t n)
         return NULL;
     }
     owner o = owner_of(a, p, &realloc_words);
-    if (o.large && n > HK_SMALL_MAX) {
-        void *q = hk_large_resize(a, o.large, n);
-        return q ? q : fail_enomem();
-    }
+    if (o.large && n > HK_SMALL_MAX)
+        return large_resize(a, o.large, n);
     if (!o.large)
         check_live(a, h, &o, p, realloc_words.freed);
     /* Keep the block when it fits and would not waste half of itself. */
@@ -329,6 +335,19 @@ void *hk_alloc_realloc(hk_allocator *a, hk_heap *h, void *p, size_t n)
     else
         hk_free_fast(a, h, p);
     return q;
+}
+
+/* The hot case first: a large block that stays large, as a buffer
+ * grown a little at a time is, resized where it lies (most often with
+ * no lock taken), with owner_of's check of the pointer inline. */
+void *hk_alloc_realloc(hk_allocator *a, hk_heap *h, void *p, size_t n)
+{
+    uintptr_t e = h ? hk_registry_get_hot(&a->registry, (uintptr_t)p) : 0;
+    hk_large_hdr *l = (hk_large_hdr *)(e & ~(uintptr_t)HK_REG_LARGE);
+    if ((e & HK_REG_LARGE) && n > HK_SMALL_MAX &&
+        (char *)l + l->offset == (char *)p)
+        return hk_large_fits(l, n) ? p : large_resize(a, l, n);
+    return realloc_slow(a, h, p, n);
 }
 
 size_t hk_alloc_usable_size(hk_allocator *a, const void *p)

@@ -190,20 +190,22 @@ void *hk_large_resize(hk_allocator *a, hk_large_hdr *h, size_t n)
     size_t offset = h->offset;
     if (n > SIZE_MAX / 2 - offset)
         return NULL;
+    /* Neither the lock nor the clock (a buffer grown a byte at a time
+     * asks for this nearly every time). */
+    if (hk_large_fits(h, n))
+        return (char *)h + offset;
     size_t need = hk_os_page_up(offset + n);
+    size_t cut = hk_spans_cut(offset, need);
     uint64_t now = hk_os_now_ns();
 
     hk_lock_acquire(&l->lock);
     if (need <= h->bytes) {
-        size_t cut = hk_spans_cut(offset, need);
-        if (h->bytes >= cut + HK_SPANS_MIN) {
-            hk_span tail = {(char *)h + cut, h->bytes - cut, h->bytes - cut,
-                            h->mapping, now, false, true};
-            h->bytes = cut;
-            h->whole = false;
-            l->stats.live_bytes -= tail.bytes;
-            hk_spans_put(a, tail);
-        }
+        hk_span tail = {(char *)h + cut, h->bytes - cut, h->bytes - cut,
+                        h->mapping, now, false, true};
+        h->bytes = cut;
+        h->whole = false;
+        l->stats.live_bytes -= tail.bytes;
+        hk_spans_put(a, tail);
     } else {
         size_t len = hk_spans_extend(a, (char *)h, h->bytes, offset,
                                      h->mapping, need);

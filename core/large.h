@@ -31,6 +31,7 @@
 
 #include "list.h"
 #include "lock.h"
+#include "os.h"
 #include "spans.h"
 #include "stats.h"
 
@@ -76,6 +77,17 @@ void *hk_large_resize(struct hk_allocator *a, hk_large_hdr *h, size_t n);
 static inline size_t hk_large_usable(const hk_large_hdr *h)
 {
     return h->bytes - h->offset;
+}
+
+/* Whether h's block holds n bytes with no tail worth splitting off, so
+ * that resizing it to n changes nothing.  The caller owns the block, so
+ * its header holds still: no lock. */
+static inline bool hk_large_fits(const hk_large_hdr *h, size_t n)
+{
+    if (n > hk_large_usable(h))
+        return false;
+    size_t need = hk_os_page_up(h->offset + n);
+    return h->bytes < hk_spans_cut(h->offset, need) + HK_SPANS_MIN;
 }
 
 /* Purge every cached span now; the bytes purged. */

@@ -94,12 +94,6 @@ static void spans_verify(hk_allocator *a)
                                              memory_order_relaxed) != NEVER);
 }
 
-size_t hk_spans_cut(size_t offset, size_t need)
-{
-    size_t end = need > offset ? need : offset + 1;
-    return (end + GRANULE - 1) & ~(GRANULE - 1);
-}
-
 /* Where a block of need bytes at offset ends in a span of `bytes` >=
  * need: at the granule cut when the rest can be a span of its own, else
  * at the span's end. */

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "registry.h"
+
 /* Spans cached at most: a burst of 1,600 blocks of 200 KB, each its own
  * mapping, freed together, must fit (1024 evicted a third of them, which
  * the next burst mapped and faulted in again). */
@@ -79,7 +81,12 @@ static inline void hk_spans_saw_live(hk_spans *c, size_t live)
  * pointer.  Every span starts on a granule, so every block does, and one
  * granule never names two blocks.
  */
-size_t hk_spans_cut(size_t offset, size_t need);
+static inline size_t hk_spans_cut(size_t offset, size_t need)
+{
+    size_t granule = (size_t)1 << HK_REG_SHIFT;
+    size_t end = need > offset ? need : offset + 1;
+    return (end + granule - 1) & ~(granule - 1);
+}
 
 /*
  * A span of need bytes whose base + offset is aligned to offset, for a

@@ -48,7 +48,7 @@ typedef struct hk_large_stats {
     uint64_t cache_grows;  /* ... by a smaller one, grown */
     uint64_t cache_misses; /* ... by a new mapping */
     uint64_t merges;       /* cached spans joined to a neighbour */
-    uint64_t resizes;      /* reallocs done without a copy */
+    uint64_t resizes;      /* reallocs that resized a span, no copy */
     uint64_t grows;        /* spans grown through the seam */
     uint64_t mapped, unmapped, purged, purged_bytes;
     uint64_t live_bytes, peak_bytes, cached_bytes;

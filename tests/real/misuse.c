@@ -210,6 +210,21 @@ static void realloc_freed(void)
     put(misuse_hide(realloc(p, 20)));
 }
 
+/* realloc of a large block that is free already, or of a pointer into
+ * one, to a size it would hold: the check comes before the block is
+ * kept. */
+static void realloc_freed_large(void)
+{
+    char *p = get(LARGE);
+    put(p);
+    put(misuse_hide(realloc(p, LARGE - 100)));
+}
+
+static void realloc_interior_large(void)
+{
+    put(misuse_hide(realloc(get(LARGE) + 4096, LARGE - 8192)));
+}
+
 /* Eight bytes written past a block land in its free neighbour, which waits
  * on its slab's free list; the next allocations take it. */
 static void overflow_into_free_block(void)
@@ -318,6 +333,10 @@ static const misuse_case cases[] = {
      realloc_freed},
     {"realloc-moved-reused", "abort: free(): double free detected", "always",
      realloc_moved_reused},
+    {"realloc-freed-large", "abort: realloc(): invalid pointer", NULL,
+     realloc_freed_large},
+    {"realloc-interior-large", "abort: realloc(): invalid pointer", NULL,
+     realloc_interior_large},
     {"overflow-into-free-block", "abort: malloc(): corrupted free block",
      "always", overflow_into_free_block},
     {"clean-program", "exit 0", NULL, clean_program},
