@@ -84,6 +84,13 @@ int hk_alloc_init(hk_allocator *a, const hk_params *p)
         a->front_of_small[i] = hk_front_at(hk_class_of_small(i * 16));
     for (size_t i = 0; i <= HK_SMALL_MAX / HK_MEDIUM_STEP; i++)
         a->front_of_medium[i] = hk_front_at(hk_class_of(i * HK_MEDIUM_STEP));
+    for (unsigned c = 0; c < HK_CLASSES; c++)
+        for (unsigned k = 0; k < HK_ALIGNED_STEPS; k++) {
+            unsigned d = c;
+            while (a->cls[d].size % (32u << k))
+                d++;
+            a->aligned_class[c][k] = (uint8_t)d;
+        }
     hk_registry_init(&a->registry);
     hk_pool_init(&a->pool);
     hk_large_init(&a->large);
@@ -130,18 +137,16 @@ void *hk_malloc_slow(hk_allocator *a, hk_heap *h, size_t n)
     return p ? p : fail_enomem();
 }
 
+_Static_assert((32u << (HK_ALIGNED_STEPS - 1)) == HK_OS_PAGE,
+               "aligned_class covers alignments from 32 bytes to a page");
+
 void *hk_alloc_aligned(hk_allocator *a, hk_heap *h, size_t align, size_t n)
 {
     if (align <= 16)
         return hk_malloc_fast(a, h, n);
     if (align <= HK_OS_PAGE && n <= HK_SMALL_MAX) {
-        /* Every power of two up to a page is a class, and slabs start
-         * page-aligned, so the first class whose size is a multiple of
-         * align has only aligned blocks. */
         unsigned c = hk_class_of(n > align ? n : align);
-        while (a->cls[c].size % align)
-            c++;
-        return class_alloc(h, c);
+        return class_alloc(h, a->aligned_class[c][__builtin_ctzl(align) - 5]);
     }
     void *p = hk_large_alloc(a, n, align, 0);
     return p ? p : fail_enomem();

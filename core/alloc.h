@@ -25,6 +25,9 @@
 #include "sizeclass.h"
 #include "stats.h"
 
+/* Alignments a class can give: 32 << k for k below this, up to a page. */
+#define HK_ALIGNED_STEPS 8
+
 typedef struct hk_class_info {
     uint32_t size;      /* block bytes */
     uint32_t units;     /* slab span, in SuperSlab units */
@@ -47,6 +50,10 @@ typedef struct hk_allocator {
     hk_registry registry;
     hk_params params;
     hk_class_info cls[HK_CLASSES];
+    /* The first class from c up whose size is a multiple of 32 << k:
+     * every power of two up to a page is a class, and slabs start
+     * page-aligned, so all its blocks are so aligned. */
+    uint8_t aligned_class[HK_CLASSES][HK_ALIGNED_STEPS];
     hk_pool pool;
     hk_large large;
 } hk_allocator;
