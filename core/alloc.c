@@ -119,12 +119,20 @@ static void *class_refill(hk_heap *h, unsigned c)
 
 /* A block of class c for heap h: from the front, else by refilling it;
  * NULL (errno ENOMEM) when out of memory. */
-static inline void *class_alloc(hk_heap *h, unsigned c)
+static inline void *class_alloc(hk_allocator *a, hk_heap *h, unsigned c)
 {
     hk_front *f = &h->front[c];
     if (__builtin_expect(f->count != 0, 1))
-        return hk_front_pop(f);
+        return hk_front_take(a, f);
     return class_refill(h, c);
+}
+
+void *hk_alloc_tick(hk_allocator *a, hk_front *f)
+{
+    f->hits += HK_TICK;
+    f->to_tick = HK_TICK;
+    hk_pool_tick(a, hk_os_now_ns());
+    return hk_front_pop(f);
 }
 
 /* What hk_malloc_fast could not serve: the class's front is empty (it
@@ -146,7 +154,7 @@ void *hk_alloc_aligned(hk_allocator *a, hk_heap *h, size_t align, size_t n)
         return hk_malloc_fast(a, h, n);
     if (align <= HK_OS_PAGE && n <= HK_SMALL_MAX) {
         unsigned c = hk_class_of(n > align ? n : align);
-        return class_alloc(h, a->aligned_class[c][__builtin_ctzl(align) - 5]);
+        return class_alloc(a, h, a->aligned_class[c][__builtin_ctzl(align) - 5]);
     }
     void *p = hk_large_alloc(a, n, align, 0);
     return p ? p : fail_enomem();

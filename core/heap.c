@@ -105,6 +105,7 @@ static void heap_setup(hk_allocator *a, hk_heap *h)
         f->slots = cells + (c < HK_CLASSES ? a->cls[c].first_cell : 0);
         f->count = 0;
         f->hits = 0;
+        f->to_tick = HK_TICK;
         f->overflows = 0;
         f->cap = c < HK_CLASSES ? a->cls[c].front_cap : 0;
     }
@@ -473,7 +474,7 @@ void hk_heap_destroy(hk_heap *h)
     }
     hk_lock_acquire(&a->pool.lock);
     for (unsigned c = 0; c < HK_CLASSES; c++) {
-        h->stats[c].front_hits += h->front[c].hits;
+        h->stats[c].front_hits += hk_front_hits(&h->front[c]);
         hk_class_stats_add(&a->pool.class_stats[c], &h->stats[c]);
     }
     h->live = 0;
@@ -485,6 +486,6 @@ void hk_heap_stats(const hk_heap *h, hk_class_stats *into)
 {
     for (unsigned c = 0; c < HK_CLASSES; c++) {
         hk_class_stats_add(&into[c], &h->stats[c]);
-        into[c].front_hits += h->front[c].hits;
+        into[c].front_hits += hk_front_hits(&h->front[c]);
     }
 }

@@ -38,10 +38,14 @@ struct hk_allocator;
 
 #define HK_HEAP_GROWTH_BYTES ((size_t)1 << 20)
 
+/* Blocks a front hands out between two looks at the clock (alloc.h). */
+#define HK_TICK 4096u
+
 typedef struct hk_front {
     void **slots;
     uint32_t count, cap;
-    uint64_t hits;
+    uint64_t hits;      /* blocks handed out, up to the last tick */
+    uint32_t to_tick;   /* blocks to hand out before the next tick */
     uint32_t overflows; /* overflows since the last refill */
 } hk_front;
 
@@ -81,9 +85,14 @@ static inline void *hk_front_pop(hk_front *f)
 {
     uint32_t count = f->count - 1;
     f->count = count;
-    f->hits++;
     hk_os_touch(&f->slots[count], sizeof(void *));
     return hk_block_hand_out(f->slots[count]);
+}
+
+/* Blocks front f has handed out. */
+static inline uint64_t hk_front_hits(const hk_front *f)
+{
+    return f->hits + HK_TICK - f->to_tick;
 }
 
 /* A heap for the calling thread: a dead one reused, or a new mapping. */

@@ -33,8 +33,8 @@ void hk_lru_push(hk_allocator *a, hk_ss *ss, uint64_t now)
     pool->lru_count++;
     pool->stats.ss_cached++;
     uint64_t due = hk_lru_trim(a, now, a->params.purge_delay * 1000000ull);
-    if (due < pool->next_purge)
-        pool->next_purge = due;
+    if (due < hk_pool_next_purge(pool))
+        hk_pool_set_next_purge(pool, due);
 }
 
 hk_ss *hk_lru_pop(hk_allocator *a)

@@ -18,7 +18,7 @@
 
 void hk_pool_init(hk_pool *pool)
 {
-    pool->next_purge = NEVER;
+    hk_pool_set_next_purge(pool, NEVER);
 }
 
 static uint64_t all_units(const hk_allocator *a)
@@ -293,10 +293,9 @@ static void release_locked(hk_allocator *a, hk_slab *s, uint64_t now)
     if (!ss->dirty_units)
         ss->dirty_since = now;
     ss->dirty_units |= bits;
-    if (ss->dirty_since + a->params.purge_delay * 1000000ull <
-        pool->next_purge)
-        pool->next_purge =
-            ss->dirty_since + a->params.purge_delay * 1000000ull;
+    uint64_t due = ss->dirty_since + a->params.purge_delay * 1000000ull;
+    if (due < hk_pool_next_purge(pool))
+        hk_pool_set_next_purge(pool, due);
     hk_list *list = partial_list(a, ss->cls);
     if (was_full)
         hk_list_push_front(list, &ss->link);
@@ -375,14 +374,28 @@ static void purge_pass(hk_allocator *a, uint64_t now, int force)
         else if (ss->dirty_since + delay < next)
             next = ss->dirty_since + delay;
     }
-    a->pool.next_purge = next;
+    hk_pool_set_next_purge(&a->pool, next);
 }
 
 static void purge_due(hk_allocator *a, uint64_t now)
 {
-    if (now >= a->pool.next_purge)
+    if (now >= hk_pool_next_purge(&a->pool))
         purge_pass(a, now, 0);
     hk_large_decay_due(a, now);
+}
+
+void hk_pool_tick(hk_allocator *a, uint64_t now)
+{
+    if (now < hk_pool_next_purge(&a->pool)) {
+        hk_large_decay_due(a, now);
+        return;
+    }
+    if (!hk_lock_try(&a->pool.lock))
+        return;
+    purge_due(a, now);
+    if (HK_DEBUG)
+        pool_verify(a);
+    hk_lock_release(&a->pool.lock);
 }
 
 size_t hk_pool_purge(hk_allocator *a, int force)

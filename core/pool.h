@@ -32,10 +32,23 @@ typedef struct hk_pool {
     hk_list abandoned[HK_CLASSES];
     struct hk_heap *heaps;
     _Atomic uint32_t heaps_live; /* written under the lock, read anywhere */
-    uint64_t next_purge;         /* earliest time a purge is due */
+    /* earliest time a purge is due; written under the lock, read
+     * without it by hk_pool_tick */
+    _Atomic uint64_t next_purge;
     hk_pool_stats stats;
     hk_class_stats class_stats[HK_CLASSES]; /* dead heaps and pool work */
 } hk_pool;
+
+static inline uint64_t hk_pool_next_purge(hk_pool *pool)
+{
+    return atomic_load_explicit(&pool->next_purge, memory_order_relaxed);
+}
+
+/* Under the lock. */
+static inline void hk_pool_set_next_purge(hk_pool *pool, uint64_t at)
+{
+    atomic_store_explicit(&pool->next_purge, at, memory_order_relaxed);
+}
 
 /* pool: zero-filled. */
 void hk_pool_init(hk_pool *pool);
@@ -58,6 +71,11 @@ void hk_pool_abandon_slab(struct hk_allocator *a, hk_slab *s);
 /* Return memory unused for purge_delay (all of it when force); the
  * bytes returned. */
 size_t hk_pool_purge(struct hk_allocator *a, int force);
+
+/* Return memory unused for purge_delay if a pass is due, unless another
+ * thread holds the pool's lock (its own slow path will look); let the
+ * large cache decay likewise.  Takes no lock when nothing is due. */
+void hk_pool_tick(struct hk_allocator *a, uint64_t now);
 
 /* Internal to the pool and lru.c (caller holds the lock).  hk_lru_trim
  * unmaps the cached SuperSlabs beyond lru_cap that have been empty for

@@ -177,7 +177,54 @@ static void purge_waits_for_delay(void)
     hk_alloc_destroy(a);
 }
 
+/*
+ * A program that stays on the fast paths after its use fell still gets
+ * the SuperSlabs past lru_cap back once they have been empty for
+ * purge_delay: a front looks at the clock every HK_TICK blocks it hands
+ * out.  Time is the clock set here (hk_os_follow_clock).
+ */
+static void fast_paths_alone_return_memory(void)
+{
+    const uint64_t ms = 1000000;
+    hk_os_follow_clock(1000 * ms);
+    uint64_t munmaps;
+    hk_stats_snapshot s, t;
+    hk_allocator *a = shrunk_with_cap2("purge_delay=100", &munmaps, &s);
+    CHECK_EQ(a->pool.lru_count, s.pool.ss_mapped);
+    hk_heap *h = hk_heap_create(a);
+    void *volatile p = hk_malloc_fast(a, h, 64); /* the front's refill */
+    hk_free_fast(a, h, p);
+    hk_alloc_snapshot(a, &s);
+    uint64_t cached = a->pool.lru_count;
+    CHECK(cached > 2, "%llu SuperSlabs cached", (unsigned long long)cached);
+
+    /* Within purge_delay, nothing goes. */
+    for (unsigned i = 0; i < 2 * HK_TICK; i++) {
+        p = hk_malloc_fast(a, h, 64);
+        hk_free_fast(a, h, p);
+    }
+    hk_alloc_snapshot(a, &t);
+    CHECK_EQ(t.pool.ss_unmapped, s.pool.ss_unmapped);
+
+    hk_os_counts before = counts();
+    hk_os_follow_clock(1200 * ms);
+    for (unsigned i = 0; i < HK_TICK; i++) {
+        p = hk_malloc_fast(a, h, 64);
+        hk_free_fast(a, h, p);
+    }
+    hk_alloc_snapshot(a, &t);
+    CHECK_EQ(t.total.front_misses, s.total.front_misses);
+    CHECK_EQ(a->pool.lru_count, 2);
+    CHECK_EQ(t.pool.ss_unmapped - s.pool.ss_unmapped, cached - 2);
+    CHECK_EQ(counts().calls[HK_OS_MUNMAP] - before.calls[HK_OS_MUNMAP],
+             cached - 2);
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+    hk_os_follow_clock(0);
+}
+
 UNIT_MAIN(TEST(shared_pool_packs_classes),
           TEST(lru_keeps_cap_and_decays_the_rest),
           TEST(lru_cap_zero_unmaps_at_once),
-          TEST(prewarm_maps_ahead_in_one_call), TEST(purge_waits_for_delay))
+          TEST(prewarm_maps_ahead_in_one_call), TEST(purge_waits_for_delay),
+          TEST(fast_paths_alone_return_memory))
