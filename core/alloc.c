@@ -154,7 +154,8 @@ void *hk_alloc_aligned(hk_allocator *a, hk_heap *h, size_t align, size_t n)
         return hk_malloc_fast(a, h, n);
     if (align <= HK_OS_PAGE && n <= HK_SMALL_MAX) {
         unsigned c = hk_class_of(n > align ? n : align);
-        return class_alloc(a, h, a->aligned_class[c][__builtin_ctzl(align) - 5]);
+        unsigned k = (unsigned)__builtin_ctzl(align) - 5;
+        return class_alloc(a, h, a->aligned_class[c][k]);
     }
     void *p = hk_large_alloc(a, n, align, 0);
     return p ? p : fail_enomem();
