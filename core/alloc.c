@@ -129,8 +129,7 @@ static inline void *class_alloc(hk_allocator *a, hk_heap *h, unsigned c)
 
 void *hk_alloc_tick(hk_allocator *a, hk_front *f)
 {
-    f->hits += HK_TICK;
-    f->to_tick = HK_TICK;
+    hk_front_restart_tick(f);
     hk_pool_tick(a, hk_os_now_ns());
     return hk_front_pop(f);
 }
@@ -203,14 +202,22 @@ static const misuse_words realloc_words =
 static const misuse_words usable_words = WORDS("malloc_usable_size", NULL);
 #undef WORDS
 
+/* The large block whose user pointer is p, given p's ownership entry e
+ * (which names a large block), or NULL when p is not its start. */
+static inline hk_large_hdr *large_at(uintptr_t e, const void *p)
+{
+    hk_large_hdr *l = (hk_large_hdr *)(e & ~(uintptr_t)HK_REG_LARGE);
+    return (const char *)l + l->offset == (const char *)p ? l : NULL;
+}
+
 static owner owner_of(hk_allocator *a, const void *p, const misuse_words *w)
 {
     uintptr_t e = hk_registry_get(&a->registry, (uintptr_t)p);
     if (!e)
         hk_os_fatal(w->invalid, p);
     if (e & HK_REG_LARGE) {
-        hk_large_hdr *l = (hk_large_hdr *)(e & ~(uintptr_t)HK_REG_LARGE);
-        if ((const char *)l + l->offset != (const char *)p)
+        hk_large_hdr *l = large_at(e, p);
+        if (!l)
             hk_os_fatal(w->invalid, p);
         return (owner){l, NULL, HK_CLASS_NONE, hk_large_usable(l)};
     }
@@ -310,8 +317,14 @@ static void quarantine(hk_allocator *a, hk_heap *h, void *p)
     }
 }
 
-static void *large_resize(hk_allocator *a, hk_large_hdr *l, size_t n)
+/* p, the large block l, resized to n > HK_SMALL_MAX bytes: kept as it is
+ * when it holds them (no lock, no clock: a buffer grown a byte at a time
+ * asks for this nearly every time), else resized where it lies. */
+static inline void *large_resize(hk_allocator *a, hk_large_hdr *l, void *p,
+                                 size_t n)
 {
+    if (hk_large_fits(l, n))
+        return p;
     void *q = hk_large_resize(a, l, n);
     return q ? q : fail_enomem();
 }
@@ -328,7 +341,7 @@ realloc_slow(hk_allocator *a, hk_heap *h, void *p, size_t n)
     }
     owner o = owner_of(a, p, &realloc_words);
     if (o.large && n > HK_SMALL_MAX)
-        return large_resize(a, o.large, n);
+        return large_resize(a, o.large, p, n);
     if (!o.large)
         check_live(a, h, &o, p, realloc_words.freed);
     /* Keep the block when it fits and would not waste half of itself. */
@@ -352,15 +365,14 @@ realloc_slow(hk_allocator *a, hk_heap *h, void *p, size_t n)
 }
 
 /* The hot case first: a large block that stays large, as a buffer
- * grown a little at a time is, resized where it lies (most often with
- * no lock taken), with owner_of's check of the pointer inline. */
+ * grown a little at a time is, with owner_of's check of the pointer
+ * inline. */
 void *hk_alloc_realloc(hk_allocator *a, hk_heap *h, void *p, size_t n)
 {
     uintptr_t e = h ? hk_registry_get_hot(&a->registry, (uintptr_t)p) : 0;
-    hk_large_hdr *l = (hk_large_hdr *)(e & ~(uintptr_t)HK_REG_LARGE);
-    if ((e & HK_REG_LARGE) && n > HK_SMALL_MAX &&
-        (char *)l + l->offset == (char *)p)
-        return hk_large_fits(l, n) ? p : large_resize(a, l, n);
+    hk_large_hdr *l;
+    if ((e & HK_REG_LARGE) && n > HK_SMALL_MAX && (l = large_at(e, p)))
+        return large_resize(a, l, p, n);
     return realloc_slow(a, h, p, n);
 }
 

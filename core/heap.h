@@ -95,6 +95,13 @@ static inline uint64_t hk_front_hits(const hk_front *f)
     return f->hits + HK_TICK - f->to_tick;
 }
 
+/* f's countdown reached zero: count its HK_TICK hits, start again. */
+static inline void hk_front_restart_tick(hk_front *f)
+{
+    f->hits += HK_TICK;
+    f->to_tick = HK_TICK;
+}
+
 /* A heap for the calling thread: a dead one reused, or a new mapping. */
 hk_heap *hk_heap_create(struct hk_allocator *a);
 

@@ -169,7 +169,8 @@ static hk_large_hdr *grow_block(hk_allocator *a, hk_large_hdr *h,
             q->mapping = hk_spans_new_mapping(&l->spans);
             q->whole = true;
         }
-        q->whole = q->whole && !ahead;
+        if (ahead) /* the mapping holds the span ahead too */
+            q->whole = false;
         q->bytes = keep;
         user = (char *)q + q->offset;
         if (ahead)
@@ -190,16 +191,13 @@ void *hk_large_resize(hk_allocator *a, hk_large_hdr *h, size_t n)
     size_t offset = h->offset;
     if (n > SIZE_MAX / 2 - offset)
         return NULL;
-    /* Neither the lock nor the clock (a buffer grown a byte at a time
-     * asks for this nearly every time). */
-    if (hk_large_fits(h, n))
-        return (char *)h + offset;
+    HK_ASSERT(!hk_large_fits(h, n));
     size_t need = hk_os_page_up(offset + n);
     size_t cut = hk_spans_cut(offset, need);
     uint64_t now = hk_os_now_ns();
 
     hk_lock_acquire(&l->lock);
-    if (need <= h->bytes) {
+    if (need <= h->bytes) { /* a tail worth a span of its own */
         hk_span tail = {(char *)h + cut, h->bytes - cut, h->bytes - cut,
                         h->mapping, now, false, true};
         h->bytes = cut;

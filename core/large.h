@@ -68,9 +68,10 @@ void *hk_large_alloc(struct hk_allocator *a, size_t n, size_t align,
 void hk_large_free(struct hk_allocator *a, hk_large_hdr *h);
 
 /*
- * Resize h's block to n bytes (n > the largest size class) without
- * copying: the user pointer, moved or not, holding the block's first
- * min(n, usable) bytes; NULL when out of memory, with the block intact.
+ * Resize h's block to n bytes (n > the largest size class, and not a size
+ * hk_large_fits keeps it at) without copying: the user pointer, moved or
+ * not, holding the block's first min(n, usable) bytes; NULL when out of
+ * memory, with the block intact.
  */
 void *hk_large_resize(struct hk_allocator *a, hk_large_hdr *h, size_t n);
 

@@ -32,9 +32,8 @@ void hk_lru_push(hk_allocator *a, hk_ss *ss, uint64_t now)
     hk_list_push_front(&pool->lru, &ss->link);
     pool->lru_count++;
     pool->stats.ss_cached++;
-    uint64_t due = hk_lru_trim(a, now, a->params.purge_delay * 1000000ull);
-    if (due < hk_pool_next_purge(pool))
-        hk_pool_set_next_purge(pool, due);
+    hk_pool_purge_by(pool,
+                     hk_lru_trim(a, now, a->params.purge_delay * 1000000ull));
 }
 
 hk_ss *hk_lru_pop(hk_allocator *a)

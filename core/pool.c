@@ -293,9 +293,8 @@ static void release_locked(hk_allocator *a, hk_slab *s, uint64_t now)
     if (!ss->dirty_units)
         ss->dirty_since = now;
     ss->dirty_units |= bits;
-    uint64_t due = ss->dirty_since + a->params.purge_delay * 1000000ull;
-    if (due < hk_pool_next_purge(pool))
-        hk_pool_set_next_purge(pool, due);
+    hk_pool_purge_by(pool,
+                     ss->dirty_since + a->params.purge_delay * 1000000ull);
     hk_list *list = partial_list(a, ss->cls);
     if (was_full)
         hk_list_push_front(list, &ss->link);
@@ -386,16 +385,13 @@ static void purge_due(hk_allocator *a, uint64_t now)
 
 void hk_pool_tick(hk_allocator *a, uint64_t now)
 {
-    if (now < hk_pool_next_purge(&a->pool)) {
-        hk_large_decay_due(a, now);
-        return;
+    if (now >= hk_pool_next_purge(&a->pool) && hk_lock_try(&a->pool.lock)) {
+        purge_pass(a, now, 0);
+        if (HK_DEBUG)
+            pool_verify(a);
+        hk_lock_release(&a->pool.lock);
     }
-    if (!hk_lock_try(&a->pool.lock))
-        return;
-    purge_due(a, now);
-    if (HK_DEBUG)
-        pool_verify(a);
-    hk_lock_release(&a->pool.lock);
+    hk_large_decay_due(a, now);
 }
 
 size_t hk_pool_purge(hk_allocator *a, int force)

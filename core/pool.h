@@ -50,6 +50,13 @@ static inline void hk_pool_set_next_purge(hk_pool *pool, uint64_t at)
     atomic_store_explicit(&pool->next_purge, at, memory_order_relaxed);
 }
 
+/* Under the lock: a purge pass is due by `at` at the latest. */
+static inline void hk_pool_purge_by(hk_pool *pool, uint64_t at)
+{
+    if (at < hk_pool_next_purge(pool))
+        hk_pool_set_next_purge(pool, at);
+}
+
 /* pool: zero-filled. */
 void hk_pool_init(hk_pool *pool);
 

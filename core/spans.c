@@ -288,15 +288,14 @@ hk_span hk_spans_take(hk_allocator *a, size_t need, size_t offset,
 {
     hk_spans *c = &a->large.spans;
     int best = -1;
-    size_t best_len = 0, best_cost = need + MAP_COST;
+    size_t best_len = 0, best_waste = 0, best_cost = need + MAP_COST;
     for (unsigned i = 0; i < c->count; i++) {
         const hk_span *s = &c->slot[i];
-        size_t len = fit(s->base, s->bytes, need, offset), cost;
-        if (len)
-            cost = need - min_size(s->dirty, need) +
-                   (!growing && wasted(s, len, need, offset) ? PURGE_COST
-                                                             : 0);
-        else if (s->bytes < need && (uintptr_t)s->base % offset == 0)
+        size_t len = fit(s->base, s->bytes, need, offset), cost, waste = 0;
+        if (len) {
+            waste = growing ? 0 : wasted(s, len, need, offset);
+            cost = need - min_size(s->dirty, need) + (waste ? PURGE_COST : 0);
+        } else if (s->bytes < need && (uintptr_t)s->base % offset == 0)
             cost = need - s->dirty + GROW_COST;
         else
             continue;
@@ -304,6 +303,7 @@ hk_span hk_spans_take(hk_allocator *a, size_t need, size_t offset,
             (cost == best_cost && best >= 0 && better_tie(s, &c->slot[best]))) {
             best = (int)i;
             best_len = len;
+            best_waste = waste;
             best_cost = cost;
         }
     }
@@ -315,11 +315,9 @@ hk_span hk_spans_take(hk_allocator *a, size_t need, size_t offset,
         a->large.stats.cache_splits++;
     else
         a->large.stats.cache_hits++;
-    size_t waste =
-        growing ? 0 : wasted(&c->slot[best], best_len, need, offset);
     hk_span s = take_head(a, (unsigned)best, best_len);
-    if (waste)
-        purge_tail(a, &s, waste);
+    if (best_waste)
+        purge_tail(a, &s, best_waste);
     if (HK_DEBUG)
         spans_verify(a);
     return s;

@@ -113,7 +113,7 @@ size_t hk_spans_extend(struct hk_allocator *a, char *base, size_t bytes,
 size_t hk_spans_room(const struct hk_allocator *a);
 
 /* Cache a freed span; the oldest make room, and one larger than the
- * limit is unmapped. */
+ * limit loses its tail past it (all of it when the rest is too small). */
 void hk_spans_put(struct hk_allocator *a, hk_span s);
 
 /* A decay step, when a purge_delay has passed since the last. */

@@ -220,7 +220,6 @@ static void fast_paths_alone_return_memory(void)
              cached - 2);
     hk_heap_destroy(h);
     hk_alloc_destroy(a);
-    hk_os_follow_clock(0);
 }
 
 UNIT_MAIN(TEST(shared_pool_packs_classes),
