@@ -92,7 +92,7 @@ int hk_alloc_init(hk_allocator *a, const hk_params *p)
             a->aligned_class[c][k] = (uint8_t)d;
         }
     hk_registry_init(&a->registry);
-    hk_pool_init(&a->pool);
+    hk_pool_init(&a->pool, p->purge_delay * 1000000ull);
     hk_large_init(&a->large);
     return 0;
 }

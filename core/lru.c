@@ -4,12 +4,14 @@
  * An empty SuperSlab stays mapped, most recently emptied first, so that a
  * program growing again reuses it instead of mapping a new one.  Up to
  * lru_cap of them stay for good; those beyond lru_cap are unmapped, oldest
- * first, once they have been empty for purge_delay.  Unmapping them at once
- * made a program whose use swings by more than lru_cap SuperSlabs (bursts
- * of 40 KiB blocks reaching 64 MiB, every few milliseconds) map and fault in
- * the same memory on every swing.  Cached free units are purged like any
- * others, so what stays costs address space, not resident memory, once
- * purge_delay has passed.  lru_cap=0 keeps nothing: the old design.
+ * first, once they have been empty for the pool's delay (purge_delay,
+ * stretched while the program wants unmapped memory back: pool.c).
+ * Unmapping them at once made a program whose use swings by more than
+ * lru_cap SuperSlabs (bursts of 40 KiB blocks reaching 64 MiB, every few
+ * milliseconds) map and fault in the same memory on every swing.  Cached
+ * free units are purged like any others, so what stays costs address
+ * space, not resident memory, once the delay has passed.  lru_cap=0 keeps
+ * nothing: the old design.
  *
  * The list is in the order SuperSlabs were emptied (pushes and pops are at
  * the front, emptied_at never decreases from back to front), so its last
@@ -32,8 +34,7 @@ void hk_lru_push(hk_allocator *a, hk_ss *ss, uint64_t now)
     hk_list_push_front(&pool->lru, &ss->link);
     pool->lru_count++;
     pool->stats.ss_cached++;
-    hk_pool_purge_by(pool,
-                     hk_lru_trim(a, now, a->params.purge_delay * 1000000ull));
+    hk_pool_purge_by(pool, hk_lru_trim(a, now, pool->delay));
 }
 
 hk_ss *hk_lru_pop(hk_allocator *a)
@@ -57,6 +58,7 @@ uint64_t hk_lru_trim(hk_allocator *a, uint64_t now, uint64_t delay)
         hk_list_remove(&pool->lru, &old->link);
         pool->lru_count--;
         pool->stats.ss_evicted++;
+        pool->evicted_at = now;
         hk_ss_unmap(a, old);
     }
     return UINT64_MAX;

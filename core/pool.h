@@ -35,6 +35,11 @@ typedef struct hk_pool {
     /* earliest time a purge is due; written under the lock, read
      * without it by hk_pool_tick */
     _Atomic uint64_t next_purge;
+    /* How long free memory waits to be purged or unmapped, in ns:
+     * purge_delay, stretched while the program wants purged memory back
+     * soon after (pool.c).  When it last changed; when the LRU last
+     * unmapped a SuperSlab. */
+    uint64_t delay, delay_set_at, evicted_at;
     hk_pool_stats stats;
     hk_class_stats class_stats[HK_CLASSES]; /* dead heaps and pool work */
 } hk_pool;
@@ -57,8 +62,8 @@ static inline void hk_pool_purge_by(hk_pool *pool, uint64_t at)
         hk_pool_set_next_purge(pool, at);
 }
 
-/* pool: zero-filled. */
-void hk_pool_init(hk_pool *pool);
+/* pool: zero-filled; delay_ns: purge_delay. */
+void hk_pool_init(hk_pool *pool, uint64_t delay_ns);
 
 /* Unmap every SuperSlab (the allocator is being thrown away). */
 void hk_pool_destroy(struct hk_allocator *a);
@@ -75,11 +80,11 @@ void hk_pool_release_slab(struct hk_allocator *a, hk_slab *s);
  * slabs of the class with room than it keeps) waits for adoption. */
 void hk_pool_abandon_slab(struct hk_allocator *a, hk_slab *s);
 
-/* Return memory unused for purge_delay (all of it when force); the
+/* Return memory unused for the pool's delay (all of it when force); the
  * bytes returned. */
 size_t hk_pool_purge(struct hk_allocator *a, int force);
 
-/* Return memory unused for purge_delay if a pass is due, unless another
+/* Return memory unused for the pool's delay if a pass is due, unless another
  * thread holds the pool's lock (its own slow path will look); let the
  * large cache decay likewise.  Takes no lock when nothing is due. */
 void hk_pool_tick(struct hk_allocator *a, uint64_t now);

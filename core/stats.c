@@ -19,7 +19,7 @@ const char *const hk_os_call_names[HK_OS_CALLS] = {
 #define POOL_FIELDS(X)                                                       \
     X(ss_mapped) X(ss_unmapped) X(ss_live) X(ss_peak) X(ss_cached)           \
     X(ss_evicted) X(ss_purged) X(purged_bytes) X(heaps_created)              \
-    X(heaps_reused)
+    X(heaps_reused) X(delay_stretches) X(delay_ms)
 
 #define LARGE_FIELDS(X)                                                      \
     X(allocs) X(frees) X(cache_hits) X(cache_splits) X(cache_grows)          \

@@ -39,6 +39,8 @@ typedef struct hk_pool_stats {
     uint64_t ss_purged;   /* purge calls on SuperSlab memory */
     uint64_t purged_bytes;
     uint64_t heaps_created, heaps_reused;
+    uint64_t delay_stretches; /* times purged memory was wanted back */
+    uint64_t delay_ms;        /* the pool's delay (pool.h) now */
 } hk_pool_stats;
 
 typedef struct hk_large_stats {

@@ -3,7 +3,8 @@
  * of system calls: the shared pool packs classes together, the LRU keeps
  * lru_cap empty SuperSlabs and the others for purge_delay, prewarm maps
  * ahead in one call, and the purge policy madvises free memory only once
- * purge_delay has passed.
+ * purge_delay has passed, a delay that stretches while the program wants
+ * purged memory back soon after.
  */
 #include "unit.h"
 
@@ -222,8 +223,76 @@ static void fast_paths_alone_return_memory(void)
     hk_alloc_destroy(a);
 }
 
+/* Grow to 4 SuperSlabs and shrink back at `at` ms; then, a purge pass
+ * `idle` ms later, the calls it made. */
+static hk_os_counts cycle(hk_allocator *a, uint64_t at, uint64_t idle)
+{
+    const uint64_t ms = 1000000;
+    hk_os_follow_clock(at * ms);
+    grow_and_shrink(a, 4);
+    hk_os_follow_clock((at + idle) * ms);
+    hk_os_counts before = counts(), after;
+    hk_pool_purge(a, 0);
+    hk_os_counts_get(&after);
+    for (unsigned k = 0; k < HK_OS_CALLS; k++)
+        after.calls[k] -= before.calls[k];
+    return after;
+}
+
+/*
+ * A program that frees its memory and wants it back 150 ms later, with
+ * purge_delay=100: the first cycle's memory is purged and unmapped, and
+ * wanted back within a delay; the delay doubles, and the next cycle's
+ * memory stays.  It doubles at most to 16 purge_delays, and halves back
+ * after 8 delays in which nothing purged was wanted back.
+ */
+static void delay_stretches_to_the_cycle(void)
+{
+    static const char *const settings[] = {"prewarm=0", "lru_cap=2",
+                                           "large_cache=0", "purge_delay=100",
+                                           NULL};
+    hk_allocator *a = unit_alloc(settings);
+    hk_stats_snapshot s;
+    hk_os_counts c = cycle(a, 10000, 150);
+    hk_alloc_snapshot(a, &s);
+    CHECK(c.calls[HK_OS_MADVISE] > 0 && c.calls[HK_OS_MUNMAP] > 0,
+          "the first cycle's memory was not given back");
+    CHECK_EQ(s.pool.delay_ms, 100);
+    CHECK_EQ(s.pool.delay_stretches, 0);
+
+    c = cycle(a, 10160, 150);
+    hk_alloc_snapshot(a, &s);
+    CHECK_EQ(s.pool.delay_ms, 200);
+    CHECK_EQ(s.pool.delay_stretches, 1);
+    CHECK_EQ(c.calls[HK_OS_MADVISE], 0);
+    CHECK_EQ(c.calls[HK_OS_MUNMAP], 0);
+
+    /* Memory kept idle past the stretched delay still goes. */
+    c = cycle(a, 10320, 250);
+    CHECK(c.calls[HK_OS_MADVISE] > 0, "idle memory stayed");
+
+    /* Wanted back every time: the delay stops at 16 purge_delays. */
+    uint64_t at = 10580;
+    for (unsigned i = 0; i < 8; i++) {
+        hk_alloc_snapshot(a, &s);
+        cycle(a, at, s.pool.delay_ms + 10);
+        at += s.pool.delay_ms + 20;
+    }
+    hk_alloc_snapshot(a, &s);
+    CHECK_EQ(s.pool.delay_ms, 1600);
+    CHECK_EQ(s.pool.delay_stretches, 4);
+
+    /* Nothing wanted back for 8 delays: it halves. */
+    hk_os_follow_clock((at + 8 * 1600) * 1000000);
+    hk_pool_purge(a, 0);
+    hk_alloc_snapshot(a, &s);
+    CHECK_EQ(s.pool.delay_ms, 800);
+    hk_alloc_destroy(a);
+}
+
 UNIT_MAIN(TEST(shared_pool_packs_classes),
           TEST(lru_keeps_cap_and_decays_the_rest),
           TEST(lru_cap_zero_unmaps_at_once),
           TEST(prewarm_maps_ahead_in_one_call), TEST(purge_waits_for_delay),
-          TEST(fast_paths_alone_return_memory))
+          TEST(fast_paths_alone_return_memory),
+          TEST(delay_stretches_to_the_cycle))
