@@ -130,8 +130,29 @@ static inline void *class_alloc(hk_allocator *a, hk_heap *h, unsigned c)
 void *hk_alloc_tick(hk_allocator *a, hk_front *f)
 {
     hk_front_restart_tick(f);
-    hk_pool_tick(a, hk_os_now_ns());
+    uint64_t now = hk_os_now_ns();
+    hk_pool_tick(a, now);
+    hk_keep_tick(a, &hk_heap_of_front(f)->keep, now);
     return hk_front_pop(f);
+}
+
+/* n bytes aligned to align in a large block: one h keeps, if any holds
+ * them, else from the large cache; NULL (errno ENOMEM) when out of
+ * memory. */
+static void *large_alloc(hk_allocator *a, hk_heap *h, size_t n, size_t align,
+                         unsigned flags)
+{
+    size_t offset = align > HK_LARGE_HEADER ? align : HK_LARGE_HEADER;
+    void *p = h ? hk_keep_take(&h->keep, n, offset) : NULL;
+    if (p) {
+        if (flags & HK_LARGE_ZERO) {
+            hk_os_touch(p, n);
+            memset(p, 0, n);
+        }
+        return p;
+    }
+    p = hk_large_alloc(a, n, align, flags);
+    return p ? p : fail_enomem();
 }
 
 /* What hk_malloc_fast could not serve: the class's front is empty (it
@@ -140,8 +161,7 @@ void *hk_malloc_slow(hk_allocator *a, hk_heap *h, size_t n)
 {
     if (__builtin_expect(n <= HK_SMALL_MAX, 1))
         return class_refill(h, hk_class_of(n));
-    void *p = hk_large_alloc(a, n, 16, 0);
-    return p ? p : fail_enomem();
+    return large_alloc(a, h, n, 16, 0);
 }
 
 _Static_assert((32u << (HK_ALIGNED_STEPS - 1)) == HK_OS_PAGE,
@@ -156,8 +176,7 @@ void *hk_alloc_aligned(hk_allocator *a, hk_heap *h, size_t align, size_t n)
         unsigned k = (unsigned)__builtin_ctzl(align) - 5;
         return class_alloc(a, h, a->aligned_class[c][k]);
     }
-    void *p = hk_large_alloc(a, n, align, 0);
-    return p ? p : fail_enomem();
+    return large_alloc(a, h, n, align, 0);
 }
 
 void *hk_alloc_calloc(hk_allocator *a, hk_heap *h, size_t count, size_t size)
@@ -165,10 +184,8 @@ void *hk_alloc_calloc(hk_allocator *a, hk_heap *h, size_t count, size_t size)
     size_t n;
     if (__builtin_mul_overflow(count, size, &n))
         return fail_enomem();
-    if (n > HK_SMALL_MAX) {
-        void *p = hk_large_alloc(a, n, 16, HK_LARGE_ZERO);
-        return p ? p : fail_enomem();
-    }
+    if (n > HK_SMALL_MAX)
+        return large_alloc(a, h, n, 16, HK_LARGE_ZERO);
     void *p = hk_malloc_fast(a, h, n);
     if (p)
         memset(p, 0, n);
@@ -204,10 +221,17 @@ static const misuse_words usable_words = WORDS("malloc_usable_size", NULL);
 
 /* The large block whose user pointer is p, given p's ownership entry e
  * (which names a large block), or NULL when p is not its start. */
-static inline hk_large_hdr *large_at(uintptr_t e, const void *p)
+static inline hk_large_hdr *large_start(uintptr_t e, const void *p)
 {
     hk_large_hdr *l = (hk_large_hdr *)(e & ~(uintptr_t)HK_REG_LARGE);
     return (const char *)l + l->offset == (const char *)p ? l : NULL;
+}
+
+/* ... and live: not kept by a thread, which makes it free (keep.h). */
+static inline hk_large_hdr *large_at(uintptr_t e, const void *p)
+{
+    hk_large_hdr *l = large_start(e, p);
+    return l && !hk_large_kept(l) ? l : NULL;
 }
 
 static owner owner_of(hk_allocator *a, const void *p, const misuse_words *w)
@@ -216,9 +240,9 @@ static owner owner_of(hk_allocator *a, const void *p, const misuse_words *w)
     if (!e)
         hk_os_fatal(w->invalid, p);
     if (e & HK_REG_LARGE) {
-        hk_large_hdr *l = large_at(e, p);
-        if (!l)
-            hk_os_fatal(w->invalid, p);
+        hk_large_hdr *l = large_start(e, p);
+        if (!l || hk_large_kept(l))
+            hk_os_fatal(l && w->freed ? w->freed : w->invalid, p);
         return (owner){l, NULL, HK_CLASS_NONE, hk_large_usable(l)};
     }
     hk_ss *ss = hk_ss_of_entry(e);
@@ -291,7 +315,8 @@ void hk_free_slow(hk_allocator *a, hk_heap *h, void *p)
         hk_os_fatal(free_words.invalid, p);
     owner o = owner_of(a, p, &free_words);
     if (o.large) {
-        hk_large_free(a, o.large);
+        if (!h || !hk_keep_put(a, &h->keep, o.large))
+            hk_large_free(a, o.large);
         return;
     }
     check_live(a, h, &o, p, free_words.freed);
@@ -384,6 +409,7 @@ size_t hk_alloc_usable_size(hk_allocator *a, const void *p)
 size_t hk_alloc_trim(hk_allocator *a, hk_heap *h)
 {
     if (h) {
+        hk_keep_flush(a, &h->keep);
         hk_heap_flush_moved(h);
         for (unsigned c = 0; c < HK_CLASSES; c++)
             if (h->front[c].count)
@@ -399,13 +425,28 @@ void hk_alloc_snapshot(hk_allocator *a, hk_stats_snapshot *out)
     out->pool = a->pool.stats;
     for (unsigned c = 0; c < HK_CLASSES; c++)
         out->cls[c] = a->pool.class_stats[c];
+    hk_large_stats keep = a->pool.keep_stats;
     for (hk_heap *h = a->pool.heaps; h; h = h->next)
-        if (h->live)
+        if (h->live) {
             hk_heap_stats(h, out->cls);
+            keep.kept += __atomic_load_n(&h->keep.kept, __ATOMIC_RELAXED);
+            keep.kept_hits += __atomic_load_n(&h->keep.hits, __ATOMIC_RELAXED);
+            keep.cached_bytes +=
+                __atomic_load_n(&h->keep.bytes, __ATOMIC_RELAXED);
+        }
     hk_lock_release(&a->pool.lock);
     hk_lock_acquire(&a->large.lock);
     out->large = a->large.stats;
     hk_lock_release(&a->large.lock);
+    /* Kept blocks are free: cached, not live.  A thread may have given
+     * some back between the two looks. */
+    uint64_t kept = keep.cached_bytes < out->large.live_bytes
+                        ? keep.cached_bytes
+                        : out->large.live_bytes;
+    out->large.kept = keep.kept;
+    out->large.kept_hits = keep.kept_hits;
+    out->large.live_bytes -= kept;
+    out->large.cached_bytes += kept;
     for (unsigned c = 0; c < HK_CLASSES; c++)
         hk_class_stats_add(&out->total, &out->cls[c]);
 }

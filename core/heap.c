@@ -107,9 +107,11 @@ static void heap_setup(hk_allocator *a, hk_heap *h)
         f->hits = 0;
         f->to_tick = HK_TICK;
         f->overflows = 0;
+        f->cls = (uint16_t)c;
         f->cap = c < HK_CLASSES ? a->cls[c].front_cap : 0;
     }
     h->grown_bytes = 0;
+    memset(&h->keep, 0, sizeof h->keep);
     memset(h->moved, 0, sizeof h->moved);
     h->moved_at = 0;
     memset(h->stats, 0, sizeof h->stats);
@@ -307,7 +309,7 @@ void hk_heap_flush(hk_heap *h, unsigned c, uint32_t n)
  * front's bound shrinks by a quarter: far more than a burst freed in one
  * go causes, so that only a thread whose blocks do not come back (it frees
  * what others allocate) gives up the room it grew. */
-#define OVERFLOWS_TO_SHRINK 16
+#define OVERFLOWS_TO_SHRINK 16 /* divides 65536: overflows may wrap */
 
 /* Class c's front bound becomes cap, its growth counted in grown_bytes;
  * past its first bound it has room of its own (see heap_bytes). */
@@ -465,6 +467,7 @@ void hk_heap_destroy(hk_heap *h)
 {
     hk_allocator *a = h->alloc;
     hk_heap_flush_moved(h);
+    hk_keep_flush(a, &h->keep);
     for (unsigned c = 0; c < HK_CLASSES; c++) {
         if (h->front[c].count)
             hk_heap_flush(h, c, h->front[c].count);
@@ -473,6 +476,8 @@ void hk_heap_destroy(hk_heap *h)
         hand_over(h, &h->full[c]);
     }
     hk_lock_acquire(&a->pool.lock);
+    a->pool.keep_stats.kept += h->keep.kept;
+    a->pool.keep_stats.kept_hits += h->keep.hits;
     for (unsigned c = 0; c < HK_CLASSES; c++) {
         h->stats[c].front_hits += hk_front_hits(&h->front[c]);
         hk_class_stats_add(&a->pool.class_stats[c], &h->stats[c]);

@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "keep.h"
 #include "list.h"
 #include "sizeclass.h"
 #include "stats.h"
@@ -46,7 +47,8 @@ typedef struct hk_front {
     uint32_t count, cap;
     uint64_t hits;      /* blocks handed out, up to the last tick */
     uint32_t to_tick;   /* blocks to hand out before the next tick */
-    uint32_t overflows; /* overflows since the last refill */
+    uint16_t overflows; /* overflows since the last refill (it may wrap) */
+    uint16_t cls;       /* its index in its heap's front[] */
 } hk_front;
 
 #define HK_MOVED 32 /* blocks in the quarantine */
@@ -65,6 +67,7 @@ typedef struct hk_heap {
     struct hk_heap *next; /* every heap, live or dead, for reuse */
     size_t map_bytes;
     size_t grown_bytes; /* front room grown past the classes' front_cap */
+    hk_keep keep;       /* large blocks kept for reuse */
     int live;
 } hk_heap;
 
@@ -93,6 +96,14 @@ static inline void *hk_front_pop(hk_front *f)
 static inline uint64_t hk_front_hits(const hk_front *f)
 {
     return f->hits + HK_TICK - f->to_tick;
+}
+
+_Static_assert(offsetof(hk_heap, front) == 0, "a heap starts with its fronts");
+
+/* The heap whose front f is. */
+static inline hk_heap *hk_heap_of_front(hk_front *f)
+{
+    return (hk_heap *)(void *)(f - f->cls);
 }
 
 /* f's countdown reached zero: count its HK_TICK hits, start again. */

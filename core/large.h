@@ -45,6 +45,7 @@ typedef struct hk_large_hdr {
     uint64_t mapping; /* which mapping the span lies in (hk_span) */
     hk_link link;     /* on the list of live large blocks */
     bool whole;       /* the span is all of its mapping (hk_span) */
+    bool kept;        /* freed, and kept by a thread (keep.h) */
 } hk_large_hdr;
 
 typedef struct hk_large {
@@ -74,6 +75,18 @@ void hk_large_free(struct hk_allocator *a, hk_large_hdr *h);
  * memory, with the block intact.
  */
 void *hk_large_resize(struct hk_allocator *a, hk_large_hdr *h, size_t n);
+
+/* Whether a thread keeps h's block (keep.h), which is then free.  Only
+ * that thread sets or clears it; others may read it at any time. */
+static inline bool hk_large_kept(const hk_large_hdr *h)
+{
+    return __atomic_load_n(&h->kept, __ATOMIC_RELAXED);
+}
+
+static inline void hk_large_set_kept(hk_large_hdr *h, bool kept)
+{
+    __atomic_store_n(&h->kept, kept, __ATOMIC_RELAXED);
+}
 
 static inline size_t hk_large_usable(const hk_large_hdr *h)
 {

@@ -42,6 +42,7 @@ typedef struct hk_pool {
     uint64_t delay, delay_set_at, evicted_at;
     hk_pool_stats stats;
     hk_class_stats class_stats[HK_CLASSES]; /* dead heaps and pool work */
+    hk_large_stats keep_stats; /* dead heaps' kept and kept_hits */
 } hk_pool;
 
 static inline uint64_t hk_pool_next_purge(hk_pool *pool)

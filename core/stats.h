@@ -53,7 +53,10 @@ typedef struct hk_large_stats {
     uint64_t resizes;      /* reallocs that resized a span, no copy */
     uint64_t grows;        /* spans grown through the seam */
     uint64_t mapped, unmapped, purged, purged_bytes;
-    uint64_t live_bytes, peak_bytes, cached_bytes;
+    uint64_t live_bytes, peak_bytes;
+    uint64_t cached_bytes; /* in the cache, or kept by threads */
+    uint64_t kept;      /* frees whose block a thread kept (keep.h) */
+    uint64_t kept_hits; /* allocations served by a block a thread kept */
 } hk_large_stats;
 
 /* A flat, read-only view for printing: name, per-class array or total. */

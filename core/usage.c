@@ -36,8 +36,10 @@ static void large_usage(hk_large *l, hk_usage *u)
 {
     hk_list_foreach(n, &l->live) {
         const hk_large_hdr *h = hk_list_entry(n, hk_large_hdr, link);
-        u->large_blocks++;
         u->large_bytes += h->bytes;
+        if (hk_large_kept(h))
+            continue; /* free, kept by its thread (keep.h) */
+        u->large_blocks++;
         u->large_in_use += hk_large_usable(h);
     }
     u->large_cached = l->spans.count;

@@ -34,7 +34,8 @@ enum hk_cost_term {
     HK_COST_FRONT_MISS,  /* per malloc the front could not serve */
     HK_COST_GIVE_BACK,   /* per block a free returned to its slab at once
                           * (no front cache: shared_pool=0) */
-    HK_COST_LARGE,       /* per large block allocated or freed */
+    HK_COST_LARGE,       /* per large block allocated or freed through the
+                          * large cache, not a thread's keep (keep.h) */
     HK_COST_MMAP,        /* per call */
     HK_COST_MUNMAP,
     HK_COST_MADVISE,

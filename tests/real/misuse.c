@@ -24,6 +24,7 @@
 #define MEDIUM 24000   /* a slab of a few 64 KiB units */
 #define MEDIUM2 100000 /* the largest classes: four blocks per slab */
 #define LARGE (256 * 1024)
+#define HUGE (4 * 1024 * 1024)
 
 static char *get(size_t n)
 {
@@ -78,6 +79,8 @@ static void double_free_medium_interleaved(void) { interleaved(MEDIUM); }
 static void double_free_medium2_interleaved(void) { interleaved(MEDIUM2); }
 static void double_free_large(void) { twice(LARGE); }
 static void double_free_large_interleaved(void) { interleaved(LARGE); }
+/* Too large for a thread to keep (keep.h): its span is in the cache. */
+static void double_free_huge(void) { twice(HUGE); }
 
 /* The first free's block has gone from the thread's cache back to its
  * slab's free list (the cache overflowed) by the time of the second. */
@@ -295,10 +298,12 @@ static const misuse_case cases[] = {
      NULL, double_free_medium_interleaved},
     {"double-free-100k-interleaved", "abort: free(): double free detected",
      NULL, double_free_medium2_interleaved},
-    {"double-free-large", "abort: free(): invalid pointer", NULL,
+    {"double-free-large", "abort: free(): double free detected", NULL,
      double_free_large},
-    {"double-free-large-interleaved", "abort: free(): invalid pointer", NULL,
-     double_free_large_interleaved},
+    {"double-free-large-interleaved", "abort: free(): double free detected",
+     NULL, double_free_large_interleaved},
+    {"double-free-huge", "abort: free(): invalid pointer", NULL,
+     double_free_huge},
     {"interior-small",
      "abort: free(): invalid pointer (not the start of a block)", NULL,
      interior_small},
@@ -333,7 +338,8 @@ static const misuse_case cases[] = {
      realloc_freed},
     {"realloc-moved-reused", "abort: free(): double free detected", "always",
      realloc_moved_reused},
-    {"realloc-freed-large", "abort: realloc(): invalid pointer", NULL,
+    {"realloc-freed-large",
+     "abort: realloc(): invalid pointer (block already freed)", NULL,
      realloc_freed_large},
     {"realloc-interior-large", "abort: realloc(): invalid pointer", NULL,
      realloc_interior_large},

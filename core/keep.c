@@ -1,0 +1,85 @@
+/*
+ * keep.c - a thread's kept large blocks (see keep.h).
+ *
+ * Invariants (owner thread only): block[0..count) are live large blocks
+ * with `kept` set, oldest first; bytes is the sum of their spans' bytes,
+ * at most HK_KEEP_BYTES.
+ */
+#include "keep.h"
+
+#include <string.h>
+
+#include "alloc.h"
+#include "os.h"
+
+/* Only the owner writes k; the statistics read its counters from other
+ * threads, so the owner stores them whole. */
+static void add(uint64_t *counter, uint64_t n)
+{
+    __atomic_store_n(counter, *counter + n, __ATOMIC_RELAXED);
+}
+
+static void remove_at(hk_keep *k, unsigned i)
+{
+    add(&k->bytes, -k->block[i]->bytes);
+    memmove(&k->block[i], &k->block[i + 1],
+            (k->count - i - 1) * sizeof k->block[0]);
+    k->count--;
+}
+
+void *hk_keep_take(hk_keep *k, size_t n, size_t offset)
+{
+    if (n > SIZE_MAX / 2 - offset)
+        return NULL;
+    size_t need = hk_os_page_up(offset + n);
+    for (unsigned i = k->count; i-- > 0;) {
+        hk_large_hdr *h = k->block[i];
+        if (h->offset != offset || h->bytes < need ||
+            h->bytes - need > need / 4)
+            continue;
+        remove_at(k, i);
+        hk_large_set_kept(h, false);
+        add(&k->hits, 1);
+        return (char *)h + offset;
+    }
+    return NULL;
+}
+
+int hk_keep_put(hk_allocator *a, hk_keep *k, hk_large_hdr *h)
+{
+    if (h->bytes > HK_KEEP_BYTES / 2)
+        return 0;
+    while (k->count == HK_KEEP_BLOCKS || k->bytes + h->bytes > HK_KEEP_BYTES) {
+        hk_large_hdr *old = k->block[0];
+        remove_at(k, 0);
+        hk_large_set_kept(old, false);
+        hk_large_free(a, old);
+    }
+    hk_large_set_kept(h, true);
+    k->block[k->count++] = h;
+    add(&k->bytes, h->bytes);
+    add(&k->kept, 1);
+    return 1;
+}
+
+void hk_keep_flush(hk_allocator *a, hk_keep *k)
+{
+    while (k->count) {
+        hk_large_hdr *h = k->block[0];
+        remove_at(k, 0);
+        hk_large_set_kept(h, false);
+        hk_large_free(a, h);
+    }
+}
+
+void hk_keep_tick(hk_allocator *a, hk_keep *k, uint64_t now)
+{
+    uint64_t ops = k->hits + k->kept;
+    if (ops != k->seen) {
+        k->seen = ops;
+        k->active_at = now;
+    } else if (k->count &&
+               now - k->active_at >= a->params.purge_delay * 1000000ull) {
+        hk_keep_flush(a, k);
+    }
+}

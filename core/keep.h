@@ -1,0 +1,58 @@
+/*
+ * keep.h - the few large blocks a thread freed last, kept for its next
+ * large allocations.
+ *
+ * The large-block lock is shared by every thread, and a block of a few
+ * hundred kilobytes is freed and allocated again about as often as a
+ * small one by a program that replaces such blocks: four threads doing so
+ * spent a fifth of their time in the large path, most of it waiting for
+ * the lock.  A thread's heap therefore keeps up to HK_KEEP_BLOCKS freed
+ * large blocks, HK_KEEP_BYTES in all, as they are: still registered in
+ * the ownership map and on the list of live blocks, with `kept` set in
+ * the header so that a second free of one is still caught.  An
+ * allocation that one of them holds with little waste takes it with no
+ * lock and no system call; anything else goes to the large cache
+ * (large.h), where a kept block goes too when a newer one displaces it,
+ * when the thread exits, on malloc_trim, and once the thread has not used
+ * its kept blocks for purge_delay (seen at its ticks).  Only the owning
+ * thread touches its keep.
+ */
+#ifndef HK_KEEP_H
+#define HK_KEEP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "large.h"
+
+#define HK_KEEP_BLOCKS 4
+#define HK_KEEP_BYTES ((size_t)2 << 20)
+
+struct hk_allocator;
+
+typedef struct hk_keep {
+    hk_large_hdr *block[HK_KEEP_BLOCKS]; /* oldest first */
+    unsigned count;
+    uint64_t bytes;
+    uint64_t hits, kept; /* allocations served, frees kept */
+    uint64_t seen;       /* hits + kept at the last tick that changed it */
+    uint64_t active_at;  /* ... and when */
+} hk_keep;
+
+/* The user pointer of a kept block that holds n bytes at offset (a power
+ * of two, at least HK_LARGE_HEADER) wasting at most a quarter of them,
+ * taken out of k; NULL when none does. */
+void *hk_keep_take(hk_keep *k, size_t n, size_t offset);
+
+/* Keep h's block, freed by k's thread, giving the oldest kept ones back
+ * to the large cache to make room; 0 when it is too large to keep. */
+int hk_keep_put(struct hk_allocator *a, hk_keep *k, hk_large_hdr *h);
+
+/* Give every kept block back to the large cache. */
+void hk_keep_flush(struct hk_allocator *a, hk_keep *k);
+
+/* The heap's tick (alloc.h): kept blocks the thread has not used for
+ * purge_delay go back to the large cache, where they decay. */
+void hk_keep_tick(struct hk_allocator *a, hk_keep *k, uint64_t now);
+
+#endif
