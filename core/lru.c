@@ -58,6 +58,7 @@ uint64_t hk_lru_trim(hk_allocator *a, uint64_t now, uint64_t delay)
         hk_list_remove(&pool->lru, &old->link);
         pool->lru_count--;
         pool->stats.ss_evicted++;
+        pool->evicted_since = old->emptied_at;
         pool->evicted_at = now;
         hk_ss_unmap(a, old);
     }

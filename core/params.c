@@ -37,7 +37,7 @@ const hk_param_info hk_param_table[] = {
     {"ptr_check", "how free validates a pointer: never, cached, always",
      FIELD(ptr_check), 0, 2, HK_PTR_CHECK_CACHED, ptr_check_words, NULL},
     {"purge_delay", "ms before unused memory is returned with madvise "
-     "(doubled, up to 16 times, while such memory is soon wanted back)",
+     "(stretched, up to 16 times, while such memory is soon wanted back)",
      FIELD(purge_delay), 0, 3600000, 100, NULL, "ms"},
     {"large_cache",
      "most bytes of freed large blocks kept for reuse (the cache holds no "

@@ -15,9 +15,11 @@
  * going, its cycle of use is longer than the delay, and every cycle
  * faults the same memory in again (about 8 us a page on some machines):
  * 40,000 blocks of 8 to 32 KB freed and allocated again every 0.4 s took
- * 354,000 page faults in 10 rounds.  The delay then doubles, up to
- * STRETCH_MAX purge_delays, so that it spans the cycle; it halves back
- * after RELAX_AFTER delays in which nothing purged was wanted back.
+ * 354,000 page faults in 10 rounds.  The delay then grows to twice the
+ * time the memory had been unused when it was wanted back, and at least
+ * doubles, up to STRETCH_MAX purge_delays, so that it spans the cycle;
+ * it halves back after RELAX_AFTER delays in which nothing purged was
+ * wanted back.
  */
 #include "pool.h"
 
@@ -41,16 +43,20 @@ void hk_pool_init(hk_pool *pool, uint64_t delay_ns)
     set_delay(pool, delay_ns, 0);
 }
 
-/* Memory that went at `gone` is wanted back now.  The delay doubles at
- * most once a delay: one cycle of the program wants back many units. */
-static void wanted_back(hk_allocator *a, uint64_t gone, uint64_t now)
+/* Memory unused since `idle`, purged or unmapped at `gone`, is wanted
+ * back now.  The delay grows at most once a delay: one cycle of the
+ * program wants back many units. */
+static void wanted_back(hk_allocator *a, uint64_t idle, uint64_t gone,
+                        uint64_t now)
 {
     hk_pool *pool = &a->pool;
     uint64_t most = a->params.purge_delay * 1000000ull * STRETCH_MAX;
     if (now - gone >= pool->delay || pool->delay >= most ||
         now - pool->delay_set_at < pool->delay)
         return;
-    set_delay(pool, pool->delay * 2 < most ? pool->delay * 2 : most, now);
+    uint64_t want = 2 * (now - idle) > 2 * pool->delay ? 2 * (now - idle)
+                                                       : 2 * pool->delay;
+    set_delay(pool, want < most ? want : most, now);
     pool->stats.delay_stretches++;
 }
 
@@ -249,7 +255,7 @@ static hk_slab *slab_carve(hk_allocator *a, hk_ss *ss, unsigned first,
         atomic_store_explicit(&ss->grid_lim[u], 0, memory_order_relaxed);
     }
     if (ss->purged_units & bits)
-        wanted_back(a, ss->purged_at, now);
+        wanted_back(a, ss->purged_since, ss->purged_at, now);
     ss->free_units &= ~bits;
     ss->dirty_units &= ~bits;
     ss->purged_units &= ~bits;
@@ -306,7 +312,7 @@ static hk_slab *carve_new(hk_allocator *a, unsigned c, uint64_t now)
         } else {
             pool->class_stats[c].lru_misses++;
             if (pool->stats.ss_evicted)
-                wanted_back(a, pool->evicted_at, now);
+                wanted_back(a, pool->evicted_since, pool->evicted_at, now);
             ss = ss_map(a, c, now);
             if (!ss)
                 return NULL;
@@ -416,6 +422,7 @@ static void purge_ss(hk_allocator *a, hk_ss *ss, uint64_t now)
         a->pool.stats.purged_bytes += (size_t)(to - from);
     }
     ss->purged_units |= ss->dirty_units;
+    ss->purged_since = ss->dirty_since;
     ss->purged_at = now;
     ss->dirty_units = 0;
 }

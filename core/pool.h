@@ -38,8 +38,8 @@ typedef struct hk_pool {
     /* How long free memory waits to be purged or unmapped, in ns:
      * purge_delay, stretched while the program wants purged memory back
      * soon after (pool.c).  When it last changed; when the LRU last
-     * unmapped a SuperSlab. */
-    uint64_t delay, delay_set_at, evicted_at;
+     * unmapped a SuperSlab, empty since evicted_since. */
+    uint64_t delay, delay_set_at, evicted_at, evicted_since;
     hk_pool_stats stats;
     hk_class_stats class_stats[HK_CLASSES]; /* dead heaps and pool work */
     hk_large_stats keep_stats; /* dead heaps' kept and kept_hits */

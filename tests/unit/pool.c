@@ -240,11 +240,12 @@ static hk_os_counts cycle(hk_allocator *a, uint64_t at, uint64_t idle)
 }
 
 /*
- * A program that frees its memory and wants it back 150 ms later, with
+ * A program that frees its memory and wants it back 160 ms later, with
  * purge_delay=100: the first cycle's memory is purged and unmapped, and
- * wanted back within a delay; the delay doubles, and the next cycle's
- * memory stays.  It doubles at most to 16 purge_delays, and halves back
- * after 8 delays in which nothing purged was wanted back.
+ * wanted back within a delay; the delay grows to twice the 160 ms the
+ * memory was unused, and the next cycle's memory stays.  It grows to 16
+ * purge_delays at most, and halves back after 8 delays in which nothing
+ * purged was wanted back.
  */
 static void delay_stretches_to_the_cycle(void)
 {
@@ -262,17 +263,17 @@ static void delay_stretches_to_the_cycle(void)
 
     c = cycle(a, 10160, 150);
     hk_alloc_snapshot(a, &s);
-    CHECK_EQ(s.pool.delay_ms, 200);
+    CHECK_EQ(s.pool.delay_ms, 320);
     CHECK_EQ(s.pool.delay_stretches, 1);
     CHECK_EQ(c.calls[HK_OS_MADVISE], 0);
     CHECK_EQ(c.calls[HK_OS_MUNMAP], 0);
 
     /* Memory kept idle past the stretched delay still goes. */
-    c = cycle(a, 10320, 250);
+    c = cycle(a, 10320, 400);
     CHECK(c.calls[HK_OS_MADVISE] > 0, "idle memory stayed");
 
     /* Wanted back every time: the delay stops at 16 purge_delays. */
-    uint64_t at = 10580;
+    uint64_t at = 10730;
     for (unsigned i = 0; i < 8; i++) {
         hk_alloc_snapshot(a, &s);
         cycle(a, at, s.pool.delay_ms + 10);
@@ -280,7 +281,7 @@ static void delay_stretches_to_the_cycle(void)
     }
     hk_alloc_snapshot(a, &s);
     CHECK_EQ(s.pool.delay_ms, 1600);
-    CHECK_EQ(s.pool.delay_stretches, 4);
+    CHECK_EQ(s.pool.delay_stretches, 3);
 
     /* Nothing wanted back for 8 delays: it halves. */
     hk_os_follow_clock((at + 8 * 1600) * 1000000);
