@@ -109,7 +109,7 @@ static size_t end_in(size_t bytes, size_t need, size_t offset)
  * would hold for nothing are purged when it is taken (wasted()). */
 static size_t fit(const char *base, size_t bytes, size_t need, size_t offset)
 {
-    if (bytes < need || (uintptr_t)base % offset)
+    if (bytes < need || ((uintptr_t)base & (offset - 1)))
         return 0;
     return bytes - need <= need / 4 ? bytes : end_in(bytes, need, offset);
 }
@@ -274,6 +274,19 @@ static hk_span grow(hk_allocator *a, unsigned i, size_t need,
     return s;
 }
 
+/* A span that costs nothing, that no live block may want, and that is
+ * taken whole within a thirty-second of need: another could only be a
+ * little smaller, so the search, which runs under the lock through
+ * tables of hundreds of spans, stops there.  Searching on for the
+ * smallest such span kept four threads replacing blocks of 16 bytes to
+ * 300 KB waiting on the lock 5% longer. */
+static bool cannot_be_beaten(const hk_span *s, size_t len, size_t need,
+                             size_t cost)
+{
+    return cost == 0 && !s->after_block && len == s->bytes &&
+           len - need <= need / 32;
+}
+
 /* Between spans that cost the same: one that no live block may want to
  * grow into, then the smallest. */
 static bool better_tie(const hk_span *s, const hk_span *best)
@@ -295,7 +308,7 @@ hk_span hk_spans_take(hk_allocator *a, size_t need, size_t offset,
         if (len) {
             waste = growing ? 0 : wasted(s, len, need, offset);
             cost = need - min_size(s->dirty, need) + (waste ? PURGE_COST : 0);
-        } else if (s->bytes < need && (uintptr_t)s->base % offset == 0)
+        } else if (s->bytes < need && ((uintptr_t)s->base & (offset - 1)) == 0)
             cost = need - s->dirty + GROW_COST;
         else
             continue;
@@ -305,6 +318,8 @@ hk_span hk_spans_take(hk_allocator *a, size_t need, size_t offset,
             best_len = len;
             best_waste = waste;
             best_cost = cost;
+            if (cannot_be_beaten(s, len, need, cost))
+                break;
         }
     }
     if (best < 0)
