@@ -1,7 +1,9 @@
 /*
  * points.c - expanding a spec into points and naming them.
  *
- * A point key is FNV-1a 128 over, NUL-separated: a format tag, the spec
+ * A point key is FNV-1a 128 over, NUL-separated: a format tag, the
+ * `git describe` of the hakmem that runs it (a rebuilt allocator or
+ * replay engine must not inherit the runs of the old one), the spec
  * name, the trace name and checksum, backend, allocator, repetition, and
  * the hash of every setting the run will have as NAME=VALUE in canonical
  * form (the defaults included, as the run's JSON prints them), so "2M"
@@ -18,8 +20,9 @@
 
 #include "sim/config.h"
 #include "experiments/common/fnv.h"
+#include "experiments/common/version.h"
 
-#define KEY_TAG "hakmem point 1"
+#define KEY_TAG "hakmem point 2"
 
 size_t hk_spec_columns(const hk_spec *s, hk_column *out)
 {
@@ -156,6 +159,7 @@ static void point_key(const hk_spec *s, hk_point *p, hk_u128 settings_hash)
 {
     char rep[16];
     hk_u128 h = hash_str(hk_fnv128_init(), KEY_TAG);
+    h = hash_str(h, hk_git_describe);
     h = hash_str(h, s->name);
     h = hash_str(h, s->traces[p->trace].name);
     h = hash_str(h, s->traces[p->trace].checksum);
