@@ -54,8 +54,9 @@ static void wanted_back(hk_allocator *a, uint64_t idle, uint64_t gone,
     if (now - gone >= pool->delay || pool->delay >= most ||
         now - pool->delay_set_at < pool->delay)
         return;
-    uint64_t want = 2 * (now - idle) > 2 * pool->delay ? 2 * (now - idle)
-                                                       : 2 * pool->delay;
+    /* Threads read the clock before the lock: `idle` may be later. */
+    uint64_t unused = now > idle ? now - idle : 0;
+    uint64_t want = unused > pool->delay ? 2 * unused : 2 * pool->delay;
     set_delay(pool, want < most ? want : most, now);
     pool->stats.delay_stretches++;
 }
