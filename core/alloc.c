@@ -145,10 +145,8 @@ static void *large_alloc(hk_allocator *a, hk_heap *h, size_t n, size_t align,
     size_t offset = align > HK_LARGE_HEADER ? align : HK_LARGE_HEADER;
     void *p = h ? hk_keep_take(&h->keep, n, offset) : NULL;
     if (p) {
-        if (flags & HK_LARGE_ZERO) {
-            hk_os_touch(p, n);
-            memset(p, 0, n);
-        }
+        if (flags & HK_LARGE_ZERO) /* a kept block is dirty throughout */
+            hk_large_zero(p, n);
         return p;
     }
     p = hk_large_alloc(a, n, align, flags);
@@ -425,14 +423,16 @@ void hk_alloc_snapshot(hk_allocator *a, hk_stats_snapshot *out)
     out->pool = a->pool.stats;
     for (unsigned c = 0; c < HK_CLASSES; c++)
         out->cls[c] = a->pool.class_stats[c];
-    hk_large_stats keep = a->pool.keep_stats;
+    out->pool.delay_ms = a->pool.delay / 1000000;
+    hk_keep_counts keeps = a->pool.dead_keeps;
+    uint64_t kept_bytes = 0;
     for (hk_heap *h = a->pool.heaps; h; h = h->next)
         if (h->live) {
             hk_heap_stats(h, out->cls);
-            keep.kept += __atomic_load_n(&h->keep.kept, __ATOMIC_RELAXED);
-            keep.kept_hits += __atomic_load_n(&h->keep.hits, __ATOMIC_RELAXED);
-            keep.cached_bytes +=
-                __atomic_load_n(&h->keep.bytes, __ATOMIC_RELAXED);
+            hk_keep_counts k = hk_keep_counts_of(&h->keep);
+            keeps.kept += k.kept;
+            keeps.hits += k.hits;
+            kept_bytes += __atomic_load_n(&h->keep.bytes, __ATOMIC_RELAXED);
         }
     hk_lock_release(&a->pool.lock);
     hk_lock_acquire(&a->large.lock);
@@ -440,13 +440,12 @@ void hk_alloc_snapshot(hk_allocator *a, hk_stats_snapshot *out)
     hk_lock_release(&a->large.lock);
     /* Kept blocks are free: cached, not live.  A thread may have given
      * some back between the two looks. */
-    uint64_t kept = keep.cached_bytes < out->large.live_bytes
-                        ? keep.cached_bytes
-                        : out->large.live_bytes;
-    out->large.kept = keep.kept;
-    out->large.kept_hits = keep.kept_hits;
-    out->large.live_bytes -= kept;
-    out->large.cached_bytes += kept;
+    if (kept_bytes > out->large.live_bytes)
+        kept_bytes = out->large.live_bytes;
+    out->large.kept = keeps.kept;
+    out->large.kept_hits = keeps.hits;
+    out->large.live_bytes -= kept_bytes;
+    out->large.cached_bytes += kept_bytes;
     for (unsigned c = 0; c < HK_CLASSES; c++)
         hk_class_stats_add(&out->total, &out->cls[c]);
 }

@@ -476,8 +476,8 @@ void hk_heap_destroy(hk_heap *h)
         hand_over(h, &h->full[c]);
     }
     hk_lock_acquire(&a->pool.lock);
-    a->pool.keep_stats.kept += h->keep.kept;
-    a->pool.keep_stats.kept_hits += h->keep.hits;
+    a->pool.dead_keeps.kept += h->keep.counts.kept;
+    a->pool.dead_keeps.hits += h->keep.counts.hits;
     for (unsigned c = 0; c < HK_CLASSES; c++) {
         h->stats[c].front_hits += hk_front_hits(&h->front[c]);
         hk_class_stats_add(&a->pool.class_stats[c], &h->stats[c]);

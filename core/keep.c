@@ -35,11 +35,11 @@ void *hk_keep_take(hk_keep *k, size_t n, size_t offset)
     for (unsigned i = k->count; i-- > 0;) {
         hk_large_hdr *h = k->block[i];
         if (h->offset != offset || h->bytes < need ||
-            h->bytes - need > need / 4)
+            !hk_spans_takes_whole(h->bytes, need))
             continue;
         remove_at(k, i);
         hk_large_set_kept(h, false);
-        add(&k->hits, 1);
+        add(&k->counts.hits, 1);
         return (char *)h + offset;
     }
     return NULL;
@@ -58,7 +58,7 @@ int hk_keep_put(hk_allocator *a, hk_keep *k, hk_large_hdr *h)
     hk_large_set_kept(h, true);
     k->block[k->count++] = h;
     add(&k->bytes, h->bytes);
-    add(&k->kept, 1);
+    add(&k->counts.kept, 1);
     return 1;
 }
 
@@ -74,7 +74,7 @@ void hk_keep_flush(hk_allocator *a, hk_keep *k)
 
 void hk_keep_tick(hk_allocator *a, hk_keep *k, uint64_t now)
 {
-    uint64_t ops = k->hits + k->kept;
+    uint64_t ops = k->counts.kept + k->counts.hits;
     if (ops != k->seen) {
         k->seen = ops;
         k->active_at = now;

@@ -30,14 +30,27 @@
 
 struct hk_allocator;
 
+/* What a keep did: frees it kept, allocations it served. */
+typedef struct hk_keep_counts {
+    uint64_t kept, hits;
+} hk_keep_counts;
+
 typedef struct hk_keep {
     hk_large_hdr *block[HK_KEEP_BLOCKS]; /* oldest first */
     unsigned count;
     uint64_t bytes;
-    uint64_t hits, kept; /* allocations served, frees kept */
-    uint64_t seen;       /* hits + kept at the last tick that changed it */
-    uint64_t active_at;  /* ... and when */
+    hk_keep_counts counts;
+    uint64_t seen;      /* kept + hits at the last tick that changed it */
+    uint64_t active_at; /* ... and when */
 } hk_keep;
+
+/* k's counts and bytes, read from any thread while k's owner runs. */
+static inline hk_keep_counts hk_keep_counts_of(const hk_keep *k)
+{
+    return (hk_keep_counts){
+        __atomic_load_n(&k->counts.kept, __ATOMIC_RELAXED),
+        __atomic_load_n(&k->counts.hits, __ATOMIC_RELAXED)};
+}
 
 /* The user pointer of a kept block that holds n bytes at offset (a power
  * of two, at least HK_LARGE_HEADER) wasting at most a quarter of them,

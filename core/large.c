@@ -85,11 +85,8 @@ void *hk_large_alloc(hk_allocator *a, size_t n, size_t align,
     hk_large_hdr *h = (hk_large_hdr *)s.base;
     char *user = s.base + offset;
     /* Bytes past dirty are known to read zero: fresh, grown or purged. */
-    if ((flags & HK_LARGE_ZERO) && s.dirty > offset) {
-        size_t dirty = s.dirty - offset < n ? s.dirty - offset : n;
-        hk_os_touch(user, dirty);
-        memset(user, 0, dirty);
-    }
+    if ((flags & HK_LARGE_ZERO) && s.dirty > offset)
+        hk_large_zero(user, s.dirty - offset < n ? s.dirty - offset : n);
     hk_os_touch(h, sizeof *h);
     /* Whole, link included: a reused span holds old bytes there. */
     *h = (hk_large_hdr){.bytes = s.bytes, .offset = offset,

@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "list.h"
 #include "lock.h"
@@ -86,6 +87,13 @@ static inline bool hk_large_kept(const hk_large_hdr *h)
 static inline void hk_large_set_kept(hk_large_hdr *h, bool kept)
 {
     __atomic_store_n(&h->kept, kept, __ATOMIC_RELAXED);
+}
+
+/* calloc's part: n bytes at user that may hold old data read zero. */
+static inline void hk_large_zero(void *user, size_t n)
+{
+    hk_os_touch(user, n);
+    memset(user, 0, n);
 }
 
 static inline size_t hk_large_usable(const hk_large_hdr *h)

@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "keep.h"
 #include "list.h"
 #include "lock.h"
 #include "sizeclass.h"
@@ -42,7 +43,7 @@ typedef struct hk_pool {
     uint64_t delay, delay_set_at, evicted_at, evicted_since;
     hk_pool_stats stats;
     hk_class_stats class_stats[HK_CLASSES]; /* dead heaps and pool work */
-    hk_large_stats keep_stats; /* dead heaps' kept and kept_hits */
+    hk_keep_counts dead_keeps; /* what dead heaps' keeps did */
 } hk_pool;
 
 static inline uint64_t hk_pool_next_purge(hk_pool *pool)

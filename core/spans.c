@@ -111,7 +111,8 @@ static size_t fit(const char *base, size_t bytes, size_t need, size_t offset)
 {
     if (bytes < need || ((uintptr_t)base & (offset - 1)))
         return 0;
-    return bytes - need <= need / 4 ? bytes : end_in(bytes, need, offset);
+    return hk_spans_takes_whole(bytes, need) ? bytes
+                                             : end_in(bytes, need, offset);
 }
 
 /* The dirty bytes past need that a block taking len bytes of s would

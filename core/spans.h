@@ -88,6 +88,13 @@ static inline size_t hk_spans_cut(size_t offset, size_t need)
     return (end + granule - 1) & ~(granule - 1);
 }
 
+/* Whether a block of need bytes takes a span of `bytes` >= need whole:
+ * when that wastes a quarter of need at most. */
+static inline bool hk_spans_takes_whole(size_t bytes, size_t need)
+{
+    return bytes - need <= need / 4;
+}
+
 /*
  * A span of need bytes whose base + offset is aligned to offset, for a
  * new block: from the cache, grown through the seam (with map_align, the

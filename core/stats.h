@@ -40,7 +40,7 @@ typedef struct hk_pool_stats {
     uint64_t purged_bytes;
     uint64_t heaps_created, heaps_reused;
     uint64_t delay_stretches; /* times purged memory was wanted back */
-    uint64_t delay_ms;        /* the pool's delay (pool.h) now */
+    uint64_t delay_ms;        /* the pool's delay (pool.h), in a snapshot */
 } hk_pool_stats;
 
 typedef struct hk_large_stats {

@@ -73,7 +73,7 @@ typedef struct hk_ss {
     uint64_t emptied_at;  /* time it joined the LRU, while it is there */
     uint64_t purged_units; /* free units purged, at purged_at, since used */
     uint64_t purged_at;
-    uint64_t purged_since; /* when the oldest of them was freed */
+    uint64_t purged_since; /* when the last purged had begun to wait */
     hk_link link;         /* on a partial list or the LRU */
     hk_link all_link;     /* on the pool's list of every SuperSlab */
     uint8_t cls;          /* class served when the pool is not shared */
