@@ -1,7 +1,8 @@
 /*
  * rss_after_peak.c - after a peak, RSS falls: freed memory goes back to
- * the kernel once purge_delay has passed (driven by later allocator
- * activity), and at once on malloc_trim().  RSS is read from
+ * the kernel once it has stayed unused through purge_delay of later
+ * allocator activity (a pause does not count: the memory waits one more
+ * delay once the program is back), and at once on malloc_trim().  RSS is read from
  * /proc/self/status, which the kernel keeps, not the allocator.
  *
  * Run with LD_PRELOAD=libhakmem.so HAKMEM_PURGE_DELAY=50.
@@ -34,6 +35,13 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void **peak(void)
 {
     void **p = malloc(BLOCKS * sizeof *p);
@@ -58,8 +66,9 @@ int main(void)
     long high = rss_kb();
     drop(p);
     sleep_ms(200);
-    /* Activity after the delay: the allocator's slow paths purge. */
-    for (int round = 0; round < 50; round++) {
+    /* Activity for twice the delay after the pause: the allocator's slow
+     * paths purge. */
+    for (long start = now_ms(); now_ms() - start < 100;) {
         void *q[2000];
         for (int i = 0; i < 2000; i++)
             q[i] = malloc(64 + (size_t)(i % 7) * 300);

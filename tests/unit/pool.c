@@ -178,6 +178,50 @@ static void purge_waits_for_delay(void)
     hk_alloc_destroy(a);
 }
 
+/* HK_TICK blocks from h's front at `at` ms: one tick. */
+static void tick_at(hk_allocator *a, hk_heap *h, uint64_t at)
+{
+    hk_os_follow_clock(at * 1000000);
+    for (unsigned i = 0; i < HK_TICK; i++) {
+        void *volatile p = hk_malloc_fast(a, h, 64);
+        hk_free_fast(a, h, p);
+    }
+}
+
+/* Shrunk at 1000 ms from 6 SuperSlabs to the LRU, with lru_cap=2 and
+ * purge_delay=100, and a heap whose front holds 64-byte blocks. */
+static hk_allocator *shrunk_at_1000(hk_heap **h, hk_stats_snapshot *s)
+{
+    uint64_t munmaps;
+    hk_os_follow_clock(1000 * 1000000ull);
+    hk_allocator *a = shrunk_with_cap2("purge_delay=100", &munmaps, s);
+    CHECK_EQ(a->pool.lru_count, s->pool.ss_mapped);
+    *h = hk_heap_create(a);
+    void *volatile p = hk_malloc_fast(a, *h, 64); /* the front's refill */
+    hk_free_fast(a, *h, p);
+    hk_alloc_snapshot(a, s);
+    CHECK(a->pool.lru_count > 2, "%llu SuperSlabs cached",
+          (unsigned long long)a->pool.lru_count);
+    return a;
+}
+
+/* Whether the SuperSlabs past lru_cap are gone, with one munmap each
+ * since `before`; none of it through a slow path since `s`. */
+static int unmapped_past_cap(hk_allocator *a, const hk_stats_snapshot *s,
+                             uint64_t cached, const hk_os_counts *before)
+{
+    hk_stats_snapshot t;
+    hk_alloc_snapshot(a, &t);
+    CHECK_EQ(t.total.front_misses, s->total.front_misses);
+    if (t.pool.ss_unmapped == s->pool.ss_unmapped)
+        return 0;
+    CHECK_EQ(a->pool.lru_count, 2);
+    CHECK_EQ(t.pool.ss_unmapped - s->pool.ss_unmapped, cached - 2);
+    CHECK_EQ(counts().calls[HK_OS_MUNMAP] - before->calls[HK_OS_MUNMAP],
+             cached - 2);
+    return 1;
+}
+
 /*
  * A program that stays on the fast paths after its use fell still gets
  * the SuperSlabs past lru_cap back once they have been empty for
@@ -186,41 +230,50 @@ static void purge_waits_for_delay(void)
  */
 static void fast_paths_alone_return_memory(void)
 {
-    const uint64_t ms = 1000000;
-    hk_os_follow_clock(1000 * ms);
-    uint64_t munmaps;
-    hk_stats_snapshot s, t;
-    hk_allocator *a = shrunk_with_cap2("purge_delay=100", &munmaps, &s);
-    CHECK_EQ(a->pool.lru_count, s.pool.ss_mapped);
-    hk_heap *h = hk_heap_create(a);
-    void *volatile p = hk_malloc_fast(a, h, 64); /* the front's refill */
-    hk_free_fast(a, h, p);
-    hk_alloc_snapshot(a, &s);
+    hk_heap *h;
+    hk_stats_snapshot s;
+    hk_allocator *a = shrunk_at_1000(&h, &s);
     uint64_t cached = a->pool.lru_count;
-    CHECK(cached > 2, "%llu SuperSlabs cached", (unsigned long long)cached);
-
-    /* Within purge_delay, nothing goes. */
-    for (unsigned i = 0; i < 2 * HK_TICK; i++) {
-        p = hk_malloc_fast(a, h, 64);
-        hk_free_fast(a, h, p);
-    }
-    hk_alloc_snapshot(a, &t);
-    CHECK_EQ(t.pool.ss_unmapped, s.pool.ss_unmapped);
-
     hk_os_counts before = counts();
-    hk_os_follow_clock(1200 * ms);
-    for (unsigned i = 0; i < HK_TICK; i++) {
-        p = hk_malloc_fast(a, h, 64);
-        hk_free_fast(a, h, p);
-    }
-    hk_alloc_snapshot(a, &t);
-    CHECK_EQ(t.total.front_misses, s.total.front_misses);
-    CHECK_EQ(a->pool.lru_count, 2);
-    CHECK_EQ(t.pool.ss_unmapped - s.pool.ss_unmapped, cached - 2);
-    CHECK_EQ(counts().calls[HK_OS_MUNMAP] - before.calls[HK_OS_MUNMAP],
-             cached - 2);
+    tick_at(a, h, 1000);
+    tick_at(a, h, 1060);
+    CHECK(!unmapped_past_cap(a, &s, cached, &before),
+          "unmapped within purge_delay");
+    tick_at(a, h, 1120);
+    CHECK(unmapped_past_cap(a, &s, cached, &before),
+          "kept past purge_delay");
     hk_heap_destroy(h);
     hk_alloc_destroy(a);
+}
+
+/*
+ * Memory that stayed unused while the program slept is purged only once
+ * it has stayed unused for a delay after the program came back: a pass
+ * due at the first tick after a pause longer than the delay waits.  A
+ * program that comes back only after long pauses gets its memory purged
+ * at the second.
+ */
+static void pause_defers_the_purge(void)
+{
+    static const uint64_t back_at[][3] = {{1200, 1250, 1300},
+                                          {1200, 1400, 0}};
+    for (unsigned k = 0; k < 2; k++) {
+        hk_heap *h;
+        hk_stats_snapshot s;
+        hk_allocator *a = shrunk_at_1000(&h, &s);
+        uint64_t cached = a->pool.lru_count;
+        hk_os_counts before = counts();
+        tick_at(a, h, 1000);
+        unsigned t = 0;
+        for (; t < 3 && back_at[k][t]; t++) {
+            tick_at(a, h, back_at[k][t]);
+            if (unmapped_past_cap(a, &s, cached, &before))
+                break;
+        }
+        CHECK(t == (k == 0 ? 2 : 1), "case %u: unmapped at tick %u", k, t);
+        hk_heap_destroy(h);
+        hk_alloc_destroy(a);
+    }
 }
 
 /* Grow to 4 SuperSlabs and shrink back at `at` ms; then, a purge pass
@@ -296,4 +349,5 @@ UNIT_MAIN(TEST(shared_pool_packs_classes),
           TEST(lru_cap_zero_unmaps_at_once),
           TEST(prewarm_maps_ahead_in_one_call), TEST(purge_waits_for_delay),
           TEST(fast_paths_alone_return_memory),
+          TEST(pause_defers_the_purge),
           TEST(delay_stretches_to_the_cycle))
