@@ -40,6 +40,7 @@
 #define NEVER UINT64_MAX
 #define STRETCH_MAX 16
 #define RELAX_AFTER 8
+#define SEEN_GRAIN 1000000 /* ns */
 
 static void set_delay(hk_pool *pool, uint64_t delay, uint64_t now)
 {
@@ -474,10 +475,15 @@ static void purge_if_due(hk_allocator *a, uint64_t prev, uint64_t now)
         purge_pass(a, now, 0);
 }
 
-/* The time the allocator last looked at the clock; now, from here on. */
+/* The time the allocator last looked at the clock, to within SEEN_GRAIN;
+ * now, from here on.  Threads store only once the time has moved a grain,
+ * so that the line stays shared between them. */
 static uint64_t seen_until(hk_pool *pool, uint64_t now)
 {
-    return atomic_exchange_explicit(&pool->seen, now, memory_order_relaxed);
+    uint64_t prev = atomic_load_explicit(&pool->seen, memory_order_relaxed);
+    if (now > prev + SEEN_GRAIN)
+        atomic_store_explicit(&pool->seen, now, memory_order_relaxed);
+    return prev;
 }
 
 static void purge_due(hk_allocator *a, uint64_t now)
