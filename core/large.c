@@ -22,6 +22,13 @@ void hk_large_init(hk_large *l)
     hk_spans_init(&l->spans);
 }
 
+/* Under the lock: a large path's activity at `now`, and the decay it
+ * finds due. */
+static void decay_if_due(hk_allocator *a, uint64_t now)
+{
+    hk_spans_decay_if_due(a, hk_pause_see(&a->large.spans.pause, now), now);
+}
+
 static void live_add(hk_large *l, size_t bytes)
 {
     l->stats.live_bytes += bytes;
@@ -102,7 +109,7 @@ void *hk_large_alloc(hk_allocator *a, size_t n, size_t align,
     }
     hk_list_push_front(&l->live, &h->link);
     live_add(l, s.bytes);
-    hk_spans_decay_if_due(a, now);
+    decay_if_due(a, now);
     if (HK_DEBUG)
         large_verify(a);
     hk_lock_release(&l->lock);
@@ -122,7 +129,7 @@ void hk_large_free(hk_allocator *a, hk_large_hdr *h)
     hk_spans_put(a, (hk_span){.base = (char *)h, .bytes = h->bytes,
                               .dirty = h->bytes, .mapping = h->mapping,
                               .freed_at = now, .whole = h->whole});
-    hk_spans_decay_if_due(a, now);
+    decay_if_due(a, now);
     if (HK_DEBUG)
         large_verify(a);
     hk_lock_release(&l->lock);
@@ -213,7 +220,7 @@ void *hk_large_resize(hk_allocator *a, hk_large_hdr *h, size_t n)
         }
     }
     l->stats.resizes++;
-    hk_spans_decay_if_due(a, now);
+    decay_if_due(a, now);
     if (HK_DEBUG)
         large_verify(a);
     hk_lock_release(&l->lock);
@@ -231,11 +238,12 @@ size_t hk_large_purge_all(hk_allocator *a)
 void hk_large_decay_due(hk_allocator *a, uint64_t now)
 {
     hk_large *l = &a->large;
+    uint64_t prev = hk_pause_see(&l->spans.pause, now);
     if (now < atomic_load_explicit(&l->spans.next_decay,
                                    memory_order_relaxed) ||
         !hk_lock_try(&l->lock))
         return;
-    hk_spans_decay_if_due(a, now);
+    hk_spans_decay_if_due(a, prev, now);
     hk_lock_release(&l->lock);
 }
 

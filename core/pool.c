@@ -19,18 +19,11 @@
  * purge_delays, so that it spans the cycle; it halves back after
  * RELAX_AFTER delays in which nothing purged was wanted back.
  *
- * Idle time counts while the program runs, not while it sleeps: when a
- * pass falls due as the program comes back from a pause longer than the
- * delay (the allocator saw nothing for that long), free memory's idle
- * time starts again instead.  The program is back to work, most likely
- * on the memory it used before the pause; purging then puts the madvise
- * and every refault on its critical path.  Memory still unused a delay
- * after the pause goes.  Idle time never restarts twice without activity
- * in between, so a program whose every call comes after a long gap still
- * gets its memory purged, one gap late.  Eight rounds of 8,000 blocks of
- * 8 to 32 KB, 150 ms apart (experiments/bench/rounds.c), took 346,000
- * page faults, 92,000 with the stretch alone (the first pause lost), and
- * 47,300 with both (tcmalloc, which returns nothing, 46,200).
+ * Idle time counts while the program runs, not while it sleeps (pause.h).
+ * Eight rounds of 8,000 blocks of 8 to 32 KB, 150 ms apart
+ * (experiments/bench/rounds.c), took 346,000 page faults, 92,000 with the
+ * stretch alone (the first pause lost), and 47,300 with both (tcmalloc,
+ * which returns nothing, 46,200).
  */
 #include "pool.h"
 
@@ -40,7 +33,6 @@
 #define NEVER UINT64_MAX
 #define STRETCH_MAX 16
 #define RELAX_AFTER 8
-#define SEEN_GRAIN 1000000 /* ns */
 
 static void set_delay(hk_pool *pool, uint64_t delay, uint64_t now)
 {
@@ -457,17 +449,6 @@ static void purge_pass(hk_allocator *a, uint64_t now, int force)
     hk_pool_set_next_purge(&a->pool, next);
 }
 
-/* Under the lock, a pass being due at `now`: whether the program is just
- * back from a pause (nothing seen since `prev`); never twice in a row
- * without activity in between. */
-static int back_from_pause(hk_pool *pool, uint64_t prev, uint64_t now)
-{
-    if (now <= prev || now - prev < pool->delay || prev == pool->woke_at)
-        return 0;
-    pool->woke_at = now;
-    return 1;
-}
-
 /* Free memory's idle time starts again at `now`: every wait ends a delay
  * later, so that no release or LRU push in between finds one due. */
 static void restart_idle(hk_allocator *a, uint64_t now)
@@ -485,26 +466,15 @@ static void restart_idle(hk_allocator *a, uint64_t now)
 
 static void purge_if_due(hk_allocator *a, uint64_t prev, uint64_t now)
 {
-    if (back_from_pause(&a->pool, prev, now))
+    if (hk_pause_ended(&a->pool.pause, prev, now, a->pool.delay))
         restart_idle(a, now);
     else
         purge_pass(a, now, 0);
 }
 
-/* The time the allocator last looked at the clock, to within SEEN_GRAIN;
- * now, from here on.  Threads store only once the time has moved a grain,
- * so that the line stays shared between them. */
-static uint64_t seen_until(hk_pool *pool, uint64_t now)
-{
-    uint64_t prev = atomic_load_explicit(&pool->seen, memory_order_relaxed);
-    if (now > prev + SEEN_GRAIN)
-        atomic_store_explicit(&pool->seen, now, memory_order_relaxed);
-    return prev;
-}
-
 static void purge_due(hk_allocator *a, uint64_t now)
 {
-    uint64_t prev = seen_until(&a->pool, now);
+    uint64_t prev = hk_pause_see(&a->pool.pause, now);
     if (now >= hk_pool_next_purge(&a->pool))
         purge_if_due(a, prev, now);
     hk_large_decay_due(a, now);
@@ -512,7 +482,7 @@ static void purge_due(hk_allocator *a, uint64_t now)
 
 void hk_pool_tick(hk_allocator *a, uint64_t now)
 {
-    uint64_t prev = seen_until(&a->pool, now);
+    uint64_t prev = hk_pause_see(&a->pool.pause, now);
     if (now >= hk_pool_next_purge(&a->pool) && hk_lock_try(&a->pool.lock)) {
         purge_if_due(a, prev, now);
         if (HK_DEBUG)

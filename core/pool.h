@@ -17,6 +17,7 @@
 #include "keep.h"
 #include "list.h"
 #include "lock.h"
+#include "pause.h"
 #include "sizeclass.h"
 #include "stats.h"
 #include "superslab.h"
@@ -36,11 +37,7 @@ typedef struct hk_pool {
     /* earliest time a purge is due; written under the lock, read
      * without it by hk_pool_tick */
     _Atomic uint64_t next_purge;
-    /* when the allocator last looked at the clock (a slow path or a
-     * tick), and when a purge last waited for a program back from a
-     * pause (pool.c) */
-    _Atomic uint64_t seen;
-    uint64_t woke_at;
+    hk_pause pause; /* slow paths and ticks (pause.h) */
     /* How long free memory waits to be purged or unmapped, in ns:
      * purge_delay, stretched while the program wants purged memory back
      * soon after (pool.c).  When it last changed; when the LRU last

@@ -227,7 +227,10 @@ void hk_spans_put(hk_allocator *a, hk_span s)
             continue;
         }
         remove_at(a, i);
-        s = n.base < s.base ? join(n, s, s.freed_at) : join(s, n, s.freed_at);
+        /* The larger part's age: a block split from a long-idle span and
+         * given back does not make all of that span young again. */
+        uint64_t age = n.bytes > s.bytes ? n.freed_at : s.freed_at;
+        s = n.base < s.base ? join(n, s, age) : join(s, n, age);
         a->large.stats.merges++;
     }
     if (s.bytes > most)
@@ -397,10 +400,29 @@ static void decay(hk_allocator *a, uint64_t now)
         spans_verify(a);
 }
 
-void hk_spans_decay_if_due(hk_allocator *a, uint64_t now)
+/* Every cached span counts as freed at `now`, and the next step is a
+ * delay away. */
+static void restart_idle(hk_allocator *a, uint64_t now)
 {
-    if (now >= atomic_load_explicit(&a->large.spans.next_decay,
-                                    memory_order_relaxed))
+    hk_spans *c = &a->large.spans;
+    for (unsigned i = 0; i < c->count; i++)
+        if (c->slot[i].freed_at < now)
+            c->slot[i].freed_at = now;
+    c->last_decay = now;
+    atomic_store_explicit(&c->next_decay,
+                          now + a->params.purge_delay * 1000000ull,
+                          memory_order_relaxed);
+}
+
+void hk_spans_decay_if_due(hk_allocator *a, uint64_t prev, uint64_t now)
+{
+    hk_spans *c = &a->large.spans;
+    if (now < atomic_load_explicit(&c->next_decay, memory_order_relaxed))
+        return;
+    if (hk_pause_ended(&c->pause, prev, now,
+                       a->params.purge_delay * 1000000ull))
+        restart_idle(a, now);
+    else
         decay(a, now);
 }
 

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pause.h"
 #include "registry.h"
 
 /* Spans cached at most: a burst of 1,600 blocks of 200 KB, each its own
@@ -55,6 +56,7 @@ typedef struct hk_spans {
     uint64_t mappings;  /* mapping ids handed out */
     uint64_t last_decay;
     _Atomic uint64_t next_decay; /* UINT64_MAX while nothing can decay */
+    hk_pause pause;              /* large paths and ticks (pause.h) */
 } hk_spans;
 
 void hk_spans_init(hk_spans *c);
@@ -123,8 +125,11 @@ size_t hk_spans_room(const struct hk_allocator *a);
  * limit loses its tail past it (all of it when the rest is too small). */
 void hk_spans_put(struct hk_allocator *a, hk_span s);
 
-/* A decay step, when a purge_delay has passed since the last. */
-void hk_spans_decay_if_due(struct hk_allocator *a, uint64_t now);
+/* A decay step, when a purge_delay has passed since the last, unless the
+ * program is back from a pause (the activity before this one was at
+ * `prev`): then idle time starts again. */
+void hk_spans_decay_if_due(struct hk_allocator *a, uint64_t prev,
+                           uint64_t now);
 
 /* Purge every cached span now; the bytes purged. */
 size_t hk_spans_purge_all(struct hk_allocator *a);

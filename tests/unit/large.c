@@ -548,8 +548,16 @@ static void decay_half_per_delay(void)
     CHECK(dirty_of(a, 2) == 0 && dirty_of(a, 3) == span, "dirty %zu %zu",
           dirty_of(a, 2), dirty_of(a, 3));
 
-    /* Idle for four delays: 15/16 of what is left, not all of it. */
+    /* Back after a pause of four delays: idle time starts again
+     * (pause.h), nothing goes. */
     set_clock(t0 + 603 * MS);
+    hk_large_decay_due(a, clock_ns);
+    CHECK(dirty_of(a, 3) == span, "dirty %zu after a pause", dirty_of(a, 3));
+    CHECK_EQ(atomic_load(&a->large.spans.next_decay), t0 + 703 * MS);
+
+    /* Seen next four delays later, with nothing between: 15/16 of what
+     * is left, not all of it. */
+    set_clock(t0 + 1003 * MS);
     hk_large_decay_due(a, clock_ns);
     size_t left = dirty_of(a, 3);
     CHECK(left > 0 && left <= span / 16 + HK_OS_PAGE, "left %zu of %zu",
@@ -562,7 +570,34 @@ static void decay_half_per_delay(void)
     hk_alloc_destroy(a);
 }
 
-/* Small activity lets large spans decay: the pool's slow paths call in. */
+/* A block split from an idle span and given back within the delay leaves
+ * the span its age: one delay after the span went idle, half of it goes,
+ * though part of it was in use a moment ago. */
+static void split_leaves_span_age(void)
+{
+    static const char *const d100[] = {"purge_delay=100", NULL};
+    hk_allocator *a = fresh(d100);
+    uint64_t t0 = clock_ns;
+    /* No heap: nothing is kept (keep.h), every free reaches the cache. */
+    hk_free_fast(a, NULL, hk_malloc_fast(a, NULL, 8 * MIB));
+    CHECK_EQ(a->large.spans.count, 1);
+    size_t span = a->large.spans.slot[0].bytes;
+    for (uint64_t at = 10; at <= 90; at += 10) {
+        set_clock(t0 + at * MS);
+        hk_free_fast(a, NULL, hk_malloc_fast(a, NULL, 300 * 1024));
+    }
+    CHECK_EQ(a->large.spans.count, 1);
+    CHECK_EQ(a->large.spans.slot[0].freed_at, t0);
+    hk_os_counts c0 = counts();
+    set_clock(t0 + 103 * MS);
+    hk_large_decay_due(a, clock_ns);
+    CHECK_EQ(counts().bytes[HK_OS_MADVISE] - c0.bytes[HK_OS_MADVISE],
+             hk_os_page_up(span / 2));
+    hk_alloc_destroy(a);
+}
+
+/* Small activity lets large spans decay: the pool's slow paths call in.
+ * Small blocks every 5 ms, for 50 ms, with purge_delay=10. */
 static void small_activity_drives_decay(void)
 {
     static const char *const d10[] = {"purge_delay=10", NULL};
@@ -570,11 +605,12 @@ static void small_activity_drives_decay(void)
     hk_heap *h = hk_heap_create(a);
     hk_free_fast(a, h, hk_malloc_fast(a, h, 8 * MIB));
     uint64_t purged = stats(a).purged;
-    set_clock(clock_ns + 50 * MS);
-    /* Enough small blocks to take a new slab. */
     void **p = hk_malloc_fast(a, h, 4096 * sizeof *p);
-    for (int i = 0; i < 4096; i++)
+    for (int i = 0; i < 4096; i++) {
+        if (i % 400 == 0) /* a new slab every 64 blocks or so */
+            set_clock(clock_ns + 5 * MS);
         p[i] = hk_malloc_fast(a, h, 1024);
+    }
     CHECK(stats(a).purged > purged, "no large purge on small activity");
     for (int i = 0; i < 4096; i++)
         hk_free_fast(a, h, p[i]);
@@ -716,6 +752,7 @@ UNIT_MAIN(TEST(loop_maps_once), TEST(no_cache_maps_every_time),
           TEST(realloc_keeps_contents), TEST(growth_reserves_ahead),
           TEST(growth_reuses_freed_span), TEST(cache_bounded_by_large_cache),
           TEST(limit_follows_recent_peak), TEST(decay_half_per_delay),
+          TEST(split_leaves_span_age),
           TEST(small_activity_drives_decay),
           TEST(slots_overflow_evicts_oldest),
           TEST(granules_never_shared), TEST(churn_keeps_blocks_apart))
