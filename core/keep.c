@@ -29,9 +29,9 @@ static void remove_at(hk_keep *k, unsigned i)
 
 void *hk_keep_take(hk_keep *k, size_t n, size_t offset)
 {
-    if (n > SIZE_MAX / 2 - offset)
+    size_t need = hk_large_need(n, offset);
+    if (!need)
         return NULL;
-    size_t need = hk_os_page_up(offset + n);
     for (unsigned i = k->count; i-- > 0;) {
         hk_large_hdr *h = k->block[i];
         if (h->offset != offset || h->bytes < need ||
@@ -45,16 +45,21 @@ void *hk_keep_take(hk_keep *k, size_t n, size_t offset)
     return NULL;
 }
 
+/* The oldest kept block goes to the large cache. */
+static void give_back_oldest(hk_allocator *a, hk_keep *k)
+{
+    hk_large_hdr *h = k->block[0];
+    remove_at(k, 0);
+    hk_large_set_kept(h, false);
+    hk_large_free(a, h);
+}
+
 int hk_keep_put(hk_allocator *a, hk_keep *k, hk_large_hdr *h)
 {
     if (h->bytes > HK_KEEP_BYTES / 2)
         return 0;
-    while (k->count == HK_KEEP_BLOCKS || k->bytes + h->bytes > HK_KEEP_BYTES) {
-        hk_large_hdr *old = k->block[0];
-        remove_at(k, 0);
-        hk_large_set_kept(old, false);
-        hk_large_free(a, old);
-    }
+    while (k->count == HK_KEEP_BLOCKS || k->bytes + h->bytes > HK_KEEP_BYTES)
+        give_back_oldest(a, k);
     hk_large_set_kept(h, true);
     k->block[k->count++] = h;
     add(&k->bytes, h->bytes);
@@ -64,12 +69,8 @@ int hk_keep_put(hk_allocator *a, hk_keep *k, hk_large_hdr *h)
 
 void hk_keep_flush(hk_allocator *a, hk_keep *k)
 {
-    while (k->count) {
-        hk_large_hdr *h = k->block[0];
-        remove_at(k, 0);
-        hk_large_set_kept(h, false);
-        hk_large_free(a, h);
-    }
+    while (k->count)
+        give_back_oldest(a, k);
 }
 
 void hk_keep_tick(hk_allocator *a, hk_keep *k, uint64_t now)

@@ -74,9 +74,9 @@ void *hk_large_alloc(hk_allocator *a, size_t n, size_t align,
 {
     hk_large *l = &a->large;
     size_t offset = align > HK_LARGE_HEADER ? align : HK_LARGE_HEADER;
-    if (n > SIZE_MAX / 2 - offset)
+    size_t need = hk_large_need(n, offset);
+    if (!need)
         return NULL;
-    size_t need = hk_os_page_up(offset + n);
     size_t map_align = map_align_for(a, offset, need);
     uint64_t now = hk_os_now_ns();
 
@@ -203,10 +203,10 @@ void *hk_large_resize(hk_allocator *a, hk_large_hdr *h, size_t n)
 {
     hk_large *l = &a->large;
     size_t offset = h->offset;
-    if (n > SIZE_MAX / 2 - offset)
+    size_t need = hk_large_need(n, offset);
+    if (!need)
         return NULL;
     HK_ASSERT(!hk_large_fits(h, n));
-    size_t need = hk_os_page_up(offset + n);
     size_t cut = hk_spans_cut(offset, need);
     uint64_t now = hk_os_now_ns();
 

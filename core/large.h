@@ -96,6 +96,13 @@ static inline void hk_large_zero(void *user, size_t n)
     memset(user, 0, n);
 }
 
+/* The span a block of n bytes at offset needs, header included; 0 when
+ * n is too large for any. */
+static inline size_t hk_large_need(size_t n, size_t offset)
+{
+    return n > SIZE_MAX / 2 - offset ? 0 : hk_os_page_up(offset + n);
+}
+
 static inline size_t hk_large_usable(const hk_large_hdr *h)
 {
     return h->bytes - h->offset;

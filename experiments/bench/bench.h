@@ -127,6 +127,15 @@ static inline void no_operands(const char *prog, const char *usage, int argc,
         usage_error(prog, usage, "unexpected argument '%s'", argv[optind]);
 }
 
+/* Block sizes drawn from [-m, -M]: an empty range is a usage error. */
+static inline void size_range(const char *prog, const char *usage,
+                              uint64_t min_size, uint64_t max_size)
+{
+    if (min_size > max_size)
+        usage_error(prog, usage, "-m %" PRIu64 " exceeds -M %" PRIu64,
+                    min_size, max_size);
+}
+
 /* Exits with status 1 when a pthread call (or anything else returning an
  * errno value) failed. */
 static inline void die_on_error(const char *prog, int err, const char *what)

@@ -100,9 +100,7 @@ static struct config parse_config(int argc, char **argv)
         }
     }
     no_operands(prog, usage, argc, argv);
-    if (cfg.min_size > cfg.max_size)
-        usage_error(prog, usage, "-m %" PRIu64 " exceeds -M %" PRIu64,
-                cfg.min_size, cfg.max_size);
+    size_range(prog, usage, cfg.min_size, cfg.max_size);
     return cfg;
 }
 

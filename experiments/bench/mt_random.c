@@ -104,9 +104,7 @@ static struct config parse_config(int argc, char **argv)
         }
     }
     no_operands(prog, usage, argc, argv);
-    if (cfg.min_size > cfg.max_size)
-        usage_error(prog, usage, "-m %" PRIu64 " exceeds -M %" PRIu64,
-                cfg.min_size, cfg.max_size);
+    size_range(prog, usage, cfg.min_size, cfg.max_size);
     if ((cfg.queue & (cfg.queue - 1)) != 0)
         usage_error(prog, usage, "-q %" PRIu64 " is not a power of two", cfg.queue);
     return cfg;
