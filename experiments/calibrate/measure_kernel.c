@@ -66,11 +66,42 @@ static double sweeps_ns(calib *k, int n)
     return (double)(calib_cpu_ns() - t0) - k->cpu_timer_ns;
 }
 
-/* Per call of a loop of CALLS (sweep, call) pairs, less the sweeps. */
-static double per_call(calib *k, uint64_t t0, double sweeps)
+enum kernel_call { MAP, UNMAP, ADVISE, CORE, PROTECT, KERNEL_CALLS };
+
+/* The j-th call of a kind: on the regions mapped by the MAP calls, or on
+ * `one`, the region that stays. */
+static void kernel_call(enum kernel_call kind, int j, char *one,
+                        char **region)
 {
-    return ((double)(calib_cpu_ns() - t0) - sweeps - k->cpu_timer_ns) /
-           CALLS;
+    unsigned char vec;
+    switch (kind) {
+    case MAP: region[j] = map_region(); break;
+    case UNMAP: munmap(region[j], REGION); break;
+    case ADVISE: madvise(one, REGION, MADV_DONTNEED); break;
+    case CORE: mincore(one + (size_t)j * HK_OS_PAGE, HK_OS_PAGE, &vec); break;
+    case PROTECT:
+        mprotect(one, REGION, j & 1 ? PROT_READ | PROT_WRITE : PROT_READ);
+        break;
+    default: break;
+    }
+}
+
+/* Per call of a loop of CALLS (sweep, call) pairs, less CALLS sweeps
+ * timed alone just before and just after it: the lesser of the two, as
+ * a stall of the machine only ever adds time (one in the baseline made
+ * every call come out at nothing). */
+static double cold_call_ns(calib *k, enum kernel_call kind, char *one,
+                           char **region)
+{
+    double before = sweeps_ns(k, CALLS);
+    uint64_t t0 = calib_cpu_ns();
+    for (int j = 0; j < CALLS; j++) {
+        calib_sweep(k);
+        kernel_call(kind, j, one, region);
+    }
+    double loop = (double)(calib_cpu_ns() - t0) - k->cpu_timer_ns;
+    double after = sweeps_ns(k, CALLS);
+    return (loop - (before < after ? before : after)) / CALLS;
 }
 
 /* mmap, munmap, madvise, mprotect on untouched 2 MiB regions, and mincore
@@ -79,51 +110,18 @@ static double per_call(calib *k, uint64_t t0, double sweeps)
  * merges with those mapped and unmapped next to it. */
 void measure_syscalls(calib *k)
 {
+    static const enum hk_cost_term term[KERNEL_CALLS] = {
+        HK_COST_MMAP, HK_COST_MUNMAP, HK_COST_MADVISE, HK_COST_MINCORE,
+        HK_COST_MPROTECT};
     char *one = calib_map_aligned(REGION, HK_OS_PAGE, MADV_NOHUGEPAGE);
     char *region[CALLS];
-    unsigned char vec;
-    double vmap[CALIB_MAX_REPS], vunmap[CALIB_MAX_REPS],
-        vadvise[CALIB_MAX_REPS], vcore[CALIB_MAX_REPS],
-        vprot[CALIB_MAX_REPS];
-    for (int r = 0; r < k->reps; r++) {
-        double sweeps = sweeps_ns(k, CALLS);
-        uint64_t t0 = calib_cpu_ns();
-        for (int j = 0; j < CALLS; j++) {
-            calib_sweep(k);
-            region[j] = map_region();
-        }
-        vmap[r] = per_call(k, t0, sweeps);
-        t0 = calib_cpu_ns();
-        for (int j = 0; j < CALLS; j++) {
-            calib_sweep(k);
-            munmap(region[j], REGION);
-        }
-        vunmap[r] = per_call(k, t0, sweeps);
-        t0 = calib_cpu_ns();
-        for (int j = 0; j < CALLS; j++) {
-            calib_sweep(k);
-            madvise(one, REGION, MADV_DONTNEED);
-        }
-        vadvise[r] = per_call(k, t0, sweeps);
-        t0 = calib_cpu_ns();
-        for (int j = 0; j < CALLS; j++) {
-            calib_sweep(k);
-            mincore(one + (size_t)j * HK_OS_PAGE, HK_OS_PAGE, &vec);
-        }
-        vcore[r] = per_call(k, t0, sweeps);
-        t0 = calib_cpu_ns();
-        for (int j = 0; j < CALLS; j++) {
-            calib_sweep(k);
-            mprotect(one, REGION, j & 1 ? PROT_READ | PROT_WRITE : PROT_READ);
-        }
-        vprot[r] = per_call(k, t0, sweeps);
-    }
+    double v[KERNEL_CALLS][CALIB_MAX_REPS];
+    for (int r = 0; r < k->reps; r++)
+        for (int c = 0; c < KERNEL_CALLS; c++)
+            v[c][r] = cold_call_ns(k, (enum kernel_call)c, one, region);
     munmap(one, REGION);
-    calib_settle(k, HK_COST_MMAP, vmap);
-    calib_settle(k, HK_COST_MUNMAP, vunmap);
-    calib_settle(k, HK_COST_MADVISE, vadvise);
-    calib_settle(k, HK_COST_MINCORE, vcore);
-    calib_settle(k, HK_COST_MPROTECT, vprot);
+    for (int c = 0; c < KERNEL_CALLS; c++)
+        calib_settle(k, term[c], v[c]);
 }
 
 /* Write one byte in each of FAULT_PAGES pages after p's first (which
