@@ -51,7 +51,8 @@ static void large_verify(hk_allocator *a)
         live += h->bytes;
     }
     HK_ASSERT(live == l->stats.live_bytes);
-    HK_ASSERT(live <= l->spans.recent_peak);
+    HK_ASSERT(live <= l->spans.step_peak &&
+              l->spans.step_peak <= l->spans.recent_peak);
 }
 
 /* Where a new mapping of `bytes` for a block at `offset` starts.  One of

@@ -25,12 +25,25 @@ static inline size_t hk_os_page_up(size_t n)
 }
 
 /*
+ * An aligned region (align > HK_OS_PAGE) is aligned to this at least, and
+ * no other region is placed between its end and the next multiple of it,
+ * so the region can grow there in place.
+ */
+#define HK_OS_ALIGN_MIN ((size_t)1 << 20)
+
+/* The end of the room an aligned region ending at `end` may grow into. */
+static inline uintptr_t hk_os_room_end(uintptr_t end)
+{
+    return (end + HK_OS_ALIGN_MIN - 1) & ~(uintptr_t)(HK_OS_ALIGN_MIN - 1);
+}
+
+/*
  * Map `size` bytes (a multiple of HK_OS_PAGE) of zeroed read-write memory
- * whose address is a multiple of `align` (a power of two >= HK_OS_PAGE).
- * One mapping call on success, except that page-aligned requests may be
- * served from a small fixed reserve, without a call, until it runs out
- * (memory from the reserve is never unmapped).  Returns NULL when the
- * world is out of memory.
+ * whose address is a multiple of `align` (a power of two: HK_OS_PAGE, or
+ * HK_OS_ALIGN_MIN or more).  One mapping call on success, except that
+ * page-aligned requests may be served from a small fixed reserve, without
+ * a call, until it runs out (memory from the reserve is never unmapped).
+ * Returns NULL when the world is out of memory.
  */
 void *hk_os_map(size_t size, size_t align);
 
@@ -44,7 +57,9 @@ void hk_os_unmap(void *p, size_t size);
  * a copy, and the new bytes read as zero.  [p, p+old_size) must lie in one
  * mapping made by one hk_os_map or hk_os_grow call, with no part of it
  * unmapped since.  It grows in place when it ends where the next aligned
- * mapping would be placed and the range after it is free: one mremap.
+ * mapping would be placed, or when new_size stays within the room of an
+ * aligned region (hk_os_room_end), and the range after it is free: one
+ * mremap.
  * Otherwise a new region is mapped as hk_os_map(new_size, align) would
  * place it (one mmap; align > HK_OS_PAGE, never from the reserve) and the
  * pages move there (one mremap); an attempt in place that fails costs one

@@ -34,8 +34,9 @@
  * What serving a request costs, in bytes of pages to fault in (a fault
  * costs about what zeroing a page does), a system call counted as
  * GROW_COST, MAP_COST or PURGE_COST bytes: the cache chooses between its
- * spans, and between any of them and a new mapping, by this.  A grow
- * moves the span's pages (mremap) and costs far more than its call:
+ * spans, and between any of them and a new mapping, by this.  A grow in
+ * place costs its call; one that moves the span's pages (mremap) costs
+ * far more than its call:
  * blocks of 100 to 400 KB replaced at random ran 1.0 s with 765 grows
  * priced at 64 KiB, 0.64 s with none, the page faults the same, the
  * difference all user time spent after the moves.  At 1 MiB a span
@@ -278,6 +279,17 @@ static hk_span grow(hk_allocator *a, unsigned i, size_t need,
     return s;
 }
 
+/* What growing s to need bytes costs besides its new pages: a span that
+ * is all of its mapping grows within the room the world leaves after it
+ * (os.h) in place, for a call; any other growth moves its pages. */
+static size_t grow_cost(const hk_span *s, size_t need)
+{
+    return s->whole && (uintptr_t)s->base + need <=
+                           hk_os_room_end((uintptr_t)s->base + s->bytes)
+               ? MAP_COST
+               : GROW_COST;
+}
+
 /* A span that costs nothing, that no live block may want, and that is
  * taken whole within a thirty-second of need: another could only be a
  * little smaller, so the search, which runs under the lock through
@@ -313,7 +325,7 @@ hk_span hk_spans_take(hk_allocator *a, size_t need, size_t offset,
             waste = growing ? 0 : wasted(s, len, need, offset);
             cost = need - min_size(s->dirty, need) + (waste ? PURGE_COST : 0);
         } else if (s->bytes < need && ((uintptr_t)s->base & (offset - 1)) == 0)
-            cost = need - s->dirty + GROW_COST;
+            cost = need - s->dirty + grow_cost(s, need);
         else
             continue;
         if (cost < best_cost ||
@@ -361,7 +373,10 @@ size_t hk_spans_extend(hk_allocator *a, char *base, size_t bytes,
 
 /*
  * One decay step: the recent peak forgets an eighth of its lead over the
- * bytes in use; of the dirty bytes unused for a purge_delay, 1 - 2^-k are
+ * most bytes in use since the last step (not over those in use now: a
+ * program whose use swings from nothing to its peak and back within a
+ * delay would lose an eighth of its cache whenever a step fell between
+ * two swings, and fault it in again on the next); of the dirty bytes unused for a purge_delay, 1 - 2^-k are
  * purged, oldest first, from the ends of their spans, k the delays since
  * the last step (at most MAX_DECAY_STEPS; all of them when purge_delay is
  * 0); then the cache is cut to its limit.
@@ -372,7 +387,8 @@ static void decay(hk_allocator *a, uint64_t now)
     uint64_t delay = a->params.purge_delay * 1000000ull;
     uint64_t steps = delay ? (now - c->last_decay) / delay : 0;
     c->last_decay = now;
-    c->recent_peak -= (c->recent_peak - a->large.stats.live_bytes) / 8;
+    c->recent_peak -= (c->recent_peak - c->step_peak) / 8;
+    c->step_peak = a->large.stats.live_bytes;
 
     size_t idle = 0;
     unsigned old = 0;

@@ -53,6 +53,7 @@ typedef struct hk_spans {
                        oldest first */
     unsigned count;
     size_t recent_peak; /* large bytes in use: a high-water mark that fades */
+    size_t step_peak;   /* ... and the most of them since the last decay step */
     uint64_t mappings;  /* mapping ids handed out */
     uint64_t last_decay;
     _Atomic uint64_t next_decay; /* UINT64_MAX while nothing can decay */
@@ -72,6 +73,8 @@ static inline uint64_t hk_spans_new_mapping(hk_spans *c)
 /* Large bytes in use went up to `live`. */
 static inline void hk_spans_saw_live(hk_spans *c, size_t live)
 {
+    if (live > c->step_peak)
+        c->step_peak = live;
     if (live > c->recent_peak)
         c->recent_peak = live;
 }

@@ -188,9 +188,12 @@ static int cursor_extend(uintptr_t end, size_t more)
 void *hk_os_grow(void *p, size_t old_size, size_t new_size, size_t align)
 {
     /* Without hints no cursor tells whether the pages above are free, so
-     * growing in place is simply tried. */
+     * growing in place is simply tried; a region placed by trimming may
+     * find its room taken, and moves. */
+    uintptr_t end = (uintptr_t)p + old_size;
     if ((!HINTS_USABLE ||
-         cursor_extend((uintptr_t)p + old_size, new_size - old_size)) &&
+         (uintptr_t)p + new_size <= hk_os_room_end(end) ||
+         cursor_extend(end, new_size - old_size)) &&
         sys_mremap(p, old_size, new_size, 0, NULL))
         return p;
     void *to = map_aligned(new_size, align);

@@ -178,14 +178,16 @@ void *hk_os_map(size_t size, size_t align)
     return map_at(W.page_cursor, size);
 }
 
-/* The real backend's growth in place: the region was the last placed and
- * nothing lies after it. */
+/* The real backend's growth in place: within the region's room, or the
+ * region was the last placed; and nothing lies after it. */
 static int grow_in_place(uint64_t at, uint64_t old_size, uint64_t new_size)
 {
     uint64_t end = at + old_size;
-    if (end != W.aligned_cursor || new_size - old_size > ALIGNED_END - end)
-        return 0;
-    W.aligned_cursor = at + new_size;
+    if (at + new_size > hk_os_room_end(end)) {
+        if (end != W.aligned_cursor || new_size - old_size > ALIGNED_END - end)
+            return 0;
+        W.aligned_cursor = at + new_size;
+    }
     count(HK_OS_MREMAP, new_size);
     if (hk_as_extend(&W.as, end, new_size - old_size) != 0)
         return 0;

@@ -249,6 +249,36 @@ static void grow_moves_pages(void)
     hk_alloc_destroy(a);
 }
 
+/* A block under a granule grows into the room after its mapping without
+ * moving (os.h): one mremap, no mapping, its pages kept. */
+static void grow_in_room_keeps_place(void)
+{
+    hk_allocator *a = fresh(NULL);
+    hk_heap *h = hk_heap_create(a);
+    size_t small = 300 << 10, big = 380 << 10;
+    unsigned char *p = hk_malloc_fast(a, h, small);
+    void *later[8]; /* mapped after p, then kept by the thread (keep.h),
+                       which gives p, the oldest, to the cache */
+    for (int i = 0; i < 8; i++)
+        later[i] = hk_malloc_fast(a, h, small);
+    touch_faults(p, small);
+    hk_free_fast(a, h, p);
+    for (int i = 0; i < 8; i++)
+        hk_free_fast(a, h, later[i]);
+
+    hk_os_counts c0 = counts();
+    unsigned char *q = hk_malloc_fast(a, h, big);
+    long faults = touch_faults(q, big);
+    CHECK(q == p, "moved from %p to %p", (void *)p, (void *)q);
+    CHECK_EQ(calls_since(&c0, HK_OS_MMAP), 0);
+    CHECK_EQ(calls_since(&c0, HK_OS_MREMAP), 1);
+    CHECK(faults < (long)((big - small) / HK_OS_PAGE) + 8,
+          "%ld faults: the span's pages were not kept", faults);
+    hk_free_fast(a, h, q);
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+}
+
 static void fill(unsigned char *p, size_t n, unsigned seed)
 {
     for (size_t i = 0; i < n; i += 997)
@@ -502,6 +532,29 @@ static void limit_follows_recent_peak(void)
     hk_alloc_destroy(a);
 }
 
+/* A program whose large use swings from nothing to its peak and back
+ * within every delay keeps its cache: decay steps that fall between two
+ * swings find the peak of the last delay, not the nothing in use now. */
+static void swings_keep_the_cache(void)
+{
+    static const char *const d100[] = {"purge_delay=100", NULL};
+    hk_allocator *a = fresh(d100);
+    hk_heap *h = hk_heap_create(a);
+    peak_then_free(a, h, 20, 10 * MIB);
+    hk_os_counts c0 = counts();
+    for (int swing = 0; swing < 12; swing++) {
+        set_clock(clock_ns + 40 * MS);
+        hk_large_decay_due(a, clock_ns);
+        peak_then_free(a, h, 20, 10 * MIB);
+    }
+    CHECK_EQ(calls_since(&c0, HK_OS_MMAP), 0);
+    CHECK_EQ(calls_since(&c0, HK_OS_MUNMAP), 0);
+    CHECK(stats(a).cached_bytes >= 200 * MIB, "%llu cached",
+          (unsigned long long)stats(a).cached_bytes);
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+}
+
 static size_t dirty_of(hk_allocator *a, unsigned i)
 {
     return i < a->large.spans.count ? a->large.spans.slot[i].dirty : 0;
@@ -748,10 +801,12 @@ static void churn_keeps_blocks_apart(void)
 UNIT_MAIN(TEST(loop_maps_once), TEST(no_cache_maps_every_time),
           TEST(calloc_zeroes_reused_memory), TEST(calloc_skips_known_zero),
           TEST(similar_size_reuses_pages), TEST(split_then_join),
-          TEST(grow_moves_pages), TEST(realloc_resizes_in_place),
+          TEST(grow_moves_pages), TEST(grow_in_room_keeps_place),
+          TEST(realloc_resizes_in_place),
           TEST(realloc_keeps_contents), TEST(growth_reserves_ahead),
           TEST(growth_reuses_freed_span), TEST(cache_bounded_by_large_cache),
-          TEST(limit_follows_recent_peak), TEST(decay_half_per_delay),
+          TEST(limit_follows_recent_peak), TEST(swings_keep_the_cache),
+          TEST(decay_half_per_delay),
           TEST(split_leaves_span_age),
           TEST(small_activity_drives_decay),
           TEST(slots_overflow_evicts_oldest),
