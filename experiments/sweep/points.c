@@ -235,8 +235,9 @@ static int expand_points(const hk_spec *s, const hk_column *cols,
             rc = -1;
     for (unsigned rep = 0; rc == 0 && rep < reps; rep++)
         for (size_t t = 0; t < s->ntraces; t++)
-            for (size_t k = 0; k < nconfigs; k++)
-                for (size_t c = 0; c < ncols; c++) {
+            for (size_t i = 0; i < nconfigs; i++)
+                for (size_t c = 0, k = (i + rep) % nconfigs; c < ncols;
+                     c++) {
                     if (rep >= cols[c].reps)
                         continue;
                     int peer = strcmp(cols[c].allocator, "hakmem") != 0;

@@ -9,7 +9,11 @@
  * by the grid point's.
  *
  * The order of points is stable, and --shard relies on it: repetition,
- * trace, configuration, column (backend and allocator).  Points with the
+ * trace, configuration, column (backend and allocator), where repetition
+ * r starts at configuration r (modulo their number) and wraps around:
+ * each configuration runs first in some repetition, so that the place of
+ * a configuration in a repetition (first after another trace, or last
+ * before one) weighs on none alone.  Points with the
  * same key are one run: all but the first are marked dup, and the first
  * is flagged baseline if any of them is.
  */
