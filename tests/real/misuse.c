@@ -223,6 +223,13 @@ static void realloc_freed_large(void)
     put(misuse_hide(realloc(p, LARGE - 100)));
 }
 
+/* realloc of a pointer into a small block, to a size its block would
+ * hold. */
+static void realloc_interior_small(void)
+{
+    put(misuse_hide(realloc(get(SMALL) + 16, SMALL - 24)));
+}
+
 static void realloc_interior_large(void)
 {
     put(misuse_hide(realloc(get(LARGE) + 4096, LARGE - 8192)));
@@ -341,6 +348,9 @@ static const misuse_case cases[] = {
     {"realloc-freed-large",
      "abort: realloc(): invalid pointer (block already freed)", NULL,
      realloc_freed_large},
+    {"realloc-interior-small",
+     "abort: realloc(): invalid pointer (not the start of a block)", NULL,
+     realloc_interior_small},
     {"realloc-interior-large", "abort: realloc(): invalid pointer", NULL,
      realloc_interior_large},
     {"overflow-into-free-block", "abort: malloc(): corrupted free block",

@@ -412,6 +412,29 @@ static void aligned_blocks_are_aligned(void)
     hk_alloc_destroy(a);
 }
 
+/* realloc keeps a small block that holds the new size; one that must
+ * move to grow gets a quarter more than it had, with its bytes; one that
+ * shrinks to under half gets the class of its size. */
+static void realloc_grows_ahead(void)
+{
+    hk_allocator *a = unit_alloc(NULL);
+    hk_heap *h = hk_heap_create(a);
+    char *p = hk_malloc_fast(a, h, 1280);
+    fill(p, 1280, 3);
+    CHECK(hk_alloc_realloc(a, h, p, 1200) == p, "a size it holds moved it");
+    char *q = hk_alloc_realloc(a, h, p, 1281);
+    CHECK(q != p, "1281 bytes stayed in a block of 1280");
+    CHECK(hk_alloc_usable_size(a, q) >= 1600, "grew to %zu bytes",
+          hk_alloc_usable_size(a, q));
+    CHECK(intact(q, 1280, 3), "the bytes did not move with the block");
+    char *r = hk_alloc_realloc(a, h, q, 100);
+    CHECK_EQ(hk_alloc_usable_size(a, r), 112);
+    CHECK(intact(r, 100, 3), "the bytes did not move with the block");
+    hk_free_fast(a, h, r);
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+}
+
 UNIT_MAIN(TEST(own_blocks_round_trip),
           TEST(front_serves_repeats_without_refill),
           TEST(remote_frees_return_to_owner),
@@ -422,4 +445,4 @@ UNIT_MAIN(TEST(own_blocks_round_trip),
           TEST(freeing_heap_front_stays_small),
           TEST(dead_heap_slabs_are_adopted),
           TEST(surplus_slabs_pass_to_other_heaps),
-          TEST(aligned_blocks_are_aligned))
+          TEST(aligned_blocks_are_aligned), TEST(realloc_grows_ahead))
