@@ -409,9 +409,6 @@ realloc_slow(hk_allocator *a, hk_heap *h, void *p, size_t n)
     return q;
 }
 
-/* The hot case first: a large block that stays large, as a buffer
- * grown a little at a time is, with owner_of's check of the pointer
- * inline. */
 /*
  * The bytes of the small block p of the SuperSlab of registry entry e, if
  * free's fast path would take p (it starts a carved block and does not
@@ -429,8 +426,10 @@ static size_t small_fast_usable(const hk_allocator *a, uintptr_t e, void *p)
                : 0;
 }
 
-/* A buffer grown a little at a time stays in its block for most calls:
- * those cost a lookup and a compare, as free's fast path. */
+/* The hot cases first, as a buffer grown a little at a time meets them:
+ * a small block that still holds the new size, for the checks of free's
+ * fast path, and a large block that stays large, with owner_of's check
+ * of the pointer inline. */
 void *hk_alloc_realloc(hk_allocator *a, hk_heap *h, void *p, size_t n)
 {
     uintptr_t e = h ? hk_registry_get_hot(&a->registry, (uintptr_t)p) : 0;

@@ -5,13 +5,13 @@
  * An entry is the address of the SuperSlab covering the granule with
  * HK_REG_SS added, or a large object's header address with HK_REG_LARGE
  * added, or 0 when hakmem owns nothing there: free's fast path tells a
- * SuperSlab from everything else by one bit.  The granule is fixed (SuperSlabs are at least 1 MiB and
- * aligned to their size, so each covers whole granules) so that a lookup
- * shifts and masks by constants.  Lookups take no
- * lock and make no system call, so free() identifies any pointer in O(1),
- * including pointers hakmem never handed out.  Entries change only under
- * the pool or large-object lock; leaves are never freed before the
- * allocator itself.
+ * SuperSlab from everything else by one bit.  The granule is fixed
+ * (SuperSlabs are at least 1 MiB and aligned to their size, so each
+ * covers whole granules) so that a lookup shifts and masks by constants.
+ * Lookups take no lock and make no system call, so free() identifies any
+ * pointer in O(1), including pointers hakmem never handed out.  Entries
+ * change only under the pool or large-object lock; leaves are never freed
+ * before the allocator itself.
  */
 #ifndef HK_REGISTRY_H
 #define HK_REGISTRY_H

@@ -23,6 +23,8 @@
 #include "os.h"
 
 #define GRANULE ((size_t)1 << HK_REG_SHIFT)
+_Static_assert(GRANULE >= HK_OS_ALIGN_MIN,
+               "a whole span's mapping has room to grow into (grow_cost)");
 /* The cache may always hold this much, within large_cache. */
 #define LIMIT_FLOOR ((size_t)32 << 20)
 /* Delays counted at most in one decay step: an allocator idle for longer
@@ -376,10 +378,11 @@ size_t hk_spans_extend(hk_allocator *a, char *base, size_t bytes,
  * most bytes in use since the last step (not over those in use now: a
  * program whose use swings from nothing to its peak and back within a
  * delay would lose an eighth of its cache whenever a step fell between
- * two swings, and fault it in again on the next); of the dirty bytes unused for a purge_delay, 1 - 2^-k are
- * purged, oldest first, from the ends of their spans, k the delays since
- * the last step (at most MAX_DECAY_STEPS; all of them when purge_delay is
- * 0); then the cache is cut to its limit.
+ * two swings, and fault it in again on the next); of the dirty bytes
+ * unused for a purge_delay, 1 - 2^-k are purged, oldest first, from the
+ * ends of their spans, k the delays since the last step (at most
+ * MAX_DECAY_STEPS; all of them when purge_delay is 0); then the cache is
+ * cut to its limit.
  */
 static void decay(hk_allocator *a, uint64_t now)
 {

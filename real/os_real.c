@@ -120,7 +120,8 @@ static void *reserve_take(size_t size)
 
 static int in_reserve(const void *p)
 {
-    return (const char *)p >= reserve && (const char *)p < reserve + RESERVE_BYTES;
+    return (const char *)p >= reserve &&
+           (const char *)p < reserve + RESERVE_BYTES;
 }
 
 /* ThreadSanitizer keeps its shadow memory where the hints would go. */
