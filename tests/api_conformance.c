@@ -319,7 +319,8 @@ static void check_malloc_sizes(void)
 static void check_calloc_zeroes(void)
 {
     static const size_t sizes[] = {
-        1, 24, 100, 1000, 4096, 70000, MiB, 8 * MiB + 3, 32 * MiB,
+        1, 16, 24, 48, 100, 128, 129, 1000, 4096, 70000, MiB, 8 * MiB + 3,
+        32 * MiB,
     };
     enum { BATCH = 32, ROUNDS = 8 };
     void *batch[BATCH];
