@@ -31,10 +31,15 @@ static inline size_t hk_os_page_up(size_t n)
  */
 #define HK_OS_ALIGN_MIN ((size_t)1 << 20)
 
-/* The end of the room an aligned region ending at `end` may grow into. */
-static inline uintptr_t hk_os_room_end(uintptr_t end)
+/* Whether an aligned region [p, p + old_size) grown to new_size bytes
+ * stays within that room. */
+static inline bool hk_os_grows_in_room(const void *p, size_t old_size,
+                                       size_t new_size)
 {
-    return (end + HK_OS_ALIGN_MIN - 1) & ~(uintptr_t)(HK_OS_ALIGN_MIN - 1);
+    uintptr_t end = (uintptr_t)p + old_size;
+    uintptr_t room = (end + HK_OS_ALIGN_MIN - 1) &
+                     ~(uintptr_t)(HK_OS_ALIGN_MIN - 1);
+    return (uintptr_t)p + new_size <= room;
 }
 
 /*
@@ -58,8 +63,8 @@ void hk_os_unmap(void *p, size_t size);
  * mapping made by one hk_os_map or hk_os_grow call, with no part of it
  * unmapped since.  It grows in place when it ends where the next aligned
  * mapping would be placed, or when new_size stays within the room of an
- * aligned region (hk_os_room_end), and the range after it is free: one
- * mremap.
+ * aligned region (hk_os_grows_in_room), and the range after it is free:
+ * one mremap.
  * Otherwise a new region is mapped as hk_os_map(new_size, align) would
  * place it (one mmap; align > HK_OS_PAGE, never from the reserve) and the
  * pages move there (one mremap); an attempt in place that fails costs one

@@ -286,8 +286,7 @@ static hk_span grow(hk_allocator *a, unsigned i, size_t need,
  * (os.h) in place, for a call; any other growth moves its pages. */
 static size_t grow_cost(const hk_span *s, size_t need)
 {
-    return s->whole && (uintptr_t)s->base + need <=
-                           hk_os_room_end((uintptr_t)s->base + s->bytes)
+    return s->whole && hk_os_grows_in_room(s->base, s->bytes, need)
                ? MAP_COST
                : GROW_COST;
 }

@@ -191,10 +191,8 @@ void *hk_os_grow(void *p, size_t old_size, size_t new_size, size_t align)
     /* Without hints no cursor tells whether the pages above are free, so
      * growing in place is simply tried; a region placed by trimming may
      * find its room taken, and moves. */
-    uintptr_t end = (uintptr_t)p + old_size;
-    if ((!HINTS_USABLE ||
-         (uintptr_t)p + new_size <= hk_os_room_end(end) ||
-         cursor_extend(end, new_size - old_size)) &&
+    if ((!HINTS_USABLE || hk_os_grows_in_room(p, old_size, new_size) ||
+         cursor_extend((uintptr_t)p + old_size, new_size - old_size)) &&
         sys_mremap(p, old_size, new_size, 0, NULL))
         return p;
     void *to = map_aligned(new_size, align);

@@ -183,7 +183,7 @@ void *hk_os_map(size_t size, size_t align)
 static int grow_in_place(uint64_t at, uint64_t old_size, uint64_t new_size)
 {
     uint64_t end = at + old_size;
-    if (at + new_size > hk_os_room_end(end)) {
+    if (!hk_os_grows_in_room((void *)at, old_size, new_size)) {
         if (end != W.aligned_cursor || new_size - old_size > ALIGNED_END - end)
             return 0;
         W.aligned_cursor = at + new_size;

@@ -235,9 +235,9 @@ static int expand_points(const hk_spec *s, const hk_column *cols,
             rc = -1;
     for (unsigned rep = 0; rc == 0 && rep < reps; rep++)
         for (size_t t = 0; t < s->ntraces; t++)
-            for (size_t i = 0; i < nconfigs; i++)
-                for (size_t c = 0, k = (i + rep) % nconfigs; c < ncols;
-                     c++) {
+            for (size_t i = 0; i < nconfigs; i++) {
+                size_t k = (i + rep) % nconfigs;
+                for (size_t c = 0; c < ncols; c++) {
                     if (rep >= cols[c].reps)
                         continue;
                     int peer = strcmp(cols[c].allocator, "hakmem") != 0;
@@ -251,6 +251,7 @@ static int expand_points(const hk_spec *s, const hk_column *cols,
                     p->baseline = base0 && k == 0 && !peer;
                     point_key(s, p, hashes[2 * k + peer]);
                 }
+            }
     if (rc == 0 && mark_dups(out) < 0) {
         snprintf(err, errlen, "out of memory");
         rc = -1;

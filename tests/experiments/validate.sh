@@ -80,6 +80,20 @@ db=results/validate.db
                 WHERE name = 'predicted.ns'") == 8 ]] ||
     fail "simulated runs lack predicted.ns"
 
+# Repetitions start at different configurations: the real runs of trace
+# mixed, in the order they ran, begin with (0,16) in repetitions 0 and 1
+# (the baseline, then the grid point equal to it) and with (0,256) in 2.
+first_config() { # REP: lru_cap,front_cap of its first real run on mixed
+    count $db "SELECT a.value || ',' || b.value FROM runs r
+               JOIN params a ON a.run_id = r.run_id AND a.name = 'lru_cap'
+               JOIN params b ON b.run_id = r.run_id AND b.name = 'front_cap'
+               WHERE r.backend = 'real' AND r.trace = 'mixed' AND r.rep = $1
+               ORDER BY r.run_id LIMIT 1"
+}
+firsts="$(first_config 0) $(first_config 1) $(first_config 2)"
+[[ $firsts == "0,16 0,16 0,256" ]] ||
+    fail "repetitions began with $firsts, not 0,16 0,16 0,256"
+
 # The speedup by pairs, from the database: per repetition, the baseline's
 # CPU time over the configuration's on trace mixed, then their median.
 config_cpu() { # REP LRU_CAP FRONT_CAP: the CPU time of that real run

@@ -4,8 +4,9 @@
  * followed by a malloc of about the same size (smaller, larger, or a
  * realloc) faults in only the pages it did not have, and RSS falls after
  * purge_delay by decay: part at the first delay, most after several, never
- * all at the first, and nothing while the program sleeps.  Page faults are the process's minor faults
- * (getrusage), RSS is VmRSS from /proc/self/status.
+ * all at the first, and nothing while the program sleeps.  Page faults
+ * are the process's minor faults (getrusage), RSS is VmRSS from
+ * /proc/self/status.
  *
  * Run with LD_PRELOAD=libhakmem.so HAKMEM_PURGE_DELAY=200.
  */
