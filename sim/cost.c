@@ -189,16 +189,13 @@ int hk_cost_from_json(hk_cost *c, const cJSON *root, const char *path,
 }
 
 /*
- * The replay engines' own memory, whose pages fault as it first fills:
- * per object live at once, the threaded engine's slot (hk_replay_slot in
- * experiments/replay/replay_plan.h: a counter, a pointer, a size) or the
- * serial engine's record of an object (sim/replay.c: 24 bytes, a 32-byte
- * malloc chunk); and the serial engine's object tables, each written
- * whole when the table doubled or halved: fresh pages the first time it
- * reaches a size, reused memory after that.
+ * The threaded replay engine's own memory, whose pages fault as it first
+ * fills: per object live at once, a slot (hk_replay_slot in
+ * experiments/replay/replay_plan.h: a counter, a pointer, a size).  The
+ * serial engine writes its records and table, sized for the trace's
+ * peak, before its clock starts (sim/replay.c).
  */
 #define THREADS_OBJECT_BYTES 24
-#define SERIAL_RECORD_BYTES 32
 
 void hk_cost_count(const hk_cost_inputs *in, uint64_t counts[HK_COST_TERMS])
 {
@@ -227,10 +224,9 @@ void hk_cost_count(const hk_cost_inputs *in, uint64_t counts[HK_COST_TERMS])
     counts[HK_COST_MADVISE_PAGE] = in->purged_pages;
     counts[HK_COST_PAGE_FAULT] =
         in->page_faults +
-        (rs->peak_live * (in->serial ? SERIAL_RECORD_BYTES
-                                     : THREADS_OBJECT_BYTES) +
-         (in->serial ? rs->table_bytes : 0) + HK_OS_PAGE - 1) /
-            HK_OS_PAGE;
+        (in->serial ? 0
+                    : (rs->peak_live * THREADS_OBJECT_BYTES + HK_OS_PAGE - 1) /
+                          HK_OS_PAGE);
     counts[HK_COST_PAGE_TABLE] = in->page_tables;
     counts[HK_COST_TLB_L2_HIT] = in->tlb_l2_hits;
     counts[HK_COST_TLB_WALK] = in->tlb_walks;

@@ -22,25 +22,77 @@ typedef struct live_obj {
     void *p;
     uint64_t size;
     uint32_t thread; /* dense index of the thread that handled it last */
-    uint32_t record; /* its stand-in for the data cache model */
 } live_obj;
+
+/*
+ * The records of the live objects: an array indexed by record number, and
+ * the numbers freed, for reuse, the one freed last first (as malloc hands
+ * back chunks).  Both are sized for the trace's peak and written before
+ * the clock starts, so that the replay itself neither allocates nor
+ * faults for its own bookkeeping: what it times is the allocator's.  The
+ * live table maps each id to its record number.
+ */
+typedef struct records {
+    live_obj *obj;
+    uint32_t *freed;
+    size_t count; /* numbers in freed */
+    size_t cap;   /* entries of obj and of freed */
+    uint32_t next;
+} records;
+
+/* -1 when out of memory. */
+static int records_grow(records *r, size_t cap)
+{
+    live_obj *obj = realloc(r->obj, cap * sizeof *obj);
+    if (obj)
+        r->obj = obj;
+    uint32_t *freed = obj ? realloc(r->freed, cap * sizeof *freed) : NULL;
+    if (!freed)
+        return -1;
+    r->freed = freed;
+    memset(r->obj + r->cap, 0, (cap - r->cap) * sizeof *obj);
+    memset(r->freed + r->cap, 0, (cap - r->cap) * sizeof *freed);
+    r->cap = cap;
+    return 0;
+}
+
+/* A record number, or -1 when out of memory (or past 2^32 - 1). */
+static int64_t record_take(records *r)
+{
+    if (r->count)
+        return r->freed[--r->count];
+    if (r->next == r->cap &&
+        (r->next == UINT32_MAX || records_grow(r, 2 * r->cap + 1) < 0))
+        return -1;
+    return r->next++;
+}
+
+/* At most cap records are ever taken, so freed has room. */
+static void record_give(records *r, uint32_t i)
+{
+    r->freed[r->count++] = i;
+}
+
+static void records_free(records *r)
+{
+    free(r->obj);
+    free(r->freed);
+}
 
 /*
  * The engine's own memory per event, for the data cache model, as the
  * real engine being predicted keeps it.  The serial one looks the object
- * up in its table and reads its record, a 24-byte malloc chunk; the
- * threaded one reads the object's 24-byte slot in its plan (it streams
- * the plan's ops in order, which the model leaves to prefetching).
- * Their real addresses change from run to run, so the model sees fixed
- * stand-ins far from every simulated mapping: slot i of the table at
- * TABLE_AT + 16 i, and records or slots at RECORDS_AT, handed out as
- * both engines reuse them: the one emptied last first, else a new one.
- * The real replay neither keeps nor looks up any of this.
+ * up in its table and reads its record; the threaded one reads the
+ * object's 24-byte slot in its plan (it streams the plan's ops in order,
+ * which the model leaves to prefetching).  Their real addresses change
+ * from run to run, so the model sees fixed stand-ins far from every
+ * simulated mapping: slot i of the table at TABLE_AT + 16 i, and record
+ * or slot i at RECORDS_AT, numbered as both engines reuse them: the one
+ * emptied last first, else a new one.
  */
 #define TABLE_AT ((uintptr_t)0x7e0000000000)
 #define RECORDS_AT ((uintptr_t)0x7f0000000000)
-#define RECORD_BYTES 32 /* a record's malloc chunk */
-#define SLOT_BYTES 24   /* a plan's slot (experiments/replay/replay_plan.h) */
+#define SLOT_BYTES 24 /* a plan's slot (experiments/replay/replay_plan.h) */
 
 #ifdef HK_OS_SIM
 static int model_serial = 1;
@@ -48,36 +100,6 @@ static int model_serial = 1;
 void hk_replay_model_engine(int serial)
 {
     model_serial = serial;
-}
-
-typedef struct records {
-    uint32_t *freed;
-    size_t count, cap;
-    uint32_t next;
-} records;
-
-static uint32_t record_take(records *r)
-{
-    return r->count ? r->freed[--r->count] : r->next++;
-}
-
-/* A record that cannot be kept for reuse (no memory) is not reused. */
-static void record_give(records *r, uint32_t i)
-{
-    if (r->count == r->cap) {
-        size_t cap = r->cap ? 2 * r->cap : 1024;
-        uint32_t *v = realloc(r->freed, cap * sizeof *v);
-        if (!v)
-            return;
-        r->freed = v;
-        r->cap = cap;
-    }
-    r->freed[r->count++] = i;
-}
-
-static void records_free(records *r)
-{
-    free(r->freed);
 }
 
 static void touch_table(const hk_idmap *m, uint64_t id)
@@ -89,31 +111,10 @@ static void touch_table(const hk_idmap *m, uint64_t id)
 
 static void touch_record(uint32_t record)
 {
-    uintptr_t bytes = model_serial ? RECORD_BYTES : SLOT_BYTES;
+    uintptr_t bytes = model_serial ? sizeof(live_obj) : SLOT_BYTES;
     hk_os_touch_foreign((const void *)(RECORDS_AT + record * bytes), 24);
 }
 #else
-typedef struct records {
-    char none;
-} records;
-
-static uint32_t record_take(records *r)
-{
-    (void)r;
-    return 0;
-}
-
-static void record_give(records *r, uint32_t i)
-{
-    (void)r;
-    (void)i;
-}
-
-static void records_free(records *r)
-{
-    (void)r;
-}
-
 static void touch_table(const hk_idmap *m, uint64_t id)
 {
     (void)m;
@@ -135,31 +136,11 @@ typedef struct engine {
     uint64_t threads, cap;
     uint32_t cached_thread; /* the last lookup, as threads run in bursts */
     uint64_t cached_index;
-    hk_idmap *live;
-    uint64_t live_sizes; /* bit k: it has had 2^k slots */
+    hk_idmap *live;   /* id -> record number */
+    uint64_t peak;    /* objects live at once, by the scan */
     records records;
     hk_replay_stats *st;
 } engine;
-
-#ifdef HK_OS_SIM
-/* After an insert or a removal: a table that resized into a size it
- * never had was written whole into fresh memory; one of a size it had
- * before reuses the memory malloc kept from then.  The model's count
- * alone: the real replay does not time this. */
-static void note_table(engine *e)
-{
-    uint64_t slots = hk_idmap_slots(e->live); /* a power of two: its bit */
-    if (!(e->live_sizes & slots)) {
-        e->live_sizes |= slots;
-        e->st->table_bytes += slots * 16;
-    }
-}
-#else
-static void note_table(engine *e)
-{
-    (void)e;
-}
-#endif
 
 /* The dense index of a trace thread, numbering new ones; -1 if out of
  * memory. */
@@ -193,6 +174,7 @@ static int scan(engine *e, const char *path, char *err, size_t errlen)
         return -1;
     hk_event ev;
     int rc;
+    uint64_t live = 0;
     for (uint64_t n = 0; (rc = hk_trace_read(r, &ev)) == 1; n++) {
         int64_t t = dense_index(e, ev.thread);
         if (t < 0) {
@@ -201,6 +183,10 @@ static int scan(engine *e, const char *path, char *err, size_t errlen)
             break;
         }
         e->last[t] = n;
+        if (ev.kind == HK_EV_FREE)
+            live -= live > 0;
+        else if (ev.kind != HK_EV_REALLOC && ++live > e->peak)
+            e->peak = live;
     }
     if (rc == -1)
         snprintf(err, errlen, "%s", hk_trace_error(r));
@@ -311,25 +297,34 @@ static int fail(char *err, size_t errlen, const char *path, uint64_t offset,
     return -1;
 }
 
+/* The record of live object id, or NULL if id is not live. */
+static live_obj *live_record(engine *e, uint64_t id, uint32_t *record)
+{
+    int found;
+    uintptr_t i = (uintptr_t)hk_idmap_get(e->live, id, &found);
+    *record = (uint32_t)i;
+    return found ? &e->records.obj[i] : NULL;
+}
+
 static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
                 char *err, size_t errlen)
 {
     hk_allocator *a = e->a;
     hk_heap *h = heap_of(e, t);
-    int found;
     if (!h)
         return fail(err, errlen, path, ev->offset, "no memory for the heap of",
                     ev->thread);
     live_obj *o;
+    uint32_t record;
+    int found;
     void *p = NULL;
 
     touch_table(e->live, ev->id);
     switch (ev->kind) {
     case HK_EV_MALLOC:
     case HK_EV_CALLOC:
-    case HK_EV_ALIGNED:
-        hk_idmap_get(e->live, ev->id, &found);
-        if (found)
+    case HK_EV_ALIGNED: {
+        if (live_record(e, ev->id, &record))
             return explain(path, err, errlen);
         if (ev->kind == HK_EV_MALLOC)
             p = hk_malloc_fast(a, h, ev->size);
@@ -340,21 +335,22 @@ static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
         if (!p)
             e->st->failed++;
         use_block(e, p, ev->size);
-        if (!(o = malloc(sizeof *o)))
+        int64_t r = record_take(&e->records);
+        if (r < 0)
             return fail(err, errlen, path, ev->offset, "out of memory at",
                         ev->id);
-        *o = (live_obj){p, ev->size, (uint32_t)t, record_take(&e->records)};
-        touch_record(o->record);
-        hk_idmap_insert(e->live, ev->id, o);
-        note_table(e);
+        e->records.obj[r] = (live_obj){p, ev->size, (uint32_t)t};
+        touch_record((uint32_t)r);
+        hk_idmap_insert(e->live, ev->id, (void *)(uintptr_t)r);
         if (hk_idmap_count(e->live) > e->st->peak_live)
             e->st->peak_live = hk_idmap_count(e->live);
         e->st->live_bytes_end += ev->size;
         break;
+    }
     case HK_EV_REALLOC:
-        if (!(o = hk_idmap_get(e->live, ev->id, &found)))
+        if (!(o = live_record(e, ev->id, &record)))
             return explain(path, err, errlen);
-        touch_record(o->record);
+        touch_record(record);
         e->st->handoffs += o->thread != t;
         p = hk_alloc_realloc(a, h, o->p, ev->size);
         if (!p && ev->size) {
@@ -366,28 +362,21 @@ static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
         if (ev->size > o->size)
             use_block(e, (char *)p + o->size, ev->size - o->size);
         e->st->live_bytes_end += ev->size - o->size;
-        *o = (live_obj){p, ev->size, (uint32_t)t, o->record};
+        *o = (live_obj){p, ev->size, (uint32_t)t};
         break;
     case HK_EV_FREE:
-        if (!(o = hk_idmap_remove(e->live, ev->id, &found)))
+        record = (uint32_t)(uintptr_t)hk_idmap_remove(e->live, ev->id, &found);
+        if (!found)
             return explain(path, err, errlen);
-        note_table(e);
-        touch_record(o->record);
-        record_give(&e->records, o->record);
+        o = &e->records.obj[record];
+        touch_record(record);
+        record_give(&e->records, record);
         e->st->handoffs += o->thread != t;
         hk_free_fast(a, h, o->p);
         e->st->live_bytes_end -= o->size;
-        free(o);
         break;
     }
     return 0;
-}
-
-static void drop_live(void *ctx, uint64_t id, void *value)
-{
-    (void)ctx;
-    (void)id;
-    free(value);
 }
 
 int hk_replay(hk_allocator *a, const char *path, enum hk_touch touch,
@@ -406,8 +395,11 @@ int hk_replay(hk_allocator *a, const char *path, enum hk_touch touch,
     e.heaps = calloc(e.threads ? e.threads : 1, sizeof *e.heaps);
     e.live = hk_idmap_create();
     if (e.live)
-        e.live_sizes = hk_idmap_slots(e.live);
-    int rc = r && e.heaps && e.live ? 1 : -2;
+        hk_idmap_reserve(e.live, e.peak);
+    int rc = r && e.heaps && e.live &&
+                     records_grow(&e.records, e.peak ? e.peak : 1) == 0
+                 ? 1
+                 : -2;
     if (rc == 1 && started)
         started(ctx);
     hk_event ev;
@@ -432,7 +424,6 @@ int hk_replay(hk_allocator *a, const char *path, enum hk_touch touch,
         out->checksum = hk_trace_checksum(r);
     if (e.live) {
         out->live_end = hk_idmap_count(e.live);
-        hk_idmap_each(e.live, drop_live, NULL);
         hk_idmap_destroy(e.live);
     }
     records_free(&e.records);

@@ -34,9 +34,6 @@ typedef struct hk_replay_stats {
     uint64_t handoffs;     /* events on an object another thread had last */
     uint64_t copied_bytes; /* by reallocs that moved: the smaller size */
     uint64_t peak_live;    /* objects live at once, at most */
-    uint64_t table_bytes;  /* object tables of sizes new to the serial
-                            * engine, as the live set grew and shrank
-                            * (counted in the simulation only) */
 } hk_replay_stats;
 
 /* What the program does with a new block of size bytes at p, as the

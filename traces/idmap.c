@@ -11,6 +11,8 @@
  *  - the table is at most half full, which keeps probe runs short, and,
  *    above its minimum size, at least 1/16 full: it doubles and halves,
  *    so memory follows the number of live ids, not how many ever lived.
+ *    hk_idmap_reserve() raises the minimum, for a user that knows its
+ *    peak and wants no resizing on the way.
  * The id EMPTY marks an empty slot; an entry with that id is kept beside
  * the table.  Running out of memory while resizing aborts.
  */
@@ -32,6 +34,7 @@ struct hk_idmap {
     size_t mask;    /* slots - 1 */
     unsigned shift; /* 64 - log2(slots) */
     size_t used;    /* entries in slots */
+    size_t least;   /* slots it never shrinks below */
     int has_empty;  /* the entry with id EMPTY is live */
     void *empty_value;
 };
@@ -91,9 +94,22 @@ hk_idmap *hk_idmap_create(void)
 {
     hk_idmap *m = calloc(1, sizeof *m);
 
-    if (m)
+    if (m) {
         new_table(m, MIN_SLOTS);
+        m->least = MIN_SLOTS;
+    }
     return m;
+}
+
+void hk_idmap_reserve(hk_idmap *m, size_t n)
+{
+    size_t slots = MIN_SLOTS;
+    while (slots / 2 < n)
+        slots *= 2;
+    if (slots > m->mask + 1)
+        resize(m, slots);
+    if (slots > m->least)
+        m->least = slots;
 }
 
 void hk_idmap_destroy(hk_idmap *m)
@@ -191,7 +207,7 @@ void *hk_idmap_remove(hk_idmap *m, uint64_t id, int *found)
     value = s->value;
     delete_at(m, (size_t)(s - m->slots));
     m->used--;
-    if (m->mask + 1 > MIN_SLOTS && m->used * 16 < m->mask + 1)
+    if (m->mask + 1 > m->least && m->used * 16 < m->mask + 1)
         resize(m, (m->mask + 1) / 2);
     return value;
 }

@@ -69,6 +69,9 @@ void hk_trace_close_reader(hk_trace_reader *r);
 typedef struct hk_idmap hk_idmap;
 hk_idmap *hk_idmap_create(void);
 void hk_idmap_destroy(hk_idmap *m);
+/* Room for n live ids without resizing, written now, and kept: the table
+ * never shrinks below it. */
+void hk_idmap_reserve(hk_idmap *m, size_t n);
 /* 0, or -1 if id is already live. */
 int hk_idmap_insert(hk_idmap *m, uint64_t id, void *value);
 /* The value of a live id, or NULL with *found = 0. */
@@ -82,7 +85,7 @@ void *hk_idmap_remove(hk_idmap *m, uint64_t id, int *found);
 void hk_idmap_set(hk_idmap *m, uint64_t id, void *value);
 size_t hk_idmap_count(const hk_idmap *m);
 /* The table's size in slots: it doubles and halves as ids come and go,
- * each time into a newly allocated table. */
+ * each time into a newly allocated table, down to what was reserved. */
 size_t hk_idmap_slots(const hk_idmap *m);
 /* Visit every live id (order unspecified). */
 void hk_idmap_each(const hk_idmap *m, void (*fn)(void *ctx, uint64_t id,

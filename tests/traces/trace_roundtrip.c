@@ -617,6 +617,35 @@ static void test_idmap(void)
     free(ids);
 }
 
+/* A reserved table holds its ids without resizing, and keeps its size as
+ * they go; reserving less than it has changes nothing. */
+static void test_idmap_reserve(void)
+{
+    hk_idmap *m = hk_idmap_create();
+    int found;
+
+    hk_idmap_reserve(m, 5000); /* half of 16384 slots holds it */
+    CHECK_EQ(hk_idmap_slots(m), (size_t)16384);
+    for (uint64_t id = 0; id < 8192; id++)
+        CHECK(hk_idmap_insert(m, id * 7919, as_ptr(id + 1)) == 0,
+              "insert %llu", (unsigned long long)id);
+    CHECK_EQ(hk_idmap_slots(m), (size_t)16384);
+    hk_idmap_insert(m, 1, NULL);
+    CHECK_EQ(hk_idmap_slots(m), (size_t)32768);
+    hk_idmap_reserve(m, 10);
+    CHECK_EQ(hk_idmap_slots(m), (size_t)32768);
+    for (uint64_t id = 0; id < 8192; id++)
+        CHECK(hk_idmap_remove(m, id * 7919, &found) == as_ptr(id + 1) &&
+                  found,
+              "remove %llu", (unsigned long long)id);
+    hk_idmap_remove(m, 1, &found);
+    CHECK_EQ(hk_idmap_count(m), 0);
+    CHECK(hk_idmap_slots(m) == 16384,
+          "emptied, the table shrank to %zu slots, not to its reserve",
+          hk_idmap_slots(m));
+    hk_idmap_destroy(m);
+}
+
 int main(void)
 {
     static const struct {
@@ -633,6 +662,7 @@ int main(void)
         { "generators", test_generators },
         { "info_exit", test_info_exit },
         { "idmap", test_idmap },
+        { "idmap_reserve", test_idmap_reserve },
     };
 
     if (!mkdtemp(tmpdir)) {
