@@ -70,7 +70,7 @@ REPLAY_SRC := sim/replay.c sim/cost.c sim/report.c sim/report_table.c \
 SIM_SRC    := sim/os_sim.c sim/addrspace.c sim/dcache.c sim/cmd_sim.c \
               sim/calibration.c
 REAL_REPLAY_SRC := $(wildcard experiments/replay/replay_*.c) \
-                   experiments/replay/cmd_replay.c
+                   experiments/replay/cmd_replay.c experiments/common/pin.c
 # stdout_close.c goes into every command's program (below), once.
 COMMON_SRC := $(filter-out %/stdout_close.c,$(wildcard experiments/common/*.c))
 SWEEP_SRC  := $(filter-out %/cmd_sweep.c %/cmd_merge.c %/cmd_validate.c, \
@@ -144,6 +144,7 @@ $(B)/libexec/hakmem-compare: $(call objs,direct,experiments/replay/cmd_compare.c
 $(B)/libexec/hakmem-calibrate: $(call objs,direct, \
                                  $(wildcard experiments/calibrate/*.c) \
                                  experiments/common/stats.c \
+                                 experiments/common/pin.c \
                                  experiments/replay/replay_plan.c \
                                  experiments/replay/replay_threads.c \
                                  $(CORE_SRC) real/os_real.c sim/cost.c \

@@ -1,7 +1,7 @@
 # tests/lib.bash - what the shell tests share, sourced at their top: a
 # scratch directory ($tmp) removed at exit, fail (report a failure and
-# count it), expect (check a command's exit status and output) and finish
-# (the verdict as the exit status).
+# count it), expect (check a command's exit status and output) and
+# json_value (a value in a command's JSON).
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hakmem-$(basename "$0" .sh).XXXXXX") || exit 1
 trap 'rm -rf -- "$tmp"' EXIT
@@ -28,4 +28,11 @@ expect() {
     fi
     head -n 5 <<<"$out" | sed 's/^/    /'
     return 1
+}
+
+# json_value KEY JSON: the first value of "KEY" in JSON, printed compact
+# or not: a number, true, false or null (strings and objects are not
+# values here).
+json_value() {
+    tr -d ' \n' <<<"$2" | grep -o "\"$1\":[^,}]*" | head -n 1 | cut -d: -f2
 }

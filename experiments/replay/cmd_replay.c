@@ -12,6 +12,10 @@
  * simulator's; it is timed from the end of its scan of the trace, so its
  * time includes decoding the events and following their objects (the
  * cost model's decode and object_table terms).
+ *
+ * A replay on one OS thread (--serial, or a trace of one thread) runs on
+ * one CPU, the same for every run (experiments/common/pin.h says why and
+ * which); --no-pin leaves it to the scheduler.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -25,6 +29,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "experiments/common/pin.h"
 #include "sim/config.h"
 #include "sim/replay.h"
 #include "sim/report.h"
@@ -33,7 +38,7 @@
 
 static const char usage[] =
     "usage: hakmem replay [--allocator hakmem|system] [--config PARAMS.json]\n"
-    "                     [--set NAME=VALUE]... [--serial]\n"
+    "                     [--set NAME=VALUE]... [--serial] [--no-pin]\n"
     "                     [--format json|table] [--table] TRACE\n"
     "\n"
     "Replays TRACE (a file, or a pipe such as /dev/stdin) on a real\n"
@@ -45,9 +50,9 @@ static const char usage[] =
     "RSS when the replay started and at its peak from then on (the kernel's\n"
     "high-water mark, reset at the start; \"peak_rss_since\" says \"process\"\n"
     "where it could not be), the CPU time of all its threads (\"cpu_s\") and\n"
-    "the page faults the kernel counted during the replay, and for hakmem\n"
-    "the system calls it made (\"syscalls\") and its statistics\n"
-    "(\"allocator_stats\").\n"
+    "the page faults the kernel counted during the replay, the CPU it was\n"
+    "kept on (\"pinned_cpu\", null when none), and for hakmem the system\n"
+    "calls it made (\"syscalls\") and its statistics (\"allocator_stats\").\n"
     "\n"
     "  --allocator hakmem  the allocator core linked in, on the real backend,\n"
     "                      its clock following the trace's (the default)\n"
@@ -62,6 +67,12 @@ static const char usage[] =
     "                      (hakmem only; the time includes decoding the\n"
     "                      events, but not the scan of the trace before);\n"
     "                      the same as --set engine=serial\n"
+    "  --no-pin            leave a replay on one OS thread free to move\n"
+    "                      between CPUs (by default it runs on the\n"
+    "                      highest-numbered CPU it may use, every run on\n"
+    "                      the same: moving costs a replay 30 to 40% on a\n"
+    "                      virtual machine, unevenly, in shot-down TLBs and\n"
+    "                      cold caches, and CPUs differ)\n"
     "  --format table, --table  the report as a table for people\n"
     "\n"
     "Without --serial the trace is first loaded whole and checked (memory\n"
@@ -76,6 +87,7 @@ static const char usage[] =
 
 typedef struct options {
     int system;
+    int no_pin;
     hk_run_config cfg;
     enum hk_report_format format;
     const char *path;
@@ -122,6 +134,7 @@ static int parse(int argc, char **argv, options *o)
         {"config", required_argument, NULL, 'c'},
         {"set", required_argument, NULL, 's'},
         {"serial", no_argument, NULL, 'S'},
+        {"no-pin", no_argument, NULL, 'P'},
         {"format", required_argument, NULL, 'f'},
         {"table", no_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
@@ -146,6 +159,7 @@ static int parse(int argc, char **argv, options *o)
         case 'c': rc = hk_run_config_load(&o->cfg, optarg, err, sizeof err); break;
         case 's': rc = hk_run_config_set_arg(&o->cfg, optarg, err, sizeof err); break;
         case 'S': o->cfg.serial = 1; break;
+        case 'P': o->no_pin = 1; break;
         case 't': o->format = HK_REPORT_TABLE; break;
         case 'f':
             if ((rc = hk_report_format_parse(optarg, &o->format)) < 0)
@@ -181,6 +195,8 @@ typedef struct measured {
     double start_rss;
     double faults;        /* page faults the kernel counted, minor + major */
     int peak_reset;       /* the peak RSS counts from the replay's start */
+    int pin;              /* on one OS thread: keep it on one CPU */
+    int cpu;              /* the CPU it was kept on, or -1 */
     uint32_t os_threads;
     double t0, cpu0, faults0;
 } measured;
@@ -203,6 +219,7 @@ static double faults_now(void)
 static void start_measuring(void *ctx)
 {
     measured *m = ctx;
+    m->cpu = m->pin ? hk_pin_last_cpu() : -1;
     m->peak_reset = reset_peak_rss() == 0;
     m->start_rss = rss_bytes();
     m->faults0 = faults_now();
@@ -221,6 +238,7 @@ static int replay_serial(const options *o, hk_allocator *a, measured *m,
                          char *err, size_t errlen)
 {
     m->os_threads = 1;
+    m->pin = !o->no_pin;
     int rc = hk_replay(a, o->path, o->cfg.touch, start_measuring, m, &m->st,
                        err, errlen);
     stop_measuring(m);
@@ -234,6 +252,7 @@ static int replay_threaded(const options *o, hk_allocator *a, measured *m,
     hk_replay_result res;
     if (hk_replay_plan_load(&plan, o->path, err, errlen) < 0)
         return -1;
+    m->pin = !o->no_pin && plan.nthreads == 1;
     int rc = hk_replay_threads(&plan, a, o->cfg.touch, start_measuring, m,
                                &res, err, errlen);
     stop_measuring(m);
@@ -285,6 +304,10 @@ static int report(const options *o, hk_allocator *a, const measured *m)
     cJSON_AddNumberToObject(root, "wall_s", m->wall_s);
     cJSON_AddNumberToObject(root, "cpu_s", m->cpu_s);
     cJSON_AddNumberToObject(root, "page_faults", m->faults);
+    if (m->cpu >= 0)
+        cJSON_AddNumberToObject(root, "pinned_cpu", m->cpu);
+    else
+        cJSON_AddNullToObject(root, "pinned_cpu");
     cJSON_AddNumberToObject(root, "ops_per_s",
                             m->wall_s > 0 ? (double)m->st.events / m->wall_s
                                           : 0);

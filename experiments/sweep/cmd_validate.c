@@ -642,7 +642,9 @@ static void print_header(const hk_exec *x, const options *o,
            "it includes the replay engine's own\nwork, which the model "
            "prices (start, start_threads, decode, object_table, dispatch,\n"
            "handoff, touch_write, touch_byte, and the cache misses of its "
-           "tables): nothing is\ntaken off\n",
+           "tables): nothing is\ntaken off; a replay on one thread runs on "
+           "one CPU, the same for every run\n(`hakmem replay --no-pin` says "
+           "why)\n",
            o->use_min ? "fastest" : "median", o->use_wall ? "wall" : "CPU",
            o->use_wall ? "wall_s" : "cpu_s", o->runs);
     printf("t.err = predicted / measured - 1; speedup = T(baseline) / "

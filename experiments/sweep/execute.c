@@ -178,7 +178,7 @@ static int point_argv(const hk_exec *x, pending *q)
     const hk_point *p = q->p;
     const hk_config *c = p->settings;
     const hk_peer *peer = peer_of(p->column);
-    char **argv = calloc(2 * c->nset + 11, sizeof *argv);
+    char **argv = calloc(2 * c->nset + 12, sizeof *argv);
     if (!argv)
         return -1;
     size_t a = 0;
@@ -202,6 +202,10 @@ static int point_argv(const hk_exec *x, pending *q)
         argv[a++] = "replay";
         argv[a++] = "--allocator";
         argv[a++] = peer ? "system" : "hakmem";
+        /* Replays run at once must not share the one CPU each would keep
+         * to (experiments/common/pin.h). */
+        if (x->real_jobs > 1)
+            argv[a++] = "--no-pin";
     }
     for (size_t i = 0; i < c->nset; i++) {
         argv[a++] = "--set";

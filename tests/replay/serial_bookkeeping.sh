@@ -20,19 +20,14 @@ source tests/lib.bash
 hakmem=build/hakmem
 [[ -x $hakmem ]] || fail "$hakmem is not built"
 
-# number KEY JSON: the first number after "KEY": in JSON.
-number() {
-    grep -o "\"$1\":[0-9]*" <<<"$2" | head -n 1 | cut -d: -f2
-}
-
 trace=$tmp/swings.hkt
 "$hakmem" trace gen phases --peak 20000 --low-pct 0 --cycles 4 \
     --max-size 64 --large-pct 0 -o "$trace" >/dev/null ||
     fail "trace gen phases"
 real=$("$hakmem" replay --serial "$trace") || fail "replay --serial"
 sim=$("$hakmem" sim --set engine=serial "$trace") || fail "sim"
-measured=$(number page_faults "$(tr -d ' \n' <<<"$real")")
-predicted=$(number page_fault "$(tr -d ' \n' <<<"$sim" |
+measured=$(json_value page_faults "$real")
+predicted=$(json_value page_fault "$(tr -d ' \n' <<<"$sim" |
     grep -o '"counts":{[^}]*}')")
 if [[ -z $measured || -z $predicted ]]; then
     fail "no page fault counts (replay: '$measured', sim: '$predicted')"
