@@ -24,6 +24,7 @@
 
 typedef struct calib {
     int reps;                 /* repetitions per term in a pass */
+    int cpu;                  /* the one CPU it runs on, or -1 */
     double timer_ns;          /* a clock read, taken off each interval */
     double cpu_timer_ns;      /* a read of the thread's CPU clock */
     double ns[HK_COST_TERMS]; /* this pass's, then the final, costs */

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "experiments/calibrate/calib.h"
+#include "experiments/common/pin.h"
 #include "experiments/common/stats.h"
 #include "sim/calibration.h"
 
@@ -348,7 +349,8 @@ static cJSON *calibration_json(calib *k, const passes *ps, int quick)
 
     char text[2048];
     snprintf(text, sizeof text,
-             "`hakmem calibrate%s` on %ld CPUs: each term is the lower "
+             "`hakmem calibrate%s` on %ld CPUs, kept to CPU %d (-1: "
+             "not kept to one): each term is the lower "
              "quartile of its passes (\"_passes\"), each the median of %d "
              "repetitions.  malloc, free, realloc: front-cache "
              "hits on a warm heap; refill, front_miss, flush, give_back: "
@@ -376,7 +378,7 @@ static cJSON *calibration_json(calib *k, const passes *ps, int quick)
              "buffer; touch_byte: memset; copy_byte: memcpy of 512 KiB.  Kernel terms are timed by the "
              "thread's CPU clock, the others by the wall clock",
              quick ? " --quick" : "", sysconf(_SC_NPROCESSORS_ONLN),
-             k->reps, k->sweep_bytes >> 10, k->tlb_near, k->tlb_far);
+             k->cpu, k->reps, k->sweep_bytes >> 10, k->tlb_near, k->tlb_far);
     cJSON_AddStringToObject(o, "_method", text);
     cJSON *n = cJSON_AddObjectToObject(o, "_passes");
     cJSON *noisy = cJSON_CreateObject();
@@ -501,6 +503,9 @@ int hk_cmd_calibrate(int argc, char **argv)
         fprintf(stderr, "hakmem calibrate: %s: %s\n", path, strerror(errno));
         return 1;
     }
+    /* On the CPU the replays it prices run on (pin.h), which the
+     * replays of two threads leave (measure_engine.c). */
+    int cpu = hk_pin_last_cpu();
     if (against)
         return check(against, out);
     if (budget < 0)
@@ -508,7 +513,8 @@ int hk_cmd_calibrate(int argc, char **argv)
 
     calib k = {.reps = budget < SHORT_BUDGET_S ? SHORT_REPS
                        : quick             ? QUICK_REPS
-                                           : FULL_REPS};
+                                           : FULL_REPS,
+               .cpu = cpu};
     if (getloadavg(&k.load_before, 1) != 1)
         k.load_before = -1;
     static passes ps;

@@ -5,9 +5,9 @@
  *
  * Each run replays a reference trace as `hakmem replay` does, in a
  * process of its own (forked): a fresh allocator, for the threaded
- * engine a plan loaded first (untimed), the replay on one CPU when it
- * runs on one thread and timed by the CPU clock (as `hakmem replay`
- * runs it for `hakmem validate`).  That matters: a replay's first
+ * engine a plan loaded first (untimed), the replay on the CPU the whole
+ * calibration keeps to unless it runs on several threads, and timed by
+ * the CPU clock (as `hakmem replay` runs it for `hakmem validate`).  That matters: a replay's first
  * steps in a process cost far more than the same steps again (code and
  * data not yet in the caches and TLBs, and on a virtual machine pages
  * first read after the loader wrote them cost microseconds each that no
@@ -179,10 +179,8 @@ static void replay_serial(const char *path, window *w, hk_replay_stats *st)
 {
     char err[256];
     hk_allocator *a = new_allocator();
-    if (w) {
+    if (w)
         w->a = a;
-        hk_pin_last_cpu();
-    }
     if (hk_replay(a, path, HK_TOUCH_NONE, w ? window_start : NULL, w, st,
                   err, sizeof err) < 0)
         calib_die("%s", err);
@@ -202,8 +200,8 @@ static void replay_threads(const char *path, window *w)
         calib_die("%s", err);
     hk_allocator *a = new_allocator();
     w->a = a;
-    if (plan.nthreads == 1)
-        hk_pin_last_cpu();
+    if (plan.nthreads > 1)
+        hk_pin_release();
     if (hk_replay_threads(&plan, a, HK_TOUCH_NONE, window_start, w, &res,
                           err, sizeof err) < 0)
         calib_die("%s", err);

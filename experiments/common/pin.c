@@ -6,6 +6,9 @@
 
 #include <sched.h>
 
+static cpu_set_t before; /* the CPUs before the first pin */
+static int pinned;
+
 int hk_pin_last_cpu(void)
 {
     cpu_set_t allowed;
@@ -19,5 +22,16 @@ int hk_pin_last_cpu(void)
     cpu_set_t one;
     CPU_ZERO(&one);
     CPU_SET(cpu, &one);
-    return sched_setaffinity(0, sizeof one, &one) == 0 ? cpu : -1;
+    if (sched_setaffinity(0, sizeof one, &one) != 0)
+        return -1;
+    if (!pinned)
+        before = allowed;
+    pinned = 1;
+    return cpu;
+}
+
+void hk_pin_release(void)
+{
+    if (pinned)
+        sched_setaffinity(0, sizeof before, &before);
 }

@@ -21,4 +21,9 @@
  * the system does not allow it (the thread is left as it was). */
 int hk_pin_last_cpu(void);
 
+/* Give the calling thread back the CPUs it had before this process first
+ * pinned (in a forked child: before its parent first pinned), for work
+ * that runs on several threads; nothing if it never pinned. */
+void hk_pin_release(void);
+
 #endif
