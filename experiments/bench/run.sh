@@ -14,6 +14,10 @@
 # (written by the linker a moment ago, or read from disk) moved the same
 # library's speed by 20% on a malloc-bound shape here, and a copy per round
 # gives every allocator the same treatment and a new placement each time.
+# A shape marked `pin` in the suite runs one thread: its timed runs, every
+# allocator's, are kept to one CPU, the highest-numbered this script may
+# use (taskset), since a single-threaded run the scheduler moves between
+# CPUs is slower by however much it moved (experiments/common/pin.h).
 # Each timed run goes through
 # `/usr/bin/time`, which gives peak RSS and page faults without disturbing
 # the timing.  System calls come from one more run per allocator under
@@ -27,7 +31,7 @@
 # median over rounds of hakmem's speed over the base's in the same round);
 # HAKMEM_BENCH_QUICK=1 is --quick; HAKMEM_BENCH_SUITE
 # names another suite file (tests use it).  Uses bash, awk, coreutils,
-# /usr/bin/time (GNU) and strace only.
+# /usr/bin/time (GNU), strace and taskset only.
 set -euo pipefail
 unset LD_PRELOAD	# it must reach the benchmarks only, never this script or strace
 
@@ -126,17 +130,19 @@ done
 
 # The suite: shapes in file order, each with its metric, role and command;
 # commands (ids 0, 1, ...) are run once for all the shapes that share them.
-shapes=() commands=() absent=()
+shapes=() commands=() absent=() pinned=()
 declare -A metric_of=() role_of=() cid_of=()
 while read -r line; do
 	line=${line%%#*}
 	[[ $line =~ [^[:space:]] ]] || continue
 	read -r shape metric role rest <<<"$line"
+	pin=0
+	[[ $rest =~ ^pin[[:space:]] ]] && pin=1 rest=${rest#pin}
 	cmd=${rest%%|*}
 	[[ $rest == *'|'* ]] && $quick && cmd=${rest#*|}
 	read -r -a words <<<"$cmd"
 	[[ -n $shape && -n $metric && ($role == score || $role == info) && ${#words[@]} -gt 0 ]] ||
-		die "$SUITE: cannot read the line '$line' (SHAPE METRIC score|info COMMAND [| QUICK-COMMAND])"
+		die "$SUITE: cannot read the line '$line' (SHAPE METRIC score|info [pin] COMMAND [| QUICK-COMMAND])"
 	[[ -v metric_of[$shape] ]] && die "$SUITE: shape '$shape' appears twice"
 	[[ -z $wanted_shapes || " $wanted_shapes " == *" $shape "* ]] || continue
 	program=${words[0]}
@@ -151,7 +157,9 @@ while read -r line; do
 	if [[ -z $cid ]]; then
 		cid=${#commands[@]}
 		commands+=("$cmd")
+		pinned+=("$pin")
 	fi
+	((pinned[cid] == pin)) || die "$SUITE: the shapes that run '$cmd' disagree on pin"
 	shapes+=("$shape")
 	metric_of[$shape]=$metric role_of[$shape]=$role cid_of[$shape]=$cid
 done <"$SUITE"
@@ -159,6 +167,11 @@ for shape in $wanted_shapes; do
 	[[ -v metric_of[$shape] ]] || usage_error "unknown shape '$shape' (see $SUITE)"
 done
 ((${#shapes[@]} > 0)) || die "no shape to run"
+
+# The CPU pinned shapes run on: the last of those this script may use.
+pin_cpu=$(grep '^Cpus_allowed_list:' /proc/self/status | grep -o '[0-9]*$')
+[[ -n $pin_cpu ]] || die "cannot read the CPUs allowed from /proc/self/status"
+command -v taskset >/dev/null || die "taskset is missing (Debian package 'util-linux')"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -213,14 +226,15 @@ fresh_copies() {
 # timed_run CID ALLOCATOR: one run under /usr/bin/time, of this round's
 # copies.
 timed_run() {
-	local -a cmd preload=()
+	local -a cmd preload=() pin=()
 	read -r -a cmd <<<"${commands[$1]}"
 	cmd[0]=$work/round/bin/${cmd[0]##*/}
 	[[ -n ${lib_of[$2]} ]] && preload=("LD_PRELOAD=$work/round/$2/${lib_of[$2]##*/}")
+	((pinned[$1])) && pin=(taskset -c "$pin_cpu")
 	local status=0 line kb minor major
 	# The braces keep bash's own "Aborted"-style notice out of the output;
 	# record_failure reports the signal.
-	{ /usr/bin/time -f '%M %R %F' -o "$work/time" env "${preload[@]}" "${cmd[@]}" \
+	{ "${pin[@]}" /usr/bin/time -f '%M %R %F' -o "$work/time" env "${preload[@]}" "${cmd[@]}" \
 		>"$work/stdout" 2>"$work/stderr"; } 2>/dev/null || status=$?
 	line=$(grep -m1 '^RESULT ' "$work/stdout" || true)
 	if ((status == 0)) && [[ -n $line ]] && read -r kb minor major <"$work/time"; then
@@ -303,14 +317,15 @@ print_header() {
 	for a in "${ALL_ALLOCATORS[@]}"; do
 		[[ -v lib_of[$a] && -n ${lib_of[$a]} && ! -f ${lib_of[$a]} ]] && printf '  %-9s missing (%s)\n' "$a" "${lib_of[$a]}"
 	done
-	echo "shapes (COMMAND; metric, role):"
+	echo "shapes (COMMAND; metric, role; pinned: its timed runs kept to CPU $pin_cpu):"
 	for shape in "${shapes[@]}"; do
-		printf '  %-16s %s; %s, %s\n' "$shape" "${commands[${cid_of[$shape]}]}" "${metric_of[$shape]}" "${role_of[$shape]}"
+		printf '  %-16s %s; %s, %s%s\n' "$shape" "${commands[${cid_of[$shape]}]}" "${metric_of[$shape]}" \
+			"${role_of[$shape]}" "$( ((pinned[${cid_of[$shape]}])) && echo ", pinned")"
 	done
 	for shape in "${absent[@]}"; do
 		printf '  %-16s (no source in experiments/bench/: left out)\n' "$shape"
 	done
-	echo "timed run:   /usr/bin/time -f '%M %R %F' env [LD_PRELOAD=LIB] COMMAND, on copies of LIB and"
+	echo "timed run:   [taskset -c $pin_cpu] /usr/bin/time -f '%M %R %F' env [LD_PRELOAD=LIB] COMMAND, on copies of LIB and"
 	echo "             of the program made afresh each round"
 	echo "syscall run: strace -f -c ${seccomp[*]} -e trace=$(IFS=,; echo "${MEMORY_SYSCALLS[*]}") [-E LD_PRELOAD=LIB] COMMAND"
 	echo

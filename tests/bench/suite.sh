@@ -4,7 +4,8 @@
 # its own check otherwise; experiments/bench/run.sh --quick, one round on
 # hakmem and glibc, prints a row per shape of the suite and allocator with
 # numbers in every column, ratios that agree with the medians, and the
-# geometric means; a base build (HAKMEM_BASE_LIB) is paired with hakmem
+# geometric means, and lists the single-threaded shapes as kept to one
+# CPU; a base build (HAKMEM_BASE_LIB) is paired with hakmem
 # round by round, left out of the best peers, and judged against the
 # cost budget; a run that fails its self-check fails run.sh; and
 # scaling.sh still runs.
@@ -80,7 +81,8 @@ echo "$out" >"$tmp/table"
 
 # The shapes expected: the suite's lines whose program has a source.
 expected=()
-while read -r shape _ role command _; do
+while read -r shape _ role command rest; do
+    [[ $command == pin ]] && read -r command _ <<<"$rest"
     [[ -f experiments/bench/$command.c ]] && expected+=("$shape")
     [[ -f experiments/bench/$command.c && $role == score ]] && score=$((${score:-0} + 1))
 done < <(grep -v '^\s*\(#\|$\)' experiments/bench/suite.txt)
@@ -122,6 +124,12 @@ for shape in "${expected[@]}"; do
         }' || fail "$shape: hakmem speed/best ${hk[1]}, medians ${hk[0]} and ${f[2]} ${f[3]}"
     done
 done
+# Single-threaded shapes run on one CPU, the others on all.
+grep -Eq '^  random_mixed +.*, score, pinned$' "$tmp/table" ||
+    fail "random_mixed is not listed as pinned"
+grep -Eq '^  larson +.*, score$' "$tmp/table" || fail "larson is listed as pinned"
+grep -Eq "^timed run: +\[taskset -c [0-9]+\] " "$tmp/table" ||
+    fail "the timed run's command does not name the CPU"
 rows=$(awk 'NF == 19 && ($2 == "hakmem" || $2 == "glibc")' "$tmp/table" | wc -l)
 ((rows == 2 * ${#expected[@]})) || fail "$rows table rows, expected $((2 * ${#expected[@]}))"
 grep -Eq "^  the best peer of each +[0-9.]+ +[0-9.]+ +[0-9.]+ +${score:-0}\$" "$tmp/table" ||
