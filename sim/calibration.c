@@ -132,6 +132,8 @@ static void read_load(hk_calibration *cal, const cJSON *o)
     const cJSON *l = cJSON_GetObjectItemCaseSensitive(o, "_load");
     const cJSON *load = cJSON_GetObjectItemCaseSensitive(l, "load1");
     const cJSON *cpus = cJSON_GetObjectItemCaseSensitive(l, "cpus");
+    const cJSON *others = cJSON_GetObjectItemCaseSensitive(l, "others");
+    cal->made_beside = cJSON_IsNumber(others) ? others->valuedouble : -1;
     cal->made_at_load = cJSON_IsNumber(load) ? load->valuedouble : 0;
     cal->made_on_cpus = cJSON_IsNumber(cpus) && cpus->valuedouble >= 1
                             ? (long)cpus->valuedouble
@@ -322,11 +324,27 @@ int hk_calibration_resolve(hk_calibration *cal, const char *request,
     return 0;
 }
 
-/* Run queues twice the CPUs long, from other work than calibrate's own,
- * slow every pass alike; a lighter load shows as spread between passes. */
+/* Other work that takes a quarter or more of the CPU calibrate measures
+ * on slows every pass alike; less shows as spread between passes.  A
+ * file that does not say (made before calibrate measured it) is judged by
+ * the load average before it: run queues twice the CPUs long. */
 int hk_calibration_busy(const hk_calibration *cal)
 {
+    if (cal->made_beside >= 0)
+        return cal->made_beside >= 0.25;
     return cal->made_on_cpus > 0 && cal->made_at_load > 2.0 * cal->made_on_cpus;
+}
+
+/* "made at load 9.5 on 2 CPUs" or "made while other work took 49% of the
+ * CPU it measured on" into out. */
+static void busy_phrase(const hk_calibration *cal, char *out, size_t len)
+{
+    if (cal->made_beside >= 0)
+        snprintf(out, len, "made while other work took %.0f%% of the CPU it "
+                 "measured on", 100 * cal->made_beside);
+    else
+        snprintf(out, len, "made at load %.1f on %ld CPUs",
+                 cal->made_at_load, cal->made_on_cpus);
 }
 
 void hk_calibration_warn(const hk_calibration *cal, const char *who)
@@ -335,12 +353,14 @@ void hk_calibration_warn(const hk_calibration *cal, const char *who)
         fprintf(stderr, "%s: warning: the built-in calibration, measured on "
                 "another machine (%s): predicted times may be far off\n",
                 who, cal->warning);
-    else if (hk_calibration_busy(cal))
-        fprintf(stderr, "%s: warning: the calibration %s was made at load "
-                "%.1f on %ld CPUs, which slows what it measures: predicted "
-                "times may be high; `hakmem calibrate -o %s` on an idle "
-                "machine replaces it\n", who, cal->path, cal->made_at_load,
-                cal->made_on_cpus, cal->path);
+    else if (hk_calibration_busy(cal)) {
+        char busy[128];
+        busy_phrase(cal, busy, sizeof busy);
+        fprintf(stderr, "%s: warning: the calibration %s was %s, which slows "
+                "what it measures: predicted times may be high; `hakmem "
+                "calibrate -o %s` on an idle machine replaces it\n", who,
+                cal->path, busy, cal->path);
+    }
 }
 
 void hk_calibration_describe(const hk_calibration *cal, char *out,
@@ -363,10 +383,12 @@ void hk_calibration_describe(const hk_calibration *cal, char *out,
         break;
     }
     size_t used = strlen(out);
-    if (hk_calibration_busy(cal) && used < len)
-        snprintf(out + used, len - used, "; made at load %.1f on %ld CPUs, "
-                 "so its times may be high", cal->made_at_load,
-                 cal->made_on_cpus);
+    if (hk_calibration_busy(cal) && used < len) {
+        char busy[128];
+        busy_phrase(cal, busy, sizeof busy);
+        snprintf(out + used, len - used, "; %s, so its times may be high",
+                 busy);
+    }
 }
 
 int hk_calibration_probe(const hk_calibration *cal, hk_calibration_now *now,

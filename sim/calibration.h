@@ -40,6 +40,8 @@ typedef struct hk_calibration {
     char warning[512];    /* why the built-in one is used, or "" */
     double made_at_load;  /* the 1-minute load average when it was made */
     long made_on_cpus;    /* ... and the CPUs then; 0 when unknown */
+    double made_beside;   /* the share of its CPU that other work took
+                             while it was made; -1 when unknown */
 } hk_calibration;
 
 /*

@@ -69,6 +69,8 @@ static cJSON *report_calibration(const hk_calibration *cal,
         cJSON_AddNumberToObject(o, "made_at_load", cal->made_at_load);
         cJSON_AddNumberToObject(o, "made_on_cpus", (double)cal->made_on_cpus);
     }
+    if (cal->made_beside >= 0)
+        cJSON_AddNumberToObject(o, "made_beside_others", cal->made_beside);
     cJSON_AddStringToObject(o, "tlb_geometry", tlb_source(cfg, &cal->cost));
     cJSON_AddStringToObject(o, "dcache_geometry",
                             hk_cost_dcache_source(&cal->cost));

@@ -99,20 +99,35 @@ HAKMEM_CALIBRATION="$tmp/missing.json" "$HAKMEM" sim "$tmp/t.trace" \
     > /dev/null 2> "$tmp/missing.err" && status=0 || status=$?
 check "HAKMEM_CALIBRATION naming no file: exit 2, naming it" \
     test "$status" = 2 -a -n "$(grep -l "HAKMEM_CALIBRATION: .*missing.json" "$tmp/missing.err")"
-# A calibration says the load it was made under.  One made on a machine
-# loaded above twice its CPUs: a warning naming the load, and the JSON says it;
-# one made at rest: no warning.
-check "the calibration gives its load and CPUs (\"_load\")" \
-    eval "jq -e '._load.load1 >= 0 and ._load.cpus >= 1' \"\${files[0]}\" >/dev/null"
-jq '._load = {"load1": 9.5, "cpus": 2}' "${files[0]}" > "$tmp/busy.json"
-"$HAKMEM" sim --calibration "$tmp/busy.json" "$tmp/t.trace" \
-    > "$tmp/busy.out" 2> "$tmp/busy.err"
+# A calibration says the load it was made under: the load average before
+# it, and the share of its CPU other work took while it measured.  One
+# whose CPU others took a quarter of or more: a warning naming the share,
+# and the JSON says it; one they left alone: no warning, whatever the load
+# average (which lags: it reads high right after a build).  A file without
+# the share (made before calibrate measured it) is judged by the load
+# average: above twice its CPUs, a warning naming the load; at rest, none.
+check "the calibration gives its load, CPUs and others' share (\"_load\")" \
+    eval "jq -e '._load.load1 >= 0 and ._load.cpus >= 1 and
+                 ._load.others >= 0 and ._load.others <= 1' \"\${files[0]}\" >/dev/null"
+# sim_at NAME LOAD: `hakmem sim` priced by the first calibration with its
+# "_load" replaced by LOAD, its output in $tmp/NAME.out and .err.
+sim_at() {
+    jq "._load = $2" "${files[0]}" > "$tmp/$1.json"
+    "$HAKMEM" sim --calibration "$tmp/$1.json" "$tmp/t.trace" \
+        > "$tmp/$1.out" 2> "$tmp/$1.err"
+}
+sim_at shared '{"load1": 0.3, "cpus": 2, "others": 0.6}'
+check "a calibration whose CPU others took 60% of: a warning" \
+    grep -q "warning: the calibration $tmp/shared.json was made while other work took 60% of the CPU it measured on" "$tmp/shared.err"
+check "and the JSON gives the share" \
+    grep -q '"made_beside_others":0.6' "$tmp/shared.out"
+sim_at built '{"load1": 38, "cpus": 2, "others": 0.02}'
+check "one made at load 38 whose CPU others left alone: no warning" test ! -s "$tmp/built.err"
+sim_at busy '{"load1": 9.5, "cpus": 2}'
 check "a calibration made at load 9.5 on 2 CPUs: a warning" \
     grep -q "warning: the calibration $tmp/busy.json was made at load 9.5 on 2 CPUs" "$tmp/busy.err"
 check "and the JSON gives the load and the CPUs" \
     grep -q '"made_at_load":9.5,"made_on_cpus":2' "$tmp/busy.out"
-jq '._load = {"load1": 0.5, "cpus": 2}' "${files[0]}" > "$tmp/idle.json"
-"$HAKMEM" sim --calibration "$tmp/idle.json" "$tmp/t.trace" \
-    > /dev/null 2> "$tmp/idle.err"
+sim_at idle '{"load1": 0.5, "cpus": 2}'
 check "one made at load 0.5 on 2 CPUs: no warning" test ! -s "$tmp/idle.err"
 exit $fail

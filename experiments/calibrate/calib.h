@@ -32,6 +32,10 @@ typedef struct calib {
     /* The 1-minute load average before measuring (-1 if unknown): what
      * else the machine was running, without calibrate's own threads. */
     double load_before;
+    /* The share of its CPU's time (all CPUs' when it is not kept to one)
+     * that other work and the host took while it measured; -1 if
+     * unknown (contention.c). */
+    double others;
     /* Cold system calls: swept between calls, as a program's own work
      * would, so the kernel's code and data are not all in the caches. */
     unsigned char *sweep;
@@ -145,6 +149,18 @@ void measure_engines(calib *k); /* start, start_threads, object_table,
 void measure_handoff(calib *k);        /* handoff */
 void measure_touch(calib *k);          /* touch_write, touch_byte,
                                           copy_byte */
+
+/* A reading of /proc/stat's line for one CPU (all CPUs when cpu < 0)
+ * and of this process's CPU time, children included (contention.c). */
+typedef struct calib_cpu_mark {
+    unsigned long long busy, total; /* clock ticks; busy includes steal */
+    double own_s;
+    int ok;
+} calib_cpu_mark;
+void calib_cpu_mark_take(int cpu, calib_cpu_mark *m);
+/* The share of the CPU's time between a and b that went to other work
+ * and the host, 0 to 1; -1 when /proc/stat could not be read. */
+double calib_cpu_others(const calib_cpu_mark *a, const calib_cpu_mark *b);
 
 /* Set up and tear down what measurements keep between passes. */
 /* k->tlb, k->tlb_source; CPUID's unchecked unless scan. */

@@ -294,7 +294,7 @@ static void add_number(void *ctx, const char *name, uint64_t v)
     cJSON_AddNumberToObject(ctx, name, (double)v);
 }
 
-static void add_host(cJSON *o, double load)
+static void add_host(cJSON *o, double load, double others)
 {
     char host[256] = "", text[600], key[512];
     struct utsname un;
@@ -318,6 +318,8 @@ static void add_host(cJSON *o, double load)
         cJSON_AddNumberToObject(l, "load1", rounded(load));
         cJSON_AddNumberToObject(l, "cpus",
                                 (double)sysconf(_SC_NPROCESSORS_ONLN));
+        if (others >= 0)
+            cJSON_AddNumberToObject(l, "others", rounded(others));
     }
 }
 
@@ -345,7 +347,7 @@ static cJSON *calibration_json(calib *k, const passes *ps, int quick)
     cJSON *dcache = cJSON_AddObjectToObject(o, "dcache");
     hk_dcache_config_visit(&k->dcache, add_number, dcache);
     cJSON_AddStringToObject(dcache, "source", k->dcache_source);
-    add_host(o, k->load_before);
+    add_host(o, k->load_before, k->others);
 
     char text[2048];
     snprintf(text, sizeof text,
@@ -518,6 +520,8 @@ int hk_cmd_calibrate(int argc, char **argv)
     if (getloadavg(&k.load_before, 1) != 1)
         k.load_before = -1;
     static passes ps;
+    calib_cpu_mark before, after;
+    calib_cpu_mark_take(cpu, &before);
     uint64_t t0 = calib_now_ns();
     sweep_open(&k);
     measure_timer(&k);
@@ -529,6 +533,8 @@ int hk_cmd_calibrate(int argc, char **argv)
     measure_all(&k, &ps, quick ? QUICK_PASSES : FULL_PASSES, budget, t0);
     engine_refs_close(&k);
     chase_sets_close(&k);
+    calib_cpu_mark_take(cpu, &after);
+    k.others = calib_cpu_others(&before, &after);
     for (int t = 0; t < HK_COST_TERMS; t++) {
         fprintf(stderr, "calibrate: %-13s %9.2f ns  %2d passes, spread %.1f%%\n",
                 hk_cost_names[t], k.ns[t], ps.n[t], 100 * spread(&ps, t));
