@@ -428,8 +428,8 @@ realloc_slow(hk_allocator *a, hk_heap *h, void *p, size_t n)
 
 /*
  * The bytes of the small block p of the SuperSlab of registry entry e, if
- * free's fast path would take p (it starts a carved block and does not
- * carry the free mark), else 0: realloc_slow tells the rest apart.
+ * free's fast path would take p (hk_fast_block), else 0: realloc_slow
+ * tells the rest apart.
  */
 static size_t small_fast_usable(const hk_allocator *a, uintptr_t e, void *p)
 {
@@ -437,10 +437,8 @@ static size_t small_fast_usable(const hk_allocator *a, uintptr_t e, void *p)
     uintptr_t off = (uintptr_t)p + HK_REG_SS - e, u = off >> a->unit_shift;
     hk_os_touch(&ss->unit_cls[u], sizeof ss->unit_cls[u]);
     unsigned c = ss->unit_cls[u];
-    return c < HK_CLASSES && hk_ss_is_block(ss, u, off) &&
-                   !hk_block_is_marked(p)
-               ? a->cls[c].size
-               : 0;
+    return c < HK_CLASSES && hk_fast_block(ss, u, off, p) ? a->cls[c].size
+                                                          : 0;
 }
 
 /* The hot cases first, as a buffer grown a little at a time meets them:

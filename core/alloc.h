@@ -115,14 +115,24 @@ static inline void *hk_malloc_fast(hk_allocator *a, hk_heap *h, size_t n)
 }
 
 /*
+ * The fast paths' test of p, at offset off in unit u of its SuperSlab:
+ * it starts a block of its slab (the grid test, a multiply and a
+ * compare) and does not carry the free mark (one compare, block.h).
+ * Anything else takes a slow path, which tells a double free or an
+ * invalid pointer from a block that merely holds the mark's value.
+ */
+static inline int hk_fast_block(const hk_ss *ss, uintptr_t u, uintptr_t off,
+                                void *p)
+{
+    return hk_ss_is_block(ss, u, off) && !hk_block_is_marked(p);
+}
+
+/*
  * h may be NULL (a thread without a heap, e.g. while it exits).
  *
- * A block joins the front only if p starts a block of its slab (the
- * grid test, a multiply and a compare) and does not carry the free mark
- * (one compare, block.h).  Anything else takes the slow path, which
- * tells a double free or an invalid pointer from a block that merely
- * holds the mark's value, so nothing that could come back from malloc
- * misaligned, or twice, ever enters a front.
+ * A block joins the front only if it passes hk_fast_block, so nothing
+ * that could come back from malloc misaligned, or twice, ever enters a
+ * front.
  */
 static inline void hk_free_fast(hk_allocator *a, hk_heap *h, void *p)
 {
@@ -136,8 +146,7 @@ static inline void hk_free_fast(hk_allocator *a, hk_heap *h, void *p)
         hk_os_touch(&ss->unit_front[u], sizeof ss->unit_front[u]);
         hk_front *f = hk_front_of(h, ss->unit_front[u]);
         uintptr_t count = f->count;
-        if (__builtin_expect(count < f->cap && hk_ss_is_block(ss, u, off) &&
-                                 !hk_block_is_marked(p),
+        if (__builtin_expect(count < f->cap && hk_fast_block(ss, u, off, p),
                              1)) {
             hk_block_set_free(p);
             hk_os_touch(&f->slots[count], sizeof(void *));

@@ -291,6 +291,7 @@ int hk_calibration_resolve(hk_calibration *cal, const char *request,
                            const char *who, char *err, size_t errlen)
 {
     memset(cal, 0, sizeof *cal);
+    cal->made_beside = -1; /* unknown until a file says */
     hk_cost_default(&cal->cost);
     hk_calibration_host_key(cal->host_key, sizeof cal->host_key);
     const char *pinned = getenv("HAKMEM_CALIBRATION");

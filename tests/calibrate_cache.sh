@@ -87,6 +87,8 @@ check "no cache directory: the JSON says builtin" \
     2> "$tmp/ask.err"
 check "--calibration builtin: a warning" \
     grep -q "warning: the built-in calibration" "$tmp/ask.err"
+check "--calibration builtin: no share of a CPU it was made beside" \
+    test -z "$(grep -o made_beside_others "$tmp/ask.json")"
 HAKMEM_CALIBRATION=builtin "$HAKMEM" sim "$tmp/t.trace" > "$tmp/pin.json" \
     2> "$tmp/pin.err"
 check "HAKMEM_CALIBRATION=builtin: silent" test ! -s "$tmp/pin.err"

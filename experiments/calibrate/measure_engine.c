@@ -7,7 +7,8 @@
  * process of its own (forked): a fresh allocator, for the threaded
  * engine a plan loaded first (untimed), the replay on the CPU the whole
  * calibration keeps to unless it runs on several threads, and timed by
- * the CPU clock (as `hakmem replay` runs it for `hakmem validate`).  That matters: a replay's first
+ * the CPU clock (as `hakmem replay` runs it for `hakmem validate`).
+ * That matters: a replay's first
  * steps in a process cost far more than the same steps again (code and
  * data not yet in the caches and TLBs, and on a virtual machine pages
  * first read after the loader wrote them cost microseconds each that no
