@@ -7,9 +7,9 @@
  * shoot down the translations the CPU it left may hold, an interprocessor
  * interrupt (on a virtual machine, an exit from the guest on both sides).
  * And CPUs differ: on a 2-CPU virtual machine the replays of one
- * validation ran 30 to 40% slower left to the scheduler than on either
- * CPU alone, and one CPU's runs spread over 34% when the other's spread
- * over 7%.  So every measured replay runs on the same CPU: the
+ * validation ran up to 42% slower left to the scheduler than on either
+ * CPU alone, and one CPU's runs spread up to 40% when the other's spread
+ * up to 10%.  So every measured replay runs on the same CPU: the
  * highest-numbered one the thread may use, which on Linux is the last to
  * get device interrupts (they go to CPU 0 unless told otherwise).
  */

@@ -70,7 +70,7 @@ static const char usage[] =
     "  --no-pin            leave a replay on one OS thread free to move\n"
     "                      between CPUs (by default it runs on the\n"
     "                      highest-numbered CPU it may use, every run on\n"
-    "                      the same: moving costs a replay 30 to 40% on a\n"
+    "                      the same: moving cost a replay up to 42% on a\n"
     "                      virtual machine, unevenly, in shot-down TLBs and\n"
     "                      cold caches, and CPUs differ)\n"
     "  --format table, --table  the report as a table for people\n"
