@@ -47,19 +47,29 @@ void hk_pool_init(hk_pool *pool, uint64_t delay_ns)
 }
 
 /* Memory unused since `idle`, purged or unmapped at `gone`, is wanted
- * back now.  The delay grows at most once a delay: one cycle of the
- * program wants back many units. */
+ * back now.  Memory unused for longer than the delay shows the cycle at
+ * once, and the delay grows to twice it then; otherwise the delay
+ * doubles, at most once a delay, since one cycle of the program wants
+ * back many units.  Waiting a delay before spanning a longer cycle let
+ * 40 rounds of 800 blocks of 100 to 131 KB, 20 ms apart, purge and fault
+ * in 26 MiB again, a third of their time; tcmalloc, which returns
+ * nothing, ran that much faster. */
 static void wanted_back(hk_allocator *a, uint64_t idle, uint64_t gone,
                         uint64_t now)
 {
     hk_pool *pool = &a->pool;
     uint64_t most = a->params.purge_delay * 1000000ull * STRETCH_MAX;
-    if (now - gone >= pool->delay || pool->delay >= most ||
-        now - pool->delay_set_at < pool->delay)
+    if (now - gone >= pool->delay || pool->delay >= most)
         return;
     /* Threads read the clock before the lock: `idle` may be later. */
     uint64_t unused = now > idle ? now - idle : 0;
-    uint64_t want = unused > pool->delay ? 2 * unused : 2 * pool->delay;
+    uint64_t want;
+    if (unused > pool->delay)
+        want = 2 * unused;
+    else if (now - pool->delay_set_at >= pool->delay)
+        want = 2 * pool->delay;
+    else
+        return;
     set_delay(pool, want < most ? want : most, now);
     pool->stats.delay_stretches++;
 }

@@ -371,10 +371,44 @@ static void delay_stretches_to_the_cycle(void)
     hk_alloc_destroy(a);
 }
 
+/*
+ * Memory unused for longer than the delay, wanted back soon after the
+ * delay last grew, shows a cycle longer than the delay at once: the delay
+ * grows to twice it then, not a delay later.  With purge_delay=100 and
+ * lru_cap=2: 4 SuperSlabs freed at 10000 are purged (2) and unmapped (2)
+ * at 10150; 2 of them wanted back at 10160 stretch the delay to 320; the
+ * other 2, unused for 400 ms, are wanted back at 10400, 240 ms into the
+ * new delay, and stretch it to 800.
+ */
+static void longer_cycle_stretches_at_once(void)
+{
+    static const char *const settings[] = {"prewarm=0", "lru_cap=2",
+                                           "large_cache=0", "purge_delay=100",
+                                           NULL};
+    const uint64_t ms = 1000000;
+    hk_allocator *a = unit_alloc(settings);
+    hk_stats_snapshot s;
+    hk_os_counts c = cycle(a, 10000, 150);
+    CHECK(c.calls[HK_OS_MADVISE] > 0 && c.calls[HK_OS_MUNMAP] > 0,
+          "the first cycle's memory was not given back");
+    hk_os_follow_clock(10160 * ms);
+    grow_and_shrink(a, 2);
+    hk_alloc_snapshot(a, &s);
+    CHECK_EQ(s.pool.delay_ms, 320);
+    CHECK_EQ(s.pool.delay_stretches, 1);
+    hk_os_follow_clock(10400 * ms);
+    grow_and_shrink(a, 4);
+    hk_alloc_snapshot(a, &s);
+    CHECK_EQ(s.pool.delay_ms, 800);
+    CHECK_EQ(s.pool.delay_stretches, 2);
+    hk_alloc_destroy(a);
+}
+
 UNIT_MAIN(TEST(shared_pool_packs_classes),
           TEST(lru_keeps_cap_and_decays_the_rest),
           TEST(lru_cap_zero_unmaps_at_once),
           TEST(prewarm_maps_ahead_in_one_call), TEST(purge_waits_for_delay),
           TEST(fast_paths_alone_return_memory),
           TEST(pause_defers_the_purge),
-          TEST(delay_stretches_to_the_cycle))
+          TEST(delay_stretches_to_the_cycle),
+          TEST(longer_cycle_stretches_at_once))
