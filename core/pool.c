@@ -52,8 +52,8 @@ void hk_pool_init(hk_pool *pool, uint64_t delay_ns)
  * doubles, at most once a delay, since one cycle of the program wants
  * back many units.  Waiting a delay before spanning a longer cycle let
  * 40 rounds of 800 blocks of 100 to 131 KB, 20 ms apart, purge and fault
- * in 24 to 27 MiB again, where now 11 MiB: 0.386 s then, 0.357 s now,
- * and 0.303 s under tcmalloc, which returns nothing. */
+ * in 23.7 to 26.5 MiB again, where now 11 MiB: 0.386 s then, 0.357 s
+ * now, and 0.303 s under tcmalloc, which returns nothing. */
 static void wanted_back(hk_allocator *a, uint64_t idle, uint64_t gone,
                         uint64_t now)
 {

@@ -8,11 +8,11 @@
  * engine a plan loaded first (untimed), the replay on the CPU the whole
  * calibration keeps to unless it runs on several threads, and timed by
  * the CPU clock (as `hakmem replay` runs it for `hakmem validate`).
- * That matters: a replay's first
- * steps in a process cost far more than the same steps again (code and
- * data not yet in the caches and TLBs, and on a virtual machine pages
- * first read after the loader wrote them cost microseconds each that no
- * counter shows), and a real replay runs once.  The time less what the
+ * That matters: a replay's first steps in a process cost far more than
+ * the same steps again (code and data not yet in the caches and TLBs,
+ * and on a virtual machine pages first read after the loader wrote them
+ * cost microseconds each that no counter shows), and a real replay runs
+ * once.  The time less what the
  * model prices the allocator's counted work at (malloc, free, refill,
  * ..., system calls, every page fault the kernel counted) is the
  * engine's.  Two traces of the same kind, short and long, tell apart
