@@ -238,8 +238,8 @@ static const misuse_words usable_words = WORDS("malloc_usable_size", NULL);
  * (which names a large block), or NULL when p is not its start. */
 static inline hk_large_hdr *large_start(uintptr_t e, const void *p)
 {
-    hk_large_hdr *l = (hk_large_hdr *)(e & ~(uintptr_t)HK_REG_LARGE);
-    return (const char *)l + l->offset == (const char *)p ? l : NULL;
+    hk_large_hdr *l = hk_largedir_at(e, p);
+    return l && (const char *)l + l->offset == (const char *)p ? l : NULL;
 }
 
 /* ... and live: not kept by a thread, which makes it free (keep.h). */

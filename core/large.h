@@ -30,6 +30,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "largedir.h"
 #include "list.h"
 #include "lock.h"
 #include "os.h"
@@ -53,6 +54,7 @@ typedef struct hk_large {
     hk_lock lock;
     hk_list live;
     hk_spans spans;
+    hk_largedirs dirs;
     hk_large_stats stats;
 } hk_large;
 
@@ -116,7 +118,7 @@ static inline bool hk_large_fits(const hk_large_hdr *h, size_t n)
     if (n > hk_large_usable(h))
         return false;
     size_t need = hk_os_page_up(h->offset + n);
-    return h->bytes < hk_spans_cut(h->offset, need) + HK_SPANS_MIN;
+    return h->bytes < need + HK_SPANS_MIN;
 }
 
 /* Purge every cached span now; the bytes purged. */

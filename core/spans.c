@@ -22,9 +22,9 @@
 #include "debug.h"
 #include "os.h"
 
-#define GRANULE ((size_t)1 << HK_REG_SHIFT)
-_Static_assert(GRANULE >= HK_OS_ALIGN_MIN,
-               "a whole span's mapping has room to grow into (grow_cost)");
+/* Spans of up to this much past a block's need are of the block's
+ * scale (wasted()). */
+#define SAME_SCALE ((size_t)1 << 20)
 /* The cache may always hold this much, within large_cache. */
 #define LIMIT_FLOOR ((size_t)32 << 20)
 /* Delays counted at most in one decay step: an allocator idle for longer
@@ -84,11 +84,12 @@ static void spans_verify(hk_allocator *a)
     for (unsigned i = 0; i < c->count; i++) {
         const hk_span *s = &c->slot[i];
         HK_ASSERT(i == 0 || c->slot[i - 1].freed_at <= s->freed_at);
-        HK_ASSERT((uintptr_t)s->base % GRANULE == 0);
+        uintptr_t e = hk_registry_get(&a->registry, (uintptr_t)s->base);
+        HK_ASSERT((uintptr_t)s->base % HK_OS_PAGE == 0);
         HK_ASSERT(s->bytes && s->bytes % HK_OS_PAGE == 0);
         HK_ASSERT(s->dirty <= s->bytes && s->dirty % HK_OS_PAGE == 0);
-        HK_ASSERT(hk_registry_get(&a->registry, (uintptr_t)s->base) !=
-                  ((uintptr_t)s->base | HK_REG_LARGE));
+        HK_ASSERT(!(e & HK_REG_SS) &&
+                  (!e || !hk_largedir_at(e, s->base)));
         cached += s->bytes;
         dirty += s->dirty;
     }
@@ -97,13 +98,12 @@ static void spans_verify(hk_allocator *a)
                                              memory_order_relaxed) != NEVER);
 }
 
-/* Where a block of need bytes at offset ends in a span of `bytes` >=
- * need: at the granule cut when the rest can be a span of its own, else
- * at the span's end. */
-static size_t end_in(size_t bytes, size_t need, size_t offset)
+/* Where a block of need bytes ends in a span of `bytes` >= need: right
+ * after it when the rest can be a span of its own, else at the span's
+ * end. */
+static size_t end_in(size_t bytes, size_t need)
 {
-    size_t cut = hk_spans_cut(offset, need);
-    return bytes >= cut + HK_SPANS_MIN ? cut : bytes;
+    return bytes >= need + HK_SPANS_MIN ? need : bytes;
 }
 
 /* How much of a span of `bytes` at base a new block of need bytes at
@@ -114,21 +114,19 @@ static size_t fit(const char *base, size_t bytes, size_t need, size_t offset)
 {
     if (bytes < need || ((uintptr_t)base & (offset - 1)))
         return 0;
-    return hk_spans_takes_whole(bytes, need) ? bytes
-                                             : end_in(bytes, need, offset);
+    return hk_spans_takes_whole(bytes, need) ? bytes : end_in(bytes, need);
 }
 
 /* The dirty bytes past need that a block taking len bytes of s would
  * hold for nothing: none within a quarter of need, which a block may
- * keep, and none when s lies within the block's granules: s held a
- * block of this scale, and a purge would only make the next such block
- * fault them in again (blocks of 100 to 400 KB replaced at random ran
- * five times slower so). */
-static size_t wasted(const hk_span *s, size_t len, size_t need,
-                     size_t offset)
+ * keep, and none when s is no longer than need rounded up to a whole
+ * SAME_SCALE: s held a block of this scale, and a purge would only make
+ * the next such block fault them in again (blocks of 100 to 400 KB
+ * replaced at random ran five times slower so). */
+static size_t wasted(const hk_span *s, size_t len, size_t need)
 {
-    if (s->bytes <= hk_spans_cut(offset, need) || len - need <= need / 4 ||
-        s->dirty <= need)
+    if (s->bytes <= ((need + SAME_SCALE - 1) & ~(SAME_SCALE - 1)) ||
+        len - need <= need / 4 || s->dirty <= need)
         return 0;
     return min_size(s->dirty, len) - need;
 }
@@ -323,7 +321,7 @@ hk_span hk_spans_take(hk_allocator *a, size_t need, size_t offset,
         const hk_span *s = &c->slot[i];
         size_t len = fit(s->base, s->bytes, need, offset), cost, waste = 0;
         if (len) {
-            waste = growing ? 0 : wasted(s, len, need, offset);
+            waste = growing ? 0 : wasted(s, len, need);
             cost = need - min_size(s->dirty, need) + (waste ? PURGE_COST : 0);
         } else if (s->bytes < need && ((uintptr_t)s->base & (offset - 1)) == 0)
             cost = need - s->dirty + grow_cost(s, need);
@@ -356,16 +354,18 @@ hk_span hk_spans_take(hk_allocator *a, size_t need, size_t offset,
 }
 
 size_t hk_spans_extend(hk_allocator *a, char *base, size_t bytes,
-                       size_t offset, uint64_t mapping, size_t need)
+                       uint64_t mapping, size_t need)
 {
     hk_spans *c = &a->large.spans;
     for (unsigned i = 0; i < c->count; i++) {
         const hk_span *s = &c->slot[i];
         if (s->base != base + bytes || s->mapping != mapping)
             continue;
-        if (bytes + s->bytes < need)
+        size_t most = bytes + s->bytes;
+        if (most < need)
             return 0;
-        size_t len = end_in(bytes + s->bytes, need, offset);
+        size_t want = need > 2 * bytes ? need : 2 * bytes;
+        size_t len = end_in(most, min_size(want, most));
         take_head(a, i, len - bytes);
         return len;
     }

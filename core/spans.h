@@ -79,20 +79,6 @@ static inline void hk_spans_saw_live(hk_spans *c, size_t live)
         c->recent_peak = live;
 }
 
-/*
- * Where a block of need bytes with its user pointer at offset may end in
- * a longer span, so that the rest can hold other blocks: need rounded up
- * to a whole ownership granule, and past the granule of the user
- * pointer.  Every span starts on a granule, so every block does, and one
- * granule never names two blocks.
- */
-static inline size_t hk_spans_cut(size_t offset, size_t need)
-{
-    size_t granule = (size_t)1 << HK_REG_SHIFT;
-    size_t end = need > offset ? need : offset + 1;
-    return (end + granule - 1) & ~(granule - 1);
-}
-
 /* Whether a block of need bytes takes a span of `bytes` >= need whole:
  * when that wastes a quarter of need at most. */
 static inline bool hk_spans_takes_whole(size_t bytes, size_t need)
@@ -105,21 +91,20 @@ static inline bool hk_spans_takes_whole(size_t bytes, size_t need)
  * new block: from the cache, grown through the seam (with map_align, the
  * lock released around the call) when that is cheapest; base NULL when a
  * new mapping costs less or the cache has nothing.  A block that is
- * `growing` keeps the dirty pages of its granules, as it will soon fill
- * them; another has those past what it needs purged.
+ * `growing` keeps the dirty pages of the span it takes, as it will soon
+ * fill them; another may have those past what it needs purged.
  */
 hk_span hk_spans_take(struct hk_allocator *a, size_t need, size_t offset,
                       size_t map_align, bool growing);
 
 /*
  * Grow the block [base, base + bytes) of `mapping` in place into the
- * cached span right after it, to need bytes or up to its granule cut
- * (hk_spans_cut), dirty pages and all, as a growing block soon fills
- * them: its new length, or 0 when no cached span there serves.  No
- * system call.
+ * cached span right after it, to need bytes or twice its bytes, whichever
+ * is more, dirty pages and all, as a growing block soon fills them: its
+ * new length, or 0 when no cached span there serves.  No system call.
  */
 size_t hk_spans_extend(struct hk_allocator *a, char *base, size_t bytes,
-                       size_t offset, uint64_t mapping, size_t need);
+                       uint64_t mapping, size_t need);
 
 /* Bytes the cache can take before it must evict. */
 size_t hk_spans_room(const struct hk_allocator *a);
