@@ -86,11 +86,12 @@ static size_t map_align_for(const hk_allocator *a, size_t offset,
  * and so does every block when the cache could not hold the rest.
  */
 static hk_span map_new(hk_allocator *a, size_t need, size_t offset,
-                       size_t map_align, uint64_t now)
+                       size_t map_align, unsigned flags, uint64_t now)
 {
     hk_large *l = &a->large;
-    size_t bytes =
-        need < CHUNK / 2 && a->params.large_cache >= CHUNK ? CHUNK : need;
+    bool packed = need < CHUNK / 2 && a->params.large_cache >= CHUNK &&
+                  !(flags & HK_LARGE_GROWING);
+    size_t bytes = packed ? CHUNK : need;
     char *base = hk_os_map(bytes, bytes == need ? map_align
                                                 : map_align_for(a, offset,
                                                                 bytes));
@@ -126,7 +127,8 @@ void *hk_large_alloc(hk_allocator *a, size_t n, size_t align,
     hk_span s = hk_spans_take(a, need, offset, map_align,
                               flags & HK_LARGE_GROWING);
     hk_lock_release(&l->lock);
-    if (!s.base && !(s = map_new(a, need, offset, map_align, now)).base)
+    if (!s.base &&
+        !(s = map_new(a, need, offset, map_align, flags, now)).base)
         return NULL;
 
     hk_large_hdr *h = (hk_large_hdr *)s.base;
@@ -178,8 +180,8 @@ void hk_large_free(hk_allocator *a, hk_large_hdr *h)
  * Grow h's block to at least need bytes through the seam, out of the live
  * list, the live bytes and the ownership map while the lock is released
  * (its header may move): the header, moved or not, or NULL with the block
- * intact.  The mapping grows to twice the block's bytes, or to need when
- * that is more.  The part past need is cached clean right after the
+ * intact.  The mapping grows to twice the block's bytes, or to need's
+ * scale (hk_spans_scale_up) when that is more.  The part past need is cached clean right after the
  * block where the cache has room for a span of it, and the block grows
  * into it with no call (or any block may use it); the block keeps what
  * is not cached.  So a block grown a little at a time makes a
@@ -190,7 +192,9 @@ static hk_large_hdr *grow_block(hk_allocator *a, hk_large_hdr *h,
                                 size_t need, uint64_t now)
 {
     hk_large *l = &a->large;
-    size_t grown = need > 2 * h->bytes ? need : 2 * h->bytes;
+    size_t grown = hk_spans_scale_up(need);
+    if (grown < 2 * h->bytes)
+        grown = 2 * h->bytes;
     size_t room = hk_spans_room(a) & ~(size_t)(HK_OS_PAGE - 1);
     size_t ahead = grown - need < room ? grown - need : room;
     if (ahead < HK_SPANS_MIN)

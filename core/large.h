@@ -111,14 +111,17 @@ static inline size_t hk_large_usable(const hk_large_hdr *h)
 }
 
 /* Whether h's block holds n bytes with no tail worth splitting off, so
- * that resizing it to n changes nothing.  The caller owns the block, so
- * its header holds still: no lock. */
+ * that resizing it to n changes nothing: a tail is worth it when it can
+ * be a span of its own and the block would lose over half of itself (a
+ * block that realloc grew to twice its size keeps the room it took while
+ * it fills it).  The caller owns the block, so its header holds still:
+ * no lock. */
 static inline bool hk_large_fits(const hk_large_hdr *h, size_t n)
 {
     if (n > hk_large_usable(h))
         return false;
     size_t need = hk_os_page_up(h->offset + n);
-    return h->bytes < need + HK_SPANS_MIN;
+    return h->bytes < need + HK_SPANS_MIN || need >= h->bytes / 2;
 }
 
 /* Purge every cached span now; the bytes purged. */

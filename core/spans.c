@@ -22,9 +22,6 @@
 #include "debug.h"
 #include "os.h"
 
-/* Spans of up to this much past a block's need are of the block's
- * scale (wasted()). */
-#define SAME_SCALE ((size_t)1 << 20)
 /* The cache may always hold this much, within large_cache. */
 #define LIMIT_FLOOR ((size_t)32 << 20)
 /* Delays counted at most in one decay step: an allocator idle for longer
@@ -119,13 +116,13 @@ static size_t fit(const char *base, size_t bytes, size_t need, size_t offset)
 
 /* The dirty bytes past need that a block taking len bytes of s would
  * hold for nothing: none within a quarter of need, which a block may
- * keep, and none when s is no longer than need rounded up to a whole
- * SAME_SCALE: s held a block of this scale, and a purge would only make
- * the next such block fault them in again (blocks of 100 to 400 KB
- * replaced at random ran five times slower so). */
+ * keep, and none when s is of need's scale (hk_spans_scale_up): s held
+ * a block of this scale, and a purge would only make the next such block
+ * fault them in again (blocks of 100 to 400 KB replaced at random ran
+ * five times slower so). */
 static size_t wasted(const hk_span *s, size_t len, size_t need)
 {
-    if (s->bytes <= ((need + SAME_SCALE - 1) & ~(SAME_SCALE - 1)) ||
+    if (s->bytes <= hk_spans_scale_up(need) ||
         len - need <= need / 4 || s->dirty <= need)
         return 0;
     return min_size(s->dirty, len) - need;

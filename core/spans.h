@@ -24,8 +24,10 @@
  * mapping, freed together, must fit (1024 evicted a third of them, which
  * the next burst mapped and faulted in again). */
 #define HK_SPANS_SLOTS 4096
-/* A piece smaller than this is not worth a span of its own. */
-#define HK_SPANS_MIN ((size_t)256 << 10)
+/* A piece smaller than this is not worth a span of its own: no large
+ * block fits in it (blocks of 128 to 300 KB replaced at random by four
+ * threads, split only where 256 KiB or more was left: 6% more peak RSS). */
+#define HK_SPANS_MIN ((size_t)128 << 10)
 
 struct hk_allocator;
 
@@ -77,6 +79,16 @@ static inline void hk_spans_saw_live(hk_spans *c, size_t live)
         c->step_peak = live;
     if (live > c->recent_peak)
         c->recent_peak = live;
+}
+
+/* Sizes of one scale, as far as the cache is concerned, round up to the
+ * same multiple of this: a block that grows takes room up to the next
+ * multiple, and a block is not made to purge a span of its own scale. */
+#define HK_SPANS_SCALE ((size_t)1 << 20)
+
+static inline size_t hk_spans_scale_up(size_t n)
+{
+    return (n + HK_SPANS_SCALE - 1) & ~(HK_SPANS_SCALE - 1);
 }
 
 /* Whether a block of need bytes takes a span of `bytes` >= need whole:
