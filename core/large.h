@@ -1,7 +1,8 @@
 /*
  * large.h - blocks above the largest size class, each in a span of pages
  * of its own with a header at the span's start, registered in the
- * ownership map under the granule of its user pointer.
+ * directory of its user pointer's granule (largedir.h).  Blocks under
+ * half of a packing mapping share such mappings, placed page by page.
  *
  * Freed spans go to a cache (spans.h) that serves requests of any size, so
  * that a free followed by a malloc of about the same size reuses resident
@@ -9,7 +10,7 @@
  * little waste is taken whole, a larger one is split (the rest stays
  * cached), and when none is large enough a smaller one is grown through
  * the seam, which keeps its pages resident.  Cached spans of one mapping
- * that touch are joined.  realloc resizes a block where it lies: a shrink
+ * that touch are joined where their dirty pages stay first.  realloc resizes a block where it lies: a shrink
  * splits the tail off into the cache, a growth takes the cached span
  * after the block or grows the block through the seam.
  *

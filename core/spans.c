@@ -200,6 +200,16 @@ static hk_span take_head(hk_allocator *a, unsigned i, size_t len)
     return s;
 }
 
+/* Whether lo and hi, which touch, lo first, can be one span whose dirty
+ * pages come first: not when lo has clean pages and hi dirty ones.  A
+ * span that claimed those clean pages dirty would look free of faults to
+ * a block that then faults them in, while dirty pages elsewhere stay
+ * unused. */
+static bool joins_cleanly(const hk_span *lo, const hk_span *hi)
+{
+    return lo->dirty == lo->bytes || !hi->dirty;
+}
+
 /* lo and hi touch, lo first, in one mapping. */
 static hk_span join(hk_span lo, hk_span hi, uint64_t freed_at)
 {
@@ -219,8 +229,10 @@ void hk_spans_put(hk_allocator *a, hk_span s)
     }
     for (unsigned i = 0; !s.whole && i < c->count;) {
         hk_span n = c->slot[i];
+        bool below = n.base + n.bytes == s.base;
         if (n.mapping != s.mapping ||
-            (n.base + n.bytes != s.base && s.base + s.bytes != n.base)) {
+            (!below && s.base + s.bytes != n.base) ||
+            !(below ? joins_cleanly(&n, &s) : joins_cleanly(&s, &n))) {
             i++;
             continue;
         }
