@@ -81,22 +81,20 @@ static size_t map_align_for(const hk_allocator *a, size_t offset,
  * later size.  Each a mapping of its own, a MiB apart, 800 blocks of 100
  * to 400 KB took 7% longer to fault in on a VM where a page-table page
  * costs several page faults (0.523 s, packed 0.486 s; median of 9
- * alternating runs).  Blocks of half a CHUNK or more
- * get a mapping of their own, as a whole span grows in place more often,
- * and so does every block when the cache could not hold the rest.
+ * alternating runs).  A block gets a mapping of its own, which a whole
+ * span may grow in place into, when it is half a CHUNK or more, when
+ * realloc is growing it, or when the cache could not hold the rest.
  */
 static hk_span map_new(hk_allocator *a, size_t need, size_t offset,
-                       size_t map_align, unsigned flags, uint64_t now)
+                       unsigned flags, uint64_t now)
 {
     hk_large *l = &a->large;
     bool packed = need < CHUNK / 2 && a->params.large_cache >= CHUNK &&
                   !(flags & HK_LARGE_GROWING);
     size_t bytes = packed ? CHUNK : need;
-    char *base = hk_os_map(bytes, bytes == need ? map_align
-                                                : map_align_for(a, offset,
-                                                                bytes));
+    char *base = hk_os_map(bytes, map_align_for(a, offset, bytes));
     if (!base && bytes != need)
-        base = hk_os_map(bytes = need, map_align);
+        base = hk_os_map(bytes = need, map_align_for(a, offset, need));
     if (!base)
         return (hk_span){0};
     hk_span s = {base, need, 0, 0, 0, bytes == need, false};
@@ -127,8 +125,7 @@ void *hk_large_alloc(hk_allocator *a, size_t n, size_t align,
     hk_span s = hk_spans_take(a, need, offset, map_align,
                               flags & HK_LARGE_GROWING);
     hk_lock_release(&l->lock);
-    if (!s.base &&
-        !(s = map_new(a, need, offset, map_align, flags, now)).base)
+    if (!s.base && !(s = map_new(a, need, offset, flags, now)).base)
         return NULL;
 
     hk_large_hdr *h = (hk_large_hdr *)s.base;
@@ -181,12 +178,12 @@ void hk_large_free(hk_allocator *a, hk_large_hdr *h)
  * list, the live bytes and the ownership map while the lock is released
  * (its header may move): the header, moved or not, or NULL with the block
  * intact.  The mapping grows to twice the block's bytes, or to need's
- * scale (hk_spans_scale_up) when that is more.  The part past need is cached clean right after the
- * block where the cache has room for a span of it, and the block grows
- * into it with no call (or any block may use it); the block keeps what
- * is not cached.  So a block grown a little at a time makes a
- * logarithmic number of calls and moves its pages as often, not once
- * per step.
+ * scale (hk_spans_scale_up) when that is more.  The part past need is
+ * cached clean right after the block where the cache has room for a
+ * span of it, and the block grows into it with no call (or any block may
+ * use it); the block keeps what is not cached.  So a block grown a
+ * little at a time makes a logarithmic number of calls and moves its
+ * pages as often, not once per step.
  */
 static hk_large_hdr *grow_block(hk_allocator *a, hk_large_hdr *h,
                                 size_t need, uint64_t now)

@@ -10,9 +10,10 @@
  * little waste is taken whole, a larger one is split (the rest stays
  * cached), and when none is large enough a smaller one is grown through
  * the seam, which keeps its pages resident.  Cached spans of one mapping
- * that touch are joined where their dirty pages stay first.  realloc resizes a block where it lies: a shrink
- * splits the tail off into the cache, a growth takes the cached span
- * after the block or grows the block through the seam.
+ * that touch are joined where their dirty pages stay first.  realloc
+ * resizes a block where it lies: a shrink splits the tail off into the
+ * cache, a growth takes the cached span after the block or grows the
+ * block through the seam.
  *
  * The cache holds no more than the recent peak of large bytes in use (a
  * high-water mark that fades as use falls; at least 32 MiB), and never

@@ -229,10 +229,10 @@ void hk_spans_put(hk_allocator *a, hk_span s)
     }
     for (unsigned i = 0; !s.whole && i < c->count;) {
         hk_span n = c->slot[i];
-        bool below = n.base + n.bytes == s.base;
-        if (n.mapping != s.mapping ||
-            (!below && s.base + s.bytes != n.base) ||
-            !(below ? joins_cleanly(&n, &s) : joins_cleanly(&s, &n))) {
+        const hk_span *lo = n.base < s.base ? &n : &s;
+        const hk_span *hi = lo == &n ? &s : &n;
+        if (n.mapping != s.mapping || lo->base + lo->bytes != hi->base ||
+            !joins_cleanly(lo, hi)) {
             i++;
             continue;
         }
@@ -240,7 +240,7 @@ void hk_spans_put(hk_allocator *a, hk_span s)
         /* The larger part's age: a block split from a long-idle span and
          * given back does not make all of that span young again. */
         uint64_t age = n.bytes > s.bytes ? n.freed_at : s.freed_at;
-        s = n.base < s.base ? join(n, s, age) : join(s, n, age);
+        s = join(*lo, *hi, age);
         a->large.stats.merges++;
     }
     if (s.bytes > most)

@@ -12,12 +12,11 @@
  * the same steps again (code and data not yet in the caches and TLBs,
  * and on a virtual machine pages first read after the loader wrote them
  * cost microseconds each that no counter shows), and a real replay runs
- * once.  The time less what the
- * model prices the allocator's counted work at (malloc, free, refill,
- * ..., system calls, every page fault the kernel counted) is the
- * engine's.  Two traces of the same kind, short and long, tell apart
- * what a replay costs once (start, start_threads) from what each event
- * costs:
+ * once.  The time less what the model prices the allocator's counted
+ * work at (malloc, free, refill, ..., system calls, every page fault the
+ * kernel counted) is the engine's.  Two traces of the same kind, short
+ * and long, tell apart what a replay costs once (start, start_threads)
+ * from what each event costs:
  *
  *   threads: dispatch per op
  *   serial:  decode + object_table per event (decode is timed alone, on

@@ -740,10 +740,16 @@ static void churn(size_t most)
         n[i] = size;
         seed[i] = step;
         fill(p[i], size, seed[i]);
-        for (unsigned j = 0; j < LIVE; j++)
-            CHECK(!p[j] || hk_alloc_usable_size(a, p[j]) >= n[j],
-                  "block %u of %zu bytes found with %zu", j, n[j],
-                  hk_alloc_usable_size(a, p[j]));
+        for (unsigned j = 0; j < LIVE; j++) {
+            size_t got = p[j] ? hk_alloc_usable_size(a, p[j]) : 0;
+            CHECK(!p[j] || got >= n[j], "block %u of %zu bytes found with %zu",
+                  j, n[j], got);
+            /* A block found under another's header would overlap it. */
+            for (unsigned k = 0; p[j] && k < j; k++)
+                CHECK(!p[k] || p[k] + hk_alloc_usable_size(a, p[k]) <= p[j] ||
+                          p[j] + got <= p[k],
+                      "blocks %u and %u overlap", k, j);
+        }
         set_clock(clock_ns + MS);
     }
     for (unsigned i = 0; i < LIVE; i++)
