@@ -1,9 +1,9 @@
 /*
  * spans.c - the cache of freed large spans.
  *
- * Invariants (under the large-block lock): slot[0..count) is ordered by
- * freed_at, oldest first, and stats.cached_bytes is the sum of their
- * bytes, at most the limit; in each span dirty <= bytes, both page
+ * Invariants (under the large-block lock): the table (spantable.h) holds
+ * count spans, and stats.cached_bytes is the sum of their bytes, at most
+ * the limit; in each span dirty <= bytes, both page
  * multiples; a cached span is registered nowhere in the ownership map.
  * next_decay is UINT64_MAX only when no cached span is dirty.  The table
  * is mapped on first use, so a program without large blocks neither
@@ -21,6 +21,7 @@
 #include "alloc.h"
 #include "debug.h"
 #include "os.h"
+#include "spantable.h"
 
 /* The cache may always hold this much, within large_cache. */
 #define LIMIT_FLOOR ((size_t)32 << 20)
@@ -28,7 +29,6 @@
  * still keeps 1/16 of its idle bytes resident until the next step. */
 #define MAX_DECAY_STEPS 4
 #define NEVER UINT64_MAX
-#define TABLE_BYTES hk_os_page_up(HK_SPANS_SLOTS * sizeof(hk_span))
 /*
  * What serving a request costs, in bytes of pages to fault in (a fault
  * costs about what zeroing a page does), a system call counted as
@@ -72,15 +72,30 @@ size_t hk_spans_room(const hk_allocator *a)
     return most > cached ? most - cached : 0;
 }
 
+/* The oldest cached span; 0 when there is none. */
+static unsigned oldest(const hk_spans *c)
+{
+    return c->table ? hk_spantab_oldest(c->table) : 0;
+}
+
+const hk_span *hk_spans_oldest(const hk_spans *c, unsigned i)
+{
+    unsigned id = oldest(c);
+    while (id && i--)
+        id = hk_spantab_newer(c->table, id);
+    return id ? hk_spantab_at(c->table, id) : NULL;
+}
+
 /* The invariants above, counted. */
 static void spans_verify(hk_allocator *a)
 {
     const hk_spans *c = &a->large.spans;
     size_t cached = 0, dirty = 0;
     HK_ASSERT(c->count <= HK_SPANS_SLOTS);
-    for (unsigned i = 0; i < c->count; i++) {
-        const hk_span *s = &c->slot[i];
-        HK_ASSERT(i == 0 || c->slot[i - 1].freed_at <= s->freed_at);
+    if (c->table)
+        hk_spantab_verify(c->table, c->count);
+    for (unsigned id = oldest(c); id; id = hk_spantab_newer(c->table, id)) {
+        const hk_span *s = hk_spantab_at(c->table, id);
         uintptr_t e = hk_registry_get(&a->registry, (uintptr_t)s->base);
         HK_ASSERT((uintptr_t)s->base % HK_OS_PAGE == 0);
         HK_ASSERT(s->bytes && s->bytes % HK_OS_PAGE == 0);
@@ -128,24 +143,19 @@ static size_t wasted(const hk_span *s, size_t len, size_t need)
     return min_size(s->dirty, len) - need;
 }
 
-static void remove_at(hk_allocator *a, unsigned i)
+static void remove_span(hk_allocator *a, unsigned id)
 {
     hk_spans *c = &a->large.spans;
-    a->large.stats.cached_bytes -= c->slot[i].bytes;
-    memmove(&c->slot[i], &c->slot[i + 1],
-            (c->count - i - 1) * sizeof c->slot[0]);
+    a->large.stats.cached_bytes -= hk_spantab_at(c->table, id)->bytes;
+    hk_spantab_remove(c->table, id);
     c->count--;
 }
 
-/* Insert s by its freed_at; there must be a free slot. */
+/* Store s; there must be a free slot. */
 static void insert(hk_allocator *a, hk_span s)
 {
     hk_spans *c = &a->large.spans;
-    unsigned i = c->count;
-    while (i > 0 && c->slot[i - 1].freed_at > s.freed_at)
-        i--;
-    memmove(&c->slot[i + 1], &c->slot[i], (c->count - i) * sizeof c->slot[0]);
-    c->slot[i] = s;
+    hk_spantab_add(c->table, &s);
     c->count++;
     a->large.stats.cached_bytes += s.bytes;
 }
@@ -171,8 +181,10 @@ static void trim(hk_allocator *a, hk_span *s, size_t most)
 
 static void evict_oldest(hk_allocator *a)
 {
-    hk_span s = a->large.spans.slot[0];
-    remove_at(a, 0);
+    hk_spans *c = &a->large.spans;
+    unsigned id = oldest(c);
+    hk_span s = *hk_spantab_at(c->table, id);
+    remove_span(a, id);
     unmap(a, s);
 }
 
@@ -184,11 +196,11 @@ static void purge_tail(hk_allocator *a, hk_span *s, size_t bytes)
     a->large.stats.purged_bytes += bytes;
 }
 
-/* Take slot i, leaving all but its first len bytes cached. */
-static hk_span take_head(hk_allocator *a, unsigned i, size_t len)
+/* Take span id, leaving all but its first len bytes cached. */
+static hk_span take_head(hk_allocator *a, unsigned id, size_t len)
 {
-    hk_span s = a->large.spans.slot[i];
-    remove_at(a, i);
+    hk_span s = *hk_spantab_at(a->large.spans.table, id);
+    remove_span(a, id);
     if (len < s.bytes) {
         insert(a, (hk_span){s.base + len, s.bytes - len,
                             s.dirty > len ? s.dirty - len : 0, s.mapping,
@@ -218,30 +230,38 @@ static hk_span join(hk_span lo, hk_span hi, uint64_t freed_at)
                      freed_at, false, lo.after_block};
 }
 
+/* s joined with cached span id, which touches it (below it when
+ * `below`), and which leaves the cache. */
+static hk_span join_cached(hk_allocator *a, unsigned id, hk_span s,
+                           bool below)
+{
+    hk_span n = *hk_spantab_at(a->large.spans.table, id);
+    remove_span(a, id);
+    a->large.stats.merges++;
+    /* The larger part's age: a block split from a long-idle span and
+     * given back does not make all of that span young again. */
+    uint64_t age = n.bytes > s.bytes ? n.freed_at : s.freed_at;
+    return below ? join(n, s, age) : join(s, n, age);
+}
+
 void hk_spans_put(hk_allocator *a, hk_span s)
 {
     hk_spans *c = &a->large.spans;
     size_t most = limit(a);
-    if (!c->slot &&
-        (s.bytes > most || !(c->slot = hk_os_map(TABLE_BYTES, HK_OS_PAGE)))) {
+    if (!c->table &&
+        (s.bytes > most ||
+         !(c->table = hk_os_map(hk_spantab_bytes(), HK_OS_PAGE)))) {
         unmap(a, s);
         return;
     }
-    for (unsigned i = 0; !s.whole && i < c->count;) {
-        hk_span n = c->slot[i];
-        const hk_span *lo = n.base < s.base ? &n : &s;
-        const hk_span *hi = lo == &n ? &s : &n;
-        if (n.mapping != s.mapping || lo->base + lo->bytes != hi->base ||
-            !joins_cleanly(lo, hi)) {
-            i++;
-            continue;
-        }
-        remove_at(a, i);
-        /* The larger part's age: a block split from a long-idle span and
-         * given back does not make all of that span young again. */
-        uint64_t age = n.bytes > s.bytes ? n.freed_at : s.freed_at;
-        s = join(*lo, *hi, age);
-        a->large.stats.merges++;
+    if (!s.whole) {
+        unsigned lo = hk_spantab_ending_at(c->table, s.base, s.mapping);
+        if (lo && joins_cleanly(hk_spantab_at(c->table, lo), &s))
+            s = join_cached(a, lo, s, true);
+        unsigned hi = hk_spantab_starting_at(c->table, s.base + s.bytes,
+                                             s.mapping);
+        if (hi && joins_cleanly(&s, hk_spantab_at(c->table, hi)))
+            s = join_cached(a, hi, s, false);
     }
     if (s.bytes > most)
         trim(a, &s, most);
@@ -262,14 +282,14 @@ void hk_spans_put(hk_allocator *a, hk_span s)
         spans_verify(a);
 }
 
-/* Grow slot i to need bytes through the seam, the lock released around
+/* Grow span id to need bytes through the seam, the lock released around
  * the call; base NULL when that failed. */
-static hk_span grow(hk_allocator *a, unsigned i, size_t need,
+static hk_span grow(hk_allocator *a, unsigned id, size_t need,
                     size_t map_align)
 {
     hk_large *l = &a->large;
-    hk_span s = l->spans.slot[i];
-    remove_at(a, i);
+    hk_span s = *hk_spantab_at(l->spans.table, id);
+    remove_span(a, id);
     hk_lock_release(&l->lock);
     char *p = hk_os_grow(s.base, s.bytes, need, map_align);
     hk_lock_acquire(&l->lock);
@@ -300,10 +320,7 @@ static size_t grow_cost(const hk_span *s, size_t need)
 
 /* A span that costs nothing, that no live block may want, and that is
  * taken whole within a thirty-second of need: another could only be a
- * little smaller, so the search, which runs under the lock through
- * tables of hundreds of spans, stops there.  Searching on for the
- * smallest such span kept four threads replacing blocks of 16 bytes to
- * 300 KB waiting on the lock 5% longer. */
+ * little smaller, so the search, which runs under the lock, stops there. */
 static bool cannot_be_beaten(const hk_span *s, size_t len, size_t need,
                              size_t cost)
 {
@@ -312,51 +329,92 @@ static bool cannot_be_beaten(const hk_span *s, size_t len, size_t need,
 }
 
 /* Between spans that cost the same: one that no live block may want to
- * grow into, then the smallest. */
+ * grow into, then the smallest, then the oldest. */
 static bool better_tie(const hk_span *s, const hk_span *best)
 {
     if (s->after_block != best->after_block)
         return !s->after_block;
-    return s->bytes < best->bytes;
+    if (s->bytes != best->bytes)
+        return s->bytes < best->bytes;
+    return s->freed_at < best->freed_at;
+}
+
+/* The best span found so far, and what taking it costs. */
+typedef struct choice {
+    unsigned id; /* 0: none yet */
+    size_t len, waste, cost;
+} choice;
+
+/* Weigh span id against *best for a block of need bytes at offset; true
+ * when nothing can beat it. */
+static bool consider(hk_spantab *t, unsigned id, size_t need, size_t offset,
+                     bool growing, choice *best)
+{
+    const hk_span *s = hk_spantab_at(t, id);
+    size_t len = fit(s->base, s->bytes, need, offset), cost, waste = 0;
+    if (len) {
+        waste = growing ? 0 : wasted(s, len, need);
+        cost = need - min_size(s->dirty, need) + (waste ? PURGE_COST : 0);
+    } else if (s->bytes < need && ((uintptr_t)s->base & (offset - 1)) == 0)
+        cost = need - s->dirty + grow_cost(s, need);
+    else
+        return false;
+    if (cost < best->cost ||
+        (cost == best->cost && best->id &&
+         better_tie(s, hk_spantab_at(t, best->id)))) {
+        *best = (choice){id, len, waste, cost};
+        return cannot_be_beaten(s, len, need, cost);
+    }
+    return false;
+}
+
+/*
+ * The cheapest span into *best.  Whole spans first, which may grow in
+ * place from any size; then the bins by size, from the least size that
+ * can serve: need, or a span too small that is worth growing through the
+ * seam, which needs more than GROW_COST - MAP_COST of dirty pages to
+ * cost less than a new mapping.  The search ends with the bin in which a
+ * span that costs nothing and that no live block may want was found:
+ * any later span is larger, so it could only cost as much, and lose.
+ */
+static void search(hk_spantab *t, size_t need, size_t offset, bool growing,
+                   choice *best)
+{
+    for (unsigned id = hk_spantab_bin_first(t, HK_SPANTAB_WHOLE); id;
+         id = hk_spantab_bin_next(t, id))
+        if (consider(t, id, need, offset, growing, best))
+            return;
+    size_t least = min_size(need, GROW_COST - MAP_COST);
+    for (unsigned b = hk_spantab_used_bin(t, hk_spantab_bin_of(least));
+         b < HK_SPANTAB_BINS; b = hk_spantab_used_bin(t, b + 1)) {
+        for (unsigned id = hk_spantab_bin_first(t, b); id;
+             id = hk_spantab_bin_next(t, id))
+            if (consider(t, id, need, offset, growing, best))
+                return;
+        if (best->id && best->cost == 0 &&
+            !hk_spantab_at(t, best->id)->after_block)
+            return;
+    }
 }
 
 hk_span hk_spans_take(hk_allocator *a, size_t need, size_t offset,
                       size_t map_align, bool growing)
 {
     hk_spans *c = &a->large.spans;
-    int best = -1;
-    size_t best_len = 0, best_waste = 0, best_cost = need + MAP_COST;
-    for (unsigned i = 0; i < c->count; i++) {
-        const hk_span *s = &c->slot[i];
-        size_t len = fit(s->base, s->bytes, need, offset), cost, waste = 0;
-        if (len) {
-            waste = growing ? 0 : wasted(s, len, need);
-            cost = need - min_size(s->dirty, need) + (waste ? PURGE_COST : 0);
-        } else if (s->bytes < need && ((uintptr_t)s->base & (offset - 1)) == 0)
-            cost = need - s->dirty + grow_cost(s, need);
-        else
-            continue;
-        if (cost < best_cost ||
-            (cost == best_cost && best >= 0 && better_tie(s, &c->slot[best]))) {
-            best = (int)i;
-            best_len = len;
-            best_waste = waste;
-            best_cost = cost;
-            if (cannot_be_beaten(s, len, need, cost))
-                break;
-        }
-    }
-    if (best < 0)
+    choice best = {0, 0, 0, need + MAP_COST};
+    if (c->table)
+        search(c->table, need, offset, growing, &best);
+    if (!best.id)
         return (hk_span){0};
-    if (!best_len)
-        return grow(a, (unsigned)best, need, map_align);
-    if (best_len < c->slot[best].bytes)
+    if (!best.len)
+        return grow(a, best.id, need, map_align);
+    if (best.len < hk_spantab_at(c->table, best.id)->bytes)
         a->large.stats.cache_splits++;
     else
         a->large.stats.cache_hits++;
-    hk_span s = take_head(a, (unsigned)best, best_len);
-    if (best_waste)
-        purge_tail(a, &s, best_waste);
+    hk_span s = take_head(a, best.id, best.len);
+    if (best.waste)
+        purge_tail(a, &s, best.waste);
     if (HK_DEBUG)
         spans_verify(a);
     return s;
@@ -366,19 +424,18 @@ size_t hk_spans_extend(hk_allocator *a, char *base, size_t bytes,
                        uint64_t mapping, size_t need)
 {
     hk_spans *c = &a->large.spans;
-    for (unsigned i = 0; i < c->count; i++) {
-        const hk_span *s = &c->slot[i];
-        if (s->base != base + bytes || s->mapping != mapping)
-            continue;
-        size_t most = bytes + s->bytes;
-        if (most < need)
-            return 0;
-        size_t want = need > 2 * bytes ? need : 2 * bytes;
-        size_t len = end_in(most, min_size(want, most));
-        take_head(a, i, len - bytes);
-        return len;
-    }
-    return 0;
+    unsigned id = c->table ? hk_spantab_starting_at(c->table, base + bytes,
+                                                    mapping)
+                           : 0;
+    if (!id)
+        return 0;
+    size_t most = bytes + hk_spantab_at(c->table, id)->bytes;
+    if (most < need)
+        return 0;
+    size_t want = need > 2 * bytes ? need : 2 * bytes;
+    size_t len = end_in(most, min_size(want, most));
+    take_head(a, id, len - bytes);
+    return len;
 }
 
 /*
@@ -402,15 +459,18 @@ static void decay(hk_allocator *a, uint64_t now)
     c->step_peak = a->large.stats.live_bytes;
 
     size_t idle = 0;
-    unsigned old = 0;
-    for (; old < c->count && c->slot[old].freed_at + delay <= now; old++)
-        idle += c->slot[old].dirty;
+    unsigned young = oldest(c); /* the first span freed within the delay */
+    for (; young && hk_spantab_at(c->table, young)->freed_at + delay <= now;
+         young = hk_spantab_newer(c->table, young))
+        idle += hk_spantab_at(c->table, young)->dirty;
     size_t keep = delay ? idle >> min_size(steps, MAX_DECAY_STEPS) : 0;
     size_t purge = hk_os_page_up(idle - keep);
-    for (unsigned i = 0; purge && i < old; i++) {
-        size_t bytes = min_size(purge, c->slot[i].dirty);
+    for (unsigned id = oldest(c); purge && id != young;
+         id = hk_spantab_newer(c->table, id)) {
+        hk_span *s = hk_spantab_at(c->table, id);
+        size_t bytes = min_size(purge, s->dirty);
         if (bytes) {
-            purge_tail(a, &c->slot[i], bytes);
+            purge_tail(a, s, bytes);
             purge -= bytes;
         }
     }
@@ -419,8 +479,9 @@ static void decay(hk_allocator *a, uint64_t now)
         evict_oldest(a);
 
     uint64_t next = NEVER;
-    for (unsigned i = 0; i < c->count && next == NEVER; i++)
-        if (c->slot[i].dirty)
+    for (unsigned id = oldest(c); id && next == NEVER;
+         id = hk_spantab_newer(c->table, id))
+        if (hk_spantab_at(c->table, id)->dirty)
             next = now + delay;
     atomic_store_explicit(&c->next_decay, next, memory_order_relaxed);
     if (HK_DEBUG)
@@ -432,9 +493,11 @@ static void decay(hk_allocator *a, uint64_t now)
 static void restart_idle(hk_allocator *a, uint64_t now)
 {
     hk_spans *c = &a->large.spans;
-    for (unsigned i = 0; i < c->count; i++)
-        if (c->slot[i].freed_at < now)
-            c->slot[i].freed_at = now;
+    for (unsigned id = oldest(c); id; id = hk_spantab_newer(c->table, id)) {
+        hk_span *s = hk_spantab_at(c->table, id);
+        if (s->freed_at < now)
+            s->freed_at = now;
+    }
     c->last_decay = now;
     atomic_store_explicit(&c->next_decay,
                           now + a->params.purge_delay * 1000000ull,
@@ -457,11 +520,13 @@ size_t hk_spans_purge_all(hk_allocator *a)
 {
     hk_spans *c = &a->large.spans;
     size_t purged = 0;
-    for (unsigned i = 0; i < c->count; i++)
-        if (c->slot[i].dirty) {
-            purged += c->slot[i].dirty;
-            purge_tail(a, &c->slot[i], c->slot[i].dirty);
+    for (unsigned id = oldest(c); id; id = hk_spantab_newer(c->table, id)) {
+        hk_span *s = hk_spantab_at(c->table, id);
+        if (s->dirty) {
+            purged += s->dirty;
+            purge_tail(a, s, s->dirty);
         }
+    }
     atomic_store_explicit(&c->next_decay, NEVER, memory_order_relaxed);
     return purged;
 }
@@ -471,7 +536,7 @@ void hk_spans_destroy(hk_allocator *a)
     hk_spans *c = &a->large.spans;
     while (c->count)
         evict_oldest(a);
-    if (c->slot)
-        hk_os_unmap(c->slot, TABLE_BYTES);
-    c->slot = NULL;
+    if (c->table)
+        hk_os_unmap(c->table, hk_spantab_bytes());
+    c->table = NULL;
 }

@@ -23,8 +23,11 @@
 
 /* Spans cached at most: a burst of 1,600 blocks of 200 KB, each its own
  * mapping, freed together, must fit (1024 evicted a third of them, which
- * the next burst mapped and faulted in again). */
-#define HK_SPANS_SLOTS 4096
+ * the next burst mapped and faulted in again).  With its indexes
+ * (spantable.h) the table of 3072 takes 192 KiB, as one of 4096 bare
+ * spans did: the real backend still serves it from its reserve, with no
+ * system call (os.h). */
+#define HK_SPANS_SLOTS 3072
 /* A piece smaller than this is not worth a span of its own: no large
  * block fits in it.  Four threads replacing blocks of 16 bytes to 300 KB
  * peaked at 189.8 MiB with it, at 198.9 MiB with 256 KiB (medians of 10
@@ -53,9 +56,8 @@ typedef struct hk_span {
 } hk_span;
 
 typedef struct hk_spans {
-    hk_span *slot;  /* HK_SPANS_SLOTS, mapped on first use; by freed_at,
-                       oldest first */
-    unsigned count;
+    struct hk_spantab *table; /* spantable.h; mapped on first use */
+    unsigned count;           /* spans it holds */
     size_t recent_peak; /* large bytes in use: a high-water mark that fades */
     size_t step_peak;   /* ... and the most of them since the last decay step */
     uint64_t mappings;  /* mapping ids handed out */
@@ -65,6 +67,8 @@ typedef struct hk_spans {
 } hk_spans;
 
 void hk_spans_init(hk_spans *c);
+/* The i-th oldest cached span, NULL past the newest (for tests). */
+const hk_span *hk_spans_oldest(const hk_spans *c, unsigned i);
 /* Unmap every cached span and the table. */
 void hk_spans_destroy(struct hk_allocator *a);
 

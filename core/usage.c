@@ -43,8 +43,7 @@ static void large_usage(hk_large *l, hk_usage *u)
         u->large_in_use += hk_large_usable(h);
     }
     u->large_cached = l->spans.count;
-    for (unsigned i = 0; i < l->spans.count; i++)
-        u->large_bytes += l->spans.slot[i].bytes;
+    u->large_bytes += l->stats.cached_bytes;
     u->large_free = u->large_bytes - u->large_in_use;
 }
 

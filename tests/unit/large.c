@@ -557,7 +557,8 @@ static void swings_keep_the_cache(void)
 
 static size_t dirty_of(hk_allocator *a, unsigned i)
 {
-    return i < a->large.spans.count ? a->large.spans.slot[i].dirty : 0;
+    const hk_span *s = hk_spans_oldest(&a->large.spans, i);
+    return s ? s->dirty : 0;
 }
 
 static void decay_half_per_delay(void)
@@ -574,7 +575,7 @@ static void decay_half_per_delay(void)
         hk_free_fast(a, h, p[i]);
     }
     CHECK_EQ(a->large.spans.count, 4);
-    size_t span = a->large.spans.slot[0].bytes;
+    size_t span = hk_spans_oldest(&a->large.spans, 0)->bytes;
     hk_os_counts c0 = counts();
 
     set_clock(t0 + 99 * MS);
@@ -634,13 +635,13 @@ static void split_leaves_span_age(void)
     /* No heap: nothing is kept (keep.h), every free reaches the cache. */
     hk_free_fast(a, NULL, hk_malloc_fast(a, NULL, 8 * MIB));
     CHECK_EQ(a->large.spans.count, 1);
-    size_t span = a->large.spans.slot[0].bytes;
+    size_t span = hk_spans_oldest(&a->large.spans, 0)->bytes;
     for (uint64_t at = 10; at <= 90; at += 10) {
         set_clock(t0 + at * MS);
         hk_free_fast(a, NULL, hk_malloc_fast(a, NULL, 300 * 1024));
     }
     CHECK_EQ(a->large.spans.count, 1);
-    CHECK_EQ(a->large.spans.slot[0].freed_at, t0);
+    CHECK_EQ(hk_spans_oldest(&a->large.spans, 0)->freed_at, t0);
     hk_os_counts c0 = counts();
     set_clock(t0 + 103 * MS);
     hk_large_decay_due(a, clock_ns);
@@ -691,7 +692,7 @@ static void slots_overflow_evicts_oldest(void)
         hk_free_fast(a, h, p[2 * i]);
     CHECK_EQ(a->large.spans.count, HK_SPANS_SLOTS);
     CHECK_EQ(stats(a).unmapped, 32);
-    CHECK(a->large.spans.slot[0].base + HK_LARGE_HEADER == (char *)p[64],
+    CHECK(hk_spans_oldest(&a->large.spans, 0)->base + HK_LARGE_HEADER == (char *)p[64],
           "the oldest were not evicted");
     for (int i = 0; i < FREED; i++)
         hk_free_fast(a, h, p[2 * i + 1]);
