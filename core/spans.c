@@ -3,8 +3,8 @@
  *
  * Invariants (under the large-block lock): the table (spantable.h) holds
  * count spans, and stats.cached_bytes is the sum of their bytes, at most
- * the limit; in each span dirty <= bytes, both page
- * multiples; a cached span is registered nowhere in the ownership map.
+ * the limit; in each span dirty <= bytes, both page multiples; a cached
+ * span is registered nowhere in the ownership map.
  * next_decay is UINT64_MAX only when no cached span is dirty.  The table
  * is mapped on first use, so a program without large blocks neither
  * touches nor zeroes it.
