@@ -475,7 +475,8 @@ static size_t small_fast_usable(const hk_allocator *a, uintptr_t e, void *p)
  * a small block that still holds the new size, for the checks of free's
  * fast path, and a large block that stays large, with owner_of's check
  * of the pointer inline. */
-void *hk_alloc_realloc(hk_allocator *a, hk_heap *h, void *p, size_t n)
+HK_ENTRY void *hk_alloc_realloc(hk_allocator *a, hk_heap *h, void *p,
+                                size_t n)
 {
     uintptr_t e = h ? hk_registry_get_hot(&a->registry, (uintptr_t)p) : 0;
     hk_large_hdr *l;

@@ -181,7 +181,7 @@ static __attribute__((noinline)) void *malloc_first(size_t size)
     return h ? hk_malloc_fast(&g_alloc, h, size) : no_heap();
 }
 
-void *hk_malloc(size_t size)
+HK_ENTRY void *hk_malloc(size_t size)
 {
     hk_heap *h = tls_heap;
     if (likely(h))
@@ -198,7 +198,7 @@ static __attribute__((noinline)) void free_first(void *ptr)
     hk_free_fast(&g_alloc, h, ptr);
 }
 
-void hk_free(void *ptr)
+HK_ENTRY void hk_free(void *ptr)
 {
     hk_heap *h = tls_heap;
     if (likely(h))
@@ -213,7 +213,7 @@ void *hk_calloc(size_t count, size_t size)
     return h ? hk_alloc_calloc(&g_alloc, h, count, size) : no_heap();
 }
 
-void *hk_realloc(void *ptr, size_t size)
+HK_ENTRY void *hk_realloc(void *ptr, size_t size)
 {
     hk_heap *h = heap();
     return h ? hk_alloc_realloc(&g_alloc, h, ptr, size) : no_heap();
