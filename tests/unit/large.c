@@ -692,7 +692,8 @@ static void slots_overflow_evicts_oldest(void)
         hk_free_fast(a, h, p[2 * i]);
     CHECK_EQ(a->large.spans.count, HK_SPANS_SLOTS);
     CHECK_EQ(stats(a).unmapped, 32);
-    CHECK(hk_spans_oldest(&a->large.spans, 0)->base + HK_LARGE_HEADER == (char *)p[64],
+    CHECK(hk_spans_oldest(&a->large.spans, 0)->base + HK_LARGE_HEADER ==
+              (char *)p[64],
           "the oldest were not evicted");
     for (int i = 0; i < FREED; i++)
         hk_free_fast(a, h, p[2 * i + 1]);

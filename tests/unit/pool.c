@@ -43,6 +43,38 @@ static void shared_pool_packs_classes(void)
           (unsigned long long)with);
 }
 
+/* Every class's slab holds four blocks or more and leaves at most a
+ * sixteenth of itself past its last block, with the fewest units that
+ * do both; unless that takes more than a quarter of a SuperSlab, which is
+ * as many units as a slab may span. */
+static void slabs_leave_short_tails(void)
+{
+    static const char *const sizes[][2] = {{"ss_size=2M", NULL},
+                                           {"ss_size=8M", NULL}};
+    for (unsigned k = 0; k < 2; k++) {
+        hk_allocator *a = unit_alloc(sizes[k]);
+        size_t unit = (size_t)1 << a->unit_shift;
+        unsigned most = a->units / 4;
+        for (unsigned c = 0; c < HK_CLASSES; c++) {
+            size_t size = a->cls[c].size, units = a->cls[c].units;
+            size_t bytes = units * unit;
+            CHECK(units >= 1 && units <= most, "class %u: %zu units", c,
+                  units);
+            if (units == most)
+                continue;
+            CHECK(bytes / size >= 4, "class %u: %zu blocks", c, bytes / size);
+            CHECK(bytes % size * 16 <= bytes, "class %u: a tail of %zu in %zu",
+                  c, bytes % size, bytes);
+            for (size_t fewer = 1; fewer < units; fewer++) {
+                size_t b = fewer * unit;
+                CHECK(b / size < 4 || b % size * 16 > b,
+                      "class %u: %zu units would do", c, fewer);
+            }
+        }
+        hk_alloc_destroy(a);
+    }
+}
+
 /* Fill `n` SuperSlabs with 64-byte blocks, free everything, and report
  * how many munmap calls the backend made while doing so. */
 static uint64_t grow_and_shrink(hk_allocator *a, unsigned n)
@@ -404,7 +436,7 @@ static void longer_cycle_stretches_at_once(void)
     hk_alloc_destroy(a);
 }
 
-UNIT_MAIN(TEST(shared_pool_packs_classes),
+UNIT_MAIN(TEST(shared_pool_packs_classes), TEST(slabs_leave_short_tails),
           TEST(lru_keeps_cap_and_decays_the_rest),
           TEST(lru_cap_zero_unmaps_at_once),
           TEST(prewarm_maps_ahead_in_one_call), TEST(purge_waits_for_delay),
