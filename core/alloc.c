@@ -58,15 +58,13 @@ static unsigned slab_units(size_t size, size_t unit, unsigned most)
     if (first >= most)
         return most;
     unsigned best = first;
-    double best_share = 1;
     for (unsigned n = first; n <= most; n++) {
         size_t bytes = n * unit, tail = bytes % size;
         if (tail * SLAB_TAIL_SHARE <= bytes)
             return n;
-        if ((double)tail / (double)bytes < best_share) {
-            best_share = (double)tail / (double)bytes;
+        /* tail / bytes < best's tail / best's bytes */
+        if (tail * (best * unit) < (best * unit) % size * bytes)
             best = n;
-        }
     }
     return best;
 }

@@ -53,8 +53,8 @@ int hk_largedir_add(hk_registry *r, hk_largedirs *d, struct hk_large_hdr *h,
     }
     HK_ASSERT(e == 0 || (e & HK_REG_LARGE));
     HK_ASSERT(!hk_largedir_at((uintptr_t)dir | HK_REG_LARGE, user));
-    size_t i = (uintptr_t)user / HK_OS_PAGE % HK_LARGEDIR_SLOTS;
-    atomic_store_explicit(&dir->slot[i], h, memory_order_relaxed);
+    atomic_store_explicit(&dir->slot[hk_largedir_slot_of(user)], h,
+                          memory_order_relaxed);
     dir->used++;
     return 0;
 }
@@ -63,9 +63,9 @@ void hk_largedir_remove(hk_registry *r, hk_largedirs *d, const void *user)
 {
     uintptr_t e = hk_registry_get(r, (uintptr_t)user);
     hk_largedir *dir = (hk_largedir *)(e & ~(uintptr_t)HK_REG_LARGE);
-    size_t i = (uintptr_t)user / HK_OS_PAGE % HK_LARGEDIR_SLOTS;
     HK_ASSERT((e & HK_REG_LARGE) && hk_largedir_at(e, user));
-    atomic_store_explicit(&dir->slot[i], NULL, memory_order_relaxed);
+    atomic_store_explicit(&dir->slot[hk_largedir_slot_of(user)], NULL,
+                          memory_order_relaxed);
     if (--dir->used)
         return;
     hk_registry_set(r, user, 1, 0);

@@ -50,14 +50,20 @@ void hk_largedir_remove(hk_registry *r, hk_largedirs *d, const void *user);
 /* Unmap every directory, as the allocator goes. */
 void hk_largedir_destroy(hk_largedirs *d);
 
+/* The slot of p's page in its granule's directory. */
+static inline size_t hk_largedir_slot_of(const void *p)
+{
+    return (uintptr_t)p / HK_OS_PAGE % HK_LARGEDIR_SLOTS;
+}
+
 /* The block registered under p's page, given p's ownership entry e, which
  * has HK_REG_LARGE set: NULL when none is. */
 static inline struct hk_large_hdr *hk_largedir_at(uintptr_t e, const void *p)
 {
     const hk_largedir *dir =
         (const hk_largedir *)(e & ~(uintptr_t)HK_REG_LARGE);
-    uintptr_t i = (uintptr_t)p / HK_OS_PAGE % HK_LARGEDIR_SLOTS;
-    return atomic_load_explicit(&dir->slot[i], memory_order_relaxed);
+    return atomic_load_explicit(&dir->slot[hk_largedir_slot_of(p)],
+                                memory_order_relaxed);
 }
 
 #endif
