@@ -413,13 +413,17 @@ int hk_calibration_probe(const hk_calibration *cal, hk_calibration_now *now,
         rc = -1;
     }
     now->n = 0;
+    now->l3_bytes = 0;
     char name[32];
     double ns;
-    /* Lines "NAME CALIBRATED_NS NOW_NS": cal has the calibrated costs. */
+    /* Lines "NAME CALIBRATED_NS NOW_NS" (cal has the calibrated costs),
+     * then "l3_bytes CALIBRATED NOW". */
     while (f && now->n < HK_COST_TERMS &&
            fscanf(f, "%31s %*f %lf", name, &ns) == 2) {
         int t = hk_cost_term_of(name);
-        if (t >= 0) {
+        if (!strcmp(name, "l3_bytes")) {
+            now->l3_bytes = ns;
+        } else if (t >= 0) {
             now->term[now->n] = (enum hk_cost_term)t;
             now->ns[now->n++] = ns;
         }

@@ -76,6 +76,7 @@ typedef struct hk_calibration_now {
     int n;
     enum hk_cost_term term[HK_COST_TERMS];
     double ns[HK_COST_TERMS];
+    double l3_bytes; /* the L3 a scan finds now; 0: none found */
 } hk_calibration_now;
 
 /* Measure them, against cal's costs (which the measurements take off

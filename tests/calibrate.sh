@@ -132,8 +132,9 @@ check "$default equals default_cost in sim/cost.c${unequal:+, not:$unequal}" \
     test -z "$unequal"
 
 # --check measures a few terms against a calibration: one line per term,
-# "NAME CALIBRATED NOW", the calibrated column the file's own value.  A
-# file that prices page faults at a quarter of what quick.json measured
+# "NAME CALIBRATED NOW", the calibrated column the file's own value, then
+# "l3_bytes CALIBRATED NOW", the L3 of the file and the one a scan finds.
+# A file that prices page faults at a quarter of what quick.json measured
 # shows them at well over twice that now.
 awk 'match($0, /"page_fault":[[:space:]]*[0-9]/) {
          v = substr($0, RSTART + RLENGTH - 1) + 0
@@ -142,6 +143,11 @@ awk 'match($0, /"page_fault":[[:space:]]*[0-9]/) {
      { print }' "$cal" > "$tmp/cheap.json"
 "$HAKMEM" calibrate --check "$tmp/cheap.json" > "$tmp/check" 2> "$tmp/progress" ||
     { cat "$tmp/progress"; check "calibrate --check" false; }
+read -r l3_name l3_was l3_now < <(tail -n 1 "$tmp/check")
+l3_file=$(value "$tmp/cheap.json" l3_bytes)
+check "--check ends with the file's L3 ($l3_was, file: $l3_file) and a scan's ($l3_now)" \
+    test "$l3_name" = l3_bytes -a "$l3_was" = "$l3_file" -a "${l3_now:-0}" -gt 0
+sed -i '$d' "$tmp/check"
 unknown=$(comm -13 <(echo "$terms") <(cut -d' ' -f1 "$tmp/check" | sort) |
     tr '\n' ' ')
 check "--check prints cost terms${unknown:+, not: $unknown}" \

@@ -79,7 +79,9 @@ static const char usage[] =
     "                    data caches' misses, the replay engines' own\n"
     "                    work) once, in about a second, and print a line\n"
     "                    per term:\n"
-    "                    NAME CALIBRATED_NS NOW_NS.  `hakmem validate`\n"
+    "                    NAME CALIBRATED_NS NOW_NS, then the L3 a scan\n"
+    "                    finds now (a guest's share of a shared L3 moves):\n"
+    "                    l3_bytes CALIBRATED NOW.  `hakmem validate`\n"
     "                    runs it before and after its real runs, to show\n"
     "                    how far the machine has moved from its calibration\n";
 
@@ -451,6 +453,7 @@ static int check(const char *request, FILE *out)
             groups[g].measure(&k);
         }
     engine_refs_close(&k);
+    size_t l3 = cache_l3_share(&k.dcache);
     int ok = 1;
     for (size_t g = 0; g < NGROUPS; g++)
         for (int i = 0; groups[g].probe && i < groups[g].nterms; i++) {
@@ -458,6 +461,8 @@ static int check(const char *request, FILE *out)
             ok &= fprintf(out, "%s %.4g %.4g\n", hk_cost_names[t],
                           cal.cost.ns[t], stated_ns(k.ns[t])) > 0;
         }
+    ok &= fprintf(out, "l3_bytes %llu %zu\n",
+                  (unsigned long long)k.dcache.bytes[2], l3) > 0;
     free(k.sweep);
     ok &= (out == stdout ? fflush(out) : fclose(out)) == 0;
     if (!ok)

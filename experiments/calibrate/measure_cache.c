@@ -267,6 +267,24 @@ static uint32_t scaled(double lost, size_t cycle_lines, uint64_t lines)
     return v >= 0.9 * (double)lines ? (uint32_t)lines : (uint32_t)(v + 0.5);
 }
 
+/* The median of L3_SCANS scans past an L2 of l2 bytes; the scans, in
+ * order, in scans[]. */
+static size_t scan_l3_median(size_t l2, uint64_t *rng,
+                             size_t scans[L3_SCANS])
+{
+    for (int i = 0; i < L3_SCANS; i++)
+        scans[i] = scan_l3(l2, rng);
+    qsort(scans, L3_SCANS, sizeof scans[0], calib_by_size);
+    return scans[L3_SCANS / 2];
+}
+
+size_t cache_l3_share(const hk_dcache_config *c)
+{
+    uint64_t rng = 0x2545f4914f6cdd1dull;
+    size_t scans[L3_SCANS];
+    return scan_l3_median(c->bytes[1], &rng, scans);
+}
+
 void cache_geometry(calib *k, int faults)
 {
     reported r;
@@ -281,10 +299,7 @@ void cache_geometry(calib *k, int faults)
         set_level(c, 1, r.bytes[1], r.ways[1]);
 
     size_t scans[L3_SCANS];
-    for (int i = 0; i < L3_SCANS; i++)
-        scans[i] = scan_l3(c->bytes[1], &rng);
-    qsort(scans, L3_SCANS, sizeof scans[0], calib_by_size);
-    size_t fit = scans[L3_SCANS / 2];
+    size_t fit = scan_l3_median(c->bytes[1], &rng, scans);
     char l3[160];
     if (r.bytes[2] && fit && r.bytes[2] <= 2 * fit && 2 * r.bytes[2] >= fit) {
         set_level(c, 2, r.bytes[2], r.ways[2]);

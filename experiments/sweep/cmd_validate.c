@@ -614,6 +614,36 @@ static void print_summary(errors *all, size_t ntraces, const options *o,
                o->use_wall ? "; --time cpu measures what they cost" : "");
 }
 
+/* How far the L3 a scan found before or after the real runs may stray
+ * from the calibrated one before the header says so. */
+#define L3_MOVED 1.5
+
+/* A guest's share of a shared L3 moves with its neighbours' work, and
+ * the simulations counted their misses at the calibrated one. */
+static void print_l3_share(const hk_exec *x, const probes *pr)
+{
+    double cal = (double)x->cal.cost.dcache.bytes[2], mib = 1 << 20;
+    int moved = 0;
+    printf("  the L3 a scan finds:");
+    for (int i = 0; i < 2; i++) {
+        double now = pr->at[i].l3_bytes;
+        if (!pr->have[i] || now <= 0) {
+            printf(" not measured %s,", probe_when[i]);
+            continue;
+        }
+        printf(" %.1f MiB %s,", now / mib, probe_when[i]);
+        moved |= now > L3_MOVED * cal || L3_MOVED * now < cal;
+    }
+    printf(" calibrated %.1f MiB\n", cal / mib);
+    if (moved)
+        printf("warning: the L3 share moved by more than %.1fx from the "
+               "calibrated one: the simulations'\ncache misses are the "
+               "calibration's, so traces whose working set lies between "
+               "the two\nmiss by the machine's change, not the model's "
+               "(a new `hakmem calibrate` sees the L3 of then)\n",
+               L3_MOVED);
+}
+
 static void print_header(const hk_exec *x, const options *o,
                          const probes *pr)
 {
@@ -635,6 +665,7 @@ static void print_header(const hk_exec *x, const options *o,
         }
         printf("\n");
     }
+    print_l3_share(x, pr);
     printf("TLB geometry: %s\n", hk_cost_tlb_source(&x->cal.cost));
     printf("data caches: %s\n", hk_cost_dcache_source(&x->cal.cost));
     printf("measured: the %s %s time (%s) of %u real runs, from the end of "
