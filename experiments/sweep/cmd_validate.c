@@ -622,7 +622,11 @@ static void print_summary(errors *all, size_t ntraces, const options *o,
  * the simulations counted their misses at the calibrated one. */
 static void print_l3_share(const hk_exec *x, const probes *pr)
 {
-    double cal = (double)x->cal.cost.dcache.bytes[2], mib = 1 << 20;
+    hk_dcache_config preset;
+    hk_dcache_config_default(&preset);
+    const hk_cost *c = &x->cal.cost;
+    double cal = (double)(c->has_dcache ? c->dcache : preset).bytes[2],
+           mib = 1 << 20;
     int moved = 0;
     printf("  the L3 a scan finds:");
     for (int i = 0; i < 2; i++) {
@@ -636,11 +640,11 @@ static void print_l3_share(const hk_exec *x, const probes *pr)
     }
     printf(" calibrated %.1f MiB\n", cal / mib);
     if (moved)
-        printf("warning: the L3 share moved by more than %.1fx from the "
-               "calibrated one: the simulations'\ncache misses are the "
-               "calibration's, so traces whose working set lies between "
-               "the two\nmiss by the machine's change, not the model's "
-               "(a new `hakmem calibrate` sees the L3 of then)\n",
+        printf("warning: the L3 share moved by over %.1fx from the "
+               "calibrated one, at which the\nsimulations counted their "
+               "cache misses: a trace whose working set lies between the\n"
+               "two is off by the machine's change, not the model's "
+               "(`hakmem calibrate` measures it anew)\n",
                L3_MOVED);
 }
 
