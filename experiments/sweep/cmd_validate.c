@@ -648,6 +648,44 @@ static void print_l3_share(const hk_exec *x, const probes *pr)
                L3_MOVED);
 }
 
+/* How far the machine may run from its calibration, over the probed
+ * terms' median, before the header says so: the time target's bound. */
+#define DRIFT_BOUND 1.15
+
+/* The median over the probed terms of each one's cost now over its
+ * calibrated cost, or NAN. */
+static double drift(const hk_cost *cal, const hk_calibration_now *now)
+{
+    double r[HK_COST_TERMS];
+    size_t n = 0;
+    for (int j = 0; j < now->n; j++)
+        if (cal->ns[now->term[j]] > 0)
+            r[n++] = now->ns[j] / cal->ns[now->term[j]];
+    return n ? hk_median(r, n) : NAN;
+}
+
+/* The machine's speed around the real runs: one number per probe. */
+static void print_drift(const hk_exec *x, const probes *pr)
+{
+    int off = 0;
+    printf("  the median term now over its calibrated cost:");
+    for (int i = 0; i < 2; i++) {
+        double d = pr->have[i] ? drift(&x->cal.cost, &pr->at[i]) : NAN;
+        if (isnan(d))
+            printf("%s not measured %s", i ? "," : "", probe_when[i]);
+        else
+            printf("%s %.2f %s", i ? "," : "", d, probe_when[i]);
+        off |= d > DRIFT_BOUND || d * DRIFT_BOUND < 1;
+    }
+    printf(" the real runs\n");
+    if (off)
+        printf("warning: the machine ran over %.0f%% off its calibration "
+               "around the real runs: a time\nerror that large is as "
+               "much the machine's as the model's (see the re-priced "
+               "errors)\n",
+               100 * (DRIFT_BOUND - 1));
+}
+
 static void print_header(const hk_exec *x, const options *o,
                          const probes *pr)
 {
@@ -669,6 +707,7 @@ static void print_header(const hk_exec *x, const options *o,
         }
         printf("\n");
     }
+    print_drift(x, pr);
     print_l3_share(x, pr);
     printf("TLB geometry: %s\n", hk_cost_tlb_source(&x->cal.cost));
     printf("data caches: %s\n", hk_cost_dcache_source(&x->cal.cost));

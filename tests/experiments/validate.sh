@@ -52,6 +52,8 @@ grep -qE '^worst time error: [-+][0-9]+% \((mixed|phases), ' out ||
 grep -qE '^measured by the fastest run: worst time error [-+][0-9]+% \((mixed|phases), ' out ||
     fail "no summary by the fastest run"
 grep -q "^the machine now: each term's cost" out || fail "no probe header"
+grep -qE '^  the median term now over its calibrated cost: [0-9.]+ before, [0-9.]+ after the real runs$' out ||
+    fail "no median drift of the probed terms before and after the real runs"
 grep -qE '^  the L3 a scan finds: [0-9.]+ MiB before, [0-9.]+ MiB after, calibrated [1-9][0-9.]* MiB$' out ||
     fail "no L3 share probed before and after the real runs"
 for when in before after; do
