@@ -58,6 +58,10 @@ int hk_calibration_resolve(hk_calibration *cal, const char *request,
  * HAKMEM_HOST_KEY. */
 void hk_calibration_host_key(char *out, size_t len);
 
+/* This machine's calibration in the cache, without making one: 0 with
+ * its path in out when there is a readable one, else -1. */
+int hk_calibration_cached(char *out, size_t len);
+
 /* On stderr, prefixed by who: that the built-in calibration is in use,
  * or that this one was made at a load above twice its CPUs. */
 void hk_calibration_warn(const hk_calibration *cal, const char *who);

@@ -4,7 +4,8 @@
 # short with HAKMEM_CALIBRATE_BUDGET) into $XDG_CACHE_HOME/hakmem, keyed
 # by the host; the next run reuses it without measuring, another host key
 # makes another, and so does a file that lacks a term of the model; the
-# JSON says which priced it.  With no cache to keep
+# JSON says which priced it.  A calibration notes how far it moved from
+# the cached one.  With no cache to keep
 # it in, and when asked for, the built-in one is used with a warning; a
 # HAKMEM_CALIBRATION pin uses it silently.  A calibration made on a busy
 # machine is used with a warning.
@@ -66,6 +67,33 @@ check "a file lacking a term (cache_mem) is made again" \
     grep -q "measuring one into" "$tmp/a3.json.err"
 check "and the new one has the term" \
     grep -q '"cache_mem":' "${files[0]}"
+
+# A calibration sets itself against the machine's cached one: terms that
+# moved by over 5% are listed under "_since"."moved" and on stderr.  One
+# whose cached page fault is priced at four times the truth shows it at
+# about -75%; without a cache there is nothing to set it against.
+awk 'match($0, /"page_fault":[[:space:]]*[0-9]/) {
+         v = substr($0, RSTART + RLENGTH - 1) + 0
+         sub(/"page_fault":[[:space:]]*[0-9.eE+]+/, "\"page_fault\": " v * 4)
+     }
+     { print }' "${files[0]}" > "$tmp/dear.json"
+cp "$tmp/dear.json" "${files[0]}"
+env -u HAKMEM_CALIBRATION XDG_CACHE_HOME="$tmp/cache" \
+    HAKMEM_HOST_KEY="test host A" "$HAKMEM" calibrate --budget 1 \
+    -o "$tmp/again.json" 2> "$tmp/again.err"
+moved=$(tr -d '\n\t ' < "$tmp/again.json" | grep -o '"_since":{.*"moved":{[^}]*}' |
+    grep -o '"page_fault":[-0-9.eE+]*' | cut -d: -f2)
+check "a new calibration names the cached one it is set against" \
+    grep -q "\"file\":[[:space:]]*\"${files[0]}\"" "$tmp/again.json"
+check "and finds page faults moved by about -75% (${moved:-none})" \
+    awk -v m="${moved:-x}" 'BEGIN { exit !(m + 0 < -0.5 && m + 0 > -0.95) }'
+check "and says so on stderr" \
+    grep -q "against this machine's calibration of .* page_fault -[0-9]*%" "$tmp/again.err"
+env -u HAKMEM_CALIBRATION XDG_CACHE_HOME="$tmp/empty" \
+    HAKMEM_HOST_KEY="test host A" "$HAKMEM" calibrate --budget 1 \
+    -o "$tmp/first.json" 2> /dev/null
+check "without a cached one, no \"_since\"" \
+    eval '! grep -q "\"_since\"" "$tmp/first.json"'
 
 sim "test host B" "$tmp/b.json"
 check "another host key calibrated anew" \

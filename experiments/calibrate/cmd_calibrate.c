@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@
 #include "experiments/common/pin.h"
 #include "experiments/common/stats.h"
 #include "sim/calibration.h"
+#include "sim/json_file.h"
 
 #define QUICK_PASSES 3
 #define QUICK_REPS 9
@@ -404,6 +406,58 @@ static cJSON *calibration_json(calib *k, const passes *ps, int quick)
     return o;
 }
 
+/*
+ * Two calibrations of one machine should agree, and passes seconds apart
+ * cannot tell that they will: a virtual machine's host changes speed
+ * over minutes.  So a calibration sets itself against this machine's
+ * cached one, when there is one: "_since" names it (its file and date)
+ * and, under "moved", each term that differs from it by more than
+ * STABLE (of a nanosecond, for terms below one), as a fraction of the
+ * earlier value; stderr says so too.
+ */
+static void add_since(cJSON *o)
+{
+    char path[PATH_MAX], err[512];
+    if (hk_calibration_cached(path, sizeof path) < 0)
+        return;
+    cJSON *prev = hk_json_load_object(path, (size_t)1 << 20, err, sizeof err);
+    if (!prev)
+        return;
+    cJSON *moved = cJSON_CreateObject();
+    for (int t = 0; t < HK_COST_TERMS; t++) {
+        const cJSON *was = cJSON_GetObjectItemCaseSensitive(prev,
+                                                            hk_cost_names[t]);
+        const cJSON *now = cJSON_GetObjectItemCaseSensitive(o,
+                                                            hk_cost_names[t]);
+        if (!cJSON_IsNumber(was) || !cJSON_IsNumber(now) ||
+            was->valuedouble <= 0)
+            continue;
+        /* As spread() judges passes: a few tenths of a nanosecond
+         * either way are noise in any prediction. */
+        double d = now->valuedouble - was->valuedouble;
+        double floor = was->valuedouble > SPREAD_FLOOR_NS ? was->valuedouble
+                                                          : SPREAD_FLOOR_NS;
+        if (fabs(d) > STABLE * floor)
+            cJSON_AddNumberToObject(moved, hk_cost_names[t],
+                                    rounded(d / was->valuedouble));
+    }
+    const cJSON *date = cJSON_GetObjectItemCaseSensitive(prev, "_date");
+    cJSON *since = cJSON_AddObjectToObject(o, "_since");
+    cJSON_AddStringToObject(since, "file", path);
+    cJSON_AddStringToObject(since, "date", cJSON_IsString(date)
+                                               ? date->valuestring
+                                               : "unknown");
+    fprintf(stderr, "calibrate: against this machine's calibration of %s, "
+            "%d terms moved by over %.0f%%:", cJSON_GetStringValue(
+                cJSON_GetObjectItemCaseSensitive(since, "date")),
+            cJSON_GetArraySize(moved), 100 * STABLE);
+    for (const cJSON *m = moved->child; m; m = m->next)
+        fprintf(stderr, " %s %+.0f%%", m->string, 100 * m->valuedouble);
+    fprintf(stderr, "\n");
+    cJSON_AddItemToObject(since, "moved", moved);
+    cJSON_Delete(prev);
+}
+
 /* Write o to f, opened on `name`, and close it. */
 static int write_json(const cJSON *o, FILE *f, const char *name)
 {
@@ -546,6 +600,7 @@ int hk_cmd_calibrate(int argc, char **argv)
     }
 
     cJSON *o = calibration_json(&k, &ps, quick);
+    add_since(o);
     int rc = write_json(o, out, path ? path : "standard output");
     cJSON_Delete(o);
     free(k.sweep);
