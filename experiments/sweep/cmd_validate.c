@@ -35,11 +35,14 @@
  * --check`): the header shows each one's cost then over its calibrated
  * cost, and the summary what the time errors and speedup ratios would be
  * with those terms priced at what they cost before, or after, the real
- * runs.  An error that the re-pricing removes is the machine's drift,
- * not the model's.  Busy moments, too, are the machine's: they only ever
- * add time, so the summary also gives the errors by the statistic not
- * chosen (the fastest run against the median), and a miss by the median
- * that the fastest run does not share is interference.
+ * runs.  They are measured between repetitions too, and each
+ * repetition's runs are re-priced at the probes just before and after
+ * it: the machine may drift while its runs go on.  An error that the
+ * re-pricing removes is the machine's drift, not the model's.  Busy
+ * moments, too, are the machine's: they only ever add time, so the
+ * summary also gives the errors by the statistic not chosen (the fastest
+ * run against the median), and a miss by the median that the fastest run
+ * does not share is interference.
  *
  * --report prints, per trace, the seed report's before/after story:
  * each configuration's system calls, page faults, RSS peak and time,
@@ -133,8 +136,12 @@ typedef struct cell {
     int differs;
     char top_name[3][24];     /* the largest terms of the prediction */
     double top_ns[3];
-    double repriced_s[2];     /* predicted_s with the probed terms at their
-                                 cost before / after the real runs */
+    double repriced_s[3];     /* predicted_s with the probed terms at their
+                                 cost before / after the real runs, and
+                                 (tracked) the measured time times the
+                                 median over the repetitions of each one's
+                                 prediction at the probes around it over
+                                 its time */
 } cell;
 
 /* The machine's costs of a few terms, measured before and after the real
@@ -143,6 +150,10 @@ typedef struct probes {
     hk_calibration_now at[2];
     int have[2];
     const char *why_not; /* why neither was taken, or NULL */
+    /* Repetition by repetition: between[r] just before repetition r,
+     * between[runs] after the last; tracked when every one was taken. */
+    hk_calibration_now *between;
+    int tracked;
 } probes;
 
 static const char *const probe_when[2] = {"before", "after"};
@@ -248,6 +259,33 @@ static double repriced(hk_db *db, const char *key,
         ns += hk_db_metric(db, key, name) * now->ns[i];
     }
     return ns * 1e-9;
+}
+
+/* The costs halfway between two probes of the same terms. */
+static void midway(const hk_calibration_now *a, const hk_calibration_now *b,
+                   hk_calibration_now *out)
+{
+    *out = *a;
+    for (int j = 0; j < a->n && j < b->n; j++)
+        if (a->term[j] == b->term[j])
+            out->ns[j] = (a->ns[j] + b->ns[j]) / 2;
+}
+
+/* c's prediction tracked through the repetitions (see cell), against its
+ * median time or, with use_min, its fastest; NAN without the probes. */
+static double tracked(hk_db *db, const cell *c, const probes *pr,
+                      const options *o, double *v)
+{
+    size_t n = 0;
+    for (unsigned r = 0; pr->tracked && c->sim_key && r < o->runs; r++) {
+        if (isnan(c->rep_s[r]))
+            continue;
+        hk_calibration_now mid;
+        midway(&pr->between[r], &pr->between[r + 1], &mid);
+        v[n++] = repriced(db, c->sim_key, &mid) / c->rep_s[r];
+    }
+    return n ? hk_median(v, n) * (o->use_min ? c->min_s : c->median_s)
+             : NAN;
 }
 
 static void read_sim(hk_db *db, const hk_point *p, const probes *pr, cell *c)
@@ -540,7 +578,8 @@ static void print_story(const hk_spec *s, size_t t, const cell *cells,
 }
 
 /* A prediction of a cell: as priced (which < 0), or re-priced at the
- * costs probed `which` (0: before the real runs, 1: after). */
+ * costs probed `which` (0: before the real runs, 1: after, 2: around
+ * each repetition). */
 static double priced(const cell *c, int which)
 {
     return which < 0 ? c->predicted_s : c->repriced_s[which];
@@ -665,7 +704,7 @@ static double drift(const hk_cost *cal, const hk_calibration_now *now)
 }
 
 /* The machine's speed around the real runs: one number per probe. */
-static void print_drift(const hk_exec *x, const probes *pr)
+static void print_drift(const hk_exec *x, const probes *pr, unsigned runs)
 {
     int off = 0;
     printf("  the median term now over its calibrated cost:");
@@ -678,6 +717,13 @@ static void print_drift(const hk_exec *x, const probes *pr)
         off |= d > DRIFT_BOUND || d * DRIFT_BOUND < 1;
     }
     printf(" the real runs\n");
+    if (pr->tracked) {
+        printf("  ... and just before each repetition, then after the "
+               "last:");
+        for (unsigned r = 0; r <= runs; r++)
+            printf(" %.2f", drift(&x->cal.cost, &pr->between[r]));
+        printf("\n");
+    }
     if (off)
         printf("warning: the machine ran over %.0f%% off its calibration "
                "around the real runs: a time\nerror that large is as "
@@ -707,7 +753,7 @@ static void print_header(const hk_exec *x, const options *o,
         }
         printf("\n");
     }
-    print_drift(x, pr);
+    print_drift(x, pr, o->runs);
     print_l3_share(x, pr);
     printf("TLB geometry: %s\n", hk_cost_tlb_source(&x->cal.cost));
     printf("data caches: %s\n", hk_cost_dcache_source(&x->cal.cost));
@@ -770,6 +816,8 @@ static int report(const hk_exec *x, const hk_plan *sim, const hk_plan *real,
         }
         for (size_t k = 1; k < nconfigs; k++)
             row[k].paired = paired_speedup(&row[0], &row[k], o->runs, v);
+        for (size_t k = 0; k < nconfigs; k++)
+            row[k].repriced_s[2] = tracked(x->db, &row[k], pr, o, v);
         status |= print_trace(s, t, row, nconfigs, o, &all);
     }
     if (o->report)
@@ -788,6 +836,9 @@ static int report(const hk_exec *x, const hk_plan *sim, const hk_plan *real,
                      probe_when[i]);
             print_again(s, cells, nconfigs, i, o->use_min, what);
         }
+    if (pr->tracked)
+        print_again(s, cells, nconfigs, 2, o->use_min,
+                    "re-priced per repetition at the probes around it");
     if (status)
         printf("the system calls of a single-threaded trace DIFFER between "
                "the simulation and the real runs\n");
@@ -803,6 +854,56 @@ done:
 
 /* The machine's costs now, into pr->at[i]; a warning if they cannot be
  * measured. */
+/* The points of a plan that are runs of their own (not dup). */
+static size_t distinct(const hk_plan *plan)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < plan->n; i++)
+        n += !plan->v[i].dup;
+    return n;
+}
+
+/* The real runs repetition by repetition, the machine's costs probed
+ * between each two (pr->between, see probes); all at once, untracked,
+ * when the database holds some already (they ran at another time).
+ * The number of runs that failed, or -1. */
+static long execute_tracked(const hk_exec *x, const hk_plan *real,
+                            unsigned runs, probes *pr, char *err,
+                            size_t errlen)
+{
+    for (size_t i = 0; i < real->n; i++) {
+        int has = hk_db_has(x->db, real->v[i].key, err, errlen);
+        if (has < 0)
+            return -1;
+        if (has)
+            return hk_execute(x, real, 0, 1, err, errlen);
+    }
+    hk_plan one = *real;
+    one.v = malloc((real->n ? real->n : 1) * sizeof *one.v);
+    pr->between = calloc(runs + 1, sizeof *pr->between);
+    if (!one.v || !pr->between) {
+        free(one.v);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    pr->tracked = 1;
+    long failed = 0;
+    for (unsigned r = 0; r < runs && failed >= 0; r++) {
+        char why[1024];
+        if (r > 0 && pr->tracked)
+            pr->tracked = hk_calibration_probe(&x->cal, &pr->between[r], why,
+                                               sizeof why) == 0;
+        one.n = 0;
+        for (size_t i = 0; i < real->n; i++)
+            if (real->v[i].rep == r)
+                one.v[one.n++] = real->v[i];
+        long f = hk_execute(x, &one, 0, 1, err, errlen);
+        failed = f < 0 ? -1 : failed + f;
+    }
+    free(one.v);
+    return failed;
+}
+
 static void probe(const hk_exec *x, probes *pr, int i)
 {
     char why[1024];
@@ -908,10 +1009,19 @@ int hk_cmd_validate(int argc, char **argv)
         if (f >= 0) {
             long stored = hk_db_runs(x.db);
             probe(&x, &pr, 0);
-            g = hk_execute(&x, &real, 0, 1, err, sizeof err);
+            g = execute_tracked(&x, &real, o.runs, &pr, err, sizeof err);
             probe(&x, &pr, 1);
+            /* Tracked only when every run is of now, between its probes. */
+            if (pr.tracked && pr.have[0] && pr.have[1] &&
+                hk_db_runs(x.db) - stored == (long)distinct(&real)) {
+                pr.between[0] = pr.at[0];
+                pr.between[o.runs] = pr.at[1];
+            } else {
+                pr.tracked = 0;
+            }
             if (hk_db_runs(x.db) == stored) {
                 pr.have[0] = pr.have[1] = 0;
+                pr.tracked = 0;
                 pr.why_not = " (every real run was in the database)";
             }
         }
@@ -926,6 +1036,7 @@ int hk_cmd_validate(int argc, char **argv)
         status |= report(&x, &sim, &real, &o, &pr);
     hk_plan_free(&sim);
     hk_plan_free(&real);
+    free(pr.between);
     hk_exec_close(&x, &spec, failed != 0);
     return status;
 }

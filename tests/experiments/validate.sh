@@ -8,7 +8,9 @@
 # runs' per-repetition ratios, read back from the database.  The machine's
 # costs are measured again before and after the real runs: the header
 # shows them over the calibration's, the summary the errors re-priced at
-# them; a second validate that runs nothing new does not measure them.
+# them, and again between repetitions, each repetition's runs re-priced at
+# the probes around it; a second validate that runs nothing new does not
+# measure them.
 source "$(dirname "$0")/common.bash"
 
 cat >spec.json <<JSON
@@ -63,7 +65,11 @@ for when in before after; do
     grep -qE "^re-priced at the costs probed $when the real runs: worst time error [-+][0-9]+% \((mixed|phases), " out ||
         fail "no re-priced summary ($when)"
 done
-[[ $(grep -cE '^  [0-9]+ of 10 times within \+-15%; worst speedup ratio [0-9.]+ \((mixed|phases), ' out) == 3 ]] ||
+grep -qE '^re-priced per repetition at the probes around it: worst time error [-+][0-9]+% \((mixed|phases), ' out ||
+    fail "no summary re-priced per repetition"
+grep -qE '^  \.\.\. and just before each repetition, then after the last:( [0-9.]+){4}$' out ||
+    fail "no drift probed before each of 3 repetitions and after the last"
+[[ $(grep -cE '^  [0-9]+ of 10 times within \+-15%; worst speedup ratio [0-9.]+ \((mixed|phases), ' out) == 4 ]] ||
     fail "no re-priced time counts"
 
 db=results/validate.db
