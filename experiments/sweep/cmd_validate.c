@@ -890,9 +890,13 @@ static long execute_tracked(const hk_exec *x, const hk_plan *real,
     long failed = 0;
     for (unsigned r = 0; r < runs && failed >= 0; r++) {
         char why[1024];
-        if (r > 0 && pr->tracked)
-            pr->tracked = hk_calibration_probe(&x->cal, &pr->between[r], why,
-                                               sizeof why) == 0;
+        if (r > 0 && pr->tracked &&
+            hk_calibration_probe(&x->cal, &pr->between[r], why,
+                                 sizeof why) < 0) {
+            fprintf(stderr, "hakmem validate: warning: the machine's costs "
+                    "between repetitions were not measured: %s\n", why);
+            pr->tracked = 0;
+        }
         one.n = 0;
         for (size_t i = 0; i < real->n; i++)
             if (real->v[i].rep == r)
