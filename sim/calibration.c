@@ -98,10 +98,10 @@ static int make_dirs(const char *dir)
     }
 }
 
-/* The cache file of this host key; -1 (with why) when there is no cache
- * directory to put it in. */
-static int cache_path(const char *key, char *out, size_t len, char *why,
-                      size_t whylen)
+/* The cache file of this host key, its directory made when `make`; -1
+ * (with why) when there is no cache directory to put it in. */
+static int cache_path(const char *key, int make, char *out, size_t len,
+                      char *why, size_t whylen)
 {
     const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
     char dir[PATH_MAX];
@@ -114,7 +114,7 @@ static int cache_path(const char *key, char *out, size_t len, char *why,
                  "directory to keep it in");
         return -1;
     }
-    if (make_dirs(dir) < 0 || access(dir, W_OK) < 0) {
+    if (make && (make_dirs(dir) < 0 || access(dir, W_OK) < 0)) {
         snprintf(why, whylen, "%.400s: %s", dir, strerror(errno));
         return -1;
     }
@@ -130,7 +130,7 @@ int hk_calibration_cached(char *out, size_t len)
 {
     char key[512], why[512];
     hk_calibration_host_key(key, sizeof key);
-    return cache_path(key, out, len, why, sizeof why) == 0 &&
+    return cache_path(key, 0, out, len, why, sizeof why) == 0 &&
                    access(out, R_OK) == 0
                ? 0
                : -1;
@@ -322,7 +322,7 @@ int hk_calibration_resolve(hk_calibration *cal, const char *request,
         return -1;
     }
     char why[1024];
-    if (cache_path(cal->host_key, cal->path, sizeof cal->path, why,
+    if (cache_path(cal->host_key, 1, cal->path, sizeof cal->path, why,
                    sizeof why) == 0 &&
         (load_cached(cal) || make_cached(cal, who, why, sizeof why) == 0)) {
         cal->source = HK_CAL_CACHE;

@@ -441,15 +441,14 @@ static void add_since(cJSON *o)
             cJSON_AddNumberToObject(moved, hk_cost_names[t],
                                     rounded(d / was->valuedouble));
     }
-    const cJSON *date = cJSON_GetObjectItemCaseSensitive(prev, "_date");
+    const char *date = cJSON_GetStringValue(
+        cJSON_GetObjectItemCaseSensitive(prev, "_date"));
+    date = date ? date : "unknown";
     cJSON *since = cJSON_AddObjectToObject(o, "_since");
     cJSON_AddStringToObject(since, "file", path);
-    cJSON_AddStringToObject(since, "date", cJSON_IsString(date)
-                                               ? date->valuestring
-                                               : "unknown");
+    cJSON_AddStringToObject(since, "date", date);
     fprintf(stderr, "calibrate: against this machine's calibration of %s, "
-            "%d terms moved by over %.0f%%:", cJSON_GetStringValue(
-                cJSON_GetObjectItemCaseSensitive(since, "date")),
+            "%d terms moved by over %.0f%%:", date,
             cJSON_GetArraySize(moved), 100 * STABLE);
     for (const cJSON *m = moved->child; m; m = m->next)
         fprintf(stderr, " %s %+.0f%%", m->string, 100 * m->valuedouble);

@@ -281,8 +281,7 @@ static size_t scan_l3_median(size_t l2, uint64_t *rng,
 size_t cache_l3_share(const hk_dcache_config *c)
 {
     uint64_t rng = 0x2545f4914f6cdd1dull;
-    size_t scans[L3_SCANS];
-    return scan_l3_median(c->bytes[1], &rng, scans);
+    return scan_l3(c->bytes[1], &rng);
 }
 
 void cache_geometry(calib *k, int faults)
