@@ -230,22 +230,30 @@ void hk_ss_unmap(hk_allocator *a, hk_ss *ss)
     pool->stats.ss_live--;
 }
 
-/* First unit of `units` contiguous units of `among`, or -1. */
-static int find_in(uint64_t among, unsigned units, unsigned total)
+/* The first unit of the free span of `units` units in ss that holds the
+ * most dirty units, whose pages are resident: a slab carved there faults
+ * fewer pages in, and the memory it reuses would otherwise wait to be
+ * purged while fresh pages grow the footprint.  -1 if no span is free;
+ * *dirty gets the count. */
+static int find_span(const hk_ss *ss, unsigned units, unsigned total,
+                     unsigned *dirty)
 {
     uint64_t want = span_bits(0, units);
-    for (unsigned u = 0; u + units <= total; u++)
-        if (((among >> u) & want) == want)
-            return (int)u;
-    return -1;
-}
-
-/* First unit of `units` contiguous free units, or -1: dirty ones first,
- * whose pages are resident, so that a slab carved there faults nothing. */
-static int find_span(const hk_ss *ss, unsigned units, unsigned total)
-{
-    int u = find_in(ss->dirty_units, units, total);
-    return u >= 0 ? u : find_in(ss->free_units, units, total);
+    int best = -1;
+    *dirty = 0;
+    for (unsigned u = 0; u + units <= total; u++) {
+        if (((ss->free_units >> u) & want) != want)
+            continue;
+        unsigned d =
+            (unsigned)__builtin_popcountll((ss->dirty_units >> u) & want);
+        if (best < 0 || d > *dirty) {
+            best = (int)u;
+            *dirty = d;
+            if (d == units)
+                break;
+        }
+    }
+    return best;
 }
 
 static hk_slab *slab_carve(hk_allocator *a, hk_ss *ss, unsigned first,
@@ -298,17 +306,27 @@ static hk_slab *adopt(hk_allocator *a, hk_heap *h, unsigned c)
     return s;
 }
 
-/* The first SuperSlab on list with `units` contiguous free units, and
- * the first of those units in *first; or NULL. */
+/* The SuperSlab on list whose free span of `units` units holds the most
+ * dirty units (find_span), the first of those, and the span's first unit
+ * in *first; or NULL. */
 static hk_ss *ss_with_span(hk_allocator *a, hk_list *list, unsigned units,
                            int *first)
 {
+    hk_ss *best = NULL;
+    unsigned most = 0;
     hk_list_foreach(n, list) {
         hk_ss *ss = hk_list_entry(n, hk_ss, link);
-        if ((*first = find_span(ss, units, a->units)) >= 0)
-            return ss;
+        unsigned dirty;
+        int u = find_span(ss, units, a->units, &dirty);
+        if (u >= 0 && (!best || dirty > most)) {
+            best = ss;
+            most = dirty;
+            *first = u;
+            if (dirty == units)
+                break;
+        }
     }
-    return NULL;
+    return best;
 }
 
 static hk_slab *carve_new(hk_allocator *a, unsigned c, uint64_t now)
@@ -332,7 +350,8 @@ static hk_slab *carve_new(hk_allocator *a, unsigned c, uint64_t now)
                 return NULL;
         }
         hk_list_push_front(list, &ss->link);
-        first = find_span(ss, units, a->units);
+        unsigned dirty;
+        first = find_span(ss, units, a->units, &dirty);
     }
     hk_slab *s = slab_carve(a, ss, (unsigned)first, c, now);
     if (!ss->free_units)

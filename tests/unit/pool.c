@@ -436,6 +436,67 @@ static void longer_cycle_stretches_at_once(void)
     hk_alloc_destroy(a);
 }
 
+/* The unit of its SuperSlab that p lies in. */
+static unsigned unit_of(const hk_allocator *a, const void *p)
+{
+    return (unsigned)(((uintptr_t)p & (a->params.ss_size - 1)) >>
+                      a->unit_shift);
+}
+
+/* Free the blocks of b[0..n) that lie in unit u, and send them home from
+ * the front of class c. */
+static void free_unit(hk_allocator *a, hk_heap *h, void **b, unsigned n,
+                      unsigned u, unsigned c)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (b[i] && unit_of(a, b[i]) == u) {
+            hk_free_fast(a, h, b[i]);
+            b[i] = NULL;
+        }
+    hk_heap_flush(h, c, h->front[c].count);
+}
+
+/*
+ * A new slab goes where free units are still resident.  Slabs of one
+ * unit fill units 0 to 8; those on units 2, 3 and 6 are freed and purged,
+ * then the one on unit 5 is freed: a slab of two units then goes on units
+ * 5 and 6, half of it resident, not on units 2 and 3, the first free
+ * pair, whose pages would all fault in again.
+ */
+static void new_slab_reuses_resident_units(void)
+{
+    static const char *const s[] = {"prewarm=0", "purge_delay=3600000",
+                                    NULL};
+    hk_allocator *a = unit_alloc(s);
+    hk_heap *h = hk_heap_create(a);
+    unsigned one = hk_class_of(16384), two = hk_class_of(32768);
+    CHECK_EQ(a->cls[one].units, 1);
+    CHECK_EQ(a->cls[two].units, 2);
+    void *b[64] = {NULL};
+    unsigned n = 0;
+    while (n < 64 && (n == 0 || unit_of(a, b[n - 1]) < 8))
+        b[n++] = hk_malloc_fast(a, h, 16384);
+    CHECK_EQ(unit_of(a, b[n - 1]), 8);
+    free_unit(a, h, b, n, 2, one);
+    free_unit(a, h, b, n, 3, one);
+    free_unit(a, h, b, n, 6, one);
+    hk_pool_purge(a, 1);
+    free_unit(a, h, b, n, 5, one);
+    hk_ss *ss = (hk_ss *)((uintptr_t)b[n - 1] & ~(a->params.ss_size - 1));
+    CHECK_EQ(ss->dirty_units, 1ull << 5);
+    CHECK_EQ(ss->purged_units, (1ull << 2) | (1ull << 3) | (1ull << 6));
+    void *p = hk_malloc_fast(a, h, 32768);
+    CHECK_EQ(unit_of(a, p), 5);
+    CHECK_EQ(ss->unit_cls[5], two);
+    CHECK_EQ(ss->unit_cls[6], two);
+    hk_free_fast(a, h, p);
+    for (unsigned i = 0; i < n; i++)
+        if (b[i])
+            hk_free_fast(a, h, b[i]);
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+}
+
 UNIT_MAIN(TEST(shared_pool_packs_classes), TEST(slabs_leave_short_tails),
           TEST(lru_keeps_cap_and_decays_the_rest),
           TEST(lru_cap_zero_unmaps_at_once),
@@ -443,4 +504,5 @@ UNIT_MAIN(TEST(shared_pool_packs_classes), TEST(slabs_leave_short_tails),
           TEST(fast_paths_alone_return_memory),
           TEST(pause_defers_the_purge),
           TEST(delay_stretches_to_the_cycle),
-          TEST(longer_cycle_stretches_at_once))
+          TEST(longer_cycle_stretches_at_once),
+          TEST(new_slab_reuses_resident_units))
