@@ -68,7 +68,7 @@ REPLAY_SRC := sim/replay.c sim/cost.c sim/report.c sim/report_table.c \
               $(CONFIG_SRC) \
               $(filter-out sim/tlb_config.c,$(TLB_SRC))
 SIM_SRC    := sim/os_sim.c sim/addrspace.c sim/dcache.c sim/cmd_sim.c \
-              sim/calibration.c
+              sim/calibration.c sim/footprint.c
 REAL_REPLAY_SRC := $(wildcard experiments/replay/replay_*.c) \
                    experiments/replay/cmd_replay.c experiments/common/pin.c
 # stdout_close.c goes into every command's program (below), once.

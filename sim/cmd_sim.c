@@ -94,7 +94,9 @@ static cJSON *report_dcache(const hk_dcache_stats *d)
     return o;
 }
 
-static cJSON *report_machine(const hk_addrspace *as, const hk_tlb_stats *tlb,
+/* The peak RSS beside the least the trace's blocks took (footprint.h). */
+static cJSON *report_machine(const hk_addrspace *as, const hk_replay_stats *st,
+                             const hk_tlb_stats *tlb,
                              const hk_dcache_stats *dcache)
 {
     cJSON *o = cJSON_CreateObject();
@@ -105,6 +107,12 @@ static cJSON *report_machine(const hk_addrspace *as, const hk_tlb_stats *tlb,
                             (double)as->peak_resident_pages * HK_AS_PAGE);
     cJSON_AddNumberToObject(rss, "final_bytes",
                             (double)as->resident_pages * HK_AS_PAGE);
+    cJSON_AddNumberToObject(rss, "peak_live_bytes",
+                            (double)st->peak_live_bytes);
+    cJSON_AddNumberToObject(rss, "peak_class_bytes",
+                            (double)st->peak_class_bytes);
+    cJSON_AddNumberToObject(rss, "class_peaks_bytes",
+                            (double)st->class_peaks_bytes);
     cJSON *maps = cJSON_AddObjectToObject(o, "mappings");
     cJSON_AddNumberToObject(maps, "live", (double)as->count);
     cJSON_AddNumberToObject(maps, "peak", (double)as->peak_maps);
@@ -274,7 +282,7 @@ int hk_cmd_sim(int argc, char **argv)
                           hk_report_settings(&cfg, HK_SETTINGS_SIM));
     cJSON_AddItemToObject(root, "trace", hk_report_trace(path, &st));
     cJSON_AddItemToObject(root, "syscalls", hk_report_syscalls(&os));
-    cJSON_AddItemToObject(root, "machine", report_machine(as, tlb, dcache));
+    cJSON_AddItemToObject(root, "machine", report_machine(as, &st, tlb, dcache));
     cJSON_AddItemToObject(root, "allocator_stats", hk_report_allocator(a));
     cJSON_AddItemToObject(root, "predicted",
                           report_predicted(&cal.cost, counts));

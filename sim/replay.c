@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "footprint.h"
 #include "traces/trace_check.h"
 
 typedef struct live_obj {
@@ -139,8 +140,48 @@ typedef struct engine {
     hk_idmap *live;   /* id -> record number */
     uint64_t peak;    /* objects live at once, by the scan */
     records records;
+    hk_footprint footprint; /* the simulation's only */
     hk_replay_stats *st;
 } engine;
+
+/* Block p of `size` bytes becomes live, or stops being live: the
+ * simulation follows the footprint (footprint.h); the real replay, which
+ * times its own work, does not.  A NULL block holds no memory. */
+#ifdef HK_OS_SIM
+static void footprint_add(engine *e, const void *p, uint64_t size)
+{
+    if (p)
+        hk_footprint_add(&e->footprint, size);
+}
+
+static void footprint_remove(engine *e, const void *p, uint64_t size)
+{
+    if (p)
+        hk_footprint_remove(&e->footprint, size);
+}
+
+static void footprint_report(engine *e)
+{
+    e->st->peak_live_bytes = e->footprint.peak_live;
+    e->st->peak_class_bytes = e->footprint.peak_in_classes;
+    e->st->class_peaks_bytes = hk_footprint_class_peaks(&e->footprint);
+}
+#else
+static void footprint_add(engine *e, const void *p, uint64_t size)
+{
+    (void)e, (void)p, (void)size;
+}
+
+static void footprint_remove(engine *e, const void *p, uint64_t size)
+{
+    (void)e, (void)p, (void)size;
+}
+
+static void footprint_report(engine *e)
+{
+    (void)e;
+}
+#endif
 
 /* The dense index of a trace thread, numbering new ones; -1 if out of
  * memory. */
@@ -335,6 +376,7 @@ static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
         if (!p)
             e->st->failed++;
         use_block(e, p, ev->size);
+        footprint_add(e, p, ev->size);
         int64_t r = record_take(&e->records);
         if (r < 0)
             return fail(err, errlen, path, ev->offset, "out of memory at",
@@ -361,6 +403,8 @@ static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
             e->st->copied_bytes += ev->size < o->size ? ev->size : o->size;
         if (ev->size > o->size)
             use_block(e, (char *)p + o->size, ev->size - o->size);
+        footprint_remove(e, o->p, o->size);
+        footprint_add(e, p, ev->size);
         e->st->live_bytes_end += ev->size - o->size;
         *o = (live_obj){p, ev->size, (uint32_t)t};
         break;
@@ -373,6 +417,7 @@ static int step(engine *e, const char *path, const hk_event *ev, uint64_t t,
         record_give(&e->records, record);
         e->st->handoffs += o->thread != t;
         hk_free_fast(a, h, o->p);
+        footprint_remove(e, o->p, o->size);
         e->st->live_bytes_end -= o->size;
         break;
     }
@@ -422,6 +467,7 @@ int hk_replay(hk_allocator *a, const char *path, enum hk_touch touch,
         snprintf(err, errlen, "%s", hk_trace_error(r));
     if (rc == 0)
         out->checksum = hk_trace_checksum(r);
+    footprint_report(&e);
     if (e.live) {
         out->live_end = hk_idmap_count(e.live);
         hk_idmap_destroy(e.live);

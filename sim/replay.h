@@ -34,6 +34,10 @@ typedef struct hk_replay_stats {
     uint64_t handoffs;     /* events on an object another thread had last */
     uint64_t copied_bytes; /* by reallocs that moved: the smaller size */
     uint64_t peak_live;    /* objects live at once, at most */
+    /* The simulation's only (0 on the real backend): bytes live at once,
+     * at most, as asked for, rounded to size classes, and class by class
+     * (footprint.h). */
+    uint64_t peak_live_bytes, peak_class_bytes, class_peaks_bytes;
 } hk_replay_stats;
 
 /* What the program does with a new block of size bytes at p, as the
