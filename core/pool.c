@@ -230,30 +230,40 @@ void hk_ss_unmap(hk_allocator *a, hk_ss *ss)
     pool->stats.ss_live--;
 }
 
-/* The first unit of the free span of `units` units in ss that holds the
- * most dirty units, whose pages are resident: a slab carved there faults
- * fewer pages in, and the memory it reuses would otherwise wait to be
- * purged while fresh pages grow the footprint.  -1 if no span is free;
- * *dirty gets the count. */
-static int find_span(const hk_ss *ss, unsigned units, unsigned total,
-                     unsigned *dirty)
+/* The units u for which all of [u, u + n) are in set, or any of them is. */
+static uint64_t spans_within(uint64_t set, unsigned n)
 {
-    uint64_t want = span_bits(0, units);
-    int best = -1;
-    *dirty = 0;
-    for (unsigned u = 0; u + units <= total; u++) {
-        if (((ss->free_units >> u) & want) != want)
-            continue;
-        unsigned d =
-            (unsigned)__builtin_popcountll((ss->dirty_units >> u) & want);
-        if (best < 0 || d > *dirty) {
-            best = (int)u;
-            *dirty = d;
-            if (d == units)
-                break;
-        }
-    }
-    return best;
+    uint64_t m = set;
+    for (unsigned i = 1; i < n; i++)
+        m &= set >> i;
+    return m;
+}
+
+static uint64_t spans_touching(uint64_t set, unsigned n)
+{
+    uint64_t m = set;
+    for (unsigned i = 1; i < n; i++)
+        m |= set >> i;
+    return m;
+}
+
+/* How much of a free span is dirty, whose pages are resident: a slab
+ * carved there faults fewer pages in, and the memory it reuses would
+ * otherwise wait to be purged while fresh pages grow the footprint. */
+enum span_tier { SPAN_CLEAN, SPAN_PART_DIRTY, SPAN_DIRTY };
+
+/* The first unit of the first free span of `units` units in ss of the
+ * best tier, the tier in *tier; -1 if no span is free.  free_units has no
+ * bit past the last unit, so no span runs off the end. */
+static int find_span(const hk_ss *ss, unsigned units, enum span_tier *tier)
+{
+    uint64_t free = spans_within(ss->free_units, units);
+    if (!free)
+        return -1;
+    uint64_t dirty = free & spans_within(ss->dirty_units, units);
+    uint64_t part = free & spans_touching(ss->dirty_units, units);
+    *tier = dirty ? SPAN_DIRTY : part ? SPAN_PART_DIRTY : SPAN_CLEAN;
+    return __builtin_ctzll(dirty ? dirty : part ? part : free);
 }
 
 static hk_slab *slab_carve(hk_allocator *a, hk_ss *ss, unsigned first,
@@ -306,25 +316,33 @@ static hk_slab *adopt(hk_allocator *a, hk_heap *h, unsigned c)
     return s;
 }
 
-/* The SuperSlab on list whose free span of `units` units holds the most
- * dirty units (find_span), the first of those, and the span's first unit
- * in *first; or NULL. */
-static hk_ss *ss_with_span(hk_allocator *a, hk_list *list, unsigned units,
-                           int *first)
+/* SuperSlabs with a free span that a new slab looks at: release_locked
+ * moves a SuperSlab that gets units back to the front of its list, so
+ * the dirty ones are among the first, and a slab costs a few looks, not
+ * one per SuperSlab mapped. */
+#define SPAN_LOOKS 4
+
+/* The SuperSlab on list whose free span of `units` units is of the best
+ * tier (find_span) among the first SPAN_LOOKS with one, the first such,
+ * and the span's first unit in *first; or NULL. */
+static hk_ss *ss_with_span(hk_list *list, unsigned units, int *first)
 {
     hk_ss *best = NULL;
-    unsigned most = 0;
+    enum span_tier top = SPAN_CLEAN;
+    unsigned looks = 0;
     hk_list_foreach(n, list) {
         hk_ss *ss = hk_list_entry(n, hk_ss, link);
-        unsigned dirty;
-        int u = find_span(ss, units, a->units, &dirty);
-        if (u >= 0 && (!best || dirty > most)) {
+        enum span_tier tier;
+        int u = find_span(ss, units, &tier);
+        if (u < 0)
+            continue;
+        if (!best || tier > top) {
             best = ss;
-            most = dirty;
+            top = tier;
             *first = u;
-            if (dirty == units)
-                break;
         }
+        if (top == SPAN_DIRTY || ++looks == SPAN_LOOKS)
+            break;
     }
     return best;
 }
@@ -335,7 +353,7 @@ static hk_slab *carve_new(hk_allocator *a, unsigned c, uint64_t now)
     hk_list *list = partial_list(a, c);
     unsigned units = a->cls[c].units;
     int first;
-    hk_ss *ss = ss_with_span(a, list, units, &first);
+    hk_ss *ss = ss_with_span(list, units, &first);
     if (!ss) {
         ss = hk_lru_pop(a);
         if (ss) {
@@ -350,8 +368,8 @@ static hk_slab *carve_new(hk_allocator *a, unsigned c, uint64_t now)
                 return NULL;
         }
         hk_list_push_front(list, &ss->link);
-        unsigned dirty;
-        first = find_span(ss, units, a->units, &dirty);
+        enum span_tier tier;
+        first = find_span(ss, units, &tier);
     }
     hk_slab *s = slab_carve(a, ss, (unsigned)first, c, now);
     if (!ss->free_units)
@@ -394,8 +412,9 @@ static void release_locked(hk_allocator *a, hk_slab *s, uint64_t now)
     ss->purged_units &= ~bits;
     hk_pool_purge_by(pool, ss->dirty_since + pool->delay);
     hk_list *list = partial_list(a, ss->cls);
-    if (was_full)
-        hk_list_push_front(list, &ss->link);
+    if (!was_full)
+        hk_list_remove(list, &ss->link);
+    hk_list_push_front(list, &ss->link);
     if (ss->free_units == all_units(a)) {
         hk_list_remove(list, &ss->link);
         hk_lru_push(a, ss, now);
