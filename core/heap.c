@@ -24,9 +24,9 @@
 
 /* The head, which refills use, and one spare that takes over when the
  * head runs out without a trip to the pool; any more partly free slabs
- * serve another thread better than they wait for this one (two threads
- * of mt_random: peak RSS 18.8 to 18.1 MiB with four kept, speed the same
- * within 2%; four threads of mt_wide: 198 to 195 MiB). */
+ * serve another thread better than they wait for this one (mt_random,
+ * two threads, medians of 7 alternating runs: peak RSS 17.7 MiB, 18.2
+ * with four kept; speed the same within 2%). */
 #define AVAIL_KEEP 2
 
 /* Slabs join a heap's lists only through these three, which keep

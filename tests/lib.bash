@@ -1,7 +1,7 @@
 # tests/lib.bash - what the shell tests share, sourced at their top: a
 # scratch directory ($tmp) removed at exit, fail (report a failure and
-# count it), expect (check a command's exit status and output) and
-# json_value (a value in a command's JSON).
+# count it), expect (check a command's exit status and output),
+# json_value (a value in a command's JSON) and need_jq (skip without jq).
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hakmem-$(basename "$0" .sh).XXXXXX") || exit 1
 trap 'rm -rf -- "$tmp"' EXIT
@@ -35,4 +35,12 @@ expect() {
 # values here).
 json_value() {
     tr -d ' \n' <<<"$2" | grep -o "\"$1\":[^,}]*" | head -n 1 | cut -d: -f2
+}
+
+# need_jq: a test that reads JSON with jq is skipped (status 77) where jq
+# is missing.
+need_jq() {
+    command -v jq >/dev/null && return 0
+    echo "SKIP: jq is not installed (.ci/packages)"
+    exit 77
 }

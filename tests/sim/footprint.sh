@@ -11,10 +11,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
 # shellcheck source=tests/lib.bash
 source tests/lib.bash
 for v in $(compgen -e | grep '^HAKMEM_' || true); do unset "$v"; done
-command -v jq >/dev/null || {
-    echo "SKIP: jq is not installed (.ci/packages)"
-    exit 77
-}
+need_jq
 hakmem=build/hakmem
 
 # 100 bytes (class 112), 5,000 (class 5,120), then 200,000 (a large block:
