@@ -171,8 +171,8 @@ void chase_sets_close(calib *k);
 void cache_geometry(calib *k, int faults);
 /* The L3 one scan finds now past c's L2, in bytes (0: none): a guest's
  * share of a shared L3 moves with what its neighbours run, which
- * `--check` reports.  One scan, about 0.7 s, where cache_geometry takes
- * the median of three, since `validate` probes up to runs + 1 times. */
+ * `--check` reports.  One scan, where cache_geometry takes the median of
+ * three, since `validate` probes up to runs + 1 times. */
 size_t cache_l3_share(const hk_dcache_config *c);
 void engine_refs_open(calib *k);
 void engine_refs_close(calib *k);

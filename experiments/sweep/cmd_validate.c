@@ -852,8 +852,6 @@ done:
     return status;
 }
 
-/* The machine's costs now, into pr->at[i]; a warning if they cannot be
- * measured. */
 /* The real runs repetition by repetition, the machine's costs probed
  * between each two (pr->between, see probes); all at once, untracked,
  * when the database holds some already (they ran at another time).
@@ -899,6 +897,8 @@ static long execute_tracked(const hk_exec *x, const hk_plan *real,
     return failed;
 }
 
+/* The machine's costs now, into pr->at[i]; a warning if they cannot be
+ * measured. */
 static void probe(const hk_exec *x, probes *pr, int i)
 {
     char why[1024];
