@@ -46,11 +46,18 @@ static inline bool hk_os_grows_in_room(const void *p, size_t old_size,
  * Map `size` bytes (a multiple of HK_OS_PAGE) of zeroed read-write memory
  * whose address is a multiple of `align` (a power of two: HK_OS_PAGE, or
  * HK_OS_ALIGN_MIN or more).  One mapping call on success, except that
- * page-aligned requests may be served from a small fixed reserve, without
- * a call, until it runs out (memory from the reserve is never unmapped).
- * Returns NULL when the world is out of memory.
+ * page-aligned requests may be served from a fixed reserve of
+ * HK_OS_RESERVE_BYTES, without a call, until it runs out (memory from the
+ * reserve is never unmapped).  Returns NULL when the world is out of
+ * memory.
  */
 void *hk_os_map(size_t size, size_t align);
+
+/* Enough for a process's first metadata: the registry's first leaf (512
+ * KiB), the first heaps (about 270 KiB each at the default front bounds),
+ * the large-block directory's first region.  Address space only, until
+ * used. */
+#define HK_OS_RESERVE_BYTES ((size_t)2 << 20)
 
 /* Unmap [p, p+size), a page-aligned range inside earlier mappings; a
  * no-op, without a call, for reserve memory. */

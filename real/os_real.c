@@ -37,13 +37,12 @@
 #define HINT_BASE ((uintptr_t)16 << 40)
 #define HINT_END ((uintptr_t)96 << 40)
 #define HINT_TRIES 4
-#define RESERVE_BYTES ((size_t)1024 * 1024)
 
 static _Atomic uint64_t sys_calls[HK_OS_CALLS], sys_bytes[HK_OS_CALLS];
 static _Atomic uint64_t trace_clock;
 static atomic_bool following_trace;
 static _Atomic uintptr_t hint_cursor = HINT_BASE;
-static char reserve[RESERVE_BYTES] __attribute__((aligned(HK_OS_PAGE)));
+static char reserve[HK_OS_RESERVE_BYTES] __attribute__((aligned(HK_OS_PAGE)));
 static _Atomic size_t reserve_used;
 
 static void count(enum hk_os_call k, size_t bytes)
@@ -110,7 +109,7 @@ static void *reserve_take(size_t size)
 {
     size_t used = atomic_load_explicit(&reserve_used, memory_order_relaxed);
     do {
-        if (size > RESERVE_BYTES - used)
+        if (size > HK_OS_RESERVE_BYTES - used)
             return NULL;
     } while (!atomic_compare_exchange_weak_explicit(
         &reserve_used, &used, used + size, memory_order_relaxed,
@@ -121,7 +120,7 @@ static void *reserve_take(size_t size)
 static int in_reserve(const void *p)
 {
     return (const char *)p >= reserve &&
-           (const char *)p < reserve + RESERVE_BYTES;
+           (const char *)p < reserve + HK_OS_RESERVE_BYTES;
 }
 
 /* ThreadSanitizer keeps its shadow memory where the hints would go. */

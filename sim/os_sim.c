@@ -26,8 +26,7 @@
 #define ALIGNED_END ((uint64_t)96 << 40)
 /* The reserve and the other page-aligned mappings lie below the aligned
  * range, which the cursor may sweep whole: [PAGE_FLOOR, RESERVE_AT). */
-#define RESERVE_AT (ALIGNED_BASE - RESERVE_BYTES)
-#define RESERVE_BYTES ((uint64_t)1024 * 1024)
+#define RESERVE_AT (ALIGNED_BASE - HK_OS_RESERVE_BYTES)
 #define PAGE_TOP (RESERVE_AT - ((uint64_t)1 << 30))
 #define PAGE_FLOOR ((uint64_t)8 << 40)
 
@@ -80,8 +79,8 @@ int hk_sim_start(const hk_sim_config *c, char *err, size_t errlen)
     }
     W.aligned_cursor = ALIGNED_BASE;
     W.page_cursor = PAGE_TOP;
-    back(RESERVE_AT, RESERVE_BYTES);
-    hk_as_map(&W.as, RESERVE_AT, RESERVE_BYTES, 0);
+    back(RESERVE_AT, HK_OS_RESERVE_BYTES);
+    hk_as_map(&W.as, RESERVE_AT, HK_OS_RESERVE_BYTES, 0);
     W.started = 1;
     return 0;
 fail:
@@ -166,7 +165,7 @@ void *hk_os_map(size_t size, size_t align)
 {
     if (align > HK_OS_PAGE)
         return map_aligned(size, align);
-    if (size <= RESERVE_BYTES - W.reserve_used) {
+    if (size <= HK_OS_RESERVE_BYTES - W.reserve_used) {
         uint64_t at = RESERVE_AT + W.reserve_used;
         W.reserve_used += size;
         return (void *)at;
@@ -217,7 +216,7 @@ void *hk_os_grow(void *p, size_t old_size, size_t new_size, size_t align)
 
 static int in_reserve(const void *p)
 {
-    return (uint64_t)p - RESERVE_AT < RESERVE_BYTES;
+    return (uint64_t)p - RESERVE_AT < HK_OS_RESERVE_BYTES;
 }
 
 void hk_os_unmap(void *p, size_t size)

@@ -31,6 +31,20 @@ static void sizes_are_aligned_and_increasing(void)
         CHECK(hk_class_size(hk_class_of(p)) == p, "power of two %zu", p);
 }
 
+/* A power of two and a header of at most an eighth of it is rounded up
+ * to 9/8 of it, up to 8 KiB; above that, to 5/4. */
+static void header_above_power_of_two_rounds_by_an_eighth(void)
+{
+    for (size_t p = 128; p <= HK_SMALL_MAX / 2; p *= 2)
+        for (size_t header = 8; header <= p / 8; header *= 2) {
+            size_t n = p + header, size = hk_class_size(hk_class_of(n));
+            size_t most = p < 8192 ? p + p / 8 : p + p / 4;
+            CHECK(size <= most, "n=%zu size=%zu", n, size);
+        }
+    CHECK_EQ(hk_class_size(hk_class_of(4096 + 264)), 4608);
+    CHECK_EQ(hk_class_size(hk_class_of(256 + 16)), 288);
+}
+
 static void fast_table_matches_formula(void)
 {
     for (size_t n = 0; n <= HK_FAST_MAX; n++)
@@ -47,4 +61,5 @@ static void fast_table_matches_formula(void)
 
 UNIT_MAIN(TEST(class_of_is_smallest_fit),
           TEST(sizes_are_aligned_and_increasing),
+          TEST(header_above_power_of_two_rounds_by_an_eighth),
           TEST(fast_table_matches_formula))
