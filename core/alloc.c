@@ -290,7 +290,7 @@ static owner owner_of(hk_allocator *a, const void *p, const misuse_words *w)
     }
     hk_ss *ss = hk_ss_of_entry(e);
     uintptr_t off = (uintptr_t)p - (uintptr_t)ss, u = off >> a->unit_shift;
-    unsigned c = ss->unit_cls[u];
+    unsigned c = ss->unit[u].cls;
     if (c == HK_CLASS_NONE)
         hk_os_fatal(w->invalid, p);
     hk_slab *s = hk_ss_slab_of(ss, (uintptr_t)p, a->unit_shift);
@@ -463,8 +463,8 @@ static size_t small_fast_usable(const hk_allocator *a, uintptr_t e, void *p)
 {
     const hk_ss *ss = hk_ss_of_entry(e);
     uintptr_t off = (uintptr_t)p + HK_REG_SS - e, u = off >> a->unit_shift;
-    hk_os_touch(&ss->unit_cls[u], sizeof ss->unit_cls[u]);
-    unsigned c = ss->unit_cls[u];
+    hk_os_touch(&ss->unit[u], sizeof ss->unit[u]);
+    unsigned c = ss->unit[u].cls;
     return c < HK_CLASSES && hk_fast_block(ss, u, off, p) ? a->cls[c].size
                                                           : 0;
 }

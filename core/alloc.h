@@ -149,8 +149,8 @@ static inline void hk_free_fast(hk_allocator *a, hk_heap *h, void *p)
         const hk_ss *ss = hk_ss_of_entry(e);
         uintptr_t off = (uintptr_t)p + HK_REG_SS - e;
         uintptr_t u = off >> a->unit_shift;
-        hk_os_touch(&ss->unit_front[u], sizeof ss->unit_front[u]);
-        hk_front *f = hk_front_of(h, ss->unit_front[u]);
+        hk_os_touch(&ss->unit[u], sizeof ss->unit[u]);
+        hk_front *f = hk_front_of(h, ss->unit[u].front);
         uintptr_t count = f->count;
         if (__builtin_expect(count < f->cap && hk_fast_block(ss, u, off, p),
                              1)) {

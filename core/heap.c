@@ -82,7 +82,7 @@ static void heap_verify(hk_heap *h, unsigned c)
             hk_slab *s = hk_slab_at(n);
             HK_ASSERT(atomic_load_explicit(&s->owner, memory_order_relaxed) ==
                       h);
-            HK_ASSERT(s->cls == c && s->ss->unit_cls[s->first_unit] == c);
+            HK_ASSERT(s->cls == c && s->ss->unit[s->first_unit].cls == c);
             HK_ASSERT(s->full == on_full);
             HK_ASSERT(hk_slab_exhausted(s) == on_full);
             HK_ASSERT(s->used <= (size_t)(s->bump - s->start) / s->size);
@@ -159,7 +159,6 @@ hk_heap *hk_heap_create(hk_allocator *a)
 static hk_slab *slab_of(hk_allocator *a, void *p)
 {
     hk_ss *ss = hk_ss_of_entry(hk_registry_get(&a->registry, (uintptr_t)p));
-    hk_os_touch(ss, sizeof ss->unit_head);
     hk_slab *s = hk_ss_slab_of(ss, (uintptr_t)p, a->unit_shift);
     hk_os_touch(s, sizeof *s);
     return s;

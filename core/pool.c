@@ -6,7 +6,8 @@
  *  - a SuperSlab is on `all` from map to unmap, and on exactly one of: a
  *    partial list (some unit free, some in use), no list (every unit in
  *    use), or the LRU (every unit free);
- *  - free_units and unit_cls agree: a unit is free iff its class is NONE;
+ *  - free_units and the units' cls agree: a unit is free iff its class is
+ *    NONE;
  *  - dirty_units and purged_units are subsets of free_units, disjoint.
  *
  * Free memory waits `delay` before it is purged (and an empty SuperSlab
@@ -100,7 +101,7 @@ static hk_list *partial_list(hk_allocator *a, unsigned c)
 }
 
 /* A SuperSlab's unit accounting: the invariants above on free and dirty
- * units, and every unit in use covered by the slab its unit_head names,
+ * units, and every unit in use covered by the slab its head names,
  * which has the unit's class. */
 static void ss_verify(const hk_allocator *a, const hk_ss *ss)
 {
@@ -110,13 +111,13 @@ static void ss_verify(const hk_allocator *a, const hk_ss *ss)
     HK_ASSERT((ss->purged_units & ss->dirty_units) == 0);
     for (unsigned u = 0; u < a->units; u++) {
         int is_free = (ss->free_units >> u) & 1;
-        HK_ASSERT(is_free == (ss->unit_cls[u] == HK_CLASS_NONE));
+        HK_ASSERT(is_free == (ss->unit[u].cls == HK_CLASS_NONE));
         if (is_free)
             continue;
-        const hk_slab *s = &ss->slabs[ss->unit_head[u]];
-        HK_ASSERT(s->ss == ss && s->first_unit == ss->unit_head[u]);
+        const hk_slab *s = &ss->slabs[ss->unit[u].head];
+        HK_ASSERT(s->ss == ss && s->first_unit == ss->unit[u].head);
         HK_ASSERT(s->first_unit <= u && u < s->first_unit + s->units);
-        HK_ASSERT(s->cls == ss->unit_cls[u] &&
+        HK_ASSERT(s->cls == ss->unit[u].cls &&
                   s->units == a->cls[s->cls].units);
     }
 }
@@ -150,7 +151,7 @@ static void pool_verify(hk_allocator *a)
             hk_slab *s = hk_slab_at(n);
             HK_ASSERT(!atomic_load_explicit(&s->owner, memory_order_relaxed));
             HK_ASSERT(s->cls == c && s->used > 0);
-            HK_ASSERT(s->ss->unit_cls[s->first_unit] == c);
+            HK_ASSERT(s->ss->unit[s->first_unit].cls == c);
         }
     }
     uint64_t later = UINT64_MAX;
@@ -167,11 +168,10 @@ static void pool_verify(hk_allocator *a)
 /* Units [first, first + units) now belong to class c (or are free). */
 static void set_class(hk_ss *ss, unsigned first, unsigned units, unsigned c)
 {
-    hk_os_touch(&ss->unit_cls[first], units);
-    hk_os_touch(&ss->unit_front[first], units * sizeof ss->unit_front[0]);
+    hk_os_touch(&ss->unit[first], units * sizeof ss->unit[0]);
     for (unsigned u = first; u < first + units; u++) {
-        ss->unit_cls[u] = (uint8_t)c;
-        ss->unit_front[u] = hk_front_at(c);
+        ss->unit[u].cls = (uint8_t)c;
+        ss->unit[u].front = hk_front_at(c);
     }
 }
 
@@ -281,10 +281,10 @@ static hk_slab *slab_carve(hk_allocator *a, hk_ss *ss, unsigned first,
     uint64_t mul = hk_grid_mul(ci->size);
     set_class(ss, first, ci->units, c);
     for (unsigned u = first; u < first + ci->units; u++) {
-        ss->unit_head[u] = (uint8_t)first;
-        ss->grid_first[u] = (uint32_t)(lo - (char *)ss);
-        ss->grid_mul[u] = mul;
-        atomic_store_explicit(&ss->grid_lim[u], 0, memory_order_relaxed);
+        ss->unit[u].head = (uint8_t)first;
+        ss->unit[u].grid_first = (uint32_t)(lo - (char *)ss);
+        ss->unit[u].grid_mul = mul;
+        atomic_store_explicit(&ss->unit[u].grid_lim, 0, memory_order_relaxed);
     }
     if (ss->purged_units & bits)
         wanted_back(a, ss->purged_since, ss->purged_at, now);

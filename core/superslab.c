@@ -27,10 +27,9 @@ static void grid_carved(hk_slab *s)
     hk_ss *ss = s->ss;
     uint64_t lim = hk_grid_lim(s->size, (uint64_t)(s->bump - s->start) /
                                             s->size);
-    hk_os_touch(&ss->grid_lim[s->first_unit],
-                s->units * sizeof ss->grid_lim[0]);
+    hk_os_touch(&ss->unit[s->first_unit], s->units * sizeof ss->unit[0]);
     for (unsigned u = s->first_unit; u < s->first_unit + s->units; u++)
-        atomic_store_explicit(&ss->grid_lim[u], lim, memory_order_relaxed);
+        atomic_store_explicit(&ss->unit[u].grid_lim, lim, memory_order_relaxed);
 }
 
 unsigned hk_slab_take(hk_slab *s, void **top, unsigned n, unsigned check)

@@ -20,7 +20,7 @@ static void small_usage(hk_allocator *a, hk_usage *u)
         u->superslabs++;
         for (unsigned i = 0; i < a->units; i++) {
             const hk_slab *s = &ss->slabs[i];
-            if (ss->unit_cls[i] != HK_CLASS_NONE && ss->unit_head[i] == i)
+            if (ss->unit[i].cls != HK_CLASS_NONE && ss->unit[i].head == i)
                 u->small_in_use += (uint64_t)s->used * s->size;
         }
     }

@@ -487,8 +487,8 @@ static void new_slab_reuses_resident_units(void)
     CHECK_EQ(ss->purged_units, (1ull << 2) | (1ull << 3) | (1ull << 6));
     void *p = hk_malloc_fast(a, h, 32768);
     CHECK_EQ(unit_of(a, p), 5);
-    CHECK_EQ(ss->unit_cls[5], two);
-    CHECK_EQ(ss->unit_cls[6], two);
+    CHECK_EQ(ss->unit[5].cls, two);
+    CHECK_EQ(ss->unit[6].cls, two);
     hk_free_fast(a, h, p);
     for (unsigned i = 0; i < n; i++)
         if (b[i])
