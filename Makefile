@@ -64,11 +64,12 @@ TRACE_SRC := traces/cmd_args.c traces/crc32c.c traces/idmap.c traces/trace_write
              traces/import_text.c
 RECORDER_SRC := traces/recorder.c traces/record_log.c traces/record_map.c
 # The replay engine and reports, compiled for both backends.
-REPLAY_SRC := sim/replay.c sim/cost.c sim/report.c sim/report_table.c \
+REPLAY_SRC := sim/replay.c sim/footprint.c sim/cost.c sim/report.c \
+              sim/report_table.c \
               $(CONFIG_SRC) \
               $(filter-out sim/tlb_config.c,$(TLB_SRC))
 SIM_SRC    := sim/os_sim.c sim/addrspace.c sim/dcache.c sim/cmd_sim.c \
-              sim/calibration.c sim/footprint.c
+              sim/calibration.c
 REAL_REPLAY_SRC := $(wildcard experiments/replay/replay_*.c) \
                    experiments/replay/cmd_replay.c experiments/common/pin.c
 # stdout_close.c goes into every command's program (below), once.
@@ -148,7 +149,8 @@ $(B)/libexec/hakmem-calibrate: $(call objs,direct, \
                                  experiments/replay/replay_plan.c \
                                  experiments/replay/replay_threads.c \
                                  $(CORE_SRC) real/os_real.c sim/cost.c \
-                                 sim/replay.c sim/calibration.c \
+                                 sim/replay.c sim/footprint.c \
+                                 sim/calibration.c \
                                  sim/json_file.c sim/tlb_config.c \
                                  sim/dcache_config.c) \
                                $(TRACE_OBJ)

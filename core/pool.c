@@ -230,20 +230,12 @@ void hk_ss_unmap(hk_allocator *a, hk_ss *ss)
     pool->stats.ss_live--;
 }
 
-/* The units u for which all of [u, u + n) are in set, or any of them is. */
+/* The units u for which all of [u, u + n) are in set. */
 static uint64_t spans_within(uint64_t set, unsigned n)
 {
     uint64_t m = set;
     for (unsigned i = 1; i < n; i++)
         m &= set >> i;
-    return m;
-}
-
-static uint64_t spans_touching(uint64_t set, unsigned n)
-{
-    uint64_t m = set;
-    for (unsigned i = 1; i < n; i++)
-        m |= set >> i;
     return m;
 }
 
@@ -261,7 +253,8 @@ static int find_span(const hk_ss *ss, unsigned units, enum span_tier *tier)
     if (!free)
         return -1;
     uint64_t dirty = free & spans_within(ss->dirty_units, units);
-    uint64_t part = free & spans_touching(ss->dirty_units, units);
+    /* some unit dirty: not all of them clean */
+    uint64_t part = free & ~spans_within(~ss->dirty_units, units);
     *tier = dirty ? SPAN_DIRTY : part ? SPAN_PART_DIRTY : SPAN_CLEAN;
     return __builtin_ctzll(dirty ? dirty : part ? part : free);
 }

@@ -131,10 +131,11 @@ static inline uint64_t hk_grid_lim(uint32_t size, uint64_t blocks)
 }
 
 /* Is the byte at offset `off` of the SuperSlab, which lies in unit u,
- * the start of a carved block of the slab covering u? */
+ * the start of a carved block of the slab covering u?  The caller has
+ * read ss->unit[u] already (and told the simulation so): every caller
+ * looks up the unit's front or class first. */
 static inline int hk_ss_is_block(const hk_ss *ss, uintptr_t u, uintptr_t off)
 {
-    hk_os_touch(&ss->unit[u], sizeof ss->unit[u]);
     uint64_t n = (uint32_t)(off - ss->unit[u].grid_first);
     return n * ss->unit[u].grid_mul <
            atomic_load_explicit(&ss->unit[u].grid_lim, memory_order_relaxed);

@@ -148,40 +148,30 @@ typedef struct engine {
  * simulation follows the footprint (footprint.h); the real replay, which
  * times its own work, does not.  A NULL block holds no memory. */
 #ifdef HK_OS_SIM
+#define FOLLOWS_FOOTPRINT 1
+#else
+#define FOLLOWS_FOOTPRINT 0
+#endif
+
 static void footprint_add(engine *e, const void *p, uint64_t size)
 {
-    if (p)
+    if (FOLLOWS_FOOTPRINT && p)
         hk_footprint_add(&e->footprint, size);
 }
 
 static void footprint_remove(engine *e, const void *p, uint64_t size)
 {
-    if (p)
+    if (FOLLOWS_FOOTPRINT && p)
         hk_footprint_remove(&e->footprint, size);
 }
 
+/* All zero on the real backend. */
 static void footprint_report(engine *e)
 {
     e->st->peak_live_bytes = e->footprint.peak_live;
     e->st->peak_class_bytes = e->footprint.peak_in_classes;
     e->st->class_peaks_bytes = hk_footprint_class_peaks(&e->footprint);
 }
-#else
-static void footprint_add(engine *e, const void *p, uint64_t size)
-{
-    (void)e, (void)p, (void)size;
-}
-
-static void footprint_remove(engine *e, const void *p, uint64_t size)
-{
-    (void)e, (void)p, (void)size;
-}
-
-static void footprint_report(engine *e)
-{
-    (void)e;
-}
-#endif
 
 /* The dense index of a trace thread, numbering new ones; -1 if out of
  * memory. */
