@@ -99,13 +99,16 @@ static hk_span map_new(hk_allocator *a, size_t need, size_t offset,
         return (hk_span){0};
     hk_span s = {base, need, 0, 0, 0, bytes == need, false};
     hk_lock_acquire(&l->lock);
-    s.mapping = hk_spans_new_mapping(&l->spans);
+    bool huge = hk_huge_advise(&l->huge, a->params.huge_pages, bytes);
+    s.mapping = hk_spans_new_mapping(&l->spans, huge);
     l->stats.cache_misses++;
     l->stats.mapped++;
     if (bytes > need)
         hk_spans_put(a, (hk_span){base + need, bytes - need, 0, s.mapping,
                                   now, false, true});
     hk_lock_release(&l->lock);
+    if (huge)
+        hk_os_advise_huge(base, bytes);
     return s;
 }
 
@@ -154,10 +157,29 @@ void *hk_large_alloc(hk_allocator *a, size_t n, size_t align,
     return user;
 }
 
+/* The huge-page advice's sample of a block being freed, taken before it
+ * goes to the cache: how many of its last pages are resident (huge.h). */
+static void sample_residency(hk_allocator *a, const hk_large_hdr *h)
+{
+    hk_large *l = &a->large;
+    size_t pages = h->bytes / HK_OS_PAGE;
+    if (pages > HK_OS_RESIDENT_MAX)
+        pages = HK_OS_RESIDENT_MAX;
+    size_t bytes = pages * HK_OS_PAGE;
+    size_t resident =
+        hk_os_resident_pages((const char *)h + h->bytes - bytes, bytes);
+    hk_lock_acquire(&l->lock);
+    hk_huge_record(&l->huge, pages, resident);
+    hk_lock_release(&l->lock);
+}
+
 void hk_large_free(hk_allocator *a, hk_large_hdr *h)
 {
     hk_large *l = &a->large;
     uint64_t now = hk_os_now_ns();
+    if (!hk_spans_advised(h->mapping) &&
+        hk_huge_sample_due(&l->huge, a->params.huge_pages))
+        sample_residency(a, h);
 
     hk_lock_acquire(&l->lock);
     hk_largedir_remove(&a->registry, &l->dirs, (char *)h + h->offset);
@@ -211,7 +233,8 @@ static hk_large_hdr *grow_block(hk_allocator *a, hk_large_hdr *h,
     if (q) {
         hk_os_touch(q, sizeof *q);
         if (q != h) { /* moved: a new mapping */
-            q->mapping = hk_spans_new_mapping(&l->spans);
+            q->mapping = hk_spans_new_mapping(&l->spans,
+                                              hk_spans_advised(q->mapping));
             q->whole = true;
         }
         if (ahead) /* the mapping holds the span ahead too */

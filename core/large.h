@@ -32,6 +32,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "huge.h"
 #include "largedir.h"
 #include "list.h"
 #include "lock.h"
@@ -57,6 +58,7 @@ typedef struct hk_large {
     hk_list live;
     hk_spans spans;
     hk_largedirs dirs;
+    hk_huge huge;
     hk_large_stats stats;
 } hk_large;
 

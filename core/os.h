@@ -89,6 +89,25 @@ void hk_os_purge(void *p, size_t size);
 /* Ask whether the page holding p is mapped (mincore); one call each time. */
 bool hk_os_is_mapped(const void *p);
 
+/* The size of a transparent huge page, and the most pages one
+ * hk_os_resident_pages call looks at. */
+#define HK_OS_HUGE_PAGE ((size_t)2 << 20)
+#define HK_OS_RESIDENT_MAX 1024
+
+/*
+ * Ask the world to back [p, p+size), a whole mapping made by hk_os_map
+ * (not from the reserve), with huge pages where it can: a first touch in
+ * a 2 MiB-aligned chunk of it that has no resident page makes the whole
+ * chunk resident at once.  The advice moves with the pages when
+ * hk_os_grow moves them.  One call (madvise).
+ */
+void hk_os_advise_huge(void *p, size_t size);
+
+/* How many of the pages of [p, p+size) are resident: a page-aligned
+ * range of at most HK_OS_RESIDENT_MAX pages inside one mapping.  One call
+ * (mincore). */
+size_t hk_os_resident_pages(const void *p, size_t size);
+
 /* Monotonic time in nanoseconds: the machine's clock, or the trace's. */
 uint64_t hk_os_now_ns(void);
 

@@ -12,6 +12,8 @@
 
 static const char *const ptr_check_words[] = {"never", "cached", "always",
                                               NULL};
+static const char *const huge_pages_words[] = {"never", "auto", "always",
+                                               NULL};
 
 #define FIELD(f) offsetof(hk_params, f)
 #define KIB 1024ull
@@ -43,6 +45,10 @@ const hk_param_info hk_param_table[] = {
      "most bytes of freed large blocks kept for reuse (the cache holds no "
      "more than the recent peak in use)",
      FIELD(large_cache), 0, 64 * GIB, 1 * GIB, NULL, "bytes"},
+    {"huge_pages", "whether new mappings for large blocks ask for "
+     "transparent huge pages: never, auto (once freed large blocks show "
+     "the program touches nearly all their pages), always",
+     FIELD(huge_pages), 0, 2, 1, huge_pages_words, NULL},
 };
 const size_t hk_param_count = sizeof hk_param_table / sizeof hk_param_table[0];
 

@@ -30,6 +30,7 @@ typedef struct hk_params {
     uint64_t ptr_check;   /* enum hk_ptr_check */
     uint64_t purge_delay; /* ms before unused memory is madvised away */
     uint64_t large_cache; /* cap on bytes of freed large blocks kept */
+    uint64_t huge_pages;  /* enum hk_huge_pages (huge.h) */
 } hk_params;
 
 typedef struct hk_param_info {

@@ -299,7 +299,8 @@ static hk_span grow(hk_allocator *a, unsigned id, size_t need,
         return (hk_span){0};
     }
     if (p != s.base) { /* moved: all of a new mapping */
-        s.mapping = hk_spans_new_mapping(&l->spans);
+        s.mapping =
+            hk_spans_new_mapping(&l->spans, hk_spans_advised(s.mapping));
         s.whole = true;
     }
     s.base = p;

@@ -72,10 +72,16 @@ const hk_span *hk_spans_oldest(const hk_spans *c, unsigned i);
 /* Unmap every cached span and the table. */
 void hk_spans_destroy(struct hk_allocator *a);
 
-/* A new mapping id, for a span that hk_os_map or hk_os_grow just moved. */
-static inline uint64_t hk_spans_new_mapping(hk_spans *c)
+/* A new mapping id, for a span that hk_os_map or hk_os_grow just moved;
+ * its lowest bit says whether the mapping asked for huge pages. */
+static inline uint64_t hk_spans_new_mapping(hk_spans *c, bool advised)
 {
-    return ++c->mappings;
+    return ++c->mappings << 1 | advised;
+}
+
+static inline bool hk_spans_advised(uint64_t mapping)
+{
+    return mapping & 1;
 }
 
 /* Large bytes in use went up to `live`. */

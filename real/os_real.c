@@ -219,6 +219,24 @@ bool hk_os_is_mapped(const void *p)
     return mincore(page, HK_OS_PAGE, &vec) == 0;
 }
 
+void hk_os_advise_huge(void *p, size_t size)
+{
+    count(HK_OS_MADVISE, size);
+    madvise(p, size, MADV_HUGEPAGE);
+}
+
+size_t hk_os_resident_pages(const void *p, size_t size)
+{
+    unsigned char vec[HK_OS_RESIDENT_MAX];
+    size_t pages = size / HK_OS_PAGE, resident = 0;
+    count(HK_OS_MINCORE, size);
+    if (mincore((void *)p, size, vec) != 0)
+        return 0;
+    for (size_t i = 0; i < pages; i++)
+        resident += vec[i] & 1;
+    return resident;
+}
+
 void hk_os_follow_clock(uint64_t ns)
 {
     atomic_store_explicit(&trace_clock, ns, memory_order_relaxed);

@@ -91,7 +91,7 @@ static void insert_at(hk_addrspace *as, size_t i, hk_as_mapping m)
 
 static hk_as_mapping new_mapping(uint64_t start, uint64_t size, int counted)
 {
-    hk_as_mapping m = {start, size, NULL, NULL, counted};
+    hk_as_mapping m = {start, size, NULL, NULL, counted, 0};
     m.resident = xcalloc(words(size / HK_AS_PAGE), sizeof(uint64_t));
     m.huge = xcalloc(words(size / HK_AS_HUGE + 2), sizeof(uint64_t));
     return m;
@@ -147,6 +147,7 @@ static hk_as_mapping piece(const hk_as_mapping *src, uint64_t from,
 {
     hk_as_mapping m = new_mapping(src->start + from * HK_AS_PAGE,
                                   n * HK_AS_PAGE, src->counted);
+    m.advised = src->advised;
     for (uint64_t p = 0; p < n; p++)
         if (bit(src->resident, from + p))
             set_bit(m.resident, p);
@@ -260,8 +261,11 @@ int hk_as_extend(hk_addrspace *as, uint64_t end, uint64_t more)
 
 void hk_as_move(hk_addrspace *as, uint64_t from, uint64_t size, uint64_t to)
 {
+    const hk_as_mapping *s = find(as, from);
+    int advised = s && s->advised;
     hk_as_mapping *d = find(as, to);
     uint64_t first = (to - d->start) / HK_AS_PAGE, moved = 0;
+    d->advised |= advised;
     for (uint64_t p = 0; p < size / HK_AS_PAGE; p++) {
         uint64_t addr = from + p * HK_AS_PAGE;
         const hk_as_mapping *m = find(as, addr);
@@ -279,6 +283,27 @@ void hk_as_move(hk_addrspace *as, uint64_t from, uint64_t size, uint64_t to)
 int hk_as_is_mapped(hk_addrspace *as, uint64_t addr)
 {
     return find(as, addr) != NULL;
+}
+
+void hk_as_advise_huge(hk_addrspace *as, uint64_t start, uint64_t size)
+{
+    for (size_t i = lower_bound(as, start);
+         i < as->count && as->maps[i].start < start + size; i++) {
+        hk_as_mapping *m = &as->maps[i];
+        if (m->start >= start && m->start + m->size <= start + size)
+            m->advised = 1;
+    }
+}
+
+uint64_t hk_as_resident_pages(hk_addrspace *as, uint64_t start,
+                              uint64_t size)
+{
+    uint64_t n = 0;
+    for (uint64_t addr = start; addr < start + size; addr += HK_AS_PAGE) {
+        const hk_as_mapping *m = find(as, addr);
+        n += m && bit(m->resident, (addr - m->start) / HK_AS_PAGE);
+    }
+    return n;
 }
 
 uint64_t hk_as_find_gap(const hk_addrspace *as, uint64_t from,
@@ -336,7 +361,7 @@ uint64_t hk_as_touch_page(hk_addrspace *as, uint64_t addr)
     if (bit(m->resident, page))
         return HK_AS_PAGE;
     as->faults++;
-    if (as->thp && chunk_fits(m, addr)) {
+    if ((as->thp || m->advised) && chunk_fits(m, addr)) {
         uint64_t first = ((addr & ~(uint64_t)(HK_AS_HUGE - 1)) - m->start) /
                          HK_AS_PAGE;
         int untouched = 1;
@@ -346,6 +371,7 @@ uint64_t hk_as_touch_page(hk_addrspace *as, uint64_t addr)
             for (uint64_t p = first; p < first + PAGES_PER_HUGE; p++)
                 fault_in(as, m, p);
             set_bit(m->huge, chunk);
+            as->huge_faults++;
             return HK_AS_HUGE;
         }
     }

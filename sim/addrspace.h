@@ -5,10 +5,13 @@
  * Residency follows the kernel's rules for private anonymous memory: a
  * page becomes resident on its first touch (one page fault), stops being
  * resident when purged (MADV_DONTNEED) or unmapped, and faults again on
- * the next touch.  With transparent huge pages on, a touch inside a 2 MiB
- * aligned chunk that lies wholly in one mapping makes the whole chunk
- * resident with one fault, and the chunk is translated by one 2 MiB TLB
- * entry until part of it is purged (which splits it, as the kernel does).
+ * the next touch.  With transparent huge pages on (everywhere, or in a
+ * mapping advised to use them), a touch inside a 2 MiB aligned chunk that
+ * lies wholly in one mapping and has no resident page makes the whole
+ * chunk resident with one fault (a huge fault), and the chunk is
+ * translated by one 2 MiB TLB entry until part of it is purged (which
+ * splits it, as the kernel does).  The advice stays with a mapping's
+ * pieces and moves with its pages.
  *
  * Page tables: a 4 KiB fault in a 2 MiB region of addresses that has no
  * page table makes one (counted in page_tables); unmapping frees it once
@@ -29,6 +32,7 @@ typedef struct hk_as_mapping {
     uint64_t *resident; /* bit per 4 KiB page */
     uint64_t *huge;     /* bit per 2 MiB chunk backed by a huge page */
     int counted;        /* 0: reserve memory, mapped without a call */
+    int advised;        /* asked for huge pages */
 } hk_as_mapping;
 
 typedef struct hk_addrspace {
@@ -40,6 +44,7 @@ typedef struct hk_addrspace {
     uint64_t peak_maps;
     uint64_t resident_pages, peak_resident_pages;
     uint64_t faults;
+    uint64_t huge_faults;    /* of them, those that made a huge page */
     uint64_t unmapped_pages; /* resident pages dropped by unmap */
     uint64_t purged_pages;   /* resident pages dropped by purge */
     uint64_t page_tables;    /* made, by faults in regions without one */
@@ -65,6 +70,12 @@ void hk_as_move(hk_addrspace *as, uint64_t from, uint64_t size, uint64_t to);
 /* Make [start, start+size) non-resident. */
 void hk_as_purge(hk_addrspace *as, uint64_t start, uint64_t size);
 int hk_as_is_mapped(hk_addrspace *as, uint64_t addr);
+/* Advise the mappings lying wholly in [start, start+size) to use huge
+ * pages. */
+void hk_as_advise_huge(hk_addrspace *as, uint64_t start, uint64_t size);
+/* The resident pages of [start, start+size). */
+uint64_t hk_as_resident_pages(hk_addrspace *as, uint64_t start,
+                              uint64_t size);
 /* Lowest free gap at or above `from`, aligned, of `size` bytes, below
  * `limit`; 0 if none. */
 uint64_t hk_as_find_gap(const hk_addrspace *as, uint64_t from, uint64_t limit,

@@ -40,7 +40,7 @@ static const char usage[] =
     "Settings (NAME=VALUE): the allocator parameters (hakmem(1)), plus\n"
     "  touch=none|first|pages|all  how the program uses each new block\n"
     "  engine=threads|serial       the real replay engine predicted for\n"
-    "  thp=0|1                     transparent huge pages\n"
+    "  thp=0|1                     huge pages everywhere, or where advised\n"
     "  tlb=0|1                     the TLB model (off is faster)\n"
     "  dcache=0|1                  the data cache model (off is faster)\n"
     "  tlb_l1_4k_entries=N ...     TLB geometry (hakmem-sim(1))\n"
@@ -101,6 +101,7 @@ static cJSON *report_machine(const hk_addrspace *as, const hk_replay_stats *st,
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "page_faults", (double)as->faults);
+    cJSON_AddNumberToObject(o, "huge_faults", (double)as->huge_faults);
     cJSON_AddNumberToObject(o, "page_tables", (double)as->page_tables);
     cJSON *rss = cJSON_AddObjectToObject(o, "rss");
     cJSON_AddNumberToObject(rss, "peak_bytes",
@@ -266,6 +267,7 @@ int hk_cmd_sim(int argc, char **argv)
                       .replay = &st,
                       .serial = cfg.serial,
                       .page_faults = as->faults,
+                      .huge_faults = as->huge_faults,
                       .page_tables = as->page_tables,
                       .unmapped_pages = as->unmapped_pages,
                       .purged_pages = as->purged_pages,

@@ -79,7 +79,8 @@ static const struct other_setting {
      "real replay: one OS thread per trace thread, or all on one in trace "
      "order as the simulator runs them", "threads", "threads, serial"},
     {"thp", HK_SETTINGS_MACHINE,
-     "transparent huge pages: a first touch faults in a whole 2 MiB chunk",
+     "transparent huge pages: a first touch faults in a whole 2 MiB chunk, "
+     "1: in every mapping, 0: in those the allocator advised (huge_pages)",
      "0", "0, 1"},
     {"tlb", HK_SETTINGS_MACHINE, "the TLB model (0 is faster)", "1", "0, 1"},
     {"dcache", HK_SETTINGS_MACHINE, "the data cache model (0 is faster)", "1",

@@ -15,7 +15,7 @@ const char *const hk_cost_names[HK_COST_TERMS] = {
     "give_back",    "large",         "mmap",
     "munmap",       "madvise",       "mincore",   "mprotect",
     "munmap_page",  "madvise_page",  "page_fault", "page_table",
-    "tlb_l2_hit",
+    "huge_fault",   "tlb_l2_hit",
     "tlb_walk",     "cache_l2",      "cache_l3",  "cache_mem",
     "start",        "start_threads", "decode",    "object_table",
     "dispatch",
@@ -33,7 +33,8 @@ static const hk_cost default_cost = {.ns = {
     [HK_COST_MADVISE] = 320.47, [HK_COST_MINCORE] = 585.84,
     [HK_COST_MPROTECT] = 526.43, [HK_COST_MUNMAP_PAGE] = 230.71,
     [HK_COST_MADVISE_PAGE] = 228.72, [HK_COST_PAGE_FAULT] = 1199.33,
-    [HK_COST_PAGE_TABLE] = 112093.92, [HK_COST_TLB_L2_HIT] = 1.75,
+    [HK_COST_PAGE_TABLE] = 112093.92, [HK_COST_HUGE_FAULT] = 114796.98,
+    [HK_COST_TLB_L2_HIT] = 1.75,
     [HK_COST_TLB_WALK] = 22.35, [HK_COST_CACHE_L2] = 3.41,
     [HK_COST_CACHE_L3] = 11.22, [HK_COST_CACHE_MEM] = 157.89,
     [HK_COST_START] = 651383.85, [HK_COST_START_THREADS] = 1623302.04,
@@ -223,11 +224,12 @@ void hk_cost_count(const hk_cost_inputs *in, uint64_t counts[HK_COST_TERMS])
     counts[HK_COST_MUNMAP_PAGE] = in->unmapped_pages;
     counts[HK_COST_MADVISE_PAGE] = in->purged_pages;
     counts[HK_COST_PAGE_FAULT] =
-        in->page_faults +
+        in->page_faults - in->huge_faults +
         (in->serial ? 0
                     : (rs->peak_live * THREADS_OBJECT_BYTES + HK_OS_PAGE - 1) /
                           HK_OS_PAGE);
     counts[HK_COST_PAGE_TABLE] = in->page_tables;
+    counts[HK_COST_HUGE_FAULT] = in->huge_faults;
     counts[HK_COST_TLB_L2_HIT] = in->tlb_l2_hits;
     counts[HK_COST_TLB_WALK] = in->tlb_walks;
     if (in->dcache) { /* the fault path's L1 misses are in page_fault */

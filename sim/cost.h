@@ -47,6 +47,7 @@ enum hk_cost_term {
     HK_COST_PAGE_TABLE,  /* per page table made (a first fault in a 2 MiB
                           * region) and freed with the region's last
                           * mapping */
+    HK_COST_HUGE_FAULT,  /* per fault that made a 2 MiB huge page */
     HK_COST_TLB_L2_HIT,  /* an L1 dTLB miss that hits the second level */
     HK_COST_TLB_WALK,    /* a miss in both: a page walk */
     HK_COST_CACHE_L2,    /* a line the L1d missed: L2's latency over L1's */
@@ -113,7 +114,8 @@ typedef struct hk_cost_inputs {
     const hk_os_counts *os;       /* the backend's system calls */
     const hk_replay_stats *replay;
     int serial;                   /* the engine: serial, else threads */
-    uint64_t page_faults, page_tables, unmapped_pages, purged_pages;
+    uint64_t page_faults, huge_faults; /* all faults; the huge among them */
+    uint64_t page_tables, unmapped_pages, purged_pages;
     uint64_t tlb_l2_hits, tlb_walks;
     const hk_dcache_stats *dcache; /* NULL: the model was off */
 } hk_cost_inputs;

@@ -247,6 +247,18 @@ bool hk_os_is_mapped(const void *p)
     return hk_as_is_mapped(&W.as, (uint64_t)p);
 }
 
+void hk_os_advise_huge(void *p, size_t size)
+{
+    count(HK_OS_MADVISE, size);
+    hk_as_advise_huge(&W.as, (uint64_t)p, size);
+}
+
+size_t hk_os_resident_pages(const void *p, size_t size)
+{
+    count(HK_OS_MINCORE, size);
+    return (size_t)hk_as_resident_pages(&W.as, (uint64_t)p, size);
+}
+
 uint64_t hk_os_now_ns(void)
 {
     return W.now;

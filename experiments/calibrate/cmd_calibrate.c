@@ -175,8 +175,8 @@ static const group groups[] = {
      5, 1},
     {measure_pages,
      {HK_COST_PAGE_FAULT, HK_COST_MUNMAP_PAGE, HK_COST_MADVISE_PAGE,
-      HK_COST_PAGE_TABLE},
-     4, 1},
+      HK_COST_PAGE_TABLE, HK_COST_HUGE_FAULT},
+     5, 1},
     {measure_tlb, {HK_COST_TLB_L2_HIT, HK_COST_TLB_WALK}, 2, 0},
     {measure_cache, {HK_COST_CACHE_L2, HK_COST_CACHE_L3, HK_COST_CACHE_MEM},
      3, 1},
@@ -369,7 +369,9 @@ static cJSON *calibration_json(calib *k, const passes *ps, int quick)
              "resident 4 KiB page released; page_fault: a write per "
              "fresh or emptied 4 KiB page, 1024 of each in an 8 MiB "
              "region; page_table: a 2 MiB region mapped, one page written, "
-             "unmapped, less the other terms; tlb_l2_hit, tlb_walk: random "
+             "unmapped, less the other terms; huge_fault: a write to each "
+             "2 MiB chunk of an 8 MiB region advised to use huge pages; "
+             "tlb_l2_hit, tlb_walk: random "
              "pointer chase, one line per page over %zu and %zu pages, less "
              "as many lines on huge pages; cache_l2, cache_l3, cache_mem: "
              "random pointer chases on huge pages over half of L1, half of "

@@ -29,6 +29,7 @@
  * MADV_DONTNEED: 12.8 and 15.2 us). */
 #define FAULT_REGION ((size_t)8 << 20)
 #define FAULT_PAGES 1024 /* pages faulted, twice, per repetition */
+#define HUGE_REGION ((size_t)8 << 20) /* huge faults: four per repetition */
 
 /* bytes of private anonymous memory aligned to align (a power of two),
  * with madvise advice (MADV_HUGEPAGE or MADV_NOHUGEPAGE) taken. */
@@ -140,6 +141,34 @@ static void touch_pages(char *p, size_t bytes)
         p[off] = 1;
 }
 
+/* Per 2 MiB chunk of a fresh region advised to use huge pages: a write
+ * to its first byte, which makes the whole chunk resident with one fault
+ * where the kernel has huge pages to give; where it has not (it made a
+ * single page resident), a write to every page of the chunk, which is what
+ * a program that uses the chunk pays instead. */
+static double huge_fault_ns(calib *k)
+{
+    char *h = calib_map_aligned(HUGE_REGION, HK_OS_HUGE_PAGE, MADV_HUGEPAGE);
+    uint64_t t0 = calib_cpu_ns();
+    for (size_t off = 0; off < HUGE_REGION; off += HK_OS_HUGE_PAGE)
+        h[off] = 1;
+    uint64_t t1 = calib_cpu_ns();
+    unsigned char vec[HK_OS_HUGE_PAGE / HK_OS_PAGE];
+    size_t resident = 0;
+    if (mincore(h, HK_OS_HUGE_PAGE, vec) == 0)
+        for (size_t i = 0; i < sizeof vec; i++)
+            resident += vec[i] & 1;
+    if (resident < sizeof vec) {
+        calib_note(k, "huge_fault: this machine gave no huge page to an "
+                      "advised region; priced as 512 page faults");
+        touch_pages(h, HUGE_REGION);
+    }
+    uint64_t t2 = calib_cpu_ns();
+    munmap(h, HUGE_REGION);
+    return ((double)(resident < sizeof vec ? t2 - t0 : t1 - t0) -
+            k->cpu_timer_ns) / (double)(HUGE_REGION / HK_OS_HUGE_PAGE);
+}
+
 /* page_fault: first writes to FAULT_PAGES pages of a fresh FAULT_REGION,
  * and again after madvise(MADV_DONTNEED) emptied them, before the 2 MiB
  * regions of the other terms (which a large munmap just before would
@@ -147,12 +176,15 @@ static void touch_pages(char *p, size_t bytes)
  * madvise_page: the time those calls take on a region of resident pages
  * over an untouched one's, per page; page_table: a region mapped, one
  * page written, unmapped, less what the other terms price that at (its
- * first fault makes the region's page table, the munmap frees it). */
+ * first fault makes the region's page table, the munmap frees it);
+ * huge_fault: huge_fault_ns. */
 void measure_pages(calib *k)
 {
     double vfault[CALIB_MAX_REPS], vunmap[CALIB_MAX_REPS],
-        vadvise[CALIB_MAX_REPS], vtable[CALIB_MAX_REPS];
+        vadvise[CALIB_MAX_REPS], vtable[CALIB_MAX_REPS],
+        vhuge[CALIB_MAX_REPS];
     for (int r = 0; r < k->reps; r++) {
+        vhuge[r] = huge_fault_ns(k);
         char *f = calib_map_aligned(FAULT_REGION, HK_OS_PAGE, MADV_NOHUGEPAGE);
         f[0] = 1;
         double fresh = fault(k, f);
@@ -188,4 +220,5 @@ void measure_pages(calib *k)
     calib_settle(k, HK_COST_PAGE_TABLE, vtable);
     calib_settle(k, HK_COST_MUNMAP_PAGE, vunmap);
     calib_settle(k, HK_COST_MADVISE_PAGE, vadvise);
+    calib_settle(k, HK_COST_HUGE_FAULT, vhuge);
 }

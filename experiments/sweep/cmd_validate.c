@@ -298,7 +298,8 @@ static void read_sim(hk_db *db, const hk_point *p, const probes *pr, cell *c)
                                        : NAN;
     c->events = hk_db_metric(db, p->key, "trace.events");
     c->threads = hk_db_metric(db, p->key, "trace.threads");
-    c->faults = hk_db_metric(db, p->key, "predicted.counts.page_fault");
+    c->faults = hk_db_metric(db, p->key, "predicted.counts.page_fault") +
+                hk_db_metric(db, p->key, "predicted.counts.huge_fault");
     c->rss = hk_db_metric(db, p->key, "machine.rss.peak_bytes");
     read_calls(db, p->key, &c->sim);
     hk_db_metrics(db, p->key, "predicted.terms_ns.%", add_term, c, err,

@@ -50,6 +50,9 @@ static const struct {
                     "reproduce the seed report"},
     {"ptr_check", "trades the checking of pointers on free for speed: a "
                   "safety choice, not a tuning one"},
+    {"huge_pages", "auto follows the program already; never and always "
+                   "trade RSS for page faults: a choice of what to spend, "
+                   "not a tuning one"},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

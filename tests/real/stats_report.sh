@@ -27,7 +27,7 @@ file=$tmp/stats.$pid.txt
 [[ ! -s $tmp/err ]] || fail "stderr not empty: $(cat "$tmp/err")"
 head -n 1 "$file" | grep -qx "hakmem statistics of pid $pid (random_mixed), $lib" ||
     fail "first line: $(head -n 1 "$file")"
-grep -qE "^hakmem settings .* ss_size=2MiB .* purge_delay=100ms large_cache=[0-9.]+[KMG]iB$" "$file" ||
+grep -qE "^hakmem settings .* ss_size=2MiB .* purge_delay=100ms large_cache=[0-9.]+[KMG]iB huge_pages=auto$" "$file" ||
     fail "settings not for people: $(grep settings "$file")"
 grep -qE "^hakmem syscalls  mmap=[0-9]+ \([0-9.]+(B|KiB|MiB|GiB)\) " "$file" ||
     fail "system call bytes not for people: $(grep syscalls "$file")"

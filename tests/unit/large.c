@@ -221,8 +221,10 @@ static void split_then_join(void)
     CHECK_EQ(stats(a).cached_bytes, span);
     CHECK(stats(a).merges >= 3, "merges %llu",
           (unsigned long long)stats(a).merges);
+    /* No call but the huge-page advice's samples of the frees. */
     for (int k = 0; k < HK_OS_CALLS; k++)
-        CHECK(calls_since(&c0, k) == 0, "%s made", hk_os_call_names[k]);
+        CHECK(calls_since(&c0, k) <= (k == HK_OS_MINCORE ? 3u : 0u),
+              "%s made", hk_os_call_names[k]);
     hk_heap_destroy(h);
     hk_alloc_destroy(a);
 }

@@ -1,0 +1,43 @@
+/*
+ * huge.c - the huge-page advice for large blocks' mappings (huge.h).
+ *
+ * Invariants: resident <= pages < 2 * FADE_PAGES; advising is the
+ * threshold applied to the tallies at the last sample.
+ */
+#include "huge.h"
+
+#include "os.h"
+
+#define SAMPLES_FIRST 16
+#define SAMPLE_EVERY 16
+#define MIN_PAGES 1024            /* 4 MiB sampled before any advice */
+#define FADE_PAGES (1u << 16)     /* tallies halve past 256 MiB */
+#define CONTROL_EVERY 16
+
+bool hk_huge_sample_due(hk_huge *g, uint64_t mode)
+{
+    if (mode != HK_HUGE_AUTO)
+        return false;
+    uint64_t n = atomic_fetch_add_explicit(&g->frees, 1, memory_order_relaxed);
+    return n < SAMPLES_FIRST || n % SAMPLE_EVERY == 0;
+}
+
+void hk_huge_record(hk_huge *g, size_t pages, size_t resident)
+{
+    g->pages += pages;
+    g->resident += resident;
+    if (g->pages >= FADE_PAGES) {
+        g->pages /= 2;
+        g->resident /= 2;
+    }
+    g->advising = g->pages >= MIN_PAGES && g->resident * 8 >= g->pages * 7;
+}
+
+bool hk_huge_advise(hk_huge *g, uint64_t mode, size_t bytes)
+{
+    if (bytes < HK_OS_HUGE_PAGE || mode == HK_HUGE_NEVER)
+        return false;
+    if (mode == HK_HUGE_ALWAYS)
+        return true;
+    return g->advising && ++g->mappings % CONTROL_EVERY != 0;
+}

@@ -1,0 +1,61 @@
+/*
+ * huge.h - whether a new mapping for large blocks asks for transparent
+ * huge pages (huge_pages).
+ *
+ * A huge page is one fault where 4 KiB pages take 512: on a virtual
+ * machine about 130 us against 512 of about 10 us.  But the first touch
+ * anywhere in a 2 MiB chunk makes all of it resident, so a program that
+ * leaves most of its large blocks untouched (a table sized for the worst
+ * case, a buffer it fills in part) would pay in RSS.  With huge_pages=auto
+ * the allocator asks only once the program has shown that it touches its
+ * large blocks:
+ *
+ *   - A freed large block in a mapping made without the advice is sampled
+ *     (hk_huge_sample_due): its last HK_OS_RESIDENT_MAX pages or fewer,
+ *     the part a block filled from the front leaves untouched, with one
+ *     mincore.  The first SAMPLES_FIRST frees are sampled, then one in
+ *     SAMPLE_EVERY.
+ *   - The tallies of sampled and resident pages halve as they grow, so
+ *     what the program did long ago fades.
+ *   - A new mapping that can hold a huge page asks for them while at
+ *     least 7/8 of the sampled pages, and at least MIN_PAGES of them,
+ *     were resident; except one in CONTROL_EVERY, made without, so that
+ *     samples keep coming and a program whose use turns sparse turns the
+ *     advice off again.
+ *
+ * huge_pages=always asks for every such mapping, never for none.  The
+ * caller holds the large lock around hk_huge_record and hk_huge_advise;
+ * hk_huge_sample_due takes none, and the sample is taken outside it.
+ */
+#ifndef HK_HUGE_H
+#define HK_HUGE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum hk_huge_pages {
+    HK_HUGE_NEVER,
+    HK_HUGE_AUTO,
+    HK_HUGE_ALWAYS,
+};
+
+typedef struct hk_huge {
+    _Atomic uint64_t frees;  /* large frees of unadvised blocks seen */
+    uint64_t mappings;       /* new mappings asked about while advising */
+    uint64_t pages, resident; /* sampled pages and the resident ones */
+    bool advising;           /* the tallies say: ask */
+} hk_huge;
+
+/* Whether this free of a block in a mapping made without the advice is
+ * one to sample (counts it). */
+bool hk_huge_sample_due(hk_huge *g, uint64_t mode);
+
+/* A sample: `resident` of `pages` pages were resident at the free. */
+void hk_huge_record(hk_huge *g, size_t pages, size_t resident);
+
+/* Whether a new mapping of `bytes` asks for huge pages. */
+bool hk_huge_advise(hk_huge *g, uint64_t mode, size_t bytes);
+
+#endif

@@ -1,0 +1,176 @@
+/*
+ * huge.c - the huge-page advice for large blocks' mappings: the policy's
+ * thresholds on its own, then the allocator's calls counted by the
+ * backend and, where the kernel gives huge pages to advised memory, the
+ * kernel's own account of them (/proc/self/smaps).
+ */
+#define _GNU_SOURCE
+#include "unit.h"
+
+#include "core/huge.h"
+
+#define MIB ((size_t)1 << 20)
+
+static uint64_t calls(enum hk_os_call k)
+{
+    hk_os_counts c;
+    hk_os_counts_get(&c);
+    return c.calls[k];
+}
+
+/* Whether the kernel backs advised memory with huge pages: its setting
+ * is [always] or [madvise]. */
+static int kernel_gives_huge_pages(void)
+{
+    char line[128] = "";
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (!f)
+        return 0;
+    if (!fgets(line, sizeof line, f))
+        line[0] = '\0';
+    fclose(f);
+    return strstr(line, "[always]") || strstr(line, "[madvise]");
+}
+
+/* AnonHugePages of the mapping holding p, in KiB (smaps). */
+static long huge_kib_at(const void *p)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    if (!f)
+        return -1;
+    char line[256];
+    int inside = 0;
+    long kib = -1;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') &&
+            line[0] != ' ') {
+            inside = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+            continue;
+        }
+        if (inside && sscanf(line, "AnonHugePages: %ld kB", &kib) == 1)
+            break;
+    }
+    fclose(f);
+    return kib;
+}
+
+static void policy_needs_seven_eighths_of_enough_pages(void)
+{
+    hk_huge g = {0};
+    hk_huge_record(&g, 512, 512);
+    CHECK(!g.advising, "advising after 512 sampled pages");
+    CHECK(!hk_huge_advise(&g, HK_HUGE_AUTO, 8 * MIB), "asked too early");
+    hk_huge_record(&g, 512, 384); /* 896 of 1024: exactly 7/8 */
+    CHECK(g.advising, "not advising at 7/8 resident");
+    CHECK(hk_huge_advise(&g, HK_HUGE_AUTO, 8 * MIB), "did not ask");
+    CHECK(!hk_huge_advise(&g, HK_HUGE_AUTO, MIB), "asked for 1 MiB");
+    hk_huge_record(&g, 8, 0); /* 896 of 1032 */
+    CHECK(!g.advising, "advising under 7/8 resident");
+}
+
+static void policy_fades_old_samples(void)
+{
+    hk_huge g = {0};
+    for (int i = 0; i < 64; i++) /* 64 Ki pages, all resident */
+        hk_huge_record(&g, 1024, 1024);
+    CHECK(g.advising && g.pages < (1u << 16), "pages %llu",
+          (unsigned long long)g.pages);
+    int steps = 0;
+    while (g.advising && steps < 1000) {
+        hk_huge_record(&g, 1024, 0);
+        steps++;
+    }
+    /* Halving keeps the old samples to at most the new ones' weight, so a
+     * program that turns sparse turns the advice off within one fade. */
+    CHECK(!g.advising && steps <= 10, "%d sparse samples to turn it off",
+          steps);
+}
+
+static void policy_samples_first_then_some(void)
+{
+    hk_huge g = {0};
+    int due = 0;
+    for (int i = 0; i < 16 + 160; i++)
+        due += hk_huge_sample_due(&g, HK_HUGE_AUTO);
+    CHECK_EQ(due, 16 + 10);
+    CHECK(!hk_huge_sample_due(&g, HK_HUGE_NEVER) &&
+              !hk_huge_sample_due(&g, HK_HUGE_ALWAYS),
+          "sampled outside auto");
+}
+
+static void policy_keeps_a_control_mapping(void)
+{
+    hk_huge g = {0};
+    hk_huge_record(&g, 1024, 1024);
+    int asked = 0;
+    for (int i = 0; i < 64; i++)
+        asked += hk_huge_advise(&g, HK_HUGE_AUTO, 8 * MIB);
+    CHECK_EQ(asked, 64 - 64 / 16);
+    CHECK(hk_huge_advise(&(hk_huge){0}, HK_HUGE_ALWAYS, 2 * MIB) &&
+              !hk_huge_advise(&g, HK_HUGE_NEVER, 8 * MIB),
+          "always or never ignored");
+}
+
+/* Blocks of 8 MiB, each in a mapping of its own (no cache), written
+ * whole or at their first byte, then freed; the madvise calls. */
+static uint64_t advised_mappings(const char *mode, int whole, int blocks,
+                                 long *huge_kib)
+{
+    const char *settings[] = {"large_cache=0", mode, NULL};
+    hk_allocator *a = unit_alloc(settings);
+    hk_heap *h = hk_heap_create(a);
+    uint64_t m0 = calls(HK_OS_MADVISE);
+    *huge_kib = 0;
+    for (int i = 0; i < blocks; i++) {
+        char *p = hk_malloc_fast(a, h, 8 * MIB);
+        CHECK(p != NULL, "no block");
+        memset(p, i, whole ? 8 * MIB : 1);
+        for (size_t off = 0; whole && off < 8 * MIB; off += 4096)
+            CHECK(p[off] == (char)i, "byte %zu reads %d", off, p[off]);
+        long kib = huge_kib_at(p);
+        if (kib > *huge_kib)
+            *huge_kib = kib;
+        hk_free_fast(a, h, p);
+    }
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+    return calls(HK_OS_MADVISE) - m0;
+}
+
+static void dense_blocks_turn_advice_on(void)
+{
+    long kib;
+    uint64_t m0 = calls(HK_OS_MINCORE);
+    uint64_t advised = advised_mappings("huge_pages=auto", 1, 20, &kib);
+    /* The first block is sampled before any advice; of the 19 after it,
+     * the 16th asked about is the control, the only other one sampled. */
+    CHECK_EQ(advised, 18);
+    CHECK(calls(HK_OS_MINCORE) - m0 == 2, "%llu samples",
+          (unsigned long long)(calls(HK_OS_MINCORE) - m0));
+    if (kernel_gives_huge_pages())
+        CHECK(kib >= 2048, "the kernel backed no huge page (%ld KiB)", kib);
+}
+
+static void sparse_blocks_keep_it_off(void)
+{
+    long kib;
+    CHECK_EQ(advised_mappings("huge_pages=auto", 0, 20, &kib), 0);
+    CHECK(kib == 0 || !kernel_gives_huge_pages() || kib < 0,
+          "%ld KiB of huge pages for blocks touched at one byte", kib);
+}
+
+static void never_and_always(void)
+{
+    long kib;
+    uint64_t m0 = calls(HK_OS_MINCORE);
+    CHECK_EQ(advised_mappings("huge_pages=never", 1, 4, &kib), 0);
+    CHECK_EQ(advised_mappings("huge_pages=always", 0, 4, &kib), 4);
+    CHECK_EQ(calls(HK_OS_MINCORE) - m0, 0);
+}
+
+UNIT_MAIN(TEST(policy_needs_seven_eighths_of_enough_pages),
+          TEST(policy_fades_old_samples), TEST(policy_samples_first_then_some),
+          TEST(policy_keeps_a_control_mapping),
+          TEST(dense_blocks_turn_advice_on), TEST(sparse_blocks_keep_it_off),
+          TEST(never_and_always))
