@@ -10,11 +10,14 @@
  * the allocator asks only once the program has shown that it touches its
  * large blocks:
  *
- *   - A freed large block in a mapping made without the advice is sampled
- *     (hk_huge_sample_due): its last HK_OS_RESIDENT_MAX pages or fewer,
- *     the part a block filled from the front leaves untouched, with one
- *     mincore.  The first SAMPLES_FIRST frees are sampled, then one in
- *     SAMPLE_EVERY.
+ *   - A large block in a mapping made without the advice is sampled: its
+ *     last HK_OS_RESIDENT_MAX pages or fewer, the part a block filled
+ *     from the front leaves untouched, with one mincore.  When the next
+ *     new mapping is made, the block placed in the one before is sampled
+ *     (hk_huge_take_placed): a program that writes its blocks as it
+ *     makes them shows it before its first free.  And of its frees
+ *     (hk_huge_sample_due), the first SAMPLES_FIRST are sampled, then one
+ *     in SAMPLE_EVERY.
  *   - The tallies of sampled and resident pages halve as they grow, so
  *     what the program did long ago fades.
  *   - A new mapping that can hold a huge page asks for them while at
@@ -45,6 +48,9 @@ typedef struct hk_huge {
     _Atomic uint64_t frees;  /* large frees of unadvised blocks seen */
     uint64_t mappings;       /* new mappings asked about while advising */
     uint64_t pages, resident; /* sampled pages and the resident ones */
+    const char *placed;      /* the block placed last in a new mapping made
+                              * without the advice, not sampled yet */
+    size_t placed_bytes;
     bool advising;           /* the tallies say: ask */
 } hk_huge;
 
@@ -57,5 +63,18 @@ void hk_huge_record(hk_huge *g, size_t pages, size_t resident);
 
 /* Whether a new mapping of `bytes` asks for huge pages. */
 bool hk_huge_advise(hk_huge *g, uint64_t mode, size_t bytes);
+
+/* A block of `bytes` at `base` was placed in a new mapping, advised or
+ * not. */
+void hk_huge_placed(hk_huge *g, uint64_t mode, bool advised,
+                    const char *base, size_t bytes);
+
+/* The block at `base` is being freed: its own sample, if due, stands for
+ * it, and the next mapping does not sample it. */
+void hk_huge_freed(hk_huge *g, const char *base);
+
+/* The block to sample before the next new mapping: its bytes, 0 if none
+ * (it is then forgotten). */
+size_t hk_huge_take_placed(hk_huge *g, const char **base);
 
 #endif

@@ -85,10 +85,18 @@ static size_t map_align_for(const hk_allocator *a, size_t offset,
  * span may grow in place into, when it is half a CHUNK or more, when
  * realloc is growing it, or when the cache could not hold the rest.
  */
+static void sample_span(hk_allocator *a, const char *base, size_t bytes);
+
 static hk_span map_new(hk_allocator *a, size_t need, size_t offset,
                        unsigned flags, uint64_t now)
 {
     hk_large *l = &a->large;
+    const char *placed;
+    hk_lock_acquire(&l->lock);
+    size_t placed_bytes = hk_huge_take_placed(&l->huge, &placed);
+    hk_lock_release(&l->lock);
+    if (placed_bytes)
+        sample_span(a, placed, placed_bytes);
     bool packed = need < CHUNK / 2 && a->params.large_cache >= CHUNK &&
                   !(flags & HK_LARGE_GROWING);
     size_t bytes = packed ? CHUNK : need;
@@ -100,6 +108,7 @@ static hk_span map_new(hk_allocator *a, size_t need, size_t offset,
     hk_span s = {base, need, 0, 0, 0, bytes == need, false};
     hk_lock_acquire(&l->lock);
     bool huge = hk_huge_advise(&l->huge, a->params.huge_pages, bytes);
+    hk_huge_placed(&l->huge, a->params.huge_pages, huge, base, need);
     s.mapping = hk_spans_new_mapping(&l->spans, huge);
     l->stats.cache_misses++;
     l->stats.mapped++;
@@ -157,17 +166,18 @@ void *hk_large_alloc(hk_allocator *a, size_t n, size_t align,
     return user;
 }
 
-/* The huge-page advice's sample of a block being freed, taken before it
- * goes to the cache: how many of its last pages are resident (huge.h). */
-static void sample_residency(hk_allocator *a, const hk_large_hdr *h)
+/* The huge-page advice's sample of the span [base, base + bytes) of a
+ * block: how many of its last pages are resident (huge.h).  The block may
+ * have been freed since it was placed, and its pages unmapped: they count
+ * as not resident. */
+static void sample_span(hk_allocator *a, const char *base, size_t bytes)
 {
     hk_large *l = &a->large;
-    size_t pages = h->bytes / HK_OS_PAGE;
+    size_t pages = bytes / HK_OS_PAGE;
     if (pages > HK_OS_RESIDENT_MAX)
         pages = HK_OS_RESIDENT_MAX;
-    size_t bytes = pages * HK_OS_PAGE;
-    size_t resident =
-        hk_os_resident_pages((const char *)h + h->bytes - bytes, bytes);
+    size_t tail = pages * HK_OS_PAGE;
+    size_t resident = hk_os_resident_pages(base + bytes - tail, tail);
     hk_lock_acquire(&l->lock);
     hk_huge_record(&l->huge, pages, resident);
     hk_lock_release(&l->lock);
@@ -179,11 +189,12 @@ void hk_large_free(hk_allocator *a, hk_large_hdr *h)
     uint64_t now = hk_os_now_ns();
     if (!hk_spans_advised(h->mapping) &&
         hk_huge_sample_due(&l->huge, a->params.huge_pages))
-        sample_residency(a, h);
+        sample_span(a, (const char *)h, h->bytes);
 
     hk_lock_acquire(&l->lock);
     hk_largedir_remove(&a->registry, &l->dirs, (char *)h + h->offset);
     hk_list_remove(&l->live, &h->link);
+    hk_huge_freed(&l->huge, (const char *)h);
     l->stats.frees++;
     l->stats.live_bytes -= h->bytes;
     hk_spans_put(a, (hk_span){.base = (char *)h, .bytes = h->bytes,
@@ -222,6 +233,7 @@ static hk_large_hdr *grow_block(hk_allocator *a, hk_large_hdr *h,
     char *user = (char *)h + h->offset;
     hk_largedir_remove(&a->registry, &l->dirs, user);
     hk_list_remove(&l->live, &h->link);
+    hk_huge_freed(&l->huge, (const char *)h); /* its pages may move */
     l->stats.live_bytes -= h->bytes;
     hk_lock_release(&l->lock);
     size_t old = h->bytes;

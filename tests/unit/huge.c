@@ -152,6 +152,29 @@ static void dense_blocks_turn_advice_on(void)
         CHECK(kib >= 2048, "the kernel backed no huge page (%ld KiB)", kib);
 }
 
+static void placed_blocks_show_it_before_any_free(void)
+{
+    hk_allocator *a = unit_alloc(NULL);
+    hk_heap *h = hk_heap_create(a);
+    uint64_t m0 = calls(HK_OS_MADVISE), c0 = calls(HK_OS_MINCORE);
+    char *p[3];
+    for (int i = 0; i < 3; i++) {
+        p[i] = hk_malloc_fast(a, h, 8 * MIB);
+        memset(p[i], i + 1, 8 * MIB);
+    }
+    /* The second mapping samples the first block, and asks; the third
+     * has no unadvised block before it to sample, and asks too. */
+    CHECK_EQ(calls(HK_OS_MINCORE) - c0, 1);
+    CHECK_EQ(calls(HK_OS_MADVISE) - m0, 2);
+    for (int i = 0; i < 3; i++) {
+        for (size_t off = 0; off < 8 * MIB; off += 4096)
+            CHECK(p[i][off] == i + 1, "block %d byte %zu", i, off);
+        hk_free_fast(a, h, p[i]);
+    }
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+}
+
 static void sparse_blocks_keep_it_off(void)
 {
     long kib;
@@ -172,5 +195,7 @@ static void never_and_always(void)
 UNIT_MAIN(TEST(policy_needs_seven_eighths_of_enough_pages),
           TEST(policy_fades_old_samples), TEST(policy_samples_first_then_some),
           TEST(policy_keeps_a_control_mapping),
-          TEST(dense_blocks_turn_advice_on), TEST(sparse_blocks_keep_it_off),
+          TEST(dense_blocks_turn_advice_on),
+          TEST(placed_blocks_show_it_before_any_free),
+          TEST(sparse_blocks_keep_it_off),
           TEST(never_and_always))
