@@ -9,7 +9,7 @@
 #include "os.h"
 
 #define SAMPLES_FIRST 16
-#define SAMPLE_EVERY 16
+#define SAMPLE_EVERY 64
 #define MIN_PAGES 1024            /* 4 MiB sampled before any advice */
 #define FADE_PAGES (1u << 16)     /* tallies halve past 256 MiB */
 #define CONTROL_EVERY 16
