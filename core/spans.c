@@ -244,6 +244,22 @@ static hk_span join_cached(hk_allocator *a, unsigned id, hk_span s,
     return below ? join(n, s, age) : join(s, n, age);
 }
 
+/* The dirty bytes of a span of a mapping that asked for huge pages: a
+ * touch anywhere in a 2 MiB chunk may have made all of it resident, so
+ * its dirty part runs to the end of the chunk its last dirty byte lies
+ * in, and a span that starts inside a chunk has a neighbour below that
+ * may have touched it.  More than what holds old data, which costs a
+ * calloc some zeroing; less would leave pages resident that no purge
+ * returns. */
+static size_t dirty_in_huge_chunks(const hk_span *s)
+{
+    uintptr_t base = (uintptr_t)s->base, chunk = HK_OS_HUGE_PAGE;
+    uintptr_t end = base + s->dirty;
+    if (s->dirty || base % chunk)
+        end = (end + chunk - 1) & ~(chunk - 1);
+    return end - base < s->bytes ? end - base : s->bytes;
+}
+
 void hk_spans_put(hk_allocator *a, hk_span s)
 {
     hk_spans *c = &a->large.spans;
@@ -263,6 +279,8 @@ void hk_spans_put(hk_allocator *a, hk_span s)
         if (hi && joins_cleanly(&s, hk_spantab_at(c->table, hi)))
             s = join_cached(a, hi, s, false);
     }
+    if (hk_spans_advised(s.mapping))
+        s.dirty = dirty_in_huge_chunks(&s);
     if (s.bytes > most)
         trim(a, &s, most);
     if (!s.bytes)

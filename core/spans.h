@@ -40,7 +40,9 @@ struct hk_allocator;
  * A cached span.  Spans with the same `mapping` lie in one region that one
  * hk_os_map or hk_os_grow call made, so two of them that touch are one
  * range to the kernel and can be grown as one.  [base, base + dirty) may
- * hold old data and be resident; the rest reads zero and is not resident.
+ * hold old data and be resident; the rest reads zero and is not resident
+ * (in a mapping that asked for huge pages, dirty runs on to the end of a
+ * 2 MiB chunk, as a touch makes all of it resident).
  * A span that is `whole`, all of its mapping, has no neighbour to join.
  * One `after_block` was cut off the end of a block still live then: a
  * block placed there would keep that one from growing in place.

@@ -218,8 +218,11 @@ static void rss_decays(void)
     EXPECT(paused >= held - held / 16, "after a pause %ld kB of %ld remain",
            paused, held);
     /* One delay or a few (a slow machine sleeps longer): at least half of
-     * what was cached goes, at least 1/16 stays. */
-    EXPECT(one <= held / 2 + 4096 && one >= held / 20,
+     * what was cached goes, at least 1/16 stays.  The slack: the blocks
+     * of activity(), in a packed mapping that asked for huge pages once
+     * the 12 MiB blocks showed they are written whole, are resident by
+     * 2 MiB chunks, and are the newest, purged last. */
+    EXPECT(one <= held / 2 + 8192 && one >= held / 20,
            "after one delay %ld kB of %ld remain", one, held);
     EXPECT(later < held / 10, "after twelve delays %ld kB of %ld remain",
            later, held);
