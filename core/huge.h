@@ -3,7 +3,7 @@
  * huge pages (huge_pages).
  *
  * A huge page is one fault where 4 KiB pages take 512: on a virtual
- * machine about 130 us against 512 of about 10 us.  But the first touch
+ * machine about 115 us against 512 of about 10 us.  But the first touch
  * anywhere in a 2 MiB chunk makes all of it resident, so a program that
  * leaves most of its large blocks untouched (a table sized for the worst
  * case, a buffer it fills in part) would pay in RSS.  With huge_pages=auto

@@ -73,6 +73,23 @@ static size_t map_align_for(const hk_allocator *a, size_t offset,
     return offset > align ? offset : align;
 }
 
+/* The huge-page advice's sample of the span [base, base + bytes) of a
+ * block live when it was chosen: how many of its last pages are resident
+ * (huge.h).  Another thread may free it meanwhile; if its pages are gone,
+ * the sample says none was resident, one wrong vote among many. */
+static void sample_span(hk_allocator *a, const char *base, size_t bytes)
+{
+    hk_large *l = &a->large;
+    size_t pages = bytes / HK_OS_PAGE;
+    if (pages > HK_OS_RESIDENT_MAX)
+        pages = HK_OS_RESIDENT_MAX;
+    size_t tail = pages * HK_OS_PAGE;
+    size_t resident = hk_os_resident_pages(base + bytes - tail, tail);
+    hk_lock_acquire(&l->lock);
+    hk_huge_record(&l->huge, pages, resident);
+    hk_lock_release(&l->lock);
+}
+
 /*
  * A span of need bytes from a new mapping.  A block under half a CHUNK
  * gets the head of a whole CHUNK, whose rest is cached clean, so that
@@ -85,8 +102,6 @@ static size_t map_align_for(const hk_allocator *a, size_t offset,
  * span may grow in place into, when it is half a CHUNK or more, when
  * realloc is growing it, or when the cache could not hold the rest.
  */
-static void sample_span(hk_allocator *a, const char *base, size_t bytes);
-
 static hk_span map_new(hk_allocator *a, size_t need, size_t offset,
                        unsigned flags, uint64_t now)
 {
@@ -164,23 +179,6 @@ void *hk_large_alloc(hk_allocator *a, size_t n, size_t align,
         large_verify(a);
     hk_lock_release(&l->lock);
     return user;
-}
-
-/* The huge-page advice's sample of the span [base, base + bytes) of a
- * block: how many of its last pages are resident (huge.h).  The block may
- * have been freed since it was placed, and its pages unmapped: they count
- * as not resident. */
-static void sample_span(hk_allocator *a, const char *base, size_t bytes)
-{
-    hk_large *l = &a->large;
-    size_t pages = bytes / HK_OS_PAGE;
-    if (pages > HK_OS_RESIDENT_MAX)
-        pages = HK_OS_RESIDENT_MAX;
-    size_t tail = pages * HK_OS_PAGE;
-    size_t resident = hk_os_resident_pages(base + bytes - tail, tail);
-    hk_lock_acquire(&l->lock);
-    hk_huge_record(&l->huge, pages, resident);
-    hk_lock_release(&l->lock);
 }
 
 void hk_large_free(hk_allocator *a, hk_large_hdr *h)

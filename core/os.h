@@ -103,9 +103,8 @@ bool hk_os_is_mapped(const void *p);
  */
 void hk_os_advise_huge(void *p, size_t size);
 
-/* How many of the pages of [p, p+size) are resident: a page-aligned
- * range of at most HK_OS_RESIDENT_MAX pages inside one mapping.  One call
- * (mincore). */
+/* How many of the pages of [p, p+size) are resident: a page-aligned,
+ * mapped range of at most HK_OS_RESIDENT_MAX pages.  One call (mincore). */
 size_t hk_os_resident_pages(const void *p, size_t size);
 
 /* Monotonic time in nanoseconds: the machine's clock, or the trace's. */
