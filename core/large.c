@@ -87,6 +87,7 @@ static void sample_span(hk_allocator *a, const char *base, size_t bytes)
     size_t resident = hk_os_resident_pages(base + bytes - tail, tail);
     hk_lock_acquire(&l->lock);
     hk_huge_record(&l->huge, pages, resident);
+    l->stats.huge_samples++;
     hk_lock_release(&l->lock);
 }
 
@@ -125,6 +126,7 @@ static hk_span map_new(hk_allocator *a, size_t need, size_t offset,
     bool huge = hk_huge_advise(&l->huge, a->params.huge_pages, bytes);
     hk_huge_placed(&l->huge, a->params.huge_pages, huge, base, need);
     s.mapping = hk_spans_new_mapping(&l->spans, huge);
+    l->stats.huge_advised += huge;
     l->stats.cache_misses++;
     l->stats.mapped++;
     if (bytes > need)

@@ -25,7 +25,7 @@ const char *const hk_os_call_names[HK_OS_CALLS] = {
     X(allocs) X(frees) X(cache_hits) X(cache_splits) X(cache_grows)          \
     X(cache_misses) X(merges) X(resizes) X(grows) X(mapped) X(unmapped)      \
     X(purged) X(purged_bytes) X(live_bytes) X(peak_bytes) X(cached_bytes)    \
-    X(kept) X(kept_hits)
+    X(kept) X(kept_hits) X(huge_samples) X(huge_advised)
 
 void hk_class_stats_add(hk_class_stats *into, const hk_class_stats *from)
 {

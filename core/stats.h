@@ -57,6 +57,8 @@ typedef struct hk_large_stats {
     uint64_t cached_bytes; /* in the cache, or kept by threads */
     uint64_t kept;      /* frees whose block a thread kept (keep.h) */
     uint64_t kept_hits; /* allocations served by a block a thread kept */
+    uint64_t huge_samples; /* blocks whose residency was sampled (huge.h) */
+    uint64_t huge_advised; /* new mappings that asked for huge pages */
 } hk_large_stats;
 
 /* A flat, read-only view for printing: name, per-class array or total. */

@@ -112,6 +112,9 @@ static void policy_keeps_a_control_mapping(void)
           "always or never ignored");
 }
 
+/* The large cache's counters after the last advised_mappings(). */
+static hk_large_stats large_stats;
+
 /* Blocks of 8 MiB, each in a mapping of its own (no cache), written
  * whole or at their first byte, then freed; the madvise calls. */
 static uint64_t advised_mappings(const char *mode, int whole, int blocks,
@@ -134,6 +137,9 @@ static uint64_t advised_mappings(const char *mode, int whole, int blocks,
         hk_free_fast(a, h, p);
     }
     hk_heap_destroy(h);
+    hk_stats_snapshot snap;
+    hk_alloc_snapshot(a, &snap);
+    large_stats = snap.large;
     hk_alloc_destroy(a);
     return calls(HK_OS_MADVISE) - m0;
 }
@@ -143,6 +149,8 @@ static void dense_blocks_turn_advice_on(void)
     long kib;
     uint64_t m0 = calls(HK_OS_MINCORE);
     uint64_t advised = advised_mappings("huge_pages=auto", 1, 20, &kib);
+    CHECK_EQ(large_stats.huge_advised, advised);
+    CHECK_EQ(large_stats.huge_samples, 2);
     /* The first block is sampled before any advice; of the 19 after it,
      * the 16th asked about is the control, the only other one sampled. */
     CHECK_EQ(advised, 18);
