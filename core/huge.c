@@ -33,28 +33,32 @@ void hk_huge_record(hk_huge *g, size_t pages, size_t resident)
     g->advising = g->pages >= MIN_PAGES && g->resident * 8 >= g->pages * 7;
 }
 
+static void set_placed(hk_huge *g, const char *base, size_t bytes)
+{
+    g->placed = base;
+    g->placed_bytes = bytes;
+}
+
 void hk_huge_placed(hk_huge *g, uint64_t mode, bool advised,
                     const char *base, size_t bytes)
 {
-    bool sample = mode == HK_HUGE_AUTO && !advised;
-    g->placed = sample ? base : NULL;
-    g->placed_bytes = sample ? bytes : 0;
+    if (mode == HK_HUGE_AUTO && !advised)
+        set_placed(g, base, bytes);
+    else
+        set_placed(g, NULL, 0);
 }
 
 void hk_huge_freed(hk_huge *g, const char *base)
 {
-    if (g->placed == base) {
-        g->placed = NULL;
-        g->placed_bytes = 0;
-    }
+    if (g->placed == base)
+        set_placed(g, NULL, 0);
 }
 
 size_t hk_huge_take_placed(hk_huge *g, const char **base)
 {
     size_t bytes = g->placed_bytes;
     *base = g->placed;
-    g->placed = NULL;
-    g->placed_bytes = 0;
+    set_placed(g, NULL, 0);
     return bytes;
 }
 

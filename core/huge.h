@@ -38,11 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum hk_huge_pages {
-    HK_HUGE_NEVER,
-    HK_HUGE_AUTO,
-    HK_HUGE_ALWAYS,
-};
+#include "params.h"
 
 typedef struct hk_huge {
     _Atomic uint64_t frees;  /* large frees of unadvised blocks seen */

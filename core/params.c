@@ -48,7 +48,7 @@ const hk_param_info hk_param_table[] = {
     {"huge_pages", "whether new mappings for large blocks ask for "
      "transparent huge pages: never, auto (once freed large blocks show "
      "the program touches nearly all their pages), always",
-     FIELD(huge_pages), 0, 2, 1, huge_pages_words, NULL},
+     FIELD(huge_pages), 0, 2, HK_HUGE_AUTO, huge_pages_words, NULL},
 };
 const size_t hk_param_count = sizeof hk_param_table / sizeof hk_param_table[0];
 

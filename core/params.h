@@ -19,6 +19,13 @@ enum hk_ptr_check {
     HK_PTR_CHECK_ALWAYS, /* plus mincore(), free blocks' links, quarantine */
 };
 
+/* Whether large blocks' new mappings ask for huge pages (huge.h). */
+enum hk_huge_pages {
+    HK_HUGE_NEVER,
+    HK_HUGE_AUTO,  /* once the program shows it touches its blocks */
+    HK_HUGE_ALWAYS,
+};
+
 typedef struct hk_params {
     uint64_t lru_cap;     /* empty SuperSlabs kept mapped for reuse */
     uint64_t prewarm;     /* extra SuperSlabs mapped with each new one */
@@ -30,7 +37,7 @@ typedef struct hk_params {
     uint64_t ptr_check;   /* enum hk_ptr_check */
     uint64_t purge_delay; /* ms before unused memory is madvised away */
     uint64_t large_cache; /* cap on bytes of freed large blocks kept */
-    uint64_t huge_pages;  /* enum hk_huge_pages (huge.h) */
+    uint64_t huge_pages;  /* enum hk_huge_pages */
 } hk_params;
 
 typedef struct hk_param_info {

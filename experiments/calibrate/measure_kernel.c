@@ -153,20 +153,17 @@ static double huge_fault_ns(calib *k)
     for (size_t off = 0; off < HUGE_REGION; off += HK_OS_HUGE_PAGE)
         h[off] = 1;
     uint64_t t1 = calib_cpu_ns();
-    unsigned char vec[HK_OS_HUGE_PAGE / HK_OS_PAGE];
-    size_t resident = 0;
-    if (mincore(h, HK_OS_HUGE_PAGE, vec) == 0)
-        for (size_t i = 0; i < sizeof vec; i++)
-            resident += vec[i] & 1;
-    if (resident < sizeof vec) {
+    int huge = hk_os_resident_pages(h, HK_OS_HUGE_PAGE) ==
+               HK_OS_HUGE_PAGE / HK_OS_PAGE;
+    if (!huge) {
         calib_note(k, "huge_fault: this machine gave no huge page to an "
                       "advised region; priced as 512 page faults");
         touch_pages(h, HUGE_REGION);
     }
     uint64_t t2 = calib_cpu_ns();
     munmap(h, HUGE_REGION);
-    return ((double)(resident < sizeof vec ? t2 - t0 : t1 - t0) -
-            k->cpu_timer_ns) / (double)(HUGE_REGION / HK_OS_HUGE_PAGE);
+    return ((double)(huge ? t1 - t0 : t2 - t0) - k->cpu_timer_ns) /
+           (double)(HUGE_REGION / HK_OS_HUGE_PAGE);
 }
 
 /* page_fault: first writes to FAULT_PAGES pages of a fresh FAULT_REGION,
