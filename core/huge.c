@@ -1,5 +1,5 @@
 /*
- * huge.c - the huge-page advice for large blocks' mappings (huge.h).
+ * huge.c - the huge-page advice for new mappings (huge.h).
  *
  * Invariants: resident <= pages < 2 * FADE_PAGES; advising is the
  * threshold applied to the tallies at the last sample.
@@ -13,6 +13,11 @@
 #define MIN_PAGES 1024            /* 4 MiB sampled before any advice */
 #define FADE_PAGES (1u << 16)     /* tallies halve past 256 MiB */
 #define CONTROL_EVERY 16
+
+void hk_huge_init(hk_huge *g, unsigned tolerance)
+{
+    g->tolerance = (uint8_t)tolerance;
+}
 
 bool hk_huge_sample_due(hk_huge *g, uint64_t mode)
 {
@@ -30,7 +35,8 @@ void hk_huge_record(hk_huge *g, size_t pages, size_t resident)
         g->pages /= 2;
         g->resident /= 2;
     }
-    g->advising = g->pages >= MIN_PAGES && g->resident * 8 >= g->pages * 7;
+    g->advising = g->pages >= MIN_PAGES &&
+                  (g->pages - g->resident) << g->tolerance <= g->pages;
 }
 
 static void set_placed(hk_huge *g, const char *base, size_t bytes)

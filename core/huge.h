@@ -1,14 +1,16 @@
 /*
- * huge.h - whether a new mapping for large blocks asks for transparent
- * huge pages (huge_pages).
+ * huge.h - whether a new mapping, of large blocks or of SuperSlabs, asks
+ * for transparent huge pages (huge_pages).
  *
  * A huge page is one fault where 4 KiB pages take 512: on a virtual
  * machine about 115 us against 512 of about 10 us.  But the first touch
  * anywhere in a 2 MiB chunk makes all of it resident, so a program that
- * leaves most of its large blocks untouched (a table sized for the worst
- * case, a buffer it fills in part) would pay in RSS.  With huge_pages=auto
- * the allocator asks only once the program has shown that it touches its
- * large blocks:
+ * leaves much of its memory untouched (a table sized for the worst case,
+ * a buffer it fills in part, a few blocks of many size classes) would pay
+ * in RSS.  With huge_pages=auto the allocator asks only once the program
+ * has shown that it touches what it gets.  The large-object cache and
+ * the pool keep an hk_huge each; the pool samples whole SuperSlabs
+ * (pool.c), the large-object cache as follows:
  *
  *   - A large block in a mapping made without the advice is sampled: its
  *     last HK_OS_RESIDENT_MAX pages or fewer, the part a block filled
@@ -21,13 +23,15 @@
  *   - The tallies of sampled and resident pages halve as they grow, so
  *     what the program did long ago fades.
  *   - A new mapping that can hold a huge page asks for them while at
- *     least 7/8 of the sampled pages, and at least MIN_PAGES of them,
- *     were resident; except one in CONTROL_EVERY, made without, so that
- *     samples keep coming and a program whose use turns sparse turns the
- *     advice off again.
+ *     most a share of the sampled pages (hk_huge_init), and at least
+ *     MIN_PAGES of them, were not resident; except one in CONTROL_EVERY,
+ *     made without, so that samples keep coming and a program whose use
+ *     turns sparse turns the advice off again.  The share bounds what the
+ *     advice costs in RSS: about that share of the memory advised.
  *
  * huge_pages=always asks for every such mapping, never for none.  The
- * caller holds the large lock around hk_huge_record and hk_huge_advise;
+ * caller holds its lock (the large or the pool lock) around
+ * hk_huge_record and hk_huge_advise;
  * hk_huge_sample_due takes none, and the sample is taken outside it.
  */
 #ifndef HK_HUGE_H
@@ -48,7 +52,12 @@ typedef struct hk_huge {
                               * without the advice, not sampled yet */
     size_t placed_bytes;
     bool advising;           /* the tallies say: ask */
+    uint8_t tolerance;       /* ask while at most 1 / 2^tolerance of the
+                              * sampled pages were not resident */
 } hk_huge;
+
+/* g: zero-filled. */
+void hk_huge_init(hk_huge *g, unsigned tolerance);
 
 /* Whether this free of a block in a mapping made without the advice is
  * one to sample (counts it). */

@@ -18,11 +18,16 @@
 
 /* The mapping that blocks under half of it are packed into (map_new). */
 #define CHUNK ((size_t)8 << 20)
+/* New mappings ask for huge pages while at most 1/8 of the blocks' pages
+ * sampled were not resident (huge.h): one large block is one program
+ * object, usually written whole or not at all. */
+#define LARGE_HUGE_TOLERANCE 3
 
 void hk_large_init(hk_large *l)
 {
     memset(l, 0, sizeof *l);
     hk_spans_init(&l->spans);
+    hk_huge_init(&l->huge, LARGE_HUGE_TOLERANCE);
 }
 
 /* Under the lock: a large path's activity at `now`, and the decay it

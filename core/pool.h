@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "huge.h"
 #include "keep.h"
 #include "list.h"
 #include "lock.h"
@@ -43,6 +44,10 @@ typedef struct hk_pool {
      * soon after (pool.c).  When it last changed; when the LRU last
      * unmapped a SuperSlab, empty since evicted_since. */
     uint64_t delay, delay_set_at, evicted_at, evicted_since;
+    /* The huge-page advice for SuperSlabs (pool.c), and the last two
+     * SuperSlabs taken into use, the later second. */
+    hk_huge huge;
+    hk_ss *taken[2];
     hk_pool_stats stats;
     hk_class_stats class_stats[HK_CLASSES]; /* dead heaps and pool work */
     hk_keep_counts dead_keeps; /* what dead heaps' keeps did */

@@ -41,6 +41,8 @@ typedef struct hk_pool_stats {
     uint64_t heaps_created, heaps_reused;
     uint64_t delay_stretches; /* times purged memory was wanted back */
     uint64_t delay_ms;        /* the pool's delay (pool.h), in a snapshot */
+    uint64_t huge_samples; /* SuperSlabs whose residency was sampled */
+    uint64_t huge_advised; /* SuperSlabs mapped asking for huge pages */
 } hk_pool_stats;
 
 typedef struct hk_large_stats {

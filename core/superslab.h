@@ -84,6 +84,7 @@ typedef struct hk_ss {
     hk_link link;         /* on a partial list or the LRU */
     hk_link all_link;     /* on the pool's list of every SuperSlab */
     uint8_t cls;          /* class served when the pool is not shared */
+    uint8_t advised;      /* its mapping asked for huge pages (huge.h) */
     hk_slab slabs[HK_SS_UNITS_MAX];
 } hk_ss;
 

@@ -58,6 +58,7 @@ static long huge_kib_at(const void *p)
 static void policy_needs_seven_eighths_of_enough_pages(void)
 {
     hk_huge g = {0};
+    hk_huge_init(&g, 3);
     hk_huge_record(&g, 512, 512);
     CHECK(!g.advising, "advising after 512 sampled pages");
     CHECK(!hk_huge_advise(&g, HK_HUGE_AUTO, 8 * MIB), "asked too early");
@@ -72,6 +73,7 @@ static void policy_needs_seven_eighths_of_enough_pages(void)
 static void policy_fades_old_samples(void)
 {
     hk_huge g = {0};
+    hk_huge_init(&g, 3);
     for (int i = 0; i < 64; i++) /* 64 Ki pages, all resident */
         hk_huge_record(&g, 1024, 1024);
     CHECK(g.advising && g.pages < (1u << 16), "pages %llu",
@@ -90,6 +92,7 @@ static void policy_fades_old_samples(void)
 static void policy_samples_first_then_some(void)
 {
     hk_huge g = {0};
+    hk_huge_init(&g, 3);
     int due = 0;
     for (int i = 0; i < 16 + 160; i++) /* the first 16, then 64 and 128 */
         due += hk_huge_sample_due(&g, HK_HUGE_AUTO);
@@ -102,6 +105,7 @@ static void policy_samples_first_then_some(void)
 static void policy_keeps_a_control_mapping(void)
 {
     hk_huge g = {0};
+    hk_huge_init(&g, 3);
     hk_huge_record(&g, 1024, 1024);
     int asked = 0;
     for (int i = 0; i < 64; i++)
