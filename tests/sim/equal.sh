@@ -6,10 +6,10 @@
 # which runs a one-thread trace on one thread).  Checked for small-block
 # traces under four settings and for a trace of large blocks (mixed sizes,
 # reallocs: spans split, joined, grown in place and moved with mremap,
-# decayed and evicted) under three, for bursts far past lru_cap under two
-# waits, each block touched at its first byte
-# only (placement and calls do not depend on it); then the threaded replay
-# of each kind against strace, which counts the system calls
+# decayed and evicted) under four, for bursts far past lru_cap under two
+# waits and written at their first byte only (SuperSlabs sampled, and
+# advised to use huge pages only where written whole); then the threaded
+# replay of each kind against strace, which counts the system calls
 # independently.
 set -euo pipefail
 HAKMEM=${HAKMEM:-build/hakmem}
@@ -141,7 +141,7 @@ equal rm "${settings[@]}"
 equal phases "${settings[@]}"
 equal large "${large_settings[@]}"
 # purge_delay=1: 1 ms, a thousand calls of the trace (a burst is up to 2,400).
-equal bursts "" "--set purge_delay=1"
+equal bursts "" "--set purge_delay=1" "--set touch=first"
 equal growth "" "--set touch=first --set purge_delay=0"
 
 # Under its settings, the large trace reaches every path it is there for.
@@ -184,6 +184,20 @@ if [ "$ev_default" != 0 ] || [ "$mapped_default" != "$peak_default" ] ||
     fail=1
 else
     echo "bursts: the LRU's wait kept all $peak_default SuperSlabs; at 1 ms, $ev_short unmapped"
+fi
+# Blocks of 40,000 bytes written whole fill their SuperSlabs' pages, so
+# the samples turn the huge-page advice on; written at their first byte,
+# they fill about one page in ten, and it stays off.
+advised="$(pool huge_advised 1) $(pool huge_advised 3)"
+samples="$(pool huge_samples 1) $(pool huge_samples 3)"
+read -r adv_whole adv_first <<< "$advised"
+read -r smp_whole smp_first <<< "$samples"
+if [ "${adv_whole:-0}" -le 0 ] || [ "$adv_first" != 0 ] ||
+    [ "${smp_whole:-0}" -le 0 ] || [ "${smp_first:-0}" -le 0 ]; then
+    echo "bursts: SuperSlabs advised $advised, sampled $samples (want some and 0, some and some)"
+    fail=1
+else
+    echo "bursts: written whole, $adv_whole SuperSlabs advised after $smp_whole samples; at the first byte, none after $smp_first"
 fi
 
 # strace: the replay tool's own tables come from glibc's malloc, whose

@@ -1,8 +1,8 @@
 /*
- * huge.c - the huge-page advice for large blocks' mappings: the policy's
- * thresholds on its own, then the allocator's calls counted by the
- * backend and, where the kernel gives huge pages to advised memory, the
- * kernel's own account of them (/proc/self/smaps).
+ * huge.c - the huge-page advice for new mappings, of large blocks and of
+ * SuperSlabs: the policy's thresholds on its own, then the allocator's
+ * calls counted by the backend and, where the kernel gives huge pages to
+ * advised memory, the kernel's own account of them (/proc/self/smaps).
  */
 #define _GNU_SOURCE
 #include "unit.h"
@@ -204,10 +204,95 @@ static void never_and_always(void)
     CHECK_EQ(calls(HK_OS_MINCORE) - m0, 0);
 }
 
+/* The pool's counters after the last filled_superslabs(). */
+static hk_pool_stats pool_stats;
+
+/* Blocks of 16 KiB filling 32 MiB of SuperSlabs, written whole or at
+ * their first byte (a quarter of their pages), and read back; then, if
+ * trim, the bytes hk_alloc_trim purges with every block still live.
+ * The AnonHugePages of the last block's mapping in *huge_kib. */
+static size_t filled_superslabs(const char *mode, int whole, int trim,
+                                long *huge_kib)
+{
+    enum { SIZE = 16384, BLOCKS = 2048 };
+    const char *settings[] = {mode, NULL};
+    hk_allocator *a = unit_alloc(settings);
+    hk_heap *h = hk_heap_create(a);
+    static char *p[BLOCKS];
+    for (int i = 0; i < BLOCKS; i++) {
+        p[i] = hk_malloc_fast(a, h, SIZE);
+        CHECK(p[i] != NULL, "no block");
+        memset(p[i], i, whole ? SIZE : 1);
+    }
+    for (int i = 0; i < BLOCKS; i++)
+        for (size_t off = 0; off < (whole ? SIZE : 1); off += 512)
+            CHECK(p[i][off] == (char)i, "block %d byte %zu reads %d", i, off,
+                  p[i][off]);
+    *huge_kib = huge_kib_at(p[BLOCKS - 1]);
+    size_t purged = trim ? hk_alloc_trim(a, h) : 0;
+    for (int i = 0; i < BLOCKS; i++)
+        hk_free_fast(a, h, p[i]);
+    hk_heap_destroy(h);
+    hk_stats_snapshot snap;
+    hk_alloc_snapshot(a, &snap);
+    pool_stats = snap.pool;
+    hk_alloc_destroy(a);
+    return purged;
+}
+
+static void superslabs_written_whole_turn_advice_on(void)
+{
+    long kib;
+    uint64_t c0 = calls(HK_OS_MINCORE);
+    filled_superslabs("huge_pages=auto", 1, 0, &kib);
+    /* 18 SuperSlabs (32 MiB of blocks and their headers), mapped two at
+     * a time (prewarm=1).  Each taken samples the one taken two before:
+     * the third and fourth sample the first two, which is enough, so the
+     * pairs mapped from then on ask; the fifth and sixth sample the
+     * second pair, mapped before, and the later ones find only advised
+     * SuperSlabs two back.  The first control would be the 16th pair. */
+    CHECK_EQ(pool_stats.ss_mapped, 18);
+    CHECK_EQ(pool_stats.huge_samples, 4);
+    CHECK_EQ(pool_stats.huge_advised, 14);
+    CHECK_EQ(calls(HK_OS_MINCORE) - c0, pool_stats.huge_samples);
+    if (kernel_gives_huge_pages())
+        CHECK(kib >= 2048, "the kernel backed no huge page (%ld KiB)", kib);
+}
+
+static void superslabs_touched_sparsely_keep_it_off(void)
+{
+    long kib;
+    filled_superslabs("huge_pages=auto", 0, 0, &kib);
+    CHECK(pool_stats.huge_samples >= 14, "%llu samples",
+          (unsigned long long)pool_stats.huge_samples);
+    CHECK_EQ(pool_stats.huge_advised, 0);
+    CHECK(kib == 0 || !kernel_gives_huge_pages(),
+          "%ld KiB of huge pages for blocks touched at one byte in four pages",
+          kib);
+}
+
+/* In an advised SuperSlab, the free units never written may be resident
+ * (a huge fault on a neighbour): they count as dirty, and are purged.
+ * Without the advice there is nothing to purge while every block lives. */
+static void advised_free_units_are_purged(void)
+{
+    long kib;
+    size_t advised = filled_superslabs("huge_pages=always", 1, 1, &kib);
+    CHECK(pool_stats.huge_advised == pool_stats.ss_mapped, "%llu of %llu",
+          (unsigned long long)pool_stats.huge_advised,
+          (unsigned long long)pool_stats.ss_mapped);
+    CHECK(advised > 0, "nothing purged");
+    CHECK_EQ(filled_superslabs("huge_pages=never", 1, 1, &kib), 0);
+    CHECK_EQ(pool_stats.huge_advised + pool_stats.huge_samples, 0);
+}
+
 UNIT_MAIN(TEST(policy_needs_seven_eighths_of_enough_pages),
           TEST(policy_fades_old_samples), TEST(policy_samples_first_then_some),
           TEST(policy_keeps_a_control_mapping),
           TEST(dense_blocks_turn_advice_on),
           TEST(placed_blocks_show_it_before_any_free),
           TEST(sparse_blocks_keep_it_off),
-          TEST(never_and_always))
+          TEST(never_and_always),
+          TEST(superslabs_written_whole_turn_advice_on),
+          TEST(superslabs_touched_sparsely_keep_it_off),
+          TEST(advised_free_units_are_purged))
