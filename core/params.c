@@ -45,9 +45,9 @@ const hk_param_info hk_param_table[] = {
      "most bytes of freed large blocks kept for reuse (the cache holds no "
      "more than the recent peak in use)",
      FIELD(large_cache), 0, 64 * GIB, 1 * GIB, NULL, "bytes"},
-    {"huge_pages", "whether new mappings for large blocks ask for "
-     "transparent huge pages: never, auto (once freed large blocks show "
-     "the program touches nearly all their pages), always",
+    {"huge_pages", "whether new mappings for large blocks and SuperSlabs "
+     "ask for transparent huge pages: never, auto (once samples show the "
+     "program touches nearly all their pages), always",
      FIELD(huge_pages), 0, 2, HK_HUGE_AUTO, huge_pages_words, NULL},
 };
 const size_t hk_param_count = sizeof hk_param_table / sizeof hk_param_table[0];

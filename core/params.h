@@ -19,7 +19,8 @@ enum hk_ptr_check {
     HK_PTR_CHECK_ALWAYS, /* plus mincore(), free blocks' links, quarantine */
 };
 
-/* Whether large blocks' new mappings ask for huge pages (huge.h). */
+/* Whether new mappings, of large blocks and SuperSlabs, ask for huge
+ * pages (huge.h). */
 enum hk_huge_pages {
     HK_HUGE_NEVER,
     HK_HUGE_AUTO,  /* once the program shows it touches its blocks */

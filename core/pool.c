@@ -35,13 +35,14 @@
 #define STRETCH_MAX 16
 #define RELAX_AFTER 8
 /* New SuperSlabs ask for huge pages while at most 1/16 of the pages
- * sampled were not resident (take_into_use): the advice then costs at
- * most about a fifteenth more RSS.  At 1/8, gawk's table of 400,000 lines
- * (SuperSlabs 92 to 95% resident) peaked 6% higher and sqlite3's table
- * of 300,000 rows 8% higher, for 20% and 12% shorter runs; perl's hash
- * of 600,000 keys and jq's list of 60,000 records, 98 to 100% resident,
- * are advised either way. */
+ * sampled were not resident (take_into_use), and once 16 are mapped: the
+ * one being filled is resident whole, and that is then a sixteenth more
+ * at most too.  At 1/8, gawk's table of 400,000 lines (SuperSlabs 92 to
+ * 95% resident) peaked 6% higher and sqlite3's table of 300,000 rows 8%
+ * higher, for runs 15% and 13% shorter; perl's hash of 600,000 keys, 98
+ * to 100% resident, is advised either way. */
 #define POOL_HUGE_TOLERANCE 4
+#define POOL_HUGE_MIN_SS (1u << POOL_HUGE_TOLERANCE)
 
 static void set_delay(hk_pool *pool, uint64_t delay, uint64_t now)
 {
@@ -192,6 +193,16 @@ static void ss_reset(hk_allocator *a, hk_ss *ss, unsigned c)
     ss->cls = (uint8_t)c;
 }
 
+/* Whether SuperSlabs of `bytes` mapped now ask for huge pages. */
+static bool ss_advise(hk_allocator *a, size_t bytes)
+{
+    hk_pool *pool = &a->pool;
+    if (a->params.huge_pages == HK_HUGE_AUTO &&
+        pool->stats.ss_live < POOL_HUGE_MIN_SS)
+        return false;
+    return hk_huge_advise(&pool->huge, a->params.huge_pages, bytes);
+}
+
 /* Map 1 + prewarm SuperSlabs in one call; the extra ones go to the LRU. */
 static hk_ss *ss_map(hk_allocator *a, unsigned c, uint64_t now)
 {
@@ -204,7 +215,7 @@ static hk_ss *ss_map(hk_allocator *a, unsigned c, uint64_t now)
     char *base = hk_os_map(n * bytes, bytes);
     if (!base)
         return NULL;
-    bool huge = hk_huge_advise(&pool->huge, a->params.huge_pages, bytes);
+    bool huge = ss_advise(a, bytes);
     if (huge)
         hk_os_advise_huge(base, n * bytes);
     for (uint64_t i = 0; i < n; i++) {

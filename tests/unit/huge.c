@@ -207,14 +207,14 @@ static void never_and_always(void)
 /* The pool's counters after the last filled_superslabs(). */
 static hk_pool_stats pool_stats;
 
-/* Blocks of 16 KiB filling 32 MiB of SuperSlabs, written whole or at
+/* Blocks of 16 KiB filling 64 MiB of SuperSlabs, written whole or at
  * their first byte (a quarter of their pages), and read back; then, if
  * trim, the bytes hk_alloc_trim purges with every block still live.
  * The AnonHugePages of the last block's mapping in *huge_kib. */
 static size_t filled_superslabs(const char *mode, int whole, int trim,
                                 long *huge_kib)
 {
-    enum { SIZE = 16384, BLOCKS = 2048 };
+    enum { SIZE = 16384, BLOCKS = 4096 };
     const char *settings[] = {mode, NULL};
     hk_allocator *a = unit_alloc(settings);
     hk_heap *h = hk_heap_create(a);
@@ -245,15 +245,14 @@ static void superslabs_written_whole_turn_advice_on(void)
     long kib;
     uint64_t c0 = calls(HK_OS_MINCORE);
     filled_superslabs("huge_pages=auto", 1, 0, &kib);
-    /* 18 SuperSlabs (32 MiB of blocks and their headers), mapped two at
-     * a time (prewarm=1).  Each taken samples the one taken two before:
-     * the third and fourth sample the first two, which is enough, so the
-     * pairs mapped from then on ask; the fifth and sixth sample the
-     * second pair, mapped before, and the later ones find only advised
-     * SuperSlabs two back.  The first control would be the 16th pair. */
-    CHECK_EQ(pool_stats.ss_mapped, 18);
-    CHECK_EQ(pool_stats.huge_samples, 4);
-    CHECK_EQ(pool_stats.huge_advised, 14);
+    /* 34 SuperSlabs (64 MiB of blocks and their headers), mapped two at
+     * a time (prewarm=1).  None asks before 16 are mapped; each taken
+     * samples the one taken two before, so the 3rd to the 18th sample
+     * the first 16, and the 19th on find only advised SuperSlabs two
+     * back.  The first control would be the 16th pair advised. */
+    CHECK_EQ(pool_stats.ss_mapped, 34);
+    CHECK_EQ(pool_stats.huge_samples, 16);
+    CHECK_EQ(pool_stats.huge_advised, 18);
     CHECK_EQ(calls(HK_OS_MINCORE) - c0, pool_stats.huge_samples);
     if (kernel_gives_huge_pages())
         CHECK(kib >= 2048, "the kernel backed no huge page (%ld KiB)", kib);
