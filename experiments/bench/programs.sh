@@ -2,7 +2,7 @@
 # programs.sh - real programs under each allocator, as users run them:
 # python3, sort, perl, gawk, jq, sqlite3, gcc and xz on generated inputs,
 # each preloaded with hakmem and with every peer found, the allocators
-# alternating within each round.
+# alternating within each round in a shuffled order (order.bash).
 #
 # usage: experiments/bench/programs.sh [--rounds N] [--quick]
 #                                      [--allocators LIST]
@@ -21,6 +21,7 @@
 # /usr/lib/x86_64-linux-gnu).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+source experiments/bench/order.bash
 
 usage() {
 	sed -n 's/^# \{0,1\}//; 7,9p' "${BASH_SOURCE[0]}"
@@ -123,8 +124,10 @@ for p in "${programs[@]}"; do
 	fi
 done
 for ((r = 1; r <= rounds; r++)); do
-	for p in "${present[@]}"; do
-		for a in "${allocators[@]}"; do
+	for k in "${!present[@]}"; do
+		p=${present[k]}
+		for i in $(shuffled $((r * 1000 + k)) ${#allocators[@]}); do
+			a=${allocators[i]}
 			echo "programs.sh: round $r/$rounds: ${p%%|*} under $a" >&2
 			run "$p" "$a" "$r" || status=1
 		done

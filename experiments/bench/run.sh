@@ -7,13 +7,15 @@
 # usage: experiments/bench/run.sh [--rounds N] [--quick] [--allocators LIST]
 #                                 [--shapes LIST]
 #
-# Timed runs alternate allocators run by run (round-robin, the starting
-# allocator rotating each round) so that machine noise spreads over all of
-# them; the table gives the median.  Every round runs fresh copies of the
-# libraries and benchmark programs: how a file came into the page cache
-# (written by the linker a moment ago, or read from disk) moved the same
-# library's speed by 20% on a malloc-bound shape here, and a copy per round
-# gives every allocator the same treatment and a new placement each time.
+# Timed runs alternate allocators run by run, in an order shuffled afresh
+# for each shape and round (order.bash; the same every time the script
+# runs), so that machine noise spreads over all of them and no allocator
+# always follows the same one; the table gives the median.  Every round
+# runs fresh copies of the libraries and benchmark programs: how a file came
+# into the page cache (written by the linker a moment ago, or read from
+# disk) moved the same library's speed by 20% on a malloc-bound shape
+# here, and a copy per round gives every allocator the same treatment and
+# a new placement each time.
 # A shape marked `pin` in the suite runs one thread: its timed runs, every
 # allocator's, are kept to one CPU, the highest-numbered this script may
 # use (taskset), since a single-threaded run the scheduler moves between
@@ -100,6 +102,7 @@ if [[ -n ${HAKMEM_BASE_LIB:-} ]]; then
 	[[ -f $base_lib ]] || die "HAKMEM_BASE_LIB: $base_lib is missing"
 fi
 cd "$root"
+source experiments/bench/order.bash
 command -v strace >/dev/null || die "strace is not installed"
 [[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (Debian package 'time')"
 [[ -f $SUITE ]] || die "the suite file $SUITE is missing"
@@ -275,15 +278,15 @@ traced_run() {
 }
 
 # run_all: the timed runs, round by round, each command on every allocator
-# in turn; then the traced runs.
+# in a shuffled order; then the traced runs.
 run_all() {
 	local n=${#allocators[@]} round cid i a
 	for ((round = 0; round < rounds; round++)); do
 		fresh_copies
 		for cid in "${!commands[@]}"; do
 			echo "run.sh: round $((round + 1))/$rounds: ${commands[cid]}" >&2
-			for ((i = 0; i < n; i++)); do
-				a=${allocators[(round + cid + i) % n]}
+			for i in $(shuffled $((round * 1000 + cid + 1)) "$n"); do
+				a=${allocators[i]}
 				[[ -z ${failure[$cid,$a]:-} ]] && timed_run "$cid" "$a"
 			done
 		done
