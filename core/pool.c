@@ -374,11 +374,11 @@ static hk_ss *ss_with_span(hk_list *list, unsigned units, int *first)
  * just before are still being carved, their ends untouched; by now those
  * of the one before it mostly are, so its pages show how densely the
  * program uses what it gets: blocks it never writes, slabs' untouched
- * ends and free units all count against the advice.  One mincore of
- * HK_OS_RESIDENT_MAX pages at most, once per SuperSlab, which costs a
- * fault for each page the program touches.  Not sampled: an advised
- * SuperSlab (its huge pages are resident whole), an empty one (it waits
- * on the LRU, purged or soon to be) and an unmapped one.
+ * ends and free units all count against the advice.  One mincore of at
+ * most HK_OS_RESIDENT_MAX pages per SuperSlab taken: microseconds,
+ * against the hundreds of page faults that filled it.  Not sampled: an
+ * advised SuperSlab (its huge pages are resident whole), an empty one (it
+ * waits on the LRU, purged or soon to be) and an unmapped one.
  *
  * In a SuperSlab whose mapping asked for huge pages, a free unit never
  * written may still be resident, made so by a huge fault on a
