@@ -520,10 +520,16 @@ static void reclaim_abandoned(hk_allocator *a, uint64_t now)
         }
 }
 
+/* A purge splits the huge pages of an advised SuperSlab; its advice goes
+ * too, before khugepaged makes them whole again (os.h). */
 static void purge_ss(hk_allocator *a, hk_ss *ss, uint64_t now)
 {
     size_t unit = (size_t)1 << a->unit_shift;
     uint64_t d = ss->dirty_units;
+    if (ss->advised && d) {
+        hk_os_unadvise_huge(ss, a->params.ss_size);
+        ss->advised = 0;
+    }
     while (d) {
         unsigned lo = (unsigned)__builtin_ctzll(d);
         unsigned hi = lo;

@@ -225,6 +225,12 @@ void hk_os_advise_huge(void *p, size_t size)
     madvise(p, size, MADV_HUGEPAGE);
 }
 
+void hk_os_unadvise_huge(void *p, size_t size)
+{
+    count(HK_OS_MADVISE, size);
+    madvise(p, size, MADV_NOHUGEPAGE);
+}
+
 size_t hk_os_resident_pages(const void *p, size_t size)
 {
     unsigned char vec[HK_OS_RESIDENT_MAX];

@@ -285,14 +285,43 @@ int hk_as_is_mapped(hk_addrspace *as, uint64_t addr)
     return find(as, addr) != NULL;
 }
 
-void hk_as_advise_huge(hk_addrspace *as, uint64_t start, uint64_t size)
+/* Cut the mapping holding addr in two at addr, unless addr is where it
+ * starts or no mapping holds it. */
+static void cut_at(hk_addrspace *as, uint64_t addr)
 {
-    for (size_t i = lower_bound(as, start);
-         i < as->count && as->maps[i].start < start + size; i++) {
-        hk_as_mapping *m = &as->maps[i];
-        if (m->start >= start && m->start + m->size <= start + size)
-            m->advised = 1;
+    size_t i = lower_bound(as, addr);
+    if (i < as->count && as->maps[i].start == addr)
+        return;
+    if (i == 0 || addr - as->maps[i - 1].start >= as->maps[i - 1].size)
+        return;
+    hk_as_mapping m = as->maps[--i];
+    uint64_t pages = m.size / HK_AS_PAGE, cut = (addr - m.start) / HK_AS_PAGE;
+    as->maps[i] = piece(&m, 0, cut);
+    insert_at(as, i + 1, piece(&m, cut, pages - cut));
+    uint64_t base = m.start / HK_AS_HUGE;
+    for (int k = 0; k < 2; k++) {
+        hk_as_mapping *p = &as->maps[i + k];
+        uint64_t first = (p->start + HK_AS_HUGE - 1) / HK_AS_HUGE;
+        uint64_t end = (p->start + p->size) / HK_AS_HUGE;
+        for (uint64_t c = first; c < end; c++)
+            if (bit(m.huge, c - base))
+                set_bit(p->huge, c - p->start / HK_AS_HUGE);
     }
+    if (m.counted && as->count > as->peak_maps)
+        as->peak_maps = as->count;
+    free(m.resident);
+    free(m.huge);
+    as->last = 0;
+}
+
+void hk_as_advise_huge(hk_addrspace *as, uint64_t start, uint64_t size,
+                       int advised)
+{
+    cut_at(as, start);
+    cut_at(as, start + size);
+    for (size_t i = lower_bound(as, start);
+         i < as->count && as->maps[i].start < start + size; i++)
+        as->maps[i].advised = advised;
 }
 
 uint64_t hk_as_resident_pages(hk_addrspace *as, uint64_t start,

@@ -70,9 +70,11 @@ void hk_as_move(hk_addrspace *as, uint64_t from, uint64_t size, uint64_t to);
 /* Make [start, start+size) non-resident. */
 void hk_as_purge(hk_addrspace *as, uint64_t start, uint64_t size);
 int hk_as_is_mapped(hk_addrspace *as, uint64_t addr);
-/* Advise the mappings lying wholly in [start, start+size) to use huge
- * pages. */
-void hk_as_advise_huge(hk_addrspace *as, uint64_t start, uint64_t size);
+/* Advise [start, start+size), page-aligned, to use huge pages (advised
+ * 1) or not (0), splitting the mappings it cuts, as the kernel splits
+ * its areas: a huge page across a cut is split into 4 KiB pages. */
+void hk_as_advise_huge(hk_addrspace *as, uint64_t start, uint64_t size,
+                       int advised);
 /* The resident pages of [start, start+size). */
 uint64_t hk_as_resident_pages(hk_addrspace *as, uint64_t start,
                               uint64_t size);

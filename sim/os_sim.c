@@ -250,7 +250,13 @@ bool hk_os_is_mapped(const void *p)
 void hk_os_advise_huge(void *p, size_t size)
 {
     count(HK_OS_MADVISE, size);
-    hk_as_advise_huge(&W.as, (uint64_t)p, size);
+    hk_as_advise_huge(&W.as, (uint64_t)p, size, 1);
+}
+
+void hk_os_unadvise_huge(void *p, size_t size)
+{
+    count(HK_OS_MADVISE, size);
+    hk_as_advise_huge(&W.as, (uint64_t)p, size, 0);
 }
 
 size_t hk_os_resident_pages(const void *p, size_t size)

@@ -7,10 +7,10 @@
 # traces under four settings and for a trace of large blocks (mixed sizes,
 # reallocs: spans split, joined, grown in place and moved with mremap,
 # decayed and evicted) under four, for bursts far past lru_cap under two
-# waits and written at their first byte only (SuperSlabs sampled, and
-# advised to use huge pages only where written whole); then the threaded
-# replay of each kind against strace, which counts the system calls
-# independently.
+# waits, written at their first byte only (SuperSlabs sampled, and
+# advised to use huge pages only where written whole) and all advised;
+# then the threaded replay of each kind against strace, which counts the
+# system calls independently.
 set -euo pipefail
 HAKMEM=${HAKMEM:-build/hakmem}
 tmp=$(mktemp -d)
@@ -141,7 +141,10 @@ equal rm "${settings[@]}"
 equal phases "${settings[@]}"
 equal large "${large_settings[@]}"
 # purge_delay=1: 1 ms, a thousand calls of the trace (a burst is up to 2,400).
-equal bursts "" "--set purge_delay=1" "--set touch=first"
+# The fourth: every SuperSlab advised, and purged while in use, which
+# takes its advice back (os.h), cutting the simulated mapping in two.
+equal bursts "" "--set purge_delay=1" "--set touch=first" \
+    "--set huge_pages=always --set purge_delay=1"
 equal growth "" "--set touch=first --set purge_delay=0"
 
 # Under its settings, the large trace reaches every path it is there for.

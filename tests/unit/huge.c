@@ -55,6 +55,33 @@ static long huge_kib_at(const void *p)
     return kib;
 }
 
+/* Whether the mapping holding p has VmFlags flag (smaps: "hg" asked for
+ * huge pages, "nh" asked for none); -1 if not found. */
+static int vm_flag_at(const void *p, const char *flag)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    if (!f)
+        return -1;
+    char line[512];
+    int inside = 0, found = -1;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && line[0] != ' ' &&
+            strchr(line, '-')) {
+            inside = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+            continue;
+        }
+        if (inside && strncmp(line, "VmFlags:", 8) == 0) {
+            char want[8];
+            snprintf(want, sizeof want, " %s", flag);
+            found = strstr(line + 8, want) != NULL;
+            break;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
 static void policy_needs_seven_eighths_of_enough_pages(void)
 {
     hk_huge g = {0};
@@ -207,6 +234,10 @@ static void never_and_always(void)
 /* The pool's counters after the last filled_superslabs(). */
 static hk_pool_stats pool_stats;
 
+/* Whether the last filled_superslabs() found the last block's mapping
+ * asking for no huge pages after the trim ("nh"; -1: no smaps). */
+static int trimmed_no_huge;
+
 /* Blocks of 16 KiB filling 64 MiB of SuperSlabs, written whole or at
  * their first byte (a quarter of their pages), and read back; then, if
  * trim, the bytes hk_alloc_trim purges with every block still live.
@@ -230,6 +261,7 @@ static size_t filled_superslabs(const char *mode, int whole, int trim,
                   p[i][off]);
     *huge_kib = huge_kib_at(p[BLOCKS - 1]);
     size_t purged = trim ? hk_alloc_trim(a, h) : 0;
+    trimmed_no_huge = vm_flag_at(p[BLOCKS - 1], "nh");
     for (int i = 0; i < BLOCKS; i++)
         hk_free_fast(a, h, p[i]);
     hk_heap_destroy(h);
@@ -271,16 +303,26 @@ static void superslabs_touched_sparsely_keep_it_off(void)
 }
 
 /* In an advised SuperSlab, the free units never written may be resident
- * (a huge fault on a neighbour): they count as dirty, and are purged.
- * Without the advice there is nothing to purge while every block lives. */
+ * (a huge fault on a neighbour): they count as dirty, and are purged,
+ * and the SuperSlab's advice is taken back (khugepaged would make its
+ * huge page whole again).  Without the advice there is nothing to purge
+ * while every block lives. */
 static void advised_free_units_are_purged(void)
 {
     long kib;
+    uint64_t m0 = calls(HK_OS_MADVISE);
     size_t advised = filled_superslabs("huge_pages=always", 1, 1, &kib);
     CHECK(pool_stats.huge_advised == pool_stats.ss_mapped, "%llu of %llu",
           (unsigned long long)pool_stats.huge_advised,
           (unsigned long long)pool_stats.ss_mapped);
     CHECK(advised > 0, "nothing purged");
+    /* One advice per mapping of two, a purge call and a call taking the
+     * advice back for each SuperSlab with free units. */
+    CHECK_EQ(calls(HK_OS_MADVISE) - m0,
+             pool_stats.huge_advised / 2 + 2 * pool_stats.ss_purged);
+    CHECK(trimmed_no_huge != 0, "the last block's SuperSlab still asks for "
+                                "huge pages after its purge (%d)",
+          trimmed_no_huge);
     CHECK_EQ(filled_superslabs("huge_pages=never", 1, 1, &kib), 0);
     CHECK_EQ(pool_stats.huge_advised + pool_stats.huge_samples, 0);
 }
