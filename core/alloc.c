@@ -387,14 +387,14 @@ static void quarantine(hk_allocator *a, hk_heap *h, void *p)
 
 /* p, the large block l, resized to n > HK_SMALL_MAX bytes: kept as it is
  * when it holds them (no lock, no clock: a buffer grown a byte at a time
- * asks for this nearly every time), else resized where it lies. */
+ * asks for this nearly every time), else resized where it lies; NULL if
+ * it could not be (realloc then moves it). */
 static inline void *large_resize(hk_allocator *a, hk_large_hdr *l, void *p,
                                  size_t n)
 {
     if (hk_large_fits(l, n))
         return p;
-    void *q = hk_large_resize(a, l, n);
-    return q ? q : fail_enomem();
+    return hk_large_resize(a, l, n);
 }
 
 /* Whether realloc keeps a small block of `usable` bytes for n: when it
@@ -420,6 +420,38 @@ static size_t grown_size(const owner *o, size_t n)
     return more < HK_SMALL_MAX ? more : HK_SMALL_MAX;
 }
 
+/* p, the block o describes, moved into a new one of n bytes, which gets
+ * its first bytes; NULL when out of memory, with p intact. */
+static void *realloc_move(hk_allocator *a, hk_heap *h, void *p,
+                          const owner *o, size_t n)
+{
+    void *q = n > HK_SMALL_MAX ? hk_large_alloc(a, n, 16, HK_LARGE_GROWING)
+                               : hk_malloc_fast(a, h, grown_size(o, n));
+    if (!q)
+        return fail_enomem();
+    size_t copy = n < o->usable ? n : o->usable;
+    memcpy(q, p, copy);
+    /* The copy reads and writes both blocks' pages: faults and TLB
+     * misses the simulation must see. */
+    hk_os_touch(p, copy);
+    hk_os_touch(q, copy);
+    if (!o->large && a->params.ptr_check == HK_PTR_CHECK_ALWAYS)
+        quarantine(a, h, p);
+    else
+        hk_free_fast(a, h, p);
+    return q;
+}
+
+/* The large block p, which could not be resized where it lies to n bytes
+ * (its mapping cut by the program: mremap cannot grow a range that spans
+ * two of the kernel's areas), moved instead. */
+static __attribute__((noinline)) void *
+large_move(hk_allocator *a, hk_heap *h, void *p, size_t n)
+{
+    owner o = owner_of(a, p, &realloc_words);
+    return realloc_move(a, h, p, &o, n);
+}
+
 /* Everything but a large block that stays large. */
 static __attribute__((noinline)) void *
 realloc_slow(hk_allocator *a, hk_heap *h, void *p, size_t n)
@@ -431,27 +463,15 @@ realloc_slow(hk_allocator *a, hk_heap *h, void *p, size_t n)
         return NULL;
     }
     owner o = owner_of(a, p, &realloc_words);
-    if (o.large && n > HK_SMALL_MAX)
-        return large_resize(a, o.large, p, n);
+    if (o.large && n > HK_SMALL_MAX) {
+        void *q = large_resize(a, o.large, p, n);
+        return q ? q : realloc_move(a, h, p, &o, n);
+    }
     if (!o.large)
         check_live(a, h, &o, p, realloc_words.freed);
     if (keeps(n, o.usable))
         return p;
-    void *q = n > HK_SMALL_MAX ? hk_large_alloc(a, n, 16, HK_LARGE_GROWING)
-                               : hk_malloc_fast(a, h, grown_size(&o, n));
-    if (!q)
-        return fail_enomem();
-    size_t copy = n < o.usable ? n : o.usable;
-    memcpy(q, p, copy);
-    /* The copy reads and writes both blocks' pages: faults and TLB
-     * misses the simulation must see. */
-    hk_os_touch(p, copy);
-    hk_os_touch(q, copy);
-    if (!o.large && a->params.ptr_check == HK_PTR_CHECK_ALWAYS)
-        quarantine(a, h, p);
-    else
-        hk_free_fast(a, h, p);
-    return q;
+    return realloc_move(a, h, p, &o, n);
 }
 
 /*
@@ -482,8 +502,10 @@ HK_ENTRY void *hk_alloc_realloc(hk_allocator *a, hk_heap *h, void *p,
         if (keeps(n, small_fast_usable(a, e, p)))
             return p;
     } else if ((e & HK_REG_LARGE) && n > HK_SMALL_MAX &&
-               (l = large_at(e, p)))
-        return large_resize(a, l, p, n);
+               (l = large_at(e, p))) {
+        void *q = large_resize(a, l, p, n);
+        return q ? q : large_move(a, h, p, n);
+    }
     return realloc_slow(a, h, p, n);
 }
 

@@ -4,13 +4,16 @@
  * kernel's count of page faults: a freed span serves a later request of
  * another size (taken whole, split, or grown without losing its pages),
  * neighbours join again, calloc zeroes exactly what may hold old data,
- * realloc resizes in place, the cache follows the program's recent peak,
+ * realloc resizes in place (or moves a block whose mapping the program
+ * cut), the cache follows the program's recent peak,
  * and unused bytes decay half per purge_delay, oldest first.
  *
  * Time is the trace clock (hk_os_follow_clock), set by each test, so no
  * test depends on how fast the machine runs it.
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 
 #include "unit.h"
@@ -811,11 +814,37 @@ static void churn_finds_every_block(void)
     churn(2 * MIB);
 }
 
+/* A program may cut a block's mapping into two of the kernel's areas (a
+ * madvise or mprotect of part of it), which mremap cannot grow across:
+ * realloc then moves the block, its bytes with it, and does not fail. */
+static void realloc_moves_a_cut_block(void)
+{
+    hk_allocator *a = fresh(NULL);
+    hk_heap *h = hk_heap_create(a);
+    size_t n = 4 * MIB;
+    unsigned char *p = hk_malloc_fast(a, h, n);
+    fill(p, n, 3);
+    unsigned char *page =
+        (unsigned char *)(((uintptr_t)p + MIB) & ~(uintptr_t)(HK_OS_PAGE - 1));
+    CHECK(madvise(page, HK_OS_PAGE, MADV_NOHUGEPAGE) == 0, "madvise: %s",
+          strerror(errno));
+    unsigned char *q = hk_alloc_realloc(a, h, p, 64 * MIB);
+    CHECK(q != NULL, "realloc failed: %s", strerror(errno));
+    if (q) {
+        CHECK_EQ(first_unfilled(q, n, 3), n);
+        fill(q, 64 * MIB, 4);
+        CHECK_EQ(first_unfilled(q, 64 * MIB, 4), 64 * MIB);
+        hk_free_fast(a, h, q);
+    }
+    hk_heap_destroy(h);
+    hk_alloc_destroy(a);
+}
+
 UNIT_MAIN(TEST(loop_maps_once), TEST(no_cache_maps_every_time),
           TEST(calloc_zeroes_reused_memory), TEST(calloc_skips_known_zero),
           TEST(similar_size_reuses_pages), TEST(split_then_join),
           TEST(grow_moves_pages), TEST(grow_in_room_keeps_place),
-          TEST(realloc_resizes_in_place),
+          TEST(realloc_resizes_in_place), TEST(realloc_moves_a_cut_block),
           TEST(realloc_keeps_contents), TEST(growth_reserves_ahead),
           TEST(growth_reuses_freed_span), TEST(cache_bounded_by_large_cache),
           TEST(limit_follows_recent_peak), TEST(swings_keep_the_cache),
