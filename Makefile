@@ -211,6 +211,8 @@ $(eval $(call test_prog,misuse,$(call objs,direct,tests/real/misuse.c tests/real
 $(eval $(call test_prog,stress_tsan, \
     $(B)/tsan/tests/stress.o $(call objs,tsan,$(LIB_SRC))))
 $(eval $(call test_prog,tlb_test,$(call objs,direct,tests/sim/tlb_test.c $(TLB_SRC))))
+$(eval $(call test_prog,addrspace_test,$(call objs,direct,tests/sim/addrspace_test.c \
+    sim/addrspace.c traces/idmap.c)))
 $(eval $(call test_prog,dcache_test,$(call objs,direct,tests/sim/dcache_test.c \
     sim/dcache.c sim/dcache_config.c sim/assoc.c)))
 $(eval $(call test_prog,tlb_bench,$(call objs,direct,tests/sim/tlb_bench.c $(TLB_SRC))))

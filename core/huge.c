@@ -19,6 +19,14 @@ void hk_huge_init(hk_huge *g, unsigned tolerance)
     g->tolerance = (uint8_t)tolerance;
 }
 
+size_t hk_huge_sample(const char *base, size_t bytes, size_t *pages)
+{
+    size_t n = bytes / HK_OS_PAGE;
+    *pages = n < HK_OS_RESIDENT_MAX ? n : HK_OS_RESIDENT_MAX;
+    size_t tail = *pages * HK_OS_PAGE;
+    return hk_os_resident_pages(base + bytes - tail, tail);
+}
+
 bool hk_huge_sample_due(hk_huge *g, uint64_t mode)
 {
     if (mode != HK_HUGE_AUTO)

@@ -59,6 +59,12 @@ typedef struct hk_huge {
 /* g: zero-filled. */
 void hk_huge_init(hk_huge *g, unsigned tolerance);
 
+/* A sample of the page-aligned, mapped range [base, base + bytes): how
+ * many of its last HK_OS_RESIDENT_MAX pages or fewer (in *pages) are
+ * resident, the part a block filled from the front leaves untouched.
+ * One mincore; takes no lock. */
+size_t hk_huge_sample(const char *base, size_t bytes, size_t *pages);
+
 /* Whether this free of a block in a mapping made without the advice is
  * one to sample (counts it). */
 bool hk_huge_sample_due(hk_huge *g, uint64_t mode);

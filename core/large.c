@@ -85,11 +85,7 @@ static size_t map_align_for(const hk_allocator *a, size_t offset,
 static void sample_span(hk_allocator *a, const char *base, size_t bytes)
 {
     hk_large *l = &a->large;
-    size_t pages = bytes / HK_OS_PAGE;
-    if (pages > HK_OS_RESIDENT_MAX)
-        pages = HK_OS_RESIDENT_MAX;
-    size_t tail = pages * HK_OS_PAGE;
-    size_t resident = hk_os_resident_pages(base + bytes - tail, tail);
+    size_t pages, resident = hk_huge_sample(base, bytes, &pages);
     hk_lock_acquire(&l->lock);
     hk_huge_record(&l->huge, pages, resident);
     l->stats.huge_samples++;

@@ -368,14 +368,25 @@ static hk_ss *ss_with_span(hk_list *list, unsigned units, int *first)
     return best;
 }
 
+/* Free units `bits` of ss may hold resident pages: they wait the delay,
+ * then are purged. */
+static void mark_dirty(hk_pool *pool, hk_ss *ss, uint64_t bits, uint64_t now)
+{
+    if (!ss->dirty_units)
+        ss->dirty_since = now;
+    ss->dirty_units |= bits;
+    ss->purged_units &= ~bits;
+    hk_pool_purge_by(pool, ss->dirty_since + pool->delay);
+}
+
 /*
  * The huge-page advice's sample (huge.h) of SuperSlabs: as one is taken
  * into use, the one taken two before it.  The slabs of the one taken
  * just before are still being carved, their ends untouched; by now those
  * of the one before it mostly are, so its pages show how densely the
  * program uses what it gets: blocks it never writes, slabs' untouched
- * ends and free units all count against the advice.  One mincore of at
- * most HK_OS_RESIDENT_MAX pages per SuperSlab taken: microseconds,
+ * ends and free units all count against the advice.  One mincore per
+ * SuperSlab taken (of its last HK_OS_RESIDENT_MAX pages): microseconds,
  * against the hundreds of page faults that filled it.  Not sampled: an
  * advised SuperSlab (its huge pages are resident whole), an empty one (it
  * waits on the LRU, purged or soon to be) and an unmapped one.
@@ -393,20 +404,15 @@ static void take_into_use(hk_allocator *a, hk_ss *ss, uint64_t now)
     pool->taken[1] = ss;
     if (a->params.huge_pages == HK_HUGE_AUTO && old && !old->advised &&
         old->free_units != all_units(a)) {
-        size_t pages = a->params.ss_size / HK_OS_PAGE;
-        if (pages > HK_OS_RESIDENT_MAX)
-            pages = HK_OS_RESIDENT_MAX;
-        hk_huge_record(&pool->huge, pages,
-                       hk_os_resident_pages(old, pages * HK_OS_PAGE));
+        size_t pages,
+            resident = hk_huge_sample((const char *)old, a->params.ss_size,
+                                      &pages);
+        hk_huge_record(&pool->huge, pages, resident);
         pool->stats.huge_samples++;
     }
     uint64_t unsure = ss->free_units & ~ss->dirty_units & ~ss->purged_units;
-    if (ss->advised && unsure) {
-        if (!ss->dirty_units)
-            ss->dirty_since = now;
-        ss->dirty_units |= unsure;
-        hk_pool_purge_by(pool, ss->dirty_since + pool->delay);
-    }
+    if (ss->advised && unsure)
+        mark_dirty(pool, ss, unsure, now);
 }
 
 static hk_slab *carve_new(hk_allocator *a, unsigned c, uint64_t now)
@@ -469,11 +475,7 @@ static void release_locked(hk_allocator *a, hk_slab *s, uint64_t now)
     atomic_store_explicit(&s->owner, NULL, memory_order_relaxed);
     int was_full = ss->free_units == 0;
     ss->free_units |= bits;
-    if (!ss->dirty_units)
-        ss->dirty_since = now;
-    ss->dirty_units |= bits;
-    ss->purged_units &= ~bits;
-    hk_pool_purge_by(pool, ss->dirty_since + pool->delay);
+    mark_dirty(pool, ss, bits, now);
     hk_list *list = partial_list(a, ss->cls);
     if (!was_full)
         hk_list_remove(list, &ss->link);

@@ -141,7 +141,9 @@ static uint64_t drop_pages(hk_addrspace *as, hk_as_mapping *m,
     return dropped;
 }
 
-/* Copy residency of pages [from, from + n) of src into a new mapping. */
+/* Pages [from, from + n) of src as a mapping of their own, resident as
+ * they were; a huge page stays one where its whole chunk comes along,
+ * and is split into 4 KiB pages where it is cut, as the kernel does. */
 static hk_as_mapping piece(const hk_as_mapping *src, uint64_t from,
                            uint64_t n)
 {
@@ -151,7 +153,28 @@ static hk_as_mapping piece(const hk_as_mapping *src, uint64_t from,
     for (uint64_t p = 0; p < n; p++)
         if (bit(src->resident, from + p))
             set_bit(m.resident, p);
+    uint64_t base = src->start / HK_AS_HUGE, own = m.start / HK_AS_HUGE;
+    uint64_t first = (m.start + HK_AS_HUGE - 1) / HK_AS_HUGE;
+    for (uint64_t c = first; c < (m.start + m.size) / HK_AS_HUGE; c++)
+        if (bit(src->huge, c - base))
+            set_bit(m.huge, c - own);
     return m;
+}
+
+/* Cut the mapping holding addr in two at addr, unless addr is where it
+ * starts or no mapping holds it. */
+static void cut_at(hk_addrspace *as, uint64_t addr)
+{
+    size_t i = lower_bound(as, addr);
+    if (i == as->count || as->maps[i].start >= addr)
+        return;
+    hk_as_mapping m = as->maps[i];
+    uint64_t pages = m.size / HK_AS_PAGE, cut = (addr - m.start) / HK_AS_PAGE;
+    as->maps[i] = piece(&m, 0, cut);
+    insert_at(as, i + 1, piece(&m, cut, pages - cut));
+    free(m.resident);
+    free(m.huge);
+    as->last = 0;
 }
 
 /* Free the page tables of the regions [lo, hi] no mapping is left in. */
@@ -165,29 +188,22 @@ static void drop_tables(hk_addrspace *as, uint64_t lo, uint64_t hi)
     }
 }
 
-/* Remove [start, start+size) from the mappings, splitting them as
- * needed; returns how many resident pages it held. */
+/* Remove [start, start+size) from the mappings, cutting those it
+ * overlaps; returns how many resident pages it held. */
 static uint64_t remove_range(hk_addrspace *as, uint64_t start, uint64_t size)
 {
     uint64_t end = start + size, dropped = 0;
+    cut_at(as, start);
+    cut_at(as, end);
     size_t i = lower_bound(as, start);
     while (i < as->count && as->maps[i].start < end) {
         hk_as_mapping m = as->maps[i];
-        uint64_t lo = start > m.start ? start : m.start;
-        uint64_t hi = end < m.start + m.size ? end : m.start + m.size;
-        uint64_t first = (lo - m.start) / HK_AS_PAGE;
-        uint64_t n = (hi - lo) / HK_AS_PAGE;
-        dropped += drop_pages(as, &m, first, n);
+        dropped += drop_pages(as, &m, 0, m.size / HK_AS_PAGE);
         if (m.counted)
-            as->mapped_bytes -= hi - lo;
+            as->mapped_bytes -= m.size;
         memmove(&as->maps[i], &as->maps[i + 1],
                 (as->count - i - 1) * sizeof *as->maps);
         as->count--;
-        uint64_t total = m.size / HK_AS_PAGE;
-        if (first > 0)
-            insert_at(as, i++, piece(&m, 0, first));
-        if (first + n < total)
-            insert_at(as, i++, piece(&m, first + n, total - first - n));
         free(m.resident);
         free(m.huge);
     }
@@ -285,40 +301,13 @@ int hk_as_is_mapped(hk_addrspace *as, uint64_t addr)
     return find(as, addr) != NULL;
 }
 
-/* Cut the mapping holding addr in two at addr, unless addr is where it
- * starts or no mapping holds it. */
-static void cut_at(hk_addrspace *as, uint64_t addr)
-{
-    size_t i = lower_bound(as, addr);
-    if (i < as->count && as->maps[i].start == addr)
-        return;
-    if (i == 0 || addr - as->maps[i - 1].start >= as->maps[i - 1].size)
-        return;
-    hk_as_mapping m = as->maps[--i];
-    uint64_t pages = m.size / HK_AS_PAGE, cut = (addr - m.start) / HK_AS_PAGE;
-    as->maps[i] = piece(&m, 0, cut);
-    insert_at(as, i + 1, piece(&m, cut, pages - cut));
-    uint64_t base = m.start / HK_AS_HUGE;
-    for (int k = 0; k < 2; k++) {
-        hk_as_mapping *p = &as->maps[i + k];
-        uint64_t first = (p->start + HK_AS_HUGE - 1) / HK_AS_HUGE;
-        uint64_t end = (p->start + p->size) / HK_AS_HUGE;
-        for (uint64_t c = first; c < end; c++)
-            if (bit(m.huge, c - base))
-                set_bit(p->huge, c - p->start / HK_AS_HUGE);
-    }
-    if (m.counted && as->count > as->peak_maps)
-        as->peak_maps = as->count;
-    free(m.resident);
-    free(m.huge);
-    as->last = 0;
-}
-
 void hk_as_advise_huge(hk_addrspace *as, uint64_t start, uint64_t size,
                        int advised)
 {
     cut_at(as, start);
     cut_at(as, start + size);
+    if (as->count > as->peak_maps)
+        as->peak_maps = as->count;
     for (size_t i = lower_bound(as, start);
          i < as->count && as->maps[i].start < start + size; i++)
         as->maps[i].advised = advised;

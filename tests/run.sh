@@ -84,7 +84,8 @@ discover() {
     add "$conformance" "with_hakmem $conformance"
     add build/tests/stress "with_hakmem build/tests/stress"
     for test in build/tests/stress_tsan build/tests/tlb_test \
-        build/tests/dcache_test build/tests/trace_roundtrip; do
+        build/tests/dcache_test build/tests/addrspace_test \
+        build/tests/trace_roundtrip; do
         [[ -e $test ]] && add "$test" "$test"
     done
     # The unit and stress tests once more on the debug build, which asserts

@@ -32,54 +32,46 @@ static int kernel_gives_huge_pages(void)
     return strstr(line, "[always]") || strstr(line, "[madvise]");
 }
 
-/* AnonHugePages of the mapping holding p, in KiB (smaps). */
-static long huge_kib_at(const void *p)
+/* The line of /proc/self/smaps that starts with key, of the mapping
+ * holding p, into line; 0, or -1 if there is none. */
+static int smaps_line_at(const void *p, const char *key, char *line,
+                         size_t len)
 {
     FILE *f = fopen("/proc/self/smaps", "r");
     if (!f)
         return -1;
-    char line[256];
-    int inside = 0;
-    long kib = -1;
-    while (fgets(line, sizeof line, f)) {
-        unsigned long lo, hi;
-        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') &&
-            line[0] != ' ') {
-            inside = (uintptr_t)p >= lo && (uintptr_t)p < hi;
-            continue;
-        }
-        if (inside && sscanf(line, "AnonHugePages: %ld kB", &kib) == 1)
-            break;
-    }
-    fclose(f);
-    return kib;
-}
-
-/* Whether the mapping holding p has VmFlags flag (smaps: "hg" asked for
- * huge pages, "nh" asked for none); -1 if not found. */
-static int vm_flag_at(const void *p, const char *flag)
-{
-    FILE *f = fopen("/proc/self/smaps", "r");
-    if (!f)
-        return -1;
-    char line[512];
     int inside = 0, found = -1;
-    while (fgets(line, sizeof line, f)) {
+    while (found < 0 && fgets(line, (int)len, f)) {
         unsigned long lo, hi;
         if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && line[0] != ' ' &&
-            strchr(line, '-')) {
+            strchr(line, '-'))
             inside = (uintptr_t)p >= lo && (uintptr_t)p < hi;
-            continue;
-        }
-        if (inside && strncmp(line, "VmFlags:", 8) == 0) {
-            char want[8];
-            snprintf(want, sizeof want, " %s", flag);
-            found = strstr(line + 8, want) != NULL;
-            break;
-        }
+        else if (inside && strncmp(line, key, strlen(key)) == 0)
+            found = 0;
     }
     fclose(f);
     return found;
+}
+
+/* AnonHugePages of the mapping holding p, in KiB; -1 if not found. */
+static long huge_kib_at(const void *p)
+{
+    char line[512];
+    long kib;
+    if (smaps_line_at(p, "AnonHugePages:", line, sizeof line) != 0 ||
+        sscanf(line, "AnonHugePages: %ld kB", &kib) != 1)
+        return -1;
+    return kib;
+}
+
+/* Whether the mapping holding p asked for no huge pages (VmFlags "nh");
+ * -1 if its flags are not found. */
+static int asks_no_huge_at(const void *p)
+{
+    char line[512];
+    if (smaps_line_at(p, "VmFlags:", line, sizeof line) != 0)
+        return -1;
+    return strstr(line, " nh") != NULL;
 }
 
 static void policy_needs_seven_eighths_of_enough_pages(void)
@@ -261,7 +253,7 @@ static size_t filled_superslabs(const char *mode, int whole, int trim,
                   p[i][off]);
     *huge_kib = huge_kib_at(p[BLOCKS - 1]);
     size_t purged = trim ? hk_alloc_trim(a, h) : 0;
-    trimmed_no_huge = vm_flag_at(p[BLOCKS - 1], "nh");
+    trimmed_no_huge = asks_no_huge_at(p[BLOCKS - 1]);
     for (int i = 0; i < BLOCKS; i++)
         hk_free_fast(a, h, p[i]);
     hk_heap_destroy(h);
@@ -320,9 +312,9 @@ static void advised_free_units_are_purged(void)
      * advice back for each SuperSlab with free units. */
     CHECK_EQ(calls(HK_OS_MADVISE) - m0,
              pool_stats.huge_advised / 2 + 2 * pool_stats.ss_purged);
-    CHECK(trimmed_no_huge != 0, "the last block's SuperSlab still asks for "
-                                "huge pages after its purge (%d)",
-          trimmed_no_huge);
+    CHECK(trimmed_no_huge == 1 || !kernel_gives_huge_pages(),
+          "the last block's SuperSlab still asks for huge pages after its "
+          "purge (%d)", trimmed_no_huge);
     CHECK_EQ(filled_superslabs("huge_pages=never", 1, 1, &kib), 0);
     CHECK_EQ(pool_stats.huge_advised + pool_stats.huge_samples, 0);
 }

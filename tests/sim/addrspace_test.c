@@ -1,0 +1,110 @@
+/*
+ * addrspace_test.c - the simulated address space's huge pages against
+ * cases worked out by hand: advice given or taken back for part of a
+ * mapping cuts it, as the kernel splits its areas; a huge page whose
+ * chunk lies wholly in one piece stays one, and one across a cut becomes
+ * 4 KiB pages, resident still; a partial unmap leaves the huge pages of
+ * what remains.
+ *
+ * Every case maps 4 MiB at a 2 MiB-aligned address: chunks 0 and 1.
+ * Prints "ok NAME" or "FAIL NAME" per case and exits 1 if any failed.
+ */
+#include "sim/addrspace.h"
+#include "tests/check.h"
+
+#define BASE ((uint64_t)64 << 30)
+#define MIB ((uint64_t)1 << 20)
+#define PAGES_PER_HUGE (HK_AS_HUGE / HK_AS_PAGE)
+
+/* A fresh space with [BASE, BASE + 4 MiB) mapped, advised if asked, and
+ * each chunk touched once (huge faults where advised). */
+static void setup(hk_addrspace *as, int advised)
+{
+    CHECK(hk_as_init(as, 0) == 0, "init");
+    CHECK(hk_as_map(as, BASE, 4 * MIB, 1) == 0, "map");
+    if (advised)
+        hk_as_advise_huge(as, BASE, 4 * MIB, 1);
+    hk_as_touch_page(as, BASE);
+    hk_as_touch_page(as, BASE + 2 * MIB);
+}
+
+/* Advising the second chunk alone cuts the mapping in two: a first
+ * touch there makes a huge page, one in the first chunk a 4 KiB page. */
+static void advice_for_part_cuts(void)
+{
+    hk_addrspace as;
+    CHECK(hk_as_init(&as, 0) == 0, "init");
+    CHECK(hk_as_map(&as, BASE, 4 * MIB, 1) == 0, "map");
+    hk_as_advise_huge(&as, BASE + 2 * MIB, 2 * MIB, 1);
+    CHECK_EQ(as.count, 2);
+    CHECK_EQ(as.peak_maps, 2);
+    CHECK_EQ(hk_as_touch_page(&as, BASE + 2 * MIB), HK_AS_HUGE);
+    CHECK_EQ(hk_as_touch_page(&as, BASE), HK_AS_PAGE);
+    CHECK_EQ(as.faults, 2);
+    CHECK_EQ(as.huge_faults, 1);
+    CHECK_EQ(as.resident_pages, PAGES_PER_HUGE + 1);
+    hk_as_destroy(&as);
+}
+
+/* Taking the advice back for the first chunk keeps both huge pages (each
+ * lies wholly in its piece); once the first is purged, a touch there
+ * makes a 4 KiB page, not a huge one. */
+static void advice_taken_back_keeps_whole_chunks(void)
+{
+    hk_addrspace as;
+    setup(&as, 1);
+    CHECK_EQ(as.huge_faults, 2);
+    hk_as_advise_huge(&as, BASE, 2 * MIB, 0);
+    CHECK_EQ(as.count, 2);
+    CHECK_EQ(hk_as_touch_page(&as, BASE + HK_AS_PAGE), HK_AS_HUGE);
+    CHECK_EQ(hk_as_touch_page(&as, BASE + 3 * MIB), HK_AS_HUGE);
+    hk_as_purge(&as, BASE, 2 * MIB);
+    CHECK_EQ(as.resident_pages, PAGES_PER_HUGE);
+    CHECK_EQ(hk_as_touch_page(&as, BASE), HK_AS_PAGE);
+    CHECK_EQ(as.huge_faults, 2);
+    CHECK_EQ(as.resident_pages, PAGES_PER_HUGE + 1);
+    hk_as_destroy(&as);
+}
+
+/* A cut through both chunks (the middle 2 MiB) splits both huge pages:
+ * three pieces, every page still resident, none of them huge. */
+static void cut_through_chunks_splits_them(void)
+{
+    hk_addrspace as;
+    setup(&as, 1);
+    hk_as_advise_huge(&as, BASE + MIB, 2 * MIB, 0);
+    CHECK_EQ(as.count, 3);
+    CHECK_EQ(as.resident_pages, 2 * PAGES_PER_HUGE);
+    CHECK_EQ(hk_as_touch_page(&as, BASE), HK_AS_PAGE);
+    CHECK_EQ(hk_as_touch_page(&as, BASE + 2 * MIB), HK_AS_PAGE);
+    CHECK_EQ(as.faults, 2);
+    hk_as_destroy(&as);
+}
+
+/* Unmapping the second chunk leaves the first a huge page. */
+static void partial_unmap_keeps_the_rest_huge(void)
+{
+    hk_addrspace as;
+    setup(&as, 1);
+    hk_as_unmap(&as, BASE + 2 * MIB, 2 * MIB);
+    CHECK_EQ(as.count, 1);
+    CHECK_EQ(as.unmapped_pages, PAGES_PER_HUGE);
+    CHECK_EQ(as.resident_pages, PAGES_PER_HUGE);
+    CHECK_EQ(as.mapped_bytes, 2 * MIB);
+    CHECK_EQ(hk_as_touch_page(&as, BASE + MIB), HK_AS_HUGE);
+    CHECK(!hk_as_is_mapped(&as, BASE + 2 * MIB), "second chunk mapped");
+    hk_as_destroy(&as);
+}
+
+int main(void)
+{
+    static const check_case cases[] = {
+        {"advice_for_part_cuts", advice_for_part_cuts},
+        {"advice_taken_back_keeps_whole_chunks",
+         advice_taken_back_keeps_whole_chunks},
+        {"cut_through_chunks_splits_them", cut_through_chunks_splits_them},
+        {"partial_unmap_keeps_the_rest_huge",
+         partial_unmap_keeps_the_rest_huge},
+    };
+    return check_cases(cases, sizeof cases / sizeof cases[0]);
+}
