@@ -16,15 +16,25 @@
 #define LINE_SHIFT 6
 #define FRAME_BITS 40
 #define NO_LINE (UINT64_MAX - 1) /* no line, nor one less than a line */
+#define STREAMS 16 /* sequential streams followed at once */
 
 struct hk_dcache {
     hk_assoc lv[HK_DCACHE_LEVELS];
     uint32_t fault_lines[HK_DCACHE_LEVELS];
     uint32_t fault_path_lines;
     uint64_t last;   /* the key looked up last, or NO_LINE */
+    uint64_t stream[STREAMS]; /* each stream's last key, or NO_LINE */
+    unsigned stream_next;     /* the slot the next new stream takes */
     uint64_t random; /* state of the faults' slot sequence */
     hk_dcache_stats stats;
 };
+
+static void forget_streams(hk_dcache *d)
+{
+    d->last = NO_LINE;
+    for (unsigned i = 0; i < STREAMS; i++)
+        d->stream[i] = NO_LINE;
+}
 
 hk_dcache *hk_dcache_create(const hk_dcache_config *c, char *err,
                             size_t errlen)
@@ -34,7 +44,7 @@ hk_dcache *hk_dcache_create(const hk_dcache_config *c, char *err,
     hk_dcache *d = calloc(1, sizeof *d);
     if (!d)
         goto oom;
-    d->last = NO_LINE;
+    forget_streams(d);
     d->random = 0x9e3779b97f4a7c15ull;
     d->fault_path_lines = c->fault_path_lines;
     for (unsigned k = 0; k < HK_DCACHE_LEVELS; k++) {
@@ -81,20 +91,37 @@ static unsigned look_and_fill(hk_dcache *d, uint64_t key)
     return k;
 }
 
+/* Moves the stream that key continues on to it and returns 1; else
+ * starts a stream at key, in place of the oldest, unless one ends there. */
+static int stream_step(hk_dcache *d, uint64_t key)
+{
+    for (unsigned i = 0; i < STREAMS; i++)
+        if (d->stream[i] + 1 == key) {
+            d->stream[i] = key;
+            return 1;
+        }
+    for (unsigned i = 0; i < STREAMS; i++)
+        if (d->stream[i] == key)
+            return 0;
+    d->stream[d->stream_next] = key;
+    d->stream_next = (d->stream_next + 1) % STREAMS;
+    return 0;
+}
+
 static void access_line(hk_dcache *d, uint64_t key)
 {
     hk_dcache_stats *st = &d->stats;
     st->accesses++;
     if (key == d->last && d->lv[0].ways)
         return; /* L1's most recent line */
-    unsigned missed = look_and_fill(d, key);
-    if (missed && key == d->last + 1) {
-        st->prefetched++; /* the line after the last one: a stream's */
-    } else {
-        for (unsigned k = 0; k < missed; k++)
-            st->misses[k]++;
-    }
     d->last = key;
+    unsigned missed = look_and_fill(d, key);
+    if (stream_step(d, key) && missed) {
+        st->prefetched++;
+        return;
+    }
+    for (unsigned k = 0; k < missed; k++)
+        st->misses[k]++;
 }
 
 void hk_dcache_access(hk_dcache *d, uint64_t vaddr, uint64_t bytes)
@@ -157,7 +184,7 @@ void hk_dcache_fault(hk_dcache *d, uint64_t vaddr)
     for (unsigned k = 0; k < HK_DCACHE_LEVELS; k++)
         if (d->lv[k].ways && d->fault_lines[k])
             displace(d, &d->lv[k], d->fault_lines[k]);
-    d->last = NO_LINE;
+    forget_streams(d);
 }
 
 const hk_dcache_stats *hk_dcache_stats_get(const hk_dcache *d)

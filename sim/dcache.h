@@ -12,12 +12,18 @@
  * and misses[0] >= misses[1] >= misses[2]; an absent level (bytes == 0)
  * holds nothing.
  *
- * Streams.  A line that misses L1 right after the line before it in
- * memory was looked up belongs to a sequential stream, which the
- * hardware's prefetchers bring in ahead of use: it is filled like any
- * miss but counted as prefetched, not as missed.  Frames are hashed, so a
- * stream ends at a 4 KiB page boundary, as real prefetchers' do.  The
- * fault path's lines are counted apart and never as prefetched.
+ * Streams.  The hardware's prefetchers follow several sequential streams
+ * at once and bring each one's next lines in ahead of use.  The model
+ * follows 16: an access to the line after a stream's last moves the
+ * stream on, and any other starts one (unless one ends at that line), in
+ * place of the oldest; a line that misses L1 as it continues a stream is
+ * filled like any miss but counted as prefetched, not as missed.  So the
+ * line after the one looked up last is always a stream's.  Following
+ * that stream only, a loop that frees blocks in address order, reading
+ * each one's metadata between them, missed on every block.  Frames are
+ * hashed, so a stream ends at a 4 KiB page boundary, as real
+ * prefetchers' do; a page fault forgets every stream.  The fault path's
+ * lines are counted apart and never as prefetched.
  *
  * Indexing.  A real L2 or L3 is indexed by physical address, and the
  * kernel hands out page frames in no order tied to virtual addresses, so

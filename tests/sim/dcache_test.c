@@ -19,9 +19,10 @@
  * reach those bits, and lines at the same offset of different pages share
  * a set.  Sets are written [most recent, ..., least recent].
  *
- * Streams.  A line that misses L1 while its key is the one looked up just
- * before plus one (the next line of the same page) is counted in
- * prefetched, not in misses[].  Where a case means to count plain misses
+ * Streams.  A line that misses L1 while its key is one of the 16 streams'
+ * last keys plus one (the next line of the same page) is counted in
+ * prefetched, not in misses[]; an access that continues no stream starts
+ * one (unless one ends at its line), in place of the oldest.  Where a case means to count plain misses
  * it touches lines out of that order (every other line, or backwards);
  * where it reads ranges, the first line of each page's run misses and the
  * rest are prefetched.  A stream never crosses a page boundary here: no
@@ -160,8 +161,10 @@ static void spanning_lines_and_pages(void)
     EXPECT(d, .accesses = 139, .misses = {7, 7, 7}, .prefetched = 127);
     touch_lines(d, 5, 0, 2, 32);
     touch_lines(d, 5, 1, 2, 32);
-    /* Page 5 again, its even lines then its odd ones: no line follows the
-     * one looked up before it, so nothing is prefetched.  L1 set s (4
+    /* Page 5 again, its even lines then its odd ones: nothing is
+     * prefetched.  Each even line starts a stream, and the table
+     * ends with lines 32..62's; lines 1..31 continue none of them, and
+     * the 16 streams they start displace them all before line 33 comes.  L1 set s (4
      * sets), which holds [s + 60, s + 56], sees lines s, s + 4, ..., s +
      * 60 in turn (all of one parity, so in order), 16 lines cycling
      * through 2 ways: each was evicted since its last use, 64 misses.  L2
@@ -192,17 +195,18 @@ static void lru_within_l1_set(void)
     /* A hits: [A, C].  B misses, evicts C: [B, A].  C misses, evicts A:
      * [C, B]. */
     EXPECT(d, .accesses = 7, .misses = {5, 5, 5});
-    touch(d, 64);
+    touch(d, 448);
     touch(d, B);
-    /* Line 1 goes to set 1, a cold miss that leaves set 0 alone: B still
-     * hits. */
+    /* Line 7 goes to set 1, a cold miss that leaves set 0 alone: B still
+     * hits.  (Not line 1, which would continue the stream line 0's miss
+     * began: prefetched.) */
     EXPECT(d, .accesses = 9, .misses = {6, 6, 6});
     touch(d, PAGE(1));
     touch(d, B);
-    touch(d, 64);
+    touch(d, 448);
     touch(d, C);
     /* Line 0 of page 1 also maps to set 0: a miss evicting C ([page 1,
-     * B]); B hits; line 1 in set 1 hits; C misses. */
+     * B]); B hits; line 7 in set 1 hits; C misses. */
     EXPECT(d, .accesses = 13, .misses = {8, 8, 8});
     hk_dcache_destroy(d);
 }
@@ -524,6 +528,31 @@ static void streams(void)
     hk_dcache_destroy(d);
 
     d = dc_new(c);
+    for (int i = 0; i < 8; i++) {
+        touch(d, LINE(3, 8 + i));
+        touch(d, LINE(5, 20 + i));
+    }
+    /* Lines 8..15 of page 3 and 20..27 of page 5, cold, taken in turn:
+     * two streams followed at once.  Lines 8 and 20 miss and start them;
+     * the other 14 each continue one: prefetched. */
+    EXPECT(d, .accesses = 16, .misses = {2, 2, 2}, .prefetched = 14);
+    hk_dcache_destroy(d);
+
+    d = dc_new(c);
+    touch_lines(d, 3, 0, 2, 17);
+    touch(d, LINE(3, 1));
+    touch(d, LINE(3, 3));
+    /* Lines 0, 2, ..., 32 of page 3, cold: 17 misses, 17 streams started,
+     * and the table keeps the last 16: line 0's is gone.  Line 1 then
+     * misses and starts a stream in place of line 2's, the oldest left;
+     * line 3 would continue line 2's, gone too: a miss, whose stream takes
+     * line 4's place.  Line 7 continues line 6's: prefetched. */
+    EXPECT(d, .accesses = 19, .misses = {19, 19, 19});
+    touch(d, LINE(3, 7));
+    EXPECT(d, .accesses = 20, .misses = {19, 19, 19}, .prefetched = 1);
+    hk_dcache_destroy(d);
+
+    d = dc_new(c);
     touch(d, LINE(7, 10));
     touch(d, LINE(7, 11));
     /* Without a fault between them, line 11 after line 10 streams. */
@@ -536,8 +565,8 @@ static void streams(void)
     touch(d, LINE(7, 11));
     /* The same two lines with a fault between: the fault fills page 20
      * (a second way of each L1 set, so line 10 of page 7 stays) and
-     * forgets the line looked up last, so line 11, cold, is a miss at
-     * every level, not a prefetch. */
+     * forgets every stream, so line 11, cold, is a miss at every level,
+     * not a prefetch. */
     EXPECT(d, .accesses = 2, .misses = {2, 2, 2});
     touch(d, LINE(7, 12));
     /* The stream resumes from there: line 12 follows line 11. */
