@@ -22,7 +22,7 @@ static void *xcalloc(size_t n, size_t size)
     return p;
 }
 
-int hk_as_init(hk_addrspace *as, int thp)
+int hk_as_init(hk_addrspace *as, enum hk_thp thp)
 {
     memset(as, 0, sizeof *as);
     as->thp = thp;
@@ -379,7 +379,9 @@ uint64_t hk_as_touch_page(hk_addrspace *as, uint64_t addr)
     if (bit(m->resident, page))
         return HK_AS_PAGE;
     as->faults++;
-    if ((as->thp || m->advised) && chunk_fits(m, addr)) {
+    int huge_ok = as->thp == HK_THP_ALWAYS ||
+                  (as->thp == HK_THP_MADVISE && m->advised);
+    if (huge_ok && chunk_fits(m, addr)) {
         uint64_t first = ((addr & ~(uint64_t)(HK_AS_HUGE - 1)) - m->start) /
                          HK_AS_PAGE;
         int untouched = 1;

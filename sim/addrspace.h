@@ -5,8 +5,9 @@
  * Residency follows the kernel's rules for private anonymous memory: a
  * page becomes resident on its first touch (one page fault), stops being
  * resident when purged (MADV_DONTNEED) or unmapped, and faults again on
- * the next touch.  With transparent huge pages on (everywhere, or in a
- * mapping advised to use them), a touch inside a 2 MiB aligned chunk that
+ * the next touch.  Where the kernel's transparent huge pages apply (in
+ * every mapping under `always`, in those advised to use them under
+ * `madvise`, in none under `never`), a touch inside a 2 MiB aligned chunk that
  * lies wholly in one mapping and has no resident page makes the whole
  * chunk resident with one fault (a huge fault), and the chunk is
  * translated by one 2 MiB TLB entry until part of it is purged (which
@@ -24,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "thp.h"
+
 #define HK_AS_PAGE 4096u
 #define HK_AS_HUGE (2u << 20)
 
@@ -39,7 +42,7 @@ typedef struct hk_addrspace {
     hk_as_mapping *maps; /* sorted by start, disjoint */
     size_t count, cap;
     size_t last;         /* index of the mapping touched last */
-    int thp;
+    enum hk_thp thp;
     uint64_t mapped_bytes, peak_mapped_bytes;
     uint64_t peak_maps;
     uint64_t resident_pages, peak_resident_pages;
@@ -52,7 +55,7 @@ typedef struct hk_addrspace {
 } hk_addrspace;
 
 /* -1 when out of memory. */
-int hk_as_init(hk_addrspace *as, int thp);
+int hk_as_init(hk_addrspace *as, enum hk_thp thp);
 void hk_as_destroy(hk_addrspace *as);
 /* Add [start, start+size); returns -1 if it overlaps a mapping. */
 int hk_as_map(hk_addrspace *as, uint64_t start, uint64_t size, int counted);

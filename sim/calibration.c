@@ -53,6 +53,22 @@ static void cpu_model(char *out, size_t len)
     fclose(f);
 }
 
+int hk_calibration_machine_thp(enum hk_thp *out)
+{
+    char line[128];
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (!f)
+        return -1;
+    char *got = fgets(line, sizeof line, f);
+    fclose(f);
+    char *open = got ? strchr(line, '[') : NULL;
+    char *close = open ? strchr(open, ']') : NULL;
+    if (!close)
+        return -1;
+    *close = '\0';
+    return hk_thp_parse(open + 1, out);
+}
+
 void hk_calibration_host_key(char *out, size_t len)
 {
     const char *forced = getenv("HAKMEM_HOST_KEY");
@@ -67,7 +83,10 @@ void hk_calibration_host_key(char *out, size_t len)
     if (uname(&un) < 0)
         snprintf(un.release, sizeof un.release, "unknown kernel");
     cpu_model(cpu, sizeof cpu);
-    snprintf(out, len, "%s / %s / %s", host, cpu, un.release);
+    enum hk_thp thp;
+    const char *mode =
+        hk_calibration_machine_thp(&thp) == 0 ? hk_thp_name(thp) : "unknown";
+    snprintf(out, len, "%s / %s / %s / thp %s", host, cpu, un.release, mode);
 }
 
 static uint64_t fnv1a(const char *s)

@@ -54,9 +54,15 @@ typedef struct hk_calibration {
 int hk_calibration_resolve(hk_calibration *cal, const char *request,
                            const char *who, char *err, size_t errlen);
 
-/* This machine's host key: "HOST / CPU MODEL / KERNEL RELEASE", or
- * HAKMEM_HOST_KEY. */
+/* This machine's host key: "HOST / CPU MODEL / KERNEL RELEASE / thp
+ * MODE", or HAKMEM_HOST_KEY.  The huge page mode is in it because it
+ * changes what a fault costs and which ones make huge pages: a machine
+ * switched to another mode gets a calibration of its own. */
 void hk_calibration_host_key(char *out, size_t len);
+
+/* The kernel's transparent huge page mode: 0, or -1 where
+ * /sys/kernel/mm/transparent_hugepage/enabled cannot be read. */
+int hk_calibration_machine_thp(enum hk_thp *out);
 
 /* This machine's calibration in the cache, without making one: 0 with
  * its path in out when there is a readable one, else -1. */

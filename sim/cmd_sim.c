@@ -33,14 +33,15 @@ static const char usage[] =
     "warning); by default the one HAKMEM_CALIBRATION names (a file, or\n"
     "builtin), else this machine's own, kept in ~/.cache/hakmem and made\n"
     "on first use by `hakmem calibrate --quick` (about 15 s).  It also\n"
-    "gives the default TLB geometry when it measured the machine's.\n"
+    "gives the default TLB geometry when it measured the machine's, and\n"
+    "the default thp, its machine's huge page mode.\n"
     "\n"
     "  --format table, --table  the same as a table for people\n"
     "\n"
     "Settings (NAME=VALUE): the allocator parameters (hakmem(1)), plus\n"
     "  touch=none|first|pages|all  how the program uses each new block\n"
     "  engine=threads|serial       the real replay engine predicted for\n"
-    "  thp=0|1                     huge pages everywhere, or where advised\n"
+    "  thp=never|madvise|always    the kernel's transparent huge pages\n"
     "  tlb=0|1                     the TLB model (off is faster)\n"
     "  dcache=0|1                  the data cache model (off is faster)\n"
     "  tlb_l1_4k_entries=N ...     TLB geometry (hakmem-sim(1))\n"
@@ -55,6 +56,17 @@ static const char *tlb_source(const hk_run_config *cfg, const hk_cost *cost)
     if (memcmp(base, &cfg->sim.tlb_config, sizeof *base))
         return "the run's tlb_* settings";
     return hk_cost_tlb_source(cost);
+}
+
+/* Where the run's huge page mode came from. */
+static const char *thp_source(const hk_run_config *cfg, const hk_cost *cost)
+{
+    if (!cost->has_thp)
+        return cfg->sim.thp == HK_THP_MADVISE
+                   ? "the default, madvise: the calibration does not say"
+                   : "the run's thp setting";
+    return cfg->sim.thp == cost->thp ? "the calibration's machine"
+                                     : "the run's thp setting";
 }
 
 static cJSON *report_calibration(const hk_calibration *cal,
@@ -74,6 +86,7 @@ static cJSON *report_calibration(const hk_calibration *cal,
     cJSON_AddStringToObject(o, "tlb_geometry", tlb_source(cfg, &cal->cost));
     cJSON_AddStringToObject(o, "dcache_geometry",
                             hk_cost_dcache_source(&cal->cost));
+    cJSON_AddStringToObject(o, "thp_mode", thp_source(cfg, &cal->cost));
     return o;
 }
 
@@ -221,6 +234,8 @@ int hk_cmd_sim(int argc, char **argv)
         cfg.sim.tlb_config = cal.cost.tlb;
     if (cal.cost.has_dcache)
         cfg.sim.dcache_config = cal.cost.dcache;
+    if (cal.cost.has_thp)
+        cfg.sim.thp = cal.cost.thp;
     for (size_t i = 0; i < nargs; i++) {
         int rc = args[i].json
                      ? hk_run_config_load(&cfg, args[i].text, err, sizeof err)

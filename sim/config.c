@@ -22,6 +22,7 @@ const char *const hk_touch_names[] = {"none", "first", "pages", "all", NULL};
 void hk_sim_config_default(hk_sim_config *c)
 {
     memset(c, 0, sizeof *c);
+    c->thp = HK_THP_MADVISE;
     c->tlb = 1;
     hk_tlb_config_default(&c->tlb_config);
     c->dcache = 1;
@@ -79,9 +80,10 @@ static const struct other_setting {
      "real replay: one OS thread per trace thread, or all on one in trace "
      "order as the simulator runs them", "threads", "threads, serial"},
     {"thp", HK_SETTINGS_MACHINE,
-     "transparent huge pages: a first touch faults in a whole 2 MiB chunk, "
-     "1: in every mapping, 0: in those the allocator advised (huge_pages)",
-     "0", "0, 1"},
+     "the kernel's transparent huge pages, where a first touch faults in a "
+     "whole 2 MiB chunk: in no mapping, in those the allocator advised "
+     "(huge_pages), or in every one; by default the calibration's machine's",
+     "madvise", "never, madvise, always"},
     {"tlb", HK_SETTINGS_MACHINE, "the TLB model (0 is faster)", "1", "0, 1"},
     {"dcache", HK_SETTINGS_MACHINE, "the data cache model (0 is faster)", "1",
      "0, 1"},
@@ -122,8 +124,13 @@ int hk_run_config_set(hk_run_config *c, const char *name, const char *value,
         c->serial = !strcmp(value, "serial");
         return 0;
     }
-    if (!strcmp(name, "thp"))
-        return parse_bool(name, value, &c->sim.thp, err, errlen);
+    if (!strcmp(name, "thp")) {
+        if (hk_thp_parse(value, &c->sim.thp) == 0)
+            return 0;
+        snprintf(err, errlen, "thp: '%s' is not one of never, madvise, always",
+                 value);
+        return -1;
+    }
     if (!strcmp(name, "tlb"))
         return parse_bool(name, value, &c->sim.tlb, err, errlen);
     if (!strcmp(name, "dcache"))
@@ -203,7 +210,7 @@ static const char *other_value(const hk_run_config *c, size_t i)
     switch (i) {
     case 0: return hk_touch_names[c->touch];
     case 1: return c->serial ? "serial" : "threads";
-    case 2: return c->sim.thp ? "1" : "0";
+    case 2: return hk_thp_name(c->sim.thp);
     case 3: return c->sim.tlb ? "1" : "0";
     default: return c->sim.dcache ? "1" : "0";
     }

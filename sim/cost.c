@@ -150,6 +150,19 @@ static int load_machine_object(const machine_object *m, const cJSON *o,
     return 0;
 }
 
+static int load_thp(hk_cost *c, const cJSON *it, const char *path,
+                    char *err, size_t errlen)
+{
+    if (cJSON_IsString(it) && hk_thp_parse(it->valuestring, &c->thp) == 0) {
+        c->has_thp = 1;
+        return 0;
+    }
+    snprintf(err, errlen,
+             "%s: key \"thp\": expected \"never\", \"madvise\" or \"always\"",
+             path);
+    return -1;
+}
+
 int hk_cost_from_json(hk_cost *c, const cJSON *root, const char *path,
                       char *err, size_t errlen)
 {
@@ -172,6 +185,8 @@ int hk_cost_from_json(hk_cost *c, const cJSON *root, const char *path,
                 m = &machines[i];
         if (m) {
             rc = load_machine_object(m, it, path, err, errlen);
+        } else if (term < 0 && !strcmp(it->string, "thp")) {
+            rc = load_thp(&next, it, path, err, errlen);
         } else if (term < 0) {
             snprintf(err, errlen, "%s: key \"%s\": not a cost term", path,
                      it->string);

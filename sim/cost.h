@@ -21,6 +21,7 @@
 #include "core/stats.h"
 #include "replay.h"
 #include "dcache.h"
+#include "thp.h"
 #include "tlb.h"
 
 enum hk_cost_term {
@@ -86,6 +87,8 @@ typedef struct hk_cost {
     int has_dcache;       /* the file named the machine's data caches: */
     hk_dcache_config dcache;
     char dcache_source[512];
+    int has_thp;          /* the file named the machine's huge page mode: */
+    enum hk_thp thp;
 } hk_cost;
 
 /* The calibration shipped in experiments/calibrate/default.json; no TLB
@@ -100,8 +103,9 @@ const char *hk_cost_dcache_source(const hk_cost *c);
 /* Take a calibration, the object root read from the file path (named in
  * errors): every key must be a known term with a number >= 0, or "tlb",
  * an object of TLB settings (tlb_l1_4k_entries, ...) and its "source",
- * or "dcache", the data caches (dcache.h's field names) and a "source";
- * keys starting with '_' are notes.  Terms it does not mention keep their
+ * or "dcache", the data caches (dcache.h's field names) and a "source",
+ * or "thp", the kernel's transparent huge page mode (never, madvise or
+ * always); keys starting with '_' are notes.  Terms it does not mention keep their
  * current value; on an error c is untouched. */
 struct cJSON;
 int hk_cost_from_json(hk_cost *c, const struct cJSON *root, const char *path,

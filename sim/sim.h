@@ -21,7 +21,7 @@
 #include "tlb.h"
 
 typedef struct hk_sim_config {
-    int thp;   /* transparent huge pages: 0 never, 1 always */
+    enum hk_thp thp; /* the kernel's transparent huge page mode */
     int tlb;   /* 0: no TLB model (faster) */
     hk_tlb_config tlb_config;
     int dcache; /* 0: no data cache model (faster) */

@@ -59,6 +59,40 @@ check "the second run left it as it was" \
     test "$(stat -c %Y.%s "${files[0]}")" = "$before"
 check "the second run printed the same bytes" cmp -s "$tmp/a1.json" "$tmp/a2.json"
 
+# The kernel's huge page mode: the calibration records its machine's, and
+# a run takes it as its thp unless told otherwise; a file that states
+# another mode gives the run that one.  The host key itself names the
+# mode, so a machine switched to another one calibrates anew.
+mode=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || true)
+if [[ -n $mode ]]; then
+    check "the calibration records the machine's huge page mode ($mode)" \
+        grep -q "\"thp\":[[:space:]]*\"$mode\"" "${files[0]}"
+    check "and the run simulates it" \
+        grep -q "\"thp\":\"$mode\"" "$tmp/a1.json"
+    check "and says where it came from" \
+        test "$(field thp_mode < "$tmp/a1.json")" = "the calibration's machine"
+    key=$(env -u HAKMEM_HOST_KEY "$HAKMEM" sim --calibration builtin \
+              "$tmp/t.trace" 2>/dev/null | field host_key)
+    check "this machine's host key names the mode ($key)" \
+        test "${key##* / thp }" = "$mode"
+fi
+sed 's/"thp":[[:space:]]*"[a-z]*"/"thp": "always"/' "${files[0]}" > "$tmp/always.json"
+grep -q '"thp": "always"' "$tmp/always.json" ||
+    sed 's/^{/{"thp": "always",/' "${files[0]}" > "$tmp/always.json"
+"$HAKMEM" sim --calibration "$tmp/always.json" "$tmp/t.trace" \
+    > "$tmp/always.out" 2>/dev/null
+check "a calibration stating thp always: the run simulates always" \
+    grep -q '"thp":"always"' "$tmp/always.out"
+"$HAKMEM" sim --calibration "$tmp/always.json" --set thp=never \
+    "$tmp/t.trace" > "$tmp/never.out" 2>/dev/null
+check "... unless the run says otherwise, and then says so" \
+    test "$(field thp_mode < "$tmp/never.out")" = "the run's thp setting"
+sed 's/"thp":[[:space:]]*"[a-z]*"/"thp": "sometimes"/' "$tmp/always.json" > "$tmp/bad.json"
+"$HAKMEM" sim --calibration "$tmp/bad.json" "$tmp/t.trace" \
+    > /dev/null 2> "$tmp/bad.err" && status=0 || status=$?
+check "a calibration naming no mode: exit 2, naming the key" \
+    test "$status" = 2 -a -n "$(grep -l '"thp": expected' "$tmp/bad.err")"
+
 # A file without a term of the model was made by an older hakmem.
 cp "${files[0]}" "$tmp/complete.json"
 grep -v '"cache_mem":' "$tmp/complete.json" > "${files[0]}"

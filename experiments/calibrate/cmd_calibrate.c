@@ -351,6 +351,9 @@ static cJSON *calibration_json(calib *k, const passes *ps, int quick)
     cJSON *dcache = cJSON_AddObjectToObject(o, "dcache");
     hk_dcache_config_visit(&k->dcache, add_number, dcache);
     cJSON_AddStringToObject(dcache, "source", k->dcache_source);
+    enum hk_thp thp;
+    if (hk_calibration_machine_thp(&thp) == 0)
+        cJSON_AddStringToObject(o, "thp", hk_thp_name(thp));
     add_host(o, k->load_before, k->others);
 
     char text[2048];

@@ -4,7 +4,8 @@
  * mapping cuts it, as the kernel splits its areas; a huge page whose
  * chunk lies wholly in one piece stays one, and one across a cut becomes
  * 4 KiB pages, resident still; a partial unmap leaves the huge pages of
- * what remains.
+ * what remains; the kernel's mode decides which mappings get huge pages
+ * at all.
  *
  * Every case maps 4 MiB at a 2 MiB-aligned address: chunks 0 and 1.
  * Prints "ok NAME" or "FAIL NAME" per case and exits 1 if any failed.
@@ -20,7 +21,7 @@
  * each chunk touched once (huge faults where advised). */
 static void setup(hk_addrspace *as, int advised)
 {
-    CHECK(hk_as_init(as, 0) == 0, "init");
+    CHECK(hk_as_init(as, HK_THP_MADVISE) == 0, "init");
     CHECK(hk_as_map(as, BASE, 4 * MIB, 1) == 0, "map");
     if (advised)
         hk_as_advise_huge(as, BASE, 4 * MIB, 1);
@@ -33,7 +34,7 @@ static void setup(hk_addrspace *as, int advised)
 static void advice_for_part_cuts(void)
 {
     hk_addrspace as;
-    CHECK(hk_as_init(&as, 0) == 0, "init");
+    CHECK(hk_as_init(&as, HK_THP_MADVISE) == 0, "init");
     CHECK(hk_as_map(&as, BASE, 4 * MIB, 1) == 0, "map");
     hk_as_advise_huge(&as, BASE + 2 * MIB, 2 * MIB, 1);
     CHECK_EQ(as.count, 2);
@@ -96,6 +97,36 @@ static void partial_unmap_keeps_the_rest_huge(void)
     hk_as_destroy(&as);
 }
 
+/* Chunk 0 advised, chunk 1 not, each touched once: under never both
+ * fault in a 4 KiB page, under madvise the advised one a huge page,
+ * under always both. */
+static void thp_mode_decides(void)
+{
+    static const struct {
+        enum hk_thp mode;
+        uint64_t huge_faults, resident_pages;
+    } want[] = {
+        {HK_THP_NEVER, 0, 2},
+        {HK_THP_MADVISE, 1, PAGES_PER_HUGE + 1},
+        {HK_THP_ALWAYS, 2, 2 * PAGES_PER_HUGE},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        hk_addrspace as;
+        CHECK(hk_as_init(&as, want[i].mode) == 0, "init");
+        CHECK(hk_as_map(&as, BASE, 4 * MIB, 1) == 0, "map");
+        hk_as_advise_huge(&as, BASE, 2 * MIB, 1);
+        hk_as_touch_page(&as, BASE);
+        hk_as_touch_page(&as, BASE + 2 * MIB);
+        CHECK(as.faults == 2 && as.huge_faults == want[i].huge_faults &&
+                  as.resident_pages == want[i].resident_pages,
+              "thp=%s: %llu faults, %llu huge, %llu pages resident",
+              hk_thp_name(want[i].mode), (unsigned long long)as.faults,
+              (unsigned long long)as.huge_faults,
+              (unsigned long long)as.resident_pages);
+        hk_as_destroy(&as);
+    }
+}
+
 int main(void)
 {
     static const check_case cases[] = {
@@ -105,6 +136,7 @@ int main(void)
         {"cut_through_chunks_splits_them", cut_through_chunks_splits_them},
         {"partial_unmap_keeps_the_rest_huge",
          partial_unmap_keeps_the_rest_huge},
+        {"thp_mode_decides", thp_mode_decides},
     };
     return check_cases(cases, sizeof cases / sizeof cases[0]);
 }

@@ -96,7 +96,7 @@ large_settings=(
 # samples see, so the simulated machine must do the same.
 sim_machine=()
 if grep -q '\[always\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
-    sim_machine=(--set thp=1)
+    sim_machine=(--set thp=always)
 fi
 
 # The "syscalls" object, one "name calls bytes" line per call kind.

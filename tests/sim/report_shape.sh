@@ -76,7 +76,7 @@ done
 
 # Only the settings that applied.
 holds "$tmp/sim.json" '.backend == "sim" and (.settings | has("engine") |
-    not) and .settings.thp == 0 and .settings.touch == "pages"'
+    not) and .settings.thp == "madvise" and .settings.touch == "pages"'
 holds "$tmp/replay.json" '.backend == "real" and .settings.engine ==
     "threads" and (.settings | has("thp") or has("tlb") | not)'
 holds "$tmp/replay.json" '.library | endswith("/libexec/hakmem-replay")'
