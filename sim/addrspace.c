@@ -149,7 +149,7 @@ static hk_as_mapping piece(const hk_as_mapping *src, uint64_t from,
 {
     hk_as_mapping m = new_mapping(src->start + from * HK_AS_PAGE,
                                   n * HK_AS_PAGE, src->counted);
-    m.advised = src->advised;
+    m.advice = src->advice;
     for (uint64_t p = 0; p < n; p++)
         if (bit(src->resident, from + p))
             set_bit(m.resident, p);
@@ -278,10 +278,11 @@ int hk_as_extend(hk_addrspace *as, uint64_t end, uint64_t more)
 void hk_as_move(hk_addrspace *as, uint64_t from, uint64_t size, uint64_t to)
 {
     const hk_as_mapping *s = find(as, from);
-    int advised = s && s->advised;
+    int asked = s && s->advice == HK_AS_HUGE_ASKED;
     hk_as_mapping *d = find(as, to);
     uint64_t first = (to - d->start) / HK_AS_PAGE, moved = 0;
-    d->advised |= advised;
+    if (asked)
+        d->advice = HK_AS_HUGE_ASKED;
     for (uint64_t p = 0; p < size / HK_AS_PAGE; p++) {
         uint64_t addr = from + p * HK_AS_PAGE;
         const hk_as_mapping *m = find(as, addr);
@@ -310,7 +311,7 @@ void hk_as_advise_huge(hk_addrspace *as, uint64_t start, uint64_t size,
         as->peak_maps = as->count;
     for (size_t i = lower_bound(as, start);
          i < as->count && as->maps[i].start < start + size; i++)
-        as->maps[i].advised = advised;
+        as->maps[i].advice = advised ? HK_AS_HUGE_ASKED : HK_AS_HUGE_REFUSED;
 }
 
 uint64_t hk_as_resident_pages(hk_addrspace *as, uint64_t start,
@@ -379,8 +380,10 @@ uint64_t hk_as_touch_page(hk_addrspace *as, uint64_t addr)
     if (bit(m->resident, page))
         return HK_AS_PAGE;
     as->faults++;
-    int huge_ok = as->thp == HK_THP_ALWAYS ||
-                  (as->thp == HK_THP_MADVISE && m->advised);
+    int huge_ok = as->thp == HK_THP_ALWAYS
+                      ? m->advice != HK_AS_HUGE_REFUSED
+                      : as->thp == HK_THP_MADVISE &&
+                            m->advice == HK_AS_HUGE_ASKED;
     if (huge_ok && chunk_fits(m, addr)) {
         uint64_t first = ((addr & ~(uint64_t)(HK_AS_HUGE - 1)) - m->start) /
                          HK_AS_PAGE;

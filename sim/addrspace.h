@@ -5,9 +5,10 @@
  * Residency follows the kernel's rules for private anonymous memory: a
  * page becomes resident on its first touch (one page fault), stops being
  * resident when purged (MADV_DONTNEED) or unmapped, and faults again on
- * the next touch.  Where the kernel's transparent huge pages apply (in
- * every mapping under `always`, in those advised to use them under
- * `madvise`, in none under `never`), a touch inside a 2 MiB aligned chunk that
+ * the next touch.  Where the kernel's transparent huge pages apply (under
+ * `always` in every mapping not advised against them, under `madvise` in
+ * those advised to use them, under `never` in none), a touch inside a
+ * 2 MiB aligned chunk that
  * lies wholly in one mapping and has no resident page makes the whole
  * chunk resident with one fault (a huge fault), and the chunk is
  * translated by one 2 MiB TLB entry until part of it is purged (which
@@ -30,12 +31,16 @@
 #define HK_AS_PAGE 4096u
 #define HK_AS_HUGE (2u << 20)
 
+/* What a mapping asked of huge pages: nothing, MADV_HUGEPAGE or
+ * MADV_NOHUGEPAGE. */
+enum hk_as_advice { HK_AS_NO_ADVICE, HK_AS_HUGE_ASKED, HK_AS_HUGE_REFUSED };
+
 typedef struct hk_as_mapping {
     uint64_t start, size;
     uint64_t *resident; /* bit per 4 KiB page */
     uint64_t *huge;     /* bit per 2 MiB chunk backed by a huge page */
     int counted;        /* 0: reserve memory, mapped without a call */
-    int advised;        /* asked for huge pages */
+    enum hk_as_advice advice;
 } hk_as_mapping;
 
 typedef struct hk_addrspace {
@@ -74,8 +79,10 @@ void hk_as_move(hk_addrspace *as, uint64_t from, uint64_t size, uint64_t to);
 void hk_as_purge(hk_addrspace *as, uint64_t start, uint64_t size);
 int hk_as_is_mapped(hk_addrspace *as, uint64_t addr);
 /* Advise [start, start+size), page-aligned, to use huge pages (advised
- * 1) or not (0), splitting the mappings it cuts, as the kernel splits
- * its areas: a huge page across a cut is split into 4 KiB pages. */
+ * 1, MADV_HUGEPAGE) or not (0, MADV_NOHUGEPAGE, which keeps them out
+ * under `always` too), splitting the mappings it cuts, as the kernel
+ * splits its areas: a huge page across a cut is split into 4 KiB
+ * pages. */
 void hk_as_advise_huge(hk_addrspace *as, uint64_t start, uint64_t size,
                        int advised);
 /* The resident pages of [start, start+size). */

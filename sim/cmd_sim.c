@@ -34,7 +34,8 @@ static const char usage[] =
     "builtin), else this machine's own, kept in ~/.cache/hakmem and made\n"
     "on first use by `hakmem calibrate --quick` (about 15 s).  It also\n"
     "gives the default TLB geometry when it measured the machine's, and\n"
-    "the default thp, its machine's huge page mode.\n"
+    "the default thp, its machine's huge page mode (this machine's when\n"
+    "it names none).\n"
     "\n"
     "  --format table, --table  the same as a table for people\n"
     "\n"
@@ -58,15 +59,22 @@ static const char *tlb_source(const hk_run_config *cfg, const hk_cost *cost)
     return hk_cost_tlb_source(cost);
 }
 
-/* Where the run's huge page mode came from. */
+/* Where the run's huge page mode came from: the calibration's, else
+ * this machine's, else the default, unless the run set it. */
 static const char *thp_source(const hk_run_config *cfg, const hk_cost *cost)
 {
-    if (!cost->has_thp)
-        return cfg->sim.thp == HK_THP_MADVISE
-                   ? "the default, madvise: the calibration does not say"
+    enum hk_thp here;
+    if (cost->has_thp)
+        return cfg->sim.thp == cost->thp ? "the calibration's machine"
+                                         : "the run's thp setting";
+    if (hk_calibration_machine_thp(&here) == 0)
+        return cfg->sim.thp == here
+                   ? "this machine's: the calibration names none"
                    : "the run's thp setting";
-    return cfg->sim.thp == cost->thp ? "the calibration's machine"
-                                     : "the run's thp setting";
+    return cfg->sim.thp == HK_THP_MADVISE
+               ? "the default, madvise: neither the calibration nor this "
+                 "machine names one"
+               : "the run's thp setting";
 }
 
 static cJSON *report_calibration(const hk_calibration *cal,
@@ -234,8 +242,11 @@ int hk_cmd_sim(int argc, char **argv)
         cfg.sim.tlb_config = cal.cost.tlb;
     if (cal.cost.has_dcache)
         cfg.sim.dcache_config = cal.cost.dcache;
+    enum hk_thp here;
     if (cal.cost.has_thp)
         cfg.sim.thp = cal.cost.thp;
+    else if (hk_calibration_machine_thp(&here) == 0)
+        cfg.sim.thp = here;
     for (size_t i = 0; i < nargs; i++) {
         int rc = args[i].json
                      ? hk_run_config_load(&cfg, args[i].text, err, sizeof err)

@@ -76,6 +76,14 @@ if [[ -n $mode ]]; then
     check "this machine's host key names the mode ($key)" \
         test "${key##* / thp }" = "$mode"
 fi
+if [[ -n $mode ]]; then
+    "$HAKMEM" sim --calibration builtin "$tmp/t.trace" > "$tmp/builtin.json" \
+        2>/dev/null
+    check "the built-in calibration names no mode: the run takes this machine's" \
+        grep -q "\"thp\":\"$mode\"" "$tmp/builtin.json"
+    check "and says so" \
+        test "$(field thp_mode < "$tmp/builtin.json")" = "this machine's: the calibration names none"
+fi
 sed 's/"thp":[[:space:]]*"[a-z]*"/"thp": "always"/' "${files[0]}" > "$tmp/always.json"
 grep -q '"thp": "always"' "$tmp/always.json" ||
     sed 's/^{/{"thp": "always",/' "${files[0]}" > "$tmp/always.json"

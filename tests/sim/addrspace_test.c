@@ -7,7 +7,8 @@
  * what remains; the kernel's mode decides which mappings get huge pages
  * at all.
  *
- * Every case maps 4 MiB at a 2 MiB-aligned address: chunks 0 and 1.
+ * Every case maps 4 MiB at a 2 MiB-aligned address, chunks 0 and 1, but
+ * the last, which maps three chunks.
  * Prints "ok NAME" or "FAIL NAME" per case and exits 1 if any failed.
  */
 #include "sim/addrspace.h"
@@ -97,27 +98,29 @@ static void partial_unmap_keeps_the_rest_huge(void)
     hk_as_destroy(&as);
 }
 
-/* Chunk 0 advised, chunk 1 not, each touched once: under never both
- * fault in a 4 KiB page, under madvise the advised one a huge page,
- * under always both. */
+/* Three chunks: chunk 0 advised to use huge pages, chunk 1 advised
+ * against them, chunk 2 neither; each touched once.  Under never all
+ * three fault in a 4 KiB page; under madvise chunk 0 a huge page; under
+ * always chunks 0 and 2. */
 static void thp_mode_decides(void)
 {
     static const struct {
         enum hk_thp mode;
         uint64_t huge_faults, resident_pages;
     } want[] = {
-        {HK_THP_NEVER, 0, 2},
-        {HK_THP_MADVISE, 1, PAGES_PER_HUGE + 1},
-        {HK_THP_ALWAYS, 2, 2 * PAGES_PER_HUGE},
+        {HK_THP_NEVER, 0, 3},
+        {HK_THP_MADVISE, 1, PAGES_PER_HUGE + 2},
+        {HK_THP_ALWAYS, 2, 2 * PAGES_PER_HUGE + 1},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         hk_addrspace as;
         CHECK(hk_as_init(&as, want[i].mode) == 0, "init");
-        CHECK(hk_as_map(&as, BASE, 4 * MIB, 1) == 0, "map");
+        CHECK(hk_as_map(&as, BASE, 6 * MIB, 1) == 0, "map");
         hk_as_advise_huge(&as, BASE, 2 * MIB, 1);
-        hk_as_touch_page(&as, BASE);
-        hk_as_touch_page(&as, BASE + 2 * MIB);
-        CHECK(as.faults == 2 && as.huge_faults == want[i].huge_faults &&
+        hk_as_advise_huge(&as, BASE + 2 * MIB, 2 * MIB, 0);
+        for (uint64_t chunk = 0; chunk < 3; chunk++)
+            hk_as_touch_page(&as, BASE + chunk * 2 * MIB);
+        CHECK(as.faults == 3 && as.huge_faults == want[i].huge_faults &&
                   as.resident_pages == want[i].resident_pages,
               "thp=%s: %llu faults, %llu huge, %llu pages resident",
               hk_thp_name(want[i].mode), (unsigned long long)as.faults,
