@@ -136,6 +136,8 @@ static hk_span map_new(hk_allocator *a, size_t need, size_t offset,
     hk_lock_release(&l->lock);
     if (huge)
         hk_os_advise_huge(base, bytes);
+    else if (bytes >= HK_OS_HUGE_PAGE && hk_os_huge_unasked())
+        hk_os_unadvise_huge(base, bytes);
     return s;
 }
 

@@ -114,6 +114,15 @@ void hk_os_advise_huge(void *p, size_t size);
  */
 void hk_os_unadvise_huge(void *p, size_t size);
 
+/*
+ * Whether the world backs mappings with huge pages without being asked
+ * (the kernel's transparent huge pages set to `always`).  There a
+ * mapping the allocator does not advise must refuse them
+ * (hk_os_unadvise_huge), or its first touch makes whole 2 MiB chunks
+ * resident whatever the policy decided.  No call counted.
+ */
+bool hk_os_huge_unasked(void);
+
 /* How many of the pages of [p, p+size) are resident: a page-aligned,
  * mapped range of at most HK_OS_RESIDENT_MAX pages.  One call (mincore). */
 size_t hk_os_resident_pages(const void *p, size_t size);

@@ -218,6 +218,8 @@ static hk_ss *ss_map(hk_allocator *a, unsigned c, uint64_t now)
     bool huge = ss_advise(a, bytes);
     if (huge)
         hk_os_advise_huge(base, n * bytes);
+    else if (n * bytes >= HK_OS_HUGE_PAGE && hk_os_huge_unasked())
+        hk_os_unadvise_huge(base, n * bytes);
     for (uint64_t i = 0; i < n; i++) {
         hk_ss *ss = (hk_ss *)(base + i * bytes);
         if (hk_registry_set(&a->registry, ss, bytes,

@@ -20,6 +20,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -229,6 +230,29 @@ void hk_os_unadvise_huge(void *p, size_t size)
 {
     count(HK_OS_MADVISE, size);
     madvise(p, size, MADV_NOHUGEPAGE);
+}
+
+/* The kernel's setting, read once: its line names the modes and
+ * brackets the one in force, "always [madvise] never".  No stdio: this
+ * runs inside malloc. */
+bool hk_os_huge_unasked(void)
+{
+    static _Atomic int unasked = -1; /* -1: not read yet */
+    int v = atomic_load_explicit(&unasked, memory_order_relaxed);
+    if (v >= 0)
+        return v;
+    char line[128];
+    ssize_t n = 0;
+    int fd = open("/sys/kernel/mm/transparent_hugepage/enabled",
+                  O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        n = read(fd, line, sizeof line - 1);
+        close(fd);
+    }
+    line[n > 0 ? n : 0] = '\0';
+    v = strstr(line, "[always]") != NULL;
+    atomic_store_explicit(&unasked, v, memory_order_relaxed);
+    return v;
 }
 
 size_t hk_os_resident_pages(const void *p, size_t size)

@@ -259,6 +259,11 @@ void hk_os_unadvise_huge(void *p, size_t size)
     hk_as_advise_huge(&W.as, (uint64_t)p, size, 0);
 }
 
+bool hk_os_huge_unasked(void)
+{
+    return W.as.thp == HK_THP_ALWAYS;
+}
+
 size_t hk_os_resident_pages(const void *p, size_t size)
 {
     count(HK_OS_MINCORE, size);
