@@ -233,14 +233,15 @@ void hk_os_unadvise_huge(void *p, size_t size)
 }
 
 /* The kernel's setting, read once: its line names the modes and
- * brackets the one in force, "always [madvise] never".  No stdio: this
- * runs inside malloc. */
+ * brackets the one in force, "always [madvise] never".  No stdio, and
+ * errno as it was: this runs inside a malloc that succeeds. */
 bool hk_os_huge_unasked(void)
 {
     static _Atomic int unasked = -1; /* -1: not read yet */
     int v = atomic_load_explicit(&unasked, memory_order_relaxed);
     if (v >= 0)
         return v;
+    int saved = errno;
     char line[128];
     ssize_t n = 0;
     int fd = open("/sys/kernel/mm/transparent_hugepage/enabled",
@@ -252,6 +253,7 @@ bool hk_os_huge_unasked(void)
     line[n > 0 ? n : 0] = '\0';
     v = strstr(line, "[always]") != NULL;
     atomic_store_explicit(&unasked, v, memory_order_relaxed);
+    errno = saved;
     return v;
 }
 

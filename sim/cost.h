@@ -105,8 +105,8 @@ const char *hk_cost_dcache_source(const hk_cost *c);
  * an object of TLB settings (tlb_l1_4k_entries, ...) and its "source",
  * or "dcache", the data caches (dcache.h's field names) and a "source",
  * or "thp", the kernel's transparent huge page mode (never, madvise or
- * always); keys starting with '_' are notes.  Terms it does not mention keep their
- * current value; on an error c is untouched. */
+ * always); keys starting with '_' are notes.  Terms it does not mention
+ * keep their current value; on an error c is untouched. */
 struct cJSON;
 int hk_cost_from_json(hk_cost *c, const struct cJSON *root, const char *path,
                       char *err, size_t errlen);

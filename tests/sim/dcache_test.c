@@ -22,9 +22,9 @@
  * Streams.  A line that misses L1 while its key is one of the 16 streams'
  * last keys plus one (the next line of the same page) is counted in
  * prefetched, not in misses[]; an access that continues no stream starts
- * one (unless one ends at its line), in place of the oldest.  Where a case means to count plain misses
- * it touches lines out of that order (every other line, or backwards);
- * where it reads ranges, the first line of each page's run misses and the
+ * one (unless one ends at its line), in place of the oldest.  Where a
+ * case means to count plain misses it touches lines out of that order
+ * (every other line, or backwards); where it reads ranges, the first line of each page's run misses and the
  * rest are prefetched.  A stream never crosses a page boundary here: no
  * page from 0 to 12 has the frame after its predecessor's (dcache.c's
  * hash gives pages 0 to 6 frames 0, 0x7321f70d5f, 0xc770ff3bee,
@@ -162,11 +162,11 @@ static void spanning_lines_and_pages(void)
     touch_lines(d, 5, 0, 2, 32);
     touch_lines(d, 5, 1, 2, 32);
     /* Page 5 again, its even lines then its odd ones: nothing is
-     * prefetched.  Each even line starts a stream, and the table
-     * ends with lines 32..62's; lines 1..31 continue none of them, and
-     * the 16 streams they start displace them all before line 33 comes.  L1 set s (4
-     * sets), which holds [s + 60, s + 56], sees lines s, s + 4, ..., s +
-     * 60 in turn (all of one parity, so in order), 16 lines cycling
+     * prefetched.  Each even line starts a stream, and the table ends
+     * with lines 32..62's; lines 1..31 continue none of them, and the 16
+     * streams they start displace them all before line 33 comes.  L1 set
+     * s (4 sets), which holds [s + 60, s + 56], sees lines s, s + 4, ...,
+     * s + 60 in turn (all of one parity, so in order), 16 lines cycling
      * through 2 ways: each was evicted since its last use, 64 misses.  L2
      * set s (8 sets) likewise cycles 8 lines through 4 ways: 64 misses.
      * L3 set s (16 sets) got the page's lines s, s + 16, s + 32, s + 48
