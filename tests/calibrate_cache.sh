@@ -75,8 +75,6 @@ if [[ -n $mode ]]; then
               "$tmp/t.trace" 2>/dev/null | field host_key)
     check "this machine's host key names the mode ($key)" \
         test "${key##* / thp }" = "$mode"
-fi
-if [[ -n $mode ]]; then
     "$HAKMEM" sim --calibration builtin "$tmp/t.trace" > "$tmp/builtin.json" \
         2>/dev/null
     check "the built-in calibration names no mode: the run takes this machine's" \
