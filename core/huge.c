@@ -27,6 +27,14 @@ size_t hk_huge_sample(const char *base, size_t bytes, size_t *pages)
     return hk_os_resident_pages(base + bytes - tail, tail);
 }
 
+void hk_huge_apply(void *base, size_t bytes, bool huge)
+{
+    if (huge)
+        hk_os_advise_huge(base, bytes);
+    else if (bytes >= HK_OS_HUGE_PAGE && hk_os_huge_unasked())
+        hk_os_unadvise_huge(base, bytes);
+}
+
 bool hk_huge_sample_due(hk_huge *g, uint64_t mode)
 {
     if (mode != HK_HUGE_AUTO)

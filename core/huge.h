@@ -75,6 +75,11 @@ void hk_huge_record(hk_huge *g, size_t pages, size_t resident);
 /* Whether a new mapping of `bytes` asks for huge pages. */
 bool hk_huge_advise(hk_huge *g, uint64_t mode, size_t bytes);
 
+/* The new mapping [base, base + bytes) as hk_huge_advise decided: asking
+ * for huge pages, or, on a kernel that gives them unasked, refusing them
+ * (os.h); one madvise, or none. */
+void hk_huge_apply(void *base, size_t bytes, bool huge);
+
 /* A block of `bytes` at `base` was placed in a new mapping, advised or
  * not. */
 void hk_huge_placed(hk_huge *g, uint64_t mode, bool advised,

@@ -134,10 +134,7 @@ static hk_span map_new(hk_allocator *a, size_t need, size_t offset,
         hk_spans_put(a, (hk_span){base + need, bytes - need, 0, s.mapping,
                                   now, false, true});
     hk_lock_release(&l->lock);
-    if (huge)
-        hk_os_advise_huge(base, bytes);
-    else if (bytes >= HK_OS_HUGE_PAGE && hk_os_huge_unasked())
-        hk_os_unadvise_huge(base, bytes);
+    hk_huge_apply(base, bytes, huge);
     return s;
 }
 

@@ -216,10 +216,7 @@ static hk_ss *ss_map(hk_allocator *a, unsigned c, uint64_t now)
     if (!base)
         return NULL;
     bool huge = ss_advise(a, bytes);
-    if (huge)
-        hk_os_advise_huge(base, n * bytes);
-    else if (n * bytes >= HK_OS_HUGE_PAGE && hk_os_huge_unasked())
-        hk_os_unadvise_huge(base, n * bytes);
+    hk_huge_apply(base, n * bytes, huge);
     for (uint64_t i = 0; i < n; i++) {
         hk_ss *ss = (hk_ss *)(base + i * bytes);
         if (hk_registry_set(&a->registry, ss, bytes,

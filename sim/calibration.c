@@ -69,6 +69,21 @@ int hk_calibration_machine_thp(enum hk_thp *out)
     return hk_thp_parse(open + 1, out);
 }
 
+enum hk_thp hk_calibration_thp(const hk_calibration *cal, const char **why)
+{
+    enum hk_thp here;
+    if (cal->cost.has_thp) {
+        *why = "the calibration's machine's";
+        return cal->cost.thp;
+    }
+    if (hk_calibration_machine_thp(&here) == 0) {
+        *why = "this machine's: the calibration names none";
+        return here;
+    }
+    *why = "the default: neither the calibration nor this machine names one";
+    return HK_THP_MADVISE;
+}
+
 void hk_calibration_host_key(char *out, size_t len)
 {
     const char *forced = getenv("HAKMEM_HOST_KEY");

@@ -64,6 +64,11 @@ void hk_calibration_host_key(char *out, size_t len);
  * /sys/kernel/mm/transparent_hugepage/enabled cannot be read. */
 int hk_calibration_machine_thp(enum hk_thp *out);
 
+/* The huge page mode a run priced by cal simulates unless it sets thp:
+ * the calibration's machine's, else this machine's, else madvise; *why
+ * says which. */
+enum hk_thp hk_calibration_thp(const hk_calibration *cal, const char **why);
+
 /* This machine's calibration in the cache, without making one: 0 with
  * its path in out when there is a readable one, else -1. */
 int hk_calibration_cached(char *out, size_t len);

@@ -59,21 +59,14 @@ static const char *tlb_source(const hk_run_config *cfg, const hk_cost *cost)
     return hk_cost_tlb_source(cost);
 }
 
-/* Where the run's huge page mode came from: the calibration's, else
- * this machine's, else the default, unless the run set it. */
-static const char *thp_source(const hk_run_config *cfg, const hk_cost *cost)
+/* Where the run's huge page mode came from (hk_calibration_thp), unless
+ * the run set another. */
+static const char *thp_source(const hk_calibration *cal,
+                              const hk_run_config *cfg)
 {
-    enum hk_thp here;
-    if (cost->has_thp)
-        return cfg->sim.thp == cost->thp ? "the calibration's machine"
-                                         : "the run's thp setting";
-    if (hk_calibration_machine_thp(&here) == 0)
-        return cfg->sim.thp == here
-                   ? "this machine's: the calibration names none"
-                   : "the run's thp setting";
-    return cfg->sim.thp == HK_THP_MADVISE
-               ? "the default, madvise: neither the calibration nor this "
-                 "machine names one"
+    const char *why;
+    return cfg->sim.thp == hk_calibration_thp(cal, &why)
+               ? why
                : "the run's thp setting";
 }
 
@@ -94,7 +87,7 @@ static cJSON *report_calibration(const hk_calibration *cal,
     cJSON_AddStringToObject(o, "tlb_geometry", tlb_source(cfg, &cal->cost));
     cJSON_AddStringToObject(o, "dcache_geometry",
                             hk_cost_dcache_source(&cal->cost));
-    cJSON_AddStringToObject(o, "thp_mode", thp_source(cfg, &cal->cost));
+    cJSON_AddStringToObject(o, "thp_mode", thp_source(cal, cfg));
     return o;
 }
 
@@ -242,11 +235,8 @@ int hk_cmd_sim(int argc, char **argv)
         cfg.sim.tlb_config = cal.cost.tlb;
     if (cal.cost.has_dcache)
         cfg.sim.dcache_config = cal.cost.dcache;
-    enum hk_thp here;
-    if (cal.cost.has_thp)
-        cfg.sim.thp = cal.cost.thp;
-    else if (hk_calibration_machine_thp(&here) == 0)
-        cfg.sim.thp = here;
+    const char *thp_why;
+    cfg.sim.thp = hk_calibration_thp(&cal, &thp_why);
     for (size_t i = 0; i < nargs; i++) {
         int rc = args[i].json
                      ? hk_run_config_load(&cfg, args[i].text, err, sizeof err)

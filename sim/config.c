@@ -82,7 +82,8 @@ static const struct other_setting {
     {"thp", HK_SETTINGS_MACHINE,
      "the kernel's transparent huge pages, where a first touch faults in a "
      "whole 2 MiB chunk: in no mapping, in those the allocator advised "
-     "(huge_pages), or in every one; by default the calibration's machine's",
+     "(huge_pages), or in every one not advised against them; by default "
+     "the calibration's machine's",
      "madvise", "never, madvise, always"},
     {"tlb", HK_SETTINGS_MACHINE, "the TLB model (0 is faster)", "1", "0, 1"},
     {"dcache", HK_SETTINGS_MACHINE, "the data cache model (0 is faster)", "1",

@@ -18,10 +18,10 @@
  * stream on, and any other starts one (unless one ends at that line), in
  * place of the oldest; a line that misses L1 as it continues a stream is
  * filled like any miss but counted as prefetched, not as missed.  So the
- * line after the one looked up last is always a stream's.  Following
- * that stream only, a loop that frees blocks in address order, reading
- * each one's metadata between them, missed on every block.  Frames are
- * hashed, so a stream ends at a 4 KiB page boundary, as real
+ * line after the one looked up last is always a stream's, but that one
+ * alone would not do: a loop that frees blocks in address order reads
+ * each one's metadata between them, and would miss on every block.
+ * Frames are hashed, so a stream ends at a 4 KiB page boundary, as real
  * prefetchers' do; a page fault forgets every stream.  The fault path's
  * lines are counted apart and never as prefetched.
  *

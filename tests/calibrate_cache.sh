@@ -70,7 +70,7 @@ if [[ -n $mode ]]; then
     check "and the run simulates it" \
         grep -q "\"thp\":\"$mode\"" "$tmp/a1.json"
     check "and says where it came from" \
-        test "$(field thp_mode < "$tmp/a1.json")" = "the calibration's machine"
+        test "$(field thp_mode < "$tmp/a1.json")" = "the calibration's machine's"
     key=$(env -u HAKMEM_HOST_KEY "$HAKMEM" sim --calibration builtin \
               "$tmp/t.trace" 2>/dev/null | field host_key)
     check "this machine's host key names the mode ($key)" \

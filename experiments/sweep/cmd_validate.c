@@ -758,16 +758,10 @@ static void print_header(const hk_exec *x, const options *o,
     print_l3_share(x, pr);
     printf("TLB geometry: %s\n", hk_cost_tlb_source(&x->cal.cost));
     printf("data caches: %s\n", hk_cost_dcache_source(&x->cal.cost));
-    enum hk_thp here;
-    if (x->cal.cost.has_thp)
-        printf("huge pages (thp, where the spec does not set it): %s, the "
-               "calibration's machine's\n", hk_thp_name(x->cal.cost.thp));
-    else if (hk_calibration_machine_thp(&here) == 0)
-        printf("huge pages (thp, where the spec does not set it): %s, this "
-               "machine's\n", hk_thp_name(here));
-    else
-        printf("huge pages (thp, where the spec does not set it): madvise, "
-               "the default\n");
+    const char *thp_why;
+    enum hk_thp thp = hk_calibration_thp(&x->cal, &thp_why);
+    printf("huge pages (thp, where the spec does not set it): %s, %s\n",
+           hk_thp_name(thp), thp_why);
     printf("measured: the %s %s time (%s) of %u real runs, from the end of "
            "loading the trace\n(threads engine) or of scanning it (serial); "
            "it includes the replay engine's own\nwork, which the model "

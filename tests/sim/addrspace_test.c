@@ -18,12 +18,19 @@
 #define MIB ((uint64_t)1 << 20)
 #define PAGES_PER_HUGE (HK_AS_HUGE / HK_AS_PAGE)
 
-/* A fresh space with [BASE, BASE + 4 MiB) mapped, advised if asked, and
- * each chunk touched once (huge faults where advised). */
+/* A fresh space of the kernel's mode thp, with [BASE, BASE + bytes)
+ * mapped. */
+static void fresh(hk_addrspace *as, enum hk_thp thp, uint64_t bytes)
+{
+    CHECK(hk_as_init(as, thp) == 0, "init");
+    CHECK(hk_as_map(as, BASE, bytes, 1) == 0, "map");
+}
+
+/* A fresh space under madvise with [BASE, BASE + 4 MiB) mapped, advised
+ * if asked, and each chunk touched once (huge faults where advised). */
 static void setup(hk_addrspace *as, int advised)
 {
-    CHECK(hk_as_init(as, HK_THP_MADVISE) == 0, "init");
-    CHECK(hk_as_map(as, BASE, 4 * MIB, 1) == 0, "map");
+    fresh(as, HK_THP_MADVISE, 4 * MIB);
     if (advised)
         hk_as_advise_huge(as, BASE, 4 * MIB, 1);
     hk_as_touch_page(as, BASE);
@@ -35,8 +42,7 @@ static void setup(hk_addrspace *as, int advised)
 static void advice_for_part_cuts(void)
 {
     hk_addrspace as;
-    CHECK(hk_as_init(&as, HK_THP_MADVISE) == 0, "init");
-    CHECK(hk_as_map(&as, BASE, 4 * MIB, 1) == 0, "map");
+    fresh(&as, HK_THP_MADVISE, 4 * MIB);
     hk_as_advise_huge(&as, BASE + 2 * MIB, 2 * MIB, 1);
     CHECK_EQ(as.count, 2);
     CHECK_EQ(as.peak_maps, 2);
@@ -114,8 +120,7 @@ static void thp_mode_decides(void)
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         hk_addrspace as;
-        CHECK(hk_as_init(&as, want[i].mode) == 0, "init");
-        CHECK(hk_as_map(&as, BASE, 6 * MIB, 1) == 0, "map");
+        fresh(&as, want[i].mode, 6 * MIB);
         hk_as_advise_huge(&as, BASE, 2 * MIB, 1);
         hk_as_advise_huge(&as, BASE + 2 * MIB, 2 * MIB, 0);
         for (uint64_t chunk = 0; chunk < 3; chunk++)

@@ -18,30 +18,19 @@ static uint64_t calls(enum hk_os_call k)
     return c.calls[k];
 }
 
-/* Whether the kernel's huge page setting is one of modes ("[always]",
- * "[madvise]", "[never]", space-separated). */
-static int kernel_thp_is(const char *modes)
+/* Whether the kernel backs advised memory with huge pages: its setting
+ * is [always] or [madvise]. */
+static int kernel_gives_huge_pages(void)
 {
-    char line[128] = "", mode[32];
+    char line[128] = "";
     FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
     if (!f)
         return 0;
     if (!fgets(line, sizeof line, f))
         line[0] = '\0';
     fclose(f);
-    const char *open = strchr(line, '['), *close = strchr(line, ']');
-    if (!open || !close || close - open >= (long)sizeof mode)
-        return 0;
-    snprintf(mode, sizeof mode, "%.*s", (int)(close - open + 1), open);
-    return strstr(modes, mode) != NULL;
+    return strstr(line, "[always]") || strstr(line, "[madvise]");
 }
-
-/* Whether the kernel backs advised memory with huge pages. */
-static int kernel_gives_huge_pages(void)
-{
-    return kernel_thp_is("[always] [madvise]");
-}
-
 
 /* The line of /proc/self/smaps that starts with key, of the mapping
  * holding p, into line; 0, or -1 if there is none. */
@@ -150,11 +139,11 @@ static void policy_keeps_a_control_mapping(void)
 static hk_large_stats large_stats;
 
 /* The madvise calls for `mapped` new mappings of 2 MiB or more, of which
- * `advised` asked for huge pages: one each, and under the kernel's
- * [always] one for each of the others too, refusing them. */
+ * `advised` asked for huge pages: one each, and where the kernel gives
+ * them unasked one for each of the others too, refusing them. */
 static uint64_t madvise_calls_for(uint64_t advised, uint64_t mapped)
 {
-    return advised + (kernel_thp_is("[always]") ? mapped - advised : 0);
+    return advised + (hk_os_huge_unasked() ? mapped - advised : 0);
 }
 
 /* Blocks of 8 MiB, each in a mapping of its own (no cache), written
