@@ -159,8 +159,11 @@ void *hk_alloc_tick(hk_allocator *a, hk_front *f)
 {
     hk_front_restart_tick(f);
     uint64_t now = hk_os_now_ns();
+    hk_heap *h = hk_heap_of_front(f);
+    if (h->outbox_count)
+        hk_heap_flush_outbox(h);
     hk_pool_tick(a, now);
-    hk_keep_tick(a, &hk_heap_of_front(f)->keep, now);
+    hk_keep_tick(a, &h->keep, now);
     return hk_front_pop(f);
 }
 
@@ -339,6 +342,11 @@ static void release(hk_heap *h, const owner *o, void *p)
         return;
     }
     hk_front *f = &h->front[o->cls];
+    if (atomic_load_explicit(&o->slab->owner, memory_order_relaxed) != h &&
+        f->shares_lines) {
+        hk_heap_post(h, o->cls, p);
+        return;
+    }
     if (!f->cap) {
         h->stats[o->cls].returned++;
         hk_heap_give_back(h, p);
@@ -519,6 +527,7 @@ size_t hk_alloc_trim(hk_allocator *a, hk_heap *h)
     if (h) {
         hk_keep_flush(a, &h->keep);
         hk_heap_flush_moved(h);
+        hk_heap_flush_outbox(h);
         for (unsigned c = 0; c < HK_CLASSES; c++)
             if (h->front[c].count)
                 hk_heap_flush(h, c, h->front[c].count);

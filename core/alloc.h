@@ -138,9 +138,12 @@ static inline int hk_fast_block(const hk_ss *ss, uintptr_t u, uintptr_t off,
  *
  * A block joins the front only if it passes hk_fast_block, so nothing
  * that could come back from malloc misaligned, or twice, ever enters a
- * front.
+ * front; and only if h owns its slab or its blocks share no cache line
+ * (heap.h says why).  Always inlined: a compiler that sees two callers
+ * would make it a function of its own, one more jump on every free.
  */
-static inline void hk_free_fast(hk_allocator *a, hk_heap *h, void *p)
+static inline __attribute__((always_inline)) void
+hk_free_fast(hk_allocator *a, hk_heap *h, void *p)
 {
     /* No heap, no allocator set up yet: the registry may not be either. */
     uintptr_t e =
@@ -155,6 +158,14 @@ static inline void hk_free_fast(hk_allocator *a, hk_heap *h, void *p)
         if (__builtin_expect(count < f->cap && hk_fast_block(ss, u, off, p),
                              1)) {
             hk_block_set_free(p);
+            /* Not a branch per test: threads free each other's blocks in
+             * no pattern a predictor learns. */
+            int foreign = atomic_load_explicit(&ss->unit[u].owner,
+                                               memory_order_relaxed) != h;
+            if (__builtin_expect(foreign & f->shares_lines, 0)) {
+                hk_heap_post(h, f->cls, p);
+                return;
+            }
             hk_os_touch(&f->slots[count], sizeof(void *));
             f->count = (uint32_t)count + 1;
             f->slots[count] = p;

@@ -112,6 +112,8 @@ static void heap_setup(hk_allocator *a, hk_heap *h)
         f->hits = 0;
         f->to_tick = HK_TICK;
         f->overflows = 0;
+        f->shares_lines =
+            c < HK_CLASSES && hk_shares_lines(a->cls[c].size);
         f->cls = (uint16_t)c;
         f->cap = c < HK_CLASSES ? a->cls[c].front_cap : 0;
     }
@@ -119,6 +121,7 @@ static void heap_setup(hk_allocator *a, hk_heap *h)
     memset(&h->keep, 0, sizeof h->keep);
     memset(h->moved, 0, sizeof h->moved);
     h->moved_at = 0;
+    h->outbox_count = h->outbox_bytes = 0;
     memset(h->stats, 0, sizeof h->stats);
     h->alloc = a;
     h->live = 1;
@@ -235,6 +238,10 @@ int hk_heap_holds(const hk_heap *h, unsigned c, const void *p)
     for (unsigned i = 0; i < HK_MOVED; i++)
         if (__atomic_load_n(&h->moved[i], __ATOMIC_RELAXED) == p)
             return 1;
+    count = __atomic_load_n(&h->outbox_count, __ATOMIC_RELAXED);
+    for (uint32_t i = 0; i < count && i < HK_OUTBOX; i++)
+        if (__atomic_load_n(&h->outbox[i], __ATOMIC_RELAXED) == p)
+            return 1;
     return 0;
 }
 
@@ -269,17 +276,13 @@ static chain *chain_for(hk_heap *h, chain *ch, unsigned *open, void *p)
     return t;
 }
 
-void hk_heap_flush(hk_heap *h, unsigned c, uint32_t n)
+/* The free blocks slots[0..n) go home, those of one slab that follow
+ * each other in one chain. */
+static void send_home(hk_heap *h, void **slots, uint32_t n)
 {
-    hk_front *f = &h->front[c];
-    /* Locals: the links written below could alias these, for all the
-     * compiler knows. */
-    void **slots = f->slots;
     int always = h->alloc->params.ptr_check == HK_PTR_CHECK_ALWAYS;
     chain ch[CHAINS];
     unsigned open = 0;
-    if (n > f->count)
-        n = f->count;
     for (uint32_t i = 0; i < n;) {
         chain *t = chain_for(h, ch, &open, slots[i]);
         uintptr_t start = t->start, span = t->span;
@@ -301,7 +304,15 @@ void hk_heap_flush(hk_heap *h, unsigned c, uint32_t n)
     }
     for (unsigned k = 0; k < open; k++)
         give_chain(h, ch[k].slab, ch[k].head, ch[k].tail, ch[k].n);
-    memmove(slots, slots + n, (f->count - n) * sizeof(void *));
+}
+
+void hk_heap_flush(hk_heap *h, unsigned c, uint32_t n)
+{
+    hk_front *f = &h->front[c];
+    if (n > f->count)
+        n = f->count;
+    send_home(h, f->slots, n);
+    memmove(f->slots, f->slots + n, (f->count - n) * sizeof(void *));
     f->count -= n;
     h->stats[c].flushes++;
     h->stats[c].flushed += n;
@@ -309,11 +320,28 @@ void hk_heap_flush(hk_heap *h, unsigned c, uint32_t n)
         heap_verify(h, c);
 }
 
+void hk_heap_flush_outbox(hk_heap *h)
+{
+    send_home(h, h->outbox, h->outbox_count);
+    __atomic_store_n(&h->outbox_count, 0, __ATOMIC_RELAXED);
+    h->outbox_bytes = 0;
+}
+
+void hk_heap_post(hk_heap *h, unsigned c, void *p)
+{
+    uint32_t size = h->alloc->cls[c].size;
+    if (h->outbox_count == HK_OUTBOX || h->outbox_bytes >= HK_OUTBOX_BYTES)
+        hk_heap_flush_outbox(h);
+    __atomic_store_n(&h->outbox[h->outbox_count], p, __ATOMIC_RELAXED);
+    __atomic_store_n(&h->outbox_count, h->outbox_count + 1, __ATOMIC_RELAXED);
+    h->outbox_bytes += size;
+}
+
 /* Overflows in a row, nothing fetched back between them, after which a
  * front's bound shrinks by a quarter: far more than a burst freed in one
  * go causes, so that only a thread whose blocks do not come back (it frees
  * what others allocate) gives up the room it grew. */
-#define OVERFLOWS_TO_SHRINK 16 /* divides 65536: overflows may wrap */
+#define OVERFLOWS_TO_SHRINK 16 /* divides 256: overflows may wrap */
 
 /* Class c's front bound becomes cap, its growth counted in grown_bytes;
  * past its first bound it has room of its own (see heap_bytes). */
@@ -471,6 +499,7 @@ void hk_heap_destroy(hk_heap *h)
 {
     hk_allocator *a = h->alloc;
     hk_heap_flush_moved(h);
+    hk_heap_flush_outbox(h);
     hk_keep_flush(a, &h->keep);
     for (unsigned c = 0; c < HK_CLASSES; c++) {
         if (h->front[c].count)

@@ -6,6 +6,16 @@
  * free pushes; neither takes a lock or an atomic read-modify-write, and
  * of the block's memory each touches only the free mark (block.h).
  *
+ * A front holds only blocks of slabs its heap owned when they were freed.
+ * A block freed by a thread that does not own its slab waits in that
+ * thread's outbox, and goes home with the others in one pass when the
+ * outbox fills (or at the next tick): were it pushed on the freeing
+ * thread's front, that thread's next malloc of the class would hand it
+ * out and write it, in cache lines that the owner's blocks share (passive
+ * false sharing: two threads each freeing one of eight adjacent 8-byte
+ * objects and then mallocing and writing 8 bytes in a loop ran three
+ * times as long as when each reused blocks of its own).
+ *
  * With ptr_check=always, blocks that realloc moved away from wait in the
  * quarantine `moved` before they join a front (see alloc.c).
  *
@@ -47,16 +57,24 @@ typedef struct hk_front {
     uint32_t count, cap;
     uint64_t hits;      /* blocks handed out, up to the last tick */
     uint32_t to_tick;   /* blocks to hand out before the next tick */
-    uint16_t overflows; /* overflows since the last refill (it may wrap) */
+    uint8_t overflows;  /* overflows since the last refill (it may wrap) */
+    uint8_t shares_lines; /* its blocks share cache lines (superslab.h) */
     uint16_t cls;       /* its index in its heap's front[] */
 } hk_front;
 
 #define HK_MOVED 32 /* blocks in the quarantine */
 
+/* The outbox holds at most this many blocks, and stops taking more once
+ * they reach HK_OUTBOX_BYTES. */
+#define HK_OUTBOX 64
+#define HK_OUTBOX_BYTES ((uint32_t)256 << 10)
+
 typedef struct hk_heap {
     hk_front front[HK_CLASSES + 1]; /* + HK_CLASS_NONE, which has cap 0 */
     void *moved[HK_MOVED];          /* the quarantine, a ring; NULL: empty */
     uint32_t moved_at;              /* its next slot */
+    void *outbox[HK_OUTBOX]; /* freed blocks of slabs others own */
+    uint32_t outbox_count, outbox_bytes;
     struct hk_allocator *alloc;
     hk_list avail[HK_CLASSES]; /* first: the slab refills take from */
     uint32_t avail_count[HK_CLASSES]; /* the length of avail[c] */
@@ -136,8 +154,16 @@ void hk_heap_give_back(hk_heap *h, void *p);
 /* Send the quarantine's blocks home. */
 void hk_heap_flush_moved(hk_heap *h);
 
-/* Does the front of class c or the quarantine of h hold p?  Exact on the
- * thread that owns h; another thread may miss p while h changes. */
+/* p, a free block (marked) of class c whose slab h does not own, joins
+ * h's outbox, which is sent home first if it has no room. */
+void hk_heap_post(hk_heap *h, unsigned c, void *p);
+
+/* Send the outbox's blocks home. */
+void hk_heap_flush_outbox(hk_heap *h);
+
+/* Does the front of class c, the quarantine or the outbox of h hold p?
+ * Exact on the thread that owns h; another thread may miss p while h
+ * changes. */
 int hk_heap_holds(const hk_heap *h, unsigned c, const void *p);
 
 /* Fold a heap's counters (front hits included) into *into. */

@@ -330,7 +330,7 @@ static hk_slab *adopt(hk_allocator *a, hk_heap *h, unsigned c)
     if (!n)
         return NULL;
     hk_slab *s = hk_slab_at(n);
-    atomic_store_explicit(&s->owner, h, memory_order_relaxed);
+    hk_slab_set_owner(s, h);
     hk_slab_drain_remote(s, (unsigned)a->params.ptr_check);
     h->stats[c].slabs_adopted++;
     return s;
@@ -454,7 +454,7 @@ hk_slab *hk_pool_acquire_slab(hk_allocator *a, hk_heap *h, unsigned c)
     hk_lock_acquire(&pool->lock);
     hk_slab *s = adopt(a, h, c);
     if (!s && (s = carve_new(a, c, now)) != NULL)
-        atomic_store_explicit(&s->owner, h, memory_order_relaxed);
+        hk_slab_set_owner(s, h);
     if (s)
         h->stats[c].slabs_acquired++;
     purge_due(a, now);
@@ -471,7 +471,7 @@ static void release_locked(hk_allocator *a, hk_slab *s, uint64_t now)
     uint64_t bits = span_bits(s->first_unit, s->units);
     HK_ASSERT(s->used == 0 && (ss->free_units & bits) == 0);
     set_class(ss, s->first_unit, s->units, HK_CLASS_NONE);
-    atomic_store_explicit(&s->owner, NULL, memory_order_relaxed);
+    hk_slab_set_owner(s, NULL);
     int was_full = ss->free_units == 0;
     ss->free_units |= bits;
     mark_dirty(pool, ss, bits, now);
@@ -500,7 +500,7 @@ void hk_pool_abandon_slab(hk_allocator *a, hk_slab *s)
 {
     hk_pool *pool = &a->pool;
     hk_lock_acquire(&pool->lock);
-    atomic_store_explicit(&s->owner, NULL, memory_order_relaxed);
+    hk_slab_set_owner(s, NULL);
     hk_list_push_front(&pool->abandoned[s->cls], &s->link);
     if (HK_DEBUG)
         pool_verify(a);

@@ -64,6 +64,7 @@ typedef struct hk_slab {
  * with blocks scattered over a few SuperSlabs those were a tenth of a
  * program's L1 read misses (mixed_lifetimes under cachegrind). */
 typedef struct hk_unit {
+    _Atomic(struct hk_heap *) owner; /* the covering slab's */
     _Atomic uint64_t grid_lim;
     uint64_t grid_mul;
     uint32_t grid_first;
@@ -89,6 +90,25 @@ typedef struct hk_ss {
 } hk_ss;
 
 _Static_assert(sizeof(hk_ss) <= HK_SS_HEADER, "SuperSlab header too large");
+
+/* s changes hands: its owner, also as free's fast path reads it, in
+ * each of its units (only the owner makes a slab its own or gives it
+ * up, so a thread that reads itself there reads the truth). */
+static inline void hk_slab_set_owner(hk_slab *s, struct hk_heap *h)
+{
+    atomic_store_explicit(&s->owner, h, memory_order_relaxed);
+    hk_os_touch(&s->ss->unit[s->first_unit], s->units * sizeof s->ss->unit[0]);
+    for (unsigned u = s->first_unit; u < s->first_unit + s->units; u++)
+        atomic_store_explicit(&s->ss->unit[u].owner, h, memory_order_relaxed);
+}
+
+/* Do blocks of `size` bytes share cache lines with each other?  Slabs
+ * start page-aligned, so those of a multiple of a line do not. */
+#define HK_LINE 64
+static inline int hk_shares_lines(uint32_t size)
+{
+    return size % HK_LINE != 0;
+}
 
 static inline hk_slab *hk_slab_at(hk_link *link)
 {

@@ -4,7 +4,8 @@
  * and comes back after frees by its own heap, by another heap (the remote
  * path, in chains per slab), after its heap dies (abandonment and
  * adoption), and after its heap passes surplus slabs to another.  Freed
- * blocks are used before fresh ones.  A front grows to hold a program's
+ * blocks are used before fresh ones; another heap's blocks that share
+ * cache lines are never handed out by the heap that freed them.  A front grows to hold a program's
  * bursts, and stays small in a heap that only frees.
  */
 #include "unit.h"
@@ -258,6 +259,59 @@ static void fronts_grow_within_the_heap_budget(void)
     hk_alloc_destroy(a);
 }
 
+/*
+ * Blocks of 16 bytes share cache lines: those another heap frees wait in
+ * its outbox, never in its front, so its next malloc does not hand them
+ * out (and write them beside the owner's blocks); then they go home, and
+ * the owner gets them back.  Blocks of 64 bytes, a line each, join the
+ * freeing heap's front and come back from its next malloc.
+ */
+static void foreign_blocks_sharing_lines_go_home(void)
+{
+    enum { K = 8, MANY = 200 };
+    hk_allocator *a = unit_alloc(NULL);
+    hk_heap *owner = hk_heap_create(a), *other = hk_heap_create(a);
+    unsigned c16 = hk_class_of(16), c64 = hk_class_of(64);
+    void *small[K], *line[K];
+    alloc_filled(a, owner, small, K, 16);
+    alloc_filled(a, owner, line, K, 64);
+    free_checked(a, other, small, K, 16);
+    free_checked(a, other, line, K, 64);
+    CHECK_EQ(other->front[c16].count, 0);
+    CHECK_EQ(other->outbox_count, K);
+    CHECK_EQ(other->front[c64].count, K);
+    void *q = hk_malloc_fast(a, other, 16);
+    for (unsigned i = 0; i < K; i++)
+        CHECK(q != small[i], "the other heap reused block %u", i);
+    CHECK(hk_malloc_fast(a, other, 64) == line[K - 1],
+          "a line-sized block did not come back to the heap that freed it");
+
+    hk_alloc_trim(a, other);
+    CHECK_EQ(other->outbox_count, 0);
+    unsigned back = 0;
+    for (unsigned n = 0; n < 10000 && back < K; n++) {
+        void *p = hk_malloc_fast(a, owner, 16);
+        for (unsigned i = 0; i < K; i++)
+            back += p == small[i];
+    }
+    CHECK_EQ(back, K);
+
+    /* A heap freeing many sends them home as its outbox fills. */
+    static void *many[MANY];
+    alloc_filled(a, owner, many, MANY, 16);
+    hk_stats_snapshot s0, s1;
+    hk_alloc_snapshot(a, &s0);
+    free_checked(a, other, many, MANY, 16);
+    hk_alloc_snapshot(a, &s1);
+    CHECK(other->outbox_count <= HK_OUTBOX, "outbox %u", other->outbox_count);
+    CHECK_EQ(s1.cls[c16].remote_frees - s0.cls[c16].remote_frees,
+             MANY - other->outbox_count);
+    CHECK_EQ(other->front[c16].count, 0);
+    hk_heap_destroy(other);
+    hk_heap_destroy(owner);
+    hk_alloc_destroy(a);
+}
+
 /* A heap that only frees what another allocates overflows over and over
  * and never fetches anything back: its front keeps its first bound. */
 static void freeing_heap_front_stays_small(void)
@@ -442,6 +496,7 @@ UNIT_MAIN(TEST(own_blocks_round_trip),
           TEST(mixed_flush_returns_every_block),
           TEST(front_grows_to_hold_bursts),
           TEST(fronts_grow_within_the_heap_budget),
+          TEST(foreign_blocks_sharing_lines_go_home),
           TEST(freeing_heap_front_stays_small),
           TEST(dead_heap_slabs_are_adopted),
           TEST(surplus_slabs_pass_to_other_heaps),

@@ -104,10 +104,19 @@ static void free_misaligned_far_unit(hk_allocator *a, hk_heap *h)
     hk_free_fast(a, h, p + 8);
 }
 
-/* Another heap (thread) holds the block in its front cache. */
+/* Another heap (thread) holds the block: in its outbox, as its blocks
+ * share cache lines (heap.h)... */
 static void free_held_by_other_heap(hk_allocator *a, hk_heap *h)
 {
     void *p = hk_malloc_fast(a, h, 40);
+    hk_free_fast(a, hk_heap_create(a), p);
+    hk_free_fast(a, h, p);
+}
+
+/* ... or in its front cache, as they do not. */
+static void free_held_by_other_front(hk_allocator *a, hk_heap *h)
+{
+    void *p = hk_malloc_fast(a, h, 64);
     hk_free_fast(a, hk_heap_create(a), p);
     hk_free_fast(a, h, p);
 }
@@ -175,6 +184,8 @@ static void misuse_is_fatal(void)
     expect_abort("far unit", NULL, free_misaligned_far_unit,
                  "not the start of a block");
     expect_abort("other heap", NULL, free_held_by_other_heap,
+                 "free(): double free detected");
+    expect_abort("other front", NULL, free_held_by_other_front,
                  "free(): double free detected");
     expect_abort("remote list", NULL, free_on_remote_list,
                  "free(): double free detected");
