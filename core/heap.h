@@ -6,14 +6,14 @@
  * free pushes; neither takes a lock or an atomic read-modify-write, and
  * of the block's memory each touches only the free mark (block.h).
  *
- * A front holds only blocks of slabs its heap owned when they were freed.
- * A block freed by a thread that does not own its slab waits in that
- * thread's outbox, and goes home with the others in one pass when the
- * outbox fills (or at the next tick): were it pushed on the freeing
- * thread's front, that thread's next malloc of the class would hand it
- * out and write it, in cache lines that the owner's blocks share (passive
- * false sharing: two threads each freeing one of eight adjacent 8-byte
- * objects and then mallocing and writing 8 bytes in a loop ran three
+ * A front takes a block freed into a slab its heap does not own only when
+ * the block shares no cache line with another (superslab.h).  Any other
+ * such block waits in the freeing thread's outbox, and goes home with the
+ * others in one pass when the outbox fills (or at the next tick): were it
+ * pushed on the front, the thread's next malloc of the class would hand
+ * it out and write it, in cache lines where the owner writes its blocks
+ * (passive false sharing: two threads each freeing one of two adjacent
+ * 8-byte blocks and then mallocing and writing 8 bytes in a loop ran six
  * times as long as when each reused blocks of its own).
  *
  * With ptr_check=always, blocks that realloc moved away from wait in the

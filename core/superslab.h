@@ -10,10 +10,11 @@
  *     ss   = registry entry of the block's granule
  *     cls  = ss->unit[(block - ss) >> unit_shift].cls
  *
- * A slab's blocks are in exactly one of: handed out (to the program or a
- * front cache), on the owner's local free list, on the remote list, or
- * never carved (between bump and end).  `used` counts the first kind plus
- * the remote list, so a slab is empty when used == 0 after a drain.
+ * A slab's blocks are in exactly one of: handed out (to the program, a
+ * front cache or an outbox), on the owner's local free list, on the
+ * remote list, or never carved (between bump and end).  `used` counts the
+ * first kind plus the remote list, so a slab is empty when used == 0
+ * after a drain.
  *
  * free() must also know that a pointer starts a block of its slab that
  * was carved (so it may have been handed out), and its fast path cannot
@@ -55,8 +56,9 @@ typedef struct hk_slab {
     uint8_t full;        /* on its owner's full list (owned slabs only) */
 } hk_slab;
 
-/* What free's fast path reads of a unit: hk_front_at(cls) (heap.h), and
- * the covering slab's block grid: the offset of its first block from the
+/* What free's fast path reads of a unit: hk_front_at(cls) (heap.h), the
+ * covering slab's owner (hk_slab_set_owner), and its block grid: the
+ * offset of its first block from the
  * SuperSlab and the constants of hk_ss_is_block, whose limit the slab's
  * owner raises as it carves (any thread may read it).  The grid is
  * meaningless while the unit is free.  All of it in one aligned half
@@ -72,6 +74,8 @@ typedef struct hk_unit {
     uint8_t cls;  /* HK_CLASS_NONE while the unit is free */
     uint8_t head; /* first unit of the covering slab */
 } __attribute__((aligned(32))) hk_unit;
+
+_Static_assert(sizeof(hk_unit) == 32, "a unit's fields fill half a line");
 
 typedef struct hk_ss {
     hk_unit unit[HK_SS_UNITS_MAX];
