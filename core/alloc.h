@@ -160,8 +160,8 @@ hk_free_fast(hk_allocator *a, hk_heap *h, void *p)
             hk_block_set_free(p);
             /* Not a branch per test: threads free each other's blocks in
              * no pattern a predictor learns. */
-            int foreign = atomic_load_explicit(&ss->unit[u].owner,
-                                               memory_order_relaxed) != h;
+            uint8_t foreign = atomic_load_explicit(&ss->unit[u].owner,
+                                                   memory_order_relaxed) != h;
             if (__builtin_expect(foreign & f->shares_lines, 0)) {
                 hk_heap_post(h, f->cls, p);
                 return;
