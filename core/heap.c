@@ -335,6 +335,7 @@ void hk_heap_post(hk_heap *h, unsigned c, void *p)
     __atomic_store_n(&h->outbox[h->outbox_count], p, __ATOMIC_RELAXED);
     __atomic_store_n(&h->outbox_count, h->outbox_count + 1, __ATOMIC_RELAXED);
     h->outbox_bytes += size;
+    h->stats[c].posted++;
 }
 
 /* Overflows in a row, nothing fetched back between them, after which a

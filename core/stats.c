@@ -12,8 +12,8 @@ const char *const hk_os_call_names[HK_OS_CALLS] = {
 
 #define CLASS_FIELDS(X)                                                      \
     X(front_hits) X(front_misses) X(refilled) X(flushes) X(flushed)          \
-    X(returned) X(remote_frees) X(slabs_acquired) X(slabs_released)          \
-    X(slabs_passed) X(slabs_adopted)                                         \
+    X(returned) X(remote_frees) X(posted) X(slabs_acquired)                  \
+    X(slabs_released) X(slabs_passed) X(slabs_adopted)                       \
     X(ss_mapped) X(lru_hits) X(lru_misses)
 
 #define POOL_FIELDS(X)                                                       \

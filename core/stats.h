@@ -22,6 +22,8 @@ typedef struct hk_class_stats {
     uint64_t returned;       /* blocks freed straight to their slab (no
                                 front cache) */
     uint64_t remote_frees;   /* blocks returned to another thread's slab */
+    uint64_t posted;         /* blocks of another thread's slab put in the
+                                outbox, not the front (heap.h) */
     uint64_t slabs_acquired; /* slabs this class took from the pool */
     uint64_t slabs_released; /* empty slabs given back */
     uint64_t slabs_passed;   /* slabs given to the pool, blocks still in use,

@@ -306,6 +306,7 @@ static void foreign_blocks_sharing_lines_go_home(void)
     CHECK(other->outbox_count <= HK_OUTBOX, "outbox %u", other->outbox_count);
     CHECK_EQ(s1.cls[c16].remote_frees - s0.cls[c16].remote_frees,
              MANY - other->outbox_count);
+    CHECK_EQ(s1.cls[c16].posted - s0.cls[c16].posted, MANY);
     CHECK_EQ(other->front[c16].count, 0);
     hk_heap_destroy(other);
     hk_heap_destroy(owner);
