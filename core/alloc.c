@@ -342,8 +342,9 @@ static void release(hk_heap *h, const owner *o, void *p)
         return;
     }
     hk_front *f = &h->front[o->cls];
-    if (atomic_load_explicit(&o->slab->owner, memory_order_relaxed) != h &&
-        f->shares_lines) {
+    if (hk_front_refuses(
+            f, atomic_load_explicit(&o->slab->owner, memory_order_relaxed),
+            h)) {
         hk_heap_post(h, o->cls, p);
         return;
     }

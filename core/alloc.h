@@ -158,11 +158,9 @@ hk_free_fast(hk_allocator *a, hk_heap *h, void *p)
         if (__builtin_expect(count < f->cap && hk_fast_block(ss, u, off, p),
                              1)) {
             hk_block_set_free(p);
-            /* Not a branch per test: threads free each other's blocks in
-             * no pattern a predictor learns. */
-            uint8_t foreign = atomic_load_explicit(&ss->unit[u].owner,
-                                                   memory_order_relaxed) != h;
-            if (__builtin_expect(foreign & f->shares_lines, 0)) {
+            const hk_heap *owner = atomic_load_explicit(
+                &ss->unit[u].owner, memory_order_relaxed);
+            if (__builtin_expect(hk_front_refuses(f, owner, h), 0)) {
                 hk_heap_post(h, f->cls, p);
                 return;
             }

@@ -110,6 +110,18 @@ static inline void *hk_front_pop(hk_front *f)
     return hk_block_hand_out(f->slots[count]);
 }
 
+/* Must a block of front f's class, freed by h into a slab of `owner`,
+ * wait in h's outbox rather than join f (see above)?  Without a branch
+ * per test: threads free each other's blocks in no pattern a predictor
+ * learns.  Byte-wide, as the flag is: a compare, a setne and an and (an
+ * int took two more instructions on every free). */
+static inline uint8_t hk_front_refuses(const hk_front *f,
+                                       const hk_heap *owner, const hk_heap *h)
+{
+    uint8_t foreign = owner != h;
+    return foreign & f->shares_lines;
+}
+
 /* Blocks front f has handed out. */
 static inline uint64_t hk_front_hits(const hk_front *f)
 {

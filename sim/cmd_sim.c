@@ -59,19 +59,21 @@ static const char *tlb_source(const hk_run_config *cfg, const hk_cost *cost)
     return hk_cost_tlb_source(cost);
 }
 
-/* Where the run's huge page mode came from (hk_calibration_thp), unless
- * the run set another. */
-static const char *thp_source(const hk_calibration *cal,
-                              const hk_run_config *cfg)
-{
+/* The huge page mode a run took by default, and why (hk_calibration_thp). */
+typedef struct thp_default {
+    enum hk_thp mode;
     const char *why;
-    return cfg->sim.thp == hk_calibration_thp(cal, &why)
-               ? why
-               : "the run's thp setting";
+} thp_default;
+
+/* Where the run's huge page mode came from: its default, unless the run
+ * set another. */
+static const char *thp_source(const hk_run_config *cfg, thp_default thp)
+{
+    return cfg->sim.thp == thp.mode ? thp.why : "the run's thp setting";
 }
 
 static cJSON *report_calibration(const hk_calibration *cal,
-                                 const hk_run_config *cfg)
+                                 const hk_run_config *cfg, thp_default thp)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "source",
@@ -87,7 +89,7 @@ static cJSON *report_calibration(const hk_calibration *cal,
     cJSON_AddStringToObject(o, "tlb_geometry", tlb_source(cfg, &cal->cost));
     cJSON_AddStringToObject(o, "dcache_geometry",
                             hk_cost_dcache_source(&cal->cost));
-    cJSON_AddStringToObject(o, "thp_mode", thp_source(cal, cfg));
+    cJSON_AddStringToObject(o, "thp_mode", thp_source(cfg, thp));
     return o;
 }
 
@@ -235,8 +237,8 @@ int hk_cmd_sim(int argc, char **argv)
         cfg.sim.tlb_config = cal.cost.tlb;
     if (cal.cost.has_dcache)
         cfg.sim.dcache_config = cal.cost.dcache;
-    const char *thp_why;
-    cfg.sim.thp = hk_calibration_thp(&cal, &thp_why);
+    thp_default thp;
+    thp.mode = cfg.sim.thp = hk_calibration_thp(&cal, &thp.why);
     for (size_t i = 0; i < nargs; i++) {
         int rc = args[i].json
                      ? hk_run_config_load(&cfg, args[i].text, err, sizeof err)
@@ -304,7 +306,8 @@ int hk_cmd_sim(int argc, char **argv)
     cJSON_AddItemToObject(root, "allocator_stats", hk_report_allocator(a));
     cJSON_AddItemToObject(root, "predicted",
                           report_predicted(&cal.cost, counts));
-    cJSON_AddItemToObject(root, "calibration", report_calibration(&cal, &cfg));
+    cJSON_AddItemToObject(root, "calibration",
+                          report_calibration(&cal, &cfg, thp));
     int written = hk_report_print(root, format);
     hk_sim_stop();
     free(a);

@@ -24,11 +24,12 @@
  * prefetched, not in misses[]; an access that continues no stream starts
  * one (unless one ends at its line), in place of the oldest.  Where a
  * case means to count plain misses it touches lines out of that order
- * (every other line, or backwards); where it reads ranges, the first line of each page's run misses and the
- * rest are prefetched.  A stream never crosses a page boundary here: no
- * page from 0 to 12 has the frame after its predecessor's (dcache.c's
- * hash gives pages 0 to 6 frames 0, 0x7321f70d5f, 0xc770ff3bee,
- * 0x79e3f6d0b9, 0x8ee1fe77dc, 0x7d63baf002, 0xabddb12daf).  The case
+ * (every other line, or backwards); where it reads ranges, the first
+ * line of each page's run misses and the rest are prefetched.  A stream
+ * never crosses a page boundary here: no page from 0 to 12 has the frame
+ * after its predecessor's (dcache.c's hash gives pages 0 to 6 frames 0,
+ * 0x7321f70d5f, 0xc770ff3bee, 0x79e3f6d0b9, 0x8ee1fe77dc, 0x7d63baf002,
+ * 0xabddb12daf).  The case
  * "streams" covers the rule itself.
  */
 #include <stdio.h>

@@ -5,8 +5,9 @@
  * path, in chains per slab), after its heap dies (abandonment and
  * adoption), and after its heap passes surplus slabs to another.  Freed
  * blocks are used before fresh ones; another heap's blocks that share
- * cache lines are never handed out by the heap that freed them.  A front grows to hold a program's
- * bursts, and stays small in a heap that only frees.
+ * cache lines are never handed out by the heap that freed them.  A front
+ * grows to hold a program's bursts, and stays small in a heap that only
+ * frees.
  */
 #include "unit.h"
 
