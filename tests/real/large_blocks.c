@@ -19,6 +19,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "proc_self.h"
+
 #define MIB ((size_t)1 << 20)
 #define PAGE 4096
 /* HAKMEM_PURGE_DELAY: long enough that a busy machine rarely stalls the
@@ -41,25 +43,6 @@ static long minor_faults(void)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return ru.ru_minflt;
-}
-
-static long rss_kb(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return kb;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-    nanosleep(&ts, NULL);
 }
 
 static unsigned char *alloc(size_t n)

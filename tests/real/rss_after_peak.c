@@ -13,27 +13,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "proc_self.h"
+
 #define BLOCKS 400000
 #define SIZE 512 /* 200 MB at the peak */
-
-static long rss_kb(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return kb;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-    nanosleep(&ts, NULL);
-}
 
 static long now_ms(void)
 {
