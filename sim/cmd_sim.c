@@ -102,6 +102,9 @@ static cJSON *report_dcache(const hk_dcache_stats *d)
     for (unsigned k = 0; k < HK_DCACHE_LEVELS; k++)
         cJSON_AddNumberToObject(o, missed[k], (double)d->misses[k]);
     cJSON_AddNumberToObject(o, "prefetched", (double)d->prefetched);
+    cJSON *gaps = cJSON_AddArrayToObject(o, "l3_miss_gaps");
+    for (unsigned k = 0; k < HK_DCACHE_GAPS; k++)
+        cJSON_AddItemToArray(gaps, cJSON_CreateNumber((double)d->mem_gaps[k]));
     cJSON *f = cJSON_AddObjectToObject(o, "fault_path");
     cJSON_AddNumberToObject(f, "accesses", (double)d->fault_accesses);
     for (unsigned k = 0; k < HK_DCACHE_LEVELS; k++)

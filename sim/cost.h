@@ -54,6 +54,11 @@ enum hk_cost_term {
     HK_COST_CACHE_L2,    /* a line the L1d missed: L2's latency over L1's */
     HK_COST_CACHE_L3,    /* a line L2 missed too: L3's over L2's */
     HK_COST_CACHE_MEM,   /* a line L3 missed too: memory's over L3's */
+    HK_COST_CACHE_MEM_NEAR, /* the same, an event after the last such miss,
+                             * in the threaded engine: its ops do so little
+                             * between them that the core overlaps the two
+                             * (dcache.h counts them, measure_overlap.c
+                             * prices them) */
     /* The replay engine's own work, per event of the engine that runs
      * (setting engine): serial decodes each event and follows its
      * object in a table; threads dispatches pre-loaded ops and waits

@@ -26,6 +26,8 @@ struct hk_dcache {
     uint64_t stream[STREAMS]; /* each stream's last key, or NO_LINE */
     unsigned stream_next;     /* the slot the next new stream takes */
     uint64_t random; /* state of the faults' slot sequence */
+    uint64_t event;          /* events so far */
+    uint64_t last_mem_event; /* the event of the last miss to memory */
     hk_dcache_stats stats;
 };
 
@@ -46,6 +48,7 @@ hk_dcache *hk_dcache_create(const hk_dcache_config *c, char *err,
         goto oom;
     forget_streams(d);
     d->random = 0x9e3779b97f4a7c15ull;
+    d->event = HK_DCACHE_GAPS; /* the first miss is as far as counts go */
     d->fault_path_lines = c->fault_path_lines;
     for (unsigned k = 0; k < HK_DCACHE_LEVELS; k++) {
         d->fault_lines[k] = c->fault_lines[k];
@@ -122,6 +125,16 @@ static void access_line(hk_dcache *d, uint64_t key)
     }
     for (unsigned k = 0; k < missed; k++)
         st->misses[k]++;
+    if (missed == HK_DCACHE_LEVELS) {
+        uint64_t gap = d->event - d->last_mem_event;
+        st->mem_gaps[gap < HK_DCACHE_GAPS ? gap : HK_DCACHE_GAPS - 1]++;
+        d->last_mem_event = d->event;
+    }
+}
+
+void hk_dcache_event(hk_dcache *d)
+{
+    d->event++;
 }
 
 void hk_dcache_access(hk_dcache *d, uint64_t vaddr, uint64_t bytes)

@@ -94,11 +94,20 @@ void hk_dcache_config_visit(const hk_dcache_config *c,
 int hk_dcache_config_check(const hk_dcache_config *c, char *err,
                            size_t errlen);
 
+/* Misses to memory are also counted by their distance, in events of the
+ * program (hk_dcache_event), from the one before: 0 (the same event), 1
+ * (the event before), ..., up to HK_DCACHE_GAPS - 1, which counts that
+ * many or more (and the first).  A core that runs ahead of a miss
+ * overlaps it with the next only when little work lies between them
+ * (sim/cost.h). */
+#define HK_DCACHE_GAPS 3
+
 typedef struct hk_dcache_stats {
     uint64_t accesses;                 /* lines the program looked up */
     uint64_t misses[HK_DCACHE_LEVELS]; /* of them, missed by L1; by L1
                                         * and L2; by every level */
     uint64_t prefetched;               /* missed L1 but streamed in */
+    uint64_t mem_gaps[HK_DCACHE_GAPS]; /* misses[2] by their distance */
     uint64_t fault_accesses;           /* lines of the fault path */
     uint64_t fault_misses[HK_DCACHE_LEVELS];
     uint64_t fault_evictions;          /* valid lines emptied by faults */
@@ -113,6 +122,9 @@ void hk_dcache_destroy(hk_dcache *d);
 
 /* Every line of [vaddr, vaddr + bytes), bytes > 0, is read or written. */
 void hk_dcache_access(hk_dcache *d, uint64_t vaddr, uint64_t bytes);
+
+/* The program goes on to its next event (a malloc, a free, ...). */
+void hk_dcache_event(hk_dcache *d);
 
 /* A page fault at vaddr: the kernel zeroed the 4 KiB page holding it
  * (the one it clears last, for a huge page), whose lines every level then

@@ -275,9 +275,13 @@ uint64_t hk_os_now_ns(void)
     return W.now;
 }
 
+/* The replay engine follows the clock once per event: the data caches
+ * count events by it. */
 void hk_os_follow_clock(uint64_t ns)
 {
     W.now = ns;
+    if (W.dcache)
+        hk_dcache_event(W.dcache);
 }
 
 void hk_os_yield(void)

@@ -128,6 +128,11 @@ static inline int calib_by_size(const void *a, const void *b)
 /* Read one byte in every cache line of the sweep buffer. */
 void calib_sweep(calib *k);
 
+/* An allocator with the default settings, and its end (with the heaps
+ * still live in it). */
+hk_allocator *calib_allocator(void);
+void calib_allocator_free(hk_allocator *a);
+
 /* The measurements, by file.  Each runs k->reps repetitions. */
 void measure_timer(calib *k);
 void measure_fast_path(calib *k);      /* malloc, free */
@@ -143,6 +148,7 @@ void measure_pages(calib *k);          /* page_fault, page_table,
                                           *_page */
 void measure_tlb(calib *k);            /* tlb_l2_hit, tlb_walk */
 void measure_cache(calib *k);          /* cache_l2, cache_l3, cache_mem */
+void measure_overlap(calib *k);        /* cache_mem_near */
 void measure_decode(calib *k);         /* decode */
 void measure_engines(calib *k); /* start, start_threads, object_table,
                                 * dispatch */

@@ -188,6 +188,8 @@ static const group groups[] = {
     {measure_handoff, {HK_COST_HANDOFF}, 1, 0},
     {measure_touch,
      {HK_COST_TOUCH_WRITE, HK_COST_TOUCH_BYTE, HK_COST_COPY_BYTE}, 3, 1},
+    /* after the engines: it works as much between misses as their ops */
+    {measure_overlap, {HK_COST_CACHE_MEM_NEAR}, 1, 1},
 };
 #define NGROUPS (sizeof groups / sizeof groups[0])
 
@@ -379,6 +381,11 @@ static cJSON *calibration_json(calib *k, const passes *ps, int quick)
              "as many lines on huge pages; cache_l2, cache_l3, cache_mem: "
              "random pointer chases on huge pages over half of L1, half of "
              "L2, past L2 and past L3, the latency steps between them; "
+             "cache_mem_near: a read and a write of a random line of 8 "
+             "times the L3 on huge pages, with as many frees and mallocs "
+             "between two as take a threaded engine's op (dispatch and "
+             "malloc or free), less the same in L1 and the L2 and L3 "
+             "steps; "
              "decode: reading a trace; "
              "start, start_threads, object_table, dispatch: the serial and "
              "threaded replay engines in processes of their own on a short "

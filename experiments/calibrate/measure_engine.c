@@ -154,7 +154,7 @@ static void window_end(window *w)
     hk_alloc_snapshot(w->a, &w->s);
 }
 
-static hk_allocator *new_allocator(void)
+hk_allocator *calib_allocator(void)
 {
     hk_params p;
     hk_params_default(&p);
@@ -164,7 +164,7 @@ static hk_allocator *new_allocator(void)
     return a;
 }
 
-static void free_allocator(hk_allocator *a)
+void calib_allocator_free(hk_allocator *a)
 {
     for (hk_heap *h = a->pool.heaps; h; h = h->next)
         if (h->live) /* trace thread 0's, as a main thread keeps it */
@@ -178,7 +178,7 @@ static void free_allocator(hk_allocator *a)
 static void replay_serial(const char *path, window *w, hk_replay_stats *st)
 {
     char err[256];
-    hk_allocator *a = new_allocator();
+    hk_allocator *a = calib_allocator();
     if (w)
         w->a = a;
     if (hk_replay(a, path, HK_TOUCH_NONE, w ? window_start : NULL, w, st,
@@ -186,7 +186,7 @@ static void replay_serial(const char *path, window *w, hk_replay_stats *st)
         calib_die("%s", err);
     if (w)
         window_end(w);
-    free_allocator(a);
+    calib_allocator_free(a);
 }
 
 /* The threaded engine on `path`, loaded now, on a fresh allocator;
@@ -198,7 +198,7 @@ static void replay_threads(const char *path, window *w)
     hk_replay_result res;
     if (hk_replay_plan_load(&plan, path, err, sizeof err) < 0)
         calib_die("%s", err);
-    hk_allocator *a = new_allocator();
+    hk_allocator *a = calib_allocator();
     w->a = a;
     if (plan.nthreads > 1)
         hk_pin_release();
@@ -206,7 +206,7 @@ static void replay_threads(const char *path, window *w)
                           err, sizeof err) < 0)
         calib_die("%s", err);
     window_end(w);
-    free_allocator(a);
+    calib_allocator_free(a);
     hk_replay_plan_free(&plan);
 }
 

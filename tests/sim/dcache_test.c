@@ -60,6 +60,10 @@ static void expect_stats(const hk_dcache *d, hk_dcache_stats want, int line)
               got->misses[0] >= got->misses[1] &&
               got->misses[1] >= got->misses[2],
           "line %d", line);
+    uint64_t gaps = 0;
+    for (unsigned k = 0; k < HK_DCACHE_GAPS; k++)
+        gaps += got->mem_gaps[k];
+    CHECK(gaps == got->misses[2], "line %d: misses to memory by gap", line);
     CHECK(got->fault_accesses >= got->fault_misses[0] &&
               got->fault_misses[0] >= got->fault_misses[1] &&
               got->fault_misses[1] >= got->fault_misses[2],
@@ -479,6 +483,45 @@ static void fault_path_lines(void)
     hk_dcache_destroy(d);
 }
 
+/* n events pass. */
+static void events(hk_dcache *d, int n)
+{
+    while (n-- > 0)
+        hk_dcache_event(d);
+}
+
+_Static_assert(HK_DCACHE_GAPS == 3, "miss_gaps expects distances 0, 1, 2+");
+
+static void miss_gaps(void)
+{
+    /* L1 2 x 4 sets, L2 4 x 8, L3 8 x 16. */
+    hk_dcache *d = dc_new(geometry(2, 4, 4, 8, 8, 16));
+    touch(d, LINE(1, 0)); /* the first miss to memory: as far as counts go */
+    touch(d, LINE(2, 2)); /* in the same event */
+    events(d, 1);
+    touch(d, LINE(3, 4)); /* one event on */
+    events(d, 2);
+    touch(d, LINE(4, 6)); /* two */
+    events(d, 5);
+    touch(d, LINE(5, 8)); /* five: counted as two or more */
+    events(d, 1);
+    /* L1 set 0 held page 1's line 0, page 3's line 4 and page 5's line
+     * 8: the first is gone from its 2 ways, not from L2's set 0 (line
+     * number mod 8), which has 4.  No miss to memory: no gap counted. */
+    touch(d, LINE(1, 0));
+    events(d, 1);
+    touch(d, LINE(6, 10)); /* two events after the last miss to memory */
+    const hk_dcache_stats *st = hk_dcache_stats_get(d);
+    CHECK(st->mem_gaps[0] == 1 && st->mem_gaps[1] == 1 &&
+              st->mem_gaps[2] == 4,
+          "gaps %llu %llu %llu, want 1 1 4",
+          (unsigned long long)st->mem_gaps[0],
+          (unsigned long long)st->mem_gaps[1],
+          (unsigned long long)st->mem_gaps[2]);
+    EXPECT(d, .accesses = 7, .misses = {7, 6, 6});
+    hk_dcache_destroy(d);
+}
+
 static void streams(void)
 {
     /* L1 2 x 64 sets, L2 16 x 64, L3 32 x 64: line s of any page goes to
@@ -820,6 +863,7 @@ int main(void)
         {"fault: zeroed page and flushes", fault_zeroed_page_and_flush},
         {"fault path lines", fault_path_lines},
         {"streams", streams},
+        {"misses to memory by distance", miss_gaps},
         {"default geometry (Golden Cove)", default_geometry},
         {"config validation", config_validation},
         {"config by name", config_by_name},
