@@ -177,7 +177,7 @@ static const group groups[] = {
      {HK_COST_PAGE_FAULT, HK_COST_MUNMAP_PAGE, HK_COST_MADVISE_PAGE,
       HK_COST_PAGE_TABLE, HK_COST_HUGE_FAULT},
      5, 1},
-    {measure_tlb, {HK_COST_TLB_L2_HIT, HK_COST_TLB_WALK}, 2, 0},
+    {measure_tlb, {HK_COST_TLB_L2_HIT, HK_COST_TLB_WALK}, 2, 1},
     {measure_cache, {HK_COST_CACHE_L2, HK_COST_CACHE_L3, HK_COST_CACHE_MEM},
      3, 1},
     {measure_decode, {HK_COST_DECODE}, 1, 1},
@@ -510,6 +510,10 @@ static int check(const char *request, FILE *out)
         k.dcache = cal.cost.dcache;
     else
         hk_dcache_config_default(&k.dcache);
+    if (cal.cost.has_tlb)
+        k.tlb = cal.cost.tlb;
+    else
+        hk_tlb_config_default(&k.tlb);
     sweep_open(&k);
     engine_refs_open(&k);
     for (size_t g = 0; g < NGROUPS; g++)
@@ -518,6 +522,7 @@ static int check(const char *request, FILE *out)
             groups[g].measure(&k);
         }
     engine_refs_close(&k);
+    chase_sets_close(&k);
     size_t l3 = cache_l3_share(&k.dcache);
     int ok = 1;
     for (size_t g = 0; g < NGROUPS; g++)

@@ -59,7 +59,7 @@ grep -qE '^  the median term now over its calibrated cost: [0-9.]+ before, [0-9.
 grep -qE '^  the L3 a scan finds: [0-9.]+ MiB before, [0-9.]+ MiB after, calibrated [1-9][0-9.]* MiB$' out ||
     fail "no L3 share probed before and after the real runs"
 for when in before after; do
-    grep -A3 "^  $when the real runs:\$" out | tr '\n' ' ' |
+    grep -A4 "^  $when the real runs:\$" out | tr '\n' ' ' |
         grep -qE '^  [a-z]+ the real runs: +malloc [0-9.]+ free [0-9.]+ .*page_fault [0-9.]+ .*dispatch [0-9.]+' ||
         fail "no costs measured $when the real runs"
     grep -qE "^re-priced at the costs probed $when the real runs: worst time error [-+][0-9]+% \((mixed|phases), " out ||
