@@ -30,7 +30,7 @@
  *
  * A shared machine's speed moves (on a virtual machine, page faults by
  * a third from one minute to the next), and a calibration is a snapshot.
- * So the terms most runs weigh are measured again, in about a second,
+ * So the terms most runs weigh are measured again, in about three seconds,
  * just before the real runs and just after them (`hakmem calibrate
  * --check`): the header shows each one's cost then over its calibrated
  * cost, and the summary what the time errors and speedup ratios would be
