@@ -393,8 +393,9 @@ static cJSON *calibration_json(calib *k, const passes *ps, int quick)
              "time, less the model's price of the "
              "allocator's counted work; handoff: the same with two threads "
              "passing objects; touch_write: a byte per page of a warm "
-             "buffer; touch_byte: memset; copy_byte: memcpy of 512 KiB.  Kernel terms are timed by the "
-             "thread's CPU clock, the others by the wall clock",
+             "buffer; touch_byte: memset; copy_byte: memcpy of 512 KiB.  "
+             "Kernel terms are timed by the thread's CPU clock, the others "
+             "by the wall clock",
              quick ? " --quick" : "", sysconf(_SC_NPROCESSORS_ONLN),
              k->cpu, k->reps, k->sweep_bytes >> 10, k->tlb_near, k->tlb_far);
     cJSON_AddStringToObject(o, "_method", text);
@@ -611,7 +612,8 @@ int hk_cmd_calibrate(int argc, char **argv)
     calib_cpu_mark_take(cpu, &after);
     k.others = calib_cpu_others(&before, &after);
     for (int t = 0; t < HK_COST_TERMS; t++) {
-        fprintf(stderr, "calibrate: %-13s %9.2f ns  %2d passes, spread %.1f%%\n",
+        fprintf(stderr,
+                "calibrate: %-14s %9.2f ns  %2d passes, spread %.1f%%\n",
                 hk_cost_names[t], k.ns[t], ps.n[t], 100 * spread(&ps, t));
     }
 
