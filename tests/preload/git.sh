@@ -19,6 +19,10 @@ export GIT_COMMITTER_NAME=Test GIT_COMMITTER_EMAIL=test@example.com
 git init -q -b main repo
 cd repo
 git config pack.threads 1
+# No gc or maintenance of git's own in the background, beside the one run
+# below: the output would depend on which finished first.
+git config gc.auto 0
+git config maintenance.auto false
 commit() {
     export GIT_AUTHOR_DATE="2024-01-0$1T12:00:00Z" GIT_COMMITTER_DATE="2024-01-0$1T12:00:00Z"
     git add -A
