@@ -498,10 +498,21 @@ static size_t small_fast_usable(const hk_allocator *a, uintptr_t e, void *p)
                                                           : 0;
 }
 
+/* Large block l at p stays large: grown or shrunk in place, else moved. */
+static __attribute__((noinline)) void *
+realloc_large(hk_allocator *a, hk_heap *h, hk_large_hdr *l, void *p, size_t n)
+{
+    void *q = large_resize(a, l, p, n);
+    return q ? q : large_move(a, h, p, n);
+}
+
 /* The hot cases first, as a buffer grown a little at a time meets them:
  * a small block that still holds the new size, for the checks of free's
  * fast path, and a large block that stays large, with owner_of's check
- * of the pointer inline. */
+ * of the pointer inline.  Everything else is a tail call, so that the
+ * in-place case saves no register: with the large case inline, every
+ * realloc saved three and restored them, 11 of the 52 instructions of a
+ * realloc in place. */
 HK_ENTRY void *hk_alloc_realloc(hk_allocator *a, hk_heap *h, void *p,
                                 size_t n)
 {
@@ -512,8 +523,7 @@ HK_ENTRY void *hk_alloc_realloc(hk_allocator *a, hk_heap *h, void *p,
             return p;
     } else if ((e & HK_REG_LARGE) && n > HK_SMALL_MAX &&
                (l = large_at(e, p))) {
-        void *q = large_resize(a, l, p, n);
-        return q ? q : large_move(a, h, p, n);
+        return realloc_large(a, h, l, p, n);
     }
     return realloc_slow(a, h, p, n);
 }
