@@ -7,7 +7,8 @@
  * value; the comment above each expected block says how the numbers
  * follow.  Every comparison also checks the counter identities of
  * dcache.h (accesses >= misses[0] + prefetched, misses[0] >= misses[1] >=
- * misses[2], and fault_accesses >= fault_misses[0] >= fault_misses[1] >=
+ * misses[2], the misses to memory by distance add up to misses[2], and
+ * fault_accesses >= fault_misses[0] >= fault_misses[1] >=
  * fault_misses[2]).  Then the configuration: validation, setting and
  * visiting by name, and that two hierarchies fed one sequence agree.
  * Prints "ok NAME" or "FAIL NAME" per case (with the differences on
