@@ -57,14 +57,15 @@ typedef struct hk_slab {
 } hk_slab;
 
 /* What free's fast path reads of a unit: hk_front_at(cls) (heap.h), the
- * covering slab's owner (hk_slab_set_owner), and its block grid: the
- * offset of its first block from the
- * SuperSlab and the constants of hk_ss_is_block, whose limit the slab's
- * owner raises as it carves (any thread may read it).  The grid is
- * meaningless while the unit is free.  All of it in one aligned half
- * line: kept as six arrays, a free read four lines of the header, and
- * with blocks scattered over a few SuperSlabs those were a tenth of a
- * program's L1 read misses (mixed_lifetimes under cachegrind). */
+ * covering slab's owner (hk_slab_set_owner), and its block grid: the offset
+ * of its first block from the SuperSlab and the constants of
+ * hk_ss_is_block, whose limit the slab's owner raises as it carves (any
+ * thread may read it).  The grid is meaningless while the unit is free.
+ * All of it in one aligned half line: kept as six arrays, a free read four
+ * lines of the header, and with blocks scattered over a few SuperSlabs
+ * those were a tenth of a program's L1 read misses (mixed_lifetimes under
+ * cachegrind).
+ */
 typedef struct hk_unit {
     _Atomic(struct hk_heap *) owner; /* the covering slab's */
     _Atomic uint64_t grid_lim;

@@ -109,6 +109,9 @@ static inline unsigned calib_amd_ways(unsigned code, unsigned entries)
  * with madvise advice (MADV_HUGEPAGE or MADV_NOHUGEPAGE) taken. */
 char *calib_map_aligned(size_t bytes, size_t align, int advice);
 
+/* The next of a sequence of random numbers from *state (splitmix64). */
+uint64_t calib_random(uint64_t *state);
+
 /* Pointer chases (chase.c): link the n lines line(ctx, 0 .. n-1) into
  * one cycle in random order, each holding the next one's address;
  * returns line 0. */

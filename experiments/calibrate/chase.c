@@ -9,7 +9,7 @@
 
 #include "experiments/calibrate/calib.h"
 
-static uint64_t next_random(uint64_t *state) /* splitmix64 */
+uint64_t calib_random(uint64_t *state) /* splitmix64 */
 {
     uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -25,7 +25,7 @@ void *calib_chase_link(size_t n, char *(*line)(const void *ctx, size_t i),
     for (size_t i = 0; i < n; i++)
         next[i] = i;
     for (size_t i = n - 1; i > 0; i--) {
-        size_t j = (size_t)(next_random(rng) % i), t = next[i];
+        size_t j = (size_t)(calib_random(rng) % i), t = next[i];
         next[i] = next[j];
         next[j] = t;
     }

@@ -40,43 +40,37 @@
 #define BLOCK 64
 #define MAX_PAIRS 16
 
-typedef struct lines {
+typedef struct steps {
     hk_allocator *a;
     hk_heap *h;
     void *block[MAX_PAIRS];
     uint32_t *at; /* random, STEPS of them */
-} lines;
+} steps;
 
 /* ns per step over buf's lines (mask: their number less one), with
  * `pairs` frees and mallocs in each step. */
-static double step_ns(const calib *k, lines *l, char *buf, uint32_t mask,
+static double step_ns(const calib *k, steps *s, char *buf, uint32_t mask,
                       unsigned pairs)
 {
     uint64_t t0 = calib_now_ns();
     for (size_t i = 0; i < STEPS; i++) {
         for (unsigned p = 0; p < pairs; p++) {
-            hk_free_fast(l->a, l->h, l->block[p]);
-            l->block[p] = hk_malloc_fast(l->a, l->h, BLOCK);
+            hk_free_fast(s->a, s->h, s->block[p]);
+            s->block[p] = hk_malloc_fast(s->a, s->h, BLOCK);
         }
         volatile uint64_t *w =
-            (volatile uint64_t *)(buf + (size_t)(l->at[i] & mask) * LINE);
+            (volatile uint64_t *)(buf + (size_t)(s->at[i] & mask) * LINE);
         w[1] += i;
     }
     return ((double)(calib_now_ns() - t0) - k->timer_ns) / STEPS;
 }
 
-static size_t pow2_at_least(size_t n)
-{
-    size_t p = 1;
-    while (p < n)
-        p *= 2;
-    return p;
-}
-
 void measure_overlap(calib *k)
 {
     size_t l3 = k->dcache.bytes[2];
-    size_t far = pow2_at_least(8 * l3 > FAR_MIN ? 8 * l3 : FAR_MIN);
+    size_t far = FAR_MIN; /* a power of two: its lines are masked */
+    while (far < 8 * l3)
+        far *= 2;
     char *far_buf = calib_map_aligned(far, HUGE_PAGE, MADV_HUGEPAGE);
     char *near_buf =
         calib_map_aligned(NEAR_BYTES, HK_OS_PAGE, MADV_NOHUGEPAGE);
@@ -84,16 +78,14 @@ void measure_overlap(calib *k)
         far_buf[i] = 1;
     for (size_t i = 0; i < NEAR_BYTES; i += HK_OS_PAGE)
         near_buf[i] = 1;
-    lines l = {.a = calib_allocator(), .at = calib_xcalloc(STEPS, 4)};
-    if (!(l.h = hk_heap_create(l.a)))
+    steps s = {.a = calib_allocator(), .at = calib_xcalloc(STEPS, sizeof(uint32_t))};
+    if (!(s.h = hk_heap_create(s.a)))
         calib_die("cannot create a heap");
     for (unsigned p = 0; p < MAX_PAIRS; p++)
-        l.block[p] = hk_malloc_fast(l.a, l.h, BLOCK);
+        s.block[p] = hk_malloc_fast(s.a, s.h, BLOCK);
     uint64_t rng = 0x243f6a8885a308d3ull;
-    for (size_t i = 0; i < STEPS; i++) {
-        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
-        l.at[i] = (uint32_t)(rng >> 32);
-    }
+    for (size_t i = 0; i < STEPS; i++)
+        s.at[i] = (uint32_t)calib_random(&rng);
     uint32_t near_mask = (uint32_t)(NEAR_BYTES / LINE - 1),
              far_mask = (uint32_t)(far / LINE - 1);
 
@@ -102,7 +94,7 @@ void measure_overlap(calib *k)
                 (k->ns[HK_COST_MALLOC] + k->ns[HK_COST_FREE]) / 2;
     unsigned lo = 0;
     while (lo + 1 < MAX_PAIRS &&
-           step_ns(k, &l, near_buf, near_mask, lo + 1) <= op)
+           step_ns(k, &s, near_buf, near_mask, lo + 1) <= op)
         lo++;
 
     double held = (double)l3 / (double)far;
@@ -111,8 +103,8 @@ void measure_overlap(calib *k)
     for (int r = 0; r < k->reps; r++) {
         double work[2], miss[2];
         for (unsigned i = 0; i < 2; i++) {
-            work[i] = step_ns(k, &l, near_buf, near_mask, lo + i);
-            miss[i] = step_ns(k, &l, far_buf, far_mask, lo + i) - work[i];
+            work[i] = step_ns(k, &s, near_buf, near_mask, lo + i);
+            miss[i] = step_ns(k, &s, far_buf, far_mask, lo + i) - work[i];
         }
         double at = work[1] > work[0] ? (op - work[0]) / (work[1] - work[0])
                                       : 0;
@@ -121,9 +113,9 @@ void measure_overlap(calib *k)
         v[r] = x > 0 ? x : 0;
     }
     for (unsigned p = 0; p < MAX_PAIRS; p++)
-        hk_free_fast(l.a, l.h, l.block[p]);
-    calib_allocator_free(l.a);
-    free(l.at);
+        hk_free_fast(s.a, s.h, s.block[p]);
+    calib_allocator_free(s.a);
+    free(s.at);
     munmap(far_buf, far);
     munmap(near_buf, NEAR_BYTES);
     calib_settle(k, HK_COST_CACHE_MEM_NEAR, v);
