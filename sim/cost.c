@@ -24,13 +24,14 @@ const char *const hk_cost_names[HK_COST_TERMS] = {
 };
 
 /* Measured on the development machine with `hakmem calibrate`; the same
- * numbers are in experiments/calibrate/default.json.  cache_mem_near came
- * later and was not measured there: it is cache_mem, no overlap. */
+ * numbers are in experiments/calibrate/default.json, whose "_added" says
+ * which terms came later and where they were measured.  cache_mem_near was
+ * not: it is cache_mem, no overlap. */
 static const hk_cost default_cost = {.ns = {
     [HK_COST_MALLOC] = 0.85, [HK_COST_FREE] = 1.51, [HK_COST_REALLOC] = 4.59,
     [HK_COST_REFILL] = 0.83, [HK_COST_FLUSH] = 3.46, [HK_COST_SLAB] = 32.45,
-    [HK_COST_REMOTE_FREE] = 8.2, [HK_COST_FRONT_MISS] = 4.634,
-    [HK_COST_GIVE_BACK] = 6.49, [HK_COST_LARGE] = 18.12,
+    [HK_COST_REMOTE_FREE] = 8.2, [HK_COST_FRONT_MISS] = 11.41,
+    [HK_COST_GIVE_BACK] = 12.76, [HK_COST_LARGE] = 18.12,
     [HK_COST_MMAP] = 976.09, [HK_COST_MUNMAP] = 1533.81,
     [HK_COST_MADVISE] = 320.47, [HK_COST_MINCORE] = 585.84,
     [HK_COST_MPROTECT] = 526.43, [HK_COST_MUNMAP_PAGE] = 230.71,

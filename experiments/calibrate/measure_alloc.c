@@ -21,6 +21,19 @@
 #define CHURN_SIZE 16     /* refill, flush, remote_free */
 #define CHURN_BLOCKS 2048 /* half a 64 KiB slab of 16-byte blocks */
 #define CHURN_ROUNDS 8
+/* front_miss and give_back are priced as programs pay them: blocks of
+ * mixed sizes replaced in random order, over more slabs than one per
+ * class.  In the one-slab churn above every branch of those paths goes
+ * the same way each time and their loads hit; a program's frees land in
+ * slabs that are full or not, head or not, and cost two to four times as
+ * much (random_mixed traces of 2,048 and 32,768 live blocks replayed
+ * without front caches ran 20 to 46 ns per malloc and free over a model
+ * priced on the one-slab churn). */
+#define MIX_BLOCKS 4096 /* live throughout */
+#define MIX_BATCH 256   /* freed, then allocated again, per round */
+#define MIX_ROUNDS 32
+#define MIX_MIN_SHIFT 4  /* sizes log-uniform from 16 bytes ... */
+#define MIX_MAX_SHIFT 10 /* ... to 1 KiB */
 #define SLAB_BATCH 16 /* slabs taken, then given back, per round */
 #define SLAB_ROUNDS 32
 #define LARGE_SIZE ((size_t)256 << 10)
@@ -243,44 +256,127 @@ static void churn_measure(calib *k, bench *b, void **blocks, churn *out)
                    CHURN_ROUNDS * k->timer_ns;
 }
 
+/* The mixed churn (MIX_BLOCKS): live blocks, a permutation of their
+ * slots whose first MIX_BATCH are the next round's, and the sizes the
+ * round allocates. */
+typedef struct mix {
+    void *block[MIX_BLOCKS];
+    uint32_t slot[MIX_BLOCKS];
+    size_t size[MIX_BATCH];
+    uint64_t rng;
+} mix;
+
+static size_t mix_size(mix *m)
+{
+    unsigned shift = MIX_MIN_SHIFT + (unsigned)(calib_random(&m->rng) %
+                                                (MIX_MAX_SHIFT - MIX_MIN_SHIFT));
+    size_t low = (size_t)1 << shift;
+    return low + calib_random(&m->rng) % low;
+}
+
+/* Draw the next round's slots (distinct: a partial shuffle) and sizes,
+ * untimed. */
+static void mix_draw(mix *m)
+{
+    for (uint32_t i = 0; i < MIX_BATCH; i++) {
+        uint32_t j = i + (uint32_t)(calib_random(&m->rng) % (MIX_BLOCKS - i));
+        uint32_t t = m->slot[i];
+        m->slot[i] = m->slot[j];
+        m->slot[j] = t;
+        m->size[i] = mix_size(m);
+    }
+}
+
+static void mix_fill(hk_allocator *a, hk_heap *h, mix *m)
+{
+    m->rng = 0x5eed;
+    for (uint32_t i = 0; i < MIX_BLOCKS; i++) {
+        m->slot[i] = i;
+        m->block[i] = hk_malloc_fast(a, h, mix_size(m));
+    }
+}
+
+/* One round: MIX_BATCH random blocks freed, then as many allocated. */
+static void mix_round(hk_allocator *a, hk_heap *h, mix *m, uint64_t *t_malloc,
+                      uint64_t *t_free)
+{
+    mix_draw(m);
+    uint64_t t0 = calib_now_ns();
+    for (uint32_t i = 0; i < MIX_BATCH; i++)
+        hk_free_fast(a, h, m->block[m->slot[i]]);
+    uint64_t t1 = calib_now_ns();
+    for (uint32_t i = 0; i < MIX_BATCH; i++)
+        m->block[m->slot[i]] = hk_malloc_fast(a, h, m->size[i]);
+    uint64_t t2 = calib_now_ns();
+    *t_free += t1 - t0;
+    *t_malloc += t2 - t1;
+}
+
+/* The mixed churn's rounds without a front cache, as churn_measure. */
+static void mix_measure(calib *k, bench *b, mix *m, churn *out)
+{
+    hk_class_stats before = class_totals(b->a);
+    uint64_t t_malloc = 0, t_free = 0;
+    for (int i = 0; i < MIX_ROUNDS; i++)
+        mix_round(b->a, b->heap[0], m, &t_malloc, &t_free);
+    hk_class_stats after = class_totals(b->a);
+    out->d.front_misses = after.front_misses - before.front_misses;
+    out->d.returned = after.returned - before.returned;
+    double n = (double)MIX_ROUNDS * MIX_BATCH;
+    out->malloc_ns = (double)t_malloc - n * k->ns[HK_COST_MALLOC] -
+                     MIX_ROUNDS * k->timer_ns;
+    out->free_ns = (double)t_free - n * k->ns[HK_COST_FREE] -
+                   MIX_ROUNDS * k->timer_ns;
+}
+
 /*
  * refill, flush, front_miss, give_back.  With a front cache, a churn
  * round's mallocs cost, beyond the fast path, misses x front_miss +
  * refilled x refill; without one, every malloc misses and refills one
  * block, so front_miss + refill is its cost per malloc.  Two equations,
- * two unknowns.  flush: per block flushed; give_back: per free without a
- * front cache, beyond the fast path's own check.
+ * two unknowns, both churns within one slab: refill.  flush: per block
+ * flushed.  front_miss: the mixed churn's cost per malloc without a front
+ * cache, less refill; give_back: its cost per free, beyond the fast
+ * path's own check.
  */
 void measure_refill_flush(calib *k)
 {
-    bench with, without;
+    bench with, without, mixed;
     bench_open(&with, 1, 1);
     bench_open(&without, 1, 0);
+    bench_open(&mixed, 1, 0);
     void **blocks = calib_xcalloc(CHURN_BLOCKS, sizeof *blocks);
     void *pin = hk_malloc_fast(without.a, without.heap[0], CHURN_SIZE);
+    mix *m = calib_xcalloc(1, sizeof *m);
+    mix_fill(mixed.a, mixed.heap[0], m);
     uint64_t t_malloc = 0, t_free = 0;
     churn_round(with.a, with.heap[0], blocks, &t_malloc, &t_free);
     churn_round(without.a, without.heap[0], blocks, &t_malloc, &t_free);
+    for (int i = 0; i < MIX_ROUNDS; i++)
+        mix_round(mixed.a, mixed.heap[0], m, &t_malloc, &t_free);
     bench_start(&with);
     bench_start(&without);
+    bench_start(&mixed);
 
     double vr[CALIB_MAX_REPS], vf[CALIB_MAX_REPS], vm[CALIB_MAX_REPS],
         vg[CALIB_MAX_REPS];
     uint64_t slabs = 0;
     for (int r = 0; r < k->reps; r++) {
-        churn w, o;
+        churn w, o, x;
         churn_measure(k, &with, blocks, &w);
         churn_measure(k, &without, blocks, &o);
+        mix_measure(k, &mixed, m, &x);
         if (!w.d.refilled || !w.d.flushed || !o.d.returned ||
-            w.d.refilled <= w.d.front_misses)
+            w.d.refilled <= w.d.front_misses || !x.d.front_misses ||
+            !x.d.returned)
             calib_die("the churn loops did not refill, flush and give back");
         slabs += w.d.slabs_acquired + o.d.slabs_acquired;
         double one = o.malloc_ns / (double)o.d.front_misses;
         vr[r] = (w.malloc_ns - (double)w.d.front_misses * one) /
                 (double)(w.d.refilled - w.d.front_misses);
-        vm[r] = one - vr[r];
+        vm[r] = x.malloc_ns / (double)x.d.front_misses - vr[r];
         vf[r] = w.free_ns / (double)w.d.flushed;
-        vg[r] = o.free_ns / (double)o.d.returned;
+        vg[r] = x.free_ns / (double)x.d.returned;
     }
     expect_none(k, HK_COST_REFILL, "slabs acquired", slabs);
     calib_settle(k, HK_COST_REFILL, vr);
@@ -288,9 +384,13 @@ void measure_refill_flush(calib *k)
     calib_settle(k, HK_COST_FLUSH, vf);
     calib_settle(k, HK_COST_GIVE_BACK, vg);
     hk_free_fast(without.a, without.heap[0], pin);
+    for (uint32_t i = 0; i < MIX_BLOCKS; i++)
+        hk_free_fast(mixed.a, mixed.heap[0], m->block[i]);
+    free(m);
     free(blocks);
     bench_close(k, &with, HK_COST_REFILL);
-    bench_close(k, &without, HK_COST_GIVE_BACK);
+    bench_close(k, &without, HK_COST_FRONT_MISS);
+    bench_close(k, &mixed, HK_COST_GIVE_BACK);
 }
 
 /* slab: slabs taken from the pool and given straight back, per take or
