@@ -294,6 +294,7 @@ int hk_cmd_sim(int argc, char **argv)
                       .purged_pages = as->purged_pages,
                       .tlb_l2_hits = tlb ? tlb->l2_hits : 0,
                       .tlb_walks = tlb ? tlb->l2_misses : 0,
+                      .probes_near = hk_sim_probes_near(),
                       .dcache = dcache,
                   },
                   counts);

@@ -41,6 +41,10 @@ enum hk_cost_term {
     HK_COST_MUNMAP,
     HK_COST_MADVISE,
     HK_COST_MINCORE,
+    HK_COST_MINCORE_NEAR, /* the same, a pointer probe soon after the
+                           * allocator's last system call, whose kernel
+                           * path the caches still hold (os_sim.c says how
+                           * soon); mincore is timed cold */
     HK_COST_MPROTECT,
     HK_COST_MUNMAP_PAGE,  /* per resident page released by munmap */
     HK_COST_MADVISE_PAGE, /* per resident page released by madvise */
@@ -126,6 +130,7 @@ typedef struct hk_cost_inputs {
     uint64_t page_faults, huge_faults; /* all faults; the huge among them */
     uint64_t page_tables, unmapped_pages, purged_pages;
     uint64_t tlb_l2_hits, tlb_walks;
+    uint64_t probes_near; /* of the mincore calls, those near the last call */
     const hk_dcache_stats *dcache; /* NULL: the model was off */
 } hk_cost_inputs;
 

@@ -41,4 +41,8 @@ const hk_tlb_stats *hk_sim_tlb_stats(void);
 /* NULL when the data cache model is off. */
 const hk_dcache_stats *hk_sim_dcache_stats(void);
 
+/* The pointer probes (mincore on one page, ptr_check=always) made soon
+ * after another system call, when the kernel's path is still cached. */
+uint64_t hk_sim_probes_near(void);
+
 #endif

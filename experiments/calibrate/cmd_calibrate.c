@@ -155,7 +155,7 @@ void calib_sweep(calib *k)
  * ones take off the costs of earlier ones. */
 typedef struct group {
     void (*measure)(calib *k);
-    enum hk_cost_term terms[5];
+    enum hk_cost_term terms[6];
     int nterms;
     int probe; /* run by --check: quick, and the terms most runs weigh */
 } group;
@@ -171,8 +171,8 @@ static const group groups[] = {
     {measure_large, {HK_COST_LARGE}, 1, 0},
     {measure_syscalls,
      {HK_COST_MMAP, HK_COST_MUNMAP, HK_COST_MADVISE, HK_COST_MINCORE,
-      HK_COST_MPROTECT},
-     5, 1},
+      HK_COST_MPROTECT, HK_COST_MINCORE_NEAR},
+     6, 1},
     {measure_pages,
      {HK_COST_PAGE_FAULT, HK_COST_MUNMAP_PAGE, HK_COST_MADVISE_PAGE,
       HK_COST_PAGE_TABLE, HK_COST_HUGE_FAULT},
@@ -358,7 +358,7 @@ static cJSON *calibration_json(calib *k, const passes *ps, int quick)
         cJSON_AddStringToObject(o, "thp", hk_thp_name(thp));
     add_host(o, k->load_before, k->others);
 
-    char text[2048];
+    char text[3072];
     snprintf(text, sizeof text,
              "`hakmem calibrate%s` on %ld CPUs, kept to CPU %d (-1: "
              "not kept to one): each term is the lower "
@@ -372,7 +372,9 @@ static cJSON *calibration_json(calib *k, const passes *ps, int quick)
              "heap's frees less free and flush; large: a 256 KiB block from "
              "the large cache; mmap, munmap, madvise, mprotect on untouched "
              "2 MiB regions and mincore on one page, each call cold (after "
-             "a sweep over %zu KiB, its time taken off); *_page: extra per "
+             "a sweep over %zu KiB, its time taken off); mincore_near: "
+             "mincore with a malloc and a free between calls, warm; "
+             "*_page: extra per "
              "resident 4 KiB page released; page_fault: a write per "
              "fresh or emptied 4 KiB page, 1024 of each in an 8 MiB "
              "region; page_table: a 2 MiB region mapped, one page written, "
