@@ -155,7 +155,7 @@ void calib_sweep(calib *k)
  * ones take off the costs of earlier ones. */
 typedef struct group {
     void (*measure)(calib *k);
-    enum hk_cost_term terms[6];
+    enum hk_cost_term terms[5];
     int nterms;
     int probe; /* run by --check: quick, and the terms most runs weigh */
 } group;
@@ -164,15 +164,16 @@ static const group groups[] = {
     {measure_fast_path, {HK_COST_MALLOC, HK_COST_FREE}, 2, 1},
     {measure_realloc, {HK_COST_REALLOC}, 1, 0},
     {measure_refill_flush,
-     {HK_COST_REFILL, HK_COST_FRONT_MISS, HK_COST_FLUSH, HK_COST_GIVE_BACK},
-     4, 1},
+     {HK_COST_REFILL, HK_COST_FRONT_MISS, HK_COST_FLUSH, HK_COST_GIVE_BACK,
+      HK_COST_MINCORE_NEAR},
+     5, 1},
     {measure_slab, {HK_COST_SLAB}, 1, 0},
     {measure_remote_free, {HK_COST_REMOTE_FREE}, 1, 0},
     {measure_large, {HK_COST_LARGE}, 1, 0},
     {measure_syscalls,
      {HK_COST_MMAP, HK_COST_MUNMAP, HK_COST_MADVISE, HK_COST_MINCORE,
-      HK_COST_MPROTECT, HK_COST_MINCORE_NEAR},
-     6, 1},
+      HK_COST_MPROTECT},
+     5, 1},
     {measure_pages,
      {HK_COST_PAGE_FAULT, HK_COST_MUNMAP_PAGE, HK_COST_MADVISE_PAGE,
       HK_COST_PAGE_TABLE, HK_COST_HUGE_FAULT},
@@ -368,13 +369,13 @@ static cJSON *calibration_json(calib *k, const passes *ps, int quick)
              "slab, with and without front caches, less the fast path; "
              "front_miss, give_back: blocks of 16 bytes to 1 KiB replaced in "
              "random order without front caches, less the fast path and "
-             "refill; slab: pool take/give; remote_free: another "
-             "heap's frees less free and flush; large: a 256 KiB block from "
+             "refill; mincore_near: the same churn's extra cost per mincore "
+             "under ptr_check=always; slab: pool take/give; remote_free: "
+             "another heap's frees less free and flush; large: a 256 KiB "
+             "block from "
              "the large cache; mmap, munmap, madvise, mprotect on untouched "
              "2 MiB regions and mincore on one page, each call cold (after "
-             "a sweep over %zu KiB, its time taken off); mincore_near: "
-             "mincore with a malloc and a free between calls, warm; "
-             "*_page: extra per "
+             "a sweep over %zu KiB, its time taken off); *_page: extra per "
              "resident 4 KiB page released; page_fault: a write per "
              "fresh or emptied 4 KiB page, 1024 of each in an 8 MiB "
              "region; page_table: a 2 MiB region mapped, one page written, "

@@ -67,8 +67,9 @@ typedef struct bench {
 } bench;
 
 /* An allocator with `heaps` heaps; shared_pool 0 is the design without
- * front caches. */
-static void bench_open(bench *b, int heaps, int shared_pool)
+ * front caches; ptr_check as hk_params. */
+static void bench_open_checked(bench *b, int heaps, int shared_pool,
+                               uint64_t ptr_check)
 {
     hk_params p;
     hk_params_default(&p);
@@ -76,6 +77,7 @@ static void bench_open(bench *b, int heaps, int shared_pool)
     p.front_max = p.front_cap; /* fronts that do not grow, so that the
                                 * churn loops keep refilling and flushing */
     p.shared_pool = (uint64_t)shared_pool;
+    p.ptr_check = ptr_check;
     b->a = calib_xcalloc(1, sizeof *b->a);
     if (hk_alloc_init(b->a, &p) < 0)
         calib_die("cannot set up an allocator");
@@ -85,6 +87,14 @@ static void bench_open(bench *b, int heaps, int shared_pool)
             calib_die("cannot create a heap");
 }
 
+/* ... with the default pointer check. */
+static void bench_open(bench *b, int heaps, int shared_pool)
+{
+    hk_params p;
+    hk_params_default(&p);
+    bench_open_checked(b, heaps, shared_pool, p.ptr_check);
+}
+
 /* The allocator is warm: from here on its loops are timed, and they must
  * not call the kernel. */
 static void bench_start(bench *b)
@@ -92,21 +102,34 @@ static void bench_start(bench *b)
     hk_os_counts_get(&b->warm);
 }
 
-/* t names the term measured, in a note if the loops made system calls. */
-static void bench_close(calib *k, bench *b, enum hk_cost_term t)
+/* The timed loops are over: t names the term measured, in a note if they
+ * made system calls (but mincore, which the loops of ptr_check=always
+ * make on purpose: the counts are the process's). */
+static void bench_check(calib *k, const bench *b, enum hk_cost_term t)
 {
     hk_os_counts now;
     hk_os_counts_get(&now);
     uint64_t calls = 0;
     for (int i = 0; i < HK_OS_CALLS; i++)
-        calls += now.calls[i] - b->warm.calls[i];
+        if (i != HK_OS_MINCORE)
+            calls += now.calls[i] - b->warm.calls[i];
     if (calls)
         calib_note(k, "%s: the allocator made %llu system calls while timed",
                    hk_cost_names[t], (unsigned long long)calls);
+}
+
+static void bench_free(bench *b)
+{
     for (int i = 0; i < b->heaps; i++)
         hk_heap_destroy(b->heap[i]);
     hk_alloc_destroy(b->a);
     free(b->a);
+}
+
+static void bench_close(calib *k, bench *b, enum hk_cost_term t)
+{
+    bench_check(k, b, t);
+    bench_free(b);
 }
 
 static hk_class_stats class_totals(hk_allocator *a)
@@ -236,6 +259,7 @@ static void churn_round(hk_allocator *a, hk_heap *h, void **blocks,
 typedef struct churn {
     double malloc_ns, free_ns;
     hk_class_stats d;
+    uint64_t probes; /* mincore calls (ptr_check=always) */
 } churn;
 
 static void churn_measure(calib *k, bench *b, void **blocks, churn *out)
@@ -268,9 +292,9 @@ typedef struct mix {
 
 static size_t mix_size(mix *m)
 {
-    unsigned shift = MIX_MIN_SHIFT + (unsigned)(calib_random(&m->rng) %
-                                                (MIX_MAX_SHIFT - MIX_MIN_SHIFT));
-    size_t low = (size_t)1 << shift;
+    uint64_t octaves = MIX_MAX_SHIFT - MIX_MIN_SHIFT;
+    size_t low = (size_t)1
+                 << (MIX_MIN_SHIFT + calib_random(&m->rng) % octaves);
     return low + calib_random(&m->rng) % low;
 }
 
@@ -316,10 +340,16 @@ static void mix_round(hk_allocator *a, hk_heap *h, mix *m, uint64_t *t_malloc,
 static void mix_measure(calib *k, bench *b, mix *m, churn *out)
 {
     hk_class_stats before = class_totals(b->a);
+    hk_os_counts calls_before, calls_after;
+    hk_os_counts_get(&calls_before);
     uint64_t t_malloc = 0, t_free = 0;
     for (int i = 0; i < MIX_ROUNDS; i++)
         mix_round(b->a, b->heap[0], m, &t_malloc, &t_free);
+    hk_os_counts_get(&calls_after);
     hk_class_stats after = class_totals(b->a);
+    *out = (churn){0};
+    out->probes = calls_after.calls[HK_OS_MINCORE] -
+                  calls_before.calls[HK_OS_MINCORE];
     out->d.front_misses = after.front_misses - before.front_misses;
     out->d.returned = after.returned - before.returned;
     double n = (double)MIX_ROUNDS * MIX_BATCH;
@@ -337,18 +367,24 @@ static void mix_measure(calib *k, bench *b, mix *m, churn *out)
  * two unknowns, both churns within one slab: refill.  flush: per block
  * flushed.  front_miss: the mixed churn's cost per malloc without a front
  * cache, less refill; give_back: its cost per free, beyond the fast
- * path's own check.
+ * path's own check.  mincore_near: what the same churn's frees cost more
+ * under ptr_check=always, per mincore it made: a program checked on every
+ * free makes it so, with a malloc and a free between calls, the kernel's
+ * path still in the caches (system calls are otherwise timed cold,
+ * measure_kernel.c).
  */
 void measure_refill_flush(calib *k)
 {
-    bench with, without, mixed;
+    bench with, without, mixed, checked;
     bench_open(&with, 1, 1);
     bench_open(&without, 1, 0);
     bench_open(&mixed, 1, 0);
+    bench_open_checked(&checked, 1, 0, HK_PTR_CHECK_ALWAYS);
     void **blocks = calib_xcalloc(CHURN_BLOCKS, sizeof *blocks);
     void *pin = hk_malloc_fast(without.a, without.heap[0], CHURN_SIZE);
-    mix *m = calib_xcalloc(1, sizeof *m);
+    mix *m = calib_xcalloc(1, sizeof *m), *mc = calib_xcalloc(1, sizeof *mc);
     mix_fill(mixed.a, mixed.heap[0], m);
+    mix_fill(checked.a, checked.heap[0], mc);
     uint64_t t_malloc = 0, t_free = 0;
     churn_round(with.a, with.heap[0], blocks, &t_malloc, &t_free);
     churn_round(without.a, without.heap[0], blocks, &t_malloc, &t_free);
@@ -357,9 +393,10 @@ void measure_refill_flush(calib *k)
     bench_start(&with);
     bench_start(&without);
     bench_start(&mixed);
+    bench_start(&checked);
 
     double vr[CALIB_MAX_REPS], vf[CALIB_MAX_REPS], vm[CALIB_MAX_REPS],
-        vg[CALIB_MAX_REPS];
+        vg[CALIB_MAX_REPS], vp[CALIB_MAX_REPS], x_free[CALIB_MAX_REPS];
     uint64_t slabs = 0;
     for (int r = 0; r < k->reps; r++) {
         churn w, o, x;
@@ -377,20 +414,41 @@ void measure_refill_flush(calib *k)
         vm[r] = x.malloc_ns / (double)x.d.front_misses - vr[r];
         vf[r] = w.free_ns / (double)w.d.flushed;
         vg[r] = x.free_ns / (double)x.d.returned;
+        x_free[r] = x.free_ns;
+    }
+    /* The checked twin after all the others: its probes between theirs
+     * would leave them cold caches (give_back tripled). */
+    for (int i = 0; i < MIX_ROUNDS; i++)
+        mix_round(checked.a, checked.heap[0], mc, &t_malloc, &t_free);
+    for (int r = 0; r < k->reps; r++) {
+        churn y;
+        mix_measure(k, &checked, mc, &y);
+        if (!y.probes)
+            calib_die("the checked churn made no mincore");
+        vp[r] = (y.free_ns - x_free[r]) / (double)y.probes;
     }
     expect_none(k, HK_COST_REFILL, "slabs acquired", slabs);
     calib_settle(k, HK_COST_REFILL, vr);
     calib_settle(k, HK_COST_FRONT_MISS, vm);
     calib_settle(k, HK_COST_FLUSH, vf);
     calib_settle(k, HK_COST_GIVE_BACK, vg);
+    calib_settle(k, HK_COST_MINCORE_NEAR, vp);
+    bench_check(k, &with, HK_COST_REFILL);
+    bench_check(k, &without, HK_COST_FRONT_MISS);
+    bench_check(k, &mixed, HK_COST_GIVE_BACK);
+    bench_check(k, &checked, HK_COST_MINCORE_NEAR);
     hk_free_fast(without.a, without.heap[0], pin);
-    for (uint32_t i = 0; i < MIX_BLOCKS; i++)
+    for (uint32_t i = 0; i < MIX_BLOCKS; i++) {
         hk_free_fast(mixed.a, mixed.heap[0], m->block[i]);
+        hk_free_fast(checked.a, checked.heap[0], mc->block[i]);
+    }
     free(m);
+    free(mc);
     free(blocks);
-    bench_close(k, &with, HK_COST_REFILL);
-    bench_close(k, &without, HK_COST_FRONT_MISS);
-    bench_close(k, &mixed, HK_COST_GIVE_BACK);
+    bench_free(&with);
+    bench_free(&without);
+    bench_free(&mixed);
+    bench_free(&checked);
 }
 
 /* slab: slabs taken from the pool and given straight back, per take or

@@ -11,9 +11,7 @@
  * alone, is taken off.  Page faults, each ten times a call, are timed in
  * a row: cold, they would cost a few percent more, which the sweeps'
  * noise would hide.  Everything here is timed by the thread's CPU clock
- * (calib.h says why).  A pointer check's mincore soon after the last one
- * (mincore_near) is timed warm as well, as a program that checks every
- * free makes it.
+ * (calib.h says why).
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -23,7 +21,6 @@
 #include "experiments/calibrate/calib.h"
 
 #define CALLS 16 /* system calls of each kind per repetition */
-#define NEAR_CALLS 64 /* mincore calls close together, per repetition */
 #define REGION ((size_t)2 << 20)
 #define REGION_PAGES (REGION / HK_OS_PAGE)
 /* Faults are timed over a region of the size programs fault in: on a
@@ -108,34 +105,6 @@ static double cold_call_ns(calib *k, enum kernel_call kind, char *one,
     return (loop - (before < after ? before : after)) / CALLS;
 }
 
-/* A malloc and a free of the allocator, then, when probe, the pointer
- * check's mincore on a page of `one`; NEAR_CALLS times, timed. */
-static double near_loop_ns(calib *k, hk_allocator *a, hk_heap *h, char *one,
-                           int probe)
-{
-    unsigned char vec;
-    uint64_t t0 = calib_cpu_ns();
-    for (int j = 0; j < NEAR_CALLS; j++) {
-        hk_free_fast(a, h, hk_malloc_fast(a, h, 16 + 16 * (size_t)(j & 7)));
-        if (probe)
-            mincore(one + (size_t)(j % REGION_PAGES) * HK_OS_PAGE, HK_OS_PAGE,
-                    &vec);
-    }
-    return (double)(calib_cpu_ns() - t0) - k->cpu_timer_ns;
-}
-
-/* mincore_near: the pointer check's mincore with only a malloc and a free
- * between calls, as a program checked on every free makes it, the
- * kernel's path still in the caches; per call, less the same loop without
- * it (the lesser of the loops just before and after, as in cold_call_ns). */
-static double near_probe_ns(calib *k, hk_allocator *a, hk_heap *h, char *one)
-{
-    double before = near_loop_ns(k, a, h, one, 0);
-    double loop = near_loop_ns(k, a, h, one, 1);
-    double after = near_loop_ns(k, a, h, one, 0);
-    return (loop - (before < after ? before : after)) / NEAR_CALLS;
-}
-
 /* mmap, munmap, madvise, mprotect on untouched 2 MiB regions, and mincore
  * on one page, as the allocator's pointer check calls it; per call.  The
  * region that stays (its advice makes it a mapping of its own kind) never
@@ -146,24 +115,14 @@ void measure_syscalls(calib *k)
         HK_COST_MMAP, HK_COST_MUNMAP, HK_COST_MADVISE, HK_COST_MINCORE,
         HK_COST_MPROTECT};
     char *one = calib_map_aligned(REGION, HK_OS_PAGE, MADV_NOHUGEPAGE);
-    memset(one, 1, REGION);
-    hk_allocator *a = calib_allocator();
-    hk_heap *h = hk_heap_create(a);
-    if (!h)
-        calib_die("cannot create a heap");
-    near_loop_ns(k, a, h, one, 1); /* warm */
     char *region[CALLS];
-    double v[KERNEL_CALLS][CALIB_MAX_REPS], near[CALIB_MAX_REPS];
-    for (int r = 0; r < k->reps; r++) {
+    double v[KERNEL_CALLS][CALIB_MAX_REPS];
+    for (int r = 0; r < k->reps; r++)
         for (int c = 0; c < KERNEL_CALLS; c++)
             v[c][r] = cold_call_ns(k, (enum kernel_call)c, one, region);
-        near[r] = near_probe_ns(k, a, h, one);
-    }
-    calib_allocator_free(a);
     munmap(one, REGION);
     for (int c = 0; c < KERNEL_CALLS; c++)
         calib_settle(k, term[c], v[c]);
-    calib_settle(k, HK_COST_MINCORE_NEAR, near);
 }
 
 /* Write one byte in each of FAULT_PAGES pages after p's first (which
