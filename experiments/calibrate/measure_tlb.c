@@ -16,8 +16,9 @@
  * pages plus each level's reported size E and 1.5 E, finds where each
  * level's misses begin; a level whose misses begin within (0.75 E, 1.5 E]
  * is confirmed and taken as reported; otherwise its size is what the
- * scan found (the largest N that fit) and its associativity the nearest
- * that makes a power-of-two number of sets.  Without CPUID data the
+ * scan found (the largest N that fit), the STLB's ways what a chase of
+ * pages 2 MiB apart finds (conflict_ways), and the number of sets the
+ * power of two that comes nearest.  Without CPUID data the
  * preset stays (sim/tlb.h); the source says which.
  */
 #define _GNU_SOURCE
@@ -306,6 +307,76 @@ static void refine_edge(chase_pair *p, double ns, level *l, uint64_t *rng)
     }
 }
 
+/*
+ * The STLB's ways, where the scan overruled CPUID's size (CPUID's ways
+ * then come from the same made-up leaf), as pages 2 MiB apart see them:
+ * the headers of an allocator's aligned regions are such pages.  The
+ * chase runs through FILL pages in a row, which keep every step missing
+ * the L1 dTLB and take one set each, and `apart` pages 2 MiB apart, which
+ * a TLB indexed by the low bits of the page number puts in one set.  The
+ * ways are the most such pages, a power of two, whose steps cost less
+ * than half a page walk (L2_MISS_NS / 2) more than the fill's own.  On
+ * this project's VM (AMD family 1Ah, 4,096 entries): 16 pages cost 3 ns
+ * more, 32 pages 13 ns; pages 16 MiB apart conflict sooner, so the array
+ * is not indexed by the low bits alone, and 2 MiB is the spacing that
+ * matters here.
+ */
+#define CONFLICT_STRIDE ((size_t)2 << 20)
+#define CONFLICT_MAX 64
+
+typedef struct conflict {
+    char *fill, *apart;
+    size_t fill_pages;
+} conflict;
+
+static char *conflict_line(const void *ctx, size_t i)
+{
+    const conflict *c = ctx;
+    char *page = i < c->fill_pages
+                     ? c->fill + i * HK_OS_PAGE
+                     : c->apart + (i - c->fill_pages) * CONFLICT_STRIDE;
+    return page + (i % LINES_PER_PAGE) * LINE;
+}
+
+/* Per step, the median time of chasing the fill and `apart` pages. */
+static double conflict_step_ns(conflict *c, size_t apart, uint64_t *rng)
+{
+    size_t n = c->fill_pages + apart;
+    void *at = calib_chase_link(n, conflict_line, c, rng);
+    double v[SCAN_REPS];
+    for (int lap = 0; lap < SCAN_LAPS; lap++)
+        calib_chase(&at, n);
+    for (int r = 0; r < SCAN_REPS; r++)
+        v[r] = (double)calib_chase(&at, CHASE_STEPS) / CHASE_STEPS;
+    return hk_median(v, SCAN_REPS);
+}
+
+/* 0 if even two pages 2 MiB apart do not fit. */
+static unsigned conflict_ways(const level *l1, uint64_t *rng)
+{
+    size_t l1_pages = l1->fit > l1->entries ? l1->fit : l1->entries;
+    conflict c = {.fill_pages = 2 * (l1_pages ? l1_pages : SCAN_MIN)};
+    size_t fill_bytes = (c.fill_pages + 1) * HK_OS_PAGE;
+    char *fill = calib_map_aligned(fill_bytes, HUGE_PAGE, MADV_NOHUGEPAGE);
+    char *apart = calib_map_aligned(CONFLICT_MAX * CONFLICT_STRIDE,
+                                    CONFLICT_STRIDE, MADV_NOHUGEPAGE);
+    c.fill = fill + HK_OS_PAGE; /* off the apart pages' set, if by low bits */
+    c.apart = apart;
+    double alone = conflict_step_ns(&c, 0, rng);
+    unsigned ways = 0;
+    for (size_t k = 2; k <= CONFLICT_MAX; k *= 2) {
+        double step = conflict_step_ns(&c, k, rng);
+        double extra = (step * (double)(c.fill_pages + k) -
+                        alone * (double)c.fill_pages) / (double)k - alone;
+        if (extra >= L2_MISS_NS / 2)
+            break;
+        ways = (unsigned)k;
+    }
+    munmap(fill, fill_bytes);
+    munmap(apart, CONFLICT_MAX * CONFLICT_STRIDE);
+    return ways;
+}
+
 static int confirmed(const level *l)
 {
     return l->entries && l->miss > l->entries * 3 / 4 &&
@@ -393,7 +464,14 @@ void tlb_geometry(calib *k, int scan)
     k->chase->far = p;
     k->chase->has_far = 1;
     c.l1_4k = settle_level(&l1, "L1 dTLB", 128, w1, sizeof w1);
-    c.l2_4k = settle_level(&l2, "STLB", 16, w2, sizeof w2);
+    unsigned ways = confirmed(&l2) ? 0 : conflict_ways(&l1, &rng);
+    if (ways)
+        l2.ways = ways;
+    c.l2_4k = settle_level(&l2, "STLB", ways ? CONFLICT_MAX : 16, w2,
+                           sizeof w2);
+    if (ways)
+        snprintf(w2 + strlen(w2), sizeof w2 - strlen(w2),
+                 ", its ways from pages 2 MiB apart");
     char err[160];
     if (c.l1_2m.entries == 0 || hk_tlb_config_check(&c, err, sizeof err) < 0)
         c.l1_2m = preset.l1_2m;
