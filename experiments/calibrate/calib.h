@@ -141,7 +141,7 @@ void measure_timer(calib *k);
 void measure_fast_path(calib *k);      /* malloc, free */
 void measure_realloc(calib *k);        /* realloc */
 void measure_refill_flush(calib *k);   /* refill, flush, front_miss,
-                                          give_back */
+                                          give_back, mincore_near */
 void measure_slab(calib *k);           /* slab */
 void measure_remote_free(calib *k);    /* remote_free */
 void measure_large(calib *k);          /* large */

@@ -1,10 +1,11 @@
 /*
  * measure_alloc.c - the allocator's terms: the core itself on the real
  * backend, purges off (so no madvise lands in a timed loop), each loop
- * warm before it is timed and checked to make no system call.  Where a
- * loop also does events already measured, their cost is taken off, so
- * that the model's weighted sum of the loop's counted events reproduces
- * its time.
+ * warm before it is timed and checked to make no system call but the
+ * pointer check's mincore, which one loop makes on purpose to price it
+ * warm (mincore_near).  Where a loop also does events already measured,
+ * their cost is taken off, so that the model's weighted sum of the loop's
+ * counted events reproduces its time.
  */
 #include <stdio.h>
 #include <stdlib.h>
