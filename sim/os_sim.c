@@ -40,10 +40,10 @@ static struct sim_world {
     uint64_t page_cursor;
     uint64_t reserve_used;
     uint64_t last_page, last_page_size; /* the page touched last, if any */
-    /* Events followed so far (hk_os_follow_clock), the one of the last
-     * system call, and the pointer probes that came soon after one. */
-    uint64_t events, last_call_event, probes_near;
-    int called;
+    /* Events followed so far (hk_os_follow_clock), the first after the
+     * last system call's that is not near it (PROBE_NEAR_EVENTS), and
+     * the pointer probes that came before such an event. */
+    uint64_t events, near_until, probes_near;
     int started;
 } W;
 
@@ -130,8 +130,7 @@ const hk_dcache_stats *hk_sim_dcache_stats(void)
 
 static void count(enum hk_os_call k, uint64_t bytes)
 {
-    W.called = 1;
-    W.last_call_event = W.events;
+    W.near_until = W.events + PROBE_NEAR_EVENTS + 1;
     W.counts.calls[k]++;
     W.counts.bytes[k] += bytes;
 }
@@ -261,8 +260,7 @@ uint64_t hk_sim_probes_near(void)
 
 bool hk_os_is_mapped(const void *p)
 {
-    if (W.called && W.events - W.last_call_event <= PROBE_NEAR_EVENTS)
-        W.probes_near++;
+    W.probes_near += W.events < W.near_until;
     count(HK_OS_MINCORE, HK_OS_PAGE);
     return hk_as_is_mapped(&W.as, (uint64_t)p);
 }

@@ -263,22 +263,49 @@ typedef struct churn {
     uint64_t probes; /* mincore calls (ptr_check=always) */
 } churn;
 
+/* What a churn's rounds start from. */
+typedef struct churn_start {
+    hk_class_stats stats;
+    hk_os_counts calls;
+} churn_start;
+
+static churn_start churn_begin(const bench *b)
+{
+    churn_start s = {.stats = class_totals(b->a)};
+    hk_os_counts_get(&s.calls);
+    return s;
+}
+
+/* Rounds of `per_round` mallocs and as many frees, which took t_malloc
+ * and t_free in all: what the counters say happened, and their times
+ * less the fast paths' and the clock's. */
+static void churn_end(const calib *k, const bench *b, const churn_start *s,
+                      uint64_t t_malloc, uint64_t t_free, int rounds,
+                      size_t per_round, churn *out)
+{
+    hk_class_stats after = class_totals(b->a);
+    hk_os_counts calls;
+    hk_os_counts_get(&calls);
+    uint64_t *d = (uint64_t *)&out->d;
+    const uint64_t *x = (const uint64_t *)&after,
+                   *y = (const uint64_t *)&s->stats;
+    for (size_t i = 0; i < sizeof out->d / sizeof *d; i++)
+        d[i] = x[i] - y[i];
+    out->probes = calls.calls[HK_OS_MINCORE] - s->calls.calls[HK_OS_MINCORE];
+    double n = (double)rounds * (double)per_round;
+    out->malloc_ns = (double)t_malloc - n * k->ns[HK_COST_MALLOC] -
+                     rounds * k->timer_ns;
+    out->free_ns = (double)t_free - n * k->ns[HK_COST_FREE] -
+                   rounds * k->timer_ns;
+}
+
 static void churn_measure(calib *k, bench *b, void **blocks, churn *out)
 {
-    hk_class_stats before = class_totals(b->a);
+    churn_start s = churn_begin(b);
     uint64_t t_malloc = 0, t_free = 0;
     for (int i = 0; i < CHURN_ROUNDS; i++)
         churn_round(b->a, b->heap[0], blocks, &t_malloc, &t_free);
-    hk_class_stats after = class_totals(b->a);
-    uint64_t *d = (uint64_t *)&out->d;
-    const uint64_t *x = (const uint64_t *)&after, *y = (const uint64_t *)&before;
-    for (size_t i = 0; i < sizeof out->d / sizeof *d; i++)
-        d[i] = x[i] - y[i];
-    double n = (double)CHURN_ROUNDS * CHURN_BLOCKS;
-    out->malloc_ns = (double)t_malloc - n * k->ns[HK_COST_MALLOC] -
-                     CHURN_ROUNDS * k->timer_ns;
-    out->free_ns = (double)t_free - n * k->ns[HK_COST_FREE] -
-                   CHURN_ROUNDS * k->timer_ns;
+    churn_end(k, b, &s, t_malloc, t_free, CHURN_ROUNDS, CHURN_BLOCKS, out);
 }
 
 /* The mixed churn (MIX_BLOCKS): live blocks, a permutation of their
@@ -337,27 +364,14 @@ static void mix_round(hk_allocator *a, hk_heap *h, mix *m, uint64_t *t_malloc,
     *t_malloc += t2 - t1;
 }
 
-/* The mixed churn's rounds without a front cache, as churn_measure. */
+/* ... and the mixed churn's. */
 static void mix_measure(calib *k, bench *b, mix *m, churn *out)
 {
-    hk_class_stats before = class_totals(b->a);
-    hk_os_counts calls_before, calls_after;
-    hk_os_counts_get(&calls_before);
+    churn_start s = churn_begin(b);
     uint64_t t_malloc = 0, t_free = 0;
     for (int i = 0; i < MIX_ROUNDS; i++)
         mix_round(b->a, b->heap[0], m, &t_malloc, &t_free);
-    hk_os_counts_get(&calls_after);
-    hk_class_stats after = class_totals(b->a);
-    *out = (churn){0};
-    out->probes = calls_after.calls[HK_OS_MINCORE] -
-                  calls_before.calls[HK_OS_MINCORE];
-    out->d.front_misses = after.front_misses - before.front_misses;
-    out->d.returned = after.returned - before.returned;
-    double n = (double)MIX_ROUNDS * MIX_BATCH;
-    out->malloc_ns = (double)t_malloc - n * k->ns[HK_COST_MALLOC] -
-                     MIX_ROUNDS * k->timer_ns;
-    out->free_ns = (double)t_free - n * k->ns[HK_COST_FREE] -
-                   MIX_ROUNDS * k->timer_ns;
+    churn_end(k, b, &s, t_malloc, t_free, MIX_ROUNDS, MIX_BATCH, out);
 }
 
 /*

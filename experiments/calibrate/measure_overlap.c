@@ -78,7 +78,8 @@ void measure_overlap(calib *k)
         far_buf[i] = 1;
     for (size_t i = 0; i < NEAR_BYTES; i += HK_OS_PAGE)
         near_buf[i] = 1;
-    steps s = {.a = calib_allocator(), .at = calib_xcalloc(STEPS, sizeof(uint32_t))};
+    steps s = {.a = calib_allocator(),
+               .at = calib_xcalloc(STEPS, sizeof(uint32_t))};
     if (!(s.h = hk_heap_create(s.a)))
         calib_die("cannot create a heap");
     for (unsigned p = 0; p < MAX_PAIRS; p++)

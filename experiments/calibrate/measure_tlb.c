@@ -316,8 +316,8 @@ static void refine_edge(chase_pair *p, double ns, level *l, uint64_t *rng)
  * a TLB indexed by the low bits of the page number puts in one set.  The
  * ways are the most such pages, a power of two, whose steps cost less
  * than half a page walk (L2_MISS_NS / 2) more than the fill's own.  On
- * this project's VM (AMD family 1Ah, 4,096 entries): 16 pages cost 3 ns
- * more, 32 pages 13 ns; pages 16 MiB apart conflict sooner, so the array
+ * a VM of AMD family 1Ah (4,096 entries): 16 pages cost 3 ns more, 32
+ * pages 13 ns; pages 16 MiB apart conflict sooner, so the array
  * is not indexed by the low bits alone, and 2 MiB is the spacing that
  * matters here.
  */
