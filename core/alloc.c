@@ -554,6 +554,8 @@ void hk_alloc_snapshot(hk_allocator *a, hk_stats_snapshot *out)
     for (unsigned c = 0; c < HK_CLASSES; c++)
         out->cls[c] = a->pool.class_stats[c];
     out->pool.delay_ms = a->pool.delay / 1000000;
+    hk_huge_prices(&a->pool.huge, &out->pool.huge_fault_ns,
+                   &out->pool.small_fault_ns);
     hk_keep_counts keeps = a->pool.dead_keeps;
     uint64_t kept_bytes = 0;
     for (hk_heap *h = a->pool.heaps; h; h = h->next)
@@ -568,6 +570,8 @@ void hk_alloc_snapshot(hk_allocator *a, hk_stats_snapshot *out)
     hk_lock_acquire(&a->large.lock);
     out->large = a->large.stats;
     hk_lock_release(&a->large.lock);
+    hk_huge_prices(&a->large.huge, &out->large.huge_fault_ns,
+                   &out->large.small_fault_ns);
     /* Kept blocks are free: cached, not live.  A thread may have given
      * some back between the two looks. */
     if (kept_bytes > out->large.live_bytes)

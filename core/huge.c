@@ -2,7 +2,9 @@
  * huge.c - the huge-page advice for new mappings (huge.h).
  *
  * Invariants: resident <= pages < 2 * FADE_PAGES; advising is the
- * threshold applied to the tallies at the last sample.
+ * threshold applied to the tallies at the last sample.  The prices are
+ * read and written without a lock: two first touches at once may lose
+ * one sample.
  */
 #include "huge.h"
 
@@ -13,6 +15,12 @@
 #define MIN_PAGES 1024            /* 4 MiB sampled before any advice */
 #define FADE_PAGES (1u << 16)     /* tallies halve past 256 MiB */
 #define CONTROL_EVERY 16
+/* A price moves a quarter of the way to each new sample, and a sample
+ * counts for at most PRICE_OUTLIER times the price so far: a thread
+ * preempted during its fault does not price the faults of the next dozen
+ * mappings. */
+#define PRICE_WEIGHT_SHIFT 2
+#define PRICE_OUTLIER 4
 
 void hk_huge_init(hk_huge *g, unsigned tolerance)
 {
@@ -84,11 +92,62 @@ size_t hk_huge_take_placed(hk_huge *g, const char **base)
     return bytes;
 }
 
+static void price_add(_Atomic uint64_t *price, uint64_t ns)
+{
+    uint64_t old = atomic_load_explicit(price, memory_order_relaxed);
+    if (old && ns > PRICE_OUTLIER * old)
+        ns = PRICE_OUTLIER * old;
+    uint64_t now = old ? old - (old >> PRICE_WEIGHT_SHIFT) +
+                             (ns >> PRICE_WEIGHT_SHIFT)
+                       : ns;
+    atomic_store_explicit(price, now, memory_order_relaxed);
+}
+
+/* The time a write of one byte at p takes: the price of a fault where p's
+ * page is not resident.  The byte is written with the zero it reads. */
+static uint64_t timed_touch(char *p)
+{
+    uint64_t start = hk_os_now_ns();
+    *(volatile char *)p = 0;
+    return hk_os_now_ns() - start;
+}
+
+void hk_huge_first_touch(hk_huge *g, void *base, bool advised)
+{
+    char *p = base;
+    if (advised) {
+        price_add(&g->huge_fault_ns, timed_touch(p));
+        return;
+    }
+    *(volatile char *)p = 0;
+    hk_os_touch(p + HK_OS_PAGE, 1);
+    price_add(&g->small_fault_ns, timed_touch(p + HK_OS_PAGE));
+}
+
+void hk_huge_prices(const hk_huge *g, uint64_t *huge_ns, uint64_t *small_ns)
+{
+    *huge_ns = atomic_load_explicit(&g->huge_fault_ns, memory_order_relaxed);
+    *small_ns = atomic_load_explicit(&g->small_fault_ns,
+                                     memory_order_relaxed);
+}
+
+/* Whether a huge fault has been seen to cost more than the small faults
+ * of the pages it makes resident. */
+static bool huge_dearer(const hk_huge *g)
+{
+    uint64_t huge, small;
+    hk_huge_prices(g, &huge, &small);
+    return small && huge > small * (HK_OS_HUGE_PAGE / HK_OS_PAGE);
+}
+
 bool hk_huge_advise(hk_huge *g, uint64_t mode, size_t bytes)
 {
     if (bytes < HK_OS_HUGE_PAGE || mode == HK_HUGE_NEVER)
         return false;
     if (mode == HK_HUGE_ALWAYS)
         return true;
-    return g->advising && ++g->mappings % CONTROL_EVERY != 0;
+    if (!g->advising)
+        return false;
+    bool control = ++g->mappings % CONTROL_EVERY == 0;
+    return control == huge_dearer(g);
 }

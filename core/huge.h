@@ -3,7 +3,7 @@
  * for transparent huge pages (huge_pages).
  *
  * A huge page is one fault where 4 KiB pages take 512: on a virtual
- * machine about 115 us against 512 of about 10 us.  But the first touch
+ * machine about 0.2 ms against 512 of about 4 us.  But the first touch
  * anywhere in a 2 MiB chunk makes all of it resident, so a program that
  * leaves much of its memory untouched (a table sized for the worst case,
  * a buffer it fills in part, a few blocks of many size classes) would pay
@@ -29,6 +29,21 @@
  *     turns sparse turns the advice off again.  The share bounds what the
  *     advice costs in RSS: about that share of the memory advised.
  *
+ *   - The advice must also pay for itself on this machine.  Each new
+ *     mapping's first touch, which the allocator makes anyway as it
+ *     writes its header there, is timed (hk_huge_first_touch): with the
+ *     advice it is a huge fault, without it a small one.  Where a huge
+ *     fault costs more than the 512 small ones it stands for, the roles
+ *     of advised and control mappings swap: only one in CONTROL_EVERY
+ *     asks, so that the price keeps being measured.  That happens on a
+ *     virtual machine whose host takes back the guest's free memory
+ *     (free page reporting, ballooning): a huge page comes from a large
+ *     free block, the kind the host takes, and each of its 512 pages then
+ *     costs a fault in the host: 3 ms for the huge fault, where it took
+ *     0.2 ms on memory the host still held and a small fault 4 us.
+ *     Replays, which follow the trace's clock, measure no time; there the
+ *     advice goes by the samples alone.
+ *
  * huge_pages=always asks for every such mapping, never for none.  The
  * caller holds its lock (the large or the pool lock) around
  * hk_huge_record and hk_huge_advise;
@@ -52,6 +67,9 @@ typedef struct hk_huge {
                               * without the advice, not sampled yet */
     size_t placed_bytes;
     bool advising;           /* the tallies say: ask */
+    /* The price of a first touch of a new mapping with the advice and
+     * without, in ns: a running average, 0 until measured. */
+    _Atomic uint64_t huge_fault_ns, small_fault_ns;
     uint8_t tolerance;       /* ask while at most 1 / 2^tolerance of the
                               * sampled pages were not resident */
 } hk_huge;
@@ -74,6 +92,18 @@ void hk_huge_record(hk_huge *g, size_t pages, size_t resident);
 
 /* Whether a new mapping of `bytes` asks for huge pages. */
 bool hk_huge_advise(hk_huge *g, uint64_t mode, size_t bytes);
+
+/* The first touch of the new mapping at `base`, made `advised` or not,
+ * of two pages at least, timed: the price of its huge fault, or of a
+ * small one.  A small fault is timed on the second page, since the
+ * first also fills in a page table, which a huge page's 512 small pages
+ * need only once.  A byte is written in each page touched, with the zero
+ * it reads.  The caller reports the touch of the first page
+ * (hk_os_touch) as it writes its header there next.  Takes no lock. */
+void hk_huge_first_touch(hk_huge *g, void *base, bool advised);
+
+/* The prices of a first touch so far, with the advice and without. */
+void hk_huge_prices(const hk_huge *g, uint64_t *huge_ns, uint64_t *small_ns);
 
 /* The new mapping [base, base + bytes) as hk_huge_advise decided: asking
  * for huge pages, or, on a kernel that gives them unasked, refusing them

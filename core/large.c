@@ -154,10 +154,13 @@ void *hk_large_alloc(hk_allocator *a, size_t n, size_t align,
     hk_span s = hk_spans_take(a, need, offset, map_align,
                               flags & HK_LARGE_GROWING);
     hk_lock_release(&l->lock);
-    if (!s.base && !(s = map_new(a, need, offset, flags, now)).base)
-        return NULL;
-
     hk_large_hdr *h = (hk_large_hdr *)s.base;
+    if (!h) {
+        if (!(s = map_new(a, need, offset, flags, now)).base)
+            return NULL;
+        h = (hk_large_hdr *)s.base;
+        hk_huge_first_touch(&l->huge, h, hk_spans_advised(s.mapping));
+    }
     char *user = s.base + offset;
     /* Bytes past dirty are known to read zero: fresh, grown or purged. */
     if ((flags & HK_LARGE_ZERO) && s.dirty > offset)

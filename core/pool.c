@@ -227,6 +227,7 @@ static hk_ss *ss_map(hk_allocator *a, unsigned c, uint64_t now)
             n = i;
             break;
         }
+        hk_huge_first_touch(&pool->huge, ss, huge);
         ss_reset(a, ss, c);
         ss->dirty_units = 0;
         ss->purged_units = 0;

@@ -7,6 +7,8 @@
 #define _GNU_SOURCE
 #include "unit.h"
 
+#include <sys/resource.h>
+
 #include "core/huge.h"
 
 #define MIB ((size_t)1 << 20)
@@ -135,6 +137,93 @@ static void policy_keeps_a_control_mapping(void)
           "always or never ignored");
 }
 
+static void policy_swaps_roles_where_huge_faults_cost_more(void)
+{
+    hk_huge g = {0};
+    hk_huge_init(&g, 3);
+    hk_huge_record(&g, 1024, 1024);
+    /* 512 small faults of 4 us against a huge one of 3 ms: only the one
+     * mapping in 16 that would have been the control asks. */
+    atomic_store(&g.small_fault_ns, 4000);
+    atomic_store(&g.huge_fault_ns, 3000000);
+    int asked = 0;
+    for (int i = 0; i < 64; i++)
+        asked += hk_huge_advise(&g, HK_HUGE_AUTO, 8 * MIB);
+    CHECK_EQ(asked, 64 / 16);
+    /* At 0.2 ms, or at exactly 512 small ones, the advice pays again. */
+    const uint64_t paying[] = {200000, 512 * 4000};
+    for (int k = 0; k < 2; k++) {
+        atomic_store(&g.huge_fault_ns, paying[k]);
+        asked = 0;
+        for (int i = 0; i < 64; i++)
+            asked += hk_huge_advise(&g, HK_HUGE_AUTO, 8 * MIB);
+        CHECK_EQ(asked, 64 - 64 / 16);
+    }
+    /* Unmeasured small faults price nothing; always asks regardless. */
+    atomic_store(&g.small_fault_ns, 0);
+    atomic_store(&g.huge_fault_ns, 3000000);
+    asked = 0;
+    for (int i = 0; i < 64; i++)
+        asked += hk_huge_advise(&g, HK_HUGE_AUTO, 8 * MIB);
+    CHECK_EQ(asked, 64 - 64 / 16);
+    atomic_store(&g.small_fault_ns, 4000);
+    CHECK(hk_huge_advise(&g, HK_HUGE_ALWAYS, 2 * MIB), "always refused");
+}
+
+static long minor_faults(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_minflt;
+}
+
+/* A first touch takes faults, counted by the kernel, and prices them; it
+ * leaves the bytes as they read.  Runs on the machine's clock, so before
+ * any test that follows one (clock_followed). */
+static void first_touch_prices_its_fault(void)
+{
+    hk_huge g = {0};
+    hk_huge_init(&g, 3);
+    char *p = hk_os_map(3 * HK_OS_HUGE_PAGE, HK_OS_HUGE_PAGE);
+    CHECK(p != NULL, "no mapping");
+    /* A first time, for the faults of the code and the clock's page. */
+    hk_huge_first_touch(&(hk_huge){0}, p + 2 * HK_OS_HUGE_PAGE, false);
+    long f0 = minor_faults();
+    hk_huge_first_touch(&g, p, false);
+    /* The first page, with its page table, untimed; the second timed. */
+    CHECK_EQ(minor_faults() - f0, 2);
+    CHECK_EQ(hk_os_resident_pages(p, 64 * HK_OS_PAGE), 2);
+    CHECK(atomic_load(&g.small_fault_ns) > 0 &&
+              atomic_load(&g.huge_fault_ns) == 0,
+          "prices %llu (huge) and %llu (small) ns",
+          (unsigned long long)atomic_load(&g.huge_fault_ns),
+          (unsigned long long)atomic_load(&g.small_fault_ns));
+    char *q = p + HK_OS_HUGE_PAGE;
+    hk_os_advise_huge(q, HK_OS_HUGE_PAGE);
+    f0 = minor_faults();
+    hk_huge_first_touch(&g, q, true);
+    CHECK_EQ(minor_faults() - f0, 1);
+    CHECK(atomic_load(&g.huge_fault_ns) > 0, "the huge fault unpriced");
+    if (kernel_gives_huge_pages())
+        CHECK(hk_os_resident_pages(q, HK_OS_HUGE_PAGE) ==
+                  HK_OS_HUGE_PAGE / HK_OS_PAGE ||
+                  huge_kib_at(q) == 0, /* the kernel had none to give */
+              "a huge fault made %zu pages resident",
+              hk_os_resident_pages(q, HK_OS_HUGE_PAGE));
+    for (size_t off = 0; off < 3 * HK_OS_HUGE_PAGE; off += HK_OS_PAGE / 4)
+        CHECK(p[off] == 0, "byte %zu reads %d", off, p[off]);
+    hk_os_unmap(p, 3 * HK_OS_HUGE_PAGE);
+}
+
+/* The tests below count the advice's calls exactly, so its prices must
+ * not depend on how long faults take here: the clock is followed from
+ * now on, as in a replay, and a first touch measures none. */
+static hk_allocator *clock_followed(const char *const *settings)
+{
+    hk_os_follow_clock(0);
+    return unit_alloc(settings);
+}
+
 /* The large cache's counters after the last advised_mappings(). */
 static hk_large_stats large_stats;
 
@@ -154,7 +243,7 @@ static uint64_t advised_mappings(const char *mode, int whole, int blocks,
                                  long *huge_kib)
 {
     const char *settings[] = {"large_cache=0", mode, NULL};
-    hk_allocator *a = unit_alloc(settings);
+    hk_allocator *a = clock_followed(settings);
     hk_heap *h = hk_heap_create(a);
     uint64_t m0 = calls(HK_OS_MADVISE);
     *huge_kib = 0;
@@ -196,7 +285,7 @@ static void dense_blocks_turn_advice_on(void)
 
 static void placed_blocks_show_it_before_any_free(void)
 {
-    hk_allocator *a = unit_alloc(NULL);
+    hk_allocator *a = clock_followed(NULL);
     hk_heap *h = hk_heap_create(a);
     uint64_t m0 = calls(HK_OS_MADVISE), c0 = calls(HK_OS_MINCORE);
     char *p[3];
@@ -250,7 +339,7 @@ static size_t filled_superslabs(const char *mode, int whole, int trim,
 {
     enum { SIZE = 16384, BLOCKS = 4096 };
     const char *settings[] = {mode, NULL};
-    hk_allocator *a = unit_alloc(settings);
+    hk_allocator *a = clock_followed(settings);
     hk_heap *h = hk_heap_create(a);
     static char *p[BLOCKS];
     for (int i = 0; i < BLOCKS; i++) {
@@ -333,6 +422,8 @@ static void advised_free_units_are_purged(void)
 UNIT_MAIN(TEST(policy_needs_seven_eighths_of_enough_pages),
           TEST(policy_fades_old_samples), TEST(policy_samples_first_then_some),
           TEST(policy_keeps_a_control_mapping),
+          TEST(policy_swaps_roles_where_huge_faults_cost_more),
+          TEST(first_touch_prices_its_fault),
           TEST(dense_blocks_turn_advice_on),
           TEST(placed_blocks_show_it_before_any_free),
           TEST(sparse_blocks_keep_it_off),
