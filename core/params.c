@@ -47,8 +47,9 @@ const hk_param_info hk_param_table[] = {
      FIELD(large_cache), 0, 64 * GIB, 1 * GIB, NULL, "bytes"},
     {"huge_pages", "whether new mappings for large blocks and SuperSlabs "
      "ask for transparent huge pages: never, auto (once samples show the "
-     "program touches nearly all their pages), always; where the kernel "
-     "gives them unasked, the others refuse them",
+     "program touches nearly all their pages, while a huge fault costs "
+     "less than 512 small ones), always; where the kernel gives them "
+     "unasked, the others refuse them",
      FIELD(huge_pages), 0, 2, HK_HUGE_AUTO, huge_pages_words, NULL},
 };
 const size_t hk_param_count = sizeof hk_param_table / sizeof hk_param_table[0];
