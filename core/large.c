@@ -159,6 +159,9 @@ void *hk_large_alloc(hk_allocator *a, size_t n, size_t align,
         if (!(s = map_new(a, need, offset, flags, now)).base)
             return NULL;
         h = (hk_large_hdr *)s.base;
+        /* Two pages at least: over HK_SMALL_MAX bytes, or aligned past a
+         * page with the header a whole alignment before the block. */
+        HK_ASSERT(need >= 2 * HK_OS_PAGE);
         hk_huge_first_touch(&l->huge, h, hk_spans_advised(s.mapping));
     }
     char *user = s.base + offset;
