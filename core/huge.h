@@ -39,8 +39,9 @@
  *     virtual machine whose host takes back the guest's free memory
  *     (free page reporting, ballooning): a huge page comes from a large
  *     free block, the kind the host takes, and each of its 512 pages then
- *     costs a fault in the host: 3 ms for the huge fault, where it took
- *     0.2 ms on memory the host still held and a small fault 4 us.
+ *     costs a fault in the host: 1.7 to 4.5 ms for the huge fault, where
+ *     it took 0.2 ms on memory the host still held, and a small fault
+ *     3.7 us either way.
  *     Replays, which follow the trace's clock, measure no time; there the
  *     advice goes by the samples alone.
  *
