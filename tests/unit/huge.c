@@ -186,6 +186,7 @@ static void first_touch_prices_its_fault(void)
     hk_huge_init(&g, 3);
     char *p = hk_os_map(3 * HK_OS_HUGE_PAGE, HK_OS_HUGE_PAGE);
     CHECK(p != NULL, "no mapping");
+    hk_huge_apply(p, 3 * HK_OS_HUGE_PAGE, false); /* as a new mapping */
     /* A first time, for the faults of the code and the clock's page. */
     hk_huge_first_touch(&(hk_huge){0}, p + 2 * HK_OS_HUGE_PAGE, false);
     long f0 = minor_faults();
