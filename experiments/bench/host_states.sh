@@ -85,6 +85,8 @@ declare -A lib_of=(
 )
 [[ -f ${lib_of[tcmalloc]} ]] || lib_of[tcmalloc]=$PEER_DIR/libtcmalloc.so.4
 [[ -n ${HAKMEM_BASE_LIB:-} ]] && lib_of[base]=$(realpath -m -- "$HAKMEM_BASE_LIB")
+# This script's settings, not the allocator's (hakmem warns of them).
+unset HAKMEM_LIB HAKMEM_BASE_LIB
 if [[ -z $wanted ]]; then
 	wanted="hakmem ${lib_of[base]:+base }tcmalloc mimalloc"
 fi

@@ -101,6 +101,9 @@ if [[ -n ${HAKMEM_BASE_LIB:-} ]]; then
 	base_lib=$(realpath -m -- "$HAKMEM_BASE_LIB")
 	[[ -f $base_lib ]] || die "HAKMEM_BASE_LIB: $base_lib is missing"
 fi
+# This script's settings, not the allocator's: hakmem warns of HAKMEM_
+# variables it does not know.
+unset HAKMEM_LIB HAKMEM_BASE_LIB
 cd "$root"
 source experiments/bench/order.bash
 command -v strace >/dev/null || die "strace is not installed"
