@@ -29,7 +29,7 @@
  *     turns sparse turns the advice off again.  The share bounds what the
  *     advice costs in RSS: about that share of the memory advised.
  *
- *   - The advice must also pay for itself on this machine.  Each new
+ *   - The advice must also pay for itself where it runs.  Each new
  *     mapping's first touch, which the allocator makes anyway as it
  *     writes its header there, is timed (hk_huge_first_touch): with the
  *     advice it is a huge fault, without it a small one.  Where a huge
