@@ -39,9 +39,9 @@
  *     virtual machine whose host takes back the guest's free memory
  *     (free page reporting, ballooning): a huge page comes from a large
  *     free block, the kind the host takes, and each of its 512 pages then
- *     costs a fault in the host: 1.7 to 4.5 ms for the huge fault, where
- *     it took 0.2 ms on memory the host still held, and a small fault
- *     3.7 us either way.
+ *     costs a fault in the host: 1.9 to 3.9 ms for the huge fault, where
+ *     it took 0.27 ms on memory the host still held, and a small fault
+ *     3 to 5 us.
  *     Replays, which follow the trace's clock, measure no time; there the
  *     advice goes by the samples alone.
  *
@@ -68,11 +68,11 @@ typedef struct hk_huge {
                               * without the advice, not sampled yet */
     size_t placed_bytes;
     bool advising;           /* the tallies say: ask */
+    uint8_t tolerance;       /* ask while at most 1 / 2^tolerance of the
+                              * sampled pages were not resident */
     /* The price of a first touch of a new mapping with the advice and
      * without, in ns: a running average, 0 until measured. */
     _Atomic uint64_t huge_fault_ns, small_fault_ns;
-    uint8_t tolerance;       /* ask while at most 1 / 2^tolerance of the
-                              * sampled pages were not resident */
 } hk_huge;
 
 /* g: zero-filled. */
