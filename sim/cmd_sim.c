@@ -59,6 +59,18 @@ static const char *tlb_source(const hk_run_config *cfg, const hk_cost *cost)
     return hk_cost_tlb_source(cost);
 }
 
+/* Where the data caches' geometry of the run came from. */
+static const char *dcache_source(const hk_run_config *cfg,
+                                 const hk_cost *cost)
+{
+    hk_dcache_config preset;
+    hk_dcache_config_default(&preset);
+    const hk_dcache_config *base = cost->has_dcache ? &cost->dcache : &preset;
+    if (memcmp(base, &cfg->sim.dcache_config, sizeof *base))
+        return "the run's dcache_*_bytes settings";
+    return hk_cost_dcache_source(cost);
+}
+
 /* The huge page mode a run took by default, and why (hk_calibration_thp). */
 typedef struct thp_default {
     enum hk_thp mode;
@@ -88,7 +100,7 @@ static cJSON *report_calibration(const hk_calibration *cal,
         cJSON_AddNumberToObject(o, "made_beside_others", cal->made_beside);
     cJSON_AddStringToObject(o, "tlb_geometry", tlb_source(cfg, &cal->cost));
     cJSON_AddStringToObject(o, "dcache_geometry",
-                            hk_cost_dcache_source(&cal->cost));
+                            dcache_source(cfg, &cal->cost));
     cJSON_AddStringToObject(o, "thp_mode", thp_source(cfg, thp));
     return o;
 }

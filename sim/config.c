@@ -3,7 +3,8 @@
  * from core/params.c's table; the few settings of the workload, the
  * replay engine and the simulated machine are handled here, and listed
  * in `others` with their groups and meanings (the TLB geometry's come
- * from sim/tlb_config.c).  Visit and describe walk the same order.
+ * from sim/tlb_config.c), then the data caches' sizes.  Visit and
+ * describe walk the same order.
  */
 #include "config.h"
 
@@ -96,6 +97,34 @@ static int is_tlb_field(const char *name)
     return !strncmp(name, "tlb_", 4);
 }
 
+/* The data caches' sizes, by level: the rest of their geometry (ways,
+ * what a fault displaces) is measured, not chosen. */
+static const char *const dcache_sizes[HK_DCACHE_LEVELS] = {
+    "dcache_l1_bytes", "dcache_l2_bytes", "dcache_l3_bytes"};
+#define DCACHE_MAX_BYTES ((uint64_t)1 << 30)
+
+static int dcache_level_of(const char *name)
+{
+    for (int k = 0; k < HK_DCACHE_LEVELS; k++)
+        if (!strcmp(name, dcache_sizes[k]))
+            return k;
+    return -1;
+}
+
+/* Level k resized, in the shape the model takes near its own ways. */
+static int set_dcache_size(hk_dcache_config *c, int k, const char *value,
+                           char *err, size_t errlen)
+{
+    uint64_t v;
+    if (hk_parse_size(value, &v) < 0 || v > DCACHE_MAX_BYTES) {
+        snprintf(err, errlen, "%s: '%s' is not a size from 0 to 1G (K/M/G "
+                 "suffix allowed)", dcache_sizes[k], value);
+        return -1;
+    }
+    hk_dcache_config_shape(c, (unsigned)k, v, c->ways[k]);
+    return 0;
+}
+
 /* "unknown setting 'NAME'", with the nearest known name if one is close. */
 static int unknown(const char *name, char *err, size_t errlen)
 {
@@ -136,6 +165,10 @@ int hk_run_config_set(hk_run_config *c, const char *name, const char *value,
         return parse_bool(name, value, &c->sim.tlb, err, errlen);
     if (!strcmp(name, "dcache"))
         return parse_bool(name, value, &c->sim.dcache, err, errlen);
+    int level = dcache_level_of(name);
+    if (level >= 0)
+        return set_dcache_size(&c->sim.dcache_config, level, value, err,
+                               errlen);
     if (is_tlb_field(name)) {
         hk_tlb_config probe;
         hk_tlb_config_default(&probe);
@@ -235,8 +268,14 @@ void hk_run_config_visit(const hk_run_config *c, unsigned groups,
                                         v[0] >= '0' && v[0] <= '9'});
     }
     tlb_visit tv = {fn, ctx};
-    if (groups & HK_SETTINGS_MACHINE)
-        hk_tlb_config_visit(&c->sim.tlb_config, visit_tlb_field, &tv);
+    if (!(groups & HK_SETTINGS_MACHINE))
+        return;
+    hk_tlb_config_visit(&c->sim.tlb_config, visit_tlb_field, &tv);
+    for (int k = 0; k < HK_DCACHE_LEVELS; k++) {
+        snprintf(text, sizeof text, "%llu",
+                 (unsigned long long)c->sim.dcache_config.bytes[k]);
+        fn(ctx, &(hk_setting_value){dcache_sizes[k], text, 1});
+    }
 }
 
 typedef struct name_probe {
@@ -338,6 +377,22 @@ void hk_run_config_describe(void (*fn)(void *ctx, const hk_setting_doc *d),
     hk_tlb_config_default(&tlb);
     tlb_describe td = {fn, ctx, &tlb};
     hk_tlb_config_describe(describe_tlb_field, &td);
+    hk_dcache_config dcache;
+    hk_dcache_config_default(&dcache);
+    for (int k = 0; k < HK_DCACHE_LEVELS; k++) {
+        char doc[320];
+        snprintf(doc, sizeof doc,
+                 "bytes of the L%d data cache in the model, by default the "
+                 "calibration's (for a shared L3, the share a scan found), "
+                 "rounded down to a power-of-two number of sets of at most "
+                 "64 ways; 0: no L%d", k + 1, k + 1);
+        hk_setting_doc d = {.name = dcache_sizes[k], .doc = doc,
+                            .group = HK_SETTINGS_MACHINE, .unit = "bytes"};
+        snprintf(d.def, sizeof d.def, "%lluK",
+                 (unsigned long long)(dcache.bytes[k] >> 10));
+        snprintf(d.range, sizeof d.range, "0 to 1G");
+        fn(ctx, &d);
+    }
 }
 
 typedef struct nearest {

@@ -72,6 +72,19 @@ static int is_pow2(uint64_t n)
     return n && !(n & (n - 1));
 }
 
+void hk_dcache_config_shape(hk_dcache_config *c, unsigned level,
+                            uint64_t bytes, uint32_t ways)
+{
+    uint64_t lines = bytes / HK_DCACHE_LINE, sets = 1;
+    if (!ways || ways > MAX_WAYS)
+        ways = 16;
+    while (sets * 2 <= lines / ways)
+        sets *= 2;
+    uint64_t w = lines / sets < MAX_WAYS ? lines / sets : MAX_WAYS;
+    c->ways[level] = w ? (uint32_t)w : ways;
+    c->bytes[level] = sets * w * HK_DCACHE_LINE;
+}
+
 int hk_dcache_config_check(const hk_dcache_config *c, char *err,
                            size_t errlen)
 {

@@ -38,7 +38,7 @@ full compare --runs 1 rm.trace
 full trace info rm.trace
 full trace info --json rm.trace
 full plot --db r.db --kind line --x lru_cap --y predicted.ns -o p.svg --print
-full validate spec.json --runs 1 --jobs 1
+full validate spec.json --runs 1 --jobs 1 --db v.db
 full calibrate --quick
 full --version
 full --help

@@ -109,22 +109,6 @@ static void cpuid_caches(reported *r, char *from, size_t len)
     snprintf(from, len, "cpuid 0x80000005/0x80000006");
 }
 
-/* Level k of about `bytes` in sets of about `ways` (16 when unknown),
- * made a shape the model takes: a power-of-two number of sets, the ways
- * what fills the bytes (at most 64), the bytes rounded down to match. */
-static void set_level(hk_dcache_config *c, unsigned k, uint64_t bytes,
-                      uint32_t ways)
-{
-    uint64_t lines = bytes / LINE, sets = 1;
-    if (!ways || ways > 64)
-        ways = 16;
-    while (sets * 2 <= lines / ways)
-        sets *= 2;
-    uint64_t w = lines / sets;
-    c->ways[k] = (uint32_t)(w > 64 ? 64 : w);
-    c->bytes[k] = sets * c->ways[k] * LINE;
-}
-
 /* ---- chases ---- */
 
 /* A random cycle through the first `lines` lines of a huge-page buffer. */
@@ -293,19 +277,19 @@ void cache_geometry(calib *k, int faults)
     hk_dcache_config_default(c);
     cpuid_caches(&r, from, sizeof from);
     if (r.bytes[0] >= (16u << 10) && r.bytes[0] <= (256u << 10))
-        set_level(c, 0, r.bytes[0], r.ways[0]);
+        hk_dcache_config_shape(c, 0, r.bytes[0], r.ways[0]);
     if (r.bytes[1] >= (128u << 10) && r.bytes[1] <= (8u << 20))
-        set_level(c, 1, r.bytes[1], r.ways[1]);
+        hk_dcache_config_shape(c, 1, r.bytes[1], r.ways[1]);
 
     size_t scans[L3_SCANS];
     size_t fit = scan_l3_median(c->bytes[1], &rng, scans);
     char l3[160];
     if (r.bytes[2] && fit && r.bytes[2] <= 2 * fit && 2 * r.bytes[2] >= fit) {
-        set_level(c, 2, r.bytes[2], r.ways[2]);
+        hk_dcache_config_shape(c, 2, r.bytes[2], r.ways[2]);
         snprintf(l3, sizeof l3, "L3 as reported (scans: %zu, %zu, %zu KiB)",
                  scans[0] >> 10, scans[1] >> 10, scans[2] >> 10);
     } else if (fit) {
-        set_level(c, 2, fit, 16);
+        hk_dcache_config_shape(c, 2, fit, 16);
         snprintf(l3, sizeof l3,
                  "L3 %llu KiB measured (scans: %zu, %zu, %zu KiB; cpuid says "
                  "%llu KiB)", (unsigned long long)(c->bytes[2] >> 10),

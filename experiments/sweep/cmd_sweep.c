@@ -134,7 +134,7 @@ int hk_cmd_sweep(int argc, char **argv)
     hk_plan plan;
     char err[1024];
     long failed = -1;
-    if (hk_plan_expand(&spec, cols, ncols, &plan, err, sizeof err) == 0) {
+    if (hk_plan_expand(&spec, NULL, cols, ncols, &plan, err, sizeof err) == 0) {
         failed = hk_execute(&x, &plan, shard, shards, err, sizeof err);
         hk_plan_free(&plan);
     }

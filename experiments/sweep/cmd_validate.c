@@ -5,9 +5,10 @@
  * Every configuration of the spec (the baseline and each grid point) runs
  * on every trace once in the simulator and N times on the real allocator
  * (`hakmem replay --allocator hakmem`), all stored in the spec's
- * database.  The simulations go first, N at a time; the real runs go one
- * at a time with nothing else of ours running, repetition by repetition,
- * so that a slow spell of the machine spreads over all configurations.
+ * database.  The real runs go first, one at a time with nothing else of
+ * ours running, repetition by repetition, so that a slow spell of the
+ * machine spreads over all configurations; then the simulations, N at a
+ * time.
  *
  * The measured time T of a configuration is the median (or with --stat
  * min the smallest) over its real runs of their CPU time (cpu_s), or with
@@ -43,6 +44,14 @@
  * summary also gives the errors by the statistic not chosen (the fastest
  * run against the median), and a miss by the median that the fastest run
  * does not share is interference.
+ *
+ * The probes also scan for the L3's size, which on a shared machine is
+ * this guest's share of it and moves with the neighbours' work (3 to 11
+ * MiB within minutes, where the calibration found 6).  The simulations
+ * count their cache misses at the share found just before the real runs
+ * (dcache_l3_bytes), not at the calibration's: a measurement of the
+ * machine, made before the runs it predicts.  The built-in calibration
+ * keeps its own, and so do real runs all taken from the database.
  *
  * --report prints, per trace, the seed report's before/after story:
  * each configuration's system calls, page faults, RSS peak and time,
@@ -150,6 +159,10 @@ typedef struct probes {
     hk_calibration_now at[2];
     int have[2];
     const char *why_not; /* why neither was taken, or NULL */
+    /* The L3 the simulations had, in bytes, and whether it is the share
+     * found before the real runs rather than the calibration's. */
+    uint64_t sim_l3;
+    int sim_l3_probed;
     /* Repetition by repetition: between[r] just before repetition r,
      * between[runs] after the last; tracked when every one was taken. */
     hk_calibration_now *between;
@@ -655,37 +668,78 @@ static void print_summary(errors *all, size_t ntraces, const options *o,
 }
 
 /* How far the L3 a scan found before or after the real runs may stray
- * from the calibrated one before the header says so. */
+ * from the simulations' before the header says so. */
 #define L3_MOVED 1.5
 
-/* A guest's share of a shared L3 moves with its neighbours' work, and
- * the simulations counted their misses at the calibrated one. */
-static void print_l3_share(const hk_exec *x, const probes *pr)
+/* The calibration's L3 (or the preset's) in the shape the model takes
+ * for `bytes` (0: as calibrated). */
+static uint64_t model_l3(const hk_cost *c, uint64_t bytes)
 {
-    hk_dcache_config preset;
-    hk_dcache_config_default(&preset);
-    const hk_cost *c = &x->cal.cost;
-    double cal = (double)(c->has_dcache ? c->dcache : preset).bytes[2],
-           mib = 1 << 20;
+    hk_dcache_config d;
+    if (c->has_dcache)
+        d = c->dcache;
+    else
+        hk_dcache_config_default(&d);
+    if (bytes)
+        hk_dcache_config_shape(&d, 2, bytes, d.ways[2]);
+    return d.bytes[2];
+}
+
+/* The L3 share the simulations are to have (probes): the median of the
+ * shares found around the real runs, where the calibration is this
+ * machine's own (probes, runs: see probes). */
+static void choose_sim_l3(const hk_exec *x, probes *pr, unsigned runs)
+{
+    double *found = malloc((runs + 2) * sizeof *found);
+    size_t n = 0;
+    for (int i = 0; found && i < 2; i++)
+        if (pr->have[i] && pr->at[i].l3_bytes >= HK_DCACHE_LINE)
+            found[n++] = pr->at[i].l3_bytes;
+    for (unsigned r = 1; found && pr->between && r < runs; r++)
+        if (pr->between[r].l3_bytes >= HK_DCACHE_LINE)
+            found[n++] = pr->between[r].l3_bytes;
+    pr->sim_l3_probed = x->cal.source != HK_CAL_BUILTIN && n > 0;
+    pr->sim_l3 = model_l3(&x->cal.cost, pr->sim_l3_probed
+                                            ? (uint64_t)hk_median(found, n)
+                                            : 0);
+    free(found);
+}
+
+/* A guest's share of a shared L3 moves with its neighbours' work. */
+static void print_l3_share(const hk_exec *x, const probes *pr,
+                           unsigned runs)
+{
+    double sim = (double)pr->sim_l3, mib = 1 << 20;
     int moved = 0;
     printf("  the L3 a scan finds:");
     for (int i = 0; i < 2; i++) {
         double now = pr->at[i].l3_bytes;
+        if (i == 1 && pr->between && runs > 1) {
+            for (unsigned r = 1; r < runs; r++)
+                printf(" %.1f", pr->between[r].l3_bytes / mib);
+            printf(" MiB between repetitions,");
+        }
         if (!pr->have[i] || now <= 0) {
             printf(" not measured %s,", probe_when[i]);
             continue;
         }
         printf(" %.1f MiB %s,", now / mib, probe_when[i]);
-        moved |= now > L3_MOVED * cal || L3_MOVED * now < cal;
+        moved |= now > L3_MOVED * sim || L3_MOVED * now < sim;
     }
-    printf(" calibrated %.1f MiB\n", cal / mib);
+    printf(" calibrated %.1f MiB\n",
+           (double)model_l3(&x->cal.cost, 0) / mib);
+    printf("  the simulations' L3: %.1f MiB, %s\n", sim / mib,
+           pr->sim_l3_probed ? "the median share found around the real "
+                               "runs (dcache_l3_bytes)"
+           : x->cal.source == HK_CAL_BUILTIN
+               ? "the built-in calibration's"
+               : "the calibration's (no share found around the real runs)");
     if (moved)
-        printf("warning: the L3 share moved by over %.1fx from the "
-               "calibrated one, at which the\nsimulations counted their "
-               "cache misses: a trace whose working set lies between the\n"
-               "two is off by the machine's change, not the model's "
-               "(`hakmem calibrate` measures it anew)\n",
-               L3_MOVED);
+        printf("warning: the L3 share found before or after the real runs "
+               "is over %.1fx off the\nsimulations' one, at which they "
+               "counted their cache misses: a trace whose\nworking set "
+               "lies between the two is off by the machine's change, not "
+               "the model's\n", L3_MOVED);
 }
 
 /* How far the machine may run from its calibration, over the probed
@@ -755,7 +809,7 @@ static void print_header(const hk_exec *x, const options *o,
         printf("\n");
     }
     print_drift(x, pr, o->runs);
-    print_l3_share(x, pr);
+    print_l3_share(x, pr, o->runs);
     printf("TLB geometry: %s\n", hk_cost_tlb_source(&x->cal.cost));
     printf("data caches: %s\n", hk_cost_dcache_source(&x->cal.cost));
     const char *thp_why;
@@ -998,32 +1052,39 @@ int hk_cmd_validate(int argc, char **argv)
     probes pr = {0};
     char err[1024];
     long failed = -1;
-    if (hk_plan_expand(&spec, &sim_col, 1, &sim, err, sizeof err) == 0 &&
-        hk_plan_expand(&spec, &real_col, 1, &real, err, sizeof err) == 0) {
-        x.label = "validate (sim)";
-        x.jobs = o.jobs;
-        long f = hk_execute(&x, &sim, 0, 1, err, sizeof err);
+    if (hk_plan_expand(&spec, NULL, &real_col, 1, &real, err, sizeof err) ==
+        0) {
         x.label = "validate (real)";
         x.jobs = 1;
-        long g = -1;
-        if (f >= 0) {
-            long stored = hk_db_runs(x.db);
-            probe(&x, &pr, 0);
-            g = execute_tracked(&x, &real, o.runs, &pr, err, sizeof err);
-            probe(&x, &pr, 1);
-            /* A repetition's failed runs are missing from its times, and
-             * tracked() passes over them. */
-            pr.tracked = pr.tracked && pr.have[0] && pr.have[1];
-            if (pr.tracked) {
-                pr.between[0] = pr.at[0];
-                pr.between[o.runs] = pr.at[1];
-            }
-            if (hk_db_runs(x.db) == stored) {
-                pr.have[0] = pr.have[1] = 0;
-                pr.why_not = " (every real run was in the database)";
-            }
+        long stored = hk_db_runs(x.db);
+        probe(&x, &pr, 0);
+        long g = execute_tracked(&x, &real, o.runs, &pr, err, sizeof err);
+        probe(&x, &pr, 1);
+        /* A repetition's failed runs are missing from its times, and
+         * tracked() passes over them. */
+        pr.tracked = pr.tracked && pr.have[0] && pr.have[1];
+        if (pr.tracked) {
+            pr.between[0] = pr.at[0];
+            pr.between[o.runs] = pr.at[1];
         }
-        failed = g < 0 ? -1 : f + g;
+        if (hk_db_runs(x.db) == stored) {
+            pr.have[0] = pr.have[1] = 0;
+            pr.why_not = " (every real run was in the database)";
+        }
+        choose_sim_l3(&x, &pr, o.runs);
+        char l3_text[32];
+        snprintf(l3_text, sizeof l3_text, "%llu",
+                 (unsigned long long)pr.sim_l3);
+        hk_setting l3 = {"dcache_l3_bytes", l3_text};
+        hk_settings under = {&l3, pr.sim_l3_probed};
+        long f = -1;
+        if (g >= 0 && hk_plan_expand(&spec, &under, &sim_col, 1, &sim, err,
+                                     sizeof err) == 0) {
+            x.label = "validate (sim)";
+            x.jobs = o.jobs;
+            f = hk_execute(&x, &sim, 0, 1, err, sizeof err);
+        }
+        failed = f < 0 ? -1 : f + g;
     }
     if (failed < 0)
         fprintf(stderr, "hakmem validate: %s\n", err);

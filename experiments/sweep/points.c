@@ -107,17 +107,27 @@ static int config_put(hk_config *c, const char *name, const char *value)
     return 0;
 }
 
-/* Configuration k's settings; for a peer, without hakmem's parameters. */
-static int config_build(const hk_spec *s, size_t k, int peer, hk_config *c)
+/* Every setting of `set` into c; for a peer, not hakmem's parameters. */
+static int config_put_all(hk_config *c, const hk_settings *set, int peer)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && set && i < set->n; i++)
+        if (!peer || !hk_param_find(set->v[i].name))
+            rc = config_put(c, set->v[i].name, set->v[i].value);
+    return rc;
+}
+
+/* Configuration k's settings over `under`; for a peer, without hakmem's
+ * parameters. */
+static int config_build(const hk_spec *s, const hk_settings *under,
+                        size_t k, int peer, hk_config *c)
 {
     const hk_settings *over = listed(s, k);
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < s->fixed.n; i++)
-        if (!peer || !hk_param_find(s->fixed.v[i].name))
-            rc = config_put(c, s->fixed.v[i].name, s->fixed.v[i].value);
-    for (size_t i = 0; rc == 0 && over && i < over->n; i++)
-        if (!peer || !hk_param_find(over->v[i].name))
-            rc = config_put(c, over->v[i].name, over->v[i].value);
+    int rc = config_put_all(c, under, peer);
+    if (rc == 0)
+        rc = config_put_all(c, &s->fixed, peer);
+    if (rc == 0)
+        rc = config_put_all(c, over, peer);
     for (size_t i = 0; rc == 0 && !over && i < s->naxes; i++)
         if (!peer || !hk_param_find(s->grid[i].name))
             rc = config_put(c, s->grid[i].name,
@@ -272,15 +282,16 @@ static int alloc_configs(hk_plan *out, size_t nconfigs, char *err,
     return -1;
 }
 
-int hk_plan_expand(const hk_spec *s, const hk_column *cols, size_t ncols,
-                   hk_plan *out, char *err, size_t errlen)
+int hk_plan_expand(const hk_spec *s, const hk_settings *under,
+                   const hk_column *cols, size_t ncols, hk_plan *out,
+                   char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     size_t nconfigs = hk_spec_configs(s);
     int rc = alloc_configs(out, nconfigs, err, errlen);
     for (size_t k = 0; rc == 0 && k < nconfigs; k++)
-        if (config_build(s, k, 0, &out->configs[k]) < 0 ||
-            config_build(s, k, 1, &out->peer_configs[k]) < 0) {
+        if (config_build(s, under, k, 0, &out->configs[k]) < 0 ||
+            config_build(s, under, k, 1, &out->peer_configs[k]) < 0) {
             snprintf(err, errlen, "out of memory");
             rc = -1;
         }

@@ -75,8 +75,11 @@ size_t hk_spec_configs(const hk_spec *s);
  * values, as NAME=VALUE separated by spaces. */
 void hk_config_label(const hk_spec *s, size_t k, char *buf, size_t len);
 
-/* The traces must be prepared (checksums known).  0, or -1 with err. */
-int hk_plan_expand(const hk_spec *s, const hk_column *cols, size_t ncols,
+/* The traces must be prepared (checksums known).  `under` (or NULL) is
+ * set in every configuration before the spec's own settings, which win
+ * over it.  0, or -1 with err. */
+int hk_plan_expand(const hk_spec *s, const hk_settings *under,
+                   const hk_column *cols, size_t ncols,
                    hk_plan *out, char *err, size_t errlen);
 
 /*

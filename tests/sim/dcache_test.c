@@ -778,6 +778,39 @@ static void config_by_name(void)
     CHECK(same_config(&before, &c), "unknown name changed c");
 }
 
+/* Shaping: the nearest legal level at or below the size asked for, its
+ * ways near those asked for, and always a geometry check accepts. */
+static void config_shape(void)
+{
+    static const struct {
+        uint64_t bytes;
+        uint32_t ways, want_ways;
+        uint64_t want_bytes;
+    } cases[] = {
+        {6 << 20, 25, 48, 2048 * 48 * 64},    /* 6 MiB of a 25-way L3 */
+        {3276800, 25, 25, 3276800},           /* already legal: kept */
+        {5 << 20, 16, 20, 4096 * 20 * 64},    /* 5 MiB near 16 ways */
+        {48 << 10, 12, 12, 48 << 10},         /* Golden Cove's L1 */
+        {1000, 16, 15, 15 * 64},              /* 15 lines: one set */
+        {100, 0, 1, 64},                      /* one line; 0: about 16 */
+        {63, 16, 16, 0},                      /* under a line: absent */
+        {(uint64_t)1 << 30, 200, 16, (uint64_t)1 << 30}, /* over 64: 16 */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        hk_dcache_config c;
+        hk_dcache_config_default(&c);
+        hk_dcache_config_shape(&c, 2, cases[i].bytes, cases[i].ways);
+        CHECK(c.bytes[2] == cases[i].want_bytes && c.ways[2] ==
+              cases[i].want_ways, "%llu bytes, %u ways: %llu bytes, %u ways",
+              (unsigned long long)cases[i].bytes, cases[i].ways,
+              (unsigned long long)c.bytes[2], c.ways[2]);
+        char err[200] = "";
+        CHECK(hk_dcache_config_check(&c, err, sizeof err) == 0, "%s", err);
+        CHECK(c.bytes[0] == 48 << 10 && c.bytes[1] == 1280 << 10,
+              "shaping L3 moved another level");
+    }
+}
+
 /* The next step of a fixed mix of accesses and faults: x is the state of
  * the sequence's generator.  About one step in 32 is a fault. */
 static void mixed_step(hk_dcache *d, uint64_t *x)
@@ -868,6 +901,7 @@ int main(void)
         {"default geometry (Golden Cove)", default_geometry},
         {"config validation", config_validation},
         {"config by name", config_by_name},
+        {"config shape", config_shape},
         {"determinism", determinism},
     };
     return check_cases(cases, sizeof cases / sizeof cases[0]);

@@ -36,7 +36,7 @@ done < <(table_names |
     done)
 count=$(table_names | wc -l)
 ((count >= 9)) || fail "found only $count parameters in core/params.c"
-for name in touch engine thp tlb tlb_l1_4k_entries tlb_l2_shared; do
+for name in touch engine thp tlb tlb_l1_4k_entries tlb_l2_shared dcache_l3_bytes; do
     grep -q "^$name " "$tmp/list" || fail "the list lacks $name"
 done
 # Every default listed is a value --set takes (sizes as 2M, words...).
@@ -52,6 +52,24 @@ done < <(jq -r '.[] | "\(.name)=\(.default)"' "$tmp/list.json")
 expect 0 "^ss_size  *2M  *1M to 64M " "$hakmem" settings ss_size
 expect 2 "unknown setting 'lru_capp' (did you mean lru_cap?)" \
     "$hakmem" settings lru_capp
+
+# A data cache's size: shaped to a geometry the model builds (6 MiB of the
+# preset's 16-way L3: 4096 sets of 24 ways), said to come from the run's
+# settings; a size over 1 GiB or not a size is refused by name.
+json=$("$hakmem" sim --calibration builtin --set dcache_l3_bytes=6M \
+    "$tmp/t.trace" 2>/dev/null) || fail "sim --set dcache_l3_bytes=6M"
+[[ $(jq -r .settings.dcache_l3_bytes <<<"$json") == 6291456 ]] ||
+    fail "dcache_l3_bytes=6M ran as $(jq -r .settings.dcache_l3_bytes <<<"$json")"
+[[ $(jq -r .calibration.dcache_geometry <<<"$json") == "the run's dcache_*_bytes settings" ]] ||
+    fail "the geometry's source: $(jq -r .calibration.dcache_geometry <<<"$json")"
+json=$("$hakmem" sim --calibration builtin --set dcache_l3_bytes=5000000 \
+    "$tmp/t.trace" 2>/dev/null) || fail "sim --set dcache_l3_bytes=5000000"
+[[ $(jq -r .settings.dcache_l3_bytes <<<"$json") == $((4096 * 19 * 64)) ]] ||
+    fail "dcache_l3_bytes=5000000 ran as $(jq -r .settings.dcache_l3_bytes <<<"$json")"
+expect 2 "dcache_l3_bytes: '2G' is not a size from 0 to 1G" \
+    "$hakmem" sim --set dcache_l3_bytes=2G "$tmp/t.trace"
+expect 2 "dcache_l2_bytes: 'big' is not a size from 0 to 1G" \
+    "$hakmem" sim --set dcache_l2_bytes=big "$tmp/t.trace"
 
 # Did you mean: --set, a JSON config, a spec's grid and fixed, HAKMEM_.
 expect 2 "unknown setting 'lru_capp' (did you mean lru_cap?)" \
