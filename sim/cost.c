@@ -211,15 +211,6 @@ int hk_cost_from_json(hk_cost *c, const cJSON *root, const char *path,
     return rc;
 }
 
-/*
- * The threaded replay engine's own memory, whose pages fault as it first
- * fills: per object live at once, a slot (hk_replay_slot in
- * experiments/replay/replay_plan.h: a counter, a pointer, a size).  The
- * serial engine writes its records and table, sized for the trace's
- * peak, before its clock starts (sim/replay.c).
- */
-#define THREADS_OBJECT_BYTES 24
-
 void hk_cost_count(const hk_cost_inputs *in, uint64_t counts[HK_COST_TERMS])
 {
     const hk_replay_stats *rs = in->replay;
@@ -246,11 +237,8 @@ void hk_cost_count(const hk_cost_inputs *in, uint64_t counts[HK_COST_TERMS])
     counts[HK_COST_MPROTECT] = in->os->calls[HK_OS_MPROTECT];
     counts[HK_COST_MUNMAP_PAGE] = in->unmapped_pages;
     counts[HK_COST_MADVISE_PAGE] = in->purged_pages;
-    counts[HK_COST_PAGE_FAULT] =
-        in->page_faults - in->huge_faults +
-        (in->serial ? 0
-                    : (rs->peak_live * THREADS_OBJECT_BYTES + HK_OS_PAGE - 1) /
-                          HK_OS_PAGE);
+    /* Both engines write their own tables before their clocks start. */
+    counts[HK_COST_PAGE_FAULT] = in->page_faults - in->huge_faults;
     counts[HK_COST_PAGE_TABLE] = in->page_tables;
     counts[HK_COST_HUGE_FAULT] = in->huge_faults;
     counts[HK_COST_TLB_L2_HIT] = in->tlb_l2_hits;

@@ -7,7 +7,10 @@
  * map from each live id to its slot and each thread's stack of emptied
  * slots decide the slots; `slot_ops` counts the ops given to each slot so
  * far, which is the next op's `seq`.  The slots themselves are allocated
- * at the end, zeroed: no op performed yet.
+ * at the end and written zero (no op performed yet), so that no page of
+ * the engine's own faults while the replay is timed: a fresh page first
+ * read by a wait and then written faults twice, the zero page and then
+ * its copy.
  */
 #define _GNU_SOURCE
 #include "experiments/replay/replay_plan.h"
@@ -221,8 +224,10 @@ int hk_replay_plan_load(hk_replay_plan *plan, const char *path, char *err,
     if (state == READ && plan->nslots &&
         !(plan->slots = map_zeroed(plan->nslots * sizeof *plan->slots)))
         state = NO_MEMORY;
-    if (state == READ)
+    if (state == READ) {
+        hk_replay_plan_rewind(plan);
         summarize(plan, hk_check_stats(check), r, last_time);
+    }
     else if (state == BAD_FILE)
         snprintf(err, errlen, "%s", hk_trace_error(r));
     else if (state == NO_MEMORY)
