@@ -117,6 +117,7 @@ static cJSON *report_dcache(const hk_dcache_stats *d)
     cJSON *gaps = cJSON_AddArrayToObject(o, "l3_miss_gaps");
     for (unsigned k = 0; k < HK_DCACHE_GAPS; k++)
         cJSON_AddItemToArray(gaps, cJSON_CreateNumber((double)d->mem_gaps[k]));
+    cJSON_AddNumberToObject(o, "store_misses", (double)d->store_misses);
     cJSON *f = cJSON_AddObjectToObject(o, "fault_path");
     cJSON_AddNumberToObject(f, "accesses", (double)d->fault_accesses);
     for (unsigned k = 0; k < HK_DCACHE_LEVELS; k++)

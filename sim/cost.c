@@ -252,7 +252,7 @@ void hk_cost_count(const hk_cost_inputs *in, uint64_t counts[HK_COST_TERMS])
         counts[HK_COST_CACHE_L2] = d->misses[0];
         counts[HK_COST_CACHE_L3] = d->misses[1] + d->fault_misses[1];
         counts[HK_COST_CACHE_MEM] = d->misses[2] - near + d->fault_misses[2];
-        counts[HK_COST_CACHE_MEM_NEAR] = near;
+        counts[HK_COST_CACHE_MEM_NEAR] = near + d->store_misses;
     }
     if (in->serial) {
         counts[HK_COST_START] = 1;

@@ -62,7 +62,8 @@ enum hk_cost_term {
                              * in the threaded engine: its ops do so little
                              * between them that the core overlaps the two
                              * (dcache.h counts them, measure_overlap.c
-                             * prices them) */
+                             * prices them); and a store's, in either
+                             * engine, which the core does not wait for */
     /* The replay engine's own work, per event of the engine that runs
      * (setting engine): serial decodes each event and follows its
      * object in a table; threads dispatches pre-loaded ops and waits

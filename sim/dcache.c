@@ -28,6 +28,8 @@ struct hk_dcache {
     uint64_t random; /* state of the faults' slot sequence */
     uint64_t event;          /* events so far */
     uint64_t last_mem_event; /* the event of the last miss to memory */
+    int storing;             /* within a run of stores (hk_dcache_stores) */
+    int run_missed;          /* ... one of whose lines missed to memory */
     hk_dcache_stats stats;
 };
 
@@ -123,9 +125,14 @@ static void access_line(hk_dcache *d, uint64_t key)
         st->prefetched++;
         return;
     }
-    for (unsigned k = 0; k < missed; k++)
+    int to_memory = missed == HK_DCACHE_LEVELS;
+    int overlapped = to_memory && d->run_missed;
+    d->run_missed |= to_memory && d->storing;
+    for (unsigned k = 0; k < missed - overlapped; k++)
         st->misses[k]++;
-    if (missed == HK_DCACHE_LEVELS) {
+    if (overlapped) {
+        st->store_misses++;
+    } else if (to_memory) {
         uint64_t gap = d->event - d->last_mem_event;
         st->mem_gaps[gap < HK_DCACHE_GAPS ? gap : HK_DCACHE_GAPS - 1]++;
         d->last_mem_event = d->event;
@@ -153,6 +160,12 @@ void hk_dcache_access(hk_dcache *d, uint64_t vaddr, uint64_t bytes)
         if (line > last)
             return;
     }
+}
+
+void hk_dcache_stores(hk_dcache *d, int on)
+{
+    d->storing = on;
+    d->run_missed = 0;
 }
 
 static uint64_t next_random(hk_dcache *d)

@@ -8,9 +8,10 @@
  * L3, then to memory, and the line is filled into every level it missed.
  * Non-inclusive, like the TLB: an eviction from one level leaves the
  * others alone.  misses[k] counts the accesses no level up to k + 1 held,
- * prefetched lines (below) aside, so accesses >= misses[0] + prefetched
- * and misses[0] >= misses[1] >= misses[2]; an absent level (bytes == 0)
- * holds nothing.
+ * prefetched lines (below) aside, and overlapped stores' misses to
+ * memory (hk_dcache_stores) aside from misses[2], so accesses >= misses[0] +
+ * prefetched and misses[0] >= misses[1] >= misses[2]; an absent level
+ * (bytes == 0) holds nothing.
  *
  * Streams.  The hardware's prefetchers follow several sequential streams
  * at once and bring each one's next lines in ahead of use.  The model
@@ -115,6 +116,8 @@ typedef struct hk_dcache_stats {
                                         * and L2; by every level */
     uint64_t prefetched;               /* missed L1 but streamed in */
     uint64_t mem_gaps[HK_DCACHE_GAPS]; /* misses[2] by their distance */
+    uint64_t store_misses;             /* overlapped stores' misses to
+                                        * memory (beside misses[2]) */
     uint64_t fault_accesses;           /* lines of the fault path */
     uint64_t fault_misses[HK_DCACHE_LEVELS];
     uint64_t fault_evictions;          /* valid lines emptied by faults */
@@ -129,6 +132,13 @@ void hk_dcache_destroy(hk_dcache *d);
 
 /* Every line of [vaddr, vaddr + bytes), bytes > 0, is read or written. */
 void hk_dcache_access(hk_dcache *d, uint64_t vaddr, uint64_t bytes);
+
+/* A run of stores begins (on) or ends (0): the accesses between are
+ * writes that nothing reads soon after (the replay engine's into a new
+ * block).  A core retires a store without waiting for its line, so the
+ * misses to memory of a run overlap: the first counts as any, each later
+ * one in store_misses, not in misses[2] or mem_gaps. */
+void hk_dcache_stores(hk_dcache *d, int on);
 
 /* The program goes on to its next event (a malloc, a free, ...). */
 void hk_dcache_event(hk_dcache *d);

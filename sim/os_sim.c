@@ -333,6 +333,12 @@ void hk_os_touch(const void *p, size_t size)
     hk_os_touch_foreign(p, size);
 }
 
+void hk_sim_stores(int on)
+{
+    if (W.dcache)
+        hk_dcache_stores(W.dcache, on);
+}
+
 void hk_os_touch_foreign(const void *p, size_t size)
 {
     if (W.dcache)

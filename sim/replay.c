@@ -17,6 +17,9 @@
 #include <string.h>
 
 #include "footprint.h"
+#ifdef HK_OS_SIM
+#include "sim.h"
+#endif
 #include "traces/trace_check.h"
 
 typedef struct live_obj {
@@ -252,6 +255,11 @@ static int explain(const char *path, char *err, size_t errlen)
  * performed, which keeps the simulator's own memory small.
  */
 #ifdef HK_OS_SIM
+static void stores(int on)
+{
+    hk_sim_stores(on);
+}
+
 static void write_byte(unsigned char *b)
 {
     hk_os_touch(b, 1);
@@ -262,6 +270,11 @@ static void write_all(unsigned char *b, uint64_t n)
     hk_os_touch(b, n);
 }
 #else
+static void stores(int on)
+{
+    (void)on;
+}
+
 static void write_byte(unsigned char *b)
 {
     *b = 0xa5;
@@ -278,15 +291,18 @@ void hk_replay_use_block(enum hk_touch touch, void *p, uint64_t size)
     unsigned char *b = p;
     if (!p || !size || touch == HK_TOUCH_NONE)
         return;
+    stores(1);
     if (touch == HK_TOUCH_ALL) {
         write_all(b, size);
-        return;
+    } else {
+        write_byte(b);
+        if (touch == HK_TOUCH_PAGES)
+            for (b = (unsigned char *)(((uintptr_t)b | (HK_OS_PAGE - 1)) +
+                                       1);
+                 b < (unsigned char *)p + size; b += HK_OS_PAGE)
+                write_byte(b);
     }
-    write_byte(b);
-    if (touch == HK_TOUCH_PAGES)
-        for (b = (unsigned char *)(((uintptr_t)b | (HK_OS_PAGE - 1)) + 1);
-             b < (unsigned char *)p + size; b += HK_OS_PAGE)
-            write_byte(b);
+    stores(0);
 }
 
 void hk_replay_count_use(enum hk_touch touch, const void *p, uint64_t size,

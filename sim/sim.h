@@ -41,6 +41,11 @@ const hk_tlb_stats *hk_sim_tlb_stats(void);
 /* NULL when the data cache model is off. */
 const hk_dcache_stats *hk_sim_dcache_stats(void);
 
+/* A run of the program's writes into a new block (the replay engine's
+ * touch) begins (on) or ends (0): stores, whose misses the core
+ * overlaps (dcache.h, hk_dcache_stores). */
+void hk_sim_stores(int on);
+
 /* The pointer probes (mincore on one page, ptr_check=always) made soon
  * after another system call, when the kernel's path is still cached. */
 uint64_t hk_sim_probes_near(void);

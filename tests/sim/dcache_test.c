@@ -48,7 +48,7 @@
 #define STATS_FIELDS(X)                                                      \
     X(accesses) X(misses[0]) X(misses[1]) X(misses[2]) X(prefetched)         \
     X(fault_accesses) X(fault_misses[0]) X(fault_misses[1])                  \
-    X(fault_misses[2]) X(fault_evictions)
+    X(fault_misses[2]) X(fault_evictions) X(store_misses)
 
 /* Every counter of d equals want's, and the identities hold. */
 static void expect_stats(const hk_dcache *d, hk_dcache_stats want, int line)
@@ -493,6 +493,20 @@ static void events(hk_dcache *d, int n)
 
 _Static_assert(HK_DCACHE_GAPS == 3, "miss_gaps expects distances 0, 1, 2+");
 
+/* The misses to memory by their gap: 0, 1, 2 or more events. */
+static void expect_gaps(const hk_dcache *d, uint64_t g0, uint64_t g1,
+                        uint64_t g2)
+{
+    const hk_dcache_stats *st = hk_dcache_stats_get(d);
+    CHECK(st->mem_gaps[0] == g0 && st->mem_gaps[1] == g1 &&
+              st->mem_gaps[2] == g2,
+          "gaps %llu %llu %llu, want %llu %llu %llu",
+          (unsigned long long)st->mem_gaps[0],
+          (unsigned long long)st->mem_gaps[1],
+          (unsigned long long)st->mem_gaps[2], (unsigned long long)g0,
+          (unsigned long long)g1, (unsigned long long)g2);
+}
+
 static void miss_gaps(void)
 {
     /* L1 2 x 4 sets, L2 4 x 8, L3 8 x 16. */
@@ -512,14 +526,33 @@ static void miss_gaps(void)
     touch(d, LINE(1, 0));
     events(d, 1);
     touch(d, LINE(6, 10)); /* two events after the last miss to memory */
-    const hk_dcache_stats *st = hk_dcache_stats_get(d);
-    CHECK(st->mem_gaps[0] == 1 && st->mem_gaps[1] == 1 &&
-              st->mem_gaps[2] == 4,
-          "gaps %llu %llu %llu, want 1 1 4",
-          (unsigned long long)st->mem_gaps[0],
-          (unsigned long long)st->mem_gaps[1],
-          (unsigned long long)st->mem_gaps[2]);
+    expect_gaps(d, 1, 1, 4);
     EXPECT(d, .accesses = 7, .misses = {7, 6, 6});
+    hk_dcache_destroy(d);
+}
+
+/* In a run of stores, the first miss to memory counts as any, the later
+ * ones apart (store_misses), outside the gaps; their misses in L1 and L2
+ * count as any, and a new run starts afresh. */
+static void store_runs(void)
+{
+    hk_dcache *d = dc_new(geometry(2, 4, 4, 8, 8, 16));
+    touch(d, LINE(1, 0)); /* a load's miss to memory */
+    events(d, 1);
+    hk_dcache_stores(d, 1);
+    touch(d, LINE(2, 2)); /* the run's first miss to memory: as any */
+    touch(d, LINE(3, 4)); /* overlapped */
+    touch(d, LINE(4, 6)); /* overlapped */
+    touch(d, LINE(2, 2)); /* L1 holds it now */
+    hk_dcache_stores(d, 0);
+    events(d, 2);
+    touch(d, LINE(5, 8)); /* a load, two events after the last counted */
+    hk_dcache_stores(d, 1);
+    touch(d, LINE(6, 10)); /* a new run's first: as any, same event */
+    hk_dcache_stores(d, 0);
+    touch(d, LINE(3, 4)); /* a load of a line a store brought in */
+    expect_gaps(d, 1, 1, 2);
+    EXPECT(d, .accesses = 8, .misses = {6, 6, 4}, .store_misses = 2);
     hk_dcache_destroy(d);
 }
 
@@ -898,6 +931,7 @@ int main(void)
         {"fault path lines", fault_path_lines},
         {"streams", streams},
         {"misses to memory by distance", miss_gaps},
+        {"runs of stores", store_runs},
         {"default geometry (Golden Cove)", default_geometry},
         {"config validation", config_validation},
         {"config by name", config_by_name},
