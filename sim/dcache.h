@@ -90,9 +90,9 @@ void hk_dcache_config_visit(const hk_dcache_config *c,
                             void *ctx);
 
 /* Level `level` (0 for L1) made about `bytes` in sets of about `ways`
- * (16 when 0 or over 64), in a shape the model
- * takes: a power-of-two number of sets, the ways that fill the bytes (at
- * most 64), the bytes rounded down to match; under 64 bytes, absent. */
+ * (16 when 0 or over 64), in a shape the model takes: a power-of-two
+ * number of sets, the ways that fill the bytes (at most 64), the bytes
+ * rounded down to match; under 64 bytes, absent. */
 void hk_dcache_config_shape(hk_dcache_config *c, unsigned level,
                             uint64_t bytes, uint32_t ways);
 

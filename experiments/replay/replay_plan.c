@@ -227,11 +227,11 @@ int hk_replay_plan_load(hk_replay_plan *plan, const char *path, char *err,
     if (state == READ) {
         hk_replay_plan_rewind(plan);
         summarize(plan, hk_check_stats(check), r, last_time);
-    }
-    else if (state == BAD_FILE)
+    } else if (state == BAD_FILE) {
         snprintf(err, errlen, "%s", hk_trace_error(r));
-    else if (state == NO_MEMORY)
+    } else if (state == NO_MEMORY) {
         snprintf(err, errlen, "%s: out of memory", path);
+    }
     for (uint64_t i = 0; i < plan->nthreads; i++)
         free(ld.lanes[i].empty);
     free(ld.lanes);

@@ -46,12 +46,13 @@
  * does not share is interference.
  *
  * The probes also scan for the L3's size, which on a shared machine is
- * this guest's share of it and moves with the neighbours' work (3 to 11
+ * this guest's share of it and moves with the neighbours' work (3 to 12
  * MiB within minutes, where the calibration found 6).  The simulations
- * count their cache misses at the share found just before the real runs
- * (dcache_l3_bytes), not at the calibration's: a measurement of the
- * machine, made before the runs it predicts.  The built-in calibration
- * keeps its own, and so do real runs all taken from the database.
+ * count their cache misses at the median of the shares found before,
+ * between and after the real runs (dcache_l3_bytes), not at the
+ * calibration's: a measurement of the machine around the runs, not of
+ * their times.  The built-in calibration keeps its own, and so do real
+ * runs all taken from the database, which no probe brackets.
  *
  * --report prints, per trace, the seed report's before/after story:
  * each configuration's system calls, page faults, RSS peak and time,
@@ -159,8 +160,8 @@ typedef struct probes {
     hk_calibration_now at[2];
     int have[2];
     const char *why_not; /* why neither was taken, or NULL */
-    /* The L3 the simulations had, in bytes, and whether it is the share
-     * found before the real runs rather than the calibration's. */
+    /* The L3 the simulations had, in bytes, and whether it is the median
+     * share found around the real runs rather than the calibration's. */
     uint64_t sim_l3;
     int sim_l3_probed;
     /* Repetition by repetition: between[r] just before repetition r,
