@@ -88,7 +88,7 @@ const hk_param_info *hk_param_find(const char *name)
     return NULL;
 }
 
-int hk_parse_size(const char *s, uint64_t *out)
+int hk_params_parse_size(const char *s, uint64_t *out)
 {
     uint64_t v = 0;
     const char *d = s;
@@ -120,7 +120,7 @@ static int parse_word(const hk_param_info *info, const char *s, uint64_t *out)
             *out = i;
             return 0;
         }
-    return hk_parse_size(s, out);
+    return hk_params_parse_size(s, out);
 }
 
 /* Is v within the parameter's range (and a power of two, for ss_size)?
@@ -160,7 +160,8 @@ int hk_params_set(hk_params *p, const char *name, const char *text,
         return -1;
     }
     uint64_t v;
-    int rc = info->words ? parse_word(info, text, &v) : hk_parse_size(text, &v);
+    int rc = info->words ? parse_word(info, text, &v)
+                         : hk_params_parse_size(text, &v);
     if (rc != 0) {
         snprintf(err, errlen, "%s: '%s' is not %s", name, text,
                  info->words ? "one of never, cached, always"

@@ -77,7 +77,7 @@ int hk_params_set(hk_params *p, const char *name, const char *text,
 
 /* Decimal with an optional K/M/G suffix (powers of 1024), no sign, into
  * *out; 0, or -1 if text is not that or overflows. */
-int hk_parse_size(const char *text, uint64_t *out);
+int hk_params_parse_size(const char *text, uint64_t *out);
 
 /* Is every value within its parameter's range?  Returns 0, or -1 after
  * writing into err (which may be NULL when errlen is 0) what is not. */

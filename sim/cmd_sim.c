@@ -66,8 +66,11 @@ static const char *dcache_source(const hk_run_config *cfg,
     hk_dcache_config preset;
     hk_dcache_config_default(&preset);
     const hk_dcache_config *base = cost->has_dcache ? &cost->dcache : &preset;
-    if (memcmp(base, &cfg->sim.dcache_config, sizeof *base))
-        return "the run's dcache_*_bytes settings";
+    const hk_dcache_config *run = &cfg->sim.dcache_config;
+    /* Field by field: the struct ends in padding. */
+    for (unsigned k = 0; k < HK_DCACHE_LEVELS; k++)
+        if (run->bytes[k] != base->bytes[k] || run->ways[k] != base->ways[k])
+            return "the run's dcache_*_bytes settings";
     return hk_cost_dcache_source(cost);
 }
 

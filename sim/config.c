@@ -116,7 +116,7 @@ static int set_dcache_size(hk_dcache_config *c, int k, const char *value,
                            char *err, size_t errlen)
 {
     uint64_t v;
-    if (hk_parse_size(value, &v) < 0 || v > DCACHE_MAX_BYTES) {
+    if (hk_params_parse_size(value, &v) < 0 || v > DCACHE_MAX_BYTES) {
         snprintf(err, errlen, "%s: '%s' is not a size from 0 to 1G (K/M/G "
                  "suffix allowed)", dcache_sizes[k], value);
         return -1;

@@ -29,7 +29,7 @@ set -euo pipefail
 unset LD_PRELOAD
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-readonly PEER_DIR=/usr/lib/x86_64-linux-gnu
+source "$root/experiments/bench/allocators.bash"
 
 usage() {
 	cat <<-EOF
@@ -76,17 +76,8 @@ while (($# > 0)); do
 done
 (($# > 0)) || usage_error "no benchmark command"
 
-declare -A lib_of=(
-	[hakmem]=$(realpath -m -- "${HAKMEM_LIB:-$root/build/libhakmem.so}")
-	[glibc]=""
-	[mimalloc]=$PEER_DIR/libmimalloc.so.2
-	[jemalloc]=$PEER_DIR/libjemalloc.so.2
-	[tcmalloc]=$PEER_DIR/libtcmalloc_minimal.so.4
-)
-[[ -f ${lib_of[tcmalloc]} ]] || lib_of[tcmalloc]=$PEER_DIR/libtcmalloc.so.4
-[[ -n ${HAKMEM_BASE_LIB:-} ]] && lib_of[base]=$(realpath -m -- "$HAKMEM_BASE_LIB")
-# This script's settings, not the allocator's (hakmem warns of them).
-unset HAKMEM_LIB HAKMEM_BASE_LIB
+declare -A lib_of=()
+allocator_libraries "$root"
 if [[ -z $wanted ]]; then
 	wanted="hakmem ${lib_of[base]:+base }tcmalloc mimalloc"
 fi
@@ -99,7 +90,8 @@ done
 [[ " ${allocators[*]} " == *" hakmem "* ]] || usage_error "the allocators must include hakmem"
 toucher=$root/build/bench/huge_touch
 [[ -x $toucher ]] || die "$toucher is missing (run make)"
-pin_cpu=$(grep '^Cpus_allowed_list:' /proc/self/status | grep -o '[0-9]*$')
+pin_cpu=$(pinned_cpu)
+[[ -n $pin_cpu ]] || die "cannot read the CPUs allowed from /proc/self/status"
 command -v taskset >/dev/null || die "taskset is missing (Debian package 'util-linux')"
 
 # run STATE ALLOCATOR: one timed run in STATE; prints the metric's value.

@@ -38,7 +38,6 @@ set -euo pipefail
 unset LD_PRELOAD	# it must reach the benchmarks only, never this script or strace
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-readonly PEER_DIR=/usr/lib/x86_64-linux-gnu
 SUITE=$(realpath -m -- "${HAKMEM_BENCH_SUITE:-$root/experiments/bench/suite.txt}")
 readonly SUITE
 readonly MEMORY_SYSCALLS=(mmap munmap madvise mprotect mremap brk mincore)
@@ -94,38 +93,24 @@ while (($# > 0)); do
 	esac
 done
 
-hakmem_lib=$(realpath -m -- "${HAKMEM_LIB:-$root/build/libhakmem.so}")
-[[ -f $hakmem_lib ]] || die "hakmem library $hakmem_lib is missing (run make, or set HAKMEM_LIB)"
-base_lib=
-if [[ -n ${HAKMEM_BASE_LIB:-} ]]; then
-	base_lib=$(realpath -m -- "$HAKMEM_BASE_LIB")
-	[[ -f $base_lib ]] || die "HAKMEM_BASE_LIB: $base_lib is missing"
-fi
-# This script's settings, not the allocator's: hakmem warns of HAKMEM_
-# variables it does not know.
-unset HAKMEM_LIB HAKMEM_BASE_LIB
 cd "$root"
 source experiments/bench/order.bash
+source experiments/bench/allocators.bash
+# Allocators in table order; an empty library means the C library's own.
+declare -A lib_of=()
+allocator_libraries "$root"
+[[ -f ${lib_of[hakmem]} ]] || die "hakmem library ${lib_of[hakmem]} is missing (run make, or set HAKMEM_LIB)"
+[[ ! -v lib_of[base] || -f ${lib_of[base]} ]] || die "HAKMEM_BASE_LIB: ${lib_of[base]} is missing"
 command -v strace >/dev/null || die "strace is not installed"
 [[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (Debian package 'time')"
 [[ -f $SUITE ]] || die "the suite file $SUITE is missing"
 seccomp=(--seccomp-bpf)
 strace -f "${seccomp[@]}" -e trace=brk -o /dev/null true 2>/dev/null || seccomp=()
 
-# Allocators in table order; an empty library means the C library's own.
-declare -A lib_of=(
-	[hakmem]=$hakmem_lib
-	[glibc]=""
-	[mimalloc]=$PEER_DIR/libmimalloc.so.2
-	[jemalloc]=$PEER_DIR/libjemalloc.so.2
-	[tcmalloc]=$PEER_DIR/libtcmalloc_minimal.so.4
-)
-[[ -f ${lib_of[tcmalloc]} ]] || lib_of[tcmalloc]=$PEER_DIR/libtcmalloc.so.4
 for a in $wanted_allocators; do
 	[[ -v lib_of[$a] || $a == base ]] || usage_error "unknown allocator '$a' (known: ${ALL_ALLOCATORS[*]})"
-	[[ $a != base || -n $base_lib ]] || usage_error "the allocator 'base' needs HAKMEM_BASE_LIB"
+	[[ $a != base || -v lib_of[base] ]] || usage_error "the allocator 'base' needs HAKMEM_BASE_LIB"
 done
-[[ -n $base_lib ]] && lib_of[base]=$base_lib
 allocators=()
 for a in "${ALL_ALLOCATORS[@]}"; do
 	[[ -v lib_of[$a] ]] || continue
@@ -175,7 +160,7 @@ done
 ((${#shapes[@]} > 0)) || die "no shape to run"
 
 # The CPU pinned shapes run on: the last of those this script may use.
-pin_cpu=$(grep '^Cpus_allowed_list:' /proc/self/status | grep -o '[0-9]*$')
+pin_cpu=$(pinned_cpu)
 [[ -n $pin_cpu ]] || die "cannot read the CPUs allowed from /proc/self/status"
 command -v taskset >/dev/null || die "taskset is missing (Debian package 'util-linux')"
 

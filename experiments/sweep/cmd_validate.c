@@ -717,7 +717,10 @@ static void print_l3_share(const hk_exec *x, const probes *pr,
         double now = pr->at[i].l3_bytes;
         if (i == 1 && pr->between && runs > 1) {
             for (unsigned r = 1; r < runs; r++)
-                printf(" %.1f", pr->between[r].l3_bytes / mib);
+                if (pr->between[r].l3_bytes > 0)
+                    printf(" %.1f", pr->between[r].l3_bytes / mib);
+                else
+                    printf(" -");
             printf(" MiB between repetitions,");
         }
         if (!pr->have[i] || now <= 0) {
