@@ -2,9 +2,9 @@
  * huge.c - the huge-page advice for new mappings (huge.h).
  *
  * Invariants: resident <= pages < 2 * FADE_PAGES; advising is the
- * threshold applied to the tallies at the last sample.  The prices are
- * read and written without a lock: two first touches at once may lose
- * one sample.
+ * threshold applied to the tallies at the last sample; control_shift <=
+ * CONTROL_SHIFT_MAX.  The prices are read and written without a lock:
+ * two first touches at once may lose one sample.
  */
 #include "huge.h"
 
@@ -15,12 +15,7 @@
 #define MIN_PAGES 1024            /* 4 MiB sampled before any advice */
 #define FADE_PAGES (1u << 16)     /* tallies halve past 256 MiB */
 #define CONTROL_EVERY 16
-/* A price moves a quarter of the way to each new sample, and a sample
- * counts for at most PRICE_OUTLIER times the price so far: a thread
- * preempted during its fault does not price the faults of the next dozen
- * mappings. */
-#define PRICE_WEIGHT_SHIFT 2
-#define PRICE_OUTLIER 4
+#define CONTROL_SHIFT_MAX 4 /* while huge faults are dear: one in 256 */
 
 void hk_huge_init(hk_huge *g, unsigned tolerance)
 {
@@ -92,15 +87,25 @@ size_t hk_huge_take_placed(hk_huge *g, const char **base)
     return bytes;
 }
 
-static void price_add(_Atomic uint64_t *price, uint64_t ns)
+void hk_huge_price(hk_huge *g, bool huge, uint64_t ns)
 {
-    uint64_t old = atomic_load_explicit(price, memory_order_relaxed);
-    if (old && ns > PRICE_OUTLIER * old)
-        ns = PRICE_OUTLIER * old;
-    uint64_t now = old ? old - (old >> PRICE_WEIGHT_SHIFT) +
-                             (ns >> PRICE_WEIGHT_SHIFT)
-                       : ns;
-    atomic_store_explicit(price, now, memory_order_relaxed);
+    hk_fault_price *p = huge ? &g->huge_fault : &g->small_fault;
+    uint32_t at = atomic_fetch_add_explicit(&p->next, 1, memory_order_relaxed);
+    if (at == 0) {
+        for (int i = 0; i < 3; i++)
+            atomic_store_explicit(&p->sample[i], ns, memory_order_relaxed);
+        return;
+    }
+    atomic_store_explicit(&p->sample[at % 3], ns, memory_order_relaxed);
+}
+
+static uint64_t price_of(const hk_fault_price *p)
+{
+    uint64_t a = atomic_load_explicit(&p->sample[0], memory_order_relaxed),
+             b = atomic_load_explicit(&p->sample[1], memory_order_relaxed),
+             c = atomic_load_explicit(&p->sample[2], memory_order_relaxed);
+    uint64_t lo = a < b ? a : b, hi = a < b ? b : a;
+    return c < lo ? lo : c > hi ? hi : c;
 }
 
 /* The time a write of one byte at p takes: the price of a fault where p's
@@ -116,28 +121,44 @@ void hk_huge_first_touch(hk_huge *g, void *base, bool advised)
 {
     char *p = base;
     if (advised) {
-        price_add(&g->huge_fault_ns, timed_touch(p));
+        hk_huge_price(g, true, timed_touch(p));
         return;
     }
     *(volatile char *)p = 0;
     hk_os_touch(p + HK_OS_PAGE, 1);
-    price_add(&g->small_fault_ns, timed_touch(p + HK_OS_PAGE));
+    hk_huge_price(g, false, timed_touch(p + HK_OS_PAGE));
 }
 
 void hk_huge_prices(const hk_huge *g, uint64_t *huge_ns, uint64_t *small_ns)
 {
-    *huge_ns = atomic_load_explicit(&g->huge_fault_ns, memory_order_relaxed);
-    *small_ns = atomic_load_explicit(&g->small_fault_ns,
-                                     memory_order_relaxed);
+    *huge_ns = price_of(&g->huge_fault);
+    *small_ns = price_of(&g->small_fault);
 }
 
-/* Whether a huge fault has been seen to cost more than the small faults
- * of the pages it makes resident. */
-static bool huge_dearer(const hk_huge *g)
+bool hk_huge_pays(const hk_huge *g)
 {
     uint64_t huge, small;
     hk_huge_prices(g, &huge, &small);
-    return small && huge > small * (HK_OS_HUGE_PAGE / HK_OS_PAGE);
+    return !small || huge <= small * (HK_OS_HUGE_PAGE / HK_OS_PAGE);
+}
+
+bool hk_huge_map(hk_huge *g, uint64_t mode, char *base, size_t bytes,
+                 bool huge)
+{
+    if (!huge || mode != HK_HUGE_AUTO) {
+        hk_huge_apply(base, bytes, huge);
+        hk_huge_first_touch(g, base, huge);
+        return huge;
+    }
+    hk_huge_apply(base, HK_OS_HUGE_PAGE, true);
+    hk_huge_first_touch(g, base, true);
+    if (bytes == HK_OS_HUGE_PAGE)
+        return true;
+    bool pays = hk_huge_pays(g);
+    hk_huge_apply(base + HK_OS_HUGE_PAGE, bytes - HK_OS_HUGE_PAGE, pays);
+    if (!pays)
+        hk_os_unadvise_huge(base, HK_OS_HUGE_PAGE);
+    return pays;
 }
 
 bool hk_huge_advise(hk_huge *g, uint64_t mode, size_t bytes)
@@ -148,6 +169,13 @@ bool hk_huge_advise(hk_huge *g, uint64_t mode, size_t bytes)
         return true;
     if (!g->advising)
         return false;
-    bool control = ++g->mappings % CONTROL_EVERY == 0;
-    return control == huge_dearer(g);
+    bool dear = !hk_huge_pays(g);
+    if (!dear)
+        g->control_shift = 0;
+    if (++g->since_control < (uint32_t)CONTROL_EVERY << g->control_shift)
+        return !dear;
+    g->since_control = 0;
+    if (dear && g->control_shift < CONTROL_SHIFT_MAX)
+        g->control_shift++;
+    return dear;
 }

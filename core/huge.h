@@ -34,17 +34,30 @@
  *     writes its header there, is timed (hk_huge_first_touch): with the
  *     advice it is a huge fault, without it a small one.  Where a huge
  *     fault costs more than the 512 small ones it stands for, the roles
- *     of advised and control mappings swap: only one in CONTROL_EVERY
- *     asks, so that the price keeps being measured.  That happens on a
- *     virtual machine whose host takes back the guest's free memory
- *     (free page reporting, ballooning): a huge page comes from a large
- *     free block, the kind the host takes, and each of its 512 pages then
- *     costs a fault in the host: 1.9 to 3.9 ms for the huge fault, where
- *     it took 0.27 ms on memory the host still held, and a small fault
- *     3 to 5 us.
+ *     of advised and control mappings swap: only the controls ask, so
+ *     that the price keeps being measured.  That happens on a virtual
+ *     machine whose host takes back the guest's free memory (free page
+ *     reporting, ballooning): a huge page comes from a large free block,
+ *     the kind the host takes, and each of its 512 pages then costs a
+ *     fault in the host.
+ *   - That price changes at once, not gradually.  A program's first huge
+ *     pages come from blocks the guest freed a moment ago, not yet taken
+ *     by the host (0.17 ms each here, against 512 small faults of 1.8
+ *     us); once those run out, every one costs 4.5 ms.  So the price is
+ *     the median of the last three samples, which one fault slowed by
+ *     preemption does not move and two in a row do.  And an advised
+ *     mapping asks for its first huge page alone at first, and for the
+ *     rest only if that page's price says huge faults still pay
+ *     (hk_huge_map): made in a dear spell, a mapping of twelve huge pages
+ *     costs one dear fault, not twelve.  Blocks of 5 to 25 MiB replaced
+ *     at random ran 1.5 times as long with the advice as without when
+ *     every advised mapping asked whole.  While huge faults are dear,
+ *     each control that finds them so doubles the wait for the next, up
+ *     to CONTROL_EVERY << CONTROL_SHIFT_MAX mappings (huge.c), since each
+ *     costs a dear fault.
  *     Replays, which follow the trace's clock, measure no time; there the
  *     advice goes by the samples alone.
- *
+
  * huge_pages=always asks for every such mapping, never for none.  The
  * caller holds its lock (the large or the pool lock) around
  * hk_huge_record and hk_huge_advise;
@@ -60,9 +73,17 @@
 
 #include "params.h"
 
+/* The price of a first touch, in ns: the median of the last three
+ * samples, 0 until one is taken (the first fills all three). */
+typedef struct hk_fault_price {
+    _Atomic uint64_t sample[3];
+    _Atomic uint32_t next;
+} hk_fault_price;
+
 typedef struct hk_huge {
     _Atomic uint64_t frees;  /* large frees of unadvised blocks seen */
-    uint64_t mappings;       /* new mappings asked about while advising */
+    uint32_t since_control;  /* mappings asked about since the last control */
+    uint8_t control_shift;   /* a control every CONTROL_EVERY << this */
     uint64_t pages, resident; /* sampled pages and the resident ones */
     const char *placed;      /* the block placed last in a new mapping made
                               * without the advice, not sampled yet */
@@ -70,9 +91,8 @@ typedef struct hk_huge {
     bool advising;           /* the tallies say: ask */
     uint8_t tolerance;       /* ask while at most 1 / 2^tolerance of the
                               * sampled pages were not resident */
-    /* The price of a first touch of a new mapping with the advice and
-     * without, in ns: a running average, 0 until measured. */
-    _Atomic uint64_t huge_fault_ns, small_fault_ns;
+    /* With the advice and without. */
+    hk_fault_price huge_fault, small_fault;
 } hk_huge;
 
 /* g: zero-filled. */
@@ -103,13 +123,32 @@ bool hk_huge_advise(hk_huge *g, uint64_t mode, size_t bytes);
  * (hk_os_touch) as it writes its header there next.  Takes no lock. */
 void hk_huge_first_touch(hk_huge *g, void *base, bool advised);
 
+/* A first touch's price: ns for a huge fault (huge) or a small one. */
+void hk_huge_price(hk_huge *g, bool huge, uint64_t ns);
+
 /* The prices of a first touch so far, with the advice and without. */
 void hk_huge_prices(const hk_huge *g, uint64_t *huge_ns, uint64_t *small_ns);
 
-/* The new mapping [base, base + bytes) as hk_huge_advise decided: asking
- * for huge pages, or, on a kernel that gives them unasked, refusing them
+/* Whether huge faults pay, as priced so far: yes until both prices are
+ * known, then while a huge fault costs at most the 512 small ones it
+ * stands for. */
+bool hk_huge_pays(const hk_huge *g);
+
+/* [base, base + bytes), within a new mapping, as decided: asking for
+ * huge pages, or, on a kernel that gives them unasked, refusing them
  * (os.h); one madvise, or none. */
 void hk_huge_apply(void *base, size_t bytes, bool huge);
+
+/* The new mapping [base, base + bytes), page-aligned, as hk_huge_advise
+ * decided (`huge`), with its first touch (hk_huge_first_touch).  Advised
+ * by huge_pages=auto, it asks first for its first huge page alone; once
+ * that is touched and priced, the rest asks too if huge faults still
+ * pay, and if not the first page takes the advice back, so that no part
+ * of the mapping asks (the huge page made stays).  Returns whether all
+ * of it asks.  One madvise, or none; two or three when auto advised it.
+ * Takes no lock. */
+bool hk_huge_map(hk_huge *g, uint64_t mode, char *base, size_t bytes,
+                 bool huge);
 
 /* A block of `bytes` at `base` was placed in a new mapping, advised or
  * not. */

@@ -122,19 +122,27 @@ static hk_span map_new(hk_allocator *a, size_t need, size_t offset,
         base = hk_os_map(bytes = need, map_align_for(a, offset, need));
     if (!base)
         return (hk_span){0};
+    /* Two pages at least, for the first touch: over HK_SMALL_MAX bytes,
+     * or aligned past a page with the header a whole alignment before the
+     * block. */
+    HK_ASSERT(need >= 2 * HK_OS_PAGE);
     hk_span s = {base, need, 0, 0, 0, bytes == need, false};
     hk_lock_acquire(&l->lock);
-    bool huge = hk_huge_advise(&l->huge, a->params.huge_pages, bytes);
+    bool asked = hk_huge_advise(&l->huge, a->params.huge_pages, bytes);
+    hk_lock_release(&l->lock);
+    bool huge =
+        hk_huge_map(&l->huge, a->params.huge_pages, base, bytes, asked);
+    hk_lock_acquire(&l->lock);
     hk_huge_placed(&l->huge, a->params.huge_pages, huge, base, need);
     s.mapping = hk_spans_new_mapping(&l->spans, huge);
     l->stats.huge_advised += huge;
+    l->stats.huge_dear += asked && !huge;
     l->stats.cache_misses++;
     l->stats.mapped++;
     if (bytes > need)
         hk_spans_put(a, (hk_span){base + need, bytes - need, 0, s.mapping,
                                   now, false, true});
     hk_lock_release(&l->lock);
-    hk_huge_apply(base, bytes, huge);
     return s;
 }
 
@@ -159,10 +167,6 @@ void *hk_large_alloc(hk_allocator *a, size_t n, size_t align,
         if (!(s = map_new(a, need, offset, flags, now)).base)
             return NULL;
         h = (hk_large_hdr *)s.base;
-        /* Two pages at least: over HK_SMALL_MAX bytes, or aligned past a
-         * page with the header a whole alignment before the block. */
-        HK_ASSERT(need >= 2 * HK_OS_PAGE);
-        hk_huge_first_touch(&l->huge, h, hk_spans_advised(s.mapping));
     }
     char *user = s.base + offset;
     /* Bytes past dirty are known to read zero: fresh, grown or purged. */

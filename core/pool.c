@@ -215,8 +215,9 @@ static hk_ss *ss_map(hk_allocator *a, unsigned c, uint64_t now)
     char *base = hk_os_map(n * bytes, bytes);
     if (!base)
         return NULL;
-    bool huge = ss_advise(a, bytes);
-    hk_huge_apply(base, n * bytes, huge);
+    bool asked = ss_advise(a, bytes);
+    bool huge = hk_huge_map(&pool->huge, a->params.huge_pages, base,
+                            n * bytes, asked);
     for (uint64_t i = 0; i < n; i++) {
         hk_ss *ss = (hk_ss *)(base + i * bytes);
         if (hk_registry_set(&a->registry, ss, bytes,
@@ -227,7 +228,8 @@ static hk_ss *ss_map(hk_allocator *a, unsigned c, uint64_t now)
             n = i;
             break;
         }
-        hk_huge_first_touch(&pool->huge, ss, huge);
+        if (i > 0)
+            hk_huge_first_touch(&pool->huge, ss, huge);
         ss_reset(a, ss, c);
         ss->dirty_units = 0;
         ss->purged_units = 0;
@@ -235,6 +237,7 @@ static hk_ss *ss_map(hk_allocator *a, unsigned c, uint64_t now)
         hk_list_push_front(&pool->all, &ss->all_link);
     }
     pool->stats.huge_advised += huge ? n : 0;
+    pool->stats.huge_dear += asked && !huge;
     pool->stats.ss_mapped += n;
     pool->stats.ss_live += n;
     if (pool->stats.ss_live > pool->stats.ss_peak)

@@ -20,14 +20,14 @@ const char *const hk_os_call_names[HK_OS_CALLS] = {
     X(ss_mapped) X(ss_unmapped) X(ss_live) X(ss_peak) X(ss_cached)           \
     X(ss_evicted) X(ss_purged) X(purged_bytes) X(heaps_created)              \
     X(heaps_reused) X(delay_stretches) X(delay_ms) X(huge_samples)          \
-    X(huge_advised) X(huge_fault_ns) X(small_fault_ns)
+    X(huge_advised) X(huge_dear) X(huge_fault_ns) X(small_fault_ns)
 
 #define LARGE_FIELDS(X)                                                      \
     X(allocs) X(frees) X(cache_hits) X(cache_splits) X(cache_grows)          \
     X(cache_misses) X(merges) X(resizes) X(grows) X(mapped) X(unmapped)      \
     X(purged) X(purged_bytes) X(live_bytes) X(peak_bytes) X(cached_bytes)    \
-    X(kept) X(kept_hits) X(huge_samples) X(huge_advised) X(huge_fault_ns)     \
-    X(small_fault_ns)
+    X(kept) X(kept_hits) X(huge_samples) X(huge_advised) X(huge_dear)        \
+    X(huge_fault_ns) X(small_fault_ns)
 
 void hk_class_stats_add(hk_class_stats *into, const hk_class_stats *from)
 {

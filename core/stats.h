@@ -45,6 +45,8 @@ typedef struct hk_pool_stats {
     uint64_t delay_ms;        /* the pool's delay (pool.h), in a snapshot */
     uint64_t huge_samples; /* SuperSlabs whose residency was sampled */
     uint64_t huge_advised; /* SuperSlabs mapped asking for huge pages */
+    uint64_t huge_dear; /* mappings advised whose first huge page was dear,
+                         * so that the rest did not ask (huge.h) */
     uint64_t huge_fault_ns, small_fault_ns; /* their prices (huge.h), in a
                                              * snapshot */
 } hk_pool_stats;
@@ -65,6 +67,8 @@ typedef struct hk_large_stats {
     uint64_t kept_hits; /* allocations served by a block a thread kept */
     uint64_t huge_samples; /* blocks whose residency was sampled (huge.h) */
     uint64_t huge_advised; /* new mappings that asked for huge pages */
+    uint64_t huge_dear; /* new mappings advised whose first huge page was
+                         * dear, so that the rest did not ask (huge.h) */
     uint64_t huge_fault_ns, small_fault_ns; /* their prices (huge.h), in a
                                              * snapshot */
 } hk_large_stats;

@@ -66,14 +66,15 @@ static long huge_kib_at(const void *p)
     return kib;
 }
 
-/* Whether the mapping holding p asked for no huge pages (VmFlags "nh");
- * -1 if its flags are not found. */
-static int asks_no_huge_at(const void *p)
+/* Whether the mapping holding p has the VmFlag `flag` ("hg": it asked
+ * for huge pages, "nh": for none); -1 if its flags are not found. */
+static int vm_flag_at(const void *p, const char *flag)
 {
-    char line[512];
+    char line[512], word[8];
     if (smaps_line_at(p, "VmFlags:", line, sizeof line) != 0)
         return -1;
-    return strstr(line, " nh") != NULL;
+    snprintf(word, sizeof word, " %s", flag);
+    return strstr(line, word) != NULL;
 }
 
 static void policy_needs_seven_eighths_of_enough_pages(void)
@@ -137,37 +138,75 @@ static void policy_keeps_a_control_mapping(void)
           "always or never ignored");
 }
 
+/* Three first touches priced alike: the median is then that price. */
+static void set_price(hk_huge *g, bool huge, uint64_t ns)
+{
+    for (int i = 0; i < 3; i++)
+        hk_huge_price(g, huge, ns);
+}
+
+static int asked_of(hk_huge *g, int mappings)
+{
+    int asked = 0;
+    for (int i = 0; i < mappings; i++)
+        asked += hk_huge_advise(g, HK_HUGE_AUTO, 8 * MIB);
+    return asked;
+}
+
 static void policy_swaps_roles_where_huge_faults_cost_more(void)
 {
     hk_huge g = {0};
     hk_huge_init(&g, 3);
     hk_huge_record(&g, 1024, 1024);
-    /* 512 small faults of 4 us against a huge one of 3 ms: only the one
-     * mapping in 16 that would have been the control asks. */
-    atomic_store(&g.small_fault_ns, 4000);
-    atomic_store(&g.huge_fault_ns, 3000000);
-    int asked = 0;
-    for (int i = 0; i < 64; i++)
-        asked += hk_huge_advise(&g, HK_HUGE_AUTO, 8 * MIB);
-    CHECK_EQ(asked, 64 / 16);
-    /* At 0.2 ms, or at exactly 512 small ones, the advice pays again. */
+    /* 512 small faults of 4 us against a huge one of 3 ms: only the
+     * controls ask, the 16th mapping, then each after a wait twice the
+     * one before (32, 64, 128), then every 256th. */
+    set_price(&g, false, 4000);
+    set_price(&g, true, 3000000);
+    CHECK_EQ(asked_of(&g, 64), 2);        /* the 16th and the 48th */
+    CHECK_EQ(asked_of(&g, 1000 - 64), 4); /* 112, 240, 496, 752 */
+    CHECK_EQ(asked_of(&g, 256 * 8), 8);
+    /* At 0.2 ms, or at exactly 512 small ones, the advice pays again, and
+     * the controls are back to one in 16 (the first at once: the wait
+     * since the last is past 16 already). */
     const uint64_t paying[] = {200000, 512 * 4000};
     for (int k = 0; k < 2; k++) {
-        atomic_store(&g.huge_fault_ns, paying[k]);
-        asked = 0;
-        for (int i = 0; i < 64; i++)
-            asked += hk_huge_advise(&g, HK_HUGE_AUTO, 8 * MIB);
-        CHECK_EQ(asked, 64 - 64 / 16);
+        set_price(&g, true, paying[k]);
+        CHECK_EQ(asked_of(&g, 64), 64 - 64 / 16);
     }
     /* Unmeasured small faults price nothing; always asks regardless. */
-    atomic_store(&g.small_fault_ns, 0);
-    atomic_store(&g.huge_fault_ns, 3000000);
-    asked = 0;
-    for (int i = 0; i < 64; i++)
-        asked += hk_huge_advise(&g, HK_HUGE_AUTO, 8 * MIB);
-    CHECK_EQ(asked, 64 - 64 / 16);
-    atomic_store(&g.small_fault_ns, 4000);
-    CHECK(hk_huge_advise(&g, HK_HUGE_ALWAYS, 2 * MIB), "always refused");
+    hk_huge u = {0};
+    hk_huge_init(&u, 3);
+    hk_huge_record(&u, 1024, 1024);
+    set_price(&u, true, 3000000);
+    CHECK_EQ(asked_of(&u, 64), 64 - 64 / 16);
+    set_price(&u, false, 4000);
+    CHECK(hk_huge_advise(&u, HK_HUGE_ALWAYS, 2 * MIB), "always refused");
+}
+
+/* The price is the median of the last three samples: the first stands
+ * for all three, one sample off moves nothing, two in a row move it. */
+static void price_is_the_median_of_three(void)
+{
+    hk_huge g = {0};
+    uint64_t huge, small;
+    hk_huge_prices(&g, &huge, &small);
+    CHECK(huge == 0 && small == 0, "priced before any sample");
+    CHECK(hk_huge_pays(&g), "unpriced faults do not pay");
+    hk_huge_price(&g, false, 2000);
+    hk_huge_price(&g, true, 170000);
+    CHECK(hk_huge_pays(&g), "0.17 ms against 512 of 2 us does not pay");
+    hk_huge_price(&g, true, 4500000);
+    hk_huge_prices(&g, &huge, &small);
+    CHECK(huge == 170000 && small == 2000 && hk_huge_pays(&g),
+          "one dear sample priced %llu", (unsigned long long)huge);
+    hk_huge_price(&g, true, 4600000);
+    hk_huge_prices(&g, &huge, &small);
+    CHECK(huge == 4500000 && !hk_huge_pays(&g),
+          "two dear samples priced %llu", (unsigned long long)huge);
+    hk_huge_price(&g, true, 160000); /* the oldest, 170000, goes */
+    hk_huge_prices(&g, &huge, &small);
+    CHECK_EQ(huge, 4500000);
 }
 
 static long minor_faults(void)
@@ -194,17 +233,17 @@ static void first_touch_prices_its_fault(void)
     /* The first page, with its page table, untimed; the second timed. */
     CHECK_EQ(minor_faults() - f0, 2);
     CHECK_EQ(hk_os_resident_pages(p, 64 * HK_OS_PAGE), 2);
-    CHECK(atomic_load(&g.small_fault_ns) > 0 &&
-              atomic_load(&g.huge_fault_ns) == 0,
-          "prices %llu (huge) and %llu (small) ns",
-          (unsigned long long)atomic_load(&g.huge_fault_ns),
-          (unsigned long long)atomic_load(&g.small_fault_ns));
+    uint64_t huge, small;
+    hk_huge_prices(&g, &huge, &small);
+    CHECK(small > 0 && huge == 0, "prices %llu (huge) and %llu (small) ns",
+          (unsigned long long)huge, (unsigned long long)small);
     char *q = p + HK_OS_HUGE_PAGE;
     hk_os_advise_huge(q, HK_OS_HUGE_PAGE);
     f0 = minor_faults();
     hk_huge_first_touch(&g, q, true);
     CHECK_EQ(minor_faults() - f0, 1);
-    CHECK(atomic_load(&g.huge_fault_ns) > 0, "the huge fault unpriced");
+    hk_huge_prices(&g, &huge, &small);
+    CHECK(huge > 0, "the huge fault unpriced");
     if (kernel_gives_huge_pages())
         CHECK(hk_os_resident_pages(q, HK_OS_HUGE_PAGE) ==
                   HK_OS_HUGE_PAGE / HK_OS_PAGE ||
@@ -214,6 +253,54 @@ static void first_touch_prices_its_fault(void)
     for (size_t off = 0; off < 3 * HK_OS_HUGE_PAGE; off += HK_OS_PAGE / 4)
         CHECK(p[off] == 0, "byte %zu reads %d", off, p[off]);
     hk_os_unmap(p, 3 * HK_OS_HUGE_PAGE);
+}
+
+/* An advised mapping asks for its first huge page alone; once that one
+ * is priced, the rest asks too while huge faults pay, and otherwise the
+ * first takes the advice back.  Three samples of each price, set first,
+ * fix the median whatever the probe's own fault costs here. */
+static void mapping_asks_whole_only_while_huge_faults_pay(void)
+{
+    const size_t bytes = 4 * HK_OS_HUGE_PAGE;
+    for (int dear = 0; dear < 2; dear++) {
+        hk_huge g = {0};
+        hk_huge_init(&g, 3);
+        set_price(&g, false, 4000);
+        set_price(&g, true, dear ? 3000000 : 200000);
+        char *p = hk_os_map(bytes, HK_OS_HUGE_PAGE);
+        CHECK(p != NULL, "no mapping");
+        uint64_t m0 = calls(HK_OS_MADVISE);
+        CHECK_EQ(hk_huge_map(&g, HK_HUGE_AUTO, p, bytes, true), !dear);
+        /* The first page asks; the rest asks, or, where the kernel gives
+         * huge pages unasked, refuses them; a dear first page takes its
+         * advice back. */
+        CHECK_EQ(calls(HK_OS_MADVISE) - m0,
+                 dear ? 2 + (uint64_t)hk_os_huge_unasked() : 2);
+        memset(p, 7, bytes);
+        char *rest = p + HK_OS_HUGE_PAGE;
+        if (vm_flag_at(p, "hg") >= 0) {
+            CHECK_EQ(vm_flag_at(p, "hg"), !dear);
+            CHECK_EQ(vm_flag_at(rest, "hg"), !dear);
+            CHECK_EQ(vm_flag_at(p, "nh"), dear);
+        }
+        if (dear && kernel_gives_huge_pages())
+            CHECK(huge_kib_at(rest) == 0,
+                  "%ld KiB of huge pages past a dear first one",
+                  huge_kib_at(rest));
+        for (size_t off = 0; off < bytes; off += HK_OS_PAGE)
+            CHECK(p[off] == 7, "byte %zu reads %d", off, p[off]);
+        hk_os_unmap(p, bytes);
+    }
+    /* huge_pages=always asks for all of it at once. */
+    hk_huge g = {0};
+    set_price(&g, false, 4000);
+    set_price(&g, true, 3000000);
+    char *p = hk_os_map(bytes, HK_OS_HUGE_PAGE);
+    CHECK(p != NULL, "no mapping");
+    uint64_t m0 = calls(HK_OS_MADVISE);
+    CHECK(hk_huge_map(&g, HK_HUGE_ALWAYS, p, bytes, true), "always refused");
+    CHECK_EQ(calls(HK_OS_MADVISE) - m0, 1);
+    hk_os_unmap(p, bytes);
 }
 
 /* The tests below count the advice's calls exactly, so its prices must
@@ -228,12 +315,17 @@ static hk_allocator *clock_followed(const char *const *settings)
 /* The large cache's counters after the last advised_mappings(). */
 static hk_large_stats large_stats;
 
-/* The madvise calls for `mapped` new mappings of 2 MiB or more, of which
- * `advised` asked for huge pages: one each, and where the kernel gives
- * them unasked one for each of the others too, refusing them. */
-static uint64_t madvise_calls_for(uint64_t advised, uint64_t mapped)
+/* The madvise calls for `mapped` new mappings of 8 MiB, of which
+ * `advised` asked for huge pages, under huge_pages=`mode`: two each under
+ * auto (the first huge page, then the rest once it is priced; a followed
+ * clock prices nothing, so the rest asks too), one under always; and
+ * where the kernel gives them unasked one for each of the others too,
+ * refusing them. */
+static uint64_t madvise_calls_for(const char *mode, uint64_t advised,
+                                  uint64_t mapped)
 {
-    return advised + (hk_os_huge_unasked() ? mapped - advised : 0);
+    uint64_t each = strcmp(mode, "huge_pages=always") == 0 ? 1 : 2;
+    return each * advised + (hk_os_huge_unasked() ? mapped - advised : 0);
 }
 
 /* Blocks of 8 MiB, each in a mapping of its own (no cache), written
@@ -265,7 +357,8 @@ static uint64_t advised_mappings(const char *mode, int whole, int blocks,
     large_stats = snap.large;
     hk_alloc_destroy(a);
     CHECK_EQ(calls(HK_OS_MADVISE) - m0,
-             madvise_calls_for(large_stats.huge_advised, large_stats.mapped));
+             madvise_calls_for(mode, large_stats.huge_advised,
+                               large_stats.mapped));
     return large_stats.huge_advised;
 }
 
@@ -297,7 +390,8 @@ static void placed_blocks_show_it_before_any_free(void)
     /* The second mapping samples the first block, and asks; the third
      * has no unadvised block before it to sample, and asks too. */
     CHECK_EQ(calls(HK_OS_MINCORE) - c0, 1);
-    CHECK_EQ(calls(HK_OS_MADVISE) - m0, madvise_calls_for(2, 3));
+    CHECK_EQ(calls(HK_OS_MADVISE) - m0,
+             madvise_calls_for("huge_pages=auto", 2, 3));
     for (int i = 0; i < 3; i++) {
         for (size_t off = 0; off < 8 * MIB; off += 4096)
             CHECK(p[i][off] == i + 1, "block %d byte %zu", i, off);
@@ -354,7 +448,7 @@ static size_t filled_superslabs(const char *mode, int whole, int trim,
                   p[i][off]);
     *huge_kib = huge_kib_at(p[BLOCKS - 1]);
     size_t purged = trim ? hk_alloc_trim(a, h) : 0;
-    trimmed_no_huge = asks_no_huge_at(p[BLOCKS - 1]);
+    trimmed_no_huge = vm_flag_at(p[BLOCKS - 1], "nh");
     for (int i = 0; i < BLOCKS; i++)
         hk_free_fast(a, h, p[i]);
     hk_heap_destroy(h);
@@ -424,7 +518,9 @@ UNIT_MAIN(TEST(policy_needs_seven_eighths_of_enough_pages),
           TEST(policy_fades_old_samples), TEST(policy_samples_first_then_some),
           TEST(policy_keeps_a_control_mapping),
           TEST(policy_swaps_roles_where_huge_faults_cost_more),
+          TEST(price_is_the_median_of_three),
           TEST(first_touch_prices_its_fault),
+          TEST(mapping_asks_whole_only_while_huge_faults_pay),
           TEST(dense_blocks_turn_advice_on),
           TEST(placed_blocks_show_it_before_any_free),
           TEST(sparse_blocks_keep_it_off),
