@@ -173,8 +173,7 @@ void *hk_alloc_tick(hk_allocator *a, hk_front *f)
 static void *large_alloc(hk_allocator *a, hk_heap *h, size_t n, size_t align,
                          unsigned flags)
 {
-    size_t offset = align > HK_LARGE_HEADER ? align : HK_LARGE_HEADER;
-    void *p = h ? hk_keep_take(&h->keep, n, offset) : NULL;
+    void *p = h ? hk_keep_take(&h->keep, n, align) : NULL;
     if (p) {
         if (flags & HK_LARGE_ZERO) /* a kept block is dirty throughout */
             hk_large_zero(p, n);

@@ -27,20 +27,19 @@ static void remove_at(hk_keep *k, unsigned i)
     k->count--;
 }
 
-void *hk_keep_take(hk_keep *k, size_t n, size_t offset)
+void *hk_keep_take(hk_keep *k, size_t n, size_t align)
 {
-    size_t need = hk_large_need(n, offset);
-    if (!need)
-        return NULL;
     for (unsigned i = k->count; i-- > 0;) {
         hk_large_hdr *h = k->block[i];
-        if (h->offset != offset || h->bytes < need ||
+        char *user = (char *)h + h->offset;
+        size_t need = hk_large_need(n, h->offset);
+        if (((uintptr_t)user & (align - 1)) || !need || h->bytes < need ||
             !hk_spans_takes_whole(h->bytes, need))
             continue;
         remove_at(k, i);
         hk_large_set_kept(h, false);
         add(&k->counts.hits, 1);
-        return (char *)h + offset;
+        return user;
     }
     return NULL;
 }

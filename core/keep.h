@@ -52,10 +52,10 @@ static inline hk_keep_counts hk_keep_counts_of(const hk_keep *k)
         __atomic_load_n(&k->counts.hits, __ATOMIC_RELAXED)};
 }
 
-/* The user pointer of a kept block that holds n bytes at offset (a power
- * of two, at least HK_LARGE_HEADER) wasting at most a quarter of them,
- * taken out of k; NULL when none does. */
-void *hk_keep_take(hk_keep *k, size_t n, size_t offset);
+/* The user pointer of a kept block that holds n bytes aligned to align
+ * (a power of two) wasting at most a quarter of them, taken out of k;
+ * NULL when none does. */
+void *hk_keep_take(hk_keep *k, size_t n, size_t align);
 
 /* Keep h's block, freed by k's thread, giving the oldest kept ones back
  * to the large cache to make room; 0 when it is too large to keep. */

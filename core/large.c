@@ -16,6 +16,12 @@
 #include "debug.h"
 #include "os.h"
 
+/* Blocks start at one of COLORS lines past their header, one page of a
+ * MiB to the next COLOR_STRIDE apart (colored_offset); the two are
+ * coprime. */
+#define COLORS 63u
+#define COLOR_STRIDE 37u
+
 /* The mapping that blocks under half of it are packed into (map_new). */
 #define CHUNK ((size_t)8 << 20)
 /* New mappings ask for huge pages while at most 1/8 of the blocks' pages
@@ -146,6 +152,30 @@ static hk_span map_new(hk_allocator *a, size_t need, size_t offset,
     return s;
 }
 
+/*
+ * Where a block that needs no more than a line's alignment starts in its
+ * span: past its header by a color, a whole number of lines below
+ * COLORS set by the page the span starts at in its MiB, as far as the
+ * slack of the span's last page allows (a color never costs a page).
+ * Without it every such block starts at the same offset in a page, and
+ * so does whatever a program keeps at the same offset of each block, or
+ * of each page of one: all of it in the few cache sets that address bits
+ * below the page select (one set of L1 in 64).  Two threads writing a
+ * word in each page of their blocks of 100 to 400 KB, and reading it back
+ * before the free, missed the last-level cache on 255,000 reads without
+ * colors and on 12,000 with them (cachegrind).  The color follows the
+ * span, not the block: a block placed where one was just freed finds the
+ * lines the freed one left in the caches, and a span lies at the same
+ * place in its mapping whatever the addresses, so replays color alike.
+ */
+static size_t colored_offset(const char *base, size_t n, size_t bytes)
+{
+    size_t page = (uintptr_t)base % ((size_t)1 << HK_REG_SHIFT) / HK_OS_PAGE;
+    size_t color = page * COLOR_STRIDE % COLORS;
+    size_t room = (bytes - HK_LARGE_HEADER - n) / HK_LINE;
+    return HK_LARGE_HEADER + (color < room ? color : room) * HK_LINE;
+}
+
 void *hk_large_alloc(hk_allocator *a, size_t n, size_t align,
                      unsigned flags)
 {
@@ -168,6 +198,8 @@ void *hk_large_alloc(hk_allocator *a, size_t n, size_t align,
             return NULL;
         h = (hk_large_hdr *)s.base;
     }
+    if (offset == HK_LARGE_HEADER)
+        offset = colored_offset(s.base, n, s.bytes);
     char *user = s.base + offset;
     /* Bytes past dirty are known to read zero: fresh, grown or purged. */
     if ((flags & HK_LARGE_ZERO) && s.dirty > offset)

@@ -46,7 +46,8 @@ struct hk_allocator;
 
 typedef struct hk_large_hdr {
     size_t bytes;     /* the span: [header, header + bytes) */
-    size_t offset;    /* user pointer - span start: a power of two >= 64 */
+    size_t offset;    /* user pointer - span start: the block's alignment
+                       * past 64, else 64 and a color (large.c) */
     uint64_t mapping; /* which mapping the span lies in (hk_span) */
     hk_link link;     /* on the list of live large blocks */
     bool whole;       /* the span is all of its mapping (hk_span) */

@@ -137,7 +137,7 @@ static void keep_is_bounded(void)
     CHECK_EQ(s.large.kept, 6);
     for (unsigned i = 0; i < HK_KEEP_BLOCKS; i++)
         CHECK(h->keep.block[i] != NULL &&
-                  (char *)h->keep.block[i] + HK_LARGE_HEADER ==
+                  (char *)h->keep.block[i] + h->keep.block[i]->offset ==
                       p[6 - HK_KEEP_BLOCKS + i],
               "kept block %u is not the %u-th freed", i,
               6 - HK_KEEP_BLOCKS + i);

@@ -152,7 +152,8 @@ static void calloc_skips_known_zero(void)
     f0 = minor_faults();
     unsigned char *q = hk_alloc_calloc(a, h, 1, n);
     long purged_faults = minor_faults() - f0;
-    CHECK(q == p, "the purged span was not reused");
+    CHECK(unit_span_of(q) == unit_span_of(p),
+          "the purged span was not reused");
     CHECK(fresh_faults < 16 && purged_faults < 16,
           "calloc faulted %ld pages (new) and %ld (purged) of %zu",
           fresh_faults, purged_faults, n / HK_OS_PAGE);
@@ -183,7 +184,8 @@ static void similar_size_reuses_pages(void)
     hk_os_counts c0 = counts();
     unsigned char *q = hk_malloc_fast(a, h, 9 * MIB + 12345);
     long faults = touch_faults(q, 9 * MIB + 12345);
-    CHECK(q == p, "a smaller request did not reuse the span");
+    CHECK(unit_span_of(q) == unit_span_of(p),
+          "a smaller request did not reuse the span");
     CHECK(faults < 16, "%ld faults on reused pages", faults);
     hk_free_fast(a, h, q);
 
@@ -191,7 +193,8 @@ static void similar_size_reuses_pages(void)
     size_t more = 11 * MIB;
     unsigned char *r = hk_malloc_fast(a, h, more);
     faults = touch_faults(r, more);
-    CHECK(r == p, "the span did not grow in place");
+    CHECK(unit_span_of(r) == unit_span_of(p),
+          "the span did not grow in place");
     CHECK(faults < (long)(1 * MIB / HK_OS_PAGE) + 16,
           "%ld faults growing 10 MiB to 11 MiB", faults);
     CHECK_EQ(calls_since(&c0, HK_OS_MMAP), 0);
@@ -213,7 +216,8 @@ static void split_then_join(void)
     char *x = hk_malloc_fast(a, h, 5 * MIB);
     char *y = hk_malloc_fast(a, h, 5 * MIB);
     char *z = hk_malloc_fast(a, h, 5 * MIB);
-    CHECK(x == p, "the first piece is not the span's head");
+    CHECK(unit_span_of(x) == unit_span_of(p),
+          "the first piece is not the span's head");
     CHECK(y > x && z > y && z < p + 20 * MIB, "pieces %p %p %p of %p", x, y,
           z, p);
     CHECK_EQ(stats(a).cache_splits, 3);
@@ -245,7 +249,8 @@ static void grow_moves_pages(void)
     hk_os_counts c0 = counts();
     unsigned char *q = hk_malloc_fast(a, h, 12 * MIB);
     long faults = touch_faults(q, 12 * MIB);
-    CHECK(q != p, "grew in place past a later mapping");
+    CHECK(unit_span_of(q) != unit_span_of(p),
+          "grew in place past a later mapping");
     CHECK_EQ(calls_since(&c0, HK_OS_MMAP), 1);
     CHECK_EQ(calls_since(&c0, HK_OS_MREMAP), 1);
     CHECK(faults < (long)(7 * MIB / HK_OS_PAGE) + 16,
@@ -277,7 +282,8 @@ static void grow_in_room_keeps_place(void)
     hk_os_counts c0 = counts();
     unsigned char *q = hk_malloc_fast(a, h, big);
     long faults = touch_faults(q, big);
-    CHECK(q == p, "moved from %p to %p", (void *)p, (void *)q);
+    CHECK(unit_span_of(q) == unit_span_of(p), "moved from %p to %p", (void *)p,
+          (void *)q);
     CHECK_EQ(calls_since(&c0, HK_OS_MMAP), 0);
     CHECK_EQ(calls_since(&c0, HK_OS_MREMAP), 1);
     CHECK(faults < (long)((big - small) / HK_OS_PAGE) + 8,
@@ -437,8 +443,9 @@ static long grow_after_free(size_t first, hk_os_counts *cd, uint64_t *purged)
         q = hk_alloc_realloc(a, h, q, n);
         faults += touch_faults(q + n - HK_OS_PAGE, HK_OS_PAGE);
     }
-    CHECK(q == p, "from %zu bytes: the growing block did not reuse the "
-                  "freed span", first);
+    CHECK(unit_span_of(q) == unit_span_of(p),
+          "from %zu bytes: the growing block did not reuse the freed span",
+          first);
     for (int k = 0; k < HK_OS_CALLS; k++)
         cd->calls[k] = calls_since(&c0, k);
     *purged = stats(a).purged_bytes - purged0;
@@ -697,8 +704,8 @@ static void slots_overflow_evicts_oldest(void)
         hk_free_fast(a, h, p[2 * i]);
     CHECK_EQ(a->large.spans.count, HK_SPANS_SLOTS);
     CHECK_EQ(stats(a).unmapped, 32);
-    CHECK(hk_spans_oldest(&a->large.spans, 0)->base + HK_LARGE_HEADER ==
-              (char *)p[64],
+    CHECK(hk_spans_oldest(&a->large.spans, 0)->base ==
+              (char *)unit_span_of(p[64]),
           "the oldest were not evicted");
     for (int i = 0; i < FREED; i++)
         hk_free_fast(a, h, p[2 * i + 1]);

@@ -21,6 +21,13 @@ typedef struct unit_test {
     void (*fn)(void);
 } unit_test;
 
+/* The span a large block lies in, named by its first page: the block
+ * starts in it, past its header and its color (core/large.c). */
+static inline uintptr_t unit_span_of(const void *p)
+{
+    return (uintptr_t)p & ~(uintptr_t)(HK_OS_PAGE - 1);
+}
+
 /* A fresh allocator with defaults, then "name=value" overrides. */
 static inline hk_allocator *unit_alloc(const char *const *settings)
 {
