@@ -89,23 +89,10 @@ size_t hk_huge_take_placed(hk_huge *g, const char **base)
 
 void hk_huge_price(hk_huge *g, bool huge, uint64_t ns)
 {
-    hk_fault_price *p = huge ? &g->huge_fault : &g->small_fault;
-    uint32_t at = atomic_fetch_add_explicit(&p->next, 1, memory_order_relaxed);
-    if (at == 0) {
-        for (int i = 0; i < 3; i++)
-            atomic_store_explicit(&p->sample[i], ns, memory_order_relaxed);
-        return;
-    }
-    atomic_store_explicit(&p->sample[at % 3], ns, memory_order_relaxed);
-}
-
-static uint64_t price_of(const hk_fault_price *p)
-{
-    uint64_t a = atomic_load_explicit(&p->sample[0], memory_order_relaxed),
-             b = atomic_load_explicit(&p->sample[1], memory_order_relaxed),
-             c = atomic_load_explicit(&p->sample[2], memory_order_relaxed);
-    uint64_t lo = a < b ? a : b, hi = a < b ? b : a;
-    return c < lo ? lo : c > hi ? hi : c;
+    _Atomic uint64_t *price = huge ? &g->huge_fault_ns : &g->small_fault_ns;
+    uint64_t old = atomic_load_explicit(price, memory_order_relaxed);
+    atomic_store_explicit(price, old ? old / 2 + ns / 2 : ns,
+                          memory_order_relaxed);
 }
 
 /* The time a write of one byte at p takes: the price of a fault where p's
@@ -131,8 +118,9 @@ void hk_huge_first_touch(hk_huge *g, void *base, bool advised)
 
 void hk_huge_prices(const hk_huge *g, uint64_t *huge_ns, uint64_t *small_ns)
 {
-    *huge_ns = price_of(&g->huge_fault);
-    *small_ns = price_of(&g->small_fault);
+    *huge_ns = atomic_load_explicit(&g->huge_fault_ns, memory_order_relaxed);
+    *small_ns = atomic_load_explicit(&g->small_fault_ns,
+                                     memory_order_relaxed);
 }
 
 bool hk_huge_pays(const hk_huge *g)

@@ -40,21 +40,22 @@
  *     reporting, ballooning): a huge page comes from a large free block,
  *     the kind the host takes, and each of its 512 pages then costs a
  *     fault in the host.
- *   - That price changes at once, not gradually.  A program's first huge
- *     pages come from blocks the guest freed a moment ago, not yet taken
- *     by the host (0.17 ms each here, against 512 small faults of 1.8
- *     us); once those run out, every one costs 4.5 ms.  So the price is
- *     the median of the last three samples, which one fault slowed by
- *     preemption does not move and two in a row do.  And an advised
- *     mapping asks for its first huge page alone at first, and for the
- *     rest only if that page's price says huge faults still pay
- *     (hk_huge_map): made in a dear spell, a mapping of twelve huge pages
- *     costs one dear fault, not twelve.  Blocks of 5 to 25 MiB replaced
- *     at random ran 1.5 times as long with the advice as without when
- *     every advised mapping asked whole.  While huge faults are dear,
- *     each control that finds them so doubles the wait for the next, up
- *     to CONTROL_EVERY << CONTROL_SHIFT_MAX mappings (huge.c), since each
- *     costs a dear fault.
+ *   - That price changes at once, not gradually, and for good.  A
+ *     program's first huge pages come from blocks the guest freed a
+ *     moment ago, not yet taken by the host (0.17 ms each here, against
+ *     512 small faults of 1.5 us); once those run out, most cost 4.5 ms,
+ *     a cheap one among them now and then.  One dear fault in seven
+ *     already makes the advice lose, so each sample moves the price
+ *     halfway to it: one dear fault stops the advice, and a few cheap
+ *     ones in a row resume it.  And an advised mapping asks for its
+ *     first huge page alone at first, and for the rest only if that
+ *     page's price says huge faults still pay (hk_huge_map): made as the
+ *     cheap blocks run out, a mapping of twelve huge pages costs one dear
+ *     fault, not twelve.  Blocks of 5 to 25 MiB replaced at random ran
+ *     1.5 times as long with the advice as without when every advised
+ *     mapping asked whole.  While huge faults are dear, each control that
+ *     finds them so doubles the wait for the next, up to CONTROL_EVERY <<
+ *     CONTROL_SHIFT_MAX mappings (huge.c), since each costs a dear fault.
  *     Replays, which follow the trace's clock, measure no time; there the
  *     advice goes by the samples alone.
 
@@ -73,13 +74,6 @@
 
 #include "params.h"
 
-/* The price of a first touch, in ns: the median of the last three
- * samples, 0 until one is taken (the first fills all three). */
-typedef struct hk_fault_price {
-    _Atomic uint64_t sample[3];
-    _Atomic uint32_t next;
-} hk_fault_price;
-
 typedef struct hk_huge {
     _Atomic uint64_t frees;  /* large frees of unadvised blocks seen */
     uint32_t since_control;  /* mappings asked about since the last control */
@@ -91,8 +85,10 @@ typedef struct hk_huge {
     bool advising;           /* the tallies say: ask */
     uint8_t tolerance;       /* ask while at most 1 / 2^tolerance of the
                               * sampled pages were not resident */
-    /* With the advice and without. */
-    hk_fault_price huge_fault, small_fault;
+    /* The price of a first touch with the advice and without, in ns: 0
+     * until measured, then the first sample, then halfway from the price
+     * so far to each new one. */
+    _Atomic uint64_t huge_fault_ns, small_fault_ns;
 } hk_huge;
 
 /* g: zero-filled. */

@@ -138,11 +138,11 @@ static void policy_keeps_a_control_mapping(void)
           "always or never ignored");
 }
 
-/* Three first touches priced alike: the median is then that price. */
+/* A price set to ns, as if first measured so. */
 static void set_price(hk_huge *g, bool huge, uint64_t ns)
 {
-    for (int i = 0; i < 3; i++)
-        hk_huge_price(g, huge, ns);
+    atomic_store(huge ? &g->huge_fault_ns : &g->small_fault_ns, 0);
+    hk_huge_price(g, huge, ns);
 }
 
 static int asked_of(hk_huge *g, int mappings)
@@ -184,29 +184,30 @@ static void policy_swaps_roles_where_huge_faults_cost_more(void)
     CHECK(hk_huge_advise(&u, HK_HUGE_ALWAYS, 2 * MIB), "always refused");
 }
 
-/* The price is the median of the last three samples: the first stands
- * for all three, one sample off moves nothing, two in a row move it. */
-static void price_is_the_median_of_three(void)
+/* The first sample sets a price, each later one moves it halfway to
+ * itself: one dear fault among cheap ones stops the advice, two cheap
+ * ones after it resume it. */
+static void price_moves_halfway_to_each_sample(void)
 {
     hk_huge g = {0};
     uint64_t huge, small;
     hk_huge_prices(&g, &huge, &small);
     CHECK(huge == 0 && small == 0, "priced before any sample");
     CHECK(hk_huge_pays(&g), "unpriced faults do not pay");
-    hk_huge_price(&g, false, 2000);
+    hk_huge_price(&g, false, 1500);
     hk_huge_price(&g, true, 170000);
-    CHECK(hk_huge_pays(&g), "0.17 ms against 512 of 2 us does not pay");
+    CHECK(hk_huge_pays(&g), "0.17 ms against 512 of 1.5 us does not pay");
     hk_huge_price(&g, true, 4500000);
     hk_huge_prices(&g, &huge, &small);
-    CHECK(huge == 170000 && small == 2000 && hk_huge_pays(&g),
+    CHECK(huge == 2335000 && small == 1500 && !hk_huge_pays(&g),
           "one dear sample priced %llu", (unsigned long long)huge);
-    hk_huge_price(&g, true, 4600000);
-    hk_huge_prices(&g, &huge, &small);
-    CHECK(huge == 4500000 && !hk_huge_pays(&g),
-          "two dear samples priced %llu", (unsigned long long)huge);
-    hk_huge_price(&g, true, 160000); /* the oldest, 170000, goes */
-    hk_huge_prices(&g, &huge, &small);
-    CHECK_EQ(huge, 4500000);
+    const uint64_t after[] = {1252500, 711250};
+    for (int i = 0; i < 2; i++) {
+        hk_huge_price(&g, true, 170000);
+        hk_huge_prices(&g, &huge, &small);
+        CHECK(huge == after[i] && hk_huge_pays(&g) == (i == 1),
+              "cheap sample %d priced %llu", i, (unsigned long long)huge);
+    }
 }
 
 static long minor_faults(void)
@@ -257,16 +258,17 @@ static void first_touch_prices_its_fault(void)
 
 /* An advised mapping asks for its first huge page alone; once that one
  * is priced, the rest asks too while huge faults pay, and otherwise the
- * first takes the advice back.  Three samples of each price, set first,
- * fix the median whatever the probe's own fault costs here. */
+ * first takes the advice back.  The prices set first are so far from 512
+ * small faults (2 or 20 ms) that the probe's own fault, which moves the
+ * huge one halfway to what it costs here, leaves it on its side. */
 static void mapping_asks_whole_only_while_huge_faults_pay(void)
 {
     const size_t bytes = 4 * HK_OS_HUGE_PAGE;
     for (int dear = 0; dear < 2; dear++) {
         hk_huge g = {0};
         hk_huge_init(&g, 3);
-        set_price(&g, false, 4000);
-        set_price(&g, true, dear ? 3000000 : 200000);
+        set_price(&g, false, dear ? 4000 : 40000);
+        set_price(&g, true, dear ? 20000000 : 200000);
         char *p = hk_os_map(bytes, HK_OS_HUGE_PAGE);
         CHECK(p != NULL, "no mapping");
         uint64_t m0 = calls(HK_OS_MADVISE);
@@ -518,7 +520,7 @@ UNIT_MAIN(TEST(policy_needs_seven_eighths_of_enough_pages),
           TEST(policy_fades_old_samples), TEST(policy_samples_first_then_some),
           TEST(policy_keeps_a_control_mapping),
           TEST(policy_swaps_roles_where_huge_faults_cost_more),
-          TEST(price_is_the_median_of_three),
+          TEST(price_moves_halfway_to_each_sample),
           TEST(first_touch_prices_its_fault),
           TEST(mapping_asks_whole_only_while_huge_faults_pay),
           TEST(dense_blocks_turn_advice_on),
