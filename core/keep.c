@@ -3,7 +3,7 @@
  *
  * Invariants (owner thread only): block[0..count) are live large blocks
  * with `kept` set, oldest first; bytes is the sum of their spans' bytes,
- * at most HK_KEEP_BYTES.
+ * at most keep_most().
  */
 #include "keep.h"
 
@@ -53,11 +53,21 @@ static void give_back_oldest(hk_allocator *a, hk_keep *k)
     hk_large_free(a, h);
 }
 
+/* The bytes a keep holds at most: HK_KEEP_BYTES, or a quarter of
+ * large_cache where that is less, so that large_cache=0 keeps nothing and
+ * a small cache is not all in one thread's keep. */
+static size_t keep_most(const hk_allocator *a)
+{
+    size_t quarter = a->params.large_cache / 4;
+    return quarter < HK_KEEP_BYTES ? quarter : HK_KEEP_BYTES;
+}
+
 int hk_keep_put(hk_allocator *a, hk_keep *k, hk_large_hdr *h)
 {
-    if (h->bytes > HK_KEEP_BYTES / 2)
+    size_t most = keep_most(a);
+    if (h->bytes > most / 2)
         return 0;
-    while (k->count == HK_KEEP_BLOCKS || k->bytes + h->bytes > HK_KEEP_BYTES)
+    while (k->count == HK_KEEP_BLOCKS || k->bytes + h->bytes > most)
         give_back_oldest(a, k);
     hk_large_set_kept(h, true);
     k->block[k->count++] = h;

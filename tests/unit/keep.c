@@ -118,33 +118,35 @@ static void calloc_of_a_kept_block_reads_zero(void)
     hk_alloc_destroy(a);
 }
 
-/* Six frees: the keep holds the newest HK_KEEP_BLOCKS, within
- * HK_KEEP_BYTES; the older ones went to the cache. */
+/* Two frees more than it holds: the keep holds the newest
+ * HK_KEEP_BLOCKS, within HK_KEEP_BYTES; the older ones went to the
+ * cache. */
 static void keep_is_bounded(void)
 {
+    enum { FREED = HK_KEEP_BLOCKS + 2 };
     hk_heap *h;
     hk_allocator *a = fresh(&h);
-    void *p[6];
-    for (unsigned i = 0; i < 6; i++)
+    void *p[FREED];
+    for (unsigned i = 0; i < FREED; i++)
         p[i] = hk_malloc_fast(a, h, 300 * KB);
-    for (unsigned i = 0; i < 6; i++)
+    for (unsigned i = 0; i < FREED; i++)
         hk_free_fast(a, h, p[i]);
     CHECK_EQ(h->keep.count, HK_KEEP_BLOCKS);
     CHECK(h->keep.bytes <= HK_KEEP_BYTES, "kept %llu bytes",
           (unsigned long long)h->keep.bytes);
     hk_stats_snapshot s = stats(a);
-    CHECK_EQ(s.large.frees, 6 - HK_KEEP_BLOCKS);
-    CHECK_EQ(s.large.kept, 6);
+    CHECK_EQ(s.large.frees, FREED - HK_KEEP_BLOCKS);
+    CHECK_EQ(s.large.kept, FREED);
     for (unsigned i = 0; i < HK_KEEP_BLOCKS; i++)
         CHECK(h->keep.block[i] != NULL &&
                   (char *)h->keep.block[i] + h->keep.block[i]->offset ==
-                      p[6 - HK_KEEP_BLOCKS + i],
+                      p[FREED - HK_KEEP_BLOCKS + i],
               "kept block %u is not the %u-th freed", i,
-              6 - HK_KEEP_BLOCKS + i);
+              FREED - HK_KEEP_BLOCKS + i);
     /* Blocks larger than half the keep go to the cache at once. */
     void *big = hk_malloc_fast(a, h, HK_KEEP_BYTES);
     hk_free_fast(a, h, big);
-    CHECK_EQ(stats(a).large.kept, 6);
+    CHECK_EQ(stats(a).large.kept, FREED);
     hk_heap_destroy(h);
     hk_alloc_destroy(a);
 }

@@ -75,9 +75,10 @@ static void loop_maps_once(void)
     hk_allocator *a = fresh(NULL);
     hk_heap *h = hk_heap_create(a);
     hk_os_counts c0 = counts();
-    for (int i = 0; i < 1000; i++) {
-        char *p = hk_malloc_fast(a, h, (1 << 20) + i);
-        p[0] = p[(1 << 20) + i - 1] = 1;
+    for (size_t i = 0; i < 1000; i++) { /* too large for the keep */
+        size_t n = HK_KEEP_BYTES / 2 + HK_OS_PAGE + i;
+        char *p = hk_malloc_fast(a, h, n);
+        p[0] = p[n - 1] = 1;
         hk_free_fast(a, h, p);
     }
     hk_large_stats s = stats(a);
