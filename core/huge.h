@@ -58,7 +58,7 @@
  *     CONTROL_SHIFT_MAX mappings (huge.c), since each costs a dear fault.
  *     Replays, which follow the trace's clock, measure no time; there the
  *     advice goes by the samples alone.
-
+ *
  * huge_pages=always asks for every such mapping, never for none.  The
  * caller holds its lock (the large or the pool lock) around
  * hk_huge_record and hk_huge_advise;

@@ -163,7 +163,7 @@ static hk_span map_new(hk_allocator *a, size_t need, size_t offset,
  * below the page select (one set of L1 in 64).  Two threads writing a
  * word in each page of their blocks of 100 to 400 KB, and reading it back
  * before the free, missed the last-level cache on 255,000 reads without
- * colors and on 12,000 with them (cachegrind).  The color follows the
+ * colors and on 16,600 with them (cachegrind).  The color follows the
  * span, not the block: a block placed where one was just freed finds the
  * lines the freed one left in the caches, and a span lies at the same
  * place in its mapping whatever the addresses, so replays color alike.
