@@ -143,9 +143,10 @@ bool hk_huge_map(hk_huge *g, uint64_t mode, char *base, size_t bytes,
     if (bytes == HK_OS_HUGE_PAGE)
         return true;
     bool pays = hk_huge_pays(g);
-    hk_huge_apply(base + HK_OS_HUGE_PAGE, bytes - HK_OS_HUGE_PAGE, pays);
-    if (!pays)
-        hk_os_unadvise_huge(base, HK_OS_HUGE_PAGE);
+    if (pays)
+        hk_os_advise_huge(base + HK_OS_HUGE_PAGE, bytes - HK_OS_HUGE_PAGE);
+    else /* all of it alike: one area of the kernel's, as mremap needs */
+        hk_os_unadvise_huge(base, bytes);
     return pays;
 }
 

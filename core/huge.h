@@ -139,10 +139,11 @@ void hk_huge_apply(void *base, size_t bytes, bool huge);
  * decided (`huge`), with its first touch (hk_huge_first_touch).  Advised
  * by huge_pages=auto, it asks first for its first huge page alone; once
  * that is touched and priced, the rest asks too if huge faults still
- * pay, and if not the first page takes the advice back, so that no part
- * of the mapping asks (the huge page made stays).  Returns whether all
- * of it asks.  One madvise, or none; two or three when auto advised it.
- * Takes no lock. */
+ * pay, and if not all of the mapping refuses them (the huge page made
+ * stays): either way its pages keep one setting, so that the kernel
+ * keeps the mapping one area, which mremap needs to grow a block in
+ * place.  Returns whether all of it asks.  One madvise, or none; two
+ * when auto advised it.  Takes no lock. */
 bool hk_huge_map(hk_huge *g, uint64_t mode, char *base, size_t bytes,
                  bool huge);
 
