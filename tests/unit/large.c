@@ -815,6 +815,54 @@ static void packed_blocks_each_found(void)
     hk_alloc_destroy(a);
 }
 
+/*
+ * Blocks packed page by page start past their headers by colors: whole
+ * lines, in the span's first page, as many different ones as their
+ * spans start at different pages (up to 63), and never at the cost of a
+ * page: a span is what the block would take at the first color.  A block
+ * whose last page has room for one line more gets at most that one.
+ * Every byte reads back as written.
+ */
+static void colors_spread_blocks_within_their_pages(void)
+{
+    hk_allocator *a = fresh(NULL);
+    hk_heap *h = NULL;
+    enum { N = 32 };
+    const size_t n = (200 << 10) + 100; /* 3,932 bytes of slack */
+    char *p[N];
+    int seen[64] = {0}, colors = 0;
+    for (int i = 0; i < N; i++) {
+        p[i] = hk_malloc_fast(a, h, n);
+        CHECK(p[i] != NULL, "no block");
+        const hk_large_hdr *hdr = (const hk_large_hdr *)unit_span_of(p[i]);
+        size_t off = (size_t)(p[i] - (const char *)hdr);
+        CHECK(off == hdr->offset && off % 64 == 0 && off >= HK_LARGE_HEADER &&
+                  off < HK_OS_PAGE,
+              "block %d at %zu bytes past its span", i, off);
+        CHECK_EQ(hdr->bytes, hk_large_need(n, HK_LARGE_HEADER));
+        colors += !seen[off / 64]++;
+        memset(p[i], i + 1, n);
+    }
+    CHECK(colors >= N / 2, "%d colors for %d blocks", colors, N);
+    for (int i = 0; i < N; i++) {
+        CHECK(first_not((unsigned char *)p[i], n, (unsigned char)(i + 1)) ==
+                  n,
+              "block %d changed", i);
+        hk_free_fast(a, h, p[i]);
+    }
+    /* 63 bytes of slack past a line: one color at most. */
+    size_t tight = 51 * HK_OS_PAGE - HK_LARGE_HEADER - 64 - 63;
+    for (int i = 0; i < 8; i++) {
+        char *q = hk_malloc_fast(a, h, tight);
+        size_t off = (size_t)(q - (char *)unit_span_of(q));
+        CHECK(off == HK_LARGE_HEADER || off == HK_LARGE_HEADER + 64,
+              "a block with a line of slack starts %zu bytes in", off);
+        q[tight - 1] = 1;
+        hk_free_fast(a, h, q);
+    }
+    hk_alloc_destroy(a);
+}
+
 static void churn_finds_every_block(void)
 {
     churn(16 * MIB);
@@ -860,4 +908,5 @@ UNIT_MAIN(TEST(loop_maps_once), TEST(no_cache_maps_every_time),
           TEST(split_leaves_span_age),
           TEST(small_activity_drives_decay),
           TEST(slots_overflow_evicts_oldest),
-          TEST(packed_blocks_each_found), TEST(churn_finds_every_block))
+          TEST(packed_blocks_each_found), TEST(churn_finds_every_block),
+          TEST(colors_spread_blocks_within_their_pages))
