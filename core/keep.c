@@ -53,13 +53,16 @@ static void give_back_oldest(hk_allocator *a, hk_keep *k)
     hk_large_free(a, h);
 }
 
-/* The bytes a keep holds at most: HK_KEEP_BYTES, or a quarter of
- * large_cache where that is less, so that large_cache=0 keeps nothing and
- * a small cache is not all in one thread's keep. */
+/* The bytes a keep holds at most: HK_KEEP_BYTES, or a share of a
+ * quarter of large_cache among the live threads where that is less, so
+ * that large_cache=0 keeps nothing and all the keeps of a program with
+ * many threads hold no more than that quarter. */
 static size_t keep_most(const hk_allocator *a)
 {
-    size_t quarter = a->params.large_cache / 4;
-    return quarter < HK_KEEP_BYTES ? quarter : HK_KEEP_BYTES;
+    uint32_t threads = atomic_load_explicit(&a->pool.heaps_live,
+                                            memory_order_relaxed);
+    size_t share = a->params.large_cache / 4 / (threads ? threads : 1);
+    return share < HK_KEEP_BYTES ? share : HK_KEEP_BYTES;
 }
 
 int hk_keep_put(hk_allocator *a, hk_keep *k, hk_large_hdr *h)

@@ -7,8 +7,9 @@
  * small one by a program that replaces such blocks: four threads doing so
  * spent a fifth of their time in the large path, most of it waiting for
  * the lock.  A thread's heap therefore keeps up to HK_KEEP_BLOCKS freed
- * large blocks, HK_KEEP_BYTES in all (a quarter of large_cache where
- * that is less), each at most half of that, as they are: still
+ * large blocks, HK_KEEP_BYTES in all (its share of a quarter of
+ * large_cache among the live threads where that is less), each at most
+ * half of that, as they are: still
  * registered in the ownership map and on the list of live blocks, with
  * `kept` set in the header so that a second free of one is still caught.  An
  * allocation that one of them holds with little waste takes it with no

@@ -184,6 +184,39 @@ static void keep_goes_back(void)
     hk_alloc_destroy(a);
 }
 
+/* The keeps of all live threads share a quarter of large_cache: with
+ * 16 MiB, one thread keeps a block of 300 KB, and so do four (1 MiB
+ * each, blocks up to half of that), but not eight (512 KiB each); none
+ * keeps anything with large_cache=0. */
+static void keeps_share_a_quarter_of_the_cache(void)
+{
+    static const char *const sixteen[] = {"large_cache=16m", NULL};
+    static const char *const none[] = {"large_cache=0", NULL};
+    const struct {
+        const char *const *settings;
+        unsigned threads;
+        uint64_t kept;
+    } cases[] = {{sixteen, 1, 1}, {sixteen, 4, 1}, {sixteen, 8, 0},
+                 {none, 1, 0}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        hk_os_follow_clock(1000 * MS);
+        hk_allocator *a = unit_alloc(cases[c].settings);
+        hk_heap *h[8];
+        for (unsigned i = 0; i < cases[c].threads; i++)
+            h[i] = hk_heap_create(a);
+        void *p = hk_malloc_fast(a, h[0], 300 * KB);
+        fill(p, 300 * KB, 5);
+        hk_free_fast(a, h[0], p);
+        CHECK(stats(a).large.kept == cases[c].kept,
+              "case %zu: %u threads kept %llu blocks", c, cases[c].threads,
+              (unsigned long long)stats(a).large.kept);
+        for (unsigned i = 0; i < cases[c].threads; i++)
+            hk_heap_destroy(h[i]);
+        hk_alloc_destroy(a);
+    }
+}
+
 UNIT_MAIN(TEST(kept_block_serves_the_next_allocation),
           TEST(kept_block_must_fit), TEST(calloc_of_a_kept_block_reads_zero),
-          TEST(keep_is_bounded), TEST(keep_goes_back))
+          TEST(keep_is_bounded), TEST(keep_goes_back),
+          TEST(keeps_share_a_quarter_of_the_cache))
