@@ -63,13 +63,12 @@ static const char *tlb_source(const hk_run_config *cfg, const hk_cost *cost)
 static const char *dcache_source(const hk_run_config *cfg,
                                  const hk_cost *cost)
 {
-    hk_dcache_config preset;
-    hk_dcache_config_default(&preset);
-    const hk_dcache_config *base = cost->has_dcache ? &cost->dcache : &preset;
+    hk_dcache_config base;
+    hk_cost_dcache(cost, &base);
     const hk_dcache_config *run = &cfg->sim.dcache_config;
     /* Field by field: the struct ends in padding. */
     for (unsigned k = 0; k < HK_DCACHE_LEVELS; k++)
-        if (run->bytes[k] != base->bytes[k] || run->ways[k] != base->ways[k])
+        if (run->bytes[k] != base.bytes[k] || run->ways[k] != base.ways[k])
             return "the run's dcache_*_bytes settings";
     return hk_cost_dcache_source(cost);
 }
@@ -254,8 +253,7 @@ int hk_cmd_sim(int argc, char **argv)
     hk_run_config_default(&cfg);
     if (cal.cost.has_tlb)
         cfg.sim.tlb_config = cal.cost.tlb;
-    if (cal.cost.has_dcache)
-        cfg.sim.dcache_config = cal.cost.dcache;
+    hk_cost_dcache(&cal.cost, &cfg.sim.dcache_config);
     thp_default thp;
     thp.mode = cfg.sim.thp = hk_calibration_thp(&cal, &thp.why);
     for (size_t i = 0; i < nargs; i++) {

@@ -76,6 +76,14 @@ const char *hk_cost_dcache_source(const hk_cost *c)
                          : "preset: Intel Golden Cove (sim/dcache.h)";
 }
 
+void hk_cost_dcache(const hk_cost *c, hk_dcache_config *out)
+{
+    if (c->has_dcache)
+        *out = c->dcache;
+    else
+        hk_dcache_config_default(out);
+}
+
 /* A machine object of a calibration ("tlb", "dcache"): settings by name
  * and a "source", read into a configuration through these. */
 typedef struct machine_object {

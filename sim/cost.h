@@ -110,6 +110,10 @@ void hk_cost_default(hk_cost *c);
 const char *hk_cost_tlb_source(const hk_cost *c);
 const char *hk_cost_dcache_source(const hk_cost *c);
 
+/* The data caches a run with this calibration models: the file's, else
+ * the preset (dcache.h). */
+void hk_cost_dcache(const hk_cost *c, hk_dcache_config *out);
+
 /* Take a calibration, the object root read from the file path (named in
  * errors): every key must be a known term with a number >= 0, or "tlb",
  * an object of TLB settings (tlb_l1_4k_entries, ...) and its "source",

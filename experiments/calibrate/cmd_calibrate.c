@@ -512,10 +512,7 @@ static int check(const char *request, FILE *out)
     }
     calib k = {.reps = QUICK_REPS};
     memcpy(k.ns, cal.cost.ns, sizeof k.ns);
-    if (cal.cost.has_dcache)
-        k.dcache = cal.cost.dcache;
-    else
-        hk_dcache_config_default(&k.dcache);
+    hk_cost_dcache(&cal.cost, &k.dcache);
     if (cal.cost.has_tlb)
         k.tlb = cal.cost.tlb;
     else

@@ -677,10 +677,7 @@ static void print_summary(errors *all, size_t ntraces, const options *o,
 static uint64_t model_l3(const hk_cost *c, uint64_t bytes)
 {
     hk_dcache_config d;
-    if (c->has_dcache)
-        d = c->dcache;
-    else
-        hk_dcache_config_default(&d);
+    hk_cost_dcache(c, &d);
     if (bytes)
         hk_dcache_config_shape(&d, 2, bytes, d.ways[2]);
     return d.bytes[2];
