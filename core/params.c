@@ -107,6 +107,8 @@ int hk_params_parse_size(const char *s, uint64_t *out)
     case 'g': case 'G': scale = GIB; d++; break;
     default: return -1;
     }
+    if (scale > 1 && d[0] == 'i' && d[1] == 'B')
+        d += 2;
     if (*d != '\0' || v > UINT64_MAX / scale)
         return -1;
     *out = v * scale;
@@ -121,6 +123,29 @@ static int parse_word(const hk_param_info *info, const char *s, uint64_t *out)
             return 0;
         }
     return hk_params_parse_size(s, out);
+}
+
+static int is_ms(const hk_param_info *info)
+{
+    return info->unit && strcmp(info->unit, "ms") == 0;
+}
+
+/* Milliseconds, bare or with the unit that `hakmem settings` and the
+ * statistics print after them. */
+static int parse_ms(const char *s, uint64_t *out)
+{
+    char digits[24];
+    size_t n = strlen(s);
+    if (n >= 2 && strcmp(s + n - 2, "ms") == 0)
+        n -= 2;
+    if (n >= sizeof digits)
+        return -1;
+    memcpy(digits, s, n);
+    digits[n] = '\0';
+    for (size_t i = 0; i < n; i++)
+        if (digits[i] < '0' || digits[i] > '9')
+            return -1;
+    return hk_params_parse_size(digits, out);
 }
 
 /* Is v within the parameter's range (and a power of two, for ss_size)?
@@ -161,11 +186,16 @@ int hk_params_set(hk_params *p, const char *name, const char *text,
     }
     uint64_t v;
     int rc = info->words ? parse_word(info, text, &v)
-                         : hk_params_parse_size(text, &v);
+             : is_ms(info)  ? parse_ms(text, &v)
+                            : hk_params_parse_size(text, &v);
     if (rc != 0) {
         snprintf(err, errlen, "%s: '%s' is not %s", name, text,
                  info->words ? "one of never, cached, always"
-                             : "a non-negative integer (K/M/G suffix allowed)");
+                 : is_ms(info)
+                     ? "a non-negative integer of milliseconds (ms suffix "
+                       "allowed)"
+                     : "a non-negative integer (K/M/G or KiB/MiB/GiB "
+                       "suffix allowed)");
         return -1;
     }
     if (check_value(info, v, err, errlen) != 0)

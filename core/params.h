@@ -69,14 +69,18 @@ void hk_params_default(hk_params *p);
 const hk_param_info *hk_param_find(const char *name);
 
 /*
- * Parse `text` into parameter `name`.  Returns 0, or -1 after writing a
- * one-line reason into err (which names the parameter and the bad value).
+ * Parse `text` into parameter `name`: one of its words, milliseconds with
+ * or without "ms" for a time, else as hk_params_parse_size does, so that
+ * every value `hakmem settings` and the statistics print reads back.
+ * Returns 0, or -1 after writing a one-line reason into err (which names
+ * the parameter and the bad value).
  */
 int hk_params_set(hk_params *p, const char *name, const char *text,
                   char *err, size_t errlen);
 
-/* Decimal with an optional K/M/G suffix (powers of 1024), no sign, into
- * *out; 0, or -1 if text is not that or overflows. */
+/* Decimal with an optional K/M/G or KiB/MiB/GiB suffix (powers of 1024
+ * either way), no sign, into *out; 0, or -1 if text is not that or
+ * overflows. */
 int hk_params_parse_size(const char *text, uint64_t *out);
 
 /* Is every value within its parameter's range?  Returns 0, or -1 after

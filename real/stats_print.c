@@ -32,6 +32,19 @@ static int ends_with(const char *s, const char *tail)
     return n >= t && !strcmp(s + n - t, tail);
 }
 
+/* v in the largest unit that holds it whole, so that the settings line
+ * reads back as the same values (hk_params_set). */
+static void exact_bytes(uint64_t v, char *buf, size_t len)
+{
+    static const char *const units[] = {"", "KiB", "MiB", "GiB"};
+    unsigned u = 0;
+    while (u + 1 < sizeof units / sizeof units[0] && v &&
+           v % ((uint64_t)1 << (10 * (u + 1))) == 0)
+        u++;
+    snprintf(buf, len, "%llu%s", (unsigned long long)(v >> (10 * u)),
+             units[u]);
+}
+
 /* 1536 as "1.5KiB", 2097152 as "2MiB", 100 as "100B". */
 static void human_bytes(uint64_t v, char *buf, size_t len)
 {
@@ -181,7 +194,7 @@ static void print_settings(printer *p, const hk_params *params)
         else if (p->json)
             fprintf(p->out, "%s\"%s\":%s", i ? "," : "", info->name, v);
         else if (info->unit && !strcmp(info->unit, "bytes")) {
-            human_bytes(hk_param_get(params, info), text, sizeof text);
+            exact_bytes(hk_param_get(params, info), text, sizeof text);
             fprintf(p->out, " %s=%s", info->name, text);
         } else {
             fprintf(p->out, " %s=%s%s", info->name, v,

@@ -49,6 +49,24 @@ env "${old[@]}" HAKMEM_STATS=1 LD_PRELOAD="$lib" $bench 200000 4096 1234567 \
 mmaps=$(grep -o '"mmap":{"calls":[0-9]*' "$tmp/json" | grep -o '[0-9]*$')
 check "HAKMEM_STATS=1 prints the same counts as text" \
     grep -q "hakmem syscalls  mmap=$mmaps " "$tmp/text"
+# The settings line reads back: every name=value it prints, given as
+# HAKMEM_NAME=value, sets the same value without a warning.
+odd=(HAKMEM_LARGE_CACHE=1536M HAKMEM_PURGE_DELAY=250 HAKMEM_SS_SIZE=4M)
+env "${odd[@]}" HAKMEM_STATS=1 LD_PRELOAD="$lib" $bench 20000 256 7 \
+    2> "$tmp/first" > /dev/null
+line=$(grep '^hakmem settings' "$tmp/first")
+again=()
+for kv in ${line#hakmem settings}; do
+    name=${kv%%=*}
+    again+=("HAKMEM_${name^^}=${kv#*=}")
+done
+env "${again[@]}" HAKMEM_STATS=1 LD_PRELOAD="$lib" $bench 20000 256 7 \
+    2> "$tmp/second" > /dev/null
+check "the settings line shows the odd sizes exactly ($line)" \
+    grep -q 'large_cache=1536MiB .*purge_delay=250ms\|purge_delay=250ms.*large_cache=1536MiB' <<< "$line"
+check "the settings line reads back, without a warning" \
+    test "$(grep -c 'hakmem: ignoring' "$tmp/second")" = 0 -a \
+        "$(grep '^hakmem settings' "$tmp/second")" = "$line"
 # ls closes stderr from its own exit handler, before hakmem's runs.
 check "statistics printed even when the program closed stderr" \
     grep -q "hakmem syscalls" <(HAKMEM_STATS=1 LD_PRELOAD="$lib" ls / 2>&1 >/dev/null)

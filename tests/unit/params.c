@@ -27,6 +27,16 @@ static void accepts_good_values(void)
     CHECK_EQ(p.ss_size, 4u << 20);
     CHECK_EQ(hk_params_set(&p, "large_cache", "1g", err, sizeof err), 0);
     CHECK_EQ(p.large_cache, 1ull << 30);
+    CHECK_EQ(hk_params_set(&p, "ss_size", "8MiB", err, sizeof err), 0);
+    CHECK_EQ(p.ss_size, 8u << 20);
+    CHECK_EQ(hk_params_set(&p, "large_cache", "1536MiB", err, sizeof err), 0);
+    CHECK_EQ(p.large_cache, 1536ull << 20);
+    CHECK_EQ(hk_params_set(&p, "large_cache", "640KiB", err, sizeof err), 0);
+    CHECK_EQ(p.large_cache, 640u << 10);
+    CHECK_EQ(hk_params_set(&p, "purge_delay", "250ms", err, sizeof err), 0);
+    CHECK_EQ(p.purge_delay, 250);
+    CHECK_EQ(hk_params_set(&p, "purge_delay", "40", err, sizeof err), 0);
+    CHECK_EQ(p.purge_delay, 40);
     CHECK_EQ(hk_params_set(&p, "ptr_check", "always", err, sizeof err), 0);
     CHECK_EQ(p.ptr_check, HK_PTR_CHECK_ALWAYS);
     CHECK_EQ(hk_params_set(&p, "ptr_check", "0", err, sizeof err), 0);
@@ -45,6 +55,9 @@ static void rejects_bad_values_and_keeps_old(void)
         {"ss_size", "3M"},     {"ss_size", "512K"},   {"front_cap", "0"},
         {"ptr_check", "some"}, {"prewarm", "1x"},     {"refill", ""},
         {"purge_delay", "99999999999999999999999"},  {"no_such", "1"},
+        {"ss_size", "2Mi"},    {"ss_size", "2MB"},    {"ss_size", "2MiBs"},
+        {"lru_cap", "8iB"},    {"purge_delay", "5s"}, {"purge_delay", "ms"},
+        {"purge_delay", "1Kms"}, {"purge_delay", "-5ms"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         hk_params p, before;
