@@ -497,6 +497,18 @@ static size_t small_fast_usable(const hk_allocator *a, uintptr_t e, void *p)
                                                           : 0;
 }
 
+/* p, a small block that free's fast path would take (so checked, and live)
+ * of `usable` bytes, moved to n > 0 bytes that it does not keep, with
+ * nothing more to check.  Through realloc_slow, whose checks (owner_of)
+ * repeated them, a move made 270 instructions besides its copy, 190 now;
+ * tcmalloc's make 144. */
+static __attribute__((noinline)) void *
+small_move(hk_allocator *a, hk_heap *h, void *p, size_t usable, size_t n)
+{
+    const owner o = {.large = NULL, .usable = usable};
+    return realloc_move(a, h, p, &o, n);
+}
+
 /* Large block l at p stays large: grown or shrunk in place, else moved. */
 static __attribute__((noinline)) void *
 realloc_large(hk_allocator *a, hk_heap *h, hk_large_hdr *l, void *p, size_t n)
@@ -507,8 +519,8 @@ realloc_large(hk_allocator *a, hk_heap *h, hk_large_hdr *l, void *p, size_t n)
 
 /* The hot cases first, as a buffer grown a little at a time meets them:
  * a small block that still holds the new size, for the checks of free's
- * fast path, and a large block that stays large, with owner_of's check
- * of the pointer inline.  Everything else is a tail call, so that the
+ * fast path (and one that does not, moved on their word), and a large
+ * block that stays large, with owner_of's check of the pointer inline.  Everything else is a tail call, so that the
  * in-place case saves no register: with the large case inline, every
  * realloc saved three and restored them, 11 of the 52 instructions of a
  * realloc in place. */
@@ -518,8 +530,11 @@ HK_ENTRY void *hk_alloc_realloc(hk_allocator *a, hk_heap *h, void *p,
     uintptr_t e = h ? hk_registry_get_hot(&a->registry, (uintptr_t)p) : 0;
     hk_large_hdr *l;
     if (e & HK_REG_SS) {
-        if (keeps(n, small_fast_usable(a, e, p)))
+        size_t usable = small_fast_usable(a, e, p);
+        if (keeps(n, usable))
             return p;
+        if (usable && n)
+            return small_move(a, h, p, usable, n);
     } else if ((e & HK_REG_LARGE) && n > HK_SMALL_MAX &&
                (l = large_at(e, p))) {
         return realloc_large(a, h, l, p, n);
