@@ -134,6 +134,27 @@ static inline int hk_fast_block(const hk_ss *ss, uintptr_t u, uintptr_t off,
 }
 
 /*
+ * p, a block of unit u of ss that passed hk_fast_block, freed into h's
+ * front f, the one its class has there, which has room; or posted home
+ * (hk_front_refuses).
+ */
+static inline __attribute__((always_inline)) void
+hk_free_into(hk_heap *h, const hk_ss *ss, uintptr_t u, hk_front *f, void *p)
+{
+    uintptr_t count = f->count;
+    hk_block_set_free(p);
+    const hk_heap *owner =
+        atomic_load_explicit(&ss->unit[u].owner, memory_order_relaxed);
+    if (__builtin_expect(hk_front_refuses(f, owner, h), 0)) {
+        hk_heap_post(h, f->cls, p);
+        return;
+    }
+    hk_os_touch(&f->slots[count], sizeof(void *));
+    f->count = (uint32_t)count + 1;
+    f->slots[count] = p;
+}
+
+/*
  * h may be NULL (a thread without a heap, e.g. while it exits).
  *
  * A block joins the front only if it passes hk_fast_block, so nothing
@@ -154,19 +175,9 @@ hk_free_fast(hk_allocator *a, hk_heap *h, void *p)
         uintptr_t u = off >> a->unit_shift;
         hk_os_touch(&ss->unit[u], sizeof ss->unit[u]);
         hk_front *f = hk_front_of(h, ss->unit[u].front);
-        uintptr_t count = f->count;
-        if (__builtin_expect(count < f->cap && hk_fast_block(ss, u, off, p),
+        if (__builtin_expect(f->count < f->cap && hk_fast_block(ss, u, off, p),
                              1)) {
-            hk_block_set_free(p);
-            const hk_heap *owner = atomic_load_explicit(
-                &ss->unit[u].owner, memory_order_relaxed);
-            if (__builtin_expect(hk_front_refuses(f, owner, h), 0)) {
-                hk_heap_post(h, f->cls, p);
-                return;
-            }
-            hk_os_touch(&f->slots[count], sizeof(void *));
-            f->count = (uint32_t)count + 1;
-            f->slots[count] = p;
+            hk_free_into(h, ss, u, f, p);
             return;
         }
     }

@@ -483,12 +483,49 @@ static void realloc_grows_ahead(void)
     CHECK(hk_alloc_usable_size(a, q) >= 1600, "grew to %zu bytes",
           hk_alloc_usable_size(a, q));
     CHECK(intact(q, 1280, 3), "the bytes did not move with the block");
+    char *again = hk_malloc_fast(a, h, 1280);
+    CHECK(again == p, "the block moved from is not the next of its class");
+    hk_free_fast(a, h, again);
     char *r = hk_alloc_realloc(a, h, q, 100);
     CHECK_EQ(hk_alloc_usable_size(a, r), 112);
     CHECK(intact(r, 100, 3), "the bytes did not move with the block");
     hk_free_fast(a, h, r);
     hk_heap_destroy(h);
     hk_alloc_destroy(a);
+}
+
+/* Buffers doubled by realloc, with fronts of one block: most blocks moved
+ * from find their front full and go home the slow way, a few join it, and
+ * under ptr_check=always all wait in the quarantine first; every byte
+ * moves with its buffer, whichever way the blocks moved from went. */
+static void realloc_moves_past_full_fronts(void)
+{
+    static const char *const checks[] = {"never", "cached", "always"};
+    for (size_t k = 0; k < 3; k++) {
+        char check[32];
+        snprintf(check, sizeof check, "ptr_check=%s", checks[k]);
+        hk_allocator *a = unit_alloc(
+            (const char *const[]){"front_cap=1", "front_max=1", check, NULL});
+        hk_heap *h = hk_heap_create(a);
+        char *b[16];
+        for (int i = 0; i < 16; i++) {
+            b[i] = hk_malloc_fast(a, h, 16);
+            fill(b[i], 16, (unsigned)i);
+        }
+        for (size_t n = 32; n <= 16384; n *= 2)
+            for (int i = 0; i < 16; i++) {
+                b[i] = hk_alloc_realloc(a, h, b[i], n);
+                CHECK(intact(b[i], n / 2, (unsigned)i),
+                      "%s: buffer %d lost its bytes growing to %zu",
+                      checks[k], i, n);
+                fill(b[i], n, (unsigned)i);
+            }
+        for (int i = 0; i < 16; i++)
+            hk_free_fast(a, h, b[i]);
+        hk_heap_flush_moved(h);
+        hk_heap_destroy(h);
+        hk_alloc_destroy(a);
+    }
 }
 
 UNIT_MAIN(TEST(own_blocks_round_trip),
@@ -502,4 +539,5 @@ UNIT_MAIN(TEST(own_blocks_round_trip),
           TEST(freeing_heap_front_stays_small),
           TEST(dead_heap_slabs_are_adopted),
           TEST(surplus_slabs_pass_to_other_heaps),
-          TEST(aligned_blocks_are_aligned), TEST(realloc_grows_ahead))
+          TEST(aligned_blocks_are_aligned), TEST(realloc_grows_ahead),
+          TEST(realloc_moves_past_full_fronts))
