@@ -3,24 +3,27 @@
  * string builder, a reader of unknown-length input or a vector grown by a
  * constant step does, several at once.
  *
- * usage: realloc_growth [-b BUFFERS] [-n ROUNDS] [-m MAX] [-s STEP]
+ * usage: realloc_growth [-b BUFFERS] [-n ROUNDS] [-m MAX] [-s STEP] [-d]
  *                       [-r SEED] [-X]
  *
  * A round starts BUFFERS empty buffers, each with a target length drawn
  * from [MAX/8, MAX]; in turn, every buffer not yet at its target grows by
  * a random 1 to STEP bytes with realloc and has the new bytes written
  * (memset, then a pattern word per 4 KiB page of them).  When all are at
- * their targets, each is checked and freed.  Buffers grown in turn lie in
- * each other's way, so an allocator must move them or have left room.
+ * their targets, each is checked and freed.  With -d a buffer doubles
+ * instead, from STEP bytes, as a dynamic array does (the last step stops
+ * at the target).  Buffers grown in turn lie in each other's way, so an
+ * allocator must move them or have left room.
  * One thread; the clock runs over all ROUNDS rounds.
  *
  * The run fails (status 1) on a damaged buffer; -X damages the first
  * buffer of the first round, to show that the check works.
  *
  * Prints exactly one line on success:
- *   RESULT bench=realloc_growth buffers=B rounds=R max=M step=S seed=X
- *          checked=C ops_per_s=N seconds=T maxrss_kb=K
- * (checked: buffers checked and freed; ops: each realloc and each free.)
+ *   RESULT bench=realloc_growth buffers=B rounds=R max=M step=S growth=G
+ *          seed=X checked=C ops_per_s=N seconds=T maxrss_kb=K
+ * (growth: steps, or doubling with -d; checked: buffers checked and
+ * freed; ops: each realloc and each free.)
  * Bad arguments: exit status 2.
  */
 #define _POSIX_C_SOURCE 200809L	/* for clock_gettime, getopt; before any header */
@@ -28,12 +31,13 @@
 
 static const char prog[] = "realloc_growth";
 static const char usage[] =
-    "usage: realloc_growth [-b BUFFERS] [-n ROUNDS] [-m MAX] [-s STEP]\n"
+    "usage: realloc_growth [-b BUFFERS] [-n ROUNDS] [-m MAX] [-s STEP] [-d]\n"
     "                      [-r SEED] [-X]\n"
     "  -b BUFFERS  buffers grown at once, 1 to 64 (default 4)\n"
     "  -n ROUNDS   rounds to run (default 10)\n"
     "  -m MAX      longest target length in bytes, >= 64 (default 8388608)\n"
     "  -s STEP     longest growth step in bytes (default 8192)\n"
+    "  -d          double each buffer instead, from STEP bytes\n"
     "  -r SEED     PRNG seed (default 1234567)\n"
     "  -X          damage one buffer, to test the check\n";
 
@@ -45,6 +49,7 @@ struct config {
     uint64_t max;
     uint64_t step;
     uint64_t seed;
+    bool doubling;
     bool damage;
 };
 
@@ -64,12 +69,13 @@ static struct config parse_config(int argc, char **argv)
     int c;
 
     opterr = 0;
-    while ((c = getopt(argc, argv, ":hb:n:m:s:r:X")) != -1) {
+    while ((c = getopt(argc, argv, ":hb:n:m:s:dr:X")) != -1) {
         switch (c) {
         case 'b': cfg.buffers = option_u64(prog, usage, c, optarg, 1, MAX_BUFFERS); break;
         case 'n': cfg.rounds = option_u64(prog, usage, c, optarg, 1, UINT64_MAX); break;
         case 'm': cfg.max = option_u64(prog, usage, c, optarg, 64, SIZE_MAX / 4); break;
         case 's': cfg.step = option_u64(prog, usage, c, optarg, 1, SIZE_MAX / 4); break;
+        case 'd': cfg.doubling = true; break;
         case 'r': cfg.seed = option_u64(prog, usage, c, optarg, 0, UINT64_MAX); break;
         case 'X': cfg.damage = true; break;
         default:
@@ -164,7 +170,9 @@ int main(int argc, char **argv)
                 struct buffer *b = &buf[i];
                 if (b->length == b->target)
                     continue;
-                size_t length = b->length + 1 + rng_below(&rng, cfg.step);
+                size_t length = !cfg.doubling ? b->length + 1 + rng_below(&rng, cfg.step)
+                                : b->length ? 2 * b->length
+                                            : cfg.step;
                 append(b, length < b->target ? length : b->target);
                 ops++;
                 growing += b->length < b->target;
@@ -180,9 +188,10 @@ int main(int argc, char **argv)
     double seconds = now_seconds() - start;
 
     printf("RESULT bench=realloc_growth buffers=%" PRIu64 " rounds=%" PRIu64
-           " max=%" PRIu64 " step=%" PRIu64 " seed=%" PRIu64
+           " max=%" PRIu64 " step=%" PRIu64 " growth=%s seed=%" PRIu64
            " checked=%" PRIu64 " ops_per_s=%.0f seconds=%.6f maxrss_kb=%ld\n",
-           cfg.buffers, cfg.rounds, cfg.max, cfg.step, cfg.seed, checked,
+           cfg.buffers, cfg.rounds, cfg.max, cfg.step,
+           cfg.doubling ? "doubling" : "steps", cfg.seed, checked,
            (double)ops / seconds, seconds, maxrss_kb());
     return 0;
 }

@@ -72,6 +72,13 @@ for prog in $checked_programs; do
         ;;
     realloc_growth)
         [[ $checked == 8 ]] || fail "realloc_growth: checked $checked, expected 2 * 4"
+        [[ $(field growth "$out") == steps ]] || fail "realloc_growth: not in steps: $out"
+        # Doubling: the same checks, and a damaged buffer is still caught.
+        expect 1 "corrupted at offset 0" env LD_PRELOAD="$lib" "$bin" -d -X
+        out=$(LD_PRELOAD=$lib "$bin" -d ${small[$prog]} 2>&1) ||
+            fail "realloc_growth -d: exit status $?: $out"
+        [[ $(field checked "$out") == 8 && $(field growth "$out") == doubling ]] ||
+            fail "realloc_growth -d: expected 8 buffers checked, doubling: $out"
         ;;
     esac
 done
