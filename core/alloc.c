@@ -532,7 +532,7 @@ small_move(hk_allocator *a, hk_heap *h, uintptr_t e, void *p, size_t n)
     else if (f->count < f->cap)
         hk_free_into(h, ss, u, f, p);
     else
-        hk_free_slow(a, h, p);
+        hk_free_slow(a, h, p); /* the front overflows, as free's would */
     return q;
 }
 
@@ -547,10 +547,10 @@ realloc_large(hk_allocator *a, hk_heap *h, hk_large_hdr *l, void *p, size_t n)
 /* The hot cases first, as a buffer grown a little at a time meets them:
  * a small block that still holds the new size, for the checks of free's
  * fast path (and one that does not, moved on their word), and a large
- * block that stays large, with owner_of's check of the pointer inline.  Everything else is a tail call, so that the
- * in-place case saves no register: with the large case inline, every
- * realloc saved three and restored them, 11 of the 52 instructions of a
- * realloc in place. */
+ * block that stays large, with owner_of's check of the pointer inline.
+ * Everything else is a tail call, so that the in-place case saves no
+ * register: with the large case inline, every realloc saved three and
+ * restored them, 11 of the 52 instructions of a realloc in place. */
 HK_ENTRY void *hk_alloc_realloc(hk_allocator *a, hk_heap *h, void *p,
                                 size_t n)
 {

@@ -170,9 +170,11 @@ int main(int argc, char **argv)
                 struct buffer *b = &buf[i];
                 if (b->length == b->target)
                     continue;
-                size_t length = !cfg.doubling ? b->length + 1 + rng_below(&rng, cfg.step)
-                                : b->length ? 2 * b->length
-                                            : cfg.step;
+                size_t length;
+                if (cfg.doubling)
+                    length = b->length ? 2 * b->length : cfg.step;
+                else
+                    length = b->length + 1 + rng_below(&rng, cfg.step);
                 append(b, length < b->target ? length : b->target);
                 ops++;
                 growing += b->length < b->target;
