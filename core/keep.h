@@ -9,15 +9,15 @@
  * the lock.  A thread's heap therefore keeps up to HK_KEEP_BLOCKS freed
  * large blocks, HK_KEEP_BYTES in all (its share of a quarter of
  * large_cache among the live threads where that is less), each at most
- * half of that, as they are: still
- * registered in the ownership map and on the list of live blocks, with
- * `kept` set in the header so that a second free of one is still caught.  An
- * allocation that one of them holds with little waste takes it with no
- * lock and no system call; anything else goes to the large cache
- * (large.h), where a kept block goes too when a newer one displaces it,
- * when the thread exits, on malloc_trim, and once the thread has not used
- * its kept blocks for purge_delay (seen at its ticks).  Only the owning
- * thread touches its keep.
+ * half of that, as they are: still registered in the ownership map and
+ * on the list of live blocks, with `kept` set in the header so that a
+ * second free of one is still caught.  An allocation that one of them
+ * holds with little waste takes it with no lock and no system call;
+ * anything else goes to the large cache (large.h), where a kept block
+ * goes too when a newer one displaces it, when the thread exits, on
+ * malloc_trim, and once the thread has not used its kept blocks for
+ * purge_delay (seen at its ticks).  Only the owning thread touches its
+ * keep.
  */
 #ifndef HK_KEEP_H
 #define HK_KEEP_H

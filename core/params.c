@@ -88,16 +88,24 @@ const hk_param_info *hk_param_find(const char *name)
     return NULL;
 }
 
+/* The decimal number s starts with, into *v, and where it ends; NULL if
+ * it starts with no digit or overflows. */
+static const char *parse_decimal(const char *s, uint64_t *v)
+{
+    const char *d = s;
+    for (*v = 0; *d >= '0' && *d <= '9'; d++) {
+        if (*v > (UINT64_MAX - (uint64_t)(*d - '0')) / 10)
+            return NULL;
+        *v = *v * 10 + (uint64_t)(*d - '0');
+    }
+    return d == s ? NULL : d;
+}
+
 int hk_params_parse_size(const char *s, uint64_t *out)
 {
-    uint64_t v = 0;
-    const char *d = s;
-    for (; *d >= '0' && *d <= '9'; d++) {
-        if (v > (UINT64_MAX - (uint64_t)(*d - '0')) / 10)
-            return -1;
-        v = v * 10 + (uint64_t)(*d - '0');
-    }
-    if (d == s)
+    uint64_t v;
+    const char *d = parse_decimal(s, &v);
+    if (!d)
         return -1;
     uint64_t scale = 1;
     switch (*d) {
@@ -134,18 +142,12 @@ static int is_ms(const hk_param_info *info)
  * statistics print after them. */
 static int parse_ms(const char *s, uint64_t *out)
 {
-    char digits[24];
-    size_t n = strlen(s);
-    if (n >= 2 && strcmp(s + n - 2, "ms") == 0)
-        n -= 2;
-    if (n >= sizeof digits)
+    uint64_t v;
+    const char *d = parse_decimal(s, &v);
+    if (!d || (*d != '\0' && strcmp(d, "ms") != 0))
         return -1;
-    memcpy(digits, s, n);
-    digits[n] = '\0';
-    for (size_t i = 0; i < n; i++)
-        if (digits[i] < '0' || digits[i] > '9')
-            return -1;
-    return hk_params_parse_size(digits, out);
+    *out = v;
+    return 0;
 }
 
 /* Is v within the parameter's range (and a power of two, for ss_size)?
