@@ -11,6 +11,19 @@
 
 #include "alloc.h"
 
+/* The slab s, whose units begin at base: its blocks handed out (to the
+ * program or a cache), its free ones, and what lies past its carved
+ * blocks. */
+static void slab_usage(const hk_allocator *a, const hk_slab *s,
+                       uintptr_t base, hk_usage *u)
+{
+    uint64_t carved = (uint64_t)(s->bump - s->start) / s->size;
+    uintptr_t end = base + ((uintptr_t)s->units << a->unit_shift);
+    u->small_in_use += (uint64_t)s->used * s->size;
+    u->slab_free += (carved - s->used) * s->size;
+    u->uncarved += end - ((uintptr_t)s->start + carved * s->size);
+}
+
 static void small_usage(hk_allocator *a, hk_usage *u)
 {
     hk_pool *pool = &a->pool;
@@ -18,18 +31,23 @@ static void small_usage(hk_allocator *a, hk_usage *u)
     hk_list_foreach(n, &pool->all) {
         const hk_ss *ss = hk_list_entry(n, hk_ss, all_link);
         u->superslabs++;
-        for (unsigned i = 0; i < a->units; i++) {
-            const hk_slab *s = &ss->slabs[i];
+        for (unsigned i = 0; i < a->units; i++)
             if (ss->unit[i].cls != HK_CLASS_NONE && ss->unit[i].head == i)
-                u->small_in_use += (uint64_t)s->used * s->size;
-        }
+                slab_usage(a, &ss->slabs[i],
+                           (uintptr_t)ss + ((uintptr_t)i << a->unit_shift),
+                           u);
     }
-    for (const hk_heap *h = pool->heaps; h; h = h->next)
-        for (unsigned c = 0; h->live && c < HK_CLASSES; c++)
+    for (const hk_heap *h = pool->heaps; h; h = h->next) {
+        if (!h->live)
+            continue;
+        u->front_cached += h->outbox_bytes;
+        for (unsigned c = 0; c < HK_CLASSES; c++)
             u->front_cached += (uint64_t)h->front[c].count * a->cls[c].size;
+    }
     u->ss_bytes = u->superslabs * a->params.ss_size;
     u->small_in_use -= u->front_cached;
     u->small_free = u->ss_bytes - u->small_in_use - u->front_cached;
+    u->unused = u->small_free - u->slab_free - u->uncarved;
 }
 
 static void large_usage(hk_large *l, hk_usage *u)

@@ -128,6 +128,28 @@ static cJSON *report_dcache(const hk_dcache_stats *d)
     return o;
 }
 
+/* Where the allocator's memory was as the RSS peaked (usage.h). */
+static cJSON *report_at_peak(const hk_replay_stats *st)
+{
+    const hk_usage *u = &st->at_peak;
+    const struct {
+        const char *name;
+        uint64_t bytes;
+    } parts[] = {
+        {"rss_bytes", st->at_peak_rss_bytes},
+        {"in_use_bytes", u->small_in_use + u->large_in_use},
+        {"front_bytes", u->front_cached},
+        {"slab_free_bytes", u->slab_free},
+        {"uncarved_bytes", u->uncarved},
+        {"unused_bytes", u->unused},
+        {"large_free_bytes", u->large_free},
+    };
+    cJSON *o = cJSON_CreateObject();
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        cJSON_AddNumberToObject(o, parts[i].name, (double)parts[i].bytes);
+    return o;
+}
+
 /* The peak RSS beside the least the trace's blocks took (footprint.h). */
 static cJSON *report_machine(const hk_addrspace *as, const hk_replay_stats *st,
                              const hk_tlb_stats *tlb,
@@ -148,6 +170,7 @@ static cJSON *report_machine(const hk_addrspace *as, const hk_replay_stats *st,
                             (double)st->peak_class_bytes);
     cJSON_AddNumberToObject(rss, "class_peaks_bytes",
                             (double)st->class_peaks_bytes);
+    cJSON_AddItemToObject(rss, "at_peak", report_at_peak(st));
     cJSON *maps = cJSON_AddObjectToObject(o, "mappings");
     cJSON_AddNumberToObject(maps, "live", (double)as->count);
     cJSON_AddNumberToObject(maps, "peak", (double)as->peak_maps);

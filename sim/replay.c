@@ -168,6 +168,26 @@ static void footprint_remove(engine *e, const void *p, uint64_t size)
         hk_footprint_remove(&e->footprint, size);
 }
 
+/* Where the memory is as the resident set peaks (replay.h): taken anew
+ * only when it grows by a step, so that a trace whose peak climbs page by
+ * page walks the allocator's structures a few hundred times, not once
+ * per page. */
+static void follow_peak(engine *e)
+{
+#ifdef HK_OS_SIM
+    const hk_addrspace *as = hk_sim_addrspace();
+    uint64_t now = as->resident_pages * HK_AS_PAGE;
+    uint64_t seen = e->st->at_peak_rss_bytes;
+    if (now < as->peak_resident_pages * HK_AS_PAGE ||
+        now <= seen + seen / HK_REPLAY_PEAK_STEP)
+        return;
+    hk_alloc_usage(e->a, &e->st->at_peak);
+    e->st->at_peak_rss_bytes = now;
+#else
+    (void)e;
+#endif
+}
+
 /* All zero on the real backend. */
 static void footprint_report(engine *e)
 {
@@ -464,6 +484,7 @@ int hk_replay(hk_allocator *a, const char *path, enum hk_touch touch,
         out->events++;
         out->by_kind[ev.kind]++;
         out->duration_ns = ev.time_ns;
+        follow_peak(&e);
         if (t && e.last[t] == n) {
             hk_heap_destroy(e.heaps[t]);
             e.heaps[t] = NULL;

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "core/alloc.h"
+#include "core/usage.h"
 #include "touch.h"
 #include "traces/trace.h"
 
@@ -38,7 +39,14 @@ typedef struct hk_replay_stats {
      * at most, as asked for, rounded to size classes, and class by class
      * (footprint.h). */
     uint64_t peak_live_bytes, peak_class_bytes, class_peaks_bytes;
+    /* Where the allocator's memory was when the resident set last grew
+     * by over HK_REPLAY_PEAK_STEP of itself, within that of its peak, and
+     * that resident set (the simulation's only). */
+    hk_usage at_peak;
+    uint64_t at_peak_rss_bytes;
 } hk_replay_stats;
+
+#define HK_REPLAY_PEAK_STEP 100 /* a hundredth */
 
 /* What the program does with a new block of size bytes at p, as the
  * touch mode says (and reported to the model); shared by every engine. */

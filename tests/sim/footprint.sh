@@ -5,7 +5,10 @@
 # sum of each class's own peak.  Checked exactly on a trace worked out by
 # hand, in the real replay's report absent, and on a generated trace in
 # order: live <= in classes <= class by class, and in classes <= the
-# peak RSS.  Nothing here is priced: the built-in calibration will do.
+# peak RSS.  There too, where the memory was as the RSS peaked
+# (rss.at_peak, core/usage.h): taken within a hundredth of the peak, the
+# program's part no more than its blocks rounded to classes, and every
+# part present.  Nothing here is priced: the built-in calibration will do.
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
 # shellcheck source=tests/lib.bash
@@ -43,5 +46,17 @@ jq -e '.machine.rss | .peak_live_bytes > 0 and
        .peak_class_bytes <= .class_peaks_bytes and
        .peak_class_bytes <= .peak_bytes' "$tmp/rm.json" >/dev/null ||
     fail "random_mixed: $(jq -c .machine.rss "$tmp/rm.json")"
+jq -e '.machine.rss | .at_peak as $p |
+       ($p | keys) == ["front_bytes", "in_use_bytes", "large_free_bytes",
+                      "rss_bytes", "slab_free_bytes", "uncarved_bytes",
+                      "unused_bytes"] and
+       ([$p[]] | all(. >= 0)) and
+       $p.rss_bytes <= .peak_bytes and $p.rss_bytes * 1.01 >= .peak_bytes and
+       $p.in_use_bytes > 0 and $p.in_use_bytes <= .peak_class_bytes and
+       $p.in_use_bytes + $p.front_bytes + $p.slab_free_bytes >=
+           $p.rss_bytes / 2' "$tmp/rm.json" >/dev/null ||
+    fail "at the peak: $(jq -c .machine.rss.at_peak "$tmp/rm.json")"
+[[ $(jq '.machine.rss // {} | has("at_peak")' "$tmp/replay.json") == \
+    false ]] || fail "the real replay reports where memory was at its peak"
 ((failures == 0)) && echo "footprint: by hand, in order, sim only"
 exit $((failures > 0))
