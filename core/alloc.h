@@ -105,16 +105,32 @@ static inline void *hk_front_take(hk_allocator *a, hk_front *f)
     return hk_front_pop(f);
 }
 
+/* The block on top of front f, or NULL when f is empty or this pop would
+ * be the one that ticks: for a caller that must make no call, whose
+ * slow path goes through hk_front_take. */
+static inline void *hk_front_take_quiet(hk_front *f)
+{
+    if (!f->count || f->to_tick == 1)
+        return NULL;
+    f->to_tick--;
+    return hk_front_pop(f);
+}
+
+/* Where the front of the class of n <= HK_SMALL_MAX bytes lies. */
+static inline uint16_t hk_front_at_size(const hk_allocator *a, size_t n)
+{
+    if (__builtin_expect(n <= HK_FAST_MAX, 1))
+        return a->front_of_small[(n + 15) >> 4];
+    return a->front_of_medium[(n + HK_MEDIUM_STEP - 1) / HK_MEDIUM_STEP];
+}
+
 static inline void *hk_malloc_fast(hk_allocator *a, hk_heap *h, size_t n)
 {
-    uint16_t at;
-    if (__builtin_expect(n <= HK_FAST_MAX, 1))
-        at = a->front_of_small[(n + 15) >> 4];
-    else if (__builtin_expect(n <= HK_SMALL_MAX, 1))
-        at = a->front_of_medium[(n + HK_MEDIUM_STEP - 1) / HK_MEDIUM_STEP];
-    else
+    /* Small sizes, the most common, pass one compare. */
+    if (__builtin_expect(n > HK_FAST_MAX, 0) &&
+        __builtin_expect(n > HK_SMALL_MAX, 0))
         return hk_malloc_slow(a, h, n);
-    hk_front *f = hk_front_of(h, at);
+    hk_front *f = hk_front_of(h, hk_front_at_size(a, n));
     if (__builtin_expect(f->count != 0, 1))
         return hk_front_take(a, f);
     return hk_malloc_slow(a, h, n);
@@ -131,27 +147,6 @@ static inline int hk_fast_block(const hk_ss *ss, uintptr_t u, uintptr_t off,
                                 void *p)
 {
     return hk_ss_is_block(ss, u, off) && !hk_block_is_marked(p);
-}
-
-/*
- * p, a block of unit u of ss that passed hk_fast_block, freed into h's
- * front f, the one its class has there, which has room; or posted home
- * (hk_front_refuses).
- */
-static inline __attribute__((always_inline)) void
-hk_free_into(hk_heap *h, const hk_ss *ss, uintptr_t u, hk_front *f, void *p)
-{
-    uintptr_t count = f->count;
-    hk_block_set_free(p);
-    const hk_heap *owner =
-        atomic_load_explicit(&ss->unit[u].owner, memory_order_relaxed);
-    if (__builtin_expect(hk_front_refuses(f, owner, h), 0)) {
-        hk_heap_post(h, f->cls, p);
-        return;
-    }
-    hk_os_touch(&f->slots[count], sizeof(void *));
-    f->count = (uint32_t)count + 1;
-    f->slots[count] = p;
 }
 
 /*
@@ -175,9 +170,19 @@ hk_free_fast(hk_allocator *a, hk_heap *h, void *p)
         uintptr_t u = off >> a->unit_shift;
         hk_os_touch(&ss->unit[u], sizeof ss->unit[u]);
         hk_front *f = hk_front_of(h, ss->unit[u].front);
-        if (__builtin_expect(f->count < f->cap && hk_fast_block(ss, u, off, p),
+        uintptr_t count = f->count;
+        if (__builtin_expect(count < f->cap && hk_fast_block(ss, u, off, p),
                              1)) {
-            hk_free_into(h, ss, u, f, p);
+            hk_block_set_free(p);
+            const hk_heap *owner = atomic_load_explicit(
+                &ss->unit[u].owner, memory_order_relaxed);
+            if (__builtin_expect(hk_front_refuses(f, owner, h), 0)) {
+                hk_heap_post(h, f->cls, p);
+                return;
+            }
+            hk_os_touch(&f->slots[count], sizeof(void *));
+            f->count = (uint32_t)count + 1;
+            f->slots[count] = p;
             return;
         }
     }
