@@ -78,8 +78,6 @@ int hk_alloc_init(hk_allocator *a, const hk_params *p)
     a->unit_shift = ss_shift - 6 > MIN_UNIT_SHIFT ? ss_shift - 6
                                                   : MIN_UNIT_SHIFT;
     a->units = 1u << (ss_shift - a->unit_shift);
-    a->unit_scale = a->unit_shift - 5;
-    a->unit_mask = (uintptr_t)(a->units - 1) << 5;
     size_t unit = (size_t)1 << a->unit_shift;
     unsigned max_span = a->units / 4;
 
@@ -299,7 +297,7 @@ static owner owner_of(hk_allocator *a, const void *p, const misuse_words *w)
         hk_os_fatal(w->invalid, p);
     hk_slab *s = hk_ss_slab_of(ss, (uintptr_t)p, a->unit_shift);
     if (a->params.ptr_check != HK_PTR_CHECK_NEVER &&
-        !hk_unit_is_block(&ss->unit[u], (uintptr_t)p))
+        !hk_ss_is_block(ss, u, off))
         hk_os_fatal(hk_slab_is_block(s, (uintptr_t)p) ? w->uncarved
                                                        : w->interior,
                     p);
@@ -430,8 +428,8 @@ static size_t grown_size(size_t usable, size_t n)
     return more < HK_SMALL_MAX ? more : HK_SMALL_MAX;
 }
 
-/* A new block of n bytes for realloc to move p, of `usable` bytes (small
- * unless `large`), into; NULL when out of memory. */
+/* The block realloc moves p, of `usable` bytes (small unless `large`),
+ * to for n bytes; NULL when out of memory. */
 static inline void *move_target(hk_allocator *a, hk_heap *h, size_t usable,
                                 int large, size_t n)
 {
@@ -451,7 +449,7 @@ static inline void *move_copy(void *q, const void *p, size_t copy)
     return q;
 }
 
-/* q gets the first `copy` bytes of p, which is then freed: into the
+/* p, moved to q, which got its first `copy` bytes, is freed: into the
  * quarantine if it is small (not `large`) and ptr_check=always asks. */
 static void *move_free(hk_allocator *a, hk_heap *h, void *p, void *q,
                        size_t copy, int large)
@@ -522,10 +520,12 @@ realloc_slow(hk_allocator *a, hk_heap *h, void *p, size_t n)
  */
 static size_t small_fast_usable(const hk_allocator *a, uintptr_t e, void *p)
 {
-    const hk_unit *un = hk_unit_of(a, e, p);
-    hk_os_touch(un, sizeof *un);
-    unsigned c = un->cls;
-    return c < HK_CLASSES && hk_fast_block(un, p) ? a->cls[c].size : 0;
+    const hk_ss *ss = hk_ss_of_entry(e);
+    uintptr_t off = (uintptr_t)p + HK_REG_SS - e, u = off >> a->unit_shift;
+    hk_os_touch(&ss->unit[u], sizeof ss->unit[u]);
+    unsigned c = ss->unit[u].cls;
+    return c < HK_CLASSES && hk_fast_block(ss, u, off, p) ? a->cls[c].size
+                                                          : 0;
 }
 
 /*
@@ -550,13 +550,14 @@ static size_t small_fast_usable(const hk_allocator *a, uintptr_t e, void *p)
 static __attribute__((noinline)) void *
 small_move(hk_allocator *a, hk_heap *h, uintptr_t e, void *p, size_t n)
 {
-    const hk_unit *un = hk_unit_of(a, e, p);
-    size_t usable = a->cls[un->cls].size, want = grown_size(usable, n);
+    const hk_ss *ss = hk_ss_of_entry(e);
+    uintptr_t u = ((uintptr_t)p + HK_REG_SS - e) >> a->unit_shift;
+    size_t usable = a->cls[ss->unit[u].cls].size, want = grown_size(usable, n);
     if (n > HK_SMALL_MAX || a->params.ptr_check == HK_PTR_CHECK_ALWAYS)
         return move_new(a, h, p, usable, 0, n);
-    hk_front *f = hk_front_of(h, un->front);
+    hk_front *f = hk_front_of(h, ss->unit[u].front);
     const hk_heap *owner =
-        atomic_load_explicit(&un->owner, memory_order_relaxed);
+        atomic_load_explicit(&ss->unit[u].owner, memory_order_relaxed);
     /* p's front full, or posting p home; q's empty, or due to tick: as
      * free and malloc would.  (q's class is another: p does not keep n.) */
     void *q;

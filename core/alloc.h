@@ -51,11 +51,6 @@ typedef struct hk_allocator {
     uint16_t front_of_small[HK_FAST_MAX / 16 + 1];
     uint16_t front_of_medium[HK_SMALL_MAX / HK_MEDIUM_STEP + 1];
     unsigned unit_shift;
-    /* A block's unit, as its offset in the SuperSlab header: the block's
-     * address shifted right by unit_scale, masked with unit_mask
-     * (hk_unit_of). */
-    unsigned unit_scale;
-    uintptr_t unit_mask;
     unsigned units;            /* units per SuperSlab */
     uint32_t heap_cells;       /* slots after each heap, all classes' */
     hk_registry registry;
@@ -141,29 +136,17 @@ static inline void *hk_malloc_fast(hk_allocator *a, hk_heap *h, size_t n)
     return hk_malloc_slow(a, h, n);
 }
 
-/* The unit holding p, in the SuperSlab of registry entry e: found from
- * p's own bits, as a SuperSlab is aligned to its size and its header
- * starts with the units. */
-static inline const hk_unit *hk_unit_of(const hk_allocator *a, uintptr_t e,
-                                        const void *p)
-{
-    return (const hk_unit *)(e - HK_REG_SS +
-                             (((uintptr_t)p >> a->unit_scale) & a->unit_mask));
-}
-
-_Static_assert(offsetof(hk_ss, unit) == 0 && sizeof(hk_unit) == 32,
-               "hk_unit_of scales a unit's index by 32");
-
 /*
- * The fast paths' test of p, in the unit un describes: it starts a block
- * of its slab (the grid test, a multiply and a compare) and does not
- * carry the free mark (one compare, block.h).  Anything else takes a slow
- * path, which tells a double free or an invalid pointer from a block
- * that merely holds the mark's value.
+ * The fast paths' test of p, at offset off in unit u of its SuperSlab:
+ * it starts a block of its slab (the grid test, a multiply and a
+ * compare) and does not carry the free mark (one compare, block.h).
+ * Anything else takes a slow path, which tells a double free or an
+ * invalid pointer from a block that merely holds the mark's value.
  */
-static inline int hk_fast_block(const hk_unit *un, void *p)
+static inline int hk_fast_block(const hk_ss *ss, uintptr_t u, uintptr_t off,
+                                void *p)
 {
-    return hk_unit_is_block(un, (uintptr_t)p) && !hk_block_is_marked(p);
+    return hk_ss_is_block(ss, u, off) && !hk_block_is_marked(p);
 }
 
 /*
@@ -182,14 +165,17 @@ hk_free_fast(hk_allocator *a, hk_heap *h, void *p)
     uintptr_t e =
         h ? hk_registry_get_hot(&a->registry, (uintptr_t)p) : 0;
     if (__builtin_expect(e & HK_REG_SS, 1)) {
-        const hk_unit *un = hk_unit_of(a, e, p);
-        hk_os_touch(un, sizeof *un);
-        hk_front *f = hk_front_of(h, un->front);
+        const hk_ss *ss = hk_ss_of_entry(e);
+        uintptr_t off = (uintptr_t)p + HK_REG_SS - e;
+        uintptr_t u = off >> a->unit_shift;
+        hk_os_touch(&ss->unit[u], sizeof ss->unit[u]);
+        hk_front *f = hk_front_of(h, ss->unit[u].front);
         uintptr_t count = f->count;
-        if (__builtin_expect(count < f->cap && hk_fast_block(un, p), 1)) {
+        if (__builtin_expect(count < f->cap && hk_fast_block(ss, u, off, p),
+                             1)) {
             hk_block_set_free(p);
-            const hk_heap *owner =
-                atomic_load_explicit(&un->owner, memory_order_relaxed);
+            const hk_heap *owner = atomic_load_explicit(
+                &ss->unit[u].owner, memory_order_relaxed);
             if (__builtin_expect(hk_front_refuses(f, owner, h), 0)) {
                 hk_heap_post(h, f->cls, p);
                 return;

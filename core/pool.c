@@ -306,7 +306,7 @@ static hk_slab *slab_carve(hk_allocator *a, hk_ss *ss, unsigned first,
     set_class(ss, first, ci->units, c);
     for (unsigned u = first; u < first + ci->units; u++) {
         ss->unit[u].head = (uint8_t)first;
-        ss->unit[u].grid_first = (uint32_t)(uintptr_t)lo;
+        ss->unit[u].grid_first = (uint32_t)(lo - (char *)ss);
         ss->unit[u].grid_mul = mul;
         atomic_store_explicit(&ss->unit[u].grid_lim, 0, memory_order_relaxed);
     }

@@ -8,7 +8,7 @@
  * a block's class from the block's address alone:
  *
  *     ss   = registry entry of the block's granule
- *     cls  = ss->unit[(block >> unit_shift) & (units - 1)].cls
+ *     cls  = ss->unit[(block - ss) >> unit_shift].cls
  *
  * A slab's blocks are in exactly one of: handed out (to the program, a
  * front cache or an outbox), on the owner's local free list, on the
@@ -20,7 +20,7 @@
  * was carved (so it may have been handed out), and its fast path cannot
  * afford a division.  Each unit records its slab's block grid
  * (grid_first, grid_mul, grid_lim) so that the test is one multiply and
- * one compare (hk_unit_is_block).  What a free block holds is block.h's;
+ * one compare (hk_ss_is_block).  What a free block holds is block.h's;
  * every carved block that is not handed out carries the free mark.
  */
 #ifndef HK_SUPERSLAB_H
@@ -70,7 +70,7 @@ typedef struct hk_unit {
     _Atomic(struct hk_heap *) owner; /* the covering slab's */
     _Atomic uint64_t grid_lim;
     uint64_t grid_mul;
-    uint32_t grid_first; /* the low 32 bits of the first block's address */
+    uint32_t grid_first;
     uint16_t front;
     uint8_t cls;  /* HK_CLASS_NONE while the unit is free */
     uint8_t head; /* first unit of the covering slab */
@@ -142,8 +142,7 @@ static inline hk_slab *hk_ss_slab_of(hk_ss *ss, uintptr_t p, unsigned shift)
  * n < 2^32, n * mul mod 2^64 = k*eps + r*mul exactly (the sum stays below
  * 2^64): at most 2^33 when r == 0, at least mul > 2^47 otherwise.  So with
  * lim = blocks * eps, n * mul < lim holds exactly when n is the offset of
- * one of the slab's first `blocks` blocks.  n is taken modulo 2^32, from
- * the low halves of the two addresses (a slab spans far less), so a
+ * one of the slab's first `blocks` blocks.  n is taken modulo 2^32, so a
  * pointer below the first block (the SuperSlab header) becomes an offset
  * near 2^32, far past the last block, and fails too.
  */
@@ -157,14 +156,15 @@ static inline uint64_t hk_grid_lim(uint32_t size, uint64_t blocks)
     return blocks * (size * hk_grid_mul(size));
 }
 
-/* Is p, which lies in the unit un describes, the start of a carved block
- * of the slab covering it?  The caller has read *un already (and told the
- * simulation so): every caller looks up the unit's front or class first. */
-static inline int hk_unit_is_block(const hk_unit *un, uintptr_t p)
+/* Is the byte at offset `off` of the SuperSlab, which lies in unit u,
+ * the start of a carved block of the slab covering u?  The caller has
+ * read ss->unit[u] already (and told the simulation so): every caller
+ * looks up the unit's front or class first. */
+static inline int hk_ss_is_block(const hk_ss *ss, uintptr_t u, uintptr_t off)
 {
-    uint64_t n = (uint32_t)((uint32_t)p - un->grid_first);
-    return n * un->grid_mul <
-           atomic_load_explicit(&un->grid_lim, memory_order_relaxed);
+    uint64_t n = (uint32_t)(off - ss->unit[u].grid_first);
+    return n * ss->unit[u].grid_mul <
+           atomic_load_explicit(&ss->unit[u].grid_lim, memory_order_relaxed);
 }
 
 /*
