@@ -428,8 +428,8 @@ static size_t grown_size(size_t usable, size_t n)
     return more < HK_SMALL_MAX ? more : HK_SMALL_MAX;
 }
 
-/* The block realloc moves p, of `usable` bytes (small unless `large`),
- * to for n bytes; NULL when out of memory. */
+/* A new block of n bytes for realloc to move p, of `usable` bytes (small
+ * unless `large`), into; NULL when out of memory. */
 static inline void *move_target(hk_allocator *a, hk_heap *h, size_t usable,
                                 int large, size_t n)
 {
@@ -449,7 +449,7 @@ static inline void *move_copy(void *q, const void *p, size_t copy)
     return q;
 }
 
-/* p, moved to q, which got its first `copy` bytes, is freed: into the
+/* q gets the first `copy` bytes of p, which is then freed: into the
  * quarantine if it is small (not `large`) and ptr_check=always asks. */
 static void *move_free(hk_allocator *a, hk_heap *h, void *p, void *q,
                        size_t copy, int large)

@@ -12,8 +12,8 @@
 #include "alloc.h"
 
 /* The slab s, whose units begin at base: its blocks handed out (to the
- * program or a cache), its free ones, and what lies past its carved
- * blocks. */
+ * program or a cache), its free ones, what lies past its carved blocks,
+ * and the SuperSlab header before its first block, if any. */
 static void slab_usage(const hk_allocator *a, const hk_slab *s,
                        uintptr_t base, hk_usage *u)
 {
@@ -22,6 +22,7 @@ static void slab_usage(const hk_allocator *a, const hk_slab *s,
     u->small_in_use += (uint64_t)s->used * s->size;
     u->slab_free += (carved - s->used) * s->size;
     u->uncarved += end - ((uintptr_t)s->start + carved * s->size);
+    u->unused += (uintptr_t)s->start - base;
 }
 
 static void small_usage(hk_allocator *a, hk_usage *u)
@@ -31,11 +32,14 @@ static void small_usage(hk_allocator *a, hk_usage *u)
     hk_list_foreach(n, &pool->all) {
         const hk_ss *ss = hk_list_entry(n, hk_ss, all_link);
         u->superslabs++;
-        for (unsigned i = 0; i < a->units; i++)
-            if (ss->unit[i].cls != HK_CLASS_NONE && ss->unit[i].head == i)
+        for (unsigned i = 0; i < a->units; i++) {
+            if (ss->unit[i].cls == HK_CLASS_NONE)
+                u->unused += (uint64_t)1 << a->unit_shift;
+            else if (ss->unit[i].head == i)
                 slab_usage(a, &ss->slabs[i],
                            (uintptr_t)ss + ((uintptr_t)i << a->unit_shift),
                            u);
+        }
     }
     for (const hk_heap *h = pool->heaps; h; h = h->next) {
         if (!h->live)
@@ -46,8 +50,7 @@ static void small_usage(hk_allocator *a, hk_usage *u)
     }
     u->ss_bytes = u->superslabs * a->params.ss_size;
     u->small_in_use -= u->front_cached;
-    u->small_free = u->ss_bytes - u->small_in_use - u->front_cached;
-    u->unused = u->small_free - u->slab_free - u->uncarved;
+    u->small_free = u->slab_free + u->uncarved + u->unused;
 }
 
 static void large_usage(hk_large *l, hk_usage *u)

@@ -4,8 +4,9 @@
  * the figures behind mallinfo2(), malloc_stats() and malloc_info().
  *
  * Invariant: small_in_use + front_cached + small_free = ss_bytes, where
- * small_free = slab_free + uncarved + unused; and large_in_use +
- * large_free = large_bytes.  A block freed by another thread and not yet
+ * small_free = slab_free + uncarved + unused, each part counted on its
+ * own (so the sum checks the walk); and large_in_use + large_free =
+ * large_bytes.  A block freed by another thread and not yet
  * taken back by its owner counts as in use, as does one in the
  * quarantine of ptr_check=always.  The split of small_free says why a
  * peak RSS exceeds the program's own: slab_free is memory only its class
