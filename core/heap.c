@@ -102,9 +102,18 @@ static size_t heap_bytes(const hk_allocator *a)
     return hk_os_page_up(sizeof(hk_heap) + a->heap_cells * sizeof(void *));
 }
 
+/* A heap's first refill of a class moves at most this many blocks, and
+ * each one after it twice as many as the one before, up to the class's
+ * refill: a thread that allocates a few blocks of a class and ends moves
+ * a few, not a whole refill there and back (4,000 threads of 200 blocks
+ * of 40 classes moved four times the blocks they used). */
+#define FIRST_BATCH 4
+
 static void heap_setup(hk_allocator *a, hk_heap *h)
 {
     void **cells = (void **)(h + 1);
+    for (unsigned c = 0; c < HK_CLASSES; c++)
+        h->batch[c] = FIRST_BATCH;
     for (unsigned c = 0; c <= HK_CLASSES; c++) {
         hk_front *f = &h->front[c];
         f->slots = cells + (c < HK_CLASSES ? a->cls[c].first_cell : 0);
@@ -479,7 +488,11 @@ void *hk_heap_refill(hk_heap *h, unsigned c)
             set_cap(h, c, cap);
         f->overflows = 0;
     }
-    uint32_t want = h->alloc->cls[c].refill;
+    uint32_t want = h->batch[c];
+    if (want < h->alloc->cls[c].refill)
+        h->batch[c] = 2 * want;
+    else
+        want = h->alloc->cls[c].refill;
     if (want > f->cap - f->count)
         want = f->cap - f->count;
     void **top = f->slots + f->count + want;
@@ -495,18 +508,10 @@ void *hk_heap_refill(hk_heap *h, unsigned c)
     return hk_block_hand_out(f->slots[f->count]);
 }
 
-static void hand_over(hk_heap *h, hk_list *list)
+static void drain_all(hk_heap *h, hk_list *list)
 {
-    for (hk_link *n; (n = hk_list_pop_front(list)) != NULL;) {
-        hk_slab *s = hk_slab_at(n);
-        hk_slab_drain_remote(s, check_of(h));
-        if (s->used == 0) {
-            h->stats[s->cls].slabs_released++;
-            hk_pool_release_slab(h->alloc, s);
-        } else {
-            hk_pool_abandon_slab(h->alloc, s);
-        }
-    }
+    hk_list_foreach(n, list)
+        hk_slab_drain_remote(hk_slab_at(n), check_of(h));
 }
 
 void hk_heap_destroy(hk_heap *h)
@@ -518,11 +523,15 @@ void hk_heap_destroy(hk_heap *h)
     for (unsigned c = 0; c < HK_CLASSES; c++) {
         if (h->front[c].count)
             hk_heap_flush(h, c, h->front[c].count);
-        hand_over(h, &h->avail[c]);
-        h->avail_count[c] = 0;
-        hand_over(h, &h->full[c]);
+        drain_all(h, &h->avail[c]);
+        drain_all(h, &h->full[c]);
     }
     hk_lock_acquire(&a->pool.lock);
+    for (unsigned c = 0; c < HK_CLASSES; c++) {
+        hk_pool_hand_over(a, &h->avail[c], &h->stats[c].slabs_released);
+        hk_pool_hand_over(a, &h->full[c], &h->stats[c].slabs_released);
+        h->avail_count[c] = 0;
+    }
     a->pool.dead_keeps.kept += h->keep.counts.kept;
     a->pool.dead_keeps.hits += h->keep.counts.hits;
     for (unsigned c = 0; c < HK_CLASSES; c++) {

@@ -82,6 +82,7 @@ typedef struct hk_heap {
     _Atomic uint64_t remote_hint[HK_CLASSES];
     uint64_t remote_seen[HK_CLASSES];
     hk_class_stats stats[HK_CLASSES];
+    uint32_t batch[HK_CLASSES]; /* blocks the next refill moves at most */
     struct hk_heap *next; /* every heap, live or dead, for reuse */
     size_t map_bytes;
     size_t grown_bytes; /* front room grown past the classes' front_cap */

@@ -30,7 +30,9 @@ const hk_param_info hk_param_table[] = {
      1, 4096, 128, NULL, NULL},
     {"front_max", "the most blocks a class's front grows to when it is "
      "too small", FIELD(front_max), 1, 65536, 2048, NULL, NULL},
-    {"refill", "blocks moved from slabs to the front cache at once",
+    {"refill", "most blocks moved from slabs to the front cache at once "
+     "(a thread's first refills of a class move 4, then twice as many each "
+     "time)",
      FIELD(refill), 1, 4096, 32, NULL, NULL},
     {"ss_size", "SuperSlab bytes (power of two)", FIELD(ss_size), 1 * MIB,
      64 * MIB, 2 * MIB, NULL, "bytes"},

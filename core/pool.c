@@ -334,8 +334,7 @@ static hk_slab *adopt(hk_allocator *a, hk_heap *h, unsigned c)
     if (!n)
         return NULL;
     hk_slab *s = hk_slab_at(n);
-    hk_slab_set_owner(s, h);
-    hk_slab_drain_remote(s, (unsigned)a->params.ptr_check);
+    hk_slab_set_owner(s, h); /* its remote frees: drained by the refill */
     h->stats[c].slabs_adopted++;
     return s;
 }
@@ -500,15 +499,35 @@ void hk_pool_release_slab(hk_allocator *a, hk_slab *s)
     hk_lock_release(&a->pool.lock);
 }
 
+static void abandon_locked(hk_allocator *a, hk_slab *s)
+{
+    hk_slab_set_owner(s, NULL);
+    hk_list_push_front(&a->pool.abandoned[s->cls], &s->link);
+}
+
 void hk_pool_abandon_slab(hk_allocator *a, hk_slab *s)
 {
-    hk_pool *pool = &a->pool;
-    hk_lock_acquire(&pool->lock);
-    hk_slab_set_owner(s, NULL);
-    hk_list_push_front(&pool->abandoned[s->cls], &s->link);
+    hk_lock_acquire(&a->pool.lock);
+    abandon_locked(a, s);
     if (HK_DEBUG)
         pool_verify(a);
-    hk_lock_release(&pool->lock);
+    hk_lock_release(&a->pool.lock);
+}
+
+void hk_pool_hand_over(hk_allocator *a, hk_list *list, uint64_t *released)
+{
+    uint64_t now = hk_os_now_ns();
+    for (hk_link *n; (n = hk_list_pop_front(list)) != NULL;) {
+        hk_slab *s = hk_slab_at(n);
+        if (s->used == 0) {
+            ++*released;
+            release_locked(a, s, now);
+        } else {
+            abandon_locked(a, s);
+        }
+    }
+    if (HK_DEBUG)
+        pool_verify(a);
 }
 
 /* Abandoned slabs emptied by remote frees go back to their SuperSlabs. */

@@ -3,7 +3,8 @@
  * every block handed out is distinct, writable over its whole class size,
  * and comes back after frees by its own heap, by another heap (the remote
  * path, in chains per slab), after its heap dies (abandonment and
- * adoption), and after its heap passes surplus slabs to another.  Freed
+ * adoption), and after its heap passes surplus slabs to another.  A
+ * heap's first refills of a class are small.  Freed
  * blocks are used before fresh ones; another heap's blocks that share
  * cache lines are never handed out by the heap that freed them.  A front
  * grows to hold a program's bursts, and stays small in a heap that only
@@ -376,6 +377,39 @@ static void dead_heap_slabs_are_adopted(void)
     all_went_home(a);
 }
 
+/* A heap's first refills of a class move few blocks, each twice as many
+ * as the one before, up to the class's refill (32); a heap made again in
+ * a dead one's memory starts small again.  Blocks of 16 bytes: all of
+ * these come from one fresh page, which refills carve whole. */
+static void first_refills_start_small(void)
+{
+    static const uint64_t moved[] = {4, 8, 16, 32, 32};
+    enum { RUNS = sizeof moved / sizeof moved[0] };
+    hk_allocator *a = unit_alloc(NULL);
+    unsigned c = hk_class_of(16);
+    void *p[4 + 8 + 16 + 32 + 32];
+    for (int life = 0; life < 2; life++) {
+        hk_heap *h = hk_heap_create(a);
+        unsigned n = 0;
+        for (unsigned r = 0; r < RUNS; r++) {
+            hk_stats_snapshot before, after;
+            hk_alloc_snapshot(a, &before);
+            for (uint64_t k = 0; k < moved[r]; k++, n++) {
+                p[n] = hk_malloc_fast(a, h, 16);
+                fill(p[n], 16, n);
+            }
+            hk_alloc_snapshot(a, &after);
+            CHECK_EQ(after.cls[c].front_misses - before.cls[c].front_misses,
+                     1);
+            CHECK_EQ(after.cls[c].refilled - before.cls[c].refilled,
+                     moved[r]);
+        }
+        free_checked(a, h, p, n, 16);
+        hk_heap_destroy(h);
+    }
+    all_went_home(a);
+}
+
 /* h allocates `slabs` slabs' worth of 4 KiB blocks (filled), then frees
  * every fourth: its front overflows and the blocks go home, which leaves
  * every slab partly free.  Returns how many blocks are in p[]. */
@@ -538,6 +572,7 @@ UNIT_MAIN(TEST(own_blocks_round_trip),
           TEST(foreign_blocks_sharing_lines_go_home),
           TEST(freeing_heap_front_stays_small),
           TEST(dead_heap_slabs_are_adopted),
+          TEST(first_refills_start_small),
           TEST(surplus_slabs_pass_to_other_heaps),
           TEST(aligned_blocks_are_aligned), TEST(realloc_grows_ahead),
           TEST(realloc_moves_past_full_fronts))
