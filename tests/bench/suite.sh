@@ -26,11 +26,12 @@ done
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.bash"
 
 lib=$PWD/build/libhakmem.so
-checked_programs="mt_random prodcons false_sharing bursts mixed_lifetimes realloc_growth"
+checked_programs="mt_random prodcons false_sharing thread_churn bursts mixed_lifetimes realloc_growth"
 declare -A small=(
     [mt_random]="-t 2 -n 20000 -s 100"
     [prodcons]="-p 2 -n 20000 -q 16"
     [false_sharing]="-t 3 -n 500 -w 10"
+    [thread_churn]="-t 3 -w 4 -n 50"
     [bursts]="-n 200 -a 1 -b 300"
     [mixed_lifetimes]="-n 20000 -l 200"
     [realloc_growth]="-n 2 -m 1048576"
@@ -69,6 +70,9 @@ for prog in $checked_programs; do
         ;;
     false_sharing)
         [[ $checked == 1503 ]] || fail "false_sharing: checked $checked, expected 3 * (500 + 1)"
+        ;;
+    thread_churn)
+        [[ $checked == 600 ]] || fail "thread_churn: checked $checked, expected 3 * 4 * 50"
         ;;
     realloc_growth)
         [[ $checked == 8 ]] || fail "realloc_growth: checked $checked, expected 2 * 4"
