@@ -161,6 +161,7 @@ static inline int hk_fast_block(const hk_ss *ss, uintptr_t u, uintptr_t off,
 static inline __attribute__((always_inline)) void
 hk_free_fast(hk_allocator *a, hk_heap *h, void *p)
 {
+    __builtin_prefetch(p, 1);
     /* No heap, no allocator set up yet: the registry may not be either. */
     uintptr_t e =
         h ? hk_registry_get_hot(&a->registry, (uintptr_t)p) : 0;
