@@ -37,7 +37,12 @@
  * 64 KiB, skewed small, some long-lived) peak 6% higher. */
 #define SLAB_TAIL_SHARE 16
 #define FRONT_BYTES 65536 /* front caches hold about this much per class */
-#define FRONT_MAX_BYTES (256 * 1024) /* ... and grow to at most this much */
+/* ... and grow to at most this much in a heap among several; in the only
+ * live heap (heap.h says why) to as many blocks, or this many, whichever
+ * is more, up to FRONT_MAX_BYTES */
+#define FRONT_MAX_SHARED_BYTES (256 * 1024)
+#define FRONT_MAX_BLOCKS 64
+#define FRONT_MAX_BYTES (1024 * 1024)
 
 static unsigned log2_exact(uint64_t v)
 {
@@ -47,6 +52,15 @@ static unsigned log2_exact(uint64_t v)
 static uint32_t min_u32(uint64_t a, uint64_t b)
 {
     return (uint32_t)(a < b ? a : b);
+}
+
+/* The most blocks a front grows to: by_bytes, within the front_max
+ * setting, and no fewer than it starts with. */
+static uint32_t front_max(const hk_params *p, uint64_t by_bytes,
+                          uint32_t front_cap)
+{
+    uint32_t most = p->shared_pool ? min_u32(p->front_max, by_bytes) : 0;
+    return most > front_cap ? most : front_cap;
 }
 
 /* The units a slab of blocks of `size` spans, at most `most` (see
@@ -91,11 +105,12 @@ int hk_alloc_init(hk_allocator *a, const hk_params *p)
          * a SuperSlab went back as soon as the program freed its last
          * block, which a cache holding blocks would prevent. */
         ci->front_cap = p->shared_pool ? min_u32(p->front_cap, by_bytes) : 0;
-        uint64_t max_by_bytes = FRONT_MAX_BYTES / size;
-        ci->front_max = p->shared_pool ? min_u32(p->front_max, max_by_bytes)
-                                       : 0;
-        if (ci->front_max < ci->front_cap)
-            ci->front_max = ci->front_cap;
+        uint64_t shared = FRONT_MAX_SHARED_BYTES / size;
+        uint64_t alone = shared > FRONT_MAX_BLOCKS ? shared : FRONT_MAX_BLOCKS;
+        if (alone > FRONT_MAX_BYTES / size)
+            alone = FRONT_MAX_BYTES / size;
+        ci->front_max = front_max(p, alone, ci->front_cap);
+        ci->front_max_shared = front_max(p, shared, ci->front_cap);
         ci->refill = min_u32(p->refill, ci->front_cap);
     }
     uint32_t first = 0, grown = 0;

@@ -38,7 +38,8 @@ typedef struct hk_class_info {
     uint32_t size;      /* block bytes */
     uint32_t units;     /* slab span, in SuperSlab units */
     uint32_t front_cap; /* front cache bound for this class, at first */
-    uint32_t front_max; /* ... and the most it grows to */
+    uint32_t front_max; /* ... the most it grows to in the only live heap */
+    uint32_t front_max_shared; /* ... and in one of several */
     uint32_t refill;    /* blocks per refill */
     /* Where its front's slots lie among the cells after a heap (heap.c):
      * at first, and once it has grown past front_cap. */

@@ -471,6 +471,21 @@ static uint32_t take(hk_heap *h, unsigned c, void **top, uint32_t want)
     return got;
 }
 
+/* Double the bound of the front of class c, within heap.h's limits. */
+static void grow(hk_heap *h, unsigned c)
+{
+    const hk_class_info *ci = &h->alloc->cls[c];
+    hk_front *f = &h->front[c];
+    int alone = atomic_load_explicit(&h->alloc->pool.heaps_live,
+                                     memory_order_relaxed) == 1;
+    uint32_t most = alone ? ci->front_max : ci->front_max_shared;
+    size_t budget = alone ? HK_HEAP_GROWTH_ALONE_BYTES : HK_HEAP_GROWTH_BYTES;
+    uint32_t cap = f->cap < most / 2 ? f->cap * 2 : most;
+    if (cap > f->cap &&
+        h->grown_bytes + (size_t)(cap - f->cap) * ci->size <= budget)
+        set_cap(h, c, cap);
+}
+
 void *hk_heap_refill(hk_heap *h, unsigned c)
 {
     hk_front *f = &h->front[c];
@@ -481,11 +496,7 @@ void *hk_heap_refill(hk_heap *h, unsigned c)
     /* Empty again after overflowing: what went home came back, so the
      * bound was too small for the program's swing. */
     if (f->overflows) {
-        const hk_class_info *ci = &h->alloc->cls[c];
-        uint32_t cap = f->cap < ci->front_max / 2 ? f->cap * 2 : ci->front_max;
-        if (h->grown_bytes + (size_t)(cap - f->cap) * ci->size <=
-            HK_HEAP_GROWTH_BYTES)
-            set_cap(h, c, cap);
+        grow(h, c);
         f->overflows = 0;
     }
     uint32_t want = h->batch[c];

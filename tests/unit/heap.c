@@ -232,10 +232,11 @@ static void front_grows_to_hold_bursts(void)
 /* Bursts in every class from 1 KiB to 16 KiB, each larger than its
  * front: the fronts grow, but all together by no more than the heap's
  * growth budget, which grown_bytes counts exactly. */
-static void fronts_grow_within_the_heap_budget(void)
+/* Every class from 1 to 16 KiB swings by four times its first front
+ * bound, six times over, in h: the fronts grow.  The bytes they grew by,
+ * checked against the heap's own count. */
+static size_t swing_fronts(hk_allocator *a, hk_heap *h)
 {
-    hk_allocator *a = unit_alloc(NULL);
-    hk_heap *h = hk_heap_create(a);
     static void *p[256];
     unsigned first = hk_class_of(1024), last = hk_class_of(16384);
     for (int r = 0; r < 6; r++)
@@ -254,10 +255,31 @@ static void fronts_grow_within_the_heap_budget(void)
     for (unsigned c = 0; c < HK_CLASSES; c++)
         grown += (size_t)(h->front[c].cap - a->cls[c].front_cap) *
                  a->cls[c].size;
-    CHECK(grown > 0, "no front grew");
     CHECK_EQ(grown, h->grown_bytes);
+    return grown;
+}
+
+/* The only live heap grows past the budget of a heap among several, up to
+ * its own; a heap among several stays within theirs, each front within
+ * its front_max_shared. */
+static void fronts_grow_within_the_heap_budget(void)
+{
+    hk_allocator *a = unit_alloc(NULL);
+    hk_heap *alone = hk_heap_create(a);
+    size_t grown = swing_fronts(a, alone);
+    CHECK(grown > HK_HEAP_GROWTH_BYTES, "grown %zu alone", grown);
+    CHECK(grown <= HK_HEAP_GROWTH_ALONE_BYTES, "grown %zu alone", grown);
+
+    hk_heap *shared = hk_heap_create(a);
+    grown = swing_fronts(a, shared);
+    CHECK(grown > 0, "no front grew");
     CHECK(grown <= HK_HEAP_GROWTH_BYTES, "grown %zu", grown);
-    hk_heap_destroy(h);
+    for (unsigned c = 0; c < HK_CLASSES; c++)
+        CHECK(shared->front[c].cap <= a->cls[c].front_max_shared,
+              "class %u: front of %u, at most %u among several heaps", c,
+              shared->front[c].cap, a->cls[c].front_max_shared);
+    hk_heap_destroy(shared);
+    hk_heap_destroy(alone);
     hk_alloc_destroy(a);
 }
 
