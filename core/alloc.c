@@ -182,6 +182,16 @@ void *hk_alloc_tick(hk_allocator *a, hk_front *f)
     return hk_front_pop(f);
 }
 
+/* A large block came from h's keep, or went there: neither takes a lock,
+ * so the purges due are looked at here, as the large cache and the pool
+ * do on their slow paths.  Otherwise a program whose keep serves its
+ * large blocks, and whose fronts serve its small ones, would keep what it
+ * freed long ago until its next tick, thousands of blocks away. */
+static void keep_used(hk_allocator *a)
+{
+    hk_pool_tick(a, hk_os_now_ns());
+}
+
 /* n bytes aligned to align in a large block: one h keeps, if any holds
  * them, else from the large cache; NULL (errno ENOMEM) when out of
  * memory. */
@@ -190,6 +200,7 @@ static void *large_alloc(hk_allocator *a, hk_heap *h, size_t n, size_t align,
 {
     void *p = h ? hk_keep_take(&h->keep, n, align) : NULL;
     if (p) {
+        keep_used(a);
         if (flags & HK_LARGE_ZERO) /* a kept block is dirty throughout */
             hk_large_zero(p, n);
         return p;
@@ -382,7 +393,9 @@ void hk_free_slow(hk_allocator *a, hk_heap *h, void *p)
         hk_os_fatal(free_words.invalid, p);
     owner o = owner_of(a, p, &free_words);
     if (o.large) {
-        if (!h || !hk_keep_put(a, &h->keep, o.large))
+        if (h && hk_keep_put(a, &h->keep, o.large))
+            keep_used(a);
+        else
             hk_large_free(a, o.large);
         return;
     }

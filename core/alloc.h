@@ -125,6 +125,25 @@ static inline uint16_t hk_front_at_size(const hk_allocator *a, size_t n)
     return a->front_of_medium[(n + HK_MEDIUM_STEP - 1) / HK_MEDIUM_STEP];
 }
 
+/*
+ * The aligned allocations' fast path: a block of n bytes aligned to align
+ * (a power of two), from its front, where both lie within HK_FAST_MAX.
+ * NULL otherwise, or when the front is empty or due to tick, and then
+ * hk_alloc_aligned serves it.  It never sets errno, so posix_memalign,
+ * which must leave errno alone, keeps it only on the slow path.
+ */
+static inline void *hk_aligned_fast(hk_allocator *a, hk_heap *h,
+                                    size_t align, size_t n)
+{
+    size_t m = n > align ? n : align;
+    if (__builtin_expect(m > HK_FAST_MAX, 0))
+        return NULL;
+    unsigned c = hk_class_of_small(m);
+    if (align > 16)
+        c = a->aligned_class[c][__builtin_ctzl(align) - 5];
+    return hk_front_take_quiet(&h->front[c]);
+}
+
 static inline void *hk_malloc_fast(hk_allocator *a, hk_heap *h, size_t n)
 {
     /* Small sizes, the most common, pass one compare. */

@@ -36,6 +36,7 @@
 #include "stats_print.h"
 
 #define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
 
 static hk_allocator g_alloc;
 static enum hk_stats_mode g_stats;
@@ -232,21 +233,38 @@ static int power_of_two(size_t v)
     return v && !(v & (v - 1));
 }
 
-static void *aligned(size_t alignment, size_t size)
+/* An aligned block from its front, or NULL (errno untouched). */
+static inline void *aligned_fast(size_t alignment, size_t size)
+{
+    hk_heap *h = tls_heap;
+    return likely(h) ? hk_aligned_fast(&g_alloc, h, alignment, size) : NULL;
+}
+
+static __attribute__((noinline)) void *aligned_slow(size_t alignment,
+                                                    size_t size)
 {
     hk_heap *h = heap();
     return h ? hk_alloc_aligned(&g_alloc, h, alignment, size) : no_heap();
+}
+
+static void *aligned(size_t alignment, size_t size)
+{
+    void *p = aligned_fast(alignment, size);
+    return likely(p) ? p : aligned_slow(alignment, size);
 }
 
 int hk_posix_memalign(void **out, size_t alignment, size_t size)
 {
     if (!power_of_two(alignment) || alignment % sizeof(void *))
         return EINVAL;
-    int saved = errno;
-    void *p = aligned(alignment, size);
-    if (!p) {
-        errno = saved;
-        return ENOMEM;
+    void *p = aligned_fast(alignment, size);
+    if (unlikely(!p)) {
+        int saved = errno;
+        p = aligned_slow(alignment, size);
+        if (!p) {
+            errno = saved;
+            return ENOMEM;
+        }
     }
     *out = p;
     return 0;
