@@ -225,12 +225,9 @@ void *hk_alloc_aligned(hk_allocator *a, hk_heap *h, size_t align, size_t n)
 {
     if (align <= 16)
         return hk_malloc_fast(a, h, n);
-    if (align <= HK_OS_PAGE && n <= HK_SMALL_MAX) {
-        size_t m = n > align ? n : align;
-        unsigned c = m <= HK_FAST_MAX ? hk_class_of_small(m) : hk_class_of(m);
-        unsigned k = (unsigned)__builtin_ctzl(align) - 5;
-        return class_alloc(a, h, a->aligned_class[c][k]);
-    }
+    if (align <= HK_OS_PAGE && n <= HK_SMALL_MAX)
+        return class_alloc(a, h, hk_aligned_class(a, align,
+                                                  n > align ? n : align));
     return large_alloc(a, h, n, align, 0);
 }
 

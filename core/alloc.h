@@ -125,6 +125,15 @@ static inline uint16_t hk_front_at_size(const hk_allocator *a, size_t n)
     return a->front_of_medium[(n + HK_MEDIUM_STEP - 1) / HK_MEDIUM_STEP];
 }
 
+/* The class of blocks of m >= align bytes aligned to align, a power of
+ * two from 32 to a page; m at most HK_SMALL_MAX. */
+static inline unsigned hk_aligned_class(const hk_allocator *a, size_t align,
+                                        size_t m)
+{
+    unsigned c = m <= HK_FAST_MAX ? hk_class_of_small(m) : hk_class_of(m);
+    return a->aligned_class[c][__builtin_ctzl(align) - 5];
+}
+
 /*
  * The aligned allocations' fast path: a block of n bytes aligned to align
  * (a power of two), from its front, where both lie within HK_FAST_MAX.
@@ -138,9 +147,8 @@ static inline void *hk_aligned_fast(hk_allocator *a, hk_heap *h,
     size_t m = n > align ? n : align;
     if (__builtin_expect(m > HK_FAST_MAX, 0))
         return NULL;
-    unsigned c = hk_class_of_small(m);
-    if (align > 16)
-        c = a->aligned_class[c][__builtin_ctzl(align) - 5];
+    unsigned c = align > 16 ? hk_aligned_class(a, align, m)
+                            : hk_class_of_small(m);
     return hk_front_take_quiet(&h->front[c]);
 }
 
@@ -181,6 +189,10 @@ static inline int hk_fast_block(const hk_ss *ss, uintptr_t u, uintptr_t off,
 static inline __attribute__((always_inline)) void
 hk_free_fast(hk_allocator *a, hk_heap *h, void *p)
 {
+    /* The free mark lies in the block's first line, which a program that
+     * frees a block long after writing it no longer has cached: its fetch
+     * starts here, beside the registry's and the unit's (a prefetch never
+     * faults, whatever p is). */
     __builtin_prefetch(p, 1);
     /* No heap, no allocator set up yet: the registry may not be either. */
     uintptr_t e =
