@@ -537,10 +537,11 @@ void hk_heap_destroy(hk_heap *h)
         drain_all(h, &h->avail[c]);
         drain_all(h, &h->full[c]);
     }
+    uint64_t now = hk_os_now_ns();
     hk_lock_acquire(&a->pool.lock);
     for (unsigned c = 0; c < HK_CLASSES; c++) {
-        hk_pool_hand_over(a, &h->avail[c], &h->stats[c].slabs_released);
-        hk_pool_hand_over(a, &h->full[c], &h->stats[c].slabs_released);
+        hk_pool_hand_over(a, &h->avail[c], &h->stats[c].slabs_released, now);
+        hk_pool_hand_over(a, &h->full[c], &h->stats[c].slabs_released, now);
         h->avail_count[c] = 0;
     }
     a->pool.dead_keeps.kept += h->keep.counts.kept;

@@ -514,9 +514,9 @@ void hk_pool_abandon_slab(hk_allocator *a, hk_slab *s)
     hk_lock_release(&a->pool.lock);
 }
 
-void hk_pool_hand_over(hk_allocator *a, hk_list *list, uint64_t *released)
+void hk_pool_hand_over(hk_allocator *a, hk_list *list, uint64_t *released,
+                       uint64_t now)
 {
-    uint64_t now = hk_os_now_ns();
     for (hk_link *n; (n = hk_list_pop_front(list)) != NULL;) {
         hk_slab *s = hk_slab_at(n);
         if (s->used == 0) {

@@ -90,11 +90,12 @@ void hk_pool_release_slab(struct hk_allocator *a, hk_slab *s);
 void hk_pool_abandon_slab(struct hk_allocator *a, hk_slab *s);
 
 /* Every slab on list, which an exiting heap empties: the empty ones go
- * back to their SuperSlabs (counted in released), the others wait for
- * adoption.  The caller holds the pool's lock: an exiting thread takes
- * it once for all its slabs, not once for each. */
+ * back to their SuperSlabs at time now (counted in released), the others
+ * wait for adoption.  The caller holds the pool's lock: an exiting thread
+ * takes it once for all its slabs, not once for each, and reads the clock
+ * before. */
 void hk_pool_hand_over(struct hk_allocator *a, hk_list *list,
-                       uint64_t *released);
+                       uint64_t *released, uint64_t now);
 
 /* Return memory unused for the pool's delay (all of it when force); the
  * bytes returned. */

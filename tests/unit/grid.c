@@ -7,7 +7,14 @@
  */
 #include "unit.h"
 
-static hk_ss ss; /* only its grid is used */
+static hk_ss ss; /* only its first unit's grid is used */
+
+static void set_grid(uint32_t size, uint64_t first, uint64_t blocks)
+{
+    ss.unit[0].grid_first = (uint32_t)first;
+    ss.unit[0].grid_mul = hk_grid_mul(size);
+    atomic_store(&ss.unit[0].grid_lim, hk_grid_lim(size, blocks));
+}
 
 static int by_division(uint64_t off, uint64_t first, uint32_t size,
                        uint64_t blocks)
@@ -18,9 +25,7 @@ static int by_division(uint64_t off, uint64_t first, uint32_t size,
 
 static void check_geometry(uint32_t size, uint64_t first, uint64_t blocks)
 {
-    ss.unit[0].grid_first = (uint32_t)first;
-    ss.unit[0].grid_mul = hk_grid_mul(size);
-    atomic_store(&ss.unit[0].grid_lim, hk_grid_lim(size, blocks));
+    set_grid(size, first, blocks);
     static const int64_t deltas[] = {-17, -16, -9, -8, -1, 0, 1, 8, 15, 16, 17};
     int bad = 0;
     for (int64_t k = -3; k <= (int64_t)blocks + 3 && bad < 5; k++)
@@ -68,9 +73,7 @@ static void grid_exhaustive_small(void)
     for (unsigned c = 0; c < 12; c++) {
         uint32_t size = (uint32_t)hk_class_size(c);
         uint64_t first = HK_SS_HEADER, blocks = (65536 - first) / size;
-        ss.unit[0].grid_first = (uint32_t)first;
-        ss.unit[0].grid_mul = hk_grid_mul(size);
-        atomic_store(&ss.unit[0].grid_lim, hk_grid_lim(size, blocks));
+        set_grid(size, first, blocks);
         int bad = 0;
         for (uint64_t off = 0; off < 2 * 65536 && bad < 5; off++) {
             int want = by_division(off, first, size, blocks);
