@@ -170,6 +170,13 @@ static inline void *class_alloc(hk_allocator *a, hk_heap *h, unsigned c)
     return class_refill(h, c);
 }
 
+/* The pool's purges and the heaps' reaping, when due. */
+static void tick(hk_allocator *a, uint64_t now)
+{
+    hk_pool_tick(a, now);
+    hk_heap_reap(a, now, 0);
+}
+
 void *hk_alloc_tick(hk_allocator *a, hk_front *f)
 {
     hk_front_restart_tick(f);
@@ -177,7 +184,7 @@ void *hk_alloc_tick(hk_allocator *a, hk_front *f)
     hk_heap *h = hk_heap_of_front(f);
     if (h->outbox_count)
         hk_heap_flush_outbox(h);
-    hk_pool_tick(a, now);
+    tick(a, now);
     hk_keep_tick(a, &h->keep, now);
     return hk_front_pop(f);
 }
@@ -189,7 +196,7 @@ void *hk_alloc_tick(hk_allocator *a, hk_front *f)
  * freed long ago until its next tick, thousands of blocks away. */
 static void keep_used(hk_allocator *a)
 {
-    hk_pool_tick(a, hk_os_now_ns());
+    tick(a, hk_os_now_ns());
 }
 
 /* n bytes aligned to align in a large block: one h keeps, if any holds
@@ -342,7 +349,8 @@ static int is_free(hk_allocator *a, hk_heap *h, const owner *o, void *p)
     int found = 0;
     hk_lock_acquire(&a->pool.lock);
     for (hk_heap *x = a->pool.heaps; x && !found; x = x->next)
-        found = x != h && x->live && hk_heap_holds(x, o->cls, p);
+        found = x != h && hk_heap_holds_blocks(x) &&
+                hk_heap_holds(x, o->cls, p);
     hk_lock_release(&a->pool.lock);
     return found;
 }
@@ -648,6 +656,7 @@ size_t hk_alloc_trim(hk_allocator *a, hk_heap *h)
             if (h->front[c].count)
                 hk_heap_flush(h, c, h->front[c].count);
     }
+    hk_heap_reap(a, hk_os_now_ns(), 1);
     return hk_pool_purge(a, 1) + hk_large_purge_all(a);
 }
 
@@ -664,7 +673,7 @@ void hk_alloc_snapshot(hk_allocator *a, hk_stats_snapshot *out)
     hk_keep_counts keeps = a->pool.dead_keeps;
     uint64_t kept_bytes = 0;
     for (hk_heap *h = a->pool.heaps; h; h = h->next)
-        if (h->live) {
+        if (hk_heap_holds_blocks(h)) {
             hk_heap_stats(h, out->cls);
             hk_keep_counts k = hk_keep_counts_of(&h->keep);
             keeps.kept += k.kept;

@@ -1,6 +1,7 @@
 /*
  * heap.c - a thread's heap: refilling and flushing its front cache,
- * tracking the slabs it owns, and handing them over when it exits.
+ * tracking the slabs it owns, parking it when its thread exits, and
+ * handing its slabs over when it is reaped.
  *
  * A heap's slabs of class c are on avail[c] (something left to allocate
  * locally; the head is the one refills use) or full[c].  A slab is given
@@ -133,20 +134,36 @@ static void heap_setup(hk_allocator *a, hk_heap *h)
     h->outbox_count = h->outbox_bytes = 0;
     memset(h->stats, 0, sizeof h->stats);
     h->alloc = a;
-    h->live = 1;
+}
+
+/* Under the pool's lock: the heap parked last, else a dead one, else
+ * NULL. */
+static hk_heap *reusable(hk_pool *pool)
+{
+    hk_heap *dead = NULL, *parked = NULL;
+    for (hk_heap *h = pool->heaps; h; h = h->next) {
+        if (h->state == HK_HEAP_PARKED &&
+            (!parked || h->parked_at > parked->parked_at))
+            parked = h;
+        else if (h->state == HK_HEAP_DEAD && !dead)
+            dead = h;
+    }
+    return parked ? parked : dead;
 }
 
 hk_heap *hk_heap_create(hk_allocator *a)
 {
     hk_pool *pool = &a->pool;
     hk_lock_acquire(&pool->lock);
-    hk_heap *h = pool->heaps;
-    while (h && h->live)
-        h = h->next;
+    hk_heap *h = reusable(pool);
     if (h) {
+        if (h->state == HK_HEAP_PARKED)
+            pool->stats.heaps_unparked++;
+        else
+            heap_setup(a, h);
         pool->stats.heaps_reused++;
+        h->state = HK_HEAP_LIVE;
         atomic_fetch_add_explicit(&pool->heaps_live, 1, memory_order_relaxed);
-        heap_setup(a, h);
         hk_lock_release(&pool->lock);
         return h;
     }
@@ -160,6 +177,7 @@ hk_heap *hk_heap_create(hk_allocator *a)
     heap_setup(a, h);
     hk_lock_acquire(&pool->lock);
     pool->stats.heaps_created++;
+    h->state = HK_HEAP_LIVE;
     atomic_fetch_add_explicit(&pool->heaps_live, 1, memory_order_relaxed);
     h->next = pool->heaps;
     pool->heaps = h;
@@ -525,12 +543,72 @@ static void drain_all(hk_heap *h, hk_list *list)
         hk_slab_drain_remote(hk_slab_at(n), check_of(h));
 }
 
+/* What h holds that is not its own to keep: blocks of other heaps' slabs,
+ * blocks waiting in the quarantine, large blocks. */
+static void send_foreign(hk_heap *h)
+{
+    hk_heap_flush_moved(h);
+    hk_heap_flush_outbox(h);
+    hk_keep_flush(h->alloc, &h->keep);
+}
+
+void hk_heap_park(hk_heap *h)
+{
+    hk_allocator *a = h->alloc;
+    send_foreign(h);
+    uint64_t now = hk_os_now_ns();
+    hk_lock_acquire(&a->pool.lock);
+    h->state = HK_HEAP_PARKED;
+    h->parked_at = now;
+    uint64_t due = now + a->pool.delay;
+    if (due < atomic_load_explicit(&a->pool.reap_at, memory_order_relaxed))
+        atomic_store_explicit(&a->pool.reap_at, due, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&a->pool.heaps_live, 1, memory_order_relaxed);
+    hk_lock_release(&a->pool.lock);
+}
+
+/* Under the pool's lock: a parked heap due by now (any when all), marked
+ * as being reaped, or NULL; reap_at says when the next one is due. */
+static hk_heap *claim_due(hk_pool *pool, uint64_t now, int all)
+{
+    hk_heap *due = NULL;
+    uint64_t next = UINT64_MAX;
+    for (hk_heap *h = pool->heaps; h; h = h->next) {
+        if (h->state != HK_HEAP_PARKED)
+            continue;
+        uint64_t at = h->parked_at + pool->delay;
+        if (!due && (all || at <= now))
+            due = h;
+        else if (at < next)
+            next = at;
+    }
+    if (due)
+        due->state = HK_HEAP_REAPING;
+    atomic_store_explicit(&pool->reap_at, next, memory_order_relaxed);
+    return due;
+}
+
+void hk_heap_reap(hk_allocator *a, uint64_t now, int all)
+{
+    hk_pool *pool = &a->pool;
+    if (!all && now < atomic_load_explicit(&pool->reap_at, memory_order_relaxed))
+        return;
+    for (;;) {
+        hk_lock_acquire(&pool->lock);
+        hk_heap *h = claim_due(pool, now, all);
+        if (h)
+            pool->stats.heaps_reaped++;
+        hk_lock_release(&pool->lock);
+        if (!h)
+            return;
+        hk_heap_destroy(h);
+    }
+}
+
 void hk_heap_destroy(hk_heap *h)
 {
     hk_allocator *a = h->alloc;
-    hk_heap_flush_moved(h);
-    hk_heap_flush_outbox(h);
-    hk_keep_flush(a, &h->keep);
+    send_foreign(h);
     for (unsigned c = 0; c < HK_CLASSES; c++) {
         if (h->front[c].count)
             hk_heap_flush(h, c, h->front[c].count);
@@ -550,8 +628,9 @@ void hk_heap_destroy(hk_heap *h)
         h->stats[c].front_hits += hk_front_hits(&h->front[c]);
         hk_class_stats_add(&a->pool.class_stats[c], &h->stats[c]);
     }
-    h->live = 0;
-    atomic_fetch_sub_explicit(&a->pool.heaps_live, 1, memory_order_relaxed);
+    if (h->state == HK_HEAP_LIVE)
+        atomic_fetch_sub_explicit(&a->pool.heaps_live, 1, memory_order_relaxed);
+    h->state = HK_HEAP_DEAD;
     hk_lock_release(&a->pool.lock);
 }
 

@@ -54,6 +54,7 @@ void hk_pool_init(hk_pool *pool, uint64_t delay_ns)
 {
     hk_huge_init(&pool->huge, POOL_HUGE_TOLERANCE);
     hk_pool_set_next_purge(pool, NEVER);
+    atomic_store_explicit(&pool->reap_at, NEVER, memory_order_relaxed);
     set_delay(pool, delay_ns, 0);
 }
 

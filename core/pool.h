@@ -38,6 +38,9 @@ typedef struct hk_pool {
     /* earliest time a purge is due; written under the lock, read
      * without it by hk_pool_tick */
     _Atomic uint64_t next_purge;
+    /* when the first parked heap is due to be reaped (heap.h); written
+     * under the lock, read without it */
+    _Atomic uint64_t reap_at;
     hk_pause pause; /* slow paths and ticks (pause.h) */
     /* How long free memory waits to be purged or unmapped, in ns:
      * purge_delay, stretched while the program wants purged memory back

@@ -41,6 +41,8 @@ typedef struct hk_pool_stats {
     uint64_t ss_purged;   /* purge calls on SuperSlab memory */
     uint64_t purged_bytes;
     uint64_t heaps_created, heaps_reused;
+    uint64_t heaps_unparked; /* of the reused, those taken whole (heap.h) */
+    uint64_t heaps_reaped;   /* parked heaps emptied, unclaimed */
     uint64_t delay_stretches; /* times purged memory was wanted back */
     uint64_t delay_ms;        /* the pool's delay (pool.h), in a snapshot */
     uint64_t huge_samples; /* SuperSlabs whose residency was sampled */

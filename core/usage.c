@@ -42,7 +42,7 @@ static void small_usage(hk_allocator *a, hk_usage *u)
         }
     }
     for (const hk_heap *h = pool->heaps; h; h = h->next) {
-        if (!h->live)
+        if (!hk_heap_holds_blocks(h))
             continue;
         u->front_cached += h->outbox_bytes;
         for (unsigned c = 0; c < HK_CLASSES; c++)

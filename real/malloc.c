@@ -43,7 +43,7 @@ static enum hk_stats_mode g_stats;
 static pthread_key_t g_heap_key;
 static atomic_int g_ready; /* 0: untouched, 1: being set up, 2: ready */
 static __thread hk_heap *tls_heap __attribute__((tls_model("initial-exec")));
-/* Set once the thread's heap has been destroyed: the thread is exiting,
+/* Set once the thread's heap has been parked: the thread is exiting,
  * and its last frees must not make a heap that nothing would destroy. */
 static __thread int tls_exiting __attribute__((tls_model("initial-exec")));
 
@@ -51,7 +51,7 @@ static void thread_exit(void *heap)
 {
     tls_heap = NULL;
     tls_exiting = 1;
-    hk_heap_destroy(heap);
+    hk_heap_park(heap);
 }
 
 static void fork_prepare(void)

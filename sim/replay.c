@@ -486,7 +486,7 @@ int hk_replay(hk_allocator *a, const char *path, enum hk_touch touch,
         out->duration_ns = ev.time_ns;
         follow_peak(&e);
         if (t && e.last[t] == n) {
-            hk_heap_destroy(e.heaps[t]);
+            hk_heap_park(e.heaps[t]);
             e.heaps[t] = NULL;
         }
     }

@@ -167,7 +167,8 @@ hk_allocator *calib_allocator(void)
 void calib_allocator_free(hk_allocator *a)
 {
     for (hk_heap *h = a->pool.heaps; h; h = h->next)
-        if (h->live) /* trace thread 0's, as a main thread keeps it */
+        if (h->state == HK_HEAP_LIVE) /* trace thread 0's, kept as a main
+                                       * thread keeps its heap */
             hk_heap_destroy(h);
     hk_alloc_destroy(a);
     free(a);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A thread that only frees (free_only_thread.c) gets a heap: every one of
 # its frees is counted as a remote free of the 64-byte class, sent home
-# from its front, and none is lost.
+# from its front (the last ones once malloc_trim empties its parked heap),
+# and none is lost.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source tests/lib.bash

@@ -4,7 +4,9 @@
  * and comes back after frees by its own heap, by another heap (the remote
  * path, in chains per slab), after its heap dies (abandonment and
  * adoption), and after its heap passes surplus slabs to another.  A
- * heap's first refills of a class are small.  Freed
+ * heap whose thread exits is taken whole by the next thread, or emptied
+ * once it has waited the pool's delay.  A heap's first refills of a
+ * class are small.  Freed
  * blocks are used before fresh ones; another heap's blocks that share
  * cache lines are never handed out by the heap that freed them.  A front
  * grows to hold a program's bursts, and stays small in a heap that only
@@ -399,6 +401,77 @@ static void dead_heap_slabs_are_adopted(void)
     all_went_home(a);
 }
 
+/* A parked heap is the next thread's as it was: its front serves at
+ * once, its slabs are its own (frees are local), nothing is adopted.
+ * Parked again, it stays whole until the pool's delay has passed, then
+ * is emptied: its slab with live blocks waits for adoption, and the
+ * heap is reused as new. */
+static void parked_heap_is_taken_whole_then_reaped(void)
+{
+    enum { M = 1000 };
+    hk_allocator *a = unit_alloc(NULL);
+    unsigned c = hk_class_of(48);
+    hk_heap *other = hk_heap_create(a), *h = hk_heap_create(a);
+    static void *p[M];
+    alloc_filled(a, h, p, M, 48);
+    free_checked(a, h, p, M / 2, 48);
+    uint32_t cached = h->front[c].count;
+    CHECK(cached > 0, "the front holds freed blocks");
+    hk_stats_snapshot s0, s1;
+    hk_alloc_snapshot(a, &s0);
+    hk_heap_park(h);
+    CHECK_EQ(atomic_load(&a->pool.heaps_live), 1);
+    hk_alloc_snapshot(a, &s1);
+    CHECK_EQ(s1.cls[c].front_hits, s0.cls[c].front_hits);
+
+    hk_heap *t = hk_heap_create(a);
+    CHECK(t == h, "the parked heap is taken");
+    CHECK_EQ(t->front[c].count, cached);
+    for (unsigned i = 0; i < cached; i++)
+        p[i] = hk_malloc_fast(a, t, 48);
+    for (unsigned i = M / 2; i < M; i++) {
+        CHECK(intact(p[i], 48, i), "block %u", i);
+        hk_free_fast(a, t, p[i]);
+    }
+    hk_alloc_snapshot(a, &s1);
+    CHECK_EQ(s1.pool.heaps_unparked, 1);
+    CHECK_EQ(s1.cls[c].front_misses, s0.cls[c].front_misses);
+    CHECK_EQ(s1.cls[c].remote_frees, s0.cls[c].remote_frees);
+    CHECK_EQ(s1.total.slabs_adopted, s0.total.slabs_adopted);
+
+    hk_heap_park(t);
+    uint64_t due = t->parked_at + a->pool.delay;
+    hk_heap_reap(a, due - 1, 0);
+    CHECK_EQ(t->state, HK_HEAP_PARKED);
+    hk_heap_reap(a, due, 0);
+    CHECK_EQ(t->state, HK_HEAP_DEAD);
+    CHECK(!hk_list_empty(&a->pool.abandoned[c]), "the slab waits");
+    hk_alloc_snapshot(a, &s1);
+    CHECK_EQ(s1.pool.heaps_reaped, 1);
+    for (unsigned i = 0; i < cached; i++)
+        hk_free_fast(a, other, p[i]);
+    hk_heap *n = hk_heap_create(a);
+    CHECK(n == h, "the reaped heap is reused");
+    CHECK_EQ(n->front[c].count, 0);
+    hk_heap_destroy(n);
+    hk_heap_destroy(other);
+    all_went_home(a);
+}
+
+/* malloc_trim empties parked heaps at once. */
+static void trim_reaps_parked_heaps(void)
+{
+    hk_allocator *a = unit_alloc(NULL);
+    hk_heap *h = hk_heap_create(a);
+    void *p = hk_malloc_fast(a, h, 100);
+    hk_free_fast(a, h, p);
+    hk_heap_park(h);
+    CHECK_EQ(h->state, HK_HEAP_PARKED);
+    hk_alloc_trim(a, NULL);
+    CHECK_EQ(h->state, HK_HEAP_DEAD);
+    all_went_home(a);
+}
+
 /* A heap's first refills of a class move few blocks, each twice as many
  * as the one before, up to the class's refill (32); a heap made again in
  * a dead one's memory starts small again.  Blocks of 16 bytes: all of
@@ -594,6 +667,8 @@ UNIT_MAIN(TEST(own_blocks_round_trip),
           TEST(foreign_blocks_sharing_lines_go_home),
           TEST(freeing_heap_front_stays_small),
           TEST(dead_heap_slabs_are_adopted),
+          TEST(parked_heap_is_taken_whole_then_reaped),
+          TEST(trim_reaps_parked_heaps),
           TEST(first_refills_start_small),
           TEST(surplus_slabs_pass_to_other_heaps),
           TEST(aligned_blocks_are_aligned), TEST(realloc_grows_ahead),
