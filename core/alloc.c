@@ -174,7 +174,7 @@ static inline void *class_alloc(hk_allocator *a, hk_heap *h, unsigned c)
 static void tick(hk_allocator *a, uint64_t now)
 {
     hk_pool_tick(a, now);
-    hk_heap_reap(a, now, 0);
+    hk_heap_reap(a, now, HK_REAP_DUE);
 }
 
 void *hk_alloc_tick(hk_allocator *a, hk_front *f)
@@ -656,7 +656,7 @@ size_t hk_alloc_trim(hk_allocator *a, hk_heap *h)
             if (h->front[c].count)
                 hk_heap_flush(h, c, h->front[c].count);
     }
-    hk_heap_reap(a, hk_os_now_ns(), 1);
+    hk_heap_reap(a, hk_os_now_ns(), HK_REAP_ALL);
     return hk_pool_purge(a, 1) + hk_large_purge_all(a);
 }
 

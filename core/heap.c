@@ -157,10 +157,13 @@ hk_heap *hk_heap_create(hk_allocator *a)
     hk_lock_acquire(&pool->lock);
     hk_heap *h = reusable(pool);
     if (h) {
-        if (h->state == HK_HEAP_PARKED)
+        if (h->state == HK_HEAP_PARKED) {
             pool->stats.heaps_unparked++;
-        else
+            atomic_fetch_sub_explicit(&pool->heaps_parked, 1,
+                                      memory_order_relaxed);
+        } else {
             heap_setup(a, h);
+        }
         pool->stats.heaps_reused++;
         h->state = HK_HEAP_LIVE;
         atomic_fetch_add_explicit(&pool->heaps_live, 1, memory_order_relaxed);
@@ -441,7 +444,14 @@ static hk_slab *next_slab(hk_heap *h, unsigned c)
     collect_remote(h, c);
     if (!hk_list_empty(&h->avail[c]))
         return hk_slab_at(hk_list_first(&h->avail[c]));
-    hk_slab *s = hk_pool_acquire_slab(h->alloc, h, c);
+    hk_allocator *a = h->alloc;
+    int parked =
+        atomic_load_explicit(&a->pool.heaps_parked, memory_order_relaxed) != 0;
+    hk_slab *s = hk_pool_acquire_slab(a, h, c, !parked);
+    if (!s && parked) {
+        hk_heap_reap(a, 0, HK_REAP_ONE);
+        s = hk_pool_acquire_slab(a, h, c, 1);
+    }
     if (s)
         avail_push(h, c, s);
     return s;
@@ -563,46 +573,53 @@ void hk_heap_park(hk_heap *h)
     uint64_t due = now + a->pool.delay;
     if (due < atomic_load_explicit(&a->pool.reap_at, memory_order_relaxed))
         atomic_store_explicit(&a->pool.reap_at, due, memory_order_relaxed);
+    atomic_fetch_add_explicit(&a->pool.heaps_parked, 1, memory_order_relaxed);
     atomic_fetch_sub_explicit(&a->pool.heaps_live, 1, memory_order_relaxed);
     hk_lock_release(&a->pool.lock);
 }
 
-/* Under the pool's lock: a parked heap due by now (any when all), marked
- * as being reaped, or NULL; reap_at says when the next one is due. */
-static hk_heap *claim_due(hk_pool *pool, uint64_t now, int all)
+/* Under the pool's lock: the parked heap parked first, marked as being
+ * reaped if `which` wants it, or NULL; reap_at says when the next one
+ * left parked is due. */
+static hk_heap *claim(hk_pool *pool, uint64_t now, enum hk_reap which)
 {
-    hk_heap *due = NULL;
+    hk_heap *first = NULL;
     uint64_t next = UINT64_MAX;
-    for (hk_heap *h = pool->heaps; h; h = h->next) {
-        if (h->state != HK_HEAP_PARKED)
-            continue;
-        uint64_t at = h->parked_at + pool->delay;
-        if (!due && (all || at <= now))
-            due = h;
-        else if (at < next)
-            next = at;
+    for (hk_heap *h = pool->heaps; h; h = h->next)
+        if (h->state == HK_HEAP_PARKED &&
+            (!first || h->parked_at < first->parked_at))
+            first = h;
+    if (first && (which != HK_REAP_DUE ||
+                  first->parked_at + pool->delay <= now)) {
+        first->state = HK_HEAP_REAPING;
+        atomic_fetch_sub_explicit(&pool->heaps_parked, 1,
+                                  memory_order_relaxed);
+        pool->stats.heaps_reaped++;
+    } else {
+        first = NULL;
     }
-    if (due)
-        due->state = HK_HEAP_REAPING;
+    for (hk_heap *h = pool->heaps; h; h = h->next)
+        if (h->state == HK_HEAP_PARKED && h->parked_at + pool->delay < next)
+            next = h->parked_at + pool->delay;
     atomic_store_explicit(&pool->reap_at, next, memory_order_relaxed);
-    return due;
+    return first;
 }
 
-void hk_heap_reap(hk_allocator *a, uint64_t now, int all)
+void hk_heap_reap(hk_allocator *a, uint64_t now, enum hk_reap which)
 {
     hk_pool *pool = &a->pool;
-    if (!all && now < atomic_load_explicit(&pool->reap_at, memory_order_relaxed))
+    if (!atomic_load_explicit(&pool->heaps_parked, memory_order_relaxed) ||
+        (which == HK_REAP_DUE &&
+         now < atomic_load_explicit(&pool->reap_at, memory_order_relaxed)))
         return;
-    for (;;) {
+    hk_heap *h;
+    do {
         hk_lock_acquire(&pool->lock);
-        hk_heap *h = claim_due(pool, now, all);
-        if (h)
-            pool->stats.heaps_reaped++;
+        h = claim(pool, now, which);
         hk_lock_release(&pool->lock);
-        if (!h)
-            return;
-        hk_heap_destroy(h);
-    }
+        if (h)
+            hk_heap_destroy(h);
+    } while (h && which != HK_REAP_ONE);
 }
 
 void hk_heap_destroy(hk_heap *h)

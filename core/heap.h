@@ -39,12 +39,18 @@
  *
  * A thread that exits parks its heap whole: its slabs stay its own, its
  * fronts full, and the next thread to start takes it as it is, with
- * nothing handed over or adopted, block by block or slab by slab.  Only
- * a heap left parked for the pool's delay is emptied (reaped), by
- * whichever thread ticks next, and its slabs go to the pool.  A program
- * starting a thread per task ran 4 threads of 200 blocks each to a
- * 4-CPU's worth of adoptions and hand-overs under the pool's lock before;
- * a parked heap needs the lock once to be parked and once to be taken.
+ * nothing handed over or adopted, block by block or slab by slab.  A
+ * heap is emptied (reaped), its slabs going to the pool, once it has
+ * been parked for the pool's delay, by whichever thread ticks next, and
+ * sooner when a live heap needs a slab and none waits for adoption: the
+ * oldest parked heap is reaped then, before any memory is carved, so
+ * that a program whose threads end, leaving one to go on, reuses their
+ * memory.  thread_churn (threads of 200 blocks, four at a time, on two
+ * CPUs; medians of 5 alternating runs) ran 11,300 threads/s when an
+ * exiting heap handed its slabs over, 16,000 parked, peak RSS 7,848 KB
+ * then and 7,088 KB now; reaping before every slab a live heap took from
+ * the pool reaped half the heaps, whose next threads took 30 slabs each:
+ * 13,200 threads/s.
  *
  * Only the thread that holds a heap touches it (its owner while live, the
  * reaper once reaping), except remote_hint, which other threads bump when
@@ -185,9 +191,16 @@ hk_heap *hk_heap_create(struct hk_allocator *a);
  * its large blocks, and park the rest for the next thread. */
 void hk_heap_park(hk_heap *h);
 
-/* Empty the heaps parked for the pool's delay by now (every parked one
- * when all), as hk_heap_destroy does.  Takes no lock when none is due. */
-void hk_heap_reap(struct hk_allocator *a, uint64_t now, int all);
+/* Which parked heaps hk_heap_reap empties. */
+enum hk_reap {
+    HK_REAP_DUE, /* those parked for the pool's delay by now */
+    HK_REAP_ONE, /* the one parked first, if any */
+    HK_REAP_ALL,
+};
+
+/* Empty parked heaps as hk_heap_destroy does.  Takes no lock when none
+ * is to be. */
+void hk_heap_reap(struct hk_allocator *a, uint64_t now, enum hk_reap which);
 
 /* Empty h, live or being reaped: return its cached blocks, hand its slabs
  * to the pool; it is dead then. */

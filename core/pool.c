@@ -451,13 +451,14 @@ static hk_slab *carve_new(hk_allocator *a, unsigned c, uint64_t now)
 
 static void purge_due(hk_allocator *a, uint64_t now);
 
-hk_slab *hk_pool_acquire_slab(hk_allocator *a, hk_heap *h, unsigned c)
+hk_slab *hk_pool_acquire_slab(hk_allocator *a, hk_heap *h, unsigned c,
+                              int may_carve)
 {
     hk_pool *pool = &a->pool;
     uint64_t now = hk_os_now_ns();
     hk_lock_acquire(&pool->lock);
     hk_slab *s = adopt(a, h, c);
-    if (!s && (s = carve_new(a, c, now)) != NULL)
+    if (!s && may_carve && (s = carve_new(a, c, now)) != NULL)
         hk_slab_set_owner(s, h);
     if (s)
         h->stats[c].slabs_acquired++;

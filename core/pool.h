@@ -41,6 +41,7 @@ typedef struct hk_pool {
     /* when the first parked heap is due to be reaped (heap.h); written
      * under the lock, read without it */
     _Atomic uint64_t reap_at;
+    _Atomic uint32_t heaps_parked; /* written under the lock */
     hk_pause pause; /* slow paths and ticks (pause.h) */
     /* How long free memory waits to be purged or unmapped, in ns:
      * purge_delay, stretched while the program wants purged memory back
@@ -80,10 +81,11 @@ void hk_pool_init(hk_pool *pool, uint64_t delay_ns);
 /* Unmap every SuperSlab (the allocator is being thrown away). */
 void hk_pool_destroy(struct hk_allocator *a);
 
-/* A slab of class c owned by h: adopted, carved from a SuperSlab with a
- * free span, or from a new SuperSlab.  NULL when out of memory. */
+/* A slab of class c owned by h: adopted, else (when may_carve) carved
+ * from a SuperSlab with a free span, or from a new SuperSlab.  NULL when
+ * out of memory, or when none waits for adoption and !may_carve. */
 hk_slab *hk_pool_acquire_slab(struct hk_allocator *a, struct hk_heap *h,
-                              unsigned c);
+                              unsigned c, int may_carve);
 
 /* An empty slab goes back to its SuperSlab. */
 void hk_pool_release_slab(struct hk_allocator *a, hk_slab *s);

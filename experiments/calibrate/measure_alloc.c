@@ -475,7 +475,7 @@ void measure_slab(calib *k)
     bench_open(&b, 1, 1);
     hk_allocator *a = b.a;
     hk_heap *h = b.heap[0];
-    hk_slab *pinned = hk_pool_acquire_slab(a, h, 0), *s[SLAB_BATCH];
+    hk_slab *pinned = hk_pool_acquire_slab(a, h, 0, 1), *s[SLAB_BATCH];
     if (!pinned)
         calib_die("cannot take a slab");
     bench_start(&b);
@@ -485,7 +485,7 @@ void measure_slab(calib *k)
         uint64_t t0 = calib_now_ns();
         for (int i = 0; i < SLAB_ROUNDS; i++) {
             for (int j = 0; j < SLAB_BATCH; j++)
-                s[j] = hk_pool_acquire_slab(a, h, 0);
+                s[j] = hk_pool_acquire_slab(a, h, 0, 1);
             for (int j = 0; j < SLAB_BATCH; j++)
                 hk_pool_release_slab(a, s[j]);
         }

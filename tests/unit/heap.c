@@ -441,9 +441,9 @@ static void parked_heap_is_taken_whole_then_reaped(void)
 
     hk_heap_park(t);
     uint64_t due = t->parked_at + a->pool.delay;
-    hk_heap_reap(a, due - 1, 0);
+    hk_heap_reap(a, due - 1, HK_REAP_DUE);
     CHECK_EQ(t->state, HK_HEAP_PARKED);
-    hk_heap_reap(a, due, 0);
+    hk_heap_reap(a, due, HK_REAP_DUE);
     CHECK_EQ(t->state, HK_HEAP_DEAD);
     CHECK(!hk_list_empty(&a->pool.abandoned[c]), "the slab waits");
     hk_alloc_snapshot(a, &s1);
@@ -455,6 +455,39 @@ static void parked_heap_is_taken_whole_then_reaped(void)
     CHECK_EQ(n->front[c].count, 0);
     hk_heap_destroy(n);
     hk_heap_destroy(other);
+    all_went_home(a);
+}
+
+/* A live heap that needs a slab from the pool first empties the heap
+ * parked first, and adopts its slab rather than carving one. */
+static void slab_demand_reaps_the_oldest_parked_heap(void)
+{
+    enum { M = 10 };
+    hk_allocator *a = unit_alloc(NULL);
+    hk_heap *live = hk_heap_create(a);
+    hk_heap *h1 = hk_heap_create(a), *h2 = hk_heap_create(a);
+    void *p[M], *q = hk_malloc_fast(a, h2, 64);
+    alloc_filled(a, h1, p, M, 48);
+    free_checked(a, h1, p, M / 2, 48);
+    hk_heap_park(h1);
+    hk_heap_park(h2);
+    hk_stats_snapshot s0, s1;
+    hk_alloc_snapshot(a, &s0);
+    void *r = hk_malloc_fast(a, live, 48);
+    hk_alloc_snapshot(a, &s1);
+    CHECK_EQ(h1->state, HK_HEAP_DEAD);
+    CHECK_EQ(h2->state, HK_HEAP_PARKED);
+    CHECK_EQ(s1.total.slabs_adopted, s0.total.slabs_adopted + 1);
+    CHECK_EQ(s1.pool.heaps_reaped, 1);
+    for (unsigned i = M / 2; i < M; i++) {
+        CHECK(intact(p[i], 48, i), "block %u", i);
+        hk_free_fast(a, live, p[i]);
+    }
+    hk_free_fast(a, live, r);
+    hk_free_fast(a, live, q);
+    hk_heap_destroy(live);
+    hk_alloc_trim(a, NULL);
+    CHECK_EQ(h2->state, HK_HEAP_DEAD);
     all_went_home(a);
 }
 
@@ -668,6 +701,7 @@ UNIT_MAIN(TEST(own_blocks_round_trip),
           TEST(freeing_heap_front_stays_small),
           TEST(dead_heap_slabs_are_adopted),
           TEST(parked_heap_is_taken_whole_then_reaped),
+          TEST(slab_demand_reaps_the_oldest_parked_heap),
           TEST(trim_reaps_parked_heaps),
           TEST(first_refills_start_small),
           TEST(surplus_slabs_pass_to_other_heaps),
