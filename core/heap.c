@@ -562,10 +562,30 @@ static void send_foreign(hk_heap *h)
     hk_keep_flush(h->alloc, &h->keep);
 }
 
+/* A parked heap's fronts go back to their first bounds: the room they
+ * grew served its thread's swings, and the blocks in it would wait there
+ * while other threads carve.  larson -t 2 (a new thread per round, which
+ * takes a parked heap), medians of 7 alternating runs: peak RSS 5,996 KB
+ * keeping the grown fronts, 5,780 KB now, and 5,228 KB when an exiting
+ * heap handed everything over, 17% slower than now. */
+static void shrink_fronts(hk_heap *h)
+{
+    for (unsigned c = 0; c < HK_CLASSES; c++) {
+        hk_front *f = &h->front[c];
+        uint32_t floor = h->alloc->cls[c].front_cap;
+        if (f->cap <= floor)
+            continue;
+        if (f->count > floor)
+            hk_heap_flush(h, c, f->count - floor);
+        set_cap(h, c, floor);
+    }
+}
+
 void hk_heap_park(hk_heap *h)
 {
     hk_allocator *a = h->alloc;
     send_foreign(h);
+    shrink_fronts(h);
     uint64_t now = hk_os_now_ns();
     hk_lock_acquire(&a->pool.lock);
     h->state = HK_HEAP_PARKED;

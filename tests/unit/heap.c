@@ -491,6 +491,26 @@ static void slab_demand_reaps_the_oldest_parked_heap(void)
     all_went_home(a);
 }
 
+/* A heap parks with its fronts back at their first bounds, the blocks
+ * beyond them sent home. */
+static void parked_fronts_shrink_to_their_first_bounds(void)
+{
+    hk_allocator *a = unit_alloc(NULL);
+    unsigned c = hk_class_of(64);
+    uint32_t floor = a->cls[c].front_cap;
+    hk_heap *h = hk_heap_create(a);
+    burst_rounds(a, h, 8);
+    CHECK(h->front[c].cap > floor && h->front[c].count > floor,
+          "cap %u count %u", h->front[c].cap, h->front[c].count);
+    hk_heap_park(h);
+    CHECK_EQ(h->front[c].cap, floor);
+    CHECK_EQ(h->front[c].count, floor);
+    CHECK_EQ(h->grown_bytes, 0);
+    CHECK(hk_heap_create(a) == h, "the parked heap is taken");
+    hk_heap_destroy(h);
+    all_went_home(a);
+}
+
 /* malloc_trim empties parked heaps at once. */
 static void trim_reaps_parked_heaps(void)
 {
@@ -702,6 +722,7 @@ UNIT_MAIN(TEST(own_blocks_round_trip),
           TEST(dead_heap_slabs_are_adopted),
           TEST(parked_heap_is_taken_whole_then_reaped),
           TEST(slab_demand_reaps_the_oldest_parked_heap),
+          TEST(parked_fronts_shrink_to_their_first_bounds),
           TEST(trim_reaps_parked_heaps),
           TEST(first_refills_start_small),
           TEST(surplus_slabs_pass_to_other_heaps),
