@@ -598,30 +598,33 @@ void hk_heap_park(hk_heap *h)
     hk_lock_release(&a->pool.lock);
 }
 
-/* Under the pool's lock: the parked heap parked first, marked as being
- * reaped if `which` wants it, or NULL; reap_at says when the next one
- * left parked is due. */
+/* Under the pool's lock: the heap parked first, marked as being reaped
+ * if `which` wants it, or NULL; reap_at says when the oldest one left
+ * parked is due. */
 static hk_heap *claim(hk_pool *pool, uint64_t now, enum hk_reap which)
 {
-    hk_heap *first = NULL;
-    uint64_t next = UINT64_MAX;
-    for (hk_heap *h = pool->heaps; h; h = h->next)
-        if (h->state == HK_HEAP_PARKED &&
-            (!first || h->parked_at < first->parked_at))
+    hk_heap *first = NULL, *second = NULL;
+    for (hk_heap *h = pool->heaps; h; h = h->next) {
+        if (h->state != HK_HEAP_PARKED)
+            continue;
+        if (!first || h->parked_at < first->parked_at) {
+            second = first;
             first = h;
-    if (first && (which != HK_REAP_DUE ||
-                  first->parked_at + pool->delay <= now)) {
-        first->state = HK_HEAP_REAPING;
-        atomic_fetch_sub_explicit(&pool->heaps_parked, 1,
-                                  memory_order_relaxed);
-        pool->stats.heaps_reaped++;
-    } else {
-        first = NULL;
+        } else if (!second || h->parked_at < second->parked_at) {
+            second = h;
+        }
     }
-    for (hk_heap *h = pool->heaps; h; h = h->next)
-        if (h->state == HK_HEAP_PARKED && h->parked_at + pool->delay < next)
-            next = h->parked_at + pool->delay;
-    atomic_store_explicit(&pool->reap_at, next, memory_order_relaxed);
+    int take = first && (which != HK_REAP_DUE ||
+                         first->parked_at + pool->delay <= now);
+    hk_heap *left = take ? second : first;
+    atomic_store_explicit(&pool->reap_at,
+                          left ? left->parked_at + pool->delay : UINT64_MAX,
+                          memory_order_relaxed);
+    if (!take)
+        return NULL;
+    first->state = HK_HEAP_REAPING;
+    atomic_fetch_sub_explicit(&pool->heaps_parked, 1, memory_order_relaxed);
+    pool->stats.heaps_reaped++;
     return first;
 }
 

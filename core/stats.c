@@ -19,8 +19,9 @@ const char *const hk_os_call_names[HK_OS_CALLS] = {
 #define POOL_FIELDS(X)                                                       \
     X(ss_mapped) X(ss_unmapped) X(ss_live) X(ss_peak) X(ss_cached)           \
     X(ss_evicted) X(ss_purged) X(purged_bytes) X(heaps_created)              \
-    X(heaps_reused) X(heaps_unparked) X(heaps_reaped) X(delay_stretches)    \
-    X(delay_ms) X(huge_samples) X(huge_advised) X(huge_dear) X(huge_fault_ns) X(small_fault_ns)
+    X(heaps_reused) X(heaps_unparked) X(heaps_reaped) X(delay_stretches)     \
+    X(delay_ms) X(huge_samples) X(huge_advised) X(huge_dear)                 \
+    X(huge_fault_ns) X(small_fault_ns)
 
 #define LARGE_FIELDS(X)                                                      \
     X(allocs) X(frees) X(cache_hits) X(cache_splits) X(cache_grows)          \
