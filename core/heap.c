@@ -136,26 +136,50 @@ static void heap_setup(hk_allocator *a, hk_heap *h)
     h->alloc = a;
 }
 
-/* Under the pool's lock: the heap parked last, else a dead one, else
+/*
+ * A heap parked less than this long ago was left by a thread that ended
+ * while others start: a thread that starts its successor and exits, or
+ * workers replaced as they finish.  Such heaps go to starting threads in
+ * the order they were parked, so that a successor tends to find its
+ * predecessor's heap and the blocks it inherits are its own.  Taken last
+ * parked first, two larson lanes (a thread per round, each freeing what
+ * its predecessor made) swapped heaps whenever their ends overlapped,
+ * and every free after a swap was remote: peak RSS 5,868 KB against
+ * 5,228 KB in order and 4,836 KB under glibc (medians of 5 alternating
+ * runs).  Older heaps are taken last parked first, so that when fewer
+ * threads run than before, the heaps of the ones gone stay parked until
+ * they are reaped: after 64 threads of 3 MB, 28,000 threads two at a
+ * time left 7 MB resident, where taking every heap in order kept all 64
+ * in turn and 213 MB.
+ */
+#define HANDOFF_NS 1000000u
+
+/* Under the pool's lock: the parked heap to take at `now` (the first
+ * parked within HANDOFF_NS, else the last parked), else a dead one, else
  * NULL. */
-static hk_heap *reusable(hk_pool *pool)
+static hk_heap *reusable(hk_pool *pool, uint64_t now)
 {
-    hk_heap *dead = NULL, *parked = NULL;
+    hk_heap *dead = NULL, *last = NULL, *handoff = NULL;
     for (hk_heap *h = pool->heaps; h; h = h->next) {
-        if (h->state == HK_HEAP_PARKED &&
-            (!parked || h->parked_at > parked->parked_at))
-            parked = h;
-        else if (h->state == HK_HEAP_DEAD && !dead)
+        if (h->state == HK_HEAP_PARKED) {
+            if (!last || h->parked_at > last->parked_at)
+                last = h;
+            if (h->parked_at + HANDOFF_NS > now &&
+                (!handoff || h->parked_at < handoff->parked_at))
+                handoff = h;
+        } else if (h->state == HK_HEAP_DEAD && !dead) {
             dead = h;
+        }
     }
-    return parked ? parked : dead;
+    return handoff ? handoff : last ? last : dead;
 }
 
 hk_heap *hk_heap_create(hk_allocator *a)
 {
     hk_pool *pool = &a->pool;
+    uint64_t now = hk_os_now_ns();
     hk_lock_acquire(&pool->lock);
-    hk_heap *h = reusable(pool);
+    hk_heap *h = reusable(pool, now);
     if (h) {
         if (h->state == HK_HEAP_PARKED) {
             pool->stats.heaps_unparked++;

@@ -184,8 +184,9 @@ static inline void hk_front_restart_tick(hk_front *f)
     f->to_tick = HK_TICK;
 }
 
-/* A heap for the calling thread: a parked one taken as it is (the one
- * parked last), else a dead one reused, else a new mapping. */
+/* A heap for the calling thread: a parked one taken as it is (of those
+ * parked within the last millisecond the first parked, else the last
+ * parked; heap.c says why), else a dead one reused, else a new mapping. */
 hk_heap *hk_heap_create(struct hk_allocator *a);
 
 /* h's thread is gone: send home what it holds of other heaps' slabs and

@@ -511,6 +511,52 @@ static void parked_fronts_shrink_to_their_first_bounds(void)
     all_went_home(a);
 }
 
+/* A starting thread takes, of the heaps parked within the last
+ * millisecond, the first parked; when none is that recent, the last
+ * parked: here h2, which neither the first nor the last parked of all
+ * three would be. */
+static void parked_heaps_go_in_order_while_recent(void)
+{
+    enum { US = 1000, MS = 1000 * US };
+    hk_allocator *a = unit_alloc(NULL);
+    hk_heap *h1 = hk_heap_create(a), *h2 = hk_heap_create(a),
+            *h3 = hk_heap_create(a);
+    uint64_t t = hk_os_now_ns();
+    hk_os_follow_clock(t);
+    hk_heap_park(h1);
+    hk_os_follow_clock(t + 10 * US);
+    hk_heap_park(h2);
+    hk_os_follow_clock(t + 20 * US);
+    CHECK(hk_heap_create(a) == h1, "the first parked of the recent ones");
+    CHECK(hk_heap_create(a) == h2, "then the next");
+
+    t += 5 * MS;
+    hk_os_follow_clock(t);
+    hk_heap_park(h1);
+    hk_os_follow_clock(t + 10 * US);
+    hk_heap_park(h2);
+    hk_os_follow_clock(t + 2 * MS);
+    CHECK(hk_heap_create(a) == h2, "none recent: the last parked");
+    CHECK(hk_heap_create(a) == h1, "then the one before");
+
+    t += 5 * MS;
+    hk_os_follow_clock(t);
+    hk_heap_park(h1);
+    hk_os_follow_clock(t + 2 * MS);
+    hk_heap_park(h2);
+    hk_os_follow_clock(t + 2 * MS + 10 * US);
+    hk_heap_park(h3);
+    hk_os_follow_clock(t + 2 * MS + 20 * US);
+    CHECK(hk_heap_create(a) == h2, "the first parked of the recent ones");
+    CHECK(hk_heap_create(a) == h3, "then the next recent one");
+    CHECK(hk_heap_create(a) == h1, "then the old one");
+    CHECK_EQ(atomic_load(&a->pool.heaps_parked), 0);
+    hk_heap_destroy(h1);
+    hk_heap_destroy(h2);
+    hk_heap_destroy(h3);
+    all_went_home(a);
+}
+
 /* malloc_trim empties parked heaps at once. */
 static void trim_reaps_parked_heaps(void)
 {
@@ -723,6 +769,7 @@ UNIT_MAIN(TEST(own_blocks_round_trip),
           TEST(parked_heap_is_taken_whole_then_reaped),
           TEST(slab_demand_reaps_the_oldest_parked_heap),
           TEST(parked_fronts_shrink_to_their_first_bounds),
+          TEST(parked_heaps_go_in_order_while_recent),
           TEST(trim_reaps_parked_heaps),
           TEST(first_refills_start_small),
           TEST(surplus_slabs_pass_to_other_heaps),
