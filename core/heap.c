@@ -590,8 +590,8 @@ static void send_foreign(hk_heap *h)
  * grew served its thread's swings, and the blocks in it would wait there
  * while other threads carve.  larson -t 2 (a new thread per round, which
  * takes a parked heap), medians of 7 alternating runs: peak RSS 5,996 KB
- * keeping the grown fronts, 5,780 KB now, and 5,228 KB when an exiting
- * heap handed everything over, 17% slower than now. */
+ * keeping the grown fronts, 5,780 KB shrinking them, and 5,228 KB when an
+ * exiting heap handed everything over, 17% slower than parking. */
 static void shrink_fronts(hk_heap *h)
 {
     for (unsigned c = 0; c < HK_CLASSES; c++) {

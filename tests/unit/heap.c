@@ -513,47 +513,40 @@ static void parked_fronts_shrink_to_their_first_bounds(void)
 
 /* A starting thread takes, of the heaps parked within the last
  * millisecond, the first parked; when none is that recent, the last
- * parked: here h2, which neither the first nor the last parked of all
- * three would be. */
+ * parked.  In the third case h2 goes first, which neither the first nor
+ * the last parked of all three would be. */
 static void parked_heaps_go_in_order_while_recent(void)
 {
-    enum { US = 1000, MS = 1000 * US };
+    enum { US = 1000, MS = 1000 * US, HEAPS = 3 };
+    static const struct {
+        unsigned heaps;             /* h[0], h[1], ... parked in turn */
+        uint64_t parked_at[HEAPS];  /* after the case's start */
+        uint64_t taken_at;
+        unsigned taken[HEAPS];      /* which heaps the creates get */
+    } cases[] = {
+        {2, {0, 10 * US}, 20 * US, {0, 1}},
+        {2, {0, 10 * US}, 2 * MS, {1, 0}},
+        {3, {0, 2 * MS, 2 * MS + 10 * US}, 2 * MS + 20 * US, {1, 2, 0}},
+    };
     hk_allocator *a = unit_alloc(NULL);
-    hk_heap *h1 = hk_heap_create(a), *h2 = hk_heap_create(a),
-            *h3 = hk_heap_create(a);
-    uint64_t t = hk_os_now_ns();
-    hk_os_follow_clock(t);
-    hk_heap_park(h1);
-    hk_os_follow_clock(t + 10 * US);
-    hk_heap_park(h2);
-    hk_os_follow_clock(t + 20 * US);
-    CHECK(hk_heap_create(a) == h1, "the first parked of the recent ones");
-    CHECK(hk_heap_create(a) == h2, "then the next");
-
-    t += 5 * MS;
-    hk_os_follow_clock(t);
-    hk_heap_park(h1);
-    hk_os_follow_clock(t + 10 * US);
-    hk_heap_park(h2);
-    hk_os_follow_clock(t + 2 * MS);
-    CHECK(hk_heap_create(a) == h2, "none recent: the last parked");
-    CHECK(hk_heap_create(a) == h1, "then the one before");
-
-    t += 5 * MS;
-    hk_os_follow_clock(t);
-    hk_heap_park(h1);
-    hk_os_follow_clock(t + 2 * MS);
-    hk_heap_park(h2);
-    hk_os_follow_clock(t + 2 * MS + 10 * US);
-    hk_heap_park(h3);
-    hk_os_follow_clock(t + 2 * MS + 20 * US);
-    CHECK(hk_heap_create(a) == h2, "the first parked of the recent ones");
-    CHECK(hk_heap_create(a) == h3, "then the next recent one");
-    CHECK(hk_heap_create(a) == h1, "then the old one");
-    CHECK_EQ(atomic_load(&a->pool.heaps_parked), 0);
-    hk_heap_destroy(h1);
-    hk_heap_destroy(h2);
-    hk_heap_destroy(h3);
+    hk_heap *h[HEAPS];
+    for (unsigned i = 0; i < HEAPS; i++)
+        h[i] = hk_heap_create(a);
+    uint64_t start = hk_os_now_ns();
+    for (unsigned k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        start += 5 * MS;
+        for (unsigned i = 0; i < cases[k].heaps; i++) {
+            hk_os_follow_clock(start + cases[k].parked_at[i]);
+            hk_heap_park(h[i]);
+        }
+        hk_os_follow_clock(start + cases[k].taken_at);
+        for (unsigned i = 0; i < cases[k].heaps; i++)
+            CHECK(hk_heap_create(a) == h[cases[k].taken[i]],
+                  "case %u: take %u is h%u", k, i, cases[k].taken[i] + 1);
+        CHECK_EQ(atomic_load(&a->pool.heaps_parked), 0);
+    }
+    for (unsigned i = 0; i < HEAPS; i++)
+        hk_heap_destroy(h[i]);
     all_went_home(a);
 }
 
