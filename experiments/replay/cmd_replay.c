@@ -46,13 +46,14 @@ static const char usage[] =
     "and the library it came from (\"library\": the file that defines the\n"
     "malloc that ran; \"ld_preload\" when LD_PRELOAD was set), the settings\n"
     "that applied (hakmem's parameters only for hakmem), the trace, wall\n"
-    "time, operations per second, the\n"
-    "RSS when the replay started and at its peak from then on (the kernel's\n"
-    "high-water mark, reset at the start; \"peak_rss_since\" says \"process\"\n"
-    "where it could not be), the CPU time of all its threads (\"cpu_s\") and\n"
-    "the page faults the kernel counted during the replay, the CPU it was\n"
-    "kept on (\"pinned_cpu\", null when none), and for hakmem the system\n"
-    "calls it made (\"syscalls\") and its statistics (\"allocator_stats\").\n"
+    "time, operations per second, the RSS when the replay started and at\n"
+    "its peak from then on (the kernel's high-water mark, reset at the\n"
+    "start; \"peak_rss_since\" says \"process\" where it could not be), the\n"
+    "CPU time of all its threads (\"cpu_s\"), the page faults and the\n"
+    "context switches (\"context_switches\": voluntary, involuntary) the\n"
+    "kernel counted during the replay, the CPU it was kept on\n"
+    "(\"pinned_cpu\", null when none), and for hakmem the system calls it\n"
+    "made (\"syscalls\") and its statistics (\"allocator_stats\").\n"
     "\n"
     "  --allocator hakmem  the allocator core linked in, on the real backend,\n"
     "                      its clock following the trace's (the default)\n"
@@ -194,11 +195,12 @@ typedef struct measured {
     double wall_s, cpu_s; /* CPU: every thread of the process, user + system */
     double start_rss;
     double faults;        /* page faults the kernel counted, minor + major */
+    double waited, displaced; /* context switches: voluntary, involuntary */
     int peak_reset;       /* the peak RSS counts from the replay's start */
     int pin;              /* on one OS thread: keep it on one CPU */
     int cpu;              /* the CPU it was kept on, or -1 */
     uint32_t os_threads;
-    double t0, cpu0, faults0;
+    double t0, cpu0, faults0, waited0, displaced0;
 } measured;
 
 static double cpu_now_s(void)
@@ -208,11 +210,14 @@ static double cpu_now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static double faults_now(void)
+/* The kernel's counts so far: page faults, context switches. */
+static void kernel_counts(double *faults, double *waited, double *displaced)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_minflt + (double)ru.ru_majflt;
+    *faults = (double)ru.ru_minflt + (double)ru.ru_majflt;
+    *waited = (double)ru.ru_nvcsw;
+    *displaced = (double)ru.ru_nivcsw;
 }
 
 /* The engines' start hook: reset the peak RSS, read the counters. */
@@ -222,7 +227,7 @@ static void start_measuring(void *ctx)
     m->cpu = m->pin ? hk_pin_last_cpu() : -1;
     m->peak_reset = reset_peak_rss() == 0;
     m->start_rss = rss_bytes();
-    m->faults0 = faults_now();
+    kernel_counts(&m->faults0, &m->waited0, &m->displaced0);
     m->cpu0 = cpu_now_s();
     m->t0 = now_s();
 }
@@ -231,7 +236,10 @@ static void stop_measuring(measured *m)
 {
     m->wall_s = now_s() - m->t0;
     m->cpu_s = cpu_now_s() - m->cpu0;
-    m->faults = faults_now() - m->faults0;
+    kernel_counts(&m->faults, &m->waited, &m->displaced);
+    m->faults -= m->faults0;
+    m->waited -= m->waited0;
+    m->displaced -= m->displaced0;
 }
 
 static int replay_serial(const options *o, hk_allocator *a, measured *m,
@@ -304,6 +312,9 @@ static int report(const options *o, hk_allocator *a, const measured *m)
     cJSON_AddNumberToObject(root, "wall_s", m->wall_s);
     cJSON_AddNumberToObject(root, "cpu_s", m->cpu_s);
     cJSON_AddNumberToObject(root, "page_faults", m->faults);
+    cJSON *switches = cJSON_AddObjectToObject(root, "context_switches");
+    cJSON_AddNumberToObject(switches, "voluntary", m->waited);
+    cJSON_AddNumberToObject(switches, "involuntary", m->displaced);
     if (m->cpu >= 0)
         cJSON_AddNumberToObject(root, "pinned_cpu", m->cpu);
     else

@@ -37,8 +37,9 @@ typedef struct loader {
     hk_idmap *slot_of; /* live id -> slot */
     uint64_t *slot_ops;
     uint64_t slot_cap;
-    uint32_t last_number, last_lane; /* lane_of, cached */
-    uint32_t last_slot;               /* the latest op added: its slot, */
+    uint32_t last_number, last_lane;  /* the latest op added: its thread
+                                       * (lane_of, cached), */
+    uint32_t last_slot;               /* its slot, */
     uint64_t last_done;               /* and its seq + 1 (0: none yet) */
 } loader;
 
@@ -103,6 +104,8 @@ static int64_t lane_index(loader *ld, uint32_t number)
     uintptr_t i = (uintptr_t)hk_idmap_get(ld->lane_of, number, &found);
     if (!found) {
         i = plan->nthreads;
+        uint64_t starter_op =
+            ld->last_done ? plan->threads[ld->last_lane].count - 1 : 0;
         if (reserve((void **)&plan->threads, &ld->threads_cap, i + 1,
                     sizeof *plan->threads) < 0 ||
             reserve((void **)&ld->lanes, &ld->lanes_cap, i + 1,
@@ -112,6 +115,8 @@ static int64_t lane_index(loader *ld, uint32_t number)
             .number = number,
             .start_slot = ld->last_slot,
             .start_done = ld->last_done,
+            .starter = ld->last_lane,
+            .starter_op = starter_op,
         };
         ld->lanes[i] = (lane){NULL, 0, 0};
         hk_idmap_insert(ld->lane_of, number, (void *)i);

@@ -53,10 +53,16 @@ typedef struct hk_replay_slot {
     uint64_t size;         /* its size, as the trace says */
 } hk_replay_slot;
 
+/* A thread's first op waits for the op just before it in trace order,
+ * which another thread performs, often much later than the replay's
+ * start: that thread then wakes it (starter, starter_op), so that it does
+ * not poll for its turn meanwhile. */
 typedef struct hk_replay_thread {
     uint32_t number;     /* the trace's thread number */
     uint32_t start_slot; /* begin once slots[start_slot].done >= */
     uint64_t start_done; /* start_done (0 for the trace's first thread) */
+    uint32_t starter;    /* the index of the thread performing that op, */
+    uint64_t starter_op; /* and the op's among that thread's ops */
     uint64_t count;
     uint64_t cap;        /* ops mapped */
     hk_replay_op *ops;   /* in trace order */

@@ -4,7 +4,10 @@
 # A larson trace (41 trace threads) replays on hakmem and on the system
 # malloc, plainly and with a peer allocator preloaded: exit status 0, every
 # event replayed, as many objects live at the end as `hakmem trace info`
-# counts, more than one OS thread.  A hand-made trace whose threads hand
+# counts, more than one OS thread; on hakmem, fewer than 10 voluntary
+# context switches per trace thread (a thread whose turn is far off is
+# woken once, where polling for it slept 30 times and more each).  A
+# hand-made trace whose threads hand
 # objects to one another, the receivers' events early in the trace
 # (tests/replay/make_cross.c), replays 50 times under a timeout, with no
 # deadlock and no crash; its variant that frees an id never allocated, and
@@ -103,6 +106,14 @@ done
 larson=$tmp/larson.trace
 "$hakmem" trace gen larson --threads 4 --rounds 10 -o "$larson" || exit 1
 replay_ok "larson on hakmem" "$larson" 2 "$hakmem" replay --allocator hakmem
+out=$(timeout 20 "$hakmem" replay --allocator hakmem "$larson" 2>/dev/null)
+waited=$(grep -o '"context_switches":{"voluntary":[0-9]*' <<<"$out" |
+    grep -o '[0-9]*$')
+if [[ -z $waited ]]; then
+    fail "larson on hakmem: no voluntary context switches reported"
+elif ((waited >= 10 * 41)); then
+    fail "larson on hakmem: $waited voluntary context switches for 41 threads"
+fi
 replay_ok "larson on glibc" "$larson" 2 "$hakmem" replay --allocator system
 if [[ -n $peer ]]; then
     replay_ok "larson on $peer" "$larson" 2 \
