@@ -27,6 +27,7 @@
 typedef struct lane {
     uint32_t *empty; /* slots this thread's frees emptied, a stack */
     uint64_t nempty, empty_cap;
+    uint64_t first, last; /* its first and last ops' places in the trace */
 } lane;
 
 typedef struct loader {
@@ -41,6 +42,7 @@ typedef struct loader {
                                        * (lane_of, cached), */
     uint32_t last_slot;               /* its slot, */
     uint64_t last_done;               /* and its seq + 1 (0: none yet) */
+    uint64_t ops;                     /* ops added */
 } loader;
 
 /* The capacity, from *cap doubled, that holds `need` elements of `size`
@@ -118,7 +120,7 @@ static int64_t lane_index(loader *ld, uint32_t number)
             .starter = ld->last_lane,
             .starter_op = starter_op,
         };
-        ld->lanes[i] = (lane){NULL, 0, 0};
+        ld->lanes[i] = (lane){.first = ld->ops};
         hk_idmap_insert(ld->lane_of, number, (void *)i);
         plan->nthreads++;
     }
@@ -182,6 +184,41 @@ static int add_op(loader *ld, const hk_event *ev)
     };
     ld->last_slot = (uint32_t)slot;
     ld->last_done = ld->slot_ops[slot];
+    l->last = ld->ops++;
+    return 0;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Each thread's ends_before: the threads that park (all but trace thread
+ * 0) whose last ops come before its first; 0, or -1 when out of memory. */
+static int count_ends(loader *ld)
+{
+    hk_replay_plan *plan = ld->plan;
+    uint64_t *ends = malloc((plan->nthreads + 1) * sizeof *ends);
+    if (!ends)
+        return -1;
+    size_t n = 0;
+    for (uint32_t i = 0; i < plan->nthreads; i++)
+        if (plan->threads[i].number != 0)
+            ends[n++] = ld->lanes[i].last;
+    qsort(ends, n, sizeof *ends, by_value);
+    for (uint32_t i = 0; i < plan->nthreads; i++) {
+        size_t lo = 0, hi = n; /* the first end after the thread's start */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (ends[mid] < ld->lanes[i].first)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        plan->threads[i].ends_before = (uint32_t)lo;
+    }
+    free(ends);
     return 0;
 }
 
@@ -226,8 +263,10 @@ int hk_replay_plan_load(hk_replay_plan *plan, const char *path, char *err,
         }
         last_time = ev.time_ns;
     }
-    if (state == READ && plan->nslots &&
-        !(plan->slots = map_zeroed(plan->nslots * sizeof *plan->slots)))
+    if (state == READ &&
+        ((plan->nslots &&
+          !(plan->slots = map_zeroed(plan->nslots * sizeof *plan->slots))) ||
+         count_ends(&ld) < 0))
         state = NO_MEMORY;
     if (state == READ) {
         hk_replay_plan_rewind(plan);

@@ -56,13 +56,19 @@ typedef struct hk_replay_slot {
 /* A thread's first op waits for the op just before it in trace order,
  * which another thread performs, often much later than the replay's
  * start: that thread then wakes it (starter, starter_op), so that it does
- * not poll for its turn meanwhile. */
+ * not poll for its turn meanwhile.  On hakmem it also waits for the
+ * threads whose last ops come before its first in the trace to park
+ * their heaps (all but trace thread 0, which keeps its heap, as a main
+ * thread does): a thread that ended then may still be at its last ops,
+ * and the new one would make a heap where the serial engine, and so the
+ * simulation, reuses that one. */
 typedef struct hk_replay_thread {
     uint32_t number;     /* the trace's thread number */
     uint32_t start_slot; /* begin once slots[start_slot].done >= */
     uint64_t start_done; /* start_done (0 for the trace's first thread) */
     uint32_t starter;    /* the index of the thread performing that op, */
     uint64_t starter_op; /* and the op's among that thread's ops */
+    uint32_t ends_before; /* threads whose heaps park before it begins */
     uint64_t count;
     uint64_t cap;        /* ops mapped */
     hk_replay_op *ops;   /* in trace order */

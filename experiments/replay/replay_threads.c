@@ -76,10 +76,11 @@ typedef struct run {
      * the fields above are read at every op. */
     _Alignas(64) _Atomic uint64_t clock;
     atomic_flag clock_busy;
-    pthread_mutex_t lock; /* the start gate: */
+    pthread_mutex_t lock; /* the start gate, and the heaps parked: */
     pthread_cond_t cond;
     uint32_t arrived;     /* threads waiting at it */
     enum gate gate;
+    uint32_t parked;      /* threads whose heaps are parked */
     _Atomic int cancelled; /* for the threads that do not wait at it */
 } run;
 
@@ -197,6 +198,26 @@ static __attribute__((noinline)) void wake_next(worker *w)
     aim_wake(w);
 }
 
+/* Wait until the heaps of the threads that ended before this one began
+ * in the trace are parked, so that it may take one (replay_plan.h). */
+static void await_parked(worker *w)
+{
+    run *r = w->run;
+    pthread_mutex_lock(&r->lock);
+    while (r->parked < w->t->ends_before)
+        pthread_cond_wait(&r->cond, &r->lock);
+    pthread_mutex_unlock(&r->lock);
+}
+
+static void park(run *r, hk_heap *h)
+{
+    hk_heap_park(h);
+    pthread_mutex_lock(&r->lock);
+    r->parked++;
+    pthread_cond_broadcast(&r->cond);
+    pthread_mutex_unlock(&r->lock);
+}
+
 /* A thread's ops; `direct` is a constant, so each allocator gets a loop
  * of its own with nothing of the other's in it. */
 static inline __attribute__((always_inline)) void replay_ops(worker *w,
@@ -209,6 +230,7 @@ static inline __attribute__((always_inline)) void replay_ops(worker *w,
 
     if (direct) {
         await(&r->slots[op->slot], op->seq);
+        await_parked(w);
         clock_follow(r, op->time_ns);
         if (!(h = hk_heap_create(a))) {
             fprintf(stderr, "hakmem replay: no memory for the heap of "
@@ -263,7 +285,7 @@ static inline __attribute__((always_inline)) void replay_ops(worker *w,
             wake_next(w);
     }
     if (direct && w->t->number != 0)
-        hk_heap_destroy(h);
+        park(r, h);
 }
 
 static __attribute__((noinline)) void replay_direct(worker *w)
