@@ -21,7 +21,8 @@ const char *const hk_cost_names[HK_COST_TERMS] = {
     "cache_mem_near",
     "start",        "start_threads", "decode",    "object_table",
     "dispatch",
-    "handoff",      "touch_write",   "touch_byte", "copy_byte",
+    "handoff",      "thread",        "touch_write", "touch_byte",
+    "copy_byte",
 };
 
 /* Measured on the development machine with `hakmem calibrate`; the same
@@ -47,6 +48,7 @@ static const hk_cost default_cost = {.ns = {
     [HK_COST_START] = 651383.85, [HK_COST_START_THREADS] = 1623302.04,
     [HK_COST_DECODE] = 16.07, [HK_COST_OBJECT_TABLE] = 13.85,
     [HK_COST_DISPATCH] = 7.89, [HK_COST_HANDOFF] = 147.28,
+    [HK_COST_THREAD] = 115968.41,
     [HK_COST_TOUCH_WRITE] = 0.5702, [HK_COST_TOUCH_BYTE] = 0.01095,
     [HK_COST_COPY_BYTE] = 0.01352,
 }};
@@ -270,6 +272,7 @@ void hk_cost_count(const hk_cost_inputs *in, uint64_t counts[HK_COST_TERMS])
         counts[HK_COST_START_THREADS] = 1;
         counts[HK_COST_DISPATCH] = rs->events;
         counts[HK_COST_HANDOFF] = rs->handoffs;
+        counts[HK_COST_THREAD] = rs->threads > 1 ? rs->threads - 1 : 0;
     }
     counts[HK_COST_TOUCH_WRITE] = rs->touch_writes;
     counts[HK_COST_TOUCH_BYTE] = rs->touch_bytes;

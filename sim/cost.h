@@ -77,6 +77,9 @@ enum hk_cost_term {
     HK_COST_OBJECT_TABLE, /* per event's object looked up (serial) */
     HK_COST_DISPATCH,     /* per op dispatched (threads) */
     HK_COST_HANDOFF,      /* per op on an object another thread had last */
+    HK_COST_THREAD,       /* per trace thread after the first (threads):
+                           * woken for its first op, its heap taken and
+                           * parked, its end */
     HK_COST_TOUCH_WRITE,  /* per write: a block's first byte (touch=first),
                            * a byte in each page it spans (touch=pages) */
     HK_COST_TOUCH_BYTE,   /* per byte written by touch=all */

@@ -156,6 +156,7 @@ void measure_decode(calib *k);         /* decode */
 void measure_engines(calib *k); /* start, start_threads, object_table,
                                 * dispatch */
 void measure_handoff(calib *k);        /* handoff */
+void measure_thread(calib *k);         /* thread */
 void measure_touch(calib *k);          /* touch_write, touch_byte,
                                           copy_byte */
 

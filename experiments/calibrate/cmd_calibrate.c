@@ -187,6 +187,7 @@ static const group groups[] = {
       HK_COST_DISPATCH},
      4, 1},
     {measure_handoff, {HK_COST_HANDOFF}, 1, 0},
+    {measure_thread, {HK_COST_THREAD}, 1, 0},
     {measure_touch,
      {HK_COST_TOUCH_WRITE, HK_COST_TOUCH_BYTE, HK_COST_COPY_BYTE}, 3, 1},
     /* after the engines: it works as much between misses as their ops */
@@ -397,7 +398,9 @@ static cJSON *calibration_json(calib *k, const passes *ps, int quick)
              "and a long reference trace (100 and 400 thousand cycles), CPU "
              "time, less the model's price of the "
              "allocator's counted work; handoff: the same with two threads "
-             "passing objects; touch_write: a byte per page of a warm "
+             "passing objects; thread: the same with 500 threads one after "
+             "another, each allocating and freeing 4 blocks, against one "
+             "thread doing it all; touch_write: a byte per page of a warm "
              "buffer; touch_byte: memset; copy_byte: memcpy of 512 KiB.  "
              "Kernel terms are timed by the thread's CPU clock, the others "
              "by the wall clock",

@@ -24,6 +24,9 @@
  *   threads, one thread allocating batches that another frees: handoff
  *            per free of the other thread's object, over the same events
  *            all in one thread (both short: warm-up included in each)
+ *   threads, RELAY_THREADS threads one after another, each allocating
+ *            and freeing a few blocks of its own: thread per thread
+ *            after the first, over the same events all in one thread
  *
  * The short trace has a hundred thousand cycles, not fewer: the threaded
  * engine's ops cost about twice as much in the first hundred thousand or
@@ -66,6 +69,8 @@
 #define HANDOFF_BATCHES 1000
 #define HANDOFF_BATCH 64
 #define HANDOFF_SIZE 32
+#define RELAY_THREADS 500
+#define RELAY_BLOCKS 4 /* per thread */
 #define TOUCH_PAGES 64 /* 256 KiB: the caches hold them */
 #define TOUCH_ROUNDS 32
 #define COPY_BYTES ((size_t)512 << 10)
@@ -74,7 +79,9 @@ struct engine_refs {
     char dir[64];
     char small[96], big[96]; /* one thread, short and long */
     char two[96], one[96];   /* batches passed between threads, or not */
-    hk_replay_stats stats_small, stats_big, stats_two, stats_one;
+    char relay[96], relay_one[96]; /* threads one after another, or one */
+    hk_replay_stats stats_small, stats_big, stats_two, stats_one,
+        stats_relay, stats_relay_one;
 };
 
 static void make_one(const char *path, uint64_t cycles)
@@ -85,25 +92,30 @@ static void make_one(const char *path, uint64_t cycles)
         calib_die("cannot make a reference trace: %s", err);
 }
 
-/* Thread 0 allocates a batch, thread 1 frees it, batch after batch: a
- * pipeline in which every free is a handoff; or, with threads 1, the
- * same events all in thread 0. */
-static void make_batches(const char *path, uint32_t threads)
+/* Groups of `blocks` blocks of HANDOFF_SIZE bytes, each group allocated
+ * and then freed whole, one after another.  Passed: thread 0 allocates
+ * each group and thread 1 frees it, a pipeline in which every free is a
+ * handoff; else each group is a thread's of its own, threads that begin
+ * and end one after another.  With threads 1, the same events all in
+ * thread 0. */
+static void make_groups(const char *path, uint64_t groups, uint64_t blocks,
+                        int passed, uint32_t threads)
 {
     char err[256];
-    hk_trace_writer *w = hk_trace_create(path, "calibrate: handoffs", err,
+    hk_trace_writer *w = hk_trace_create(path, "calibrate: threads", err,
                                          sizeof err);
     if (!w)
         calib_die("%s", err);
     uint64_t time = 0;
-    for (uint64_t b = 0; b < HANDOFF_BATCHES; b++)
-        for (int thread = 0; thread < 2; thread++)
-            for (uint64_t i = 0; i < HANDOFF_BATCH; i++) {
+    for (uint64_t g = 0; g < groups; g++)
+        for (int freeing = 0; freeing < 2; freeing++)
+            for (uint64_t i = 0; i < blocks; i++) {
+                uint64_t thread = passed ? (uint64_t)freeing : g;
                 hk_event ev = {
-                    .kind = thread ? HK_EV_FREE : HK_EV_MALLOC,
-                    .thread = (uint32_t)thread % threads,
-                    .id = b * HANDOFF_BATCH + i,
-                    .size = thread ? 0 : HANDOFF_SIZE,
+                    .kind = freeing ? HK_EV_FREE : HK_EV_MALLOC,
+                    .thread = (uint32_t)(thread % threads),
+                    .id = g * blocks + i,
+                    .size = freeing ? 0 : HANDOFF_SIZE,
                     .time_ns = time++,
                 };
                 if (hk_trace_write(w, &ev) < 0)
@@ -223,15 +235,21 @@ void engine_refs_open(calib *k)
     snprintf(e->big, sizeof e->big, "%s/big.trace", e->dir);
     snprintf(e->two, sizeof e->two, "%s/two.trace", e->dir);
     snprintf(e->one, sizeof e->one, "%s/one.trace", e->dir);
+    snprintf(e->relay, sizeof e->relay, "%s/relay.trace", e->dir);
+    snprintf(e->relay_one, sizeof e->relay_one, "%s/relay1.trace", e->dir);
     make_one(e->small, SMALL_CYCLES);
     make_one(e->big, BIG_CYCLES);
-    make_batches(e->two, 2);
-    make_batches(e->one, 1);
+    make_groups(e->two, HANDOFF_BATCHES, HANDOFF_BATCH, 1, 2);
+    make_groups(e->one, HANDOFF_BATCHES, HANDOFF_BATCH, 1, 1);
+    make_groups(e->relay, RELAY_THREADS, RELAY_BLOCKS, 0, RELAY_THREADS);
+    make_groups(e->relay_one, RELAY_THREADS, RELAY_BLOCKS, 0, 1);
     /* The engine's counts of the traces. */
     replay_serial(e->small, NULL, &e->stats_small);
     replay_serial(e->big, NULL, &e->stats_big);
     replay_serial(e->two, NULL, &e->stats_two);
     replay_serial(e->one, NULL, &e->stats_one);
+    replay_serial(e->relay, NULL, &e->stats_relay);
+    replay_serial(e->relay_one, NULL, &e->stats_relay_one);
 }
 
 void engine_refs_close(calib *k)
@@ -243,6 +261,8 @@ void engine_refs_close(calib *k)
     unlink(e->big);
     unlink(e->two);
     unlink(e->one);
+    unlink(e->relay);
+    unlink(e->relay_one);
     rmdir(e->dir);
     free(e);
     k->engine = NULL;
@@ -304,7 +324,8 @@ static double engine_ns(const calib *k, window *w, const hk_replay_stats *st,
     static const enum hk_cost_term own[] = {
         HK_COST_START, HK_COST_START_THREADS, HK_COST_DECODE,
         HK_COST_OBJECT_TABLE, HK_COST_DISPATCH,
-        HK_COST_HANDOFF, HK_COST_TOUCH_WRITE, HK_COST_TOUCH_BYTE};
+        HK_COST_HANDOFF, HK_COST_THREAD, HK_COST_TOUCH_WRITE,
+        HK_COST_TOUCH_BYTE};
     for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
         counts[own[i]] = 0;
     hk_cost model;
@@ -396,6 +417,19 @@ void measure_handoff(calib *k)
                 fresh_run(k, e->one, 0, &e->stats_one)) /
                (double)st->handoffs;
     k->ns[HK_COST_HANDOFF] = hk_median(v, (size_t)reps);
+}
+
+/* thread: see the top. */
+void measure_thread(calib *k)
+{
+    struct engine_refs *e = k->engine;
+    double v[CALIB_MAX_REPS];
+    int reps = fresh_reps(k);
+    for (int r = 0; r < reps; r++)
+        v[r] = (fresh_run(k, e->relay, 0, &e->stats_relay) -
+                fresh_run(k, e->relay_one, 0, &e->stats_relay_one)) /
+               (RELAY_THREADS - 1);
+    k->ns[HK_COST_THREAD] = hk_median(v, (size_t)reps);
 }
 
 /* touch_write: a byte written in each 4 KiB page of a warm buffer on
