@@ -5,7 +5,9 @@
  * trace.  A thread performs its ops in increasing order, and every wait is
  * for one op with a smaller number: an op waits for the op on its slot
  * just before it, a thread's first op also for the op just before it in
- * the trace (replay_plan.h).  Those ops exist, because the plan was loaded
+ * the trace and, on hakmem, for the threads whose last ops come before it
+ * to park their heaps, which each does right after its last op
+ * (replay_plan.h).  Those ops exist, because the plan was loaded
  * from a trace that was checked to be satisfiable in trace order.  Suppose
  * the unfinished threads all waited for good, and take the waiting op with
  * the smallest number, e, waiting for d < e, an op of thread T.  T has not
