@@ -227,8 +227,18 @@ $(eval $(call test_prog,tune_search,$(call objs,direct,tests/tune/search_test.c 
     experiments/tune/search.c experiments/tune/design.c \
     experiments/tune/ladder.c core/params.c)))
 
+# `hakmem replay` whole under ThreadSanitizer, for its threaded engine.
+$(B)/tsan/main/hk_cmd_replay.o: experiments/libexec_main.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(TSAN) -DHK_COMMAND=hk_cmd_replay -DHK_NAME='"replay"' \
+	    -MMD -MP -c $< -o $@
+$(eval $(call test_prog,replay_tsan,$(B)/tsan/main/hk_cmd_replay.o \
+    $(call objs,tsan,experiments/common/stdout_close.c $(REAL_REPLAY_SRC) \
+                     $(REPLAY_SRC) $(LIB_SRC) $(TRACE_SRC))))
+
 $(B)/tsan/tests/stress.o: CFLAGS += -DSTRESS_DIRECT
-$(B)/tests/stress_tsan: TEST_LDFLAGS := $(TSAN)
+$(B)/tests/stress_tsan $(B)/tests/replay_tsan: TEST_LDFLAGS := $(TSAN)
+$(B)/tests/replay_tsan: TEST_LIBS := -lcjson -lm
 $(B)/tests/unit_%_ubsan: TEST_LDFLAGS := $(UBSAN)
 # Every call must reach the allocator as written.
 $(B)/direct/tests/traces/record_calls.o: CFLAGS += -fno-builtin
