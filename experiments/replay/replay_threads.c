@@ -209,6 +209,8 @@ static void await_parked(worker *w)
     pthread_mutex_unlock(&r->lock);
 }
 
+/* The thread's last op is done: park its heap, as a thread that exits
+ * does, and let the threads waiting for that begin. */
 static void park(run *r, hk_heap *h)
 {
     hk_heap_park(h);
