@@ -10,7 +10,10 @@
  * at the end and written zero (no op performed yet), so that no page of
  * the engine's own faults while the replay is timed: a fresh page first
  * read by a wait and then written faults twice, the zero page and then
- * its copy.
+ * its copy.  Each thread's first and last ops' places in the trace are
+ * kept too: at the end they give every thread the threads whose heaps
+ * park before it begins (ends_before), by a binary search among the
+ * sorted last places.
  */
 #define _GNU_SOURCE
 #include "experiments/replay/replay_plan.h"
