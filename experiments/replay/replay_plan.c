@@ -12,8 +12,8 @@
  * read by a wait and then written faults twice, the zero page and then
  * its copy.  Each thread's first and last ops' places in the trace are
  * kept too: at the end they give every thread the threads whose heaps
- * park before it begins (ends_before), by a binary search among the
- * sorted last places.
+ * park before it begins (ends_before), counted along the sorted last
+ * places.
  */
 #define _GNU_SOURCE
 #include "experiments/replay/replay_plan.h"
@@ -210,16 +210,12 @@ static int count_ends(loader *ld)
         if (plan->threads[i].number != 0)
             ends[n++] = ld->lanes[i].last;
     qsort(ends, n, sizeof *ends, by_value);
+    /* Threads are listed by their first ops, so those only grow. */
+    size_t ended = 0;
     for (uint32_t i = 0; i < plan->nthreads; i++) {
-        size_t lo = 0, hi = n; /* the first end after the thread's start */
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (ends[mid] < ld->lanes[i].first)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        plan->threads[i].ends_before = (uint32_t)lo;
+        while (ended < n && ends[ended] < ld->lanes[i].first)
+            ended++;
+        plan->threads[i].ends_before = (uint32_t)ended;
     }
     free(ends);
     return 0;

@@ -79,9 +79,9 @@ typedef struct run {
     pthread_mutex_t lock; /* the start gate, and the heaps parked: */
     pthread_cond_t cond;
     uint32_t arrived;     /* threads waiting at it */
-    enum gate gate;
+    _Atomic(enum gate) gate; /* set under the lock; threads that do not
+                              * wait at the gate read it without */
     uint32_t parked;      /* threads whose heaps are parked */
-    _Atomic int cancelled; /* for the threads that do not wait at it */
 } run;
 
 typedef struct worker {
@@ -174,7 +174,8 @@ static int await_turn(worker *w)
     const hk_replay_slot *s = &w->run->slots[w->t->start_slot];
     while (atomic_load_explicit(&s->done, memory_order_acquire) <
            w->t->start_done) {
-        if (atomic_load_explicit(&w->run->cancelled, memory_order_acquire))
+        if (atomic_load_explicit(&w->run->gate, memory_order_acquire) ==
+            GATE_CANCELLED)
             return 0;
         while (sem_wait(&w->turn) < 0 && errno == EINTR)
             ;
@@ -334,7 +335,7 @@ static void gate_set(run *r, uint32_t n, enum gate g,
         pthread_cond_wait(&r->cond, &r->lock);
     if (g == GATE_OPEN && started)
         started(ctx);
-    r->gate = g;
+    atomic_store_explicit(&r->gate, g, memory_order_release);
     pthread_cond_broadcast(&r->cond);
     pthread_mutex_unlock(&r->lock);
 }
@@ -420,11 +421,8 @@ int hk_replay_threads(hk_replay_plan *plan, hk_allocator *a,
         }
     }
     gate_set(&r, nstarted, rc ? GATE_CANCELLED : GATE_OPEN, started, ctx);
-    if (rc) {
-        atomic_store_explicit(&r.cancelled, 1, memory_order_release);
-        for (uint32_t i = 0; i < n; i++)
-            sem_post(&ws[i].turn);
-    }
+    for (uint32_t i = 0; rc && i < n; i++)
+        sem_post(&ws[i].turn); /* the threads waiting for their turns */
     uint64_t t0 = now_ns();
     if (!rc && main_thread && await_turn(main_thread))
         replay(main_thread);

@@ -7,10 +7,12 @@
 # counts, more than one OS thread; on hakmem, fewer than 10 voluntary
 # context switches per trace thread (a thread whose turn is far off is
 # woken once, where polling for it slept 30 times and more each).  A
-# hand-made trace whose threads hand
-# objects to one another, the receivers' events early in the trace
+# hand-made trace whose threads hand objects to one another, the
+# receivers' events early in the trace
 # (tests/replay/make_cross.c), replays 50 times under a timeout, with no
-# deadlock and no crash; its variant that frees an id never allocated, and
+# deadlock and no crash.  A replay whose threads cannot all be made (a
+# small address-space limit) fails with a message, within 10 s.  The
+# trace's variant that frees an id never allocated, and
 # a truncated trace, are refused with "FILE: byte N: what" before anything
 # runs.  `hakmem compare --runs 1` lists all five allocators.
 #
@@ -134,6 +136,17 @@ for ((i = 0; i < 50; i++)); do
     esac
     replay_ok "cross-thread trace, run $i (${args[*]})" "$cross" 3 \
         "$hakmem" replay "${args[@]}" || break
+done
+
+# -- a replay that cannot make all its threads (address space for 20 of
+# 401 stacks) says so and ends, the threads made so far, waiting for
+# their turns, released
+"$hakmem" trace gen larson --threads 4 --rounds 100 --iters 10 --slots 10 \
+    -o "$tmp/many.trace" >/dev/null || exit 1
+for a in hakmem system; do
+    refused "too many threads ($a)" "cannot start a thread for trace thread" \
+        bash -c 'ulimit -v 200000 && exec "$@"' _ "$hakmem" replay \
+        --allocator $a "$tmp/many.trace"
 done
 
 # -- traces that cannot be replayed
